@@ -1,0 +1,27 @@
+//! MAPI codes and types: everything the other crates share, with no I/O.
+//!
+//! # Layout
+//! - [`status`]: status codes (HRESULTs) with their real values, names, classes and the
+//!   `MAPI_E_X (0x........)` rendering; the [`MapiStatus`] trait every error enum implements.
+//! - [`flags`]: logon, logoff, resource, status-code, service-entry and provider-logon flags,
+//!   parsed from names or hex; resource types, object types and service-entry contexts.
+//! - [`prop`]: property types, tags (the named tags in [`tags`]), and [`PropValue`].
+//! - [`uid`]: [`MapiUid`], the 16-byte MAPIUID.
+//! - [`codec`]: a bounded binary encoding of property values (storage and wire).
+//! - [`table`]: rows and the in-memory [`Table`] with columns, sort and restrictions.
+
+pub mod codec;
+pub mod flags;
+pub mod prop;
+pub mod status;
+pub mod table;
+pub mod uid;
+
+pub use flags::{
+    LogoffFlags, LogonFlags, ProfAdminFlags, ProviderFlags, ProviderLogonFlags, ServiceFlags,
+    ServiceUiFlags, StatusCode, TransportLogonFlags, object_type, resource_type, service_context,
+};
+pub use prop::{PropTag, PropType, PropValue, tags};
+pub use status::{MapiStatus, Status, StatusClass};
+pub use table::{ContentMatch, Relop, Restriction, Row, SortKey, Table};
+pub use uid::{MUID_PROFILE_INSTANCE, MapiUid};
