@@ -203,9 +203,15 @@ mod tests {
             PropValue::Binary(vec![0, 1, 2, 255]),
             PropValue::Multi(
                 PropType::PT_UNICODE,
-                vec![PropValue::Unicode("a".into()), PropValue::Unicode("b".into())],
+                vec![
+                    PropValue::Unicode("a".into()),
+                    PropValue::Unicode("b".into()),
+                ],
             ),
-            PropValue::Multi(PropType::PT_LONG, vec![PropValue::Long(1), PropValue::Long(2)]),
+            PropValue::Multi(
+                PropType::PT_LONG,
+                vec![PropValue::Long(1), PropValue::Long(2)],
+            ),
         ]
     }
 
@@ -222,7 +228,10 @@ mod tests {
         for v in samples() {
             let bytes = value_to_bytes(&v);
             for cut in 0..bytes.len() {
-                assert!(value_from_bytes(&bytes[..cut]).is_err(), "{v:?} cut at {cut}");
+                assert!(
+                    value_from_bytes(&bytes[..cut]).is_err(),
+                    "{v:?} cut at {cut}"
+                );
             }
         }
         assert!(value_from_bytes(&[0x0B, 0x00, 7]).is_err());

@@ -394,7 +394,9 @@ mod tests {
         }
         assert_eq!(
             LogonFlags::MAPI_SIMPLE_DEFAULT,
-            LogonFlags::MAPI_LOGON_UI | LogonFlags::MAPI_FORCE_DOWNLOAD | LogonFlags::MAPI_ALLOW_OTHERS
+            LogonFlags::MAPI_LOGON_UI
+                | LogonFlags::MAPI_FORCE_DOWNLOAD
+                | LogonFlags::MAPI_ALLOW_OTHERS
         );
     }
 
@@ -473,10 +475,15 @@ mod tests {
     #[test]
     fn parses_lists_hex_and_rejects_unknown_words() {
         assert_eq!(
-            LogonFlags::parse("LOGON_UI|MAPI_ALLOW_OTHERS, new_session").unwrap().0,
+            LogonFlags::parse("LOGON_UI|MAPI_ALLOW_OTHERS, new_session")
+                .unwrap()
+                .0,
             0xB
         );
-        assert_eq!(LogonFlags::parse("0x1009").unwrap(), LogonFlags::MAPI_SIMPLE_DEFAULT);
+        assert_eq!(
+            LogonFlags::parse("0x1009").unwrap(),
+            LogonFlags::MAPI_SIMPLE_DEFAULT
+        );
         assert_eq!(LogonFlags::parse("").unwrap().0, 0);
         let err = LogonFlags::parse("LOGON_UI|BOGUS").unwrap_err();
         assert_eq!(err.word, "BOGUS");
@@ -488,6 +495,9 @@ mod tests {
         let f = LogonFlags::MAPI_LOGON_UI | LogonFlags::MAPI_NEW_SESSION;
         assert_eq!(f.to_string(), "MAPI_LOGON_UI|MAPI_NEW_SESSION");
         assert_eq!(StatusCode(0).to_string(), "0");
-        assert_eq!(StatusCode(0x8000_0001).to_string(), "STATUS_AVAILABLE|0x80000000");
+        assert_eq!(
+            StatusCode(0x8000_0001).to_string(),
+            "STATUS_AVAILABLE|0x80000000"
+        );
     }
 }

@@ -21,7 +21,7 @@ pub use flags::{
     LogoffFlags, LogonFlags, ProfAdminFlags, ProviderFlags, ProviderLogonFlags, ServiceFlags,
     ServiceUiFlags, StatusCode, TransportLogonFlags, object_type, resource_type, service_context,
 };
-pub use prop::{PropTag, PropType, PropValue, tags};
+pub use prop::{PropTag, PropType, PropValue, filetime_from_unix, tags, unix_from_filetime};
 pub use status::{MapiStatus, Status, StatusClass};
 pub use table::{ContentMatch, Relop, Restriction, Row, SortKey, Table};
 pub use uid::{MUID_PROFILE_INSTANCE, MapiUid};

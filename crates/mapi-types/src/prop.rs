@@ -239,6 +239,24 @@ pub mod tags {
         PR_EMAIL_ADDRESS = 0x3003_001F;
         PR_CONTENT_COUNT = 0x3602_0003;
         PR_MESSAGE_CLASS = 0x001A_001F;
+        PR_PARENT_ENTRYID = 0x0E09_0102;
+        PR_CONTENT_UNREAD = 0x3603_0003;
+        PR_SUBFOLDERS = 0x360A_000B;
+        PR_CONTAINER_CLASS = 0x3613_001F;
+        PR_FOLDER_TYPE = 0x3601_0003;
+        PR_DISPLAY_TO = 0x0E04_001F;
+        PR_DISPLAY_CC = 0x0E03_001F;
+        PR_MESSAGE_FLAGS = 0x0E07_0003;
+        PR_HASATTACH = 0x0E1B_000B;
+        PR_CLIENT_SUBMIT_TIME = 0x0039_0040;
+        PR_INTERNET_MESSAGE_ID = 0x1035_001F;
+        PR_TRANSPORT_MESSAGE_HEADERS = 0x007D_001F;
+        PR_ADDRTYPE = 0x3002_001F;
+        PR_SMTP_ADDRESS = 0x39FE_001F;
+        PR_IPM_SUBTREE_ENTRYID = 0x35E0_0102;
+        PR_IPM_OUTBOX_ENTRYID = 0x35E2_0102;
+        PR_IPM_WASTEBASKET_ENTRYID = 0x35E3_0102;
+        PR_IPM_SENTMAIL_ENTRYID = 0x35E4_0102;
     }
 }
 
@@ -390,6 +408,20 @@ impl fmt::Display for PropValue {
     }
 }
 
+/// FILETIME ticks (100 ns) between 1601-01-01 and 1970-01-01.
+const FILETIME_UNIX_EPOCH: u64 = 116_444_736_000_000_000;
+
+/// A `PT_SYSTIME` value (FILETIME) from seconds since the Unix epoch (clamped at 1601).
+pub fn filetime_from_unix(secs: i64) -> u64 {
+    let ticks = secs as i128 * 10_000_000 + FILETIME_UNIX_EPOCH as i128;
+    ticks.clamp(0, u64::MAX as i128) as u64
+}
+
+/// Seconds since the Unix epoch of a FILETIME.
+pub fn unix_from_filetime(ft: u64) -> i64 {
+    ((ft as i128 - FILETIME_UNIX_EPOCH as i128) / 10_000_000) as i64
+}
+
 #[cfg(test)]
 mod tests {
     use super::tags::*;
@@ -425,6 +457,16 @@ mod tests {
         assert_eq!(PropTag(0x3001001E).name(), Some("PR_DISPLAY_NAME"));
         assert_eq!(PR_STATUS_CODE.id(), 0x3E04);
         assert_eq!(PR_STATUS_CODE.prop_type(), PropType::PT_LONG);
+    }
+
+    #[test]
+    fn filetime_conversion() {
+        assert_eq!(filetime_from_unix(0), 116_444_736_000_000_000);
+        assert_eq!(
+            unix_from_filetime(filetime_from_unix(1_700_000_000)),
+            1_700_000_000
+        );
+        assert_eq!(filetime_from_unix(i64::MIN), 0);
     }
 
     #[test]

@@ -299,7 +299,11 @@ mod tests {
             assert_eq!(by_name.0, *value, "{name}");
             assert_eq!(Status(*value).name(), Some(*name), "{value:#x}");
         }
-        assert_eq!(REFERENCE.len(), STATUS_CODES.len(), "table and reference differ in size");
+        assert_eq!(
+            REFERENCE.len(),
+            STATUS_CODES.len(),
+            "table and reference differ in size"
+        );
     }
 
     #[test]
@@ -322,9 +326,15 @@ mod tests {
 
     #[test]
     fn aliases_and_numbers_parse() {
-        assert_eq!(Status::from_name("E_ACCESSDENIED"), Some(Status::MAPI_E_NO_ACCESS));
+        assert_eq!(
+            Status::from_name("E_ACCESSDENIED"),
+            Some(Status::MAPI_E_NO_ACCESS)
+        );
         assert_eq!(Status::from_name("mapi_e_busy"), Some(Status::MAPI_E_BUSY));
-        assert_eq!(Status::from_name("0x8004010F"), Some(Status::MAPI_E_NOT_FOUND));
+        assert_eq!(
+            Status::from_name("0x8004010F"),
+            Some(Status::MAPI_E_NOT_FOUND)
+        );
         assert_eq!(Status::from_name("NOPE"), None);
     }
 }

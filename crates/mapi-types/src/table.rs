@@ -339,12 +339,23 @@ mod tests {
     #[test]
     fn sorts_ascending_and_descending() {
         let mut t = table();
-        t.sort(vec![SortKey { tag: PR_DISPLAY_NAME, descending: false }]).unwrap();
+        t.sort(vec![SortKey {
+            tag: PR_DISPLAY_NAME,
+            descending: false,
+        }])
+        .unwrap();
         assert_eq!(names(&t), ["Alpha", "beta", "gamma"]);
-        t.sort(vec![SortKey { tag: PR_RESOURCE_FLAGS, descending: true }]).unwrap();
+        t.sort(vec![SortKey {
+            tag: PR_RESOURCE_FLAGS,
+            descending: true,
+        }])
+        .unwrap();
         assert_eq!(names(&t), ["Alpha", "gamma", "beta"]);
         assert_eq!(
-            t.sort(vec![SortKey { tag: PR_SERVICE_SUPPORT_FILES, descending: false }]),
+            t.sort(vec![SortKey {
+                tag: PR_SERVICE_SUPPORT_FILES,
+                descending: false
+            }]),
             Err(Status::MAPI_E_TOO_COMPLEX)
         );
     }
@@ -352,11 +363,17 @@ mod tests {
     #[test]
     fn restrictions_filter() {
         let mut t = table();
-        t.restrict(Some(Restriction::BitMask { tag: PR_RESOURCE_FLAGS, mask: 2, nonzero: true }));
+        t.restrict(Some(Restriction::BitMask {
+            tag: PR_RESOURCE_FLAGS,
+            mask: 2,
+            nonzero: true,
+        }));
         assert_eq!(names(&t), ["beta", "gamma"]);
         t.restrict(Some(Restriction::Exist(PR_DEFAULT_STORE)));
         assert_eq!(names(&t), ["beta", "Alpha"]);
-        t.restrict(Some(Restriction::Not(Box::new(Restriction::Exist(PR_DEFAULT_STORE)))));
+        t.restrict(Some(Restriction::Not(Box::new(Restriction::Exist(
+            PR_DEFAULT_STORE,
+        )))));
         assert_eq!(names(&t), ["gamma"]);
         t.restrict(Some(Restriction::And(vec![
             Restriction::Property {
@@ -364,11 +381,19 @@ mod tests {
                 tag: PR_DEFAULT_STORE,
                 value: PropValue::Boolean(true),
             },
-            Restriction::Property { op: Relop::Ge, tag: PR_RESOURCE_FLAGS, value: PropValue::Long(2) },
+            Restriction::Property {
+                op: Relop::Ge,
+                tag: PR_RESOURCE_FLAGS,
+                value: PropValue::Long(2),
+            },
         ])));
         assert_eq!(names(&t), ["beta"]);
         t.restrict(Some(Restriction::Or(vec![
-            Restriction::Property { op: Relop::Lt, tag: PR_RESOURCE_FLAGS, value: PropValue::Long(3) },
+            Restriction::Property {
+                op: Relop::Lt,
+                tag: PR_RESOURCE_FLAGS,
+                value: PropValue::Long(3),
+            },
             Restriction::Content {
                 tag: PR_DISPLAY_NAME,
                 text: "GAM".into(),
@@ -377,7 +402,11 @@ mod tests {
             },
         ])));
         assert_eq!(names(&t), ["beta", "gamma"]);
-        t.restrict(Some(Restriction::BitMask { tag: PR_RESOURCE_FLAGS, mask: 4, nonzero: false }));
+        t.restrict(Some(Restriction::BitMask {
+            tag: PR_RESOURCE_FLAGS,
+            mask: 4,
+            nonzero: false,
+        }));
         assert_eq!(t.row_count(), 2);
     }
 

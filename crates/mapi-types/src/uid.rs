@@ -56,7 +56,10 @@ impl MapiUid {
     /// without braces).
     pub fn parse(text: &str) -> Option<MapiUid> {
         let t = text.trim();
-        let t = t.strip_prefix('{').and_then(|s| s.strip_suffix('}')).unwrap_or(t);
+        let t = t
+            .strip_prefix('{')
+            .and_then(|s| s.strip_suffix('}'))
+            .unwrap_or(t);
         if t.len() == 32 {
             return hex16(t);
         }
@@ -138,7 +141,10 @@ mod tests {
         assert_eq!(MapiUid::parse(&a.to_hex()), Some(a));
         assert_eq!(MapiUid::parse(&a.to_string()), Some(a));
         assert_eq!(MapiUid::parse("zz"), None);
-        assert_eq!(MapiUid::parse("{0002038-0000-0000-C000-0000000000466}"), None);
+        assert_eq!(
+            MapiUid::parse("{0002038-0000-0000-C000-0000000000466}"),
+            None
+        );
         assert_eq!(MapiUid::from_slice(&[1u8; 15]), None);
     }
 }

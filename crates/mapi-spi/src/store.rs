@@ -1,0 +1,69 @@
+//! A logged-on message store (`IMsgStore` with its folders and messages). Folders and
+//! messages are property rows, as MAPI presents them.
+
+use async_trait::async_trait;
+use mapi_types::{Row, Table};
+
+use crate::error::ProviderResult;
+
+/// A PR_ENTRYID: opaque bytes the provider understands.
+pub type EntryId = Vec<u8>;
+
+/// The well-known folders of an IPM store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FolderKind {
+    /// The root of the IPM subtree ("Top of Information Store").
+    IpmSubtree,
+    /// Inbox.
+    Inbox,
+    /// Outbox.
+    Outbox,
+    /// Sent Items.
+    SentItems,
+    /// Deleted Items.
+    DeletedItems,
+    /// Drafts.
+    Drafts,
+}
+
+/// A message store a provider has logged on to.
+#[async_trait]
+pub trait MsgStore: Send + Sync {
+    /// Store properties: at least PR_DISPLAY_NAME, PR_RECORD_KEY, PR_MDB_PROVIDER,
+    /// PR_ENTRYID.
+    fn properties(&self) -> Row;
+
+    /// The folder hierarchy, one row per folder: PR_ENTRYID, PR_PARENT_ENTRYID (absent
+    /// for the IPM subtree), PR_DISPLAY_NAME, PR_CONTENT_COUNT, PR_CONTENT_UNREAD.
+    async fn folders(&self) -> ProviderResult<Vec<Row>>;
+
+    /// The entry id of a well-known folder.
+    async fn folder(&self, kind: FolderKind) -> ProviderResult<EntryId>;
+
+    /// A folder's contents table (PR_ENTRYID, PR_SUBJECT, PR_SENDER_NAME,
+    /// PR_SENDER_EMAIL_ADDRESS, PR_MESSAGE_DELIVERY_TIME, PR_MESSAGE_SIZE, ...), sorted by
+    /// delivery time, newest first.
+    async fn contents(&self, folder: &[u8]) -> ProviderResult<Table>;
+
+    /// All properties of one message, PR_BODY included.
+    async fn read_message(&self, entry: &[u8]) -> ProviderResult<Row>;
+
+    /// The message as RFC 5322 bytes.
+    async fn read_raw(&self, entry: &[u8]) -> ProviderResult<Vec<u8>>;
+
+    /// Stores RFC 5322 messages into a folder, all or none; returns their entry ids.
+    async fn import_raw(
+        &self,
+        folder: &[u8],
+        messages: Vec<Vec<u8>>,
+    ) -> ProviderResult<Vec<EntryId>>;
+
+    /// Deletes a message.
+    async fn delete_message(&self, entry: &[u8]) -> ProviderResult<()>;
+
+    /// Moves a message to another folder; returns its new entry id.
+    async fn move_message(&self, entry: &[u8], folder: &[u8]) -> ProviderResult<EntryId>;
+
+    /// `IMSLogon::Logoff`: release files and connections.
+    async fn logoff(&self);
+}
