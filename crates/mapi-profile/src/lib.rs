@@ -1,0 +1,38 @@
+//! The profile store: profiles, message services, providers and property sections in one
+//! SQLite file under the MAPI home, administered the way `IProfAdmin`,
+//! `IMsgServiceAdmin` and `IProviderAdmin` do; and the registry of installable services.
+//!
+//! # Layout
+//! - [`store`]: [`ProfileStore`]: open (version check, migrations, WAL), one transaction
+//!   per write, integrity check.
+//! - [`schema`]: the versioned schema and its migrations.
+//! - [`profiles`]: `IProfAdmin`: profile table, create, delete, copy, rename, default,
+//!   password.
+//! - [`services`]: `IMsgServiceAdmin`: service table, create, configure, delete, copy,
+//!   transport order, primary identity, settings.
+//! - [`providers`]: `IProviderAdmin` and the provider table.
+//! - [`sections`]: profile sections (`IProfSect`) with secure properties.
+//! - [`registry`]: installable services from the built-in TOML, `mapisvc.toml` and
+//!   `mapisvc.inf`.
+//! - [`name`], [`password`], [`home`]: profile-name rules, argon2 hashes, the MAPI home.
+//! - [`error`]: [`ProfileError`] and its MAPI status codes.
+
+pub mod error;
+pub mod home;
+pub mod name;
+pub mod password;
+pub mod profiles;
+pub mod providers;
+pub mod registry;
+pub mod schema;
+pub mod sections;
+pub mod services;
+pub mod store;
+
+pub use error::{ProfileError, Result};
+pub use home::{PROFILES_DB, resolve_home};
+pub use profiles::ProfileInfo;
+pub use providers::ProviderInfo;
+pub use registry::{ProviderDef, Registry, ServiceDef, SettingDef, SettingKind};
+pub use services::{ServiceConfig, ServiceInfo, SettingValue};
+pub use store::ProfileStore;

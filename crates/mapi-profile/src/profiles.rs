@@ -1,0 +1,278 @@
+//! `IProfAdmin`: the profile table, create, delete, copy, rename, default profile and the
+//! optional profile password.
+
+use mapi_types::MapiUid;
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use crate::error::{ProfileError, Result, from_sqlite};
+use crate::name::{name_key, validate_profile_name};
+use crate::password::{hash_password, verify_password};
+use crate::store::ProfileStore;
+
+/// A row of the profile table (reference §7.4) plus what we keep per profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProfileInfo {
+    /// PR_DISPLAY_NAME: the profile's name.
+    pub name: String,
+    /// PR_DEFAULT_PROFILE.
+    pub default: bool,
+    /// Whether a profile password is set.
+    pub has_password: bool,
+    /// PR_SEARCH_KEY: unique for every profile ever created.
+    pub search_key: Vec<u8>,
+}
+
+/// A profile's row id and exact name.
+pub(crate) struct ProfileRef {
+    pub id: i64,
+    pub name: String,
+}
+
+impl ProfileStore {
+    /// `GetProfileTable`: every profile, sorted by name (case ignored).
+    pub fn profile_table(&self) -> Result<Vec<ProfileInfo>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT name, is_default, password_hash IS NOT NULL, search_key
+                 FROM profiles ORDER BY name_key",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(ProfileInfo {
+                    name: r.get(0)?,
+                    default: r.get(1)?,
+                    has_password: r.get(2)?,
+                    search_key: r.get(3)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<std::result::Result<_, _>>()
+            .map_err(|e| self.sql(e))
+    }
+
+    /// One profile's row.
+    pub fn profile(&self, name: &str) -> Result<ProfileInfo> {
+        self.profile_table()?
+            .into_iter()
+            .find(|p| name_key(&p.name) == name_key(name))
+            .ok_or_else(|| ProfileError::ProfileNotFound(name.to_string()))
+    }
+
+    /// `CreateProfile`. A name in use (ignoring case) -> `MAPI_E_NO_ACCESS`. A password,
+    /// when given, is stored as an argon2 hash.
+    pub fn create_profile(&mut self, name: &str, password: Option<&str>) -> Result<ProfileInfo> {
+        validate_profile_name(name)?;
+        let hash = password.filter(|p| !p.is_empty()).map(hash_password).transpose()?;
+        let path = self.path.display().to_string();
+        self.write(|tx| {
+            if find(tx, &path, name)?.is_some() {
+                return Err(ProfileError::ProfileExists(name.to_string()));
+            }
+            let key = new_search_key(tx, &path)?;
+            tx.execute(
+                "INSERT INTO profiles (name, name_key, search_key, password_hash) VALUES (?1, ?2, ?3, ?4)",
+                params![name, name_key(name), key, hash],
+            )
+            .map_err(|e| from_sqlite(&path, e))?;
+            Ok(ProfileInfo {
+                name: name.to_string(),
+                default: false,
+                has_password: hash.is_some(),
+                search_key: key,
+            })
+        })
+    }
+
+    /// `DeleteProfile`: the profile, its services, providers and sections.
+    pub fn delete_profile(&mut self, name: &str) -> Result<()> {
+        let path = self.path.display().to_string();
+        self.write(|tx| {
+            let p = require(tx, &path, name)?;
+            tx.execute("DELETE FROM profiles WHERE id = ?1", [p.id])
+                .map_err(|e| from_sqlite(&path, e))?;
+            Ok(())
+        })
+    }
+
+    /// `CopyProfile`: a new profile with the same services, settings and password (and a
+    /// new search key). A password-protected source needs its password
+    /// (`MAPI_E_LOGON_FAILED` otherwise).
+    pub fn copy_profile(&mut self, from: &str, password: Option<&str>, to: &str) -> Result<()> {
+        validate_profile_name(to)?;
+        self.check_password(from, password)?;
+        let path = self.path.display().to_string();
+        self.write(|tx| {
+            let src = require(tx, &path, from)?;
+            if find(tx, &path, to)?.is_some() {
+                return Err(ProfileError::ProfileExists(to.to_string()));
+            }
+            let key = new_search_key(tx, &path)?;
+            tx.execute(
+                "INSERT INTO profiles (name, name_key, search_key, password_hash)
+                 SELECT ?1, ?2, ?3, password_hash FROM profiles WHERE id = ?4",
+                params![to, name_key(to), key, src.id],
+            )
+            .map_err(|e| from_sqlite(&path, e))?;
+            let dst = tx.last_insert_rowid();
+            let services: Vec<Vec<u8>> = {
+                let mut st = tx
+                    .prepare("SELECT uid FROM services WHERE profile_id = ?1 ORDER BY seq")
+                    .map_err(|e| from_sqlite(&path, e))?;
+                st.query_map([src.id], |r| r.get(0))
+                    .and_then(|rows| rows.collect())
+                    .map_err(|e| from_sqlite(&path, e))?
+            };
+            for uid in services {
+                let uid = MapiUid::from_slice(&uid).ok_or_else(|| ProfileError::Corrupt {
+                    path: path.clone(),
+                    detail: "a service uid is not 16 bytes".into(),
+                })?;
+                crate::services::copy_service_rows(tx, &path, src.id, uid, dst)?;
+            }
+            // Sections that belong to no service (e.g. the profile's own) come along too.
+            tx.execute(
+                "INSERT OR IGNORE INTO section_props (profile_id, section, tag, value)
+                 SELECT ?1, section, tag, value FROM section_props
+                 WHERE profile_id = ?2
+                   AND section NOT IN (SELECT uid FROM services WHERE profile_id = ?2)
+                   AND section NOT IN (SELECT p.uid FROM providers p JOIN services s
+                                       ON p.service_uid = s.uid WHERE s.profile_id = ?2)",
+                params![dst, src.id],
+            )
+            .map_err(|e| from_sqlite(&path, e))?;
+            Ok(())
+        })
+    }
+
+    /// `RenameProfile`. The new name may differ from the old one in case only.
+    pub fn rename_profile(&mut self, from: &str, password: Option<&str>, to: &str) -> Result<()> {
+        validate_profile_name(to)?;
+        self.check_password(from, password)?;
+        let path = self.path.display().to_string();
+        self.write(|tx| {
+            let src = require(tx, &path, from)?;
+            if let Some(other) = find(tx, &path, to)?
+                && other.id != src.id
+            {
+                return Err(ProfileError::ProfileExists(to.to_string()));
+            }
+            tx.execute(
+                "UPDATE profiles SET name = ?1, name_key = ?2 WHERE id = ?3",
+                params![to, name_key(to), src.id],
+            )
+            .map_err(|e| from_sqlite(&path, e))?;
+            Ok(())
+        })
+    }
+
+    /// `SetDefaultProfile`; `None` clears the default.
+    pub fn set_default_profile(&mut self, name: Option<&str>) -> Result<()> {
+        let path = self.path.display().to_string();
+        self.write(|tx| {
+            let target = name.map(|n| require(tx, &path, n)).transpose()?;
+            tx.execute("UPDATE profiles SET is_default = 0 WHERE is_default = 1", [])
+                .map_err(|e| from_sqlite(&path, e))?;
+            if let Some(p) = target {
+                tx.execute("UPDATE profiles SET is_default = 1 WHERE id = ?1", [p.id])
+                    .map_err(|e| from_sqlite(&path, e))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The default profile's name, if one is set.
+    pub fn default_profile(&self) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT name FROM profiles WHERE is_default = 1", [], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Whether `password` validates the profile: a profile without a password accepts
+    /// any (or none); one with a password needs it (`MAPI_E_LOGON_FAILED` otherwise).
+    pub fn check_password(&self, name: &str, password: Option<&str>) -> Result<()> {
+        let hash: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT password_hash FROM profiles WHERE name_key = ?1",
+                [name_key(name)],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?
+            .ok_or_else(|| ProfileError::ProfileNotFound(name.to_string()))?;
+        match (hash, password) {
+            (None, _) => Ok(()),
+            (Some(h), Some(pw)) if verify_password(&h, pw) => Ok(()),
+            (Some(_), _) => Err(ProfileError::WrongPassword(name.to_string())),
+        }
+    }
+
+    /// Sets, changes or (with `None`) removes the profile password; the old one must
+    /// validate.
+    pub fn change_profile_password(
+        &mut self,
+        name: &str,
+        old: Option<&str>,
+        new: Option<&str>,
+    ) -> Result<()> {
+        self.check_password(name, old)?;
+        let hash = new.filter(|p| !p.is_empty()).map(hash_password).transpose()?;
+        let path = self.path.display().to_string();
+        self.write(|tx| {
+            let p = require(tx, &path, name)?;
+            tx.execute(
+                "UPDATE profiles SET password_hash = ?1 WHERE id = ?2",
+                params![hash, p.id],
+            )
+            .map_err(|e| from_sqlite(&path, e))?;
+            Ok(())
+        })
+    }
+
+    pub(crate) fn profile_ref(&self, name: &str) -> Result<ProfileRef> {
+        let path = self.path.display().to_string();
+        find_conn(&self.conn, &path, name)?
+            .ok_or_else(|| ProfileError::ProfileNotFound(name.to_string()))
+    }
+}
+
+fn find_conn(conn: &rusqlite::Connection, path: &str, name: &str) -> Result<Option<ProfileRef>> {
+    conn.query_row(
+        "SELECT id, name FROM profiles WHERE name_key = ?1",
+        [name_key(name)],
+        |r| {
+            Ok(ProfileRef {
+                id: r.get(0)?,
+                name: r.get(1)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(|e| from_sqlite(path, e))
+}
+
+pub(crate) fn find(tx: &Transaction<'_>, path: &str, name: &str) -> Result<Option<ProfileRef>> {
+    find_conn(tx, path, name)
+}
+
+pub(crate) fn require(tx: &Transaction<'_>, path: &str, name: &str) -> Result<ProfileRef> {
+    find(tx, path, name)?.ok_or_else(|| ProfileError::ProfileNotFound(name.to_string()))
+}
+
+fn new_search_key(tx: &Transaction<'_>, path: &str) -> Result<Vec<u8>> {
+    loop {
+        let key = MapiUid::random().0.to_vec();
+        let added = tx
+            .execute(
+                "INSERT OR IGNORE INTO issued_search_keys (key) VALUES (?1)",
+                [&key],
+            )
+            .map_err(|e| from_sqlite(path, e))?;
+        if added == 1 {
+            return Ok(key);
+        }
+    }
+}

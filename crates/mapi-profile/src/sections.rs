@@ -1,0 +1,183 @@
+//! Profile sections (`IProfSect`): properties keyed by MapiUid. Non-transacted (every
+//! write is committed at once), no named properties, and ids 0x67F0-0x67FF secure: never
+//! listed, only returned when asked for by tag.
+
+use mapi_types::{MUID_PROFILE_INSTANCE, MapiUid, PropTag, PropValue, codec, object_type, tags};
+use rusqlite::params;
+
+use crate::error::{ProfileError, Result, from_sqlite};
+use crate::profiles::require;
+use crate::services::put_props;
+use crate::store::ProfileStore;
+
+/// Properties MAPI computes; they cannot be written.
+const COMPUTED: &[PropTag] = &[
+    tags::PR_PROFILE_NAME,
+    tags::PR_OBJECT_TYPE,
+    tags::PR_SEARCH_KEY,
+    tags::PR_SERVICE_UID,
+    tags::PR_PROVIDER_UID,
+    tags::PR_SERVICE_NAME,
+    tags::PR_RESOURCE_TYPE,
+];
+
+impl ProfileStore {
+    /// `GetProps`: with `None`, every non-secure property of the section (computed ones
+    /// first); with tags, exactly those, a missing one as `PT_ERROR` `MAPI_E_NOT_FOUND`.
+    /// An unknown section -> `MAPI_E_NOT_FOUND`.
+    pub fn get_props(
+        &self,
+        profile: &str,
+        section: MapiUid,
+        wanted: Option<&[PropTag]>,
+    ) -> Result<Vec<(PropTag, PropValue)>> {
+        let p = self.profile_ref(profile)?;
+        let mut all = self.computed_props(&p.name, p.id, section)?;
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT tag, value FROM section_props WHERE profile_id = ?1 AND section = ?2 ORDER BY tag",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = st
+            .query_map(params![p.id, section.0.as_slice()], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
+            .map_err(|e| self.sql(e))?;
+        let mut stored = false;
+        for row in rows {
+            let (tag, bytes) = row.map_err(|e| self.sql(e))?;
+            stored = true;
+            let value = codec::value_from_bytes(&bytes).map_err(|e| ProfileError::Corrupt {
+                path: self.path.display().to_string(),
+                detail: format!("property 0x{tag:08X} of section {section}: {e}"),
+            })?;
+            all.push((PropTag(tag as u32), value));
+        }
+        if all.len() <= 2 && !stored {
+            // Only PR_PROFILE_NAME and PR_OBJECT_TYPE: no such section.
+            return Err(ProfileError::SectionNotFound(section.to_string()));
+        }
+        Ok(match wanted {
+            None => all.into_iter().filter(|(t, _)| !t.is_secure()).collect(),
+            Some(tags) => tags
+                .iter()
+                .map(|t| {
+                    all.iter()
+                        .find(|(have, _)| have.id() == t.id())
+                        .cloned()
+                        .unwrap_or((
+                            t.with_type(mapi_types::PropType::PT_ERROR),
+                            PropValue::Error(mapi_types::Status::MAPI_E_NOT_FOUND.0),
+                        ))
+                })
+                .collect(),
+        })
+    }
+
+    /// `SetProps` on a section (creating it, as a MAPI_MODIFY open does). Named ids
+    /// (>= 0x8000), computed properties and values of the wrong type are refused and
+    /// nothing is written.
+    pub fn set_props(
+        &mut self,
+        profile: &str,
+        section: MapiUid,
+        props: &[(PropTag, PropValue)],
+    ) -> Result<()> {
+        for (tag, value) in props {
+            if tag.is_named() {
+                return Err(ProfileError::InvalidProperty(
+                    tag.to_string(),
+                    "profile sections hold no named properties".into(),
+                ));
+            }
+            if COMPUTED.iter().any(|c| c.id() == tag.id()) {
+                return Err(ProfileError::InvalidProperty(
+                    tag.to_string(),
+                    "it is computed by MAPI and read-only".into(),
+                ));
+            }
+            if !value.fits(*tag) || matches!(value, PropValue::Error(_)) {
+                return Err(ProfileError::InvalidProperty(
+                    tag.to_string(),
+                    format!("a {} value does not fit its type", value.prop_type().name()),
+                ));
+            }
+        }
+        let path = self.path.display().to_string();
+        self.write(|tx| {
+            let p = require(tx, &path, profile)?;
+            put_props(tx, &path, p.id, section, props)
+        })
+    }
+
+    /// `DeleteProps`.
+    pub fn delete_props(&mut self, profile: &str, section: MapiUid, tags: &[PropTag]) -> Result<()> {
+        let path = self.path.display().to_string();
+        self.write(|tx| {
+            let p = require(tx, &path, profile)?;
+            for t in tags {
+                tx.execute(
+                    "DELETE FROM section_props WHERE profile_id = ?1 AND section = ?2 AND (tag >> 16) = ?3",
+                    params![p.id, section.0.as_slice(), t.id() as i64],
+                )
+                .map_err(|e| from_sqlite(&path, e))?;
+            }
+            Ok(())
+        })
+    }
+
+    fn computed_props(&self, name: &str, profile_id: i64, section: MapiUid) -> Result<Vec<(PropTag, PropValue)>> {
+        let mut out = vec![
+            (tags::PR_OBJECT_TYPE, PropValue::Long(object_type::MAPI_PROFSECT as i32)),
+            (tags::PR_PROFILE_NAME, PropValue::Unicode(name.to_string())),
+        ];
+        let sql = |e| from_sqlite(&self.path.display().to_string(), e);
+        if section == MUID_PROFILE_INSTANCE {
+            let key: Vec<u8> = self
+                .conn
+                .query_row("SELECT search_key FROM profiles WHERE id = ?1", [profile_id], |r| r.get(0))
+                .map_err(sql)?;
+            out.push((tags::PR_SEARCH_KEY, PropValue::Binary(key)));
+            return Ok(out);
+        }
+        let service = self
+            .conn
+            .query_row(
+                "SELECT service_name, display_name, flags FROM services WHERE uid = ?1 AND profile_id = ?2",
+                params![section.0.as_slice(), profile_id],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)),
+            );
+        if let Ok((sname, display, flags)) = service {
+            out.push((tags::PR_SERVICE_UID, PropValue::Binary(section.0.to_vec())));
+            out.push((tags::PR_SERVICE_NAME, PropValue::Unicode(sname)));
+            out.push((tags::PR_DISPLAY_NAME, PropValue::Unicode(display)));
+            out.push((tags::PR_RESOURCE_FLAGS, PropValue::Long(flags as i32)));
+            return Ok(out);
+        }
+        let provider = self.conn.query_row(
+            "SELECT p.service_uid, p.display_name, p.provider_display, p.resource_type, p.flags
+             FROM providers p JOIN services s ON p.service_uid = s.uid
+             WHERE p.uid = ?1 AND s.profile_id = ?2",
+            params![section.0.as_slice(), profile_id],
+            |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
+            },
+        );
+        if let Ok((suid, display, pdisplay, rt, flags)) = provider {
+            out.push((tags::PR_PROVIDER_UID, PropValue::Binary(section.0.to_vec())));
+            out.push((tags::PR_SERVICE_UID, PropValue::Binary(suid)));
+            out.push((tags::PR_DISPLAY_NAME, PropValue::Unicode(display)));
+            out.push((tags::PR_PROVIDER_DISPLAY, PropValue::Unicode(pdisplay)));
+            out.push((tags::PR_RESOURCE_TYPE, PropValue::Long(rt as i32)));
+            out.push((tags::PR_RESOURCE_FLAGS, PropValue::Long(flags as i32)));
+        }
+        Ok(out)
+    }
+}

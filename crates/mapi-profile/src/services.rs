@@ -1,0 +1,519 @@
+//! `IMsgServiceAdmin`: the message-service table, create / delete / copy / configure,
+//! transport order, primary identity, and the settings a service holds.
+
+use mapi_types::{MapiUid, PropTag, PropValue, ProviderFlags, ServiceFlags, codec, resource_type};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use crate::error::{ProfileError, Result, from_sqlite};
+use crate::profiles::require;
+use crate::registry::{Registry, ServiceDef, SettingDef, parse_setting_value};
+use crate::store::ProfileStore;
+
+/// A row of the message-service table (reference §7.5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceInfo {
+    /// PR_SERVICE_UID.
+    pub uid: MapiUid,
+    /// PR_SERVICE_NAME (the registry name).
+    pub service_name: String,
+    /// PR_DISPLAY_NAME.
+    pub display_name: String,
+    /// PR_RESOURCE_FLAGS.
+    pub flags: ServiceFlags,
+}
+
+/// One setting of a service with its current value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SettingValue {
+    /// The setting's definition.
+    pub def: SettingDef,
+    /// The stored value, else the default, else `None`.
+    pub value: Option<PropValue>,
+    /// Whether `value` is the default rather than stored.
+    pub is_default: bool,
+}
+
+/// A service's configuration: every declared setting and which required ones are missing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceConfig {
+    /// The service.
+    pub service: ServiceInfo,
+    /// Every setting the registry declares for it, in declaration order.
+    pub settings: Vec<SettingValue>,
+    /// Required settings with no value: logon reports `MAPI_E_UNCONFIGURED` for them.
+    pub missing: Vec<String>,
+}
+
+impl ServiceConfig {
+    /// The value of a setting.
+    pub fn value(&self, key: &str) -> Option<&PropValue> {
+        self.settings
+            .iter()
+            .find(|s| s.def.key == key)
+            .and_then(|s| s.value.as_ref())
+    }
+}
+
+impl ProfileStore {
+    /// `GetMsgServiceTable`: the profile's services in the order they were added.
+    pub fn msg_service_table(&self, profile: &str) -> Result<Vec<ServiceInfo>> {
+        let p = self.profile_ref(profile)?;
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT uid, service_name, display_name, flags FROM services
+                 WHERE profile_id = ?1 ORDER BY seq",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = st
+            .query_map([p.id], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)?))
+            })
+            .map_err(|e| self.sql(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (uid, service_name, display_name, flags) = row.map_err(|e| self.sql(e))?;
+            out.push(ServiceInfo {
+                uid: self.uid(&uid)?,
+                service_name,
+                display_name,
+                flags: ServiceFlags(flags as u32),
+            });
+        }
+        Ok(out)
+    }
+
+    /// One service of a profile.
+    pub fn msg_service(&self, profile: &str, uid: MapiUid) -> Result<ServiceInfo> {
+        self.msg_service_table(profile)?
+            .into_iter()
+            .find(|s| s.uid == uid)
+            .ok_or_else(|| ProfileError::ServiceNotFound {
+                profile: profile.to_string(),
+                uid: uid.to_string(),
+            })
+    }
+
+    /// `CreateMsgServiceEx`: adds a service from the registry with its providers and the
+    /// given settings (`key`, text). Required settings may be missing (the service is then
+    /// unconfigured); an unknown key or a bad value -> `MAPI_E_INVALID_PARAMETER` and nothing
+    /// is stored. A second copy of a SERVICE_SINGLE_COPY service -> `MAPI_E_NO_ACCESS`.
+    pub fn create_msg_service(
+        &mut self,
+        registry: &Registry,
+        profile: &str,
+        service_name: &str,
+        display_name: Option<&str>,
+        settings: &[(String, String)],
+    ) -> Result<MapiUid> {
+        let def = registry.require(service_name)?.clone();
+        let values = parse_settings(&def, settings)?;
+        let path = self.path.display().to_string();
+        self.write(|tx| {
+            let p = require(tx, &path, profile)?;
+            check_single_copy(tx, &path, p.id, &def.name, def.flags)?;
+            let uid = MapiUid::random();
+            let seq = next_seq(tx, &path, p.id)?;
+            tx.execute(
+                "INSERT INTO services (uid, profile_id, service_name, display_name, flags, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    uid.0.as_slice(),
+                    p.id,
+                    def.name,
+                    display_name.unwrap_or(&def.display_name),
+                    def.flags.0 as i64,
+                    seq
+                ],
+            )
+            .map_err(|e| from_sqlite(&path, e))?;
+            for (i, prov) in def.providers.iter().enumerate() {
+                let puid = MapiUid::random();
+                tx.execute(
+                    "INSERT INTO providers (uid, service_uid, provider_name, display_name,
+                        provider_display, resource_type, flags, seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![
+                        puid.0.as_slice(),
+                        uid.0.as_slice(),
+                        prov.name,
+                        prov.display_name,
+                        prov.provider_display,
+                        prov.resource_type as i64,
+                        prov.flags.0 as i64,
+                        i as i64
+                    ],
+                )
+                .map_err(|e| from_sqlite(&path, e))?;
+                put_props(tx, &path, p.id, puid, &prov.props)?;
+            }
+            put_props(tx, &path, p.id, uid, &def.props)?;
+            put_props(tx, &path, p.id, uid, &values)?;
+            Ok(uid)
+        })
+    }
+
+    /// `ConfigureMsgService` with properties and no UI: sets settings (`key`, text); an
+    /// empty text removes a setting. All or nothing.
+    pub fn configure_msg_service(
+        &mut self,
+        registry: &Registry,
+        profile: &str,
+        uid: MapiUid,
+        settings: &[(String, String)],
+    ) -> Result<()> {
+        let svc = self.msg_service(profile, uid)?;
+        let def = registry.require(&svc.service_name)?.clone();
+        let (clear, set): (Vec<_>, Vec<_>) = settings.iter().cloned().partition(|(_, v)| v.is_empty());
+        for (k, _) in &clear {
+            lookup(&def, k)?;
+        }
+        let values = parse_settings(&def, &set)?;
+        let path = self.path.display().to_string();
+        self.write(|tx| {
+            let p = require(tx, &path, profile)?;
+            for (k, _) in &clear {
+                let tag = lookup(&def, k)?.tag;
+                tx.execute(
+                    "DELETE FROM section_props WHERE profile_id = ?1 AND section = ?2 AND tag = ?3",
+                    params![p.id, uid.0.as_slice(), tag.0 as i64],
+                )
+                .map_err(|e| from_sqlite(&path, e))?;
+            }
+            put_props(tx, &path, p.id, uid, &values)
+        })
+    }
+
+    /// The settings of a service: stored values, defaults, and what is missing.
+    pub fn service_config(
+        &self,
+        registry: &Registry,
+        profile: &str,
+        uid: MapiUid,
+    ) -> Result<ServiceConfig> {
+        let service = self.msg_service(profile, uid)?;
+        let def = registry.require(&service.service_name)?;
+        let tags: Vec<PropTag> = def.settings.iter().map(|s| s.tag).collect();
+        let stored = self.get_props(profile, uid, Some(&tags))?;
+        let mut settings = Vec::new();
+        let mut missing = Vec::new();
+        for sd in &def.settings {
+            let found = stored
+                .iter()
+                .find(|(t, v)| t.id() == sd.tag.id() && !matches!(v, PropValue::Error(_)))
+                .map(|(_, v)| v.clone());
+            let (value, is_default) = match found {
+                Some(v) => (Some(v), false),
+                None => (
+                    sd.default
+                        .as_deref()
+                        .and_then(|d| parse_setting_value(sd, d).ok()),
+                    true,
+                ),
+            };
+            let empty = value.as_ref().is_none_or(|v| v.as_str() == Some(""));
+            if sd.required && empty {
+                missing.push(sd.key.clone());
+            }
+            settings.push(SettingValue {
+                def: sd.clone(),
+                value,
+                is_default,
+            });
+        }
+        Ok(ServiceConfig {
+            service,
+            settings,
+            missing,
+        })
+    }
+
+    /// `DeleteMsgService`: the service, its providers and their sections.
+    pub fn delete_msg_service(&mut self, profile: &str, uid: MapiUid) -> Result<()> {
+        self.msg_service(profile, uid)?;
+        let path = self.path.display().to_string();
+        self.write(|tx| {
+            let p = require(tx, &path, profile)?;
+            tx.execute(
+                "DELETE FROM section_props WHERE profile_id = ?1 AND (section = ?2 OR section IN
+                    (SELECT uid FROM providers WHERE service_uid = ?2))",
+                params![p.id, uid.0.as_slice()],
+            )
+            .map_err(|e| from_sqlite(&path, e))?;
+            tx.execute("DELETE FROM services WHERE uid = ?1", [uid.0.as_slice()])
+                .map_err(|e| from_sqlite(&path, e))?;
+            Ok(())
+        })
+    }
+
+    /// `CopyMsgService`: copies a service with its settings into a profile (the same or
+    /// another); returns the copy's uid. Single-copy services already present ->
+    /// `MAPI_E_NO_ACCESS`.
+    pub fn copy_msg_service(&mut self, profile: &str, uid: MapiUid, to_profile: &str) -> Result<MapiUid> {
+        let svc = self.msg_service(profile, uid)?;
+        let path = self.path.display().to_string();
+        self.write(|tx| {
+            let src = require(tx, &path, profile)?;
+            let dst = require(tx, &path, to_profile)?;
+            check_single_copy(tx, &path, dst.id, &svc.service_name, svc.flags)?;
+            copy_service_rows(tx, &path, src.id, uid, dst.id)
+        })
+    }
+
+    /// `MsgServiceTransportOrder`: the full ordered list of the profile's transport
+    /// providers. A wrong count -> `MAPI_E_BUSY`; a uid that is not one of them ->
+    /// `MAPI_E_NOT_FOUND`.
+    pub fn msg_service_transport_order(&mut self, profile: &str, order: &[MapiUid]) -> Result<()> {
+        let transports: Vec<MapiUid> = self
+            .provider_table(profile)?
+            .into_iter()
+            .filter(|p| p.resource_type == resource_type::MAPI_TRANSPORT_PROVIDER)
+            .map(|p| p.uid)
+            .collect();
+        if order.len() != transports.len() {
+            return Err(ProfileError::TransportCount {
+                expected: transports.len(),
+                got: order.len(),
+            });
+        }
+        for u in order {
+            if !transports.contains(u) {
+                return Err(ProfileError::NotATransport(u.to_string()));
+            }
+        }
+        let mut seen = order.to_vec();
+        seen.sort();
+        seen.dedup();
+        if seen.len() != order.len() {
+            return Err(ProfileError::TransportCount {
+                expected: transports.len(),
+                got: seen.len(),
+            });
+        }
+        let path = self.path.display().to_string();
+        self.write(|tx| {
+            for (i, u) in order.iter().enumerate() {
+                tx.execute(
+                    "UPDATE providers SET transport_order = ?1 WHERE uid = ?2",
+                    params![i as i64, u.0.as_slice()],
+                )
+                .map_err(|e| from_sqlite(&path, e))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// `SetPrimaryIdentity`: makes a service the source of the session's primary
+    /// identity (`None` clears it). A service whose registry definition has
+    /// SERVICE_NO_PRIMARY_IDENTITY -> `MAPI_E_NO_ACCESS`.
+    pub fn set_primary_identity(
+        &mut self,
+        registry: &Registry,
+        profile: &str,
+        uid: Option<MapiUid>,
+    ) -> Result<()> {
+        let services = self.msg_service_table(profile)?;
+        if let Some(u) = uid {
+            let svc = services.iter().find(|s| s.uid == u).ok_or_else(|| {
+                ProfileError::ServiceNotFound {
+                    profile: profile.to_string(),
+                    uid: u.to_string(),
+                }
+            })?;
+            let static_flags = registry
+                .get(&svc.service_name)
+                .map(|d| d.flags)
+                .unwrap_or(svc.flags);
+            if static_flags.contains(ServiceFlags::SERVICE_NO_PRIMARY_IDENTITY) {
+                return Err(ProfileError::NoPrimaryIdentity(svc.service_name.clone()));
+            }
+        }
+        let path = self.path.display().to_string();
+        self.write(|tx| {
+            for s in &services {
+                let chosen = Some(s.uid) == uid;
+                let mut f = s.flags;
+                if chosen {
+                    f = (f - ServiceFlags::SERVICE_NO_PRIMARY_IDENTITY) | ServiceFlags::SERVICE_PRIMARY_IDENTITY;
+                } else {
+                    f = f - ServiceFlags::SERVICE_PRIMARY_IDENTITY;
+                    if uid.is_some() {
+                        f |= ServiceFlags::SERVICE_NO_PRIMARY_IDENTITY;
+                    }
+                }
+                tx.execute(
+                    "UPDATE services SET flags = ?1 WHERE uid = ?2",
+                    params![f.0 as i64, s.uid.0.as_slice()],
+                )
+                .map_err(|e| from_sqlite(&path, e))?;
+                let (add, remove) = if chosen {
+                    (ProviderFlags::STATUS_PRIMARY_IDENTITY.0, ProviderFlags::STATUS_NO_PRIMARY_IDENTITY.0)
+                } else {
+                    (0, ProviderFlags::STATUS_PRIMARY_IDENTITY.0)
+                };
+                tx.execute(
+                    "UPDATE providers SET flags = (flags & ~?1) | ?2 WHERE service_uid = ?3",
+                    params![remove as i64, add as i64, s.uid.0.as_slice()],
+                )
+                .map_err(|e| from_sqlite(&path, e))?;
+            }
+            Ok(())
+        })
+    }
+
+    pub(crate) fn uid(&self, bytes: &[u8]) -> Result<MapiUid> {
+        MapiUid::from_slice(bytes).ok_or_else(|| ProfileError::Corrupt {
+            path: self.path.display().to_string(),
+            detail: "a uid is not 16 bytes".into(),
+        })
+    }
+}
+
+fn lookup<'a>(def: &'a ServiceDef, key: &str) -> Result<&'a SettingDef> {
+    def.setting(key).ok_or_else(|| ProfileError::UnknownSetting {
+        service: def.name.clone(),
+        key: key.to_string(),
+        known: def
+            .settings
+            .iter()
+            .map(|s| s.key.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+fn parse_settings(def: &ServiceDef, settings: &[(String, String)]) -> Result<Vec<(PropTag, PropValue)>> {
+    settings
+        .iter()
+        .map(|(k, v)| {
+            let sd = lookup(def, k)?;
+            Ok((sd.tag, parse_setting_value(sd, v)?))
+        })
+        .collect()
+}
+
+fn check_single_copy(
+    tx: &Transaction<'_>,
+    path: &str,
+    profile_id: i64,
+    service_name: &str,
+    flags: ServiceFlags,
+) -> Result<()> {
+    if !flags.contains(ServiceFlags::SERVICE_SINGLE_COPY) {
+        return Ok(());
+    }
+    let present: Option<i64> = tx
+        .query_row(
+            "SELECT 1 FROM services WHERE profile_id = ?1 AND service_name = ?2",
+            params![profile_id, service_name],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| from_sqlite(path, e))?;
+    if present.is_some() {
+        return Err(ProfileError::SingleCopy(service_name.to_string()));
+    }
+    Ok(())
+}
+
+fn next_seq(tx: &Transaction<'_>, path: &str, profile_id: i64) -> Result<i64> {
+    tx.query_row(
+        "SELECT COALESCE(MAX(seq), -1) + 1 FROM services WHERE profile_id = ?1",
+        [profile_id],
+        |r| r.get(0),
+    )
+    .map_err(|e| from_sqlite(path, e))
+}
+
+pub(crate) fn put_props(
+    tx: &Transaction<'_>,
+    path: &str,
+    profile_id: i64,
+    section: MapiUid,
+    props: &[(PropTag, PropValue)],
+) -> Result<()> {
+    let mut st = tx
+        .prepare_cached(
+            "INSERT OR REPLACE INTO section_props (profile_id, section, tag, value) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(|e| from_sqlite(path, e))?;
+    for (tag, value) in props {
+        // One row per property id: replace a value stored under the other string width.
+        tx.execute(
+            "DELETE FROM section_props WHERE profile_id = ?1 AND section = ?2 AND (tag >> 16) = ?3",
+            params![profile_id, section.0.as_slice(), tag.id() as i64],
+        )
+        .map_err(|e| from_sqlite(path, e))?;
+        st.execute(params![
+            profile_id,
+            section.0.as_slice(),
+            tag.0 as i64,
+            codec::value_to_bytes(value)
+        ])
+        .map_err(|e| from_sqlite(path, e))?;
+    }
+    Ok(())
+}
+
+/// Copies one service (rows, providers, sections) from one profile into another under
+/// new uids; returns the new service uid.
+pub(crate) fn copy_service_rows(
+    tx: &Transaction<'_>,
+    path: &str,
+    src_profile: i64,
+    uid: MapiUid,
+    dst_profile: i64,
+) -> Result<MapiUid> {
+    let sql = |e| from_sqlite(path, e);
+    let new_uid = MapiUid::random();
+    let seq = next_seq(tx, path, dst_profile)?;
+    tx.execute(
+        "INSERT INTO services (uid, profile_id, service_name, display_name, flags, seq)
+         SELECT ?1, ?2, service_name, display_name, flags, ?3 FROM services WHERE uid = ?4",
+        params![new_uid.0.as_slice(), dst_profile, seq, uid.0.as_slice()],
+    )
+    .map_err(sql)?;
+    copy_section(tx, path, src_profile, uid, dst_profile, new_uid)?;
+    let providers: Vec<Vec<u8>> = {
+        let mut st = tx
+            .prepare("SELECT uid FROM providers WHERE service_uid = ?1 ORDER BY seq")
+            .map_err(sql)?;
+        st.query_map([uid.0.as_slice()], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(sql)?
+    };
+    for old in providers {
+        let new_p = MapiUid::random();
+        tx.execute(
+            "INSERT INTO providers (uid, service_uid, provider_name, display_name, provider_display,
+                resource_type, flags, seq, transport_order)
+             SELECT ?1, ?2, provider_name, display_name, provider_display, resource_type, flags, seq,
+                transport_order FROM providers WHERE uid = ?3",
+            params![new_p.0.as_slice(), new_uid.0.as_slice(), old],
+        )
+        .map_err(sql)?;
+        let old_uid = MapiUid::from_slice(&old).ok_or_else(|| ProfileError::Corrupt {
+            path: path.to_string(),
+            detail: "a provider uid is not 16 bytes".into(),
+        })?;
+        copy_section(tx, path, src_profile, old_uid, dst_profile, new_p)?;
+    }
+    Ok(new_uid)
+}
+
+fn copy_section(
+    tx: &Transaction<'_>,
+    path: &str,
+    src_profile: i64,
+    src: MapiUid,
+    dst_profile: i64,
+    dst: MapiUid,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO section_props (profile_id, section, tag, value)
+         SELECT ?1, ?2, tag, value FROM section_props WHERE profile_id = ?3 AND section = ?4",
+        params![dst_profile, dst.0.as_slice(), src_profile, src.0.as_slice()],
+    )
+    .map_err(|e| from_sqlite(path, e))?;
+    Ok(())
+}
