@@ -22,7 +22,9 @@ pub enum ProfileError {
     #[error("no profile named \"{0}\"")]
     ProfileNotFound(String),
     /// No default profile is set.
-    #[error("no default profile is set; name a profile or set one with `mapi profile default NAME`")]
+    #[error(
+        "no default profile is set; name a profile or set one with `mapi profile default NAME`"
+    )]
     NoDefaultProfile,
     /// The password given does not validate the profile.
     #[error("wrong password for profile \"{0}\"")]
@@ -83,7 +85,9 @@ pub enum ProfileError {
     #[error("property {0} cannot be stored in a profile section: {1}")]
     InvalidProperty(String, String),
     /// The file was written by a newer version.
-    #[error("{path} has schema version {found}, newer than this program's {supported}; use a newer mapi or another MAPI home")]
+    #[error(
+        "{path} has schema version {found}, newer than this program's {supported}; use a newer mapi or another MAPI home"
+    )]
     NewerSchema {
         /// The file.
         path: String,
@@ -93,7 +97,9 @@ pub enum ProfileError {
         supported: i64,
     },
     /// The file is damaged or is not a profile store.
-    #[error("{path} is damaged or not a profile store ({detail}); restore it from a backup or move it aside")]
+    #[error(
+        "{path} is damaged or not a profile store ({detail}); restore it from a backup or move it aside"
+    )]
     Corrupt {
         /// The file.
         path: String,
@@ -193,34 +199,97 @@ mod tests {
     fn every_variant_maps_to_its_status() {
         let s = String::new;
         let cases: Vec<(ProfileError, Status)> = vec![
-            (ProfileError::InvalidName { name: s(), reason: s() }, Status::MAPI_E_INVALID_PARAMETER),
+            (
+                ProfileError::InvalidName {
+                    name: s(),
+                    reason: s(),
+                },
+                Status::MAPI_E_INVALID_PARAMETER,
+            ),
             (ProfileError::ProfileExists(s()), Status::MAPI_E_NO_ACCESS),
             (ProfileError::ProfileNotFound(s()), Status::MAPI_E_NOT_FOUND),
             (ProfileError::NoDefaultProfile, Status::MAPI_E_NOT_FOUND),
-            (ProfileError::WrongPassword(s()), Status::MAPI_E_LOGON_FAILED),
-            (ProfileError::ServiceNotFound { profile: s(), uid: s() }, Status::MAPI_E_NOT_FOUND),
+            (
+                ProfileError::WrongPassword(s()),
+                Status::MAPI_E_LOGON_FAILED,
+            ),
+            (
+                ProfileError::ServiceNotFound {
+                    profile: s(),
+                    uid: s(),
+                },
+                Status::MAPI_E_NOT_FOUND,
+            ),
             (ProfileError::UnknownService(s()), Status::MAPI_E_NOT_FOUND),
             (ProfileError::SingleCopy(s()), Status::MAPI_E_NO_ACCESS),
-            (ProfileError::TransportCount { expected: 1, got: 2 }, Status::MAPI_E_BUSY),
+            (
+                ProfileError::TransportCount {
+                    expected: 1,
+                    got: 2,
+                },
+                Status::MAPI_E_BUSY,
+            ),
             (ProfileError::NotATransport(s()), Status::MAPI_E_NOT_FOUND),
-            (ProfileError::NoPrimaryIdentity(s()), Status::MAPI_E_NO_ACCESS),
-            (ProfileError::ProviderNotFound(s()), Status::MAPI_E_NOT_FOUND),
+            (
+                ProfileError::NoPrimaryIdentity(s()),
+                Status::MAPI_E_NO_ACCESS,
+            ),
+            (
+                ProfileError::ProviderNotFound(s()),
+                Status::MAPI_E_NOT_FOUND,
+            ),
             (ProfileError::SectionNotFound(s()), Status::MAPI_E_NOT_FOUND),
             (
-                ProfileError::UnknownSetting { service: s(), key: s(), known: s() },
+                ProfileError::UnknownSetting {
+                    service: s(),
+                    key: s(),
+                    known: s(),
+                },
                 Status::MAPI_E_INVALID_PARAMETER,
             ),
-            (ProfileError::InvalidSetting { key: s(), reason: s() }, Status::MAPI_E_INVALID_PARAMETER),
-            (ProfileError::InvalidProperty(s(), s()), Status::MAPI_E_INVALID_PARAMETER),
             (
-                ProfileError::NewerSchema { path: s(), found: 9, supported: 2 },
+                ProfileError::InvalidSetting {
+                    key: s(),
+                    reason: s(),
+                },
+                Status::MAPI_E_INVALID_PARAMETER,
+            ),
+            (
+                ProfileError::InvalidProperty(s(), s()),
+                Status::MAPI_E_INVALID_PARAMETER,
+            ),
+            (
+                ProfileError::NewerSchema {
+                    path: s(),
+                    found: 9,
+                    supported: 2,
+                },
                 Status::MAPI_E_VERSION,
             ),
-            (ProfileError::Corrupt { path: s(), detail: s() }, Status::MAPI_E_CORRUPT_DATA),
-            (ProfileError::NoAccess { path: s(), detail: s() }, Status::MAPI_E_NO_ACCESS),
+            (
+                ProfileError::Corrupt {
+                    path: s(),
+                    detail: s(),
+                },
+                Status::MAPI_E_CORRUPT_DATA,
+            ),
+            (
+                ProfileError::NoAccess {
+                    path: s(),
+                    detail: s(),
+                },
+                Status::MAPI_E_NO_ACCESS,
+            ),
             (ProfileError::Busy, Status::MAPI_E_BUSY),
             (ProfileError::DiskFull(s()), Status::MAPI_E_NOT_ENOUGH_DISK),
-            (ProfileError::Registry { file: s(), line: 1, reason: s() }, Status::MAPI_E_CORRUPT_DATA),
+            (
+                ProfileError::Registry {
+                    file: s(),
+                    line: 1,
+                    reason: s(),
+                },
+                Status::MAPI_E_CORRUPT_DATA,
+            ),
             (ProfileError::Other(s()), Status::MAPI_E_CALL_FAILED),
         ];
         for (err, status) in cases {

@@ -19,7 +19,9 @@ pub fn validate_profile_name(name: &str) -> Result<()> {
         return bad("a name needs 1 to 64 characters");
     }
     if chars > MAX_PROFILE_NAME {
-        return bad(&format!("it has {chars} characters; at most 64 are allowed"));
+        return bad(&format!(
+            "it has {chars} characters; at most 64 are allowed"
+        ));
     }
     if name.starts_with(char::is_whitespace) || name.ends_with(char::is_whitespace) {
         return bad("no leading or trailing space is allowed");
@@ -46,14 +48,29 @@ mod tests {
 
     #[test]
     fn accepts_documented_names() {
-        for n in ["Work", "Outlook", "mail_2", "Jürgen Müller", &"a".repeat(64), "x"] {
+        for n in [
+            "Work",
+            "Outlook",
+            "mail_2",
+            "Jürgen Müller",
+            &"a".repeat(64),
+            "x",
+        ] {
             validate_profile_name(n).unwrap_or_else(|e| panic!("{n}: {e}"));
         }
     }
 
     #[test]
     fn rejects_bad_names() {
-        for n in ["", " lead", "trail ", &"a".repeat(65), "tab\there", "semi;colon", "new\nline"] {
+        for n in [
+            "",
+            " lead",
+            "trail ",
+            &"a".repeat(65),
+            "tab\there",
+            "semi;colon",
+            "new\nline",
+        ] {
             assert!(validate_profile_name(n).is_err(), "{n:?} accepted");
         }
     }

@@ -1,7 +1,7 @@
 //! Profile passwords: argon2id hashes in PHC string form.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 use crate::error::{ProfileError, Result};
 

@@ -64,7 +64,10 @@ impl ProfileStore {
     /// when given, is stored as an argon2 hash.
     pub fn create_profile(&mut self, name: &str, password: Option<&str>) -> Result<ProfileInfo> {
         validate_profile_name(name)?;
-        let hash = password.filter(|p| !p.is_empty()).map(hash_password).transpose()?;
+        let hash = password
+            .filter(|p| !p.is_empty())
+            .map(hash_password)
+            .transpose()?;
         let path = self.path.display().to_string();
         self.write(|tx| {
             if find(tx, &path, name)?.is_some() {
@@ -172,8 +175,11 @@ impl ProfileStore {
         let path = self.path.display().to_string();
         self.write(|tx| {
             let target = name.map(|n| require(tx, &path, n)).transpose()?;
-            tx.execute("UPDATE profiles SET is_default = 0 WHERE is_default = 1", [])
-                .map_err(|e| from_sqlite(&path, e))?;
+            tx.execute(
+                "UPDATE profiles SET is_default = 0 WHERE is_default = 1",
+                [],
+            )
+            .map_err(|e| from_sqlite(&path, e))?;
             if let Some(p) = target {
                 tx.execute("UPDATE profiles SET is_default = 1 WHERE id = ?1", [p.id])
                     .map_err(|e| from_sqlite(&path, e))?;
@@ -185,7 +191,9 @@ impl ProfileStore {
     /// The default profile's name, if one is set.
     pub fn default_profile(&self) -> Result<Option<String>> {
         self.conn
-            .query_row("SELECT name FROM profiles WHERE is_default = 1", [], |r| r.get(0))
+            .query_row("SELECT name FROM profiles WHERE is_default = 1", [], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(|e| self.sql(e))
     }
@@ -219,7 +227,10 @@ impl ProfileStore {
         new: Option<&str>,
     ) -> Result<()> {
         self.check_password(name, old)?;
-        let hash = new.filter(|p| !p.is_empty()).map(hash_password).transpose()?;
+        let hash = new
+            .filter(|p| !p.is_empty())
+            .map(hash_password)
+            .transpose()?;
         let path = self.path.display().to_string();
         self.write(|tx| {
             let p = require(tx, &path, name)?;

@@ -66,8 +66,17 @@ impl ProfileStore {
         let mut out = Vec::new();
         let mut orders = Vec::new();
         for row in rows {
-            let (uid, suid, service_name, provider_name, display_name, provider_display, rt, flags, order) =
-                row.map_err(|e| self.sql(e))?;
+            let (
+                uid,
+                suid,
+                service_name,
+                provider_name,
+                display_name,
+                provider_display,
+                rt,
+                flags,
+                order,
+            ) = row.map_err(|e| self.sql(e))?;
             orders.push(order);
             out.push(ProviderInfo {
                 uid: self.uid(&uid)?,
@@ -98,7 +107,11 @@ impl ProfileStore {
     }
 
     /// `IProviderAdmin::GetProviderTable`: the providers of one service.
-    pub fn service_provider_table(&self, profile: &str, service: MapiUid) -> Result<Vec<ProviderInfo>> {
+    pub fn service_provider_table(
+        &self,
+        profile: &str,
+        service: MapiUid,
+    ) -> Result<Vec<ProviderInfo>> {
         self.msg_service(profile, service)?;
         Ok(self
             .provider_table(profile)?

@@ -112,7 +112,12 @@ impl ProfileStore {
     }
 
     /// `DeleteProps`.
-    pub fn delete_props(&mut self, profile: &str, section: MapiUid, tags: &[PropTag]) -> Result<()> {
+    pub fn delete_props(
+        &mut self,
+        profile: &str,
+        section: MapiUid,
+        tags: &[PropTag],
+    ) -> Result<()> {
         let path = self.path.display().to_string();
         self.write(|tx| {
             let p = require(tx, &path, profile)?;
@@ -127,16 +132,28 @@ impl ProfileStore {
         })
     }
 
-    fn computed_props(&self, name: &str, profile_id: i64, section: MapiUid) -> Result<Vec<(PropTag, PropValue)>> {
+    fn computed_props(
+        &self,
+        name: &str,
+        profile_id: i64,
+        section: MapiUid,
+    ) -> Result<Vec<(PropTag, PropValue)>> {
         let mut out = vec![
-            (tags::PR_OBJECT_TYPE, PropValue::Long(object_type::MAPI_PROFSECT as i32)),
+            (
+                tags::PR_OBJECT_TYPE,
+                PropValue::Long(object_type::MAPI_PROFSECT as i32),
+            ),
             (tags::PR_PROFILE_NAME, PropValue::Unicode(name.to_string())),
         ];
         let sql = |e| from_sqlite(&self.path.display().to_string(), e);
         if section == MUID_PROFILE_INSTANCE {
             let key: Vec<u8> = self
                 .conn
-                .query_row("SELECT search_key FROM profiles WHERE id = ?1", [profile_id], |r| r.get(0))
+                .query_row(
+                    "SELECT search_key FROM profiles WHERE id = ?1",
+                    [profile_id],
+                    |r| r.get(0),
+                )
                 .map_err(sql)?;
             out.push((tags::PR_SEARCH_KEY, PropValue::Binary(key)));
             return Ok(out);

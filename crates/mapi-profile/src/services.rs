@@ -67,7 +67,12 @@ impl ProfileStore {
             .map_err(|e| self.sql(e))?;
         let rows = st
             .query_map([p.id], |r| {
-                Ok((r.get::<_, Vec<u8>>(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)?))
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
             })
             .map_err(|e| self.sql(e))?;
         let mut out = Vec::new();
@@ -164,7 +169,8 @@ impl ProfileStore {
     ) -> Result<()> {
         let svc = self.msg_service(profile, uid)?;
         let def = registry.require(&svc.service_name)?.clone();
-        let (clear, set): (Vec<_>, Vec<_>) = settings.iter().cloned().partition(|(_, v)| v.is_empty());
+        let (clear, set): (Vec<_>, Vec<_>) =
+            settings.iter().cloned().partition(|(_, v)| v.is_empty());
         for (k, _) in &clear {
             lookup(&def, k)?;
         }
@@ -249,7 +255,12 @@ impl ProfileStore {
     /// `CopyMsgService`: copies a service with its settings into a profile (the same or
     /// another); returns the copy's uid. Single-copy services already present ->
     /// `MAPI_E_NO_ACCESS`.
-    pub fn copy_msg_service(&mut self, profile: &str, uid: MapiUid, to_profile: &str) -> Result<MapiUid> {
+    pub fn copy_msg_service(
+        &mut self,
+        profile: &str,
+        uid: MapiUid,
+        to_profile: &str,
+    ) -> Result<MapiUid> {
         let svc = self.msg_service(profile, uid)?;
         let path = self.path.display().to_string();
         self.write(|tx| {
@@ -334,7 +345,8 @@ impl ProfileStore {
                 let chosen = Some(s.uid) == uid;
                 let mut f = s.flags;
                 if chosen {
-                    f = (f - ServiceFlags::SERVICE_NO_PRIMARY_IDENTITY) | ServiceFlags::SERVICE_PRIMARY_IDENTITY;
+                    f = (f - ServiceFlags::SERVICE_NO_PRIMARY_IDENTITY)
+                        | ServiceFlags::SERVICE_PRIMARY_IDENTITY;
                 } else {
                     f = f - ServiceFlags::SERVICE_PRIMARY_IDENTITY;
                     if uid.is_some() {
@@ -347,7 +359,10 @@ impl ProfileStore {
                 )
                 .map_err(|e| from_sqlite(&path, e))?;
                 let (add, remove) = if chosen {
-                    (ProviderFlags::STATUS_PRIMARY_IDENTITY.0, ProviderFlags::STATUS_NO_PRIMARY_IDENTITY.0)
+                    (
+                        ProviderFlags::STATUS_PRIMARY_IDENTITY.0,
+                        ProviderFlags::STATUS_NO_PRIMARY_IDENTITY.0,
+                    )
                 } else {
                     (0, ProviderFlags::STATUS_PRIMARY_IDENTITY.0)
                 };
@@ -370,19 +385,23 @@ impl ProfileStore {
 }
 
 fn lookup<'a>(def: &'a ServiceDef, key: &str) -> Result<&'a SettingDef> {
-    def.setting(key).ok_or_else(|| ProfileError::UnknownSetting {
-        service: def.name.clone(),
-        key: key.to_string(),
-        known: def
-            .settings
-            .iter()
-            .map(|s| s.key.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-    })
+    def.setting(key)
+        .ok_or_else(|| ProfileError::UnknownSetting {
+            service: def.name.clone(),
+            key: key.to_string(),
+            known: def
+                .settings
+                .iter()
+                .map(|s| s.key.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
 }
 
-fn parse_settings(def: &ServiceDef, settings: &[(String, String)]) -> Result<Vec<(PropTag, PropValue)>> {
+fn parse_settings(
+    def: &ServiceDef,
+    settings: &[(String, String)],
+) -> Result<Vec<(PropTag, PropValue)>> {
     settings
         .iter()
         .map(|(k, v)| {

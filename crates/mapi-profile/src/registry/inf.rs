@@ -24,7 +24,9 @@ struct Section {
 
 impl Section {
     fn get(&self, key: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.key.eq_ignore_ascii_case(key))
+        self.entries
+            .iter()
+            .find(|e| e.key.eq_ignore_ascii_case(key))
     }
 }
 
@@ -41,8 +43,7 @@ pub fn parse_inf(text: &str, file: &str) -> Result<Vec<ServiceDef>> {
             .iter()
             .find(|s| s.name.eq_ignore_ascii_case(name.trim()))
     };
-    let services = find("Services")
-        .ok_or_else(|| err(0, "no [Services] section".into()))?;
+    let services = find("Services").ok_or_else(|| err(0, "no [Services] section".into()))?;
     let defaults: Vec<String> = find("Default Services")
         .map(|s| s.entries.iter().map(|e| e.key.to_lowercase()).collect())
         .unwrap_or_default();
@@ -59,10 +60,16 @@ pub fn parse_inf(text: &str, file: &str) -> Result<Vec<ServiceDef>> {
     let mut out = Vec::new();
     for svc in &services.entries {
         let section = find(&svc.key).ok_or_else(|| {
-            err(svc.line, format!("service \"{}\" has no [{}] section", svc.key, svc.key))
+            err(
+                svc.line,
+                format!("service \"{}\" has no [{}] section", svc.key, svc.key),
+            )
         })?;
         let providers_entry = section.get("Providers").ok_or_else(|| {
-            err(section.line, format!("service section [{}] has no Providers= entry", section.name))
+            err(
+                section.line,
+                format!("service section [{}] has no Providers= entry", section.name),
+            )
         })?;
         let mut service_flags = ServiceFlags::default();
         let mut display_name = svc.value.clone();
@@ -72,7 +79,10 @@ pub fn parse_inf(text: &str, file: &str) -> Result<Vec<ServiceDef>> {
             match classify(e, &err)? {
                 Item::Ignore => {}
                 Item::Prop(tag, _) if tag == tags::PR_SERVICE_UID => {
-                    return Err(err(e.line, "PR_SERVICE_UID must not appear in an INF file".into()));
+                    return Err(err(
+                        e.line,
+                        "PR_SERVICE_UID must not appear in an INF file".into(),
+                    ));
                 }
                 Item::Prop(tag, _) if tag == tags::PR_RESOURCE_FLAGS => {
                     service_flags = ServiceFlags(
@@ -87,14 +97,25 @@ pub fn parse_inf(text: &str, file: &str) -> Result<Vec<ServiceDef>> {
             }
         }
         let mut providers = Vec::new();
-        for pname in providers_entry.value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        for pname in providers_entry
+            .value
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             let ps = find(pname).ok_or_else(|| {
-                err(providers_entry.line, format!("provider section [{pname}] is missing"))
+                err(
+                    providers_entry.line,
+                    format!("provider section [{pname}] is missing"),
+                )
             })?;
             providers.push(provider(ps, &err, &mut settings)?);
         }
         if providers.is_empty() {
-            return Err(err(providers_entry.line, "Providers= names no provider".into()));
+            return Err(err(
+                providers_entry.line,
+                "Providers= names no provider".into(),
+            ));
         }
         out.push(ServiceDef {
             name: svc.key.clone(),
@@ -147,7 +168,10 @@ fn provider(
         }
     }
     if def.resource_type == 0 {
-        return Err(err(ps.line, format!("provider section [{}] has no PR_RESOURCE_TYPE", ps.name)));
+        return Err(err(
+            ps.line,
+            format!("provider section [{}] has no PR_RESOURCE_TYPE", ps.name),
+        ));
     }
     if def.provider_display.is_empty() {
         def.provider_display = def.display_name.clone();
@@ -230,7 +254,9 @@ fn inf_value(tag: PropTag, text: &str) -> std::result::Result<PropValue, String>
         PropType::PT_LONG => le_hex_u32(text)
             .or_else(|| parse_number(text))
             .map(|v| PropValue::Long(v as i32))
-            .ok_or_else(|| format!("{text:?} is not a PT_LONG value (8 hex digits, little-endian)")),
+            .ok_or_else(|| {
+                format!("{text:?} is not a PT_LONG value (8 hex digits, little-endian)")
+            }),
         PropType::PT_BOOLEAN => le_hex_u32(text)
             .or_else(|| parse_number(text))
             .map(|v| PropValue::Boolean(v != 0))
@@ -248,7 +274,10 @@ fn inf_value(tag: PropTag, text: &str) -> std::result::Result<PropValue, String>
                     .collect(),
             ))
         }
-        other => Err(format!("property type {} is not supported in an INF file", other.name())),
+        other => Err(format!(
+            "property type {} is not supported in an INF file",
+            other.name()
+        )),
     }
 }
 
@@ -296,8 +325,14 @@ fn split_sections(
             if name.trim().is_empty() {
                 return Err(err(line, "empty section name".into()));
             }
-            if sections.iter().any(|s| s.name.eq_ignore_ascii_case(name.trim())) {
-                return Err(err(line, format!("section [{}] appears twice", name.trim())));
+            if sections
+                .iter()
+                .any(|s| s.name.eq_ignore_ascii_case(name.trim()))
+            {
+                return Err(err(
+                    line,
+                    format!("section [{}] appears twice", name.trim()),
+                ));
             }
             sections.push(Section {
                 name: name.trim().to_string(),
@@ -375,16 +410,23 @@ PR_RESOURCE_FLAGS=0x10
             pab.flags,
             ServiceFlags::SERVICE_SINGLE_COPY | ServiceFlags::SERVICE_NO_PRIMARY_IDENTITY
         );
-        assert_eq!(pab.providers[0].resource_type, resource_type::MAPI_AB_PROVIDER);
+        assert_eq!(
+            pab.providers[0].resource_type,
+            resource_type::MAPI_AB_PROVIDER
+        );
         assert_eq!(pab.providers[0].flags.0, 0x40 | 0x20);
-        assert!(pab
-            .props
-            .contains(&(tags::PR_SERVICE_ENTRY_NAME, PropValue::String8("PABServiceEntry".into()))));
+        assert!(pab.props.contains(&(
+            tags::PR_SERVICE_ENTRY_NAME,
+            PropValue::String8("PABServiceEntry".into())
+        )));
         let ex = &defs[1];
         assert!(!ex.default);
         assert_eq!(ex.display_name, "Example Store");
         assert_eq!(ex.providers.len(), 2);
-        assert_eq!(ex.providers[1].resource_type, resource_type::MAPI_TRANSPORT_PROVIDER);
+        assert_eq!(
+            ex.providers[1].resource_type,
+            resource_type::MAPI_TRANSPORT_PROVIDER
+        );
         assert_eq!(ex.providers[1].flags, ProviderFlags::STATUS_XP_PREFER_LAST);
         let long = ex.setting("66010003").unwrap();
         assert_eq!(long.default.as_deref(), Some("6"));
@@ -412,18 +454,25 @@ PR_RESOURCE_FLAGS=0x10
 
     #[test]
     fn errors_name_line_and_reason() {
-        let (line, r) = error_line("[Services]\nA=a\n[A]\nProviders=P\n[P]\nPR_RESOURCE_TYPE=MAPI_STORE_PROVIDER\nPR_RESOURCE_FLAGS=STATUS_BOGUS\n");
+        let (line, r) = error_line(
+            "[Services]\nA=a\n[A]\nProviders=P\n[P]\nPR_RESOURCE_TYPE=MAPI_STORE_PROVIDER\nPR_RESOURCE_FLAGS=STATUS_BOGUS\n",
+        );
         assert_eq!(line, 7);
         assert!(r.contains("STATUS_BOGUS"), "{r}");
-        let (line, r) = error_line("[Services]\nA=a\n[A]\nProviders=P, Q\n[P]\nPR_RESOURCE_TYPE=33\n");
+        let (line, r) =
+            error_line("[Services]\nA=a\n[A]\nProviders=P, Q\n[P]\nPR_RESOURCE_TYPE=33\n");
         assert_eq!(line, 4);
         assert!(r.contains("[Q]"), "{r}");
         let (line, r) = error_line("[Services]\nA=a\n");
         assert_eq!(line, 2, "{r}");
-        let (line, r) = error_line("[Services]\nA=a\n[A]\nProviders=P\nPR_NOT_A_TAG=1\n[P]\nPR_RESOURCE_TYPE=33\n");
+        let (line, r) = error_line(
+            "[Services]\nA=a\n[A]\nProviders=P\nPR_NOT_A_TAG=1\n[P]\nPR_RESOURCE_TYPE=33\n",
+        );
         assert_eq!(line, 5);
         assert!(r.contains("PR_NOT_A_TAG"), "{r}");
-        let (line, _) = error_line("[Services]\nA=a\n[A]\nProviders=P\n66010003=zz\n[P]\nPR_RESOURCE_TYPE=33\n");
+        let (line, _) = error_line(
+            "[Services]\nA=a\n[A]\nProviders=P\n66010003=zz\n[P]\nPR_RESOURCE_TYPE=33\n",
+        );
         assert_eq!(line, 5);
         let (line, r) = error_line("[Services\n");
         assert_eq!(line, 1, "{r}");
@@ -431,7 +480,9 @@ PR_RESOURCE_FLAGS=0x10
         assert_eq!(line, 2, "{r}");
         let (line, r) = error_line("[Services]\nA=a\n[A]\nProviders=P\n[P]\nPR_DISPLAY_NAME=x\n");
         assert_eq!(line, 5, "{r}");
-        let (line, r) = error_line("[Services]\nA=a\n[A]\nProviders=P\nPR_SERVICE_UID=00\n[P]\nPR_RESOURCE_TYPE=33\n");
+        let (line, r) = error_line(
+            "[Services]\nA=a\n[A]\nProviders=P\nPR_SERVICE_UID=00\n[P]\nPR_RESOURCE_TYPE=33\n",
+        );
         assert_eq!(line, 5, "{r}");
     }
 }

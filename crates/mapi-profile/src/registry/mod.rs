@@ -198,11 +198,20 @@ mod tests {
         let reg = Registry::builtin();
         let local = reg.get("local-store").unwrap();
         assert_eq!(local.required_keys(), ["path"]);
-        assert_eq!(local.setting("exclusive").unwrap().default.as_deref(), Some("false"));
-        assert_eq!(local.providers[0].resource_type, resource_type::MAPI_STORE_PROVIDER);
+        assert_eq!(
+            local.setting("exclusive").unwrap().default.as_deref(),
+            Some("false")
+        );
+        assert_eq!(
+            local.providers[0].resource_type,
+            resource_type::MAPI_STORE_PROVIDER
+        );
         let contacts = reg.get("contacts").unwrap();
         assert!(contacts.flags.contains(ServiceFlags::SERVICE_SINGLE_COPY));
-        assert_eq!(contacts.providers[0].resource_type, resource_type::MAPI_AB_PROVIDER);
+        assert_eq!(
+            contacts.providers[0].resource_type,
+            resource_type::MAPI_AB_PROVIDER
+        );
         let mail = reg.get("internet-mail").unwrap();
         assert_eq!(
             mail.required_keys(),

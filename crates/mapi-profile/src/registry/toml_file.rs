@@ -132,7 +132,12 @@ fn convert(s: Service, text: &str, file: &str) -> Result<ServiceDef> {
             ),
             "choice" => match st.choices {
                 Some(c) if !c.is_empty() => (SettingKind::Choice(c), PropType::PT_UNICODE),
-                _ => return Err(err(&st.key, format!("choice setting \"{}\" lists no choices", st.key))),
+                _ => {
+                    return Err(err(
+                        &st.key,
+                        format!("choice setting \"{}\" lists no choices", st.key),
+                    ));
+                }
             },
             other => {
                 return Err(err(
@@ -158,7 +163,10 @@ fn convert(s: Service, text: &str, file: &str) -> Result<ServiceDef> {
         if st.secret && !tag.is_secure() {
             return Err(err(
                 &st.tag,
-                format!("secret setting \"{}\" must use a secure tag (ids 0x67F0-0x67FF)", st.key),
+                format!(
+                    "secret setting \"{}\" must use a secure tag (ids 0x67F0-0x67FF)",
+                    st.key
+                ),
             ));
         }
         settings.push(SettingDef {

@@ -43,7 +43,10 @@ pub fn parse_setting_value(def: &SettingDef, text: &str) -> Result<PropValue> {
             if choices.iter().any(|c| c == text) {
                 Ok(PropValue::Unicode(text.to_string()))
             } else {
-                Err(bad(format!("{text:?} is not one of {}", choices.join(", "))))
+                Err(bad(format!(
+                    "{text:?} is not one of {}",
+                    choices.join(", ")
+                )))
             }
         }
     }
@@ -60,14 +63,20 @@ mod tests {
         let mail = reg.get("internet-mail").unwrap();
         let local = reg.get("local-store").unwrap();
         let port = mail.setting("imap_port").unwrap();
-        assert_eq!(parse_setting_value(port, "993").unwrap(), PropValue::Long(993));
+        assert_eq!(
+            parse_setting_value(port, "993").unwrap(),
+            PropValue::Long(993)
+        );
         assert!(parse_setting_value(port, "99999").is_err());
         assert!(parse_setting_value(port, "ninety").is_err());
         let sec = mail.setting("imap_security").unwrap();
         assert!(parse_setting_value(sec, "starttls").is_ok());
         assert!(parse_setting_value(sec, "ssl").is_err());
         let ex = local.setting("exclusive").unwrap();
-        assert_eq!(parse_setting_value(ex, "yes").unwrap(), PropValue::Boolean(true));
+        assert_eq!(
+            parse_setting_value(ex, "yes").unwrap(),
+            PropValue::Boolean(true)
+        );
         assert!(parse_setting_value(ex, "maybe").is_err());
         let path = local.setting("path").unwrap();
         let v = parse_setting_value(path, "rel/store.db").unwrap();

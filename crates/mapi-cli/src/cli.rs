@@ -1,0 +1,146 @@
+//! The command line, as clap parses it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// mapi: MAPI profiles, message services, logon and sessions.
+#[derive(Parser, Debug)]
+#[command(name = "mapi", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The MAPI home (default: $MAPI_HOME, else the XDG data dir).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Profiles: create, list, show, delete, copy, rename, default.
+    #[command(subcommand)]
+    Profile(ProfileCmd),
+    /// Message services of a profile, and the catalogue of installable ones.
+    #[command(subcommand)]
+    Service(ServiceCmd),
+    /// Providers of a profile.
+    #[command(subcommand)]
+    Provider(ProviderCmd),
+}
+
+/// `mapi profile ...`
+#[derive(Subcommand, Debug)]
+pub enum ProfileCmd {
+    /// Create a profile.
+    Create {
+        /// Profile name (1-64 characters).
+        name: String,
+        /// Make it the default profile.
+        #[arg(long)]
+        default: bool,
+        /// Read a profile password from standard input (first line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List profiles.
+    List,
+    /// Show a profile with its services and providers.
+    Show {
+        /// Profile name.
+        name: String,
+    },
+    /// Delete a profile.
+    Delete {
+        /// Profile name.
+        name: String,
+    },
+    /// Copy a profile with its services and settings.
+    Copy {
+        /// Source profile.
+        from: String,
+        /// New profile name.
+        to: String,
+        /// Read the source profile's password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Rename a profile.
+    Rename {
+        /// Current name.
+        from: String,
+        /// New name.
+        to: String,
+        /// Read the profile's password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set (or with --clear, clear) the default profile.
+    Default(DefaultArgs),
+}
+
+/// `mapi profile default NAME | --clear`
+#[derive(Args, Debug)]
+pub struct DefaultArgs {
+    /// Profile to make the default.
+    #[arg(required_unless_present = "clear", conflicts_with = "clear")]
+    pub name: Option<String>,
+    /// Clear the default profile.
+    #[arg(long)]
+    pub clear: bool,
+}
+
+/// `mapi service ...`
+#[derive(Subcommand, Debug)]
+pub enum ServiceCmd {
+    /// List the installable message services and their settings.
+    Catalog,
+    /// Add a message service to a profile; prints the new service UID.
+    Add {
+        /// Profile name.
+        profile: String,
+        /// Service name from `mapi service catalog`.
+        service: String,
+        /// A setting, KEY=VALUE (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Display name of this service instance.
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// List a profile's message services with their settings.
+    List {
+        /// Profile name.
+        profile: String,
+    },
+    /// Change settings of a service (KEY= with no value removes a setting).
+    Configure {
+        /// Profile name.
+        profile: String,
+        /// Service UID (from `service list`).
+        uid: String,
+        /// A setting, KEY=VALUE (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE", required = true)]
+        set: Vec<String>,
+    },
+    /// Remove a service from a profile.
+    Remove {
+        /// Profile name.
+        profile: String,
+        /// Service UID.
+        uid: String,
+    },
+}
+
+/// `mapi provider ...`
+#[derive(Subcommand, Debug)]
+pub enum ProviderCmd {
+    /// List a profile's providers in provider order.
+    List {
+        /// Profile name.
+        profile: String,
+    },
+}

@@ -1,0 +1,44 @@
+//! One module per command group; each parses nothing and decides nothing beyond wiring
+//! arguments to the library and rendering its answers.
+
+pub mod profile;
+pub mod provider;
+pub mod service;
+
+use std::path::PathBuf;
+
+use mapi_profile::{ProfileStore, Registry};
+
+use crate::error::CliError;
+
+/// What every command gets: where the home is and how to print.
+pub struct Ctx {
+    /// The MAPI home.
+    pub home: PathBuf,
+    /// `--json`.
+    pub json: bool,
+}
+
+impl Ctx {
+    /// Opens the profile store in the home.
+    pub fn store(&self) -> Result<ProfileStore, CliError> {
+        Ok(ProfileStore::open_home(&self.home)?)
+    }
+
+    /// Loads the service registry (built-in plus the home's files).
+    pub fn registry(&self) -> Result<Registry, CliError> {
+        Ok(Registry::load(&self.home)?)
+    }
+}
+
+/// Splits `KEY=VALUE` arguments.
+pub fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, CliError> {
+    sets.iter()
+        .map(|s| match s.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+            _ => Err(CliError::invalid(format!(
+                "--set {s:?} is not KEY=VALUE; write e.g. --set path=/home/me/mail.store"
+            ))),
+        })
+        .collect()
+}

@@ -1,0 +1,68 @@
+//! `mapi`: the command-line front end. It parses arguments, calls the library and
+//! renders answers; on failure stderr's first line is `STATUS (0x........): sentence`.
+//!
+//! # Layout
+//! - `cli`: the clap definitions.
+//! - `commands`: one module per command group.
+//! - `output`: JSON and text rendering, password input.
+//! - `error`: `CliError`, a status plus a sentence.
+
+mod cli;
+mod commands;
+mod error;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+use crate::cli::{Cli, Command};
+use crate::commands::Ctx;
+use crate::error::CliError;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            print!("{e}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprint!("{e}");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            let text = e.to_string();
+            let first = text
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("error: ");
+            eprintln!("{}", CliError::invalid(first));
+            for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+                eprintln!("{line}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    let ctx = Ctx {
+        home: mapi_profile::resolve_home(cli.home.as_deref()),
+        json: cli.json,
+    };
+    match cli.command {
+        Command::Profile(cmd) => commands::profile::run(&ctx, cmd),
+        Command::Service(cmd) => commands::service::run(&ctx, cmd),
+        Command::Provider(cmd) => commands::provider::run(&ctx, cmd),
+    }
+}
