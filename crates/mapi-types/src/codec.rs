@@ -123,6 +123,11 @@ pub fn decode_value(r: &mut Reader<'_>) -> Result<PropValue, DecodeError> {
             return Err(DecodeError("too many values"));
         }
         let base = ty.base();
+        if base == PropType::PT_NULL || n > r.b.len() {
+            // Every element takes at least one byte: a count larger than the input left
+            // is malformed, and zero-size elements could inflate a tiny input.
+            return Err(DecodeError("multi-valued count exceeds the input"));
+        }
         let mut vs = Vec::with_capacity(n.min(1024));
         for _ in 0..n {
             vs.push(decode_body(base, r)?);
@@ -237,6 +242,8 @@ mod tests {
         assert!(value_from_bytes(&[0x0B, 0x00, 7]).is_err());
         assert!(value_from_bytes(&[0x1F, 0x00, 2, 0, 0, 0, 0xff, 0xfe]).is_err());
         assert!(value_from_bytes(&[0x03, 0x10, 0xff, 0xff, 0xff, 0xff]).is_err());
+        // A multi-valued PT_NULL would decode 65,536 values from 6 bytes.
+        assert!(value_from_bytes(&[0x01, 0x10, 0x00, 0x00, 0x01, 0x00]).is_err());
     }
 
     #[test]

@@ -1,0 +1,406 @@
+//! [`Request`]: what a client asks the daemon, and [`UiAnswer`], its answer to a prompt.
+//!
+//! Encoding: request id (u32), kind (u8), then the fields in declaration order.
+
+use crate::error::ProtoError;
+use crate::limits::{MAX_BLOB_LEN, MAX_ENTRY_ID_LEN};
+use crate::secret::Secret;
+use crate::wire::{Input, Writer};
+
+/// A client request. The daemon answers each with one [`crate::Response`] carrying the
+/// same `id`; ids are chosen by the client, unique among its requests in flight.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Request {
+    /// The client's request id (0 is reserved for the handshake).
+    pub id: u32,
+    /// What is asked.
+    pub body: RequestBody,
+}
+
+/// What a request asks. The usual reply is named on each variant; any request may be
+/// answered with [`crate::ResponseBody::Error`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum RequestBody {
+    /// `MAPILogonEx`. Reply: `LoggedOn`. While it runs the daemon may send
+    /// [`crate::Notification::Prompt`]s (when `ui` is set) and `Progress`.
+    Logon {
+        /// The profile name; `None` = no name supplied.
+        profile: Option<String>,
+        /// The profile password.
+        password: Option<Secret>,
+        /// `MAPI_LOGON_*` flags (`mapi_types::LogonFlags` values).
+        flags: u32,
+        /// The client can show prompts and will answer them with `UiReply`.
+        ui: bool,
+        /// The client program's name, for the session list.
+        program: String,
+    },
+    /// `GetStatusTable`. Reply: `Table`.
+    StatusTable {
+        /// The session.
+        session: u64,
+    },
+    /// `GetMsgStoresTable`. Reply: `Table`.
+    StoreTable {
+        /// The session.
+        session: u64,
+    },
+    /// `OpenMsgStore`. Reply: `Rows` (one row: the opened store's properties).
+    OpenStore {
+        /// The session.
+        session: u64,
+        /// The store's entry id; `None` = the default store.
+        entry_id: Option<Vec<u8>>,
+    },
+    /// The folder hierarchy of a store. Reply: `Table`.
+    Folders {
+        /// The session.
+        session: u64,
+        /// The store's entry id.
+        store: Vec<u8>,
+    },
+    /// The contents table of a folder. Reply: `Table`.
+    Contents {
+        /// The session.
+        session: u64,
+        /// The store's entry id.
+        store: Vec<u8>,
+        /// The folder's entry id.
+        folder: Vec<u8>,
+    },
+    /// A message's properties. Reply: `Rows` (one row).
+    ReadMessage {
+        /// The session.
+        session: u64,
+        /// The store's entry id.
+        store: Vec<u8>,
+        /// The message's entry id.
+        entry_id: Vec<u8>,
+    },
+    /// A message's raw (MIME) bytes. Reply: `Bytes`.
+    ReadRaw {
+        /// The session.
+        session: u64,
+        /// The store's entry id.
+        store: Vec<u8>,
+        /// The message's entry id.
+        entry_id: Vec<u8>,
+    },
+    /// Sends a raw message through the session's transports. Reply: `Done`.
+    Submit {
+        /// The session.
+        session: u64,
+        /// The raw (MIME) message.
+        raw: Vec<u8>,
+        /// Envelope recipients.
+        recipients: Vec<String>,
+    },
+    /// `IMAPISession::Logoff`. Reply: `Done`.
+    Logoff {
+        /// The session.
+        session: u64,
+        /// `MAPI_LOGOFF_*` flags.
+        flags: u32,
+    },
+    /// The daemon's live sessions. Reply: `Sessions`.
+    ListSessions,
+    /// Liveness check. Reply: `Pong`.
+    Ping,
+    /// Asks the daemon to exit. Reply: `Done`.
+    Shutdown,
+    /// The client's answer to a [`crate::Notification::Prompt`]. Reply: `Done` (or an
+    /// error for an unknown or already answered prompt).
+    UiReply {
+        /// The prompt answered.
+        prompt_id: u64,
+        /// The answer.
+        answer: UiAnswer,
+    },
+}
+
+/// The answer to a prompt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UiAnswer {
+    /// The user cancelled (profile or password prompt: the logon fails with
+    /// `MAPI_E_USER_CANCEL`; a service's settings: that service is disabled).
+    Cancel,
+    /// The profile chosen.
+    Profile(String),
+    /// The password typed.
+    Password(Secret),
+    /// Service settings entered, as (key, value); values are treated as secrets.
+    Settings(Vec<(String, Secret)>),
+    /// What to do about a failed service.
+    FailureChoice(FailureChoice),
+}
+
+/// The user's choice after a service failed to log on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureChoice {
+    /// Try the service again.
+    Retry,
+    /// Edit the service's settings, then retry.
+    Edit,
+    /// Disable the service for this session and go on.
+    Skip,
+    /// Abandon the logon.
+    Cancel,
+}
+
+impl RequestBody {
+    /// The variant's name (for logs and errors; never shows field contents).
+    pub fn name(&self) -> &'static str {
+        match self {
+            RequestBody::Logon { .. } => "Logon",
+            RequestBody::StatusTable { .. } => "StatusTable",
+            RequestBody::StoreTable { .. } => "StoreTable",
+            RequestBody::OpenStore { .. } => "OpenStore",
+            RequestBody::Folders { .. } => "Folders",
+            RequestBody::Contents { .. } => "Contents",
+            RequestBody::ReadMessage { .. } => "ReadMessage",
+            RequestBody::ReadRaw { .. } => "ReadRaw",
+            RequestBody::Submit { .. } => "Submit",
+            RequestBody::Logoff { .. } => "Logoff",
+            RequestBody::ListSessions => "ListSessions",
+            RequestBody::Ping => "Ping",
+            RequestBody::Shutdown => "Shutdown",
+            RequestBody::UiReply { .. } => "UiReply",
+        }
+    }
+
+    fn kind(&self) -> u8 {
+        match self {
+            RequestBody::Logon { .. } => 1,
+            RequestBody::StatusTable { .. } => 2,
+            RequestBody::StoreTable { .. } => 3,
+            RequestBody::OpenStore { .. } => 4,
+            RequestBody::Folders { .. } => 5,
+            RequestBody::Contents { .. } => 6,
+            RequestBody::ReadMessage { .. } => 7,
+            RequestBody::ReadRaw { .. } => 8,
+            RequestBody::Submit { .. } => 9,
+            RequestBody::Logoff { .. } => 10,
+            RequestBody::ListSessions => 11,
+            RequestBody::Ping => 12,
+            RequestBody::Shutdown => 13,
+            RequestBody::UiReply { .. } => 14,
+        }
+    }
+}
+
+fn put_id(w: &mut Writer, what: &'static str, id: &[u8]) {
+    w.blob(what, id, MAX_ENTRY_ID_LEN);
+}
+
+fn get_id(r: &mut Input<'_>, what: &'static str) -> Result<Vec<u8>, ProtoError> {
+    r.blob(what, MAX_ENTRY_ID_LEN).map(<[u8]>::to_vec)
+}
+
+impl Request {
+    pub(crate) fn put(&self, w: &mut Writer) {
+        w.u32(self.id);
+        w.u8(self.body.kind());
+        match &self.body {
+            RequestBody::Logon {
+                profile,
+                password,
+                flags,
+                ui,
+                program,
+            } => {
+                w.opt_str("Logon.profile", profile.as_ref());
+                w.opt(password.as_ref(), |w, p| w.secret("Logon.password", p));
+                w.u32(*flags);
+                w.bool(*ui);
+                w.str("Logon.program", program);
+            }
+            RequestBody::StatusTable { session } | RequestBody::StoreTable { session } => {
+                w.u64(*session)
+            }
+            RequestBody::OpenStore { session, entry_id } => {
+                w.u64(*session);
+                w.opt(entry_id.as_ref(), |w, id| {
+                    put_id(w, "OpenStore.entry_id", id)
+                });
+            }
+            RequestBody::Folders { session, store } => {
+                w.u64(*session);
+                put_id(w, "Folders.store", store);
+            }
+            RequestBody::Contents {
+                session,
+                store,
+                folder,
+            } => {
+                w.u64(*session);
+                put_id(w, "Contents.store", store);
+                put_id(w, "Contents.folder", folder);
+            }
+            RequestBody::ReadMessage {
+                session,
+                store,
+                entry_id,
+            }
+            | RequestBody::ReadRaw {
+                session,
+                store,
+                entry_id,
+            } => {
+                w.u64(*session);
+                put_id(w, "Read.store", store);
+                put_id(w, "Read.entry_id", entry_id);
+            }
+            RequestBody::Submit {
+                session,
+                raw,
+                recipients,
+            } => {
+                w.u64(*session);
+                w.blob("Submit.raw", raw, MAX_BLOB_LEN);
+                w.strings("Submit.recipients", recipients);
+            }
+            RequestBody::Logoff { session, flags } => {
+                w.u64(*session);
+                w.u32(*flags);
+            }
+            RequestBody::ListSessions | RequestBody::Ping | RequestBody::Shutdown => {}
+            RequestBody::UiReply { prompt_id, answer } => {
+                w.u64(*prompt_id);
+                answer.put(w);
+            }
+        }
+    }
+
+    pub(crate) fn get(r: &mut Input<'_>) -> Result<Request, ProtoError> {
+        let id = r.u32("Request.id")?;
+        let kind = r.u8("Request.kind")?;
+        let body = match kind {
+            1 => RequestBody::Logon {
+                profile: r.opt_str("Logon.profile")?,
+                password: r.opt("Logon.password", |r| r.secret("Logon.password"))?,
+                flags: r.u32("Logon.flags")?,
+                ui: r.bool("Logon.ui")?,
+                program: r.string("Logon.program")?,
+            },
+            2 => RequestBody::StatusTable {
+                session: r.u64("StatusTable.session")?,
+            },
+            3 => RequestBody::StoreTable {
+                session: r.u64("StoreTable.session")?,
+            },
+            4 => RequestBody::OpenStore {
+                session: r.u64("OpenStore.session")?,
+                entry_id: r.opt("OpenStore.entry_id", |r| get_id(r, "OpenStore.entry_id"))?,
+            },
+            5 => RequestBody::Folders {
+                session: r.u64("Folders.session")?,
+                store: get_id(r, "Folders.store")?,
+            },
+            6 => RequestBody::Contents {
+                session: r.u64("Contents.session")?,
+                store: get_id(r, "Contents.store")?,
+                folder: get_id(r, "Contents.folder")?,
+            },
+            7 | 8 => {
+                let session = r.u64("Read.session")?;
+                let store = get_id(r, "Read.store")?;
+                let entry_id = get_id(r, "Read.entry_id")?;
+                if kind == 7 {
+                    RequestBody::ReadMessage {
+                        session,
+                        store,
+                        entry_id,
+                    }
+                } else {
+                    RequestBody::ReadRaw {
+                        session,
+                        store,
+                        entry_id,
+                    }
+                }
+            }
+            9 => RequestBody::Submit {
+                session: r.u64("Submit.session")?,
+                raw: r.blob("Submit.raw", MAX_BLOB_LEN)?.to_vec(),
+                recipients: r.strings("Submit.recipients")?,
+            },
+            10 => RequestBody::Logoff {
+                session: r.u64("Logoff.session")?,
+                flags: r.u32("Logoff.flags")?,
+            },
+            11 => RequestBody::ListSessions,
+            12 => RequestBody::Ping,
+            13 => RequestBody::Shutdown,
+            14 => RequestBody::UiReply {
+                prompt_id: r.u64("UiReply.prompt_id")?,
+                answer: UiAnswer::get(r)?,
+            },
+            kind => return Err(ProtoError::UnknownRequest { id, kind }),
+        };
+        Ok(Request { id, body })
+    }
+}
+
+impl UiAnswer {
+    fn put(&self, w: &mut Writer) {
+        match self {
+            UiAnswer::Cancel => w.u8(1),
+            UiAnswer::Profile(p) => {
+                w.u8(2);
+                w.str("UiAnswer.profile", p);
+            }
+            UiAnswer::Password(p) => {
+                w.u8(3);
+                w.secret("UiAnswer.password", p);
+            }
+            UiAnswer::Settings(pairs) => {
+                w.u8(4);
+                w.list("UiAnswer.settings", pairs, |w, (k, v)| {
+                    w.str("UiAnswer.settings key", k);
+                    w.secret("UiAnswer.settings value", v);
+                });
+            }
+            UiAnswer::FailureChoice(c) => {
+                w.u8(5);
+                w.u8(match c {
+                    FailureChoice::Retry => 1,
+                    FailureChoice::Edit => 2,
+                    FailureChoice::Skip => 3,
+                    FailureChoice::Cancel => 4,
+                });
+            }
+        }
+    }
+
+    fn get(r: &mut Input<'_>) -> Result<UiAnswer, ProtoError> {
+        Ok(match r.u8("UiAnswer kind")? {
+            1 => UiAnswer::Cancel,
+            2 => UiAnswer::Profile(r.string("UiAnswer.profile")?),
+            3 => UiAnswer::Password(r.secret("UiAnswer.password")?),
+            4 => UiAnswer::Settings(r.list("UiAnswer.settings", 8, |r| {
+                Ok((
+                    r.string("UiAnswer.settings key")?,
+                    r.secret("UiAnswer.settings value")?,
+                ))
+            })?),
+            5 => UiAnswer::FailureChoice(match r.u8("FailureChoice")? {
+                1 => FailureChoice::Retry,
+                2 => FailureChoice::Edit,
+                3 => FailureChoice::Skip,
+                4 => FailureChoice::Cancel,
+                tag => {
+                    return Err(ProtoError::UnknownTag {
+                        what: "failure choice",
+                        tag,
+                    });
+                }
+            }),
+            tag => {
+                return Err(ProtoError::UnknownTag {
+                    what: "UI answer",
+                    tag,
+                });
+            }
+        })
+    }
+}

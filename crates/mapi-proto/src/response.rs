@@ -1,0 +1,226 @@
+//! [`Response`]: the daemon's answer to one request.
+//!
+//! Encoding: request id (u32), kind (u8), then the fields in declaration order.
+
+use mapi_types::{MapiStatus, PropTag, Row, Status};
+
+use crate::error::ProtoError;
+use crate::limits::MAX_BLOB_LEN;
+use crate::props::{get_rows, get_tags, put_rows, put_tags};
+use crate::wire::{Input, Writer};
+
+/// The answer to the request with the same `id`. Id 0 answers the handshake (a refused
+/// `Hello`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Response {
+    /// The request answered.
+    pub id: u32,
+    /// The result.
+    pub body: ResponseBody,
+}
+
+/// A result: a success payload, or an error.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ResponseBody {
+    /// Logon succeeded.
+    LoggedOn {
+        /// The session's id at the daemon.
+        session: u64,
+        /// The profile logged on to.
+        profile: String,
+        /// The client joined or created the shared session.
+        shared: bool,
+        /// Services disabled for this session, and why.
+        disabled: Vec<DisabledService>,
+    },
+    /// A table: its columns and rows.
+    Table {
+        /// The column tags, in order.
+        columns: Vec<PropTag>,
+        /// The rows.
+        rows: Vec<Row>,
+    },
+    /// Rows without a column set (a message's or store's properties).
+    Rows(Vec<Row>),
+    /// Raw bytes (a message's MIME source).
+    Bytes(Vec<u8>),
+    /// The daemon's sessions.
+    Sessions(Vec<SessionInfo>),
+    /// Success without a payload.
+    Done,
+    /// The answer to `Ping`.
+    Pong,
+    /// The request failed.
+    Error {
+        /// The MAPI status (a failure code).
+        status: Status,
+        /// What went wrong and what to do; never holds a secret.
+        message: String,
+    },
+}
+
+/// A service disabled during logon.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DisabledService {
+    /// The service's name.
+    pub service: String,
+    /// The status of its last failure.
+    pub status: Status,
+    /// Why, in plain words.
+    pub reason: String,
+}
+
+/// One live session at the daemon.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The session id.
+    pub id: u64,
+    /// The profile.
+    pub profile: String,
+    /// Whether it is the shared session.
+    pub shared: bool,
+    /// Clients attached to it.
+    pub clients: u32,
+    /// When it was created (Unix seconds).
+    pub since_unix: i64,
+    /// Its services that logged on.
+    pub services: Vec<String>,
+}
+
+impl Response {
+    /// An error response for `id` carrying `err`'s status and sentence.
+    pub fn error(
+        id: u32,
+        err: &(impl MapiStatus + ?Sized),
+        message: impl Into<String>,
+    ) -> Response {
+        Response {
+            id,
+            body: ResponseBody::Error {
+                status: err.status(),
+                message: message.into(),
+            },
+        }
+    }
+
+    /// An error response for `id` from a protocol error.
+    pub fn from_proto_error(id: u32, err: &ProtoError) -> Response {
+        Response::error(id, err, err.message())
+    }
+
+    pub(crate) fn put(&self, w: &mut Writer) {
+        w.u32(self.id);
+        match &self.body {
+            ResponseBody::LoggedOn {
+                session,
+                profile,
+                shared,
+                disabled,
+            } => {
+                w.u8(1);
+                w.u64(*session);
+                w.str("LoggedOn.profile", profile);
+                w.bool(*shared);
+                w.list("LoggedOn.disabled", disabled, |w, d| {
+                    w.str("DisabledService.service", &d.service);
+                    w.u32(d.status.0);
+                    w.str("DisabledService.reason", &d.reason);
+                });
+            }
+            ResponseBody::Table { columns, rows } => {
+                w.u8(2);
+                put_tags(w, "Table.columns", columns);
+                put_rows(w, "Table.rows", rows);
+            }
+            ResponseBody::Rows(rows) => {
+                w.u8(3);
+                put_rows(w, "Rows", rows);
+            }
+            ResponseBody::Bytes(b) => {
+                w.u8(4);
+                w.blob("Bytes", b, MAX_BLOB_LEN);
+            }
+            ResponseBody::Sessions(list) => {
+                w.u8(5);
+                w.list("Sessions", list, |w, s| {
+                    w.u64(s.id);
+                    w.str("SessionInfo.profile", &s.profile);
+                    w.bool(s.shared);
+                    w.u32(s.clients);
+                    w.i64(s.since_unix);
+                    w.strings("SessionInfo.services", &s.services);
+                });
+            }
+            ResponseBody::Done => w.u8(6),
+            ResponseBody::Pong => w.u8(7),
+            ResponseBody::Error { status, message } => {
+                w.u8(8);
+                w.u32(status.0);
+                w.str("Error.message", message);
+            }
+        }
+    }
+
+    pub(crate) fn get(r: &mut Input<'_>) -> Result<Response, ProtoError> {
+        let id = r.u32("Response.id")?;
+        let body = match r.u8("Response.kind")? {
+            1 => ResponseBody::LoggedOn {
+                session: r.u64("LoggedOn.session")?,
+                profile: r.string("LoggedOn.profile")?,
+                shared: r.bool("LoggedOn.shared")?,
+                disabled: r.list("LoggedOn.disabled", 12, |r| {
+                    Ok(DisabledService {
+                        service: r.string("DisabledService.service")?,
+                        status: Status(r.u32("DisabledService.status")?),
+                        reason: r.string("DisabledService.reason")?,
+                    })
+                })?,
+            },
+            2 => ResponseBody::Table {
+                columns: get_tags(r, "Table.columns")?,
+                rows: get_rows(r, "Table.rows")?,
+            },
+            3 => ResponseBody::Rows(get_rows(r, "Rows")?),
+            4 => ResponseBody::Bytes(r.blob("Bytes", MAX_BLOB_LEN)?.to_vec()),
+            5 => ResponseBody::Sessions(r.list("Sessions", 29, |r| {
+                Ok(SessionInfo {
+                    id: r.u64("SessionInfo.id")?,
+                    profile: r.string("SessionInfo.profile")?,
+                    shared: r.bool("SessionInfo.shared")?,
+                    clients: r.u32("SessionInfo.clients")?,
+                    since_unix: r.i64("SessionInfo.since_unix")?,
+                    services: r.strings("SessionInfo.services")?,
+                })
+            })?),
+            6 => ResponseBody::Done,
+            7 => ResponseBody::Pong,
+            8 => ResponseBody::Error {
+                status: Status(r.u32("Error.status")?),
+                message: r.string("Error.message")?,
+            },
+            tag => {
+                return Err(ProtoError::UnknownTag {
+                    what: "response",
+                    tag,
+                });
+            }
+        };
+        Ok(Response { id, body })
+    }
+}
+
+impl ResponseBody {
+    /// The variant's name (for logs and errors; never shows field contents).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ResponseBody::LoggedOn { .. } => "LoggedOn",
+            ResponseBody::Table { .. } => "Table",
+            ResponseBody::Rows(_) => "Rows",
+            ResponseBody::Bytes(_) => "Bytes",
+            ResponseBody::Sessions(_) => "Sessions",
+            ResponseBody::Done => "Done",
+            ResponseBody::Pong => "Pong",
+            ResponseBody::Error { .. } => "Error",
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! Sample messages covering every variant, shared by the integration tests.
+
+#![allow(dead_code)]
+
+use mapi_proto::*;
+use mapi_types::{PropTag, PropType, PropValue, Row, Status, tags};
+
+fn row(name: &str) -> Row {
+    Row(vec![
+        (tags::PR_DISPLAY_NAME, PropValue::Unicode(name.into())),
+        (tags::PR_RESOURCE_FLAGS, PropValue::Long(3)),
+        (PropTag(0x8000_0102), PropValue::Binary(vec![1, 2, 3])),
+        (PropTag(0x8001_000B), PropValue::Boolean(true)),
+        (
+            PropTag(0x8002_0040),
+            PropValue::SysTime(133_000_000_000_000_000),
+        ),
+        (
+            PropTag(0x8003_101F),
+            PropValue::Multi(
+                PropType::PT_UNICODE,
+                vec![
+                    PropValue::Unicode("a".into()),
+                    PropValue::Unicode("b".into()),
+                ],
+            ),
+        ),
+        (PropTag(0x8004_000A), PropValue::Error(0x8004_010F)),
+    ])
+}
+
+/// Every request body variant, with non-trivial field values.
+pub fn request_bodies() -> Vec<RequestBody> {
+    vec![
+        RequestBody::Logon {
+            profile: Some("Work".into()),
+            password: Some(Secret::new("s3cret")),
+            flags: 0x0000_0029,
+            ui: true,
+            program: "mapi-cli".into(),
+        },
+        RequestBody::Logon {
+            profile: None,
+            password: None,
+            flags: 0,
+            ui: false,
+            program: String::new(),
+        },
+        RequestBody::StatusTable { session: 7 },
+        RequestBody::StoreTable { session: u64::MAX },
+        RequestBody::OpenStore {
+            session: 7,
+            entry_id: None,
+        },
+        RequestBody::OpenStore {
+            session: 7,
+            entry_id: Some(vec![0, 1, 2, 3, 4]),
+        },
+        RequestBody::Folders {
+            session: 7,
+            store: vec![9; 24],
+        },
+        RequestBody::Contents {
+            session: 7,
+            store: vec![9; 24],
+            folder: vec![8; 20],
+        },
+        RequestBody::ReadMessage {
+            session: 7,
+            store: vec![9; 24],
+            entry_id: vec![7; 30],
+        },
+        RequestBody::ReadRaw {
+            session: 8,
+            store: vec![9; 2],
+            entry_id: vec![],
+        },
+        RequestBody::Submit {
+            session: 7,
+            raw: b"From: a@example.org\r\n\r\nhello\r\n".to_vec(),
+            recipients: vec!["b@example.org".into(), "c@example.org".into()],
+        },
+        RequestBody::Logoff {
+            session: 7,
+            flags: 1,
+        },
+        RequestBody::ListSessions,
+        RequestBody::Ping,
+        RequestBody::Shutdown,
+        RequestBody::UiReply {
+            prompt_id: 1,
+            answer: UiAnswer::Cancel,
+        },
+        RequestBody::UiReply {
+            prompt_id: 2,
+            answer: UiAnswer::Profile("Home".into()),
+        },
+        RequestBody::UiReply {
+            prompt_id: 3,
+            answer: UiAnswer::Password(Secret::new("pw")),
+        },
+        RequestBody::UiReply {
+            prompt_id: 4,
+            answer: UiAnswer::Settings(vec![
+                ("server".into(), Secret::new("imap.example.org")),
+                ("password".into(), Secret::new("pw")),
+            ]),
+        },
+        RequestBody::UiReply {
+            prompt_id: 5,
+            answer: UiAnswer::FailureChoice(FailureChoice::Retry),
+        },
+        RequestBody::UiReply {
+            prompt_id: 6,
+            answer: UiAnswer::FailureChoice(FailureChoice::Edit),
+        },
+        RequestBody::UiReply {
+            prompt_id: 7,
+            answer: UiAnswer::FailureChoice(FailureChoice::Skip),
+        },
+        RequestBody::UiReply {
+            prompt_id: 8,
+            answer: UiAnswer::FailureChoice(FailureChoice::Cancel),
+        },
+    ]
+}
+
+/// Every response body variant.
+pub fn response_bodies() -> Vec<ResponseBody> {
+    vec![
+        ResponseBody::LoggedOn {
+            session: 42,
+            profile: "Work".into(),
+            shared: true,
+            disabled: vec![DisabledService {
+                service: "internet-mail".into(),
+                status: Status::MAPI_E_NETWORK_ERROR,
+                reason: "imap.example.org:993 refused the connection".into(),
+            }],
+        },
+        ResponseBody::Table {
+            columns: vec![tags::PR_DISPLAY_NAME, tags::PR_RESOURCE_FLAGS],
+            rows: vec![row("one"), row("two"), Row(vec![])],
+        },
+        ResponseBody::Rows(vec![row("msg")]),
+        ResponseBody::Rows(vec![]),
+        ResponseBody::Bytes(vec![0xde, 0xad, 0xbe, 0xef]),
+        ResponseBody::Sessions(vec![SessionInfo {
+            id: 42,
+            profile: "Work".into(),
+            shared: true,
+            clients: 2,
+            since_unix: -5,
+            services: vec!["local-store".into(), "contacts".into()],
+        }]),
+        ResponseBody::Done,
+        ResponseBody::Pong,
+        ResponseBody::Error {
+            status: Status::MAPI_E_LOGON_FAILED,
+            message: "no profile named X".into(),
+        },
+    ]
+}
+
+/// Every notification variant, every prompt kind.
+pub fn notifications() -> Vec<Notification> {
+    vec![
+        Notification::SessionEnded {
+            session: 42,
+            reason: "another client logged off the shared session".into(),
+        },
+        Notification::StatusChanged { session: 42 },
+        Notification::Progress {
+            session: 42,
+            done: 3,
+            total: Some(10),
+            text: "downloading".into(),
+        },
+        Notification::Progress {
+            session: 0,
+            done: 0,
+            total: None,
+            text: String::new(),
+        },
+        Notification::Prompt {
+            prompt_id: 1,
+            request: 5,
+            kind: PromptKind::ChooseProfile {
+                profiles: vec!["Home".into(), "Work".into()],
+                preselect: Some("Work".into()),
+            },
+        },
+        Notification::Prompt {
+            prompt_id: 2,
+            request: 5,
+            kind: PromptKind::ChooseProfile {
+                profiles: vec![],
+                preselect: None,
+            },
+        },
+        Notification::Prompt {
+            prompt_id: 3,
+            request: 5,
+            kind: PromptKind::Password {
+                profile: "Work".into(),
+            },
+        },
+        Notification::Prompt {
+            prompt_id: 4,
+            request: 5,
+            kind: PromptKind::ServiceSettings {
+                service: "internet-mail".into(),
+                fields: vec![
+                    PromptField {
+                        key: "server".into(),
+                        label: "IMAP server".into(),
+                        secret: false,
+                        current: Some("imap.example.org".into()),
+                    },
+                    PromptField {
+                        key: "password".into(),
+                        label: "Password".into(),
+                        secret: true,
+                        current: None,
+                    },
+                ],
+            },
+        },
+        Notification::Prompt {
+            prompt_id: 5,
+            request: 5,
+            kind: PromptKind::ServiceFailed {
+                service: "local-store".into(),
+                status: Status::MAPI_E_CORRUPT_DATA,
+                reason: "store file is damaged".into(),
+            },
+        },
+    ]
+}
+
+/// Every message variant, each inner variant included.
+pub fn messages() -> Vec<Message> {
+    let mut out = vec![
+        Message::Hello(Hello {
+            version: PROTOCOL_VERSION,
+            client_pid: 1234,
+            program: "mapi-cli".into(),
+        }),
+        Message::Welcome(Welcome {
+            version: PROTOCOL_VERSION,
+            server_pid: 99,
+        }),
+    ];
+    for (i, body) in request_bodies().into_iter().enumerate() {
+        out.push(Message::Request(Request {
+            id: i as u32 + 1,
+            body,
+        }));
+    }
+    for (i, body) in response_bodies().into_iter().enumerate() {
+        out.push(Message::Response(Response {
+            id: i as u32 + 1,
+            body,
+        }));
+    }
+    for n in notifications() {
+        out.push(Message::Notification(n));
+    }
+    out
+}
+
+/// A small xorshift64* PRNG: deterministic, no dependency.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}

@@ -1,0 +1,168 @@
+//! Every message variant round-trips, and every truncation of every encoding is refused.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use mapi_proto::*;
+use mapi_types::{MapiStatus, Status};
+
+#[test]
+fn every_variant_round_trips() {
+    for msg in messages() {
+        let bytes = msg.try_encode().expect("samples are within limits");
+        assert_eq!(bytes, msg.encode());
+        let back = Message::decode(&bytes).unwrap_or_else(|e| panic!("{msg:?}: {e}"));
+        assert_eq!(back, msg);
+    }
+}
+
+#[test]
+fn the_samples_cover_every_variant() {
+    let reqs: BTreeSet<_> = request_bodies().iter().map(RequestBody::name).collect();
+    assert_eq!(reqs.len(), 14, "{reqs:?}");
+    let resps: BTreeSet<_> = response_bodies().iter().map(ResponseBody::name).collect();
+    assert_eq!(resps.len(), 8, "{resps:?}");
+    let notes: BTreeSet<_> = notifications().iter().map(Notification::name).collect();
+    assert_eq!(notes.len(), 4, "{notes:?}");
+    let msgs: BTreeSet<_> = messages().iter().map(Message::name).collect();
+    assert_eq!(msgs.len(), 5, "{msgs:?}");
+}
+
+#[test]
+fn every_truncation_is_refused_without_panic() {
+    for msg in messages() {
+        let bytes = msg.encode();
+        for cut in 0..bytes.len() {
+            let err = Message::decode(&bytes[..cut])
+                .expect_err(&format!("{} cut at {cut} decoded", msg.name()));
+            assert_eq!(err.status(), Status::MAPI_E_CORRUPT_DATA, "{err}");
+        }
+    }
+}
+
+#[test]
+fn trailing_bytes_are_refused_after_requests_responses_and_notifications() {
+    for msg in messages() {
+        if matches!(msg, Message::Hello(_) | Message::Welcome(_)) {
+            continue;
+        }
+        let mut bytes = msg.encode();
+        bytes.push(0);
+        assert!(
+            matches!(
+                Message::decode(&bytes),
+                Err(ProtoError::TrailingBytes { extra: 1, .. })
+            ),
+            "{}",
+            msg.name()
+        );
+    }
+}
+
+#[test]
+fn secrets_never_show_in_debug_output() {
+    for msg in messages() {
+        let text = format!("{msg:?}");
+        for secret in ["s3cret", "\"pw\""] {
+            assert!(!text.contains(secret), "{text}");
+        }
+    }
+}
+
+#[test]
+fn unknown_request_kind_is_no_support_with_the_request_id() {
+    let mut bytes = Message::Request(Request {
+        id: 77,
+        body: RequestBody::Ping,
+    })
+    .encode();
+    bytes[5] = 200; // tag, id (4 bytes), kind
+    let err = Message::decode(&bytes).unwrap_err();
+    assert_eq!(err, ProtoError::UnknownRequest { id: 77, kind: 200 });
+    assert_eq!(err.status(), Status::MAPI_E_NO_SUPPORT);
+    let reply = Response::from_proto_error(err.request_id().unwrap(), &err);
+    assert_eq!(reply.id, 77);
+    assert!(matches!(
+        reply.body,
+        ResponseBody::Error {
+            status: Status::MAPI_E_NO_SUPPORT,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn unknown_tags_elsewhere_are_corrupt_data() {
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (vec![9], "message"),
+        (vec![4, 1, 0, 0, 0, 99], "response"),
+        (vec![5, 99], "notification"),
+        ([vec![5, 4], vec![0; 12], vec![99]].concat(), "prompt"),
+        (
+            [vec![3, 1, 0, 0, 0, 14], vec![0; 8], vec![99]].concat(),
+            "UI answer",
+        ),
+        (
+            [vec![3, 1, 0, 0, 0, 14], vec![0; 8], vec![5, 99]].concat(),
+            "failure choice",
+        ),
+    ];
+    for (bytes, what_expected) in cases {
+        match Message::decode(&bytes) {
+            Err(e @ ProtoError::UnknownTag { what, .. }) => {
+                assert_eq!(what, what_expected);
+                assert_eq!(e.status(), Status::MAPI_E_CORRUPT_DATA);
+            }
+            other => panic!("{what_expected}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn over_limit_fields_are_caught_at_encode_and_at_decode() {
+    let msg = Message::Request(Request {
+        id: 1,
+        body: RequestBody::Folders {
+            session: 1,
+            store: vec![0; MAX_ENTRY_ID_LEN + 1],
+        },
+    });
+    let err = msg.try_encode().unwrap_err();
+    assert_eq!(err.status(), Status::MAPI_E_TOO_BIG);
+    assert!(matches!(
+        err,
+        ProtoError::TooLong {
+            what: "Folders.store",
+            ..
+        }
+    ));
+    assert!(msg.to_frame().is_err());
+    // Encoded anyway, the peer refuses it with the same error.
+    assert_eq!(Message::decode(&msg.encode()).unwrap_err(), err);
+}
+
+#[test]
+fn a_message_too_big_for_one_frame_is_refused_by_to_frame() {
+    let msg = Message::Response(Response {
+        id: 1,
+        body: ResponseBody::Bytes(vec![0; MAX_FRAME_LEN as usize]),
+    });
+    let err = msg.to_frame().unwrap_err();
+    assert!(matches!(err, ProtoError::FrameTooBig { .. }), "{err}");
+}
+
+#[test]
+fn to_frame_and_the_decoder_agree() {
+    let mut d = FrameDecoder::new();
+    for msg in messages() {
+        d.push(&msg.to_frame().unwrap());
+    }
+    for msg in messages() {
+        let body = d.next_frame().unwrap().expect("a whole frame is buffered");
+        assert_eq!(Message::decode(&body).unwrap(), msg);
+    }
+    assert_eq!(d.next_frame().unwrap(), None);
+    d.finish().unwrap();
+}
