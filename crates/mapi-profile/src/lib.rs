@@ -33,6 +33,9 @@ pub use error::{ProfileError, Result};
 pub use home::{PROFILES_DB, resolve_home};
 pub use profiles::ProfileInfo;
 pub use providers::ProviderInfo;
-pub use registry::{ProviderDef, Registry, ServiceDef, SettingDef, SettingKind};
+pub use registry::{
+    ProviderDef, Registry, ServiceDef, SettingDef, SettingKind, parse_setting_value,
+    parse_setting_value_for,
+};
 pub use services::{ServiceConfig, ServiceInfo, SettingValue};
 pub use store::ProfileStore;

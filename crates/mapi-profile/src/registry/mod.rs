@@ -14,7 +14,7 @@ use crate::error::{ProfileError, Result};
 
 pub use inf::parse_inf;
 pub use toml_file::parse_toml;
-pub use value::parse_setting_value;
+pub use value::{parse_setting_value, parse_setting_value_for};
 
 /// File name of the TOML registry in the MAPI home.
 pub const REGISTRY_TOML: &str = "mapisvc.toml";

@@ -2,8 +2,26 @@
 
 use mapi_types::PropValue;
 
-use super::{SettingDef, SettingKind};
+use super::{ServiceDef, SettingDef, SettingKind};
 use crate::error::{ProfileError, Result};
+
+/// Parses `text` for the setting `key` of a service: an unknown key ->
+/// `MAPI_E_INVALID_PARAMETER` naming the key and the known ones.
+pub fn parse_setting_value_for(service: &ServiceDef, key: &str, text: &str) -> Result<PropValue> {
+    let def = service
+        .setting(key)
+        .ok_or_else(|| ProfileError::UnknownSetting {
+            service: service.name.clone(),
+            key: key.to_string(),
+            known: service
+                .settings
+                .iter()
+                .map(|s| s.key.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
+    parse_setting_value(def, text)
+}
 
 /// Parses `text` as a value of `def`'s kind. Paths are made absolute.
 pub fn parse_setting_value(def: &SettingDef, text: &str) -> Result<PropValue> {

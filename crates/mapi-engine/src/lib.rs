@@ -1,0 +1,32 @@
+//! The MAPI engine: `MAPIInitialize`, `MAPILogonEx` with its flowchart and service
+//! phase, sessions (status table, store table, stores, address book, identity, logoff),
+//! the in-process shared session, and the logon UI callbacks.
+//!
+//! # Layout
+//! - [`engine`]: [`Engine`]: initialize / uninitialize, registry and provider catalogue,
+//!   the profile store, service administration through service entry points.
+//! - [`logon`]: [`LogonRequest`] and `Engine::logon`: flowchart steps 1-7; `logon::services`
+//!   runs the service phase (configure, retry once, disable).
+//! - [`session`]: [`Session`]: tables, stores, identity, submit, events, logoff.
+//! - [`addrbook`]: the merged address book.
+//! - [`support`]: the support object handed to providers.
+//! - [`ui`]: [`LogonUi`] with [`NoUi`] and [`ScriptedUi`].
+//! - [`config`]: [`EngineConfig`] timings.
+//! - [`error`]: [`EngineError`] and its MAPI status codes.
+
+pub mod addrbook;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod logon;
+pub mod session;
+mod support;
+pub mod ui;
+
+pub use addrbook::MergedAddressBook;
+pub use config::EngineConfig;
+pub use engine::Engine;
+pub use error::{EngineError, Result};
+pub use logon::LogonRequest;
+pub use session::{DisabledService, Session, SessionEvent};
+pub use ui::{Answer, FailureChoice, LogonUi, NoUi, Prompt, PromptField, ScriptedUi};
