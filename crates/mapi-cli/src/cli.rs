@@ -30,6 +30,82 @@ pub enum Command {
     /// Providers of a profile.
     #[command(subcommand)]
     Provider(ProviderCmd),
+    /// Log on (MAPILogonEx), print the status and store tables, log off.
+    Logon(LogonArgs),
+    /// The default store of a logon: folders, contents, import, show.
+    #[command(subcommand)]
+    Store(StoreCmd),
+    /// Make the embedded `Default` profile (local store + contacts) when absent and log
+    /// on to it.
+    Quickstart,
+}
+
+/// Who answers logon prompts.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UiChoice {
+    /// Nobody: UI flags behave as if unset.
+    None,
+    /// The terminal.
+    Terminal,
+}
+
+/// The logon options (`mapi logon` and every `mapi store` command).
+#[derive(Args, Debug, Clone)]
+pub struct LogonArgs {
+    /// Profile name (MAPILogonEx lpszProfileName).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Read the profile password from standard input (first line).
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// MAPI logon flags, verbatim: e.g. USE_DEFAULT|LOGON_UI, MAPI_NEW_SESSION, 0x1009.
+    #[arg(long, value_name = "LIST", default_value = "")]
+    pub flags: String,
+    /// Who answers UI prompts (default: terminal when stdin is a terminal, else none).
+    #[arg(long, value_enum)]
+    pub ui: Option<UiChoice>,
+}
+
+/// `mapi store ...`
+#[derive(Subcommand, Debug)]
+pub enum StoreCmd {
+    /// List the folder tree of the default store.
+    Folders {
+        #[command(flatten)]
+        logon: LogonArgs,
+    },
+    /// List a folder's messages, newest first.
+    Ls {
+        /// Folder name (default: Inbox).
+        #[arg(default_value = "Inbox")]
+        folder: String,
+        /// Show at most this many messages.
+        #[arg(long)]
+        limit: Option<usize>,
+        #[command(flatten)]
+        logon: LogonArgs,
+    },
+    /// Import RFC 5322 .eml files (or directories of them) into a folder.
+    Import {
+        /// Files or directories.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// Folder name (default: Inbox).
+        #[arg(long, default_value = "Inbox")]
+        folder: String,
+        #[command(flatten)]
+        logon: LogonArgs,
+    },
+    /// Show one message by its entry id (from `store ls`).
+    Show {
+        /// The message's entry id, in hex.
+        entry_id: String,
+        /// Print the RFC 5322 message as stored.
+        #[arg(long)]
+        raw: bool,
+        #[command(flatten)]
+        logon: LogonArgs,
+    },
 }
 
 /// `mapi profile ...`

@@ -64,5 +64,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Profile(cmd) => commands::profile::run(&ctx, cmd),
         Command::Service(cmd) => commands::service::run(&ctx, cmd),
         Command::Provider(cmd) => commands::provider::run(&ctx, cmd),
+        Command::Logon(args) => commands::logon::run(&ctx, &args),
+        Command::Store(cmd) => commands::store::run(&ctx, cmd),
+        Command::Quickstart => commands::logon::quickstart(&ctx),
     }
 }

@@ -1,9 +1,11 @@
 //! One module per command group; each parses nothing and decides nothing beyond wiring
 //! arguments to the library and rendering its answers.
 
+pub mod logon;
 pub mod profile;
 pub mod provider;
 pub mod service;
+pub mod store;
 
 use std::path::PathBuf;
 

@@ -83,9 +83,10 @@ pub fn run(ctx: &Ctx, cmd: ServiceCmd) -> Result<(), CliError> {
         ServiceCmd::Configure { profile, uid, set } => {
             let uid = parse_uid(&uid)?;
             let sets = parse_sets(&set)?;
-            let mut store = ctx.store()?;
-            store.configure_msg_service(&registry, &profile, uid, &sets)?;
-            let cfg = store.service_config(&registry, &profile, uid)?;
+            let mapi = super::logon::open(ctx)?;
+            let engine = mapi.engine();
+            engine.configure_service(&profile, uid, &sets)?;
+            let (cfg, _) = engine.service_settings(&profile, uid)?;
             if ctx.json {
                 print_json(&config_json(&cfg));
             } else {
@@ -95,7 +96,9 @@ pub fn run(ctx: &Ctx, cmd: ServiceCmd) -> Result<(), CliError> {
         }
         ServiceCmd::Remove { profile, uid } => {
             let uid = parse_uid(&uid)?;
-            ctx.store()?.delete_msg_service(&profile, uid)?;
+            super::logon::open(ctx)?
+                .engine()
+                .remove_service(&profile, uid)?;
             if !ctx.json {
                 println!("removed {uid}");
             }

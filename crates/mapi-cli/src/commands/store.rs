@@ -1,0 +1,237 @@
+//! `mapi store ...`: the default store of a logon.
+
+use std::path::{Path, PathBuf};
+
+use mapi::blocking::Store;
+use mapi::{LogoffFlags, Row, tags};
+use serde_json::{Value, json};
+
+use super::Ctx;
+use super::logon::{logon, open};
+use crate::cli::StoreCmd;
+use crate::error::CliError;
+use crate::output::{print_json, print_table, value_text};
+
+/// Runs a store command.
+pub fn run(ctx: &Ctx, cmd: StoreCmd) -> Result<(), CliError> {
+    let mapi = open(ctx)?;
+    let args = match &cmd {
+        StoreCmd::Folders { logon } | StoreCmd::Ls { logon, .. } => logon,
+        StoreCmd::Import { logon, .. } | StoreCmd::Show { logon, .. } => logon,
+    };
+    let session = logon(&mapi, args)?;
+    let out = (|| {
+        let store = session.default_store()?;
+        match cmd {
+            StoreCmd::Folders { .. } => folders(ctx, &store),
+            StoreCmd::Ls { folder, limit, .. } => ls(ctx, &store, &folder, limit),
+            StoreCmd::Import { files, folder, .. } => import(ctx, &store, &files, &folder),
+            StoreCmd::Show { entry_id, raw, .. } => show(ctx, &store, &entry_id, raw),
+        }
+    })();
+    session.logoff(LogoffFlags::default());
+    out
+}
+
+fn folders(ctx: &Ctx, store: &Store) -> Result<(), CliError> {
+    let rows = store.folders()?;
+    if ctx.json {
+        print_json(&Value::Array(
+            rows.iter()
+                .map(|r| {
+                    json!({
+                        "display_name": r.str(tags::PR_DISPLAY_NAME),
+                        "entry_id": r.get(tags::PR_ENTRYID).map(value_text),
+                        "parent_entry_id": r.get(tags::PR_PARENT_ENTRYID).map(value_text),
+                        "content_count": r.int(tags::PR_CONTENT_COUNT),
+                        "content_unread": r.int(tags::PR_CONTENT_UNREAD),
+                    })
+                })
+                .collect(),
+        ));
+        return Ok(());
+    }
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let indent = if r.get(tags::PR_PARENT_ENTRYID).is_some() {
+                "  "
+            } else {
+                ""
+            };
+            vec![
+                format!("{indent}{}", r.str(tags::PR_DISPLAY_NAME).unwrap_or("")),
+                r.int(tags::PR_CONTENT_COUNT).unwrap_or(0).to_string(),
+                r.int(tags::PR_CONTENT_UNREAD).unwrap_or(0).to_string(),
+            ]
+        })
+        .collect();
+    print_table(&["FOLDER", "MESSAGES", "UNREAD"], &table);
+    Ok(())
+}
+
+/// Finds a folder by display name (case ignored).
+fn find_folder(store: &Store, name: &str) -> Result<Vec<u8>, CliError> {
+    let rows = store.folders()?;
+    rows.iter()
+        .find(|r| {
+            r.str(tags::PR_DISPLAY_NAME)
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        })
+        .and_then(|r| r.get(tags::PR_ENTRYID)?.as_bytes().map(<[u8]>::to_vec))
+        .ok_or_else(|| {
+            let names: Vec<&str> = rows
+                .iter()
+                .filter_map(|r| r.str(tags::PR_DISPLAY_NAME))
+                .collect();
+            CliError::new(
+                mapi::Status::MAPI_E_NOT_FOUND,
+                format!("no folder named \"{name}\" (folders: {})", names.join(", ")),
+            )
+        })
+}
+
+fn message_json(r: &Row) -> Value {
+    json!({
+        "entry_id": r.get(tags::PR_ENTRYID).map(value_text),
+        "subject": r.str(tags::PR_SUBJECT).unwrap_or(""),
+        "from": sender(r),
+        "delivery_time": r.get(tags::PR_MESSAGE_DELIVERY_TIME).map(value_text),
+        "size": r.int(tags::PR_MESSAGE_SIZE),
+        "to": r.str(tags::PR_DISPLAY_TO),
+    })
+}
+
+fn sender(r: &Row) -> String {
+    match (
+        r.str(tags::PR_SENDER_NAME),
+        r.str(tags::PR_SENDER_EMAIL_ADDRESS),
+    ) {
+        (Some(n), Some(e)) if !n.is_empty() && n != e => format!("{n} <{e}>"),
+        (_, Some(e)) => e.to_string(),
+        (Some(n), None) => n.to_string(),
+        (None, None) => String::new(),
+    }
+}
+
+fn ls(ctx: &Ctx, store: &Store, folder: &str, limit: Option<usize>) -> Result<(), CliError> {
+    let id = find_folder(store, folder)?;
+    let table = store.contents(&id)?;
+    let rows: Vec<&Row> = table
+        .full_rows()
+        .into_iter()
+        .take(limit.unwrap_or(usize::MAX))
+        .collect();
+    if ctx.json {
+        print_json(&Value::Array(
+            rows.iter().map(|r| message_json(r)).collect(),
+        ));
+        return Ok(());
+    }
+    let lines: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.get(tags::PR_MESSAGE_DELIVERY_TIME)
+                    .map(value_text)
+                    .unwrap_or_default(),
+                sender(r),
+                r.str(tags::PR_SUBJECT).unwrap_or("").to_string(),
+                r.int(tags::PR_MESSAGE_SIZE).unwrap_or(0).to_string(),
+                r.get(tags::PR_ENTRYID).map(value_text).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    print_table(&["RECEIVED", "FROM", "SUBJECT", "SIZE", "ENTRY ID"], &lines);
+    Ok(())
+}
+
+fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| io_err(p, e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x.eq_ignore_ascii_case("eml")))
+                .collect();
+            entries.sort();
+            out.extend(entries);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn io_err(p: &Path, e: std::io::Error) -> CliError {
+    let status = match e.kind() {
+        std::io::ErrorKind::NotFound => mapi::Status::MAPI_E_NOT_FOUND,
+        std::io::ErrorKind::PermissionDenied => mapi::Status::MAPI_E_NO_ACCESS,
+        _ => mapi::Status::MAPI_E_DISK_ERROR,
+    };
+    CliError::new(status, format!("cannot read {}: {e}", p.display()))
+}
+
+fn import(ctx: &Ctx, store: &Store, files: &[PathBuf], folder: &str) -> Result<(), CliError> {
+    let id = find_folder(store, folder)?;
+    let files = collect_files(files)?;
+    let mut messages = Vec::with_capacity(files.len());
+    for f in &files {
+        messages.push(std::fs::read(f).map_err(|e| io_err(f, e))?);
+    }
+    let ids = store.import_raw(&id, messages)?;
+    if ctx.json {
+        print_json(&json!({"folder": folder, "imported": ids.len()}));
+    } else {
+        println!("imported {} message(s) into {folder}", ids.len());
+    }
+    Ok(())
+}
+
+fn parse_hex(text: &str) -> Result<Vec<u8>, CliError> {
+    let t = text.trim();
+    let bad = || {
+        CliError::invalid(format!(
+            "{t:?} is not an entry id (hex digits, as `mapi store ls` prints)"
+        ))
+    };
+    if t.is_empty() || t.len() % 2 != 0 || !t.is_ascii() {
+        return Err(bad());
+    }
+    (0..t.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&t[i..i + 2], 16).map_err(|_| bad()))
+        .collect()
+}
+
+fn show(ctx: &Ctx, store: &Store, entry: &str, raw: bool) -> Result<(), CliError> {
+    let id = parse_hex(entry)?;
+    if raw {
+        let bytes = store.read_raw(&id)?;
+        use std::io::Write;
+        std::io::stdout()
+            .write_all(&bytes)
+            .map_err(|e| CliError::new(mapi::Status::MAPI_E_DISK_ERROR, e.to_string()))?;
+        return Ok(());
+    }
+    let msg = store.read_message(&id)?;
+    if ctx.json {
+        let mut v = message_json(&msg);
+        v["body"] = json!(msg.str(tags::PR_BODY).unwrap_or(""));
+        print_json(&v);
+        return Ok(());
+    }
+    println!("From:    {}", sender(&msg));
+    println!("To:      {}", msg.str(tags::PR_DISPLAY_TO).unwrap_or(""));
+    println!("Subject: {}", msg.str(tags::PR_SUBJECT).unwrap_or(""));
+    println!(
+        "Date:    {}",
+        msg.get(tags::PR_MESSAGE_DELIVERY_TIME)
+            .map(value_text)
+            .unwrap_or_default()
+    );
+    println!();
+    println!("{}", msg.str(tags::PR_BODY).unwrap_or(""));
+    Ok(())
+}

@@ -1,0 +1,217 @@
+//! The blocking form of the API: the same engine, driven by a runtime of its own.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use mapi_engine::{DisabledService, Engine, LogonRequest, MergedAddressBook, Result};
+use mapi_spi::{EntryId, FolderKind, MsgStore, OutgoingMessage};
+use mapi_types::{LogoffFlags, Row, Status, Table};
+use tokio::runtime::{Builder, Runtime};
+
+use crate::quickstart::{Quickstart, ensure_default_profile};
+
+/// An initialized engine with a runtime to run it on.
+pub struct Mapi {
+    rt: Arc<Runtime>,
+    engine: Engine,
+}
+
+impl Mapi {
+    /// Opens the MAPI home (`None`: `MAPI_HOME`, else the XDG data dir) and initializes.
+    pub fn open(home: Option<&Path>) -> Result<Mapi> {
+        let rt = Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .map_err(|e| {
+                mapi_engine::EngineError::LogonFailed(format!("cannot start a runtime: {e}"))
+            })?;
+        let engine = crate::open_engine(home)?;
+        Ok(Mapi {
+            rt: Arc::new(rt),
+            engine,
+        })
+    }
+
+    /// The async engine underneath.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Runs a future to completion on this handle's runtime.
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    /// `MAPILogonEx`.
+    pub fn logon(&self, req: LogonRequest) -> Result<Session> {
+        let s = self.rt.block_on(self.engine.logon(req))?;
+        Ok(Session {
+            rt: self.rt.clone(),
+            inner: s,
+        })
+    }
+
+    /// Makes the `Default` profile (local store + contacts) when absent.
+    pub fn quickstart(&self) -> Result<Quickstart> {
+        ensure_default_profile(&self.engine)
+    }
+}
+
+impl Drop for Mapi {
+    fn drop(&mut self) {
+        self.engine.uninitialize();
+    }
+}
+
+/// A blocking session handle.
+pub struct Session {
+    rt: Arc<Runtime>,
+    inner: mapi_engine::Session,
+}
+
+impl Session {
+    /// The async session underneath.
+    pub fn inner(&self) -> &mapi_engine::Session {
+        &self.inner
+    }
+
+    /// The profile's name.
+    pub fn profile(&self) -> &str {
+        self.inner.profile()
+    }
+
+    /// Services disabled at logon.
+    pub fn disabled_services(&self) -> &[DisabledService] {
+        self.inner.disabled_services()
+    }
+
+    /// `GetStatusTable`.
+    pub fn status_table(&self) -> Result<Table> {
+        self.inner.status_table()
+    }
+
+    /// `GetMsgStoresTable`.
+    pub fn store_table(&self) -> Result<Table> {
+        self.inner.store_table()
+    }
+
+    /// The default store.
+    pub fn default_store(&self) -> Result<Store> {
+        Ok(Store {
+            rt: self.rt.clone(),
+            inner: self.inner.default_store()?,
+        })
+    }
+
+    /// `OpenMsgStore`.
+    pub fn open_msg_store(&self, entry_id: &[u8]) -> Result<Store> {
+        Ok(Store {
+            rt: self.rt.clone(),
+            inner: self.inner.open_msg_store(entry_id)?,
+        })
+    }
+
+    /// `OpenAddressBook`.
+    pub fn address_book(&self) -> Result<AddressBook> {
+        Ok(AddressBook {
+            rt: self.rt.clone(),
+            inner: self.inner.address_book()?,
+        })
+    }
+
+    /// `QueryIdentity`.
+    pub fn query_identity(&self) -> Result<(Status, String)> {
+        self.inner.query_identity()
+    }
+
+    /// `GetLastError`.
+    pub fn last_error(&self) -> Option<String> {
+        self.inner.last_error()
+    }
+
+    /// Submits a message through the session's transport.
+    pub fn submit(&self, message: &OutgoingMessage) -> Result<()> {
+        self.rt.block_on(self.inner.submit(message))
+    }
+
+    /// `Logoff`.
+    pub fn logoff(&self, flags: LogoffFlags) {
+        self.rt.block_on(self.inner.logoff(flags))
+    }
+}
+
+/// A blocking message-store handle.
+pub struct Store {
+    rt: Arc<Runtime>,
+    inner: Arc<dyn MsgStore>,
+}
+
+impl Store {
+    /// The async store underneath.
+    pub fn inner(&self) -> &Arc<dyn MsgStore> {
+        &self.inner
+    }
+
+    /// Store properties.
+    pub fn properties(&self) -> Row {
+        self.inner.properties()
+    }
+
+    /// The folder hierarchy.
+    pub fn folders(&self) -> Result<Vec<Row>> {
+        Ok(self.rt.block_on(self.inner.folders())?)
+    }
+
+    /// A well-known folder's entry id.
+    pub fn folder(&self, kind: FolderKind) -> Result<EntryId> {
+        Ok(self.rt.block_on(self.inner.folder(kind))?)
+    }
+
+    /// A folder's contents table.
+    pub fn contents(&self, folder: &[u8]) -> Result<Table> {
+        Ok(self.rt.block_on(self.inner.contents(folder))?)
+    }
+
+    /// A message's properties.
+    pub fn read_message(&self, entry: &[u8]) -> Result<Row> {
+        Ok(self.rt.block_on(self.inner.read_message(entry))?)
+    }
+
+    /// A message as RFC 5322 bytes.
+    pub fn read_raw(&self, entry: &[u8]) -> Result<Vec<u8>> {
+        Ok(self.rt.block_on(self.inner.read_raw(entry))?)
+    }
+
+    /// Imports RFC 5322 messages into a folder, all or none.
+    pub fn import_raw(&self, folder: &[u8], messages: Vec<Vec<u8>>) -> Result<Vec<EntryId>> {
+        Ok(self.rt.block_on(self.inner.import_raw(folder, messages))?)
+    }
+}
+
+/// A blocking address-book handle.
+pub struct AddressBook {
+    rt: Arc<Runtime>,
+    inner: MergedAddressBook,
+}
+
+impl AddressBook {
+    /// Every entry.
+    pub fn entries(&self) -> Result<Vec<Row>> {
+        self.rt.block_on(self.inner.entries())
+    }
+
+    /// Entries by prefix.
+    pub fn resolve(&self, prefix: &str) -> Result<Vec<Row>> {
+        self.rt.block_on(self.inner.resolve(prefix))
+    }
+
+    /// Adds an entry.
+    pub fn add_entry(&self, name: &str, email: &str) -> Result<Vec<u8>> {
+        self.rt.block_on(self.inner.add_entry(name, email))
+    }
+
+    /// `MAPI_W_ERRORS_RETURNED` when some address-book providers are disabled.
+    pub fn warning(&self) -> Status {
+        self.inner.warning()
+    }
+}

@@ -1,0 +1,56 @@
+//! MAPI for applications. Initialize, log on to a profile (by name, the default, or chosen
+//! by the user), use the session (status and store tables, stores, folders, messages, the
+//! address book, identity) and log off, in an async form ([`Engine`], [`Session`]) or a
+//! blocking one ([`blocking`]).
+//!
+//! ```no_run
+//! use mapi::blocking::Mapi;
+//! use mapi::{LogonFlags, LogoffFlags, LogonRequest};
+//!
+//! let mapi = Mapi::open(None)?;
+//! let session = mapi.logon(LogonRequest::new(None, LogonFlags::MAPI_USE_DEFAULT))?;
+//! for row in session.status_table()?.query_rows() {
+//!     println!("{:?}", row.str(mapi::tags::PR_DISPLAY_NAME));
+//! }
+//! session.logoff(LogoffFlags::default());
+//! # Ok::<(), mapi::EngineError>(())
+//! ```
+//!
+//! # Layout
+//! - [`catalog`]: the service implementations compiled in (cargo features).
+//! - [`blocking`]: [`blocking::Mapi`], [`blocking::Session`], [`blocking::Store`]: the
+//!   same API without async.
+//! - [`quickstart`]: makes the embedded `Default` profile (local store + contacts).
+//! - [`terminal`]: [`terminal::TerminalUi`], logon prompts on the terminal.
+//! - Re-exports: the engine ([`Engine`], [`Session`], [`LogonRequest`], UI traits), the
+//!   provider-side types a client handles ([`MsgStore`], [`FolderKind`], ...) and
+//!   `mapi-types`.
+
+pub mod blocking;
+pub mod catalog;
+pub mod quickstart;
+pub mod terminal;
+
+use std::path::Path;
+
+pub use mapi_engine::{
+    Answer, DisabledService, Engine, EngineConfig, EngineError, FailureChoice, LogonRequest,
+    LogonUi, MergedAddressBook, NoUi, Prompt, PromptField, Result, ScriptedUi, Session,
+    SessionEvent,
+};
+pub use mapi_profile::{ProfileStore, Registry, resolve_home};
+pub use mapi_spi::{AddressBook, EntryId, FolderKind, MsgStore, OutgoingMessage, Transport};
+pub use mapi_types::*;
+
+/// An initialized engine over a MAPI home (`None`: `MAPI_HOME`, else the XDG data dir)
+/// with every service compiled in.
+pub async fn initialize(home: Option<&Path>) -> Result<Engine> {
+    open_engine(home)
+}
+
+pub(crate) fn open_engine(home: Option<&Path>) -> Result<Engine> {
+    let config = EngineConfig::new(resolve_home(home));
+    let engine = Engine::new(config, catalog::catalog())?;
+    engine.initialize()?;
+    Ok(engine)
+}

@@ -1,0 +1,190 @@
+//! Logon prompts on the terminal: profile chooser, hidden password input, service
+//! settings (secrets hidden), and the retry / edit / skip / cancel choice after a failure.
+//! Prompts go to the controlling terminal (`/dev/tty`), so piped stdin and stdout stay
+//! free for data.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::sync::Mutex;
+
+use mapi_engine::{FailureChoice, LogonUi, PromptField};
+use mapi_spi::async_trait;
+use mapi_types::Status;
+
+/// Prompts on the controlling terminal.
+pub struct TerminalUi {
+    tty: Mutex<Option<(BufReader<File>, File)>>,
+}
+
+impl TerminalUi {
+    /// Opens `/dev/tty`; when there is none, every prompt is cancelled.
+    pub fn new() -> TerminalUi {
+        let open = || -> std::io::Result<(BufReader<File>, File)> {
+            let r = OpenOptions::new().read(true).open("/dev/tty")?;
+            let w = OpenOptions::new().write(true).open("/dev/tty")?;
+            Ok((BufReader::new(r), w))
+        };
+        TerminalUi {
+            tty: Mutex::new(open().ok()),
+        }
+    }
+
+    fn say(&self, text: &str) {
+        if let Ok(mut g) = self.tty.lock()
+            && let Some((_, w)) = g.as_mut()
+        {
+            let _ = w.write_all(text.as_bytes());
+            let _ = w.flush();
+        }
+    }
+
+    /// Reads a line; `None` at end of input.
+    fn ask(&self, prompt: &str) -> Option<String> {
+        let mut g = self.tty.lock().ok()?;
+        let (r, w) = g.as_mut()?;
+        let _ = w.write_all(prompt.as_bytes());
+        let _ = w.flush();
+        let mut line = String::new();
+        match r.read_line(&mut line) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(line.trim_end_matches(['\r', '\n']).to_string()),
+        }
+    }
+
+    fn ask_hidden(&self, prompt: &str) -> Option<String> {
+        let g = self.tty.lock().ok()?;
+        g.as_ref()?;
+        drop(g);
+        rpassword::prompt_password(prompt).ok()
+    }
+}
+
+impl Default for TerminalUi {
+    fn default() -> Self {
+        TerminalUi::new()
+    }
+}
+
+#[async_trait]
+impl LogonUi for TerminalUi {
+    fn available(&self) -> bool {
+        self.tty.lock().map(|g| g.is_some()).unwrap_or(false)
+    }
+
+    async fn choose_profile(&self, profiles: &[String], preselect: Option<&str>) -> Option<String> {
+        if profiles.is_empty() {
+            self.say("There are no profiles; create one with `mapi profile create NAME`.\n");
+            return None;
+        }
+        self.say("Choose a profile:\n");
+        for (i, p) in profiles.iter().enumerate() {
+            let mark = if Some(p.as_str()) == preselect {
+                " (default)"
+            } else {
+                ""
+            };
+            self.say(&format!("  {}. {p}{mark}\n", i + 1));
+        }
+        loop {
+            let hint = preselect.map(|p| format!(" [{p}]")).unwrap_or_default();
+            let answer = self.ask(&format!(
+                "Profile{hint} (number or name, empty line to cancel): "
+            ))?;
+            let answer = answer.trim();
+            if answer.is_empty() {
+                return preselect.map(str::to_string);
+            }
+            if let Ok(n) = answer.parse::<usize>()
+                && (1..=profiles.len()).contains(&n)
+            {
+                return Some(profiles[n - 1].clone());
+            }
+            if let Some(p) = profiles.iter().find(|p| p.eq_ignore_ascii_case(answer)) {
+                return Some(p.clone());
+            }
+            self.say(&format!("No profile \"{answer}\".\n"));
+        }
+    }
+
+    async fn password(&self, profile: &str, attempt: u32) -> Option<String> {
+        if attempt > 1 {
+            self.say("Wrong password.\n");
+        }
+        self.ask_hidden(&format!("Password for profile \"{profile}\": "))
+    }
+
+    async fn service_settings(
+        &self,
+        service: &str,
+        reason: &str,
+        fields: &[PromptField],
+    ) -> Option<Vec<(String, String)>> {
+        self.say(&format!(
+            "Settings of \"{service}\" ({reason}). End of input cancels.\n"
+        ));
+        let mut out = Vec::new();
+        for f in fields {
+            let need = if f.required { " (required)" } else { "" };
+            let value = if f.secret {
+                self.ask_hidden(&format!("  {}{need}: ", f.label))?
+            } else {
+                let cur = f
+                    .current
+                    .as_deref()
+                    .map(|c| format!(" [{c}]"))
+                    .unwrap_or_default();
+                let v = self.ask(&format!("  {}{need}{cur}: ", f.label))?;
+                if v.is_empty() {
+                    match &f.current {
+                        Some(c) => c.clone(),
+                        None => continue,
+                    }
+                } else {
+                    v
+                }
+            };
+            if !value.is_empty() {
+                out.push((f.key.clone(), value));
+            }
+        }
+        Some(out)
+    }
+
+    async fn service_failed(&self, service: &str, status: Status, reason: &str) -> FailureChoice {
+        self.say(&format!(
+            "Service \"{service}\" could not log on: {status}: {reason}\n"
+        ));
+        loop {
+            let Some(a) =
+                self.ask("[r]etry, [e]dit settings, [s]kip this service, [c]ancel logon: ")
+            else {
+                return FailureChoice::Cancel;
+            };
+            match a.trim().to_ascii_lowercase().as_str() {
+                "r" | "retry" => return FailureChoice::Retry,
+                "e" | "edit" => return FailureChoice::Edit,
+                "s" | "skip" => return FailureChoice::Skip,
+                "c" | "cancel" => return FailureChoice::Cancel,
+                _ => self.say("Please answer r, e, s or c.\n"),
+            }
+        }
+    }
+
+    fn progress(&self, service: &str, done: u64, total: Option<u64>, text: &str) {
+        let bar = match total {
+            Some(t) if t > 0 => {
+                let filled = (done.min(t) * 30 / t) as usize;
+                format!(
+                    "[{}{}] {done}/{t}",
+                    "#".repeat(filled),
+                    " ".repeat(30 - filled)
+                )
+            }
+            _ => format!("{done}"),
+        };
+        self.say(&format!("\r{service}: {bar} {text}"));
+        if total.is_some_and(|t| done >= t) {
+            self.say("\n");
+        }
+    }
+}
