@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs the whole test suite. The Internet-mail tests start real Dovecot and Postfix on
+# loopback; when they are missing and we are root, they are installed from Debian first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v dovecot >/dev/null 2>&1 || need+=(dovecot-imapd dovecot-lmtpd dovecot-submissiond)
+command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || need+=(postfix)
+command -v mbsync >/dev/null 2>&1 || need+=(isync)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing ${need[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "missing packages: ${need[*]} (install them as root: apt-get install ${need[*]})" >&2
+    exit 1
+  fi
+fi
+
+cargo test --workspace --all-targets "$@"
