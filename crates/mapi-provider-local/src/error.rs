@@ -1,0 +1,455 @@
+//! [`LocalError`]: every way a local store or contacts file can fail, mapped to a MAPI
+//! status, and its conversion to the SPI's [`ProviderError`].
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use mapi_spi::ProviderError;
+use mapi_types::{MapiStatus, Status};
+use rusqlite::ErrorCode;
+
+/// A failure of the local store or contacts provider.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LocalError {
+    /// Required settings are missing (`MAPI_E_UNCONFIGURED`).
+    Unconfigured {
+        /// The setting keys that have no value.
+        missing: Vec<String>,
+    },
+    /// The file does not exist (`MAPI_E_NOT_FOUND`).
+    FileMissing {
+        /// The configured path.
+        path: PathBuf,
+        /// What the file is ("local store", "contacts").
+        label: &'static str,
+    },
+    /// The folder that should hold a new file does not exist (`MAPI_E_NOT_FOUND`).
+    FolderMissing {
+        /// The configured path.
+        path: PathBuf,
+    },
+    /// The path names something that is not a regular file (`MAPI_E_NOT_FOUND`).
+    NotAFile {
+        /// The configured path.
+        path: PathBuf,
+    },
+    /// The file (or its folder) cannot be read or written (`MAPI_E_NO_ACCESS`).
+    NoAccess {
+        /// The path that was refused.
+        path: PathBuf,
+        /// What was refused: "read", "write", "create".
+        action: &'static str,
+    },
+    /// The file was written by a newer version (`MAPI_E_VERSION`).
+    NewerSchema {
+        /// The file.
+        path: PathBuf,
+        /// The schema version in the file.
+        found: i64,
+        /// The newest schema version this code knows.
+        known: i64,
+    },
+    /// The file is damaged or is not a file of this kind (`MAPI_E_CORRUPT_DATA`).
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// Another session holds the store (`MAPI_E_SESSION_LIMIT`).
+    Locked {
+        /// The store file.
+        path: PathBuf,
+        /// True when the other session holds it exclusively; false when this logon asked
+        /// for exclusive use while other sessions have it open.
+        held_exclusively: bool,
+    },
+    /// SQLite stayed busy past the timeout (`MAPI_E_BUSY`).
+    Busy {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The disk is full (`MAPI_E_NOT_ENOUGH_DISK`).
+    DiskFull {
+        /// The file.
+        path: PathBuf,
+    },
+    /// An I/O error reading or writing the file (`MAPI_E_DISK_ERROR`).
+    Disk {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        detail: String,
+    },
+    /// An entry id that is not one of this store's (`MAPI_E_INVALID_ENTRYID`).
+    InvalidEntryId {
+        /// Why it was refused.
+        detail: String,
+    },
+    /// A folder, message or entry that does not exist (`MAPI_E_NOT_FOUND`).
+    NotFound {
+        /// What was looked for.
+        what: String,
+    },
+    /// A message handed to import is not an RFC 5322 message (`MAPI_E_CORRUPT_DATA`).
+    BadMessage {
+        /// Its position in the batch (0-based).
+        index: usize,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A caller argument is unusable (`MAPI_E_INVALID_PARAMETER`).
+    InvalidParameter {
+        /// What is wrong.
+        detail: String,
+    },
+    /// The object was used after logoff (`MAPI_E_INVALID_OBJECT`).
+    LoggedOff,
+    /// Any other SQLite failure (`MAPI_E_CALL_FAILED`).
+    Database {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        detail: String,
+    },
+}
+
+impl LocalError {
+    /// Classifies a SQLite error on `path` by its primary result code.
+    pub fn from_sqlite(path: &Path, err: &rusqlite::Error) -> LocalError {
+        let path = path.to_path_buf();
+        let detail = err.to_string();
+        match err.sqlite_error_code() {
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                LocalError::Corrupt { path, detail }
+            }
+            Some(ErrorCode::PermissionDenied | ErrorCode::ReadOnly | ErrorCode::CannotOpen) => {
+                LocalError::NoAccess {
+                    path,
+                    action: "write",
+                }
+            }
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => LocalError::Busy { path },
+            Some(ErrorCode::DiskFull) => LocalError::DiskFull { path },
+            Some(ErrorCode::SystemIoFailure) => LocalError::Disk { path, detail },
+            _ => LocalError::Database { path, detail },
+        }
+    }
+
+    /// Classifies an I/O error on `path` met while doing `action`.
+    pub fn from_io(path: &Path, action: &'static str, err: &std::io::Error) -> LocalError {
+        let path = path.to_path_buf();
+        match err.kind() {
+            std::io::ErrorKind::NotFound => LocalError::FolderMissing { path },
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+                LocalError::NoAccess { path, action }
+            }
+            std::io::ErrorKind::StorageFull => LocalError::DiskFull { path },
+            _ => LocalError::Disk {
+                path,
+                detail: err.to_string(),
+            },
+        }
+    }
+}
+
+impl MapiStatus for LocalError {
+    fn status(&self) -> Status {
+        match self {
+            LocalError::Unconfigured { .. } => Status::MAPI_E_UNCONFIGURED,
+            LocalError::FileMissing { .. }
+            | LocalError::FolderMissing { .. }
+            | LocalError::NotAFile { .. }
+            | LocalError::NotFound { .. } => Status::MAPI_E_NOT_FOUND,
+            LocalError::NoAccess { .. } => Status::MAPI_E_NO_ACCESS,
+            LocalError::NewerSchema { .. } => Status::MAPI_E_VERSION,
+            LocalError::Corrupt { .. } | LocalError::BadMessage { .. } => {
+                Status::MAPI_E_CORRUPT_DATA
+            }
+            LocalError::Locked { .. } => Status::MAPI_E_SESSION_LIMIT,
+            LocalError::Busy { .. } => Status::MAPI_E_BUSY,
+            LocalError::DiskFull { .. } => Status::MAPI_E_NOT_ENOUGH_DISK,
+            LocalError::Disk { .. } => Status::MAPI_E_DISK_ERROR,
+            LocalError::InvalidEntryId { .. } => Status::MAPI_E_INVALID_ENTRYID,
+            LocalError::InvalidParameter { .. } => Status::MAPI_E_INVALID_PARAMETER,
+            LocalError::LoggedOff => Status::MAPI_E_INVALID_OBJECT,
+            LocalError::Database { .. } => Status::MAPI_E_CALL_FAILED,
+        }
+    }
+}
+
+impl fmt::Display for LocalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LocalError::Unconfigured { missing } => {
+                write!(f, "missing settings: {}", missing.join(", "))
+            }
+            LocalError::FileMissing { path, label } => write!(
+                f,
+                "the {label} file {} does not exist; restore the file, or reconfigure the \
+                 service (configuring it creates a new, empty file)",
+                path.display()
+            ),
+            LocalError::FolderMissing { path } => write!(
+                f,
+                "the folder for {} does not exist; create the folder or choose another path",
+                path.display()
+            ),
+            LocalError::NotAFile { path } => write!(
+                f,
+                "{} is not a regular file; choose the path of a file",
+                path.display()
+            ),
+            LocalError::NoAccess { path, action } => write!(
+                f,
+                "no permission to {action} {}; fix the file's permissions or choose a file \
+                 you may read and write",
+                path.display()
+            ),
+            LocalError::NewerSchema { path, found, known } => write!(
+                f,
+                "{} has schema version {found}, newer than the {known} this program knows; \
+                 open it with a newer version (the file was left unchanged)",
+                path.display()
+            ),
+            LocalError::Corrupt { path, detail } => write!(
+                f,
+                "{} is damaged or not a file of this kind ({detail}); restore it from a \
+                 backup or point the service at another file",
+                path.display()
+            ),
+            LocalError::Locked {
+                path,
+                held_exclusively: true,
+            } => write!(
+                f,
+                "another session holds the store {} exclusively; log that session off and \
+                 try again",
+                path.display()
+            ),
+            LocalError::Locked {
+                path,
+                held_exclusively: false,
+            } => write!(
+                f,
+                "the store {} is open in another session, so it cannot be opened \
+                 exclusively; log the other sessions off or turn off exclusive mode",
+                path.display()
+            ),
+            LocalError::Busy { path } => write!(
+                f,
+                "{} stayed busy in another session; try again later",
+                path.display()
+            ),
+            LocalError::DiskFull { path } => write!(
+                f,
+                "the disk holding {} is full; free some space",
+                path.display()
+            ),
+            LocalError::Disk { path, detail } => write!(
+                f,
+                "reading or writing {} failed ({detail}); check the disk",
+                path.display()
+            ),
+            LocalError::InvalidEntryId { detail } => write!(f, "invalid entry id: {detail}"),
+            LocalError::NotFound { what } => write!(f, "{what} does not exist"),
+            LocalError::BadMessage { index, detail } => write!(
+                f,
+                "message #{} (index {index}) is not an RFC 5322 message ({detail}); \
+                 nothing was imported",
+                index + 1
+            ),
+            LocalError::InvalidParameter { detail } => write!(f, "{detail}"),
+            LocalError::LoggedOff => f.write_str("the provider was logged off; log on again"),
+            LocalError::Database { path, detail } => {
+                write!(f, "database error on {}: {detail}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for LocalError {}
+
+impl From<LocalError> for ProviderError {
+    fn from(err: LocalError) -> ProviderError {
+        match err {
+            LocalError::Unconfigured { missing } => ProviderError::unconfigured(missing),
+            other => ProviderError::new(other.status(), other.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_maps_to_its_status() {
+        let p = || PathBuf::from("store.db");
+        let cases = [
+            (
+                LocalError::Unconfigured {
+                    missing: vec!["path".into()],
+                },
+                Status::MAPI_E_UNCONFIGURED,
+            ),
+            (
+                LocalError::FileMissing {
+                    path: p(),
+                    label: "local store",
+                },
+                Status::MAPI_E_NOT_FOUND,
+            ),
+            (
+                LocalError::FolderMissing { path: p() },
+                Status::MAPI_E_NOT_FOUND,
+            ),
+            (LocalError::NotAFile { path: p() }, Status::MAPI_E_NOT_FOUND),
+            (
+                LocalError::NoAccess {
+                    path: p(),
+                    action: "read",
+                },
+                Status::MAPI_E_NO_ACCESS,
+            ),
+            (
+                LocalError::NewerSchema {
+                    path: p(),
+                    found: 9,
+                    known: 1,
+                },
+                Status::MAPI_E_VERSION,
+            ),
+            (
+                LocalError::Corrupt {
+                    path: p(),
+                    detail: "x".into(),
+                },
+                Status::MAPI_E_CORRUPT_DATA,
+            ),
+            (
+                LocalError::Locked {
+                    path: p(),
+                    held_exclusively: true,
+                },
+                Status::MAPI_E_SESSION_LIMIT,
+            ),
+            (
+                LocalError::Locked {
+                    path: p(),
+                    held_exclusively: false,
+                },
+                Status::MAPI_E_SESSION_LIMIT,
+            ),
+            (LocalError::Busy { path: p() }, Status::MAPI_E_BUSY),
+            (
+                LocalError::DiskFull { path: p() },
+                Status::MAPI_E_NOT_ENOUGH_DISK,
+            ),
+            (
+                LocalError::Disk {
+                    path: p(),
+                    detail: "x".into(),
+                },
+                Status::MAPI_E_DISK_ERROR,
+            ),
+            (
+                LocalError::InvalidEntryId { detail: "x".into() },
+                Status::MAPI_E_INVALID_ENTRYID,
+            ),
+            (
+                LocalError::NotFound { what: "x".into() },
+                Status::MAPI_E_NOT_FOUND,
+            ),
+            (
+                LocalError::BadMessage {
+                    index: 0,
+                    detail: "x".into(),
+                },
+                Status::MAPI_E_CORRUPT_DATA,
+            ),
+            (
+                LocalError::InvalidParameter { detail: "x".into() },
+                Status::MAPI_E_INVALID_PARAMETER,
+            ),
+            (LocalError::LoggedOff, Status::MAPI_E_INVALID_OBJECT),
+            (
+                LocalError::Database {
+                    path: p(),
+                    detail: "x".into(),
+                },
+                Status::MAPI_E_CALL_FAILED,
+            ),
+        ];
+        for (err, status) in cases {
+            assert_eq!(err.status(), status, "{err}");
+            let pe = ProviderError::from(err.clone());
+            assert_eq!(pe.status, status, "{err}");
+            if status == Status::MAPI_E_UNCONFIGURED {
+                assert_eq!(pe.missing, ["path"]);
+            } else {
+                assert_eq!(pe.message, err.to_string());
+            }
+        }
+    }
+
+    #[test]
+    fn messages_name_the_path_and_what_to_do() {
+        let e = LocalError::Locked {
+            path: "/m/a.db".into(),
+            held_exclusively: true,
+        };
+        let text = e.to_string();
+        assert!(text.contains("/m/a.db") && text.contains("another session holds the store"));
+        let e = LocalError::BadMessage {
+            index: 2,
+            detail: "no header".into(),
+        };
+        assert!(e.to_string().contains("message #3 (index 2)"));
+    }
+
+    #[test]
+    fn sqlite_and_io_errors_are_classified() {
+        let path = Path::new("x.db");
+        let sqlite =
+            |code: i32| rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None);
+        let cases = [
+            (rusqlite::ffi::SQLITE_CORRUPT, Status::MAPI_E_CORRUPT_DATA),
+            (rusqlite::ffi::SQLITE_NOTADB, Status::MAPI_E_CORRUPT_DATA),
+            (rusqlite::ffi::SQLITE_READONLY, Status::MAPI_E_NO_ACCESS),
+            (rusqlite::ffi::SQLITE_PERM, Status::MAPI_E_NO_ACCESS),
+            (rusqlite::ffi::SQLITE_CANTOPEN, Status::MAPI_E_NO_ACCESS),
+            (rusqlite::ffi::SQLITE_BUSY, Status::MAPI_E_BUSY),
+            (rusqlite::ffi::SQLITE_FULL, Status::MAPI_E_NOT_ENOUGH_DISK),
+            (rusqlite::ffi::SQLITE_IOERR, Status::MAPI_E_DISK_ERROR),
+            (rusqlite::ffi::SQLITE_MISMATCH, Status::MAPI_E_CALL_FAILED),
+        ];
+        for (code, status) in cases {
+            assert_eq!(
+                LocalError::from_sqlite(path, &sqlite(code)).status(),
+                status,
+                "{code}"
+            );
+        }
+        let io = |kind| std::io::Error::new(kind, "x");
+        let cases = [
+            (std::io::ErrorKind::NotFound, Status::MAPI_E_NOT_FOUND),
+            (
+                std::io::ErrorKind::PermissionDenied,
+                Status::MAPI_E_NO_ACCESS,
+            ),
+            (
+                std::io::ErrorKind::StorageFull,
+                Status::MAPI_E_NOT_ENOUGH_DISK,
+            ),
+            (std::io::ErrorKind::Other, Status::MAPI_E_DISK_ERROR),
+        ];
+        for (kind, status) in cases {
+            assert_eq!(
+                LocalError::from_io(path, "read", &io(kind)).status(),
+                status,
+                "{kind:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! The local message store and the personal contacts address book: the `local-store` and
+//! `contacts` message services, each keeping its data in one SQLite file.
+//!
+//! # Layout
+//! - [`service`]: [`LocalStoreService`], [`ContactsService`] (service entry, logons) and
+//!   [`register`].
+//! - [`store`]: [`LocalStore`], the logged-on message store (folders, contents, messages).
+//! - [`contacts`]: [`Contacts`], the logged-on address book.
+//! - [`dbfile`]: the `path` setting, file creation and checked opening (missing, access,
+//!   version, damage).
+//! - [`schema`]: the store and contacts file kinds, their schemas and the folder tree.
+//! - [`openfiles`]: the files this process has open, so plain-read checks never cost
+//!   SQLite its POSIX locks.
+//! - [`lock`]: the session lock file that enforces exclusive mode across processes.
+//! - [`entryid`]: entry ids carrying the file's uid.
+//! - [`mime`]: RFC 5322 parsing into the stored columns.
+//! - [`error`]: [`LocalError`] and its MAPI status codes.
+
+pub mod contacts;
+pub mod dbfile;
+pub mod entryid;
+pub mod error;
+pub mod lock;
+pub mod mime;
+pub mod openfiles;
+pub mod schema;
+pub mod service;
+pub mod store;
+
+pub use contacts::Contacts;
+pub use error::LocalError;
+pub use service::{ContactsService, LocalStoreService, register};
+pub use store::{LOCAL_STORE_PROVIDER, LocalStore};

@@ -1,0 +1,548 @@
+//! [`LocalStore`]: a logged-on local message store (`MsgStore`) over one SQLite file.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use mail_parser::MessageParser;
+use mapi_spi::{EntryId, FolderKind, MsgStore, ProviderResult, Settings, async_trait};
+use mapi_types::tags::*;
+use mapi_types::{MapiUid, PropValue, Row, SortKey, Table, object_type};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::dbfile::{self, Db, path_setting};
+use crate::entryid::{self, ObjectKind};
+use crate::error::LocalError;
+use crate::lock::{self, SessionLock};
+use crate::mime::{self, MSGFLAG_HASATTACH, Parsed};
+use crate::schema::{FOLDERS, STORE, folder_code};
+
+/// PR_MDB_PROVIDER of every local store: the store-type MAPIUID of this provider.
+pub const LOCAL_STORE_PROVIDER: MapiUid = MapiUid([
+    0x6c, 0x6f, 0x63, 0x61, 0x6c, 0x2d, 0x73, 0x74, 0x6f, 0x72, 0x65, 0x2d, 0x6d, 0x64, 0x62, 0x01,
+]);
+
+/// `MSGFLAG_READ`.
+const MSGFLAG_READ: i64 = 0x1;
+/// `FOLDER_GENERIC`.
+const FOLDER_GENERIC: i32 = 1;
+/// `STORE_ENTRYID_UNIQUE | STORE_MODIFY_OK | STORE_CREATE_OK | STORE_SUBMIT_OK |
+/// STORE_RESTRICTION_OK | STORE_SORT_OK | STORE_UNICODE_OK`.
+const STORE_SUPPORT_MASK: i32 = 0x1 | 0x8 | 0x10 | 0x80 | 0x1000 | 0x2000 | 0x4_0000;
+
+/// The columns of a contents table, in order.
+pub const CONTENTS_COLUMNS: [mapi_types::PropTag; 9] = [
+    PR_ENTRYID,
+    PR_SUBJECT,
+    PR_SENDER_NAME,
+    PR_SENDER_EMAIL_ADDRESS,
+    PR_MESSAGE_DELIVERY_TIME,
+    PR_MESSAGE_SIZE,
+    PR_DISPLAY_TO,
+    PR_MESSAGE_FLAGS,
+    PR_HASATTACH,
+];
+
+/// A logged-on local store. Holds the SQLite connection and the session lock until
+/// logoff or drop.
+pub struct LocalStore {
+    path: PathBuf,
+    uid: MapiUid,
+    props: Row,
+    folders: Vec<(FolderKind, i64)>,
+    open: Mutex<Option<Open>>,
+}
+
+/// Dropped in field order: the connection closes, then the session lock goes.
+struct Open {
+    db: Db,
+    _lock: SessionLock,
+}
+
+impl LocalStore {
+    /// Logs on to the store the settings name: checks the file, takes the session lock
+    /// (exclusive when `exclusive` is set), opens and checks the database.
+    pub fn logon(settings: &Settings) -> Result<LocalStore, LocalError> {
+        let path = path_setting(settings)?;
+        let exclusive = match settings.get("exclusive") {
+            None => false,
+            Some(v) if v.as_str().is_some_and(str::is_empty) => false,
+            Some(_) => settings
+                .bool("exclusive")
+                .ok_or_else(|| LocalError::Unconfigured {
+                    missing: vec!["exclusive".into()],
+                })?,
+        };
+        let registration = dbfile::inspect(&STORE, &path)?;
+        let lock = lock::acquire(&path, exclusive)?;
+        let db = dbfile::open(&STORE, &path, registration)?;
+        let uid = db.uid;
+        let folders = load_folders(&db.conn, &path)?;
+        let display_name = settings
+            .str("display_name")
+            .map(str::to_string)
+            .unwrap_or_else(|| file_stem(&path));
+        let props = store_props(&uid, &display_name, &folders);
+        Ok(LocalStore {
+            path,
+            uid,
+            props,
+            folders,
+            open: Mutex::new(Some(Open { db, _lock: lock })),
+        })
+    }
+
+    fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, LocalError>,
+    ) -> Result<T, LocalError> {
+        let mut guard = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        match guard.as_mut() {
+            Some(open) => f(&mut open.db.conn),
+            None => Err(LocalError::LoggedOff),
+        }
+    }
+
+    fn sql(&self) -> impl Fn(rusqlite::Error) -> LocalError + '_ {
+        |err| LocalError::from_sqlite(&self.path, &err)
+    }
+
+    fn folder_entry(&self, id: i64) -> EntryId {
+        entryid::encode(&self.uid, ObjectKind::Folder, id)
+    }
+
+    fn message_entry(&self, id: i64) -> EntryId {
+        entryid::encode(&self.uid, ObjectKind::Message, id)
+    }
+
+    /// The row id of an existing folder named by an entry id.
+    fn folder_id(&self, conn: &Connection, entry: &[u8]) -> Result<i64, LocalError> {
+        let id = entryid::decode(&self.uid, ObjectKind::Folder, entry)?;
+        let found: Option<i64> = conn
+            .prepare_cached("SELECT id FROM folders WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+            .map_err(self.sql())?;
+        found.ok_or_else(|| LocalError::NotFound {
+            what: format!("folder {id}"),
+        })
+    }
+
+    fn folders_now(&self) -> Result<Vec<Row>, LocalError> {
+        self.with_conn(|conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT f.id, f.parent, f.name, f.class,
+                            (SELECT count(*) FROM messages m WHERE m.folder = f.id),
+                            (SELECT count(*) FROM messages m WHERE m.folder = f.id
+                                AND m.flags & ?1 = 0),
+                            EXISTS (SELECT 1 FROM folders c WHERE c.parent = f.id)
+                     FROM folders f ORDER BY f.id",
+                )
+                .map_err(self.sql())?;
+            let rows = stmt
+                .query_map([MSGFLAG_READ], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, Option<i64>>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, i64>(5)?,
+                        r.get::<_, bool>(6)?,
+                    ))
+                })
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(self.sql())?;
+            Ok(rows
+                .into_iter()
+                .map(|(id, parent, name, class, count, unread, subfolders)| {
+                    let mut row = Row::default();
+                    row.set(PR_ENTRYID, PropValue::Binary(self.folder_entry(id)));
+                    if let Some(parent) = parent {
+                        row.set(
+                            PR_PARENT_ENTRYID,
+                            PropValue::Binary(self.folder_entry(parent)),
+                        );
+                    }
+                    row.set(PR_DISPLAY_NAME, PropValue::Unicode(name));
+                    row.set(PR_CONTENT_COUNT, PropValue::Long(clamp_i32(count)));
+                    row.set(PR_CONTENT_UNREAD, PropValue::Long(clamp_i32(unread)));
+                    row.set(PR_SUBFOLDERS, PropValue::Boolean(subfolders));
+                    row.set(PR_CONTAINER_CLASS, PropValue::Unicode(class));
+                    row.set(PR_FOLDER_TYPE, PropValue::Long(FOLDER_GENERIC));
+                    row.set(
+                        PR_OBJECT_TYPE,
+                        PropValue::Long(object_type::MAPI_FOLDER as i32),
+                    );
+                    row
+                })
+                .collect())
+        })
+    }
+
+    fn contents_now(&self, folder: &[u8]) -> Result<Table, LocalError> {
+        self.with_conn(|conn| {
+            let folder = self.folder_id(conn, folder)?;
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT id, subject, sender_name, sender_email, delivery_time, size,
+                            display_to, flags, has_attach
+                     FROM messages WHERE folder = ?1
+                     ORDER BY delivery_time DESC, id DESC",
+                )
+                .map_err(self.sql())?;
+            let rows = stmt
+                .query_map([folder], |r| {
+                    let mut row = Row::default();
+                    row.set(PR_ENTRYID, PropValue::Binary(self.message_entry(r.get(0)?)));
+                    row.set(PR_SUBJECT, PropValue::Unicode(r.get(1)?));
+                    row.set(PR_SENDER_NAME, PropValue::Unicode(r.get(2)?));
+                    row.set(PR_SENDER_EMAIL_ADDRESS, PropValue::Unicode(r.get(3)?));
+                    row.set(
+                        PR_MESSAGE_DELIVERY_TIME,
+                        PropValue::SysTime(r.get::<_, i64>(4)? as u64),
+                    );
+                    row.set(PR_MESSAGE_SIZE, PropValue::Long(clamp_i32(r.get(5)?)));
+                    row.set(PR_DISPLAY_TO, PropValue::Unicode(r.get(6)?));
+                    row.set(PR_MESSAGE_FLAGS, PropValue::Long(r.get(7)?));
+                    row.set(PR_HASATTACH, PropValue::Boolean(r.get(8)?));
+                    row.set(PR_MESSAGE_CLASS, PropValue::Unicode("IPM.Note".into()));
+                    Ok(row)
+                })
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(self.sql())?;
+            let mut table = Table::new(CONTENTS_COLUMNS.to_vec(), rows);
+            table
+                .sort(vec![SortKey {
+                    tag: PR_MESSAGE_DELIVERY_TIME,
+                    descending: true,
+                }])
+                .map_err(|status| LocalError::Database {
+                    path: self.path.clone(),
+                    detail: format!("sorting the contents table failed: {status}"),
+                })?;
+            Ok(table)
+        })
+    }
+
+    fn read_message_now(&self, entry: &[u8]) -> Result<Row, LocalError> {
+        let id = entryid::decode(&self.uid, ObjectKind::Message, entry)?;
+        self.with_conn(|conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT folder, subject, sender_name, sender_email, display_to,
+                            display_cc, delivery_time, submit_time, size, message_id, flags,
+                            has_attach, body, raw
+                     FROM messages WHERE id = ?1",
+                )
+                .map_err(self.sql())?;
+            let row = stmt
+                .query_row([id], |r| {
+                    let mut row = Row::default();
+                    row.set(PR_ENTRYID, PropValue::Binary(self.message_entry(id)));
+                    row.set(
+                        PR_PARENT_ENTRYID,
+                        PropValue::Binary(self.folder_entry(r.get(0)?)),
+                    );
+                    row.set(
+                        PR_OBJECT_TYPE,
+                        PropValue::Long(object_type::MAPI_MESSAGE as i32),
+                    );
+                    row.set(PR_MESSAGE_CLASS, PropValue::Unicode("IPM.Note".into()));
+                    row.set(PR_SUBJECT, PropValue::Unicode(r.get(1)?));
+                    row.set(PR_SENDER_NAME, PropValue::Unicode(r.get(2)?));
+                    row.set(PR_SENDER_EMAIL_ADDRESS, PropValue::Unicode(r.get(3)?));
+                    row.set(PR_DISPLAY_TO, PropValue::Unicode(r.get(4)?));
+                    row.set(PR_DISPLAY_CC, PropValue::Unicode(r.get(5)?));
+                    row.set(
+                        PR_MESSAGE_DELIVERY_TIME,
+                        PropValue::SysTime(r.get::<_, i64>(6)? as u64),
+                    );
+                    if let Some(t) = r.get::<_, Option<i64>>(7)? {
+                        row.set(PR_CLIENT_SUBMIT_TIME, PropValue::SysTime(t as u64));
+                    }
+                    row.set(PR_MESSAGE_SIZE, PropValue::Long(clamp_i32(r.get(8)?)));
+                    if let Some(mid) = r.get::<_, Option<String>>(9)? {
+                        row.set(PR_INTERNET_MESSAGE_ID, PropValue::Unicode(mid));
+                    }
+                    row.set(PR_MESSAGE_FLAGS, PropValue::Long(r.get(10)?));
+                    row.set(PR_HASATTACH, PropValue::Boolean(r.get(11)?));
+                    row.set(PR_BODY, PropValue::Unicode(r.get(12)?));
+                    let raw = r.get_ref(13)?.as_blob()?;
+                    row.set(
+                        PR_TRANSPORT_MESSAGE_HEADERS,
+                        PropValue::Unicode(mime::header_block(raw)),
+                    );
+                    Ok(row)
+                })
+                .optional()
+                .map_err(self.sql())?;
+            row.ok_or_else(|| LocalError::NotFound {
+                what: format!("message {id}"),
+            })
+        })
+    }
+
+    fn read_raw_now(&self, entry: &[u8]) -> Result<Vec<u8>, LocalError> {
+        let id = entryid::decode(&self.uid, ObjectKind::Message, entry)?;
+        self.with_conn(|conn| {
+            let raw: Option<Vec<u8>> = conn
+                .prepare_cached("SELECT raw FROM messages WHERE id = ?1")
+                .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+                .map_err(self.sql())?;
+            raw.ok_or_else(|| LocalError::NotFound {
+                what: format!("message {id}"),
+            })
+        })
+    }
+
+    fn import_now(&self, folder: &[u8], messages: &[Vec<u8>]) -> Result<Vec<EntryId>, LocalError> {
+        self.with_conn(|conn| {
+            let folder = self.folder_id(conn, folder)?;
+            let parsed = parse_all(messages)?;
+            let tx = conn.transaction().map_err(self.sql())?;
+            let mut ids = Vec::with_capacity(parsed.len());
+            {
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT INTO messages (folder, subject, sender_name, sender_email,
+                             display_to, display_cc, delivery_time, submit_time, size,
+                             message_id, flags, has_attach, body, raw)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                    )
+                    .map_err(self.sql())?;
+                for (p, raw) in parsed.iter().zip(messages) {
+                    let flags = if p.has_attach { MSGFLAG_HASATTACH } else { 0 };
+                    insert
+                        .execute(params![
+                            folder,
+                            p.subject,
+                            p.sender_name,
+                            p.sender_email,
+                            p.display_to,
+                            p.display_cc,
+                            p.delivery_time as i64,
+                            p.submit_time.map(|t| t as i64),
+                            raw.len() as i64,
+                            p.message_id,
+                            flags,
+                            p.has_attach,
+                            p.body,
+                            raw,
+                        ])
+                        .map_err(self.sql())?;
+                    ids.push(self.message_entry(tx.last_insert_rowid()));
+                }
+            }
+            tx.commit().map_err(self.sql())?;
+            Ok(ids)
+        })
+    }
+
+    fn delete_now(&self, entry: &[u8]) -> Result<(), LocalError> {
+        let id = entryid::decode(&self.uid, ObjectKind::Message, entry)?;
+        self.with_conn(|conn| {
+            let n = conn
+                .prepare_cached("DELETE FROM messages WHERE id = ?1")
+                .and_then(|mut s| s.execute([id]))
+                .map_err(self.sql())?;
+            if n == 0 {
+                return Err(LocalError::NotFound {
+                    what: format!("message {id}"),
+                });
+            }
+            Ok(())
+        })
+    }
+
+    fn move_now(&self, entry: &[u8], folder: &[u8]) -> Result<EntryId, LocalError> {
+        let id = entryid::decode(&self.uid, ObjectKind::Message, entry)?;
+        self.with_conn(|conn| {
+            let folder = self.folder_id(conn, folder)?;
+            let n = conn
+                .prepare_cached("UPDATE messages SET folder = ?1 WHERE id = ?2")
+                .and_then(|mut s| s.execute([folder, id]))
+                .map_err(self.sql())?;
+            if n == 0 {
+                return Err(LocalError::NotFound {
+                    what: format!("message {id}"),
+                });
+            }
+            Ok(self.message_entry(id))
+        })
+    }
+}
+
+/// Parses every message (on up to two threads for big batches); the first one that is
+/// not a message fails the whole batch.
+fn parse_all(messages: &[Vec<u8>]) -> Result<Vec<Parsed>, LocalError> {
+    let now = mapi_types::filetime_from_unix(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0),
+    );
+    let parse_range = |start: usize, chunk: &[Vec<u8>]| -> Result<Vec<Parsed>, LocalError> {
+        let parser = MessageParser::new();
+        chunk
+            .iter()
+            .enumerate()
+            .map(|(i, raw)| {
+                mime::parse(&parser, raw, now).map_err(|detail| LocalError::BadMessage {
+                    index: start + i,
+                    detail,
+                })
+            })
+            .collect()
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(2);
+    if threads < 2 || messages.len() < 64 {
+        return parse_range(0, messages);
+    }
+    let half = messages.len() / 2;
+    let (first, second) = std::thread::scope(|s| {
+        let second = s.spawn(|| parse_range(half, &messages[half..]));
+        let first = parse_range(0, &messages[..half]);
+        (first, second.join())
+    });
+    let mut out = first?;
+    match second {
+        Ok(rest) => out.extend(rest?),
+        Err(_) => {
+            return Err(LocalError::BadMessage {
+                index: half,
+                detail: "the parser failed on this part of the batch".into(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn load_folders(conn: &Connection, path: &Path) -> Result<Vec<(FolderKind, i64)>, LocalError> {
+    let mut out = Vec::with_capacity(FOLDERS.len());
+    let mut stmt = conn
+        .prepare("SELECT id FROM folders WHERE kind = ?1")
+        .map_err(|e| LocalError::from_sqlite(path, &e))?;
+    for (kind, code, name) in FOLDERS {
+        let id: Option<i64> = stmt
+            .query_row([code], |r| r.get(0))
+            .optional()
+            .map_err(|e| LocalError::from_sqlite(path, &e))?;
+        let id = id.ok_or_else(|| LocalError::Corrupt {
+            path: path.to_path_buf(),
+            detail: format!("the {name} folder is missing"),
+        })?;
+        out.push((kind, id));
+    }
+    Ok(out)
+}
+
+fn store_props(uid: &MapiUid, display_name: &str, folders: &[(FolderKind, i64)]) -> Row {
+    let folder = |kind: FolderKind| {
+        let id = folders
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, id)| *id)
+            .unwrap_or_default();
+        PropValue::Binary(entryid::encode(uid, ObjectKind::Folder, id))
+    };
+    let store_entry = entryid::encode(uid, ObjectKind::Store, 0);
+    let mut row = Row::default();
+    row.set(
+        PR_DISPLAY_NAME,
+        PropValue::Unicode(display_name.to_string()),
+    );
+    row.set(PR_ENTRYID, PropValue::Binary(store_entry.clone()));
+    row.set(PR_STORE_ENTRYID, PropValue::Binary(store_entry));
+    row.set(PR_RECORD_KEY, PropValue::Binary(uid.as_bytes().to_vec()));
+    row.set(
+        PR_STORE_RECORD_KEY,
+        PropValue::Binary(uid.as_bytes().to_vec()),
+    );
+    row.set(
+        PR_MDB_PROVIDER,
+        PropValue::Binary(LOCAL_STORE_PROVIDER.as_bytes().to_vec()),
+    );
+    row.set(
+        PR_OBJECT_TYPE,
+        PropValue::Long(object_type::MAPI_STORE as i32),
+    );
+    row.set(
+        PR_PROVIDER_DISPLAY,
+        PropValue::Unicode("Local message store".into()),
+    );
+    row.set(PR_STORE_SUPPORT_MASK, PropValue::Long(STORE_SUPPORT_MASK));
+    row.set(PR_IPM_SUBTREE_ENTRYID, folder(FolderKind::IpmSubtree));
+    row.set(PR_IPM_OUTBOX_ENTRYID, folder(FolderKind::Outbox));
+    row.set(PR_IPM_WASTEBASKET_ENTRYID, folder(FolderKind::DeletedItems));
+    row.set(PR_IPM_SENTMAIL_ENTRYID, folder(FolderKind::SentItems));
+    row
+}
+
+/// The file name without its extension, for a display name.
+pub fn file_stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+fn clamp_i32(v: i64) -> i32 {
+    v.clamp(i32::MIN as i64, i32::MAX as i64) as i32
+}
+
+#[async_trait]
+impl MsgStore for LocalStore {
+    fn properties(&self) -> Row {
+        self.props.clone()
+    }
+
+    async fn folders(&self) -> ProviderResult<Vec<Row>> {
+        Ok(self.folders_now()?)
+    }
+
+    async fn folder(&self, kind: FolderKind) -> ProviderResult<EntryId> {
+        let id = self
+            .folders
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, id)| *id)
+            .ok_or_else(|| LocalError::NotFound {
+                what: format!("the {kind:?} folder (code {})", folder_code(kind)),
+            })?;
+        Ok(self.folder_entry(id))
+    }
+
+    async fn contents(&self, folder: &[u8]) -> ProviderResult<Table> {
+        Ok(self.contents_now(folder)?)
+    }
+
+    async fn read_message(&self, entry: &[u8]) -> ProviderResult<Row> {
+        Ok(self.read_message_now(entry)?)
+    }
+
+    async fn read_raw(&self, entry: &[u8]) -> ProviderResult<Vec<u8>> {
+        Ok(self.read_raw_now(entry)?)
+    }
+
+    async fn import_raw(
+        &self,
+        folder: &[u8],
+        messages: Vec<Vec<u8>>,
+    ) -> ProviderResult<Vec<EntryId>> {
+        Ok(self.import_now(folder, &messages)?)
+    }
+
+    async fn delete_message(&self, entry: &[u8]) -> ProviderResult<()> {
+        Ok(self.delete_now(entry)?)
+    }
+
+    async fn move_message(&self, entry: &[u8], folder: &[u8]) -> ProviderResult<EntryId> {
+        Ok(self.move_now(entry, folder)?)
+    }
+
+    async fn logoff(&self) {
+        // Dropping closes the connection (checkpointing the WAL), then frees the lock.
+        drop(self.open.lock().unwrap_or_else(|p| p.into_inner()).take());
+    }
+}
