@@ -14,6 +14,8 @@
 //! - [`config`]: [`EngineConfig`] timings.
 //! - [`error`]: [`EngineError`] and its MAPI status codes.
 
+#![warn(missing_docs)]
+
 pub mod addrbook;
 pub mod config;
 pub mod engine;

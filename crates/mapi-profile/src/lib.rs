@@ -17,6 +17,8 @@
 //! - [`name`], [`password`], [`home`]: profile-name rules, argon2 hashes, the MAPI home.
 //! - [`error`]: [`ProfileError`] and its MAPI status codes.
 
+#![warn(missing_docs)]
+
 pub mod error;
 pub mod home;
 pub mod name;

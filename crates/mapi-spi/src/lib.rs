@@ -11,6 +11,8 @@
 //! - [`addrbook`]: [`AddressBook`], a logged-on address-book provider.
 //! - [`transport`]: [`Transport`], a logged-on transport provider.
 
+#![warn(missing_docs)]
+
 pub mod addrbook;
 pub mod error;
 pub mod provider;

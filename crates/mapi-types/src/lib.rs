@@ -10,6 +10,8 @@
 //! - [`codec`]: a bounded binary encoding of property values (storage and wire).
 //! - [`table`]: rows and the in-memory [`Table`] with columns, sort and restrictions.
 
+#![warn(missing_docs)]
+
 pub mod codec;
 pub mod flags;
 pub mod prop;

@@ -26,6 +26,8 @@
 //!   provider-side types a client handles ([`MsgStore`], [`FolderKind`], ...) and
 //!   `mapi-types`.
 
+#![warn(missing_docs)]
+
 pub mod blocking;
 pub mod catalog;
 pub mod quickstart;

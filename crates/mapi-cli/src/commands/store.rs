@@ -196,7 +196,7 @@ fn parse_hex(text: &str) -> Result<Vec<u8>, CliError> {
             "{t:?} is not an entry id (hex digits, as `mapi store ls` prints)"
         ))
     };
-    if t.is_empty() || t.len() % 2 != 0 || !t.is_ascii() {
+    if t.is_empty() || !t.len().is_multiple_of(2) || !t.is_ascii() {
         return Err(bad());
     }
     (0..t.len())
