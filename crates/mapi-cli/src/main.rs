@@ -22,6 +22,12 @@ use crate::commands::Ctx;
 use crate::error::CliError;
 
 fn main() -> ExitCode {
+    // Die quietly on a closed pipe (`mapi ... | head`), as other Unix tools do, rather
+    // than panic on the failed write.
+    // SAFETY: setting a signal's disposition to the default before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {

@@ -83,14 +83,8 @@ fn add_prints_the_uid_and_warns_about_missing_settings() {
         out.stderr.contains("unconfigured (missing path)"),
         "{out:?}"
     );
-    let full = h.run(&[
-        "service",
-        "add",
-        "P",
-        "local-store",
-        "--set",
-        "path=/x/y.store",
-    ]);
+    let store = format!("path={}", h.path.join("y.store").display());
+    let full = h.run(&["service", "add", "P", "local-store", "--set", &store]);
     assert_eq!(full.stderr, "", "a configured service gets no note");
     assert!(common::is_uid(full.ok().trim_end()));
 
@@ -169,7 +163,7 @@ fn list_in_text_and_json() {
                 "flags": "SERVICE_SINGLE_COPY|SERVICE_NO_PRIMARY_IDENTITY",
                 "configured": true,
                 "missing": [],
-                "settings": {"path": "/var/mapi/contacts.db"},
+                "settings": {"path": h.path.join("contacts.db").to_str().unwrap()},
             },
             {
                 "uid": mail,

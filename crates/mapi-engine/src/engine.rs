@@ -190,7 +190,12 @@ impl Engine {
     fn call_entry(&self, profile: &str, uid: MapiUid, call: ServiceEntryCall) -> Result<()> {
         let (cfg, settings) = self.service_settings(profile, uid)?;
         match self.inner.catalog.get(&cfg.service.service_name) {
-            Some(svc) => Ok(svc.service_entry(call, &settings)?),
+            Some(svc) => match svc.service_entry(call, &settings) {
+                // A service may be added or left with required settings missing: it is
+                // then unconfigured, and logon asks for them.
+                Err(e) if e.status == mapi_types::Status::MAPI_E_UNCONFIGURED => Ok(()),
+                other => Ok(other?),
+            },
             // A service with no implementation here can still be administered.
             None => Ok(()),
         }

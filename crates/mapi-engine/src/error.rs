@@ -47,7 +47,7 @@ pub enum EngineError {
     #[error(transparent)]
     Profile(#[from] ProfileError),
     /// A provider call failed.
-    #[error(transparent)]
+    #[error("{}", .0.message)]
     Provider(#[from] ProviderError),
 }
 

@@ -22,6 +22,12 @@ pub struct ProfileStore {
 impl ProfileStore {
     /// Opens (creating when absent) `profiles.db` in `home`, creating `home` too.
     pub fn open_home(home: &Path) -> Result<ProfileStore> {
+        if home.exists() && !home.is_dir() {
+            return Err(ProfileError::NoAccess {
+                path: home.display().to_string(),
+                detail: "the MAPI home is not a directory".into(),
+            });
+        }
         if !home.is_dir() {
             std::fs::create_dir_all(home).map_err(|e| io_error(home, e))?;
         }

@@ -36,10 +36,13 @@ impl Ctx {
 /// Splits `KEY=VALUE` arguments.
 pub fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, CliError> {
     sets.iter()
-        .map(|s| match s.split_once('=') {
+        .enumerate()
+        .map(|(i, s)| match s.split_once('=') {
             Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+            // The argument is not echoed: it may be a mistyped secret.
             _ => Err(CliError::invalid(format!(
-                "--set {s:?} is not KEY=VALUE; write e.g. --set path=/home/me/mail.store"
+                "--set argument {} is not KEY=VALUE; write e.g. --set path=/home/me/mail.store",
+                i + 1
             ))),
         })
         .collect()

@@ -21,15 +21,12 @@ pub fn run(ctx: &Ctx, cmd: ServiceCmd) -> Result<(), CliError> {
             display_name,
         } => {
             let sets = parse_sets(&set)?;
-            let mut store = ctx.store()?;
-            let uid = store.create_msg_service(
-                &registry,
-                &profile,
-                &service,
-                display_name.as_deref(),
-                &sets,
-            )?;
-            let cfg = store.service_config(&registry, &profile, uid)?;
+            // Through the engine, so the service's entry point runs (a local store
+            // creates its file) and a refusal leaves the profile as it was.
+            let mapi = super::logon::open(ctx)?;
+            let engine = mapi.engine();
+            let uid = engine.create_service(&profile, &service, display_name.as_deref(), &sets)?;
+            let (cfg, _) = engine.service_settings(&profile, uid)?;
             if ctx.json {
                 print_json(&config_json(&cfg));
             } else {

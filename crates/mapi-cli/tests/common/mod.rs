@@ -191,7 +191,11 @@ impl Home {
             "local-store",
             &[&format!("path={}", store.display()), "exclusive=true"],
         );
-        let contacts = h.add_service("Work", "contacts", &["path=/var/mapi/contacts.db"]);
+        let contacts = h.add_service(
+            "Work",
+            "contacts",
+            &[&format!("path={}", h.path.join("contacts.db").display())],
+        );
         let mail = h.add_service(
             "Work",
             "internet-mail",
