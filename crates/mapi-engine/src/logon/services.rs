@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use mapi_profile::{
     ProfileError, ProviderInfo, ServiceConfig, ServiceDef, ServiceInfo, parse_setting_value_for,
 };
-use mapi_spi::{ProviderError, Settings, StatusRow};
+use mapi_spi::{ProviderError, ServiceEntryCall, Settings, StatusRow};
 use mapi_types::{LogonFlags, ProviderLogonFlags, Status, resource_type};
 use tokio::sync::broadcast;
 
@@ -36,6 +36,8 @@ struct Run {
     config: ServiceConfig,
     providers: Vec<ProviderInfo>,
     edits: Vec<(String, String)>,
+    /// How many of `edits` the service entry has been shown (MSG_SERVICE_CONFIGURE).
+    edits_configured: usize,
     up: Vec<(ProviderInfo, ProviderObject)>,
     failed_one: Vec<(ProviderInfo, Status, String)>,
     disabled: Option<(Status, String)>,
@@ -90,6 +92,7 @@ pub(super) async fn run(
             config,
             providers: mine,
             edits: Vec::new(),
+            edits_configured: 0,
             up: Vec::new(),
             failed_one: Vec::new(),
             disabled,
@@ -339,6 +342,12 @@ impl Ctx<'_> {
                     ),
                 )
             })?;
+        if r.edits.len() > r.edits_configured {
+            // Step 13: the service entry sees the new settings (MSG_SERVICE_CONFIGURE)
+            // before its providers log on again.
+            service.service_entry(ServiceEntryCall::Configure, &settings)?;
+            r.edits_configured = r.edits.len();
+        }
         let no_mail = self.req.flags.contains(LogonFlags::MAPI_NO_MAIL);
         let mut order = r.providers.clone();
         order.sort_by_key(|p| match p.resource_type {
