@@ -30,8 +30,7 @@ impl Contacts {
     /// Logs on to the contacts file the settings name, checking it as the store does.
     pub fn logon(settings: &Settings) -> Result<Contacts, LocalError> {
         let path = path_setting(settings)?;
-        let registration = dbfile::inspect(&CONTACTS, &path)?;
-        let db = dbfile::open(&CONTACTS, &path, registration)?;
+        let db = dbfile::open_for_logon(&CONTACTS, &path)?;
         let uid = db.uid;
         let display_name = settings
             .str("display_name")
@@ -173,6 +172,8 @@ impl AddressBook for Contacts {
     }
 
     async fn logoff(&self) {
-        drop(self.db.lock().unwrap_or_else(|p| p.into_inner()).take());
+        if let Some(db) = self.db.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            crate::idle::park(&self.path, db);
+        }
     }
 }

@@ -284,6 +284,30 @@ pub fn open(kind: &FileKind, path: &Path, registration: Registration) -> Result<
     })
 }
 
+/// Checks identity and schema version of an already open file again (a parked
+/// connection about to be reused).
+pub fn recheck(kind: &FileKind, path: &Path, db: &Db) -> Result<(), LocalError> {
+    let application_id: i32 = db
+        .conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .map_err(|e| verify_error(path, &e))?;
+    let version: i64 = db
+        .conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| verify_error(path, &e))?;
+    check_identity(kind, path, application_id, version)
+}
+
+/// Opens a file for a logon: a parked connection to the unchanged file when there is
+/// one, else [`inspect`] and [`open`].
+pub fn open_for_logon(kind: &FileKind, path: &Path) -> Result<Db, LocalError> {
+    if let Some(db) = crate::idle::take(kind, path)? {
+        return Ok(db);
+    }
+    let registration = inspect(kind, path)?;
+    open(kind, path, registration)
+}
+
 fn quick_check(conn: &Connection, path: &Path) -> Result<(), LocalError> {
     let mut stmt = conn
         .prepare("PRAGMA quick_check(5)")

@@ -11,6 +11,7 @@
 //! - [`schema`]: the store and contacts file kinds, their schemas and the folder tree.
 //! - [`openfiles`]: the files this process has open, so plain-read checks never cost
 //!   SQLite its POSIX locks.
+//! - [`idle`]: connections parked after logoff for the next logon to the unchanged file.
 //! - [`lock`]: the session lock file that enforces exclusive mode across processes.
 //! - [`entryid`]: entry ids carrying the file's uid.
 //! - [`mime`]: RFC 5322 parsing into the stored columns.
@@ -20,6 +21,7 @@ pub mod contacts;
 pub mod dbfile;
 pub mod entryid;
 pub mod error;
+pub mod idle;
 pub mod lock;
 pub mod mime;
 pub mod openfiles;

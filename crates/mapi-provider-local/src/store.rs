@@ -72,9 +72,12 @@ impl LocalStore {
                     missing: vec!["exclusive".into()],
                 })?,
         };
-        let registration = dbfile::inspect(&STORE, &path)?;
+        if !path.exists() {
+            // Say NOT_FOUND before a lock file is made next to a missing store.
+            dbfile::inspect(&STORE, &path)?;
+        }
         let lock = lock::acquire(&path, exclusive)?;
-        let db = dbfile::open(&STORE, &path, registration)?;
+        let db = dbfile::open_for_logon(&STORE, &path)?;
         let uid = db.uid;
         let folders = load_folders(&db.conn, &path)?;
         let display_name = settings
@@ -542,7 +545,10 @@ impl MsgStore for LocalStore {
     }
 
     async fn logoff(&self) {
-        // Dropping closes the connection (checkpointing the WAL), then frees the lock.
-        drop(self.open.lock().unwrap_or_else(|p| p.into_inner()).take());
+        // The connection is parked for the next logon, then the lock is freed.
+        let open = self.open.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(Open { db, _lock }) = open {
+            crate::idle::park(&self.path, db);
+        }
     }
 }

@@ -1,0 +1,713 @@
+//! The offline cache: one SQLite file per account holding the folder tree (with each
+//! folder's UIDVALIDITY / UIDNEXT / HIGHESTMODSEQ) and the messages, keyed by
+//! (folder, uidvalidity, uid) so an interrupted download resumes without duplicates.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::{InternetError, Result};
+use crate::imap::{ListEntry, MailboxState, wire};
+
+/// Schema version kept in `user_version`.
+pub const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB);
+CREATE TABLE IF NOT EXISTS folders (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    imap_name BLOB UNIQUE,
+    kind TEXT NOT NULL,
+    parent_id INTEGER,
+    display_name TEXT NOT NULL,
+    selectable INTEGER NOT NULL DEFAULT 1,
+    uidvalidity INTEGER NOT NULL DEFAULT 0,
+    uidnext INTEGER NOT NULL DEFAULT 0,
+    highestmodseq INTEGER
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    folder_id INTEGER NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    seen INTEGER NOT NULL,
+    flags TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    delivery_time INTEGER,
+    subject TEXT,
+    sender_name TEXT,
+    sender_email TEXT,
+    display_to TEXT,
+    message_id TEXT,
+    raw BLOB NOT NULL,
+    UNIQUE (folder_id, uidvalidity, uid)
+);
+CREATE INDEX IF NOT EXISTS messages_by_time ON messages (folder_id, delivery_time);
+CREATE INDEX IF NOT EXISTS messages_by_seen ON messages (folder_id, seen);
+";
+
+/// A folder as cached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FolderRow {
+    /// Row id (part of the entry id).
+    pub id: i64,
+    /// IMAP name; `None` for local folders (the root, the Outbox).
+    pub imap_name: Option<Vec<u8>>,
+    /// `root`, `inbox`, `outbox`, `sent`, `drafts`, `trash` or `normal`.
+    pub kind: String,
+    /// Parent folder row id; `None` for the root.
+    pub parent_id: Option<i64>,
+    /// Display name.
+    pub display_name: String,
+    /// Whether messages can be in it (not `\Noselect`).
+    pub selectable: bool,
+    /// Last synchronised UIDVALIDITY (0: never).
+    pub uidvalidity: u32,
+    /// UIDNEXT after the last complete synchronisation (0: never).
+    pub uidnext: u32,
+    /// HIGHESTMODSEQ after the last complete synchronisation.
+    pub highestmodseq: Option<u64>,
+    /// Messages cached.
+    pub count: i64,
+    /// Unread messages cached.
+    pub unread: i64,
+}
+
+/// A message as cached (without its bytes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageRow {
+    /// Row id (part of the entry id).
+    pub id: i64,
+    /// Folder row id.
+    pub folder_id: i64,
+    /// UIDVALIDITY the UID belongs to.
+    pub uidvalidity: u32,
+    /// UID on the server (local folders: a local counter).
+    pub uid: u32,
+    /// `\Seen` is set.
+    pub seen: bool,
+    /// Size in bytes.
+    pub size: i64,
+    /// Delivery time, seconds since the epoch.
+    pub delivery_time: Option<i64>,
+    /// Subject.
+    pub subject: Option<String>,
+    /// Sender's display name.
+    pub sender_name: Option<String>,
+    /// Sender's address.
+    pub sender_email: Option<String>,
+    /// Recipients, for display.
+    pub display_to: Option<String>,
+    /// Message-ID.
+    pub message_id: Option<String>,
+}
+
+/// A message to store.
+pub struct NewMessage<'a> {
+    /// Folder row id.
+    pub folder_id: i64,
+    /// UIDVALIDITY.
+    pub uidvalidity: u32,
+    /// UID.
+    pub uid: u32,
+    /// Flags.
+    pub flags: &'a [String],
+    /// INTERNALDATE when known.
+    pub internaldate: Option<i64>,
+    /// The RFC 5322 bytes.
+    pub raw: &'a [u8],
+}
+
+/// An open cache file.
+pub struct Cache {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Cache {
+    /// Whether a usable cache exists at `path` (a file from an earlier logon).
+    pub fn exists(path: &Path) -> bool {
+        path.is_file()
+            && Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .and_then(|c| {
+                    c.query_row("SELECT count(*) FROM folders", [], |r| r.get::<_, i64>(0))
+                })
+                .is_ok_and(|n| n > 0)
+    }
+
+    /// Opens (creating when needed) the cache file.
+    pub fn open(path: &Path) -> Result<Cache> {
+        let err = |e: rusqlite::Error| InternetError::cache(path, e);
+        let conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(Duration::from_secs(30)).map_err(err)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(err)?;
+        if version > SCHEMA_VERSION {
+            return Err(InternetError::CacheVersion {
+                path: path.display().to_string(),
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+            .map_err(err)?;
+        if version < SCHEMA_VERSION {
+            conn.execute_batch(SCHEMA).map_err(err)?;
+            conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))
+                .map_err(err)?;
+        }
+        let cache = Cache {
+            conn,
+            path: path.to_path_buf(),
+        };
+        cache.ensure_local_folders()?;
+        Ok(cache)
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, e: rusqlite::Error) -> InternetError {
+        InternetError::cache(&self.path, e)
+    }
+
+    /// The store's 16-byte record key, made once per cache.
+    pub fn store_uid(&self) -> Result<[u8; 16]> {
+        let existing: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'store_uid'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.err(e))?;
+        if let Some(v) = existing {
+            return v
+                .try_into()
+                .map_err(|_| InternetError::cache(&self.path, "damaged store_uid"));
+        }
+        let uid = mapi_types::MapiUid::random().0;
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('store_uid', ?1)",
+                [uid.to_vec()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(uid)
+    }
+
+    fn ensure_local_folders(&self) -> Result<()> {
+        let n: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM folders WHERE kind = 'root'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        if n == 0 {
+            self.conn
+                .execute_batch(
+                    "INSERT INTO folders (kind, parent_id, display_name, selectable) VALUES ('root', NULL, 'Top of Information Store', 0);
+                     INSERT INTO folders (kind, parent_id, display_name) VALUES ('outbox', last_insert_rowid(), 'Outbox');",
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// Every folder, with counts.
+    pub fn folders(&self) -> Result<Vec<FolderRow>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT f.id, f.imap_name, f.kind, f.parent_id, f.display_name, f.selectable, f.uidvalidity, f.uidnext, f.highestmodseq,
+                        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id),
+                        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND m.seen = 0)
+                 FROM folders f ORDER BY f.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(FolderRow {
+                    id: r.get(0)?,
+                    imap_name: r.get(1)?,
+                    kind: r.get(2)?,
+                    parent_id: r.get(3)?,
+                    display_name: r.get(4)?,
+                    selectable: r.get(5)?,
+                    uidvalidity: r.get(6)?,
+                    uidnext: r.get(7)?,
+                    highestmodseq: r.get::<_, Option<i64>>(8)?.map(|v| v as u64),
+                    count: r.get(9)?,
+                    unread: r.get(10)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// One folder.
+    pub fn folder(&self, id: i64) -> Result<FolderRow> {
+        self.folders()?
+            .into_iter()
+            .find(|f| f.id == id)
+            .ok_or_else(|| InternetError::NotFound("folder".into()))
+    }
+
+    /// Makes the cached tree match a LIST result: new folders are added, vanished ones
+    /// (and their messages) dropped; well-known folders are recognised.
+    pub fn apply_list(&mut self, entries: &[ListEntry]) -> Result<()> {
+        let root: i64 = self
+            .conn
+            .query_row("SELECT id FROM folders WHERE kind = 'root'", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| self.err(e))?;
+        let kinds = well_known(entries);
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| InternetError::cache(&self.path, e))?;
+        let err = |e: rusqlite::Error| InternetError::cache(&self.path, e);
+        let mut ids: HashMap<Vec<u8>, i64> = HashMap::new();
+        {
+            let mut find = tx
+                .prepare("SELECT id FROM folders WHERE imap_name = ?1")
+                .map_err(err)?;
+            for (e, kind) in entries.iter().zip(&kinds) {
+                let selectable = !e.attributes.iter().any(|a| {
+                    a.eq_ignore_ascii_case("\\Noselect") || a.eq_ignore_ascii_case("\\NonExistent")
+                });
+                let leaf = match e.delimiter {
+                    Some(d) => e.name.rsplit(|&b| b == d).next().unwrap_or(&e.name),
+                    None => &e.name[..],
+                };
+                let display = if kind == "inbox" {
+                    "Inbox".to_string()
+                } else {
+                    wire::decode_mutf7(leaf)
+                };
+                let id: Option<i64> = find
+                    .query_row([&e.name], |r| r.get(0))
+                    .optional()
+                    .map_err(err)?;
+                let id = match id {
+                    Some(id) => {
+                        tx.execute("UPDATE folders SET kind = ?2, display_name = ?3, selectable = ?4 WHERE id = ?1", params![id, kind, display, selectable])
+                            .map_err(err)?;
+                        id
+                    }
+                    None => {
+                        tx.execute(
+                            "INSERT INTO folders (imap_name, kind, parent_id, display_name, selectable) VALUES (?1, ?2, ?3, ?4, ?5)",
+                            params![e.name, kind, root, display, selectable],
+                        )
+                        .map_err(err)?;
+                        tx.last_insert_rowid()
+                    }
+                };
+                ids.insert(e.name.clone(), id);
+            }
+            for e in entries {
+                let parent = e
+                    .delimiter
+                    .and_then(|d| {
+                        e.name
+                            .iter()
+                            .rposition(|&b| b == d)
+                            .map(|i| e.name[..i].to_vec())
+                    })
+                    .and_then(|p| ids.get(&p).copied())
+                    .unwrap_or(root);
+                tx.execute(
+                    "UPDATE folders SET parent_id = ?2 WHERE id = ?1",
+                    params![ids[&e.name], parent],
+                )
+                .map_err(err)?;
+            }
+            let mut gone = Vec::new();
+            let mut all = tx
+                .prepare("SELECT id, imap_name FROM folders WHERE imap_name IS NOT NULL")
+                .map_err(err)?;
+            let rows = all
+                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
+                .map_err(err)?;
+            for row in rows {
+                let (id, name) = row.map_err(err)?;
+                if !ids.contains_key(&name) {
+                    gone.push(id);
+                }
+            }
+            for id in gone {
+                tx.execute("DELETE FROM messages WHERE folder_id = ?1", [id])
+                    .map_err(err)?;
+                tx.execute("DELETE FROM folders WHERE id = ?1", [id])
+                    .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// Drops a folder's messages and sync state (its UIDVALIDITY changed).
+    pub fn reset_folder(&self, id: i64, uidvalidity: u32) -> Result<()> {
+        self.conn
+            .execute_batch(&format!(
+                "BEGIN; DELETE FROM messages WHERE folder_id = {id};
+                 UPDATE folders SET uidvalidity = {uidvalidity}, uidnext = 0, highestmodseq = NULL WHERE id = {id}; COMMIT;"
+            ))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records a folder's state after a complete synchronisation.
+    pub fn set_folder_state(&self, id: i64, st: &MailboxState) -> Result<()> {
+        set_folder_state(&self.conn, id, st).map_err(|e| self.err(e))
+    }
+
+    /// UID -> (row id, flags) of a folder's cached messages.
+    pub fn uids(&self, folder_id: i64, uidvalidity: u32) -> Result<HashMap<u32, (i64, String)>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT uid, id, flags FROM messages WHERE folder_id = ?1 AND uidvalidity = ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(params![folder_id, uidvalidity], |r| {
+                Ok((
+                    r.get::<_, u32>(0)?,
+                    (r.get::<_, i64>(1)?, r.get::<_, String>(2)?),
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<HashMap<_, _>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Applies the server's view of existing messages: removes rows `gone`, updates
+    /// flags of `changed`.
+    pub fn apply_changes(&self, gone: &[i64], changed: &[(i64, Vec<String>)]) -> Result<()> {
+        if gone.is_empty() && changed.is_empty() {
+            return Ok(());
+        }
+        let run = || -> rusqlite::Result<()> {
+            self.conn.execute_batch("BEGIN")?;
+            {
+                let mut del = self
+                    .conn
+                    .prepare_cached("DELETE FROM messages WHERE id = ?1")?;
+                for id in gone {
+                    del.execute([id])?;
+                }
+                let mut upd = self
+                    .conn
+                    .prepare_cached("UPDATE messages SET flags = ?2, seen = ?3 WHERE id = ?1")?;
+                for (id, flags) in changed {
+                    upd.execute(params![id, flags.join(" "), is_seen(flags)])?;
+                }
+            }
+            self.conn.execute_batch("COMMIT")
+        };
+        run().map_err(|e| {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.err(e)
+        })
+    }
+
+    /// Stores one message (ignored when its key is already cached); returns its row id.
+    pub fn insert(&self, m: &NewMessage<'_>) -> Result<i64> {
+        insert(&self.conn, m).map_err(|e| self.err(e))?;
+        self.conn
+            .query_row(
+                "SELECT id FROM messages WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
+                params![m.folder_id, m.uidvalidity, m.uid],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// The next local UID of a local folder.
+    pub fn next_local_uid(&self, folder_id: i64) -> Result<u32> {
+        self.conn
+            .query_row(
+                "SELECT coalesce(max(uid), 0) + 1 FROM messages WHERE folder_id = ?1",
+                [folder_id],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// One message's row.
+    pub fn message(&self, id: i64) -> Result<MessageRow> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!("{MSG_COLUMNS} WHERE id = ?1"))
+            .map_err(|e| self.err(e))?;
+        st.query_row([id], message_row)
+            .optional()
+            .map_err(|e| self.err(e))?
+            .ok_or_else(|| InternetError::NotFound("message".into()))
+    }
+
+    /// A folder's messages, newest first.
+    pub fn messages(&self, folder_id: i64) -> Result<Vec<MessageRow>> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!(
+                "{MSG_COLUMNS} WHERE folder_id = ?1 ORDER BY delivery_time DESC, id DESC"
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([folder_id], message_row)
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// A message's bytes.
+    pub fn raw(&self, id: i64) -> Result<Vec<u8>> {
+        self.conn
+            .query_row("SELECT raw FROM messages WHERE id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))?
+            .ok_or_else(|| InternetError::NotFound("message".into()))
+    }
+
+    /// Removes a message row.
+    pub fn delete(&self, id: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM messages WHERE id = ?1", [id])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Moves a message row to another folder under a new key.
+    pub fn relocate(&self, id: i64, folder_id: i64, uidvalidity: u32, uid: u32) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE messages SET folder_id = ?2, uidvalidity = ?3, uid = ?4 WHERE id = ?1",
+                params![id, folder_id, uidvalidity, uid],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Number of cached messages in all folders.
+    pub fn message_count(&self) -> Result<i64> {
+        self.conn
+            .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+}
+
+const MSG_COLUMNS: &str = "SELECT id, folder_id, uidvalidity, uid, seen, size, delivery_time, subject, sender_name, sender_email, display_to, message_id FROM messages";
+
+fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRow> {
+    Ok(MessageRow {
+        id: r.get(0)?,
+        folder_id: r.get(1)?,
+        uidvalidity: r.get(2)?,
+        uid: r.get(3)?,
+        seen: r.get(4)?,
+        size: r.get(5)?,
+        delivery_time: r.get(6)?,
+        subject: r.get(7)?,
+        sender_name: r.get(8)?,
+        sender_email: r.get(9)?,
+        display_to: r.get(10)?,
+        message_id: r.get(11)?,
+    })
+}
+
+/// Whether flags include `\Seen`.
+pub fn is_seen(flags: &[String]) -> bool {
+    flags.iter().any(|f| f.eq_ignore_ascii_case("\\Seen"))
+}
+
+/// Records a folder's state (used by the download writer too).
+pub fn set_folder_state(conn: &Connection, id: i64, st: &MailboxState) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE folders SET uidvalidity = ?2, uidnext = ?3, highestmodseq = ?4 WHERE id = ?1",
+        params![
+            id,
+            st.uidvalidity,
+            st.uidnext,
+            st.highestmodseq.map(|v| v as i64)
+        ],
+    )
+    .map(|_| ())
+}
+
+/// Inserts a message, parsing its headers for the summary columns.
+pub fn insert(conn: &Connection, m: &NewMessage<'_>) -> rusqlite::Result<()> {
+    let s = crate::props::summarize(m.raw);
+    let time = m.internaldate.or(s.date);
+    let mut st = conn.prepare_cached(
+        "INSERT OR IGNORE INTO messages (folder_id, uidvalidity, uid, seen, flags, size, delivery_time, subject, sender_name, sender_email, display_to, message_id, raw)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?;
+    st.execute(params![
+        m.folder_id,
+        m.uidvalidity,
+        m.uid,
+        is_seen(m.flags),
+        m.flags.join(" "),
+        m.raw.len() as i64,
+        time,
+        s.subject,
+        s.sender_name,
+        s.sender_email,
+        s.display_to,
+        s.message_id,
+        m.raw
+    ])?;
+    Ok(())
+}
+
+/// The kind of each LIST entry: INBOX by name, the others by special-use attribute,
+/// else by a usual name.
+fn well_known(entries: &[ListEntry]) -> Vec<String> {
+    let mut kinds: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            if e.name.eq_ignore_ascii_case(b"INBOX") {
+                return "inbox".to_string();
+            }
+            for (attr, kind) in [
+                ("\\Sent", "sent"),
+                ("\\Drafts", "drafts"),
+                ("\\Trash", "trash"),
+            ] {
+                if e.attributes.iter().any(|a| a.eq_ignore_ascii_case(attr)) {
+                    return kind.to_string();
+                }
+            }
+            "normal".to_string()
+        })
+        .collect();
+    for (kind, names) in [
+        (
+            "sent",
+            &["Sent", "Sent Items", "Sent Messages", "INBOX.Sent"][..],
+        ),
+        ("drafts", &["Drafts", "INBOX.Drafts"][..]),
+        (
+            "trash",
+            &["Trash", "Deleted Items", "Deleted Messages", "INBOX.Trash"][..],
+        ),
+    ] {
+        if kinds.iter().any(|k| k == kind) {
+            continue;
+        }
+        if let Some(i) = entries.iter().position(|e| {
+            names
+                .iter()
+                .any(|n| e.name.eq_ignore_ascii_case(n.as_bytes()))
+        }) {
+            kinds[i] = kind.to_string();
+        }
+    }
+    kinds
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, attrs: &[&str]) -> ListEntry {
+        ListEntry {
+            name: name.as_bytes().to_vec(),
+            delimiter: Some(b'/'),
+            attributes: attrs.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn tree_kinds_resume_and_uidvalidity_reset() {
+        let dir = tempfile_dir();
+        let path = dir.join("c.sqlite");
+        let mut c = Cache::open(&path).unwrap();
+        c.apply_list(&[
+            entry("INBOX", &[]),
+            entry("Sent", &["\\Sent"]),
+            entry("Papierkorb", &["\\Trash"]),
+            entry("Work/Q1", &[]),
+            entry("Work", &[]),
+        ])
+        .unwrap();
+        let f = c.folders().unwrap();
+        let by = |n: &str| f.iter().find(|x| x.display_name == n).unwrap().clone();
+        assert_eq!(by("Inbox").kind, "inbox");
+        assert_eq!(by("Sent").kind, "sent");
+        assert_eq!(by("Papierkorb").kind, "trash");
+        assert_eq!(by("Q1").parent_id, Some(by("Work").id));
+        assert!(f.iter().any(|x| x.kind == "outbox") && f.iter().any(|x| x.kind == "root"));
+        let inbox = by("Inbox").id;
+        let flags = vec!["\\Seen".to_string()];
+        let raw = b"Subject: hi\r\nFrom: A <a@x>\r\n\r\nbody";
+        for _ in 0..2 {
+            c.insert(&NewMessage {
+                folder_id: inbox,
+                uidvalidity: 5,
+                uid: 1,
+                flags: &flags,
+                internaldate: None,
+                raw,
+            })
+            .unwrap();
+        }
+        assert_eq!(
+            c.message_count().unwrap(),
+            1,
+            "same key twice is stored once"
+        );
+        let m = &c.messages(inbox).unwrap()[0];
+        assert_eq!(
+            (m.subject.as_deref(), m.sender_email.as_deref(), m.seen),
+            (Some("hi"), Some("a@x"), true)
+        );
+        c.reset_folder(inbox, 6).unwrap();
+        assert_eq!(c.message_count().unwrap(), 0);
+        c.apply_list(&[entry("INBOX", &[])]).unwrap();
+        assert!(
+            c.folders()
+                .unwrap()
+                .iter()
+                .all(|x| x.display_name != "Sent")
+        );
+        drop(c);
+        assert!(Cache::exists(&path));
+        assert!(!Cache::exists(&dir.join("none.sqlite")));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile_dir();
+        let path = dir.join("v.sqlite");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("PRAGMA user_version = 99")
+            .unwrap();
+        assert!(matches!(
+            Cache::open(&path),
+            Err(InternetError::CacheVersion { found: 99, .. })
+        ));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let d = std::env::temp_dir().join(format!(
+            "mapi-inet-cache-{}-{}",
+            std::process::id(),
+            mapi_types::MapiUid::random().to_hex()
+        ));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+}

@@ -1,0 +1,761 @@
+//! A small IMAP4rev1 client (RFC 3501 plus UIDPLUS, MOVE, CONDSTORE): connect with
+//! TLS/STARTTLS/plain, log in, list, status, select, pipelined UID FETCH, APPEND,
+//! UID MOVE / STORE / EXPUNGE. Every read is bounded in time and size.
+
+pub mod wire;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio_rustls::rustls::ClientConfig;
+
+use crate::config::{Security, Server};
+use crate::error::{InternetError, Result};
+use crate::tls::{self, Stream};
+use wire::{Cond, Part, Raw, Response, Tok};
+
+/// Longest text line accepted from the server.
+const MAX_LINE: usize = 1 << 20;
+/// Largest literal (message) accepted from the server.
+const MAX_LITERAL: usize = 256 << 20;
+
+/// One mailbox as LIST shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListEntry {
+    /// The raw (modified UTF-7) name, as used in commands.
+    pub name: Vec<u8>,
+    /// The hierarchy delimiter.
+    pub delimiter: Option<u8>,
+    /// Name attributes, e.g. `\Noselect`, `\Sent`.
+    pub attributes: Vec<String>,
+}
+
+/// What SELECT/EXAMINE/STATUS tell about a mailbox.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MailboxState {
+    /// Number of messages.
+    pub exists: u32,
+    /// UIDVALIDITY.
+    pub uidvalidity: u32,
+    /// UIDNEXT.
+    pub uidnext: u32,
+    /// HIGHESTMODSEQ, with CONDSTORE.
+    pub highestmodseq: Option<u64>,
+}
+
+/// One fetched message.
+#[derive(Debug, Default)]
+pub struct Fetched {
+    /// UID.
+    pub uid: u32,
+    /// Flags.
+    pub flags: Vec<String>,
+    /// INTERNALDATE, seconds since the epoch.
+    pub internaldate: Option<i64>,
+    /// RFC822.SIZE.
+    pub size: Option<u64>,
+    /// BODY[] when asked for.
+    pub body: Option<Vec<u8>>,
+}
+
+/// A logged-in (or about to be) IMAP connection.
+pub struct Imap {
+    io: BufReader<Stream>,
+    server: String,
+    limit: Duration,
+    next_tag: u32,
+    caps: Vec<String>,
+    selected: Option<(Vec<u8>, bool)>,
+}
+
+impl Imap {
+    /// Connects, reads the greeting, runs STARTTLS when asked.
+    pub async fn connect(
+        server: &Server,
+        tls_config: Arc<ClientConfig>,
+        limit: Duration,
+    ) -> Result<Imap> {
+        let tcp = tls::connect_tcp(server, limit).await?;
+        let stream = match server.security {
+            Security::Tls => tls::upgrade(tcp, server, tls_config.clone(), limit).await?,
+            _ => Stream::Plain(tcp),
+        };
+        let mut imap = Imap {
+            io: BufReader::with_capacity(64 * 1024, stream),
+            server: server.label(),
+            limit,
+            next_tag: 1,
+            caps: Vec::new(),
+            selected: None,
+        };
+        match imap.read().await? {
+            Response::Status {
+                tag: None,
+                cond: Cond::Ok | Cond::PreAuth,
+                code,
+                ..
+            } => {
+                if let Some(c) = code.as_deref().and_then(|c| c.strip_prefix("CAPABILITY ")) {
+                    imap.set_caps(c);
+                }
+            }
+            Response::Status {
+                cond: Cond::Bye,
+                text,
+                ..
+            } => return Err(imap.bye(text)),
+            other => return Err(imap.protocol(format!("bad greeting {other:?}"))),
+        }
+        if imap.caps.is_empty() {
+            imap.capability().await?;
+        }
+        if server.security == Security::StartTls {
+            if !imap.has("STARTTLS") {
+                return Err(InternetError::Tls {
+                    server: imap.server.clone(),
+                    detail:
+                        "the server does not offer STARTTLS; use imap_security = tls (port 993)"
+                            .into(),
+                });
+            }
+            imap.run("STARTTLS").await?;
+            if !imap.io.buffer().is_empty() {
+                return Err(imap.protocol("data after STARTTLS reply (possible injection)".into()));
+            }
+            let Stream::Plain(tcp) = imap.io.into_inner() else {
+                unreachable!("STARTTLS runs on a plain connection")
+            };
+            let stream = tls::upgrade(tcp, server, tls_config, limit).await?;
+            imap.io = BufReader::with_capacity(64 * 1024, stream);
+            imap.caps.clear();
+            imap.capability().await?;
+        }
+        Ok(imap)
+    }
+
+    /// `host:port`.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// Whether the server announced a capability.
+    pub fn has(&self, cap: &str) -> bool {
+        self.caps.iter().any(|c| c.eq_ignore_ascii_case(cap))
+    }
+
+    fn set_caps(&mut self, text: &str) {
+        self.caps = text
+            .split_whitespace()
+            .map(str::to_ascii_uppercase)
+            .collect();
+    }
+
+    async fn capability(&mut self) -> Result<()> {
+        let (untagged, _) = self.run("CAPABILITY").await?;
+        for r in untagged {
+            if let Response::Data(raw) = r {
+                let head = String::from_utf8_lossy(raw.head()).into_owned();
+                if let Some(c) = head.strip_prefix("* CAPABILITY ") {
+                    self.set_caps(c);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// LOGIN. A refusal is [`InternetError::AuthFailed`], a connection limit
+    /// [`InternetError::SessionLimit`].
+    pub async fn login(&mut self, user: &str, password: &str) -> Result<()> {
+        if self.has("LOGINDISABLED") {
+            return Err(InternetError::LoginRefused {
+                server: self.server.clone(),
+                detail: "the server disables passwords on unencrypted connections; set imap_security to tls or starttls".into(),
+            });
+        }
+        let mut segs = vec![Seg::Text("LOGIN ".into())];
+        push_astring(&mut segs, user.as_bytes());
+        segs.push(Seg::Text(" ".into()));
+        push_astring(&mut segs, password.as_bytes());
+        let tag = self.send_segments(&segs, "LOGIN").await?;
+        let mut untagged = Vec::new();
+        loop {
+            match self.read().await? {
+                Response::Status {
+                    tag: Some(t),
+                    cond,
+                    code,
+                    text,
+                } if t == tag => {
+                    return match cond {
+                        Cond::Ok => {
+                            match code.as_deref().and_then(|c| c.strip_prefix("CAPABILITY ")) {
+                                Some(c) => self.set_caps(c),
+                                None => self.capability().await?,
+                            }
+                            Ok(())
+                        }
+                        _ if is_limit(code.as_deref(), &text) => Err(InternetError::SessionLimit {
+                            server: self.server.clone(),
+                            detail: text,
+                        }),
+                        _ if code.as_deref() == Some("UNAVAILABLE") => {
+                            Err(InternetError::Unreachable {
+                                server: self.server.clone(),
+                                detail: text,
+                            })
+                        }
+                        _ => Err(InternetError::AuthFailed {
+                            server: self.server.clone(),
+                        }),
+                    };
+                }
+                Response::Status {
+                    tag: None,
+                    cond: Cond::Bye,
+                    text,
+                    ..
+                } => return Err(self.bye(text)),
+                other => untagged.push(other),
+            }
+        }
+    }
+
+    /// LIST "" "*".
+    pub async fn list(&mut self) -> Result<Vec<ListEntry>> {
+        let (untagged, _) = self.run("LIST \"\" \"*\"").await?;
+        let mut out = Vec::new();
+        for r in untagged {
+            let Response::Data(mut raw) = r else { continue };
+            if !raw.head().starts_with(b"* LIST ") {
+                continue;
+            }
+            let toks =
+                wire::tokenize(&mut raw, 7).map_err(|e| self.protocol(format!("LIST: {e}")))?;
+            let mut it = toks.into_iter();
+            let (Some(Tok::List(attrs)), Some(delim), Some(name)) =
+                (it.next(), it.next(), it.next())
+            else {
+                return Err(self.protocol("LIST reply too short".into()));
+            };
+            out.push(ListEntry {
+                name: name
+                    .into_bytes()
+                    .ok_or_else(|| self.protocol("LIST: no name".into()))?,
+                delimiter: delim.bytes().and_then(|b| b.first().copied()),
+                attributes: attrs
+                    .iter()
+                    .filter_map(|a| a.atom().map(str::to_string))
+                    .collect(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// STATUS of a mailbox that is not necessarily selected.
+    pub async fn status(&mut self, mailbox: &[u8]) -> Result<MailboxState> {
+        let mut items = String::from("MESSAGES UIDNEXT UIDVALIDITY");
+        if self.has("CONDSTORE") {
+            items.push_str(" HIGHESTMODSEQ");
+        }
+        let name = self.mailbox_arg(mailbox)?;
+        let (untagged, _) = self.run(&format!("STATUS {name} ({items})")).await?;
+        let mut st = MailboxState::default();
+        for r in untagged {
+            let Response::Data(mut raw) = r else { continue };
+            if !raw.head().starts_with(b"* STATUS ") {
+                continue;
+            }
+            let toks =
+                wire::tokenize(&mut raw, 9).map_err(|e| self.protocol(format!("STATUS: {e}")))?;
+            if let Some(Tok::List(kv)) = toks.get(1) {
+                for pair in kv.chunks(2) {
+                    let (Some(k), Some(v)) = (pair[0].atom(), pair.get(1).and_then(Tok::num))
+                    else {
+                        continue;
+                    };
+                    match k.to_ascii_uppercase().as_str() {
+                        "MESSAGES" => st.exists = v as u32,
+                        "UIDNEXT" => st.uidnext = v as u32,
+                        "UIDVALIDITY" => st.uidvalidity = v as u32,
+                        "HIGHESTMODSEQ" => st.highestmodseq = Some(v),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Ok(st)
+    }
+
+    /// SELECT (`write`) or EXAMINE a mailbox, unless it is already selected that way.
+    pub async fn select(&mut self, mailbox: &[u8], write: bool) -> Result<Option<MailboxState>> {
+        if self
+            .selected
+            .as_ref()
+            .is_some_and(|(m, w)| m == mailbox && (*w || !write))
+        {
+            return Ok(None);
+        }
+        self.selected = None;
+        let name = self.mailbox_arg(mailbox)?;
+        let verb = if write { "SELECT" } else { "EXAMINE" };
+        let cs = if self.has("CONDSTORE") {
+            " (CONDSTORE)"
+        } else {
+            ""
+        };
+        let (untagged, _) = self.run(&format!("{verb} {name}{cs}")).await?;
+        let mut st = MailboxState::default();
+        for r in untagged {
+            match r {
+                Response::Status {
+                    code: Some(code), ..
+                } => {
+                    let mut w = code.split_whitespace();
+                    let (k, v) = (
+                        w.next().unwrap_or(""),
+                        w.next().and_then(|v| v.parse::<u64>().ok()),
+                    );
+                    match (k.to_ascii_uppercase().as_str(), v) {
+                        ("UIDVALIDITY", Some(v)) => st.uidvalidity = v as u32,
+                        ("UIDNEXT", Some(v)) => st.uidnext = v as u32,
+                        ("HIGHESTMODSEQ", Some(v)) => st.highestmodseq = Some(v),
+                        _ => {}
+                    }
+                }
+                Response::Data(raw) => {
+                    let head = String::from_utf8_lossy(raw.head());
+                    let mut w = head.split_whitespace().skip(1);
+                    if let (Some(n), Some(kw)) = (w.next(), w.next())
+                        && kw.eq_ignore_ascii_case("EXISTS")
+                    {
+                        st.exists = n.parse().unwrap_or(0);
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.selected = Some((mailbox.to_vec(), write));
+        Ok(Some(st))
+    }
+
+    /// FETCH commands (`"UID FETCH 1:250"` or `"FETCH 1:250"`, `items` appended), at
+    /// most `window` outstanding at once; `each` gets every message in server order.
+    pub async fn fetch_pipelined(
+        &mut self,
+        sets: &[String],
+        items: &str,
+        window: usize,
+        mut each: impl FnMut(Fetched) -> Result<()>,
+    ) -> Result<()> {
+        let mut pending: VecDeque<String> = VecDeque::new();
+        let mut next = 0;
+        while next < sets.len() || !pending.is_empty() {
+            while next < sets.len() && pending.len() < window.max(1) {
+                let cmd = format!("{} {items}", sets[next]);
+                pending.push_back(self.send(&cmd, "FETCH").await?);
+                next += 1;
+            }
+            match self.read().await? {
+                Response::Data(mut raw) => {
+                    if let Some(f) = self.parse_fetch(&mut raw)? {
+                        each(f)?;
+                    }
+                }
+                Response::Status {
+                    tag: Some(t),
+                    cond,
+                    text,
+                    ..
+                } => {
+                    if pending.front() != Some(&t) {
+                        return Err(self.protocol(format!("unexpected tag {t}")));
+                    }
+                    pending.pop_front();
+                    if cond != Cond::Ok {
+                        return Err(self.refused("FETCH", text));
+                    }
+                }
+                Response::Status {
+                    tag: None,
+                    cond: Cond::Bye,
+                    text,
+                    ..
+                } => return Err(self.bye(text)),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn parse_fetch(&self, raw: &mut Raw) -> Result<Option<Fetched>> {
+        let head = raw.head();
+        let Some(sp) = head.iter().skip(2).position(|&b| b == b' ') else {
+            return Ok(None);
+        };
+        let after = &head[2 + sp + 1..];
+        if !after
+            .get(..6)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"FETCH "))
+        {
+            return Ok(None);
+        }
+        let start = 2 + sp + 1 + 6;
+        let toks = wire::tokenize(raw, start).map_err(|e| self.protocol(format!("FETCH: {e}")))?;
+        let Some(Tok::List(items)) = toks.into_iter().next() else {
+            return Err(self.protocol("FETCH without a list".into()));
+        };
+        let mut f = Fetched::default();
+        let mut it = items.into_iter();
+        while let (Some(k), Some(v)) = (it.next(), it.next()) {
+            let key = k.atom().unwrap_or("").to_ascii_uppercase();
+            match key.as_str() {
+                "UID" => f.uid = v.num().unwrap_or(0) as u32,
+                "FLAGS" => {
+                    if let Tok::List(fl) = v {
+                        f.flags = fl
+                            .iter()
+                            .filter_map(|t| t.atom().map(str::to_string))
+                            .collect();
+                    }
+                }
+                "INTERNALDATE" => {
+                    f.internaldate = v
+                        .bytes()
+                        .and_then(|b| wire::parse_internaldate(&String::from_utf8_lossy(b)))
+                }
+                "RFC822.SIZE" => f.size = v.num(),
+                k if k.starts_with("BODY[") => f.body = v.into_bytes(),
+                _ => {}
+            }
+        }
+        if f.uid == 0 {
+            return Ok(None); // an unsolicited FLAGS update without UID
+        }
+        Ok(Some(f))
+    }
+
+    /// APPEND one message; returns the APPENDUID (UIDVALIDITY, UID) when the server
+    /// tells it (UIDPLUS).
+    pub async fn append(
+        &mut self,
+        mailbox: &[u8],
+        flags: &str,
+        message: &[u8],
+    ) -> Result<Option<(u32, u32)>> {
+        let mut segs = vec![Seg::Text("APPEND ".into())];
+        push_astring(&mut segs, mailbox);
+        segs.push(Seg::Text(format!(" ({flags}) ")));
+        segs.push(Seg::Lit(message.to_vec()));
+        let tag = self.send_segments(&segs, "APPEND").await?;
+        let (_, code) = self.finish(&tag, "APPEND").await?;
+        Ok(code.as_deref().and_then(|c| {
+            let mut w = c.split_whitespace();
+            if !w.next()?.eq_ignore_ascii_case("APPENDUID") {
+                return None;
+            }
+            Some((w.next()?.parse().ok()?, w.next()?.parse().ok()?))
+        }))
+    }
+
+    /// Moves one message (selected mailbox) to `dest`; returns its new UID when the
+    /// server tells it (COPYUID).
+    pub async fn uid_move(&mut self, uid: u32, dest: &[u8]) -> Result<Option<(u32, u32)>> {
+        let name = self.mailbox_arg(dest)?;
+        let (untagged, code) = if self.has("MOVE") {
+            self.run(&format!("UID MOVE {uid} {name}")).await?
+        } else {
+            let r = self.run(&format!("UID COPY {uid} {name}")).await?;
+            self.uid_delete(uid).await?;
+            r
+        };
+        let mut codes: Vec<String> = untagged
+            .into_iter()
+            .filter_map(|r| match r {
+                Response::Status { code, .. } => code,
+                _ => None,
+            })
+            .collect();
+        codes.extend(code);
+        Ok(codes.iter().find_map(|c| {
+            let mut w = c.split_whitespace();
+            if !w.next()?.eq_ignore_ascii_case("COPYUID") {
+                return None;
+            }
+            let validity = w.next()?.parse().ok()?;
+            let _src = w.next()?;
+            Some((validity, w.next()?.parse().ok()?))
+        }))
+    }
+
+    /// Flags one message (selected mailbox) \Deleted and expunges it (UID EXPUNGE with
+    /// UIDPLUS, else EXPUNGE).
+    pub async fn uid_delete(&mut self, uid: u32) -> Result<()> {
+        self.run(&format!("UID STORE {uid} +FLAGS.SILENT (\\Deleted)"))
+            .await?;
+        if self.has("UIDPLUS") {
+            self.run(&format!("UID EXPUNGE {uid}")).await?;
+        } else {
+            self.run("EXPUNGE").await?;
+        }
+        Ok(())
+    }
+
+    /// Leaves the selected mailbox (UNSELECT, else CLOSE), so STATUS sees fresh state.
+    pub async fn unselect(&mut self) -> Result<()> {
+        if self.selected.take().is_some() {
+            let cmd = if self.has("UNSELECT") {
+                "UNSELECT"
+            } else {
+                "CLOSE"
+            };
+            self.run(cmd).await?;
+        }
+        Ok(())
+    }
+
+    /// NOOP: checks the connection is alive.
+    pub async fn noop(&mut self) -> Result<()> {
+        self.run("NOOP").await.map(|_| ())
+    }
+
+    /// LOGOUT (errors ignored: the connection ends either way).
+    pub async fn logout(mut self) {
+        if let Ok(tag) = self.send("LOGOUT", "LOGOUT").await {
+            let _ =
+                tokio::time::timeout(Duration::from_millis(500), self.finish(&tag, "LOGOUT")).await;
+        }
+        let _ = self.io.get_mut().shutdown().await;
+    }
+
+    fn mailbox_arg(&self, name: &[u8]) -> Result<String> {
+        wire::quote(name)
+            .ok_or_else(|| InternetError::NoSupport("mailbox names with 8-bit characters".into()))
+    }
+
+    // ---- plumbing ----
+
+    async fn run(&mut self, cmd: &str) -> Result<(Vec<Response>, Option<String>)> {
+        let what = cmd
+            .split(' ')
+            .take(if cmd.starts_with("UID ") { 2 } else { 1 })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let tag = self.send(cmd, &what).await?;
+        self.finish(&tag, &what).await
+    }
+
+    async fn finish(&mut self, tag: &str, what: &str) -> Result<(Vec<Response>, Option<String>)> {
+        let mut untagged = Vec::new();
+        loop {
+            match self.read().await? {
+                Response::Status {
+                    tag: Some(t),
+                    cond,
+                    code,
+                    text,
+                } if t == tag => {
+                    return match cond {
+                        Cond::Ok => Ok((untagged, code)),
+                        _ => Err(self.refused(what, text)),
+                    };
+                }
+                Response::Status {
+                    tag: None,
+                    cond: Cond::Bye,
+                    text,
+                    ..
+                } if what != "LOGOUT" => return Err(self.bye(text)),
+                other => untagged.push(other),
+            }
+        }
+    }
+
+    async fn send(&mut self, cmd: &str, what: &str) -> Result<String> {
+        self.send_segments(&[Seg::Text(cmd.to_string())], what)
+            .await
+    }
+
+    async fn send_segments(&mut self, segs: &[Seg], what: &str) -> Result<String> {
+        let tag = format!("A{}", self.next_tag);
+        self.next_tag += 1;
+        let mut line = format!("{tag} ").into_bytes();
+        for seg in segs {
+            match seg {
+                Seg::Text(t) => line.extend_from_slice(t.as_bytes()),
+                Seg::Lit(bytes) => {
+                    line.extend_from_slice(format!("{{{}}}\r\n", bytes.len()).as_bytes());
+                    self.write(&line).await?;
+                    line.clear();
+                    loop {
+                        match self.read().await? {
+                            Response::Continue => break,
+                            Response::Status {
+                                tag: Some(t), text, ..
+                            } if t == tag => return Err(self.refused(what, text)),
+                            Response::Status {
+                                tag: None,
+                                cond: Cond::Bye,
+                                text,
+                                ..
+                            } => return Err(self.bye(text)),
+                            _ => {}
+                        }
+                    }
+                    self.write(bytes).await?;
+                }
+            }
+        }
+        line.extend_from_slice(b"\r\n");
+        self.write(&line).await?;
+        Ok(tag)
+    }
+
+    async fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        let limit = self.limit;
+        let io = self.io.get_mut();
+        let r = tokio::time::timeout(limit, async {
+            io.write_all(bytes).await?;
+            io.flush().await
+        })
+        .await;
+        match r {
+            Err(_) => Err(self.timeout("sending a command")),
+            Ok(Err(e)) => Err(self.broken(e)),
+            Ok(Ok(())) => Ok(()),
+        }
+    }
+
+    async fn read(&mut self) -> Result<Response> {
+        let limit = self.limit;
+        match tokio::time::timeout(limit, read_raw(&mut self.io)).await {
+            Err(_) => Err(self.timeout("waiting for a reply")),
+            Ok(Err(ReadError::Io(e))) => Err(self.broken(e)),
+            Ok(Err(ReadError::Closed)) => Err(InternetError::Unreachable {
+                server: self.server.clone(),
+                detail: "the server closed the connection".into(),
+            }),
+            Ok(Err(ReadError::TooLong(what))) => Err(self.protocol(what)),
+            Ok(Ok(raw)) => Ok(wire::classify(raw)),
+        }
+    }
+
+    fn timeout(&self, step: &str) -> InternetError {
+        InternetError::Timeout {
+            server: self.server.clone(),
+            step: step.into(),
+            secs: self.limit.as_secs_f64(),
+        }
+    }
+    fn broken(&self, e: std::io::Error) -> InternetError {
+        InternetError::Unreachable {
+            server: self.server.clone(),
+            detail: e.to_string(),
+        }
+    }
+    fn protocol(&self, detail: String) -> InternetError {
+        InternetError::Protocol {
+            server: self.server.clone(),
+            detail,
+        }
+    }
+    fn refused(&self, command: &str, text: String) -> InternetError {
+        InternetError::Refused {
+            server: self.server.clone(),
+            command: command.into(),
+            text,
+        }
+    }
+    fn bye(&self, text: String) -> InternetError {
+        if is_limit(None, &text) {
+            InternetError::SessionLimit {
+                server: self.server.clone(),
+                detail: text,
+            }
+        } else {
+            InternetError::Unreachable {
+                server: self.server.clone(),
+                detail: format!("the server closed the connection: {text}"),
+            }
+        }
+    }
+}
+
+/// Whether a refusal means "too many connections".
+fn is_limit(code: Option<&str>, text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    code.is_some_and(|c| c.eq_ignore_ascii_case("LIMIT"))
+        || t.contains("maximum number of connections")
+        || t.contains("too many connections")
+        || t.contains("too many simultaneous")
+}
+
+enum Seg {
+    Text(String),
+    Lit(Vec<u8>),
+}
+
+fn push_astring(segs: &mut Vec<Seg>, value: &[u8]) {
+    match wire::quote(value) {
+        Some(q) => segs.push(Seg::Text(q)),
+        None => segs.push(Seg::Lit(value.to_vec())),
+    }
+}
+
+enum ReadError {
+    Io(std::io::Error),
+    Closed,
+    TooLong(String),
+}
+
+async fn read_raw(io: &mut BufReader<Stream>) -> std::result::Result<Raw, ReadError> {
+    let mut parts = Vec::new();
+    loop {
+        let mut line = Vec::new();
+        loop {
+            let buf = io.fill_buf().await.map_err(ReadError::Io)?;
+            if buf.is_empty() {
+                return Err(ReadError::Closed);
+            }
+            match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    line.extend_from_slice(&buf[..i]);
+                    io.consume(i + 1);
+                    break;
+                }
+                None => {
+                    let n = buf.len();
+                    line.extend_from_slice(buf);
+                    io.consume(n);
+                }
+            }
+            if line.len() > MAX_LINE {
+                return Err(ReadError::TooLong(format!(
+                    "a reply line longer than {MAX_LINE} bytes"
+                )));
+            }
+        }
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        let lit = wire::literal_len(&line);
+        parts.push(Part::Text(line));
+        match lit {
+            None => return Ok(Raw(parts)),
+            Some(n) if n > MAX_LITERAL => {
+                return Err(ReadError::TooLong(format!(
+                    "a literal of {n} bytes (limit {MAX_LITERAL})"
+                )));
+            }
+            Some(n) => {
+                let mut data = vec![0u8; n];
+                io.read_exact(&mut data).await.map_err(|e| match e.kind() {
+                    std::io::ErrorKind::UnexpectedEof => ReadError::Closed,
+                    _ => ReadError::Io(e),
+                })?;
+                parts.push(Part::Lit(data));
+            }
+        }
+    }
+}

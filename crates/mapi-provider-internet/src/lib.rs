@@ -1,0 +1,41 @@
+//! The `internet-mail` message service: an IMAP message store with a local SQLite
+//! offline cache, and an SMTP transport. The engine adds it with [`register`].
+//!
+//! # Layout
+//! - [`service`]: [`InternetMailService`] (the [`mapi_spi::MessageService`]) and [`register`].
+//! - [`config`]: the account settings ([`Account`]), checked and defaulted.
+//! - [`error`]: [`InternetError`], mapped to MAPI status codes.
+//! - [`tls`]: TCP/TLS connections (rustls, `ring`), system roots plus `ca_file`.
+//! - [`imap`]: a small IMAP client ([`imap::wire`]: the response reader's parsing).
+//! - [`cache`]: the per-account SQLite offline cache.
+//! - [`sync`]: the download (pipelined `UID FETCH`, batched inserts on a writer thread).
+//! - [`props`]: property rows and entry ids.
+//! - [`store`]: [`InternetStore`], the [`mapi_spi::MsgStore`].
+//! - [`smtp`]: a small SMTP client and [`InternetTransport`], the [`mapi_spi::Transport`].
+//! - `testserver` (feature `test-harness`): real Dovecot and Postfix on loopback.
+//!
+//! # Sent mail
+//! A transport only sends. To keep a copy, the engine (or client) stores the same bytes
+//! in the account's Sent folder: `store.import_raw(&store.folder(FolderKind::SentItems)
+//! .await?, vec![raw])` (an IMAP APPEND), or [`InternetStore::save_sent`], which also
+//! flags the copy `\Seen`.
+
+pub mod cache;
+pub mod config;
+pub mod error;
+pub mod imap;
+pub mod props;
+pub mod service;
+pub mod smtp;
+pub mod store;
+pub mod sync;
+#[cfg(feature = "test-harness")]
+pub mod testserver;
+pub mod tls;
+
+pub use config::{Account, Security};
+pub use error::InternetError;
+pub use service::{InternetMailService, SERVICE_NAME, register};
+pub use smtp::InternetTransport;
+pub use store::InternetStore;
+pub use sync::SyncReport;

@@ -1,0 +1,273 @@
+//! MAPI property rows of the store, its folders and messages, and entry ids.
+
+use mail_parser::{Address, MessageParser};
+use mapi_types::{PropValue, Row, filetime_from_unix, tags};
+
+use crate::cache::{FolderRow, MessageRow};
+use crate::error::{InternetError, Result};
+
+/// PR_MDB_PROVIDER of this store type.
+pub const MDB_PROVIDER: [u8; 16] = *b"mapi-inet-imap\x00\x01";
+
+const KIND_STORE: u8 = b'S';
+const KIND_FOLDER: u8 = b'F';
+const KIND_MESSAGE: u8 = b'M';
+
+/// An entry id: kind byte, the store's 16-byte uid, the row id.
+pub fn entry_id(kind: u8, store: &[u8; 16], id: i64) -> Vec<u8> {
+    let mut v = Vec::with_capacity(25);
+    v.push(kind);
+    v.extend_from_slice(store);
+    if kind != KIND_STORE {
+        v.extend_from_slice(&id.to_le_bytes());
+    }
+    v
+}
+
+/// The store's entry id.
+pub fn store_entry(store: &[u8; 16]) -> Vec<u8> {
+    entry_id(KIND_STORE, store, 0)
+}
+
+/// A folder's entry id.
+pub fn folder_entry(store: &[u8; 16], id: i64) -> Vec<u8> {
+    entry_id(KIND_FOLDER, store, id)
+}
+
+/// A message's entry id.
+pub fn message_entry(store: &[u8; 16], id: i64) -> Vec<u8> {
+    entry_id(KIND_MESSAGE, store, id)
+}
+
+fn parse(entry: &[u8], kind: u8, store: &[u8; 16], what: &str) -> Result<i64> {
+    if entry.len() != 25 || entry[0] != kind || &entry[1..17] != store {
+        return Err(InternetError::InvalidEntryId(format!(
+            "not a {what} of this store"
+        )));
+    }
+    Ok(i64::from_le_bytes(
+        entry[17..25].try_into().expect("8 bytes"),
+    ))
+}
+
+/// The folder row id in a folder entry id.
+pub fn parse_folder(entry: &[u8], store: &[u8; 16]) -> Result<i64> {
+    parse(entry, KIND_FOLDER, store, "folder")
+}
+
+/// The message row id in a message entry id.
+pub fn parse_message(entry: &[u8], store: &[u8; 16]) -> Result<i64> {
+    parse(entry, KIND_MESSAGE, store, "message")
+}
+
+/// The header fields kept in the cache's summary columns.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Subject.
+    pub subject: Option<String>,
+    /// First From name.
+    pub sender_name: Option<String>,
+    /// First From address.
+    pub sender_email: Option<String>,
+    /// To, for display.
+    pub display_to: Option<String>,
+    /// Message-ID.
+    pub message_id: Option<String>,
+    /// Date header, seconds since the epoch.
+    pub date: Option<i64>,
+}
+
+fn display_list(a: Option<&Address<'_>>) -> Option<String> {
+    let a = a?;
+    let names: Vec<String> = a
+        .iter()
+        .map(|x| x.name().or(x.address()).unwrap_or_default().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    (!names.is_empty()).then(|| names.join("; "))
+}
+
+/// Parses the header of a message for the summary columns (never fails: missing
+/// fields stay empty).
+pub fn summarize(raw: &[u8]) -> Summary {
+    let Some(m) = MessageParser::new().parse_headers(raw) else {
+        return Summary::default();
+    };
+    let from = m.from().and_then(Address::first);
+    Summary {
+        subject: m.subject().map(str::to_string),
+        sender_name: from.and_then(|a| a.name()).map(str::to_string),
+        sender_email: from.and_then(|a| a.address()).map(str::to_string),
+        display_to: display_list(m.to()),
+        message_id: m.message_id().map(str::to_string),
+        date: m.date().map(|d| d.to_timestamp()),
+    }
+}
+
+fn text(v: &Option<String>) -> Option<PropValue> {
+    v.as_ref().map(|s| PropValue::Unicode(s.clone()))
+}
+
+/// A folder's hierarchy row.
+pub fn folder_row(store: &[u8; 16], f: &FolderRow, has_children: bool) -> Row {
+    let mut row = Row(Vec::new());
+    row.set(
+        tags::PR_ENTRYID,
+        PropValue::Binary(folder_entry(store, f.id)),
+    );
+    if let Some(p) = f.parent_id {
+        row.set(
+            tags::PR_PARENT_ENTRYID,
+            PropValue::Binary(folder_entry(store, p)),
+        );
+    }
+    row.set(
+        tags::PR_DISPLAY_NAME,
+        PropValue::Unicode(f.display_name.clone()),
+    );
+    row.set(tags::PR_CONTENT_COUNT, PropValue::Long(f.count as i32));
+    row.set(tags::PR_CONTENT_UNREAD, PropValue::Long(f.unread as i32));
+    row.set(tags::PR_SUBFOLDERS, PropValue::Boolean(has_children));
+    row.set(
+        tags::PR_FOLDER_TYPE,
+        PropValue::Long(if f.parent_id.is_none() { 0 } else { 1 }),
+    );
+    row.set(
+        tags::PR_CONTAINER_CLASS,
+        PropValue::Unicode("IPF.Note".into()),
+    );
+    row.set(
+        tags::PR_OBJECT_TYPE,
+        PropValue::Long(mapi_types::object_type::MAPI_FOLDER as i32),
+    );
+    row
+}
+
+/// A message's contents-table row.
+pub fn message_row(store: &[u8; 16], m: &MessageRow) -> Row {
+    let mut row = Row(Vec::new());
+    row.set(
+        tags::PR_ENTRYID,
+        PropValue::Binary(message_entry(store, m.id)),
+    );
+    row.set(
+        tags::PR_PARENT_ENTRYID,
+        PropValue::Binary(folder_entry(store, m.folder_id)),
+    );
+    row.set(
+        tags::PR_MESSAGE_CLASS,
+        PropValue::Unicode("IPM.Note".into()),
+    );
+    row.set(
+        tags::PR_MESSAGE_SIZE,
+        PropValue::Long(m.size.min(i32::MAX as i64) as i32),
+    );
+    row.set(
+        tags::PR_MESSAGE_FLAGS,
+        PropValue::Long(if m.seen { 1 } else { 0 }),
+    );
+    for (tag, v) in [
+        (tags::PR_SUBJECT, &m.subject),
+        (tags::PR_SENDER_NAME, &m.sender_name),
+        (tags::PR_SENDER_EMAIL_ADDRESS, &m.sender_email),
+        (tags::PR_DISPLAY_TO, &m.display_to),
+        (tags::PR_INTERNET_MESSAGE_ID, &m.message_id),
+    ] {
+        if let Some(v) = text(v) {
+            row.set(tag, v);
+        }
+    }
+    if let Some(t) = m.delivery_time {
+        row.set(
+            tags::PR_MESSAGE_DELIVERY_TIME,
+            PropValue::SysTime(filetime_from_unix(t)),
+        );
+    }
+    row
+}
+
+/// Every property of a message: the contents row plus body, headers, CC, attachments.
+pub fn full_message(store: &[u8; 16], m: &MessageRow, raw: &[u8]) -> Row {
+    let mut row = message_row(store, m);
+    if let Some(msg) = MessageParser::new().parse(raw) {
+        if let Some(body) = msg.body_text(0) {
+            row.set(tags::PR_BODY, PropValue::Unicode(body.into_owned()));
+        }
+        if let Some(cc) = display_list(msg.cc()) {
+            row.set(tags::PR_DISPLAY_CC, PropValue::Unicode(cc));
+        }
+        row.set(
+            tags::PR_HASATTACH,
+            PropValue::Boolean(msg.attachment_count() > 0),
+        );
+        if let Some(d) = msg.date() {
+            row.set(
+                tags::PR_CLIENT_SUBMIT_TIME,
+                PropValue::SysTime(filetime_from_unix(d.to_timestamp())),
+            );
+        }
+        let header_end = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map(|i| i + 2)
+            .or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|i| i + 1));
+        if let Some(end) = header_end {
+            row.set(
+                tags::PR_TRANSPORT_MESSAGE_HEADERS,
+                PropValue::Unicode(String::from_utf8_lossy(&raw[..end]).into_owned()),
+            );
+        }
+    }
+    row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_ids_round_trip_and_reject_foreign() {
+        let s = [7u8; 16];
+        let e = message_entry(&s, 42);
+        assert_eq!(parse_message(&e, &s).unwrap(), 42);
+        assert!(parse_folder(&e, &s).is_err());
+        assert!(parse_message(&e, &[8u8; 16]).is_err());
+        assert!(parse_message(b"short", &s).is_err());
+    }
+
+    #[test]
+    fn summary_and_full_row() {
+        let raw = b"From: \"Alice A\" <alice@localhost>\r\nTo: bob@localhost, Carol <c@x>\r\nCc: d@x\r\nSubject: =?utf-8?q?H=C3=A9llo?=\r\nMessage-ID: <m1@x>\r\nDate: Thu, 01 Jan 1970 00:01:00 +0000\r\n\r\nBody text\r\n";
+        let s = summarize(raw);
+        assert_eq!(s.subject.as_deref(), Some("Héllo"));
+        assert_eq!(
+            (s.sender_name.as_deref(), s.sender_email.as_deref()),
+            (Some("Alice A"), Some("alice@localhost"))
+        );
+        assert_eq!(s.display_to.as_deref(), Some("bob@localhost; Carol"));
+        assert_eq!((s.message_id.as_deref(), s.date), (Some("m1@x"), Some(60)));
+        let m = MessageRow {
+            id: 1,
+            folder_id: 2,
+            uidvalidity: 1,
+            uid: 1,
+            seen: false,
+            size: raw.len() as i64,
+            delivery_time: Some(60),
+            subject: s.subject.clone(),
+            sender_name: None,
+            sender_email: None,
+            display_to: None,
+            message_id: None,
+        };
+        let row = full_message(&[1; 16], &m, raw);
+        assert_eq!(row.str(tags::PR_BODY).map(str::trim), Some("Body text"));
+        assert_eq!(row.str(tags::PR_DISPLAY_CC), Some("d@x"));
+        assert!(
+            row.str(tags::PR_TRANSPORT_MESSAGE_HEADERS)
+                .unwrap()
+                .contains("Message-ID")
+        );
+        assert_eq!(summarize(b"\x00\x01garbage"), summarize(b"\x00\x01garbage"));
+    }
+}

@@ -1,0 +1,456 @@
+//! The IMAP message store ([`InternetStore`]): answers from the offline cache, and
+//! sends changes (append, delete, move) to the server.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use mapi_spi::{EntryId, FolderKind, MsgStore, ProviderResult, StatusRow, Support};
+use mapi_types::{PropTag, PropValue, Row, StatusCode, Table, tags};
+use tokio_rustls::rustls::ClientConfig;
+
+use crate::cache::{Cache, FolderRow, NewMessage};
+use crate::config::Account;
+use crate::error::{InternetError, Result};
+use crate::imap::Imap;
+use crate::props;
+use crate::sync::{self, SyncReport, lock};
+
+/// A logged-on internet-mail store.
+pub struct InternetStore {
+    shared: Arc<Shared>,
+    background: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+pub(crate) struct Shared {
+    pub account: Account,
+    pub support: Arc<dyn Support>,
+    pub tls: Arc<ClientConfig>,
+    pub limit: Duration,
+    pub db: Mutex<Cache>,
+    pub imap: tokio::sync::Mutex<Option<Imap>>,
+    pub online: AtomicBool,
+    pub cancel: Arc<AtomicBool>,
+    pub store_uid: [u8; 16],
+    pub display: String,
+}
+
+/// Connects and logs on to the account's IMAP server.
+pub(crate) async fn connect(
+    account: &Account,
+    tls: Arc<ClientConfig>,
+    limit: Duration,
+) -> Result<Imap> {
+    let mut imap = Imap::connect(&account.imap, tls, limit).await?;
+    imap.login(&account.user, &account.password).await?;
+    Ok(imap)
+}
+
+/// The cache file of an account in `dir`: one per (user, host, port).
+pub fn cache_path(dir: &Path, account: &Account) -> PathBuf {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in format!(
+        "{}\0{}\0{}",
+        account.user, account.imap.host, account.imap.port
+    )
+    .bytes()
+    {
+        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    dir.join(format!("imap-cache-{h:016x}.sqlite"))
+}
+
+impl InternetStore {
+    pub(crate) fn new(shared: Shared) -> InternetStore {
+        InternetStore {
+            shared: Arc::new(shared),
+            background: Mutex::new(None),
+        }
+    }
+
+    /// Whether the store talks to the server (false: offline, cache only).
+    pub fn is_online(&self) -> bool {
+        self.shared.online.load(Ordering::Relaxed)
+    }
+
+    /// The cache file.
+    pub fn cache_file(&self) -> PathBuf {
+        lock(&self.shared.db).path().to_path_buf()
+    }
+
+    /// Downloads what changed on the server now; returns when the cache is current.
+    /// With `durable`, the last commit is synced to disk.
+    pub async fn synchronize(&self, durable: bool) -> Result<SyncReport> {
+        if !self.is_online() {
+            return Err(InternetError::Offline("synchronise".into()));
+        }
+        let s = &self.shared;
+        let r = sync::sync_all(&s.imap, &s.db, &s.support, &s.cancel, durable).await;
+        self.note_failure(&r).await;
+        r
+    }
+
+    /// Starts the download in a background task (the store answers from the cache
+    /// meanwhile). Its outcome is reported in the status row.
+    pub(crate) fn start_background_sync(&self) {
+        let shared = self.shared.clone();
+        let task = tokio::spawn(async move {
+            let r = sync::sync_all(
+                &shared.imap,
+                &shared.db,
+                &shared.support,
+                &shared.cancel,
+                false,
+            )
+            .await;
+            let text = match &r {
+                Ok(rep) => format!("online; {} new messages", rep.downloaded),
+                Err(e) => format!("online; download stopped: {e}"),
+            };
+            if !shared.cancel.load(Ordering::Relaxed) {
+                shared.support.modify_status_row(StatusRow {
+                    code: StatusCode::STATUS_AVAILABLE,
+                    text: Some(text),
+                    identity: Some(shared.account.email.clone()),
+                });
+            }
+        });
+        *self.background.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
+    }
+
+    /// Waits for the background download started at logon (if any) to end.
+    pub async fn wait_for_sync(&self) {
+        let task = self
+            .background
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(t) = task {
+            let _ = t.await;
+        }
+    }
+
+    /// Copies a sent message into the Sent folder (APPEND, flagged `\Seen`): what the
+    /// engine calls after a transport submitted a message of this account.
+    pub async fn save_sent(&self, raw: &[u8]) -> Result<EntryId> {
+        let sent = self.folder_row_of_kind("sent")?;
+        let ids = self.append(&sent, vec![raw.to_vec()], "\\Seen").await?;
+        Ok(ids.into_iter().next().expect("one message appended"))
+    }
+
+    async fn note_failure<T>(&self, r: &Result<T>) {
+        if let Err(e) = r
+            && e.is_unreachable()
+        {
+            *self.shared.imap.lock().await = None;
+        }
+    }
+
+    fn folder_row_of_kind(&self, kind: &str) -> Result<FolderRow> {
+        lock(&self.shared.db)
+            .folders()?
+            .into_iter()
+            .find(|f| f.kind == kind)
+            .ok_or_else(|| InternetError::NotFound(format!("{kind} folder")))
+    }
+
+    fn folder_by_entry(&self, entry: &[u8]) -> Result<FolderRow> {
+        let id = props::parse_folder(entry, &self.shared.store_uid)?;
+        lock(&self.shared.db).folder(id)
+    }
+
+    /// Runs `op` on the IMAP connection, reconnecting once if it was lost.
+    async fn with_imap<T>(
+        &self,
+        what: &str,
+        op: impl AsyncFnOnce(&mut Imap) -> Result<T>,
+    ) -> Result<T> {
+        if !self.is_online() {
+            return Err(InternetError::Offline(what.into()));
+        }
+        let s = &self.shared;
+        let mut guard = s.imap.lock().await;
+        if guard.is_none() {
+            *guard = Some(connect(&s.account, s.tls.clone(), s.limit).await?);
+        }
+        let r = op(guard.as_mut().expect("connected")).await;
+        if let Err(e) = &r
+            && e.is_unreachable()
+        {
+            *guard = None;
+        }
+        r
+    }
+
+    async fn append(
+        &self,
+        folder: &FolderRow,
+        messages: Vec<Vec<u8>>,
+        flags: &str,
+    ) -> Result<Vec<EntryId>> {
+        let s = &self.shared;
+        if folder.kind == "outbox" || folder.imap_name.is_none() {
+            if folder.kind == "root" {
+                return Err(InternetError::NoSupport(
+                    "messages in the root folder".into(),
+                ));
+            }
+            let db = lock(&s.db);
+            let flag_list: Vec<String> = flags.split_whitespace().map(str::to_string).collect();
+            let mut ids = Vec::new();
+            for raw in &messages {
+                let uid = db.next_local_uid(folder.id)?;
+                let id = db.insert(&NewMessage {
+                    folder_id: folder.id,
+                    uidvalidity: 0,
+                    uid,
+                    flags: &flag_list,
+                    internaldate: now(),
+                    raw,
+                })?;
+                ids.push(props::message_entry(&s.store_uid, id));
+            }
+            return Ok(ids);
+        }
+        let name = folder.imap_name.clone().expect("server folder");
+        let appended = self
+            .with_imap("store messages", async |imap| {
+                if !imap.has("UIDPLUS") {
+                    return Err(InternetError::NoSupport(
+                        "storing messages needs the server's UIDPLUS extension".into(),
+                    ));
+                }
+                let mut done: Vec<(u32, u32)> = Vec::new();
+                for raw in &messages {
+                    match imap.append(&name, flags, raw).await {
+                        Ok(Some(key)) => done.push(key),
+                        Ok(None) => {
+                            return Err(InternetError::NoSupport(
+                                "the server did not report the new message's UID".into(),
+                            ));
+                        }
+                        Err(e) => {
+                            // all or none: take back what was stored
+                            if !done.is_empty() && imap.select(&name, true).await.is_ok() {
+                                for (_, uid) in &done {
+                                    let _ = imap.uid_delete(*uid).await;
+                                }
+                            }
+                            return Err(e);
+                        }
+                    }
+                }
+                Ok(done)
+            })
+            .await?;
+        let flag_list: Vec<String> = flags.split_whitespace().map(str::to_string).collect();
+        let db = lock(&s.db);
+        let mut ids = Vec::new();
+        for ((validity, uid), raw) in appended.into_iter().zip(&messages) {
+            if validity != folder.uidvalidity && folder.uidvalidity != 0 {
+                db.reset_folder(folder.id, validity)?;
+            }
+            let id = db.insert(&NewMessage {
+                folder_id: folder.id,
+                uidvalidity: validity,
+                uid,
+                flags: &flag_list,
+                internaldate: now(),
+                raw,
+            })?;
+            ids.push(props::message_entry(&s.store_uid, id));
+        }
+        Ok(ids)
+    }
+}
+
+fn now() -> Option<i64> {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_secs() as i64)
+}
+
+fn kind_name(kind: FolderKind) -> &'static str {
+    match kind {
+        FolderKind::IpmSubtree => "root",
+        FolderKind::Inbox => "inbox",
+        FolderKind::Outbox => "outbox",
+        FolderKind::SentItems => "sent",
+        FolderKind::DeletedItems => "trash",
+        FolderKind::Drafts => "drafts",
+    }
+}
+
+const CONTENT_COLUMNS: [PropTag; 8] = [
+    tags::PR_ENTRYID,
+    tags::PR_SUBJECT,
+    tags::PR_SENDER_NAME,
+    tags::PR_SENDER_EMAIL_ADDRESS,
+    tags::PR_MESSAGE_DELIVERY_TIME,
+    tags::PR_MESSAGE_SIZE,
+    tags::PR_MESSAGE_FLAGS,
+    tags::PR_DISPLAY_TO,
+];
+
+#[async_trait]
+impl MsgStore for InternetStore {
+    fn properties(&self) -> Row {
+        let s = &self.shared;
+        let mut row = Row(Vec::new());
+        row.set(tags::PR_DISPLAY_NAME, PropValue::Unicode(s.display.clone()));
+        row.set(tags::PR_RECORD_KEY, PropValue::Binary(s.store_uid.to_vec()));
+        row.set(
+            tags::PR_MDB_PROVIDER,
+            PropValue::Binary(props::MDB_PROVIDER.to_vec()),
+        );
+        row.set(
+            tags::PR_ENTRYID,
+            PropValue::Binary(props::store_entry(&s.store_uid)),
+        );
+        row.set(
+            tags::PR_EMAIL_ADDRESS,
+            PropValue::Unicode(s.account.email.clone()),
+        );
+        if let Ok(folders) = lock(&s.db).folders() {
+            for (kind, tag) in [
+                ("root", tags::PR_IPM_SUBTREE_ENTRYID),
+                ("outbox", tags::PR_IPM_OUTBOX_ENTRYID),
+                ("sent", tags::PR_IPM_SENTMAIL_ENTRYID),
+                ("trash", tags::PR_IPM_WASTEBASKET_ENTRYID),
+            ] {
+                if let Some(f) = folders.iter().find(|f| f.kind == kind) {
+                    row.set(
+                        tag,
+                        PropValue::Binary(props::folder_entry(&s.store_uid, f.id)),
+                    );
+                }
+            }
+        }
+        row
+    }
+
+    async fn folders(&self) -> ProviderResult<Vec<Row>> {
+        let folders = lock(&self.shared.db).folders()?;
+        Ok(folders
+            .iter()
+            .map(|f| {
+                props::folder_row(
+                    &self.shared.store_uid,
+                    f,
+                    folders.iter().any(|c| c.parent_id == Some(f.id)),
+                )
+            })
+            .collect())
+    }
+
+    async fn folder(&self, kind: FolderKind) -> ProviderResult<EntryId> {
+        let f = self.folder_row_of_kind(kind_name(kind))?;
+        Ok(props::folder_entry(&self.shared.store_uid, f.id))
+    }
+
+    async fn contents(&self, folder: &[u8]) -> ProviderResult<Table> {
+        let f = self.folder_by_entry(folder)?;
+        let rows = lock(&self.shared.db).messages(f.id)?;
+        Ok(Table::new(
+            CONTENT_COLUMNS.to_vec(),
+            rows.iter()
+                .map(|m| props::message_row(&self.shared.store_uid, m))
+                .collect(),
+        ))
+    }
+
+    async fn read_message(&self, entry: &[u8]) -> ProviderResult<Row> {
+        let id = props::parse_message(entry, &self.shared.store_uid)?;
+        let (m, raw) = {
+            let db = lock(&self.shared.db);
+            (db.message(id)?, db.raw(id)?)
+        };
+        Ok(props::full_message(&self.shared.store_uid, &m, &raw))
+    }
+
+    async fn read_raw(&self, entry: &[u8]) -> ProviderResult<Vec<u8>> {
+        let id = props::parse_message(entry, &self.shared.store_uid)?;
+        Ok(lock(&self.shared.db).raw(id)?)
+    }
+
+    async fn import_raw(
+        &self,
+        folder: &[u8],
+        messages: Vec<Vec<u8>>,
+    ) -> ProviderResult<Vec<EntryId>> {
+        let f = self.folder_by_entry(folder)?;
+        Ok(self.append(&f, messages, "").await?)
+    }
+
+    async fn delete_message(&self, entry: &[u8]) -> ProviderResult<()> {
+        let id = props::parse_message(entry, &self.shared.store_uid)?;
+        let m = lock(&self.shared.db).message(id)?;
+        let f = lock(&self.shared.db).folder(m.folder_id)?;
+        if let Some(name) = f.imap_name {
+            self.with_imap("delete a message", async |imap| {
+                imap.select(&name, true).await?;
+                imap.uid_delete(m.uid).await
+            })
+            .await?;
+        }
+        lock(&self.shared.db).delete(id)?;
+        Ok(())
+    }
+
+    async fn move_message(&self, entry: &[u8], folder: &[u8]) -> ProviderResult<EntryId> {
+        let s = &self.shared;
+        let id = props::parse_message(entry, &s.store_uid)?;
+        let dest = self.folder_by_entry(folder)?;
+        let m = lock(&s.db).message(id)?;
+        let src = lock(&s.db).folder(m.folder_id)?;
+        if src.id == dest.id {
+            return Ok(entry.to_vec());
+        }
+        match (src.imap_name.clone(), dest.imap_name.clone()) {
+            (Some(from), Some(to)) => {
+                let key = self
+                    .with_imap("move a message", async |imap| {
+                        imap.select(&from, true).await?;
+                        imap.uid_move(m.uid, &to).await
+                    })
+                    .await?;
+                let db = lock(&s.db);
+                match key {
+                    Some((validity, uid)) => db.relocate(id, dest.id, validity, uid)?,
+                    // no COPYUID: the next synchronisation downloads it in its new place
+                    None => db.delete(id)?,
+                }
+                Ok(props::message_entry(&s.store_uid, id))
+            }
+            _ => {
+                // to or from a local folder: copy the bytes, then remove the original
+                let raw = lock(&s.db).raw(id)?;
+                let new = self
+                    .append(&dest, vec![raw], if m.seen { "\\Seen" } else { "" })
+                    .await?;
+                self.delete_message(entry).await?;
+                Ok(new.into_iter().next().expect("one message"))
+            }
+        }
+    }
+
+    async fn logoff(&self) {
+        self.shared.cancel.store(true, Ordering::Relaxed);
+        let task = self
+            .background
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(t) = task {
+            t.abort();
+            let _ = t.await;
+        }
+        if let Some(imap) = self.shared.imap.lock().await.take() {
+            imap.logout().await;
+        }
+        self.shared.online.store(false, Ordering::Relaxed);
+    }
+}
