@@ -18,9 +18,17 @@ struct Pty {
 impl Pty {
     /// Runs `mapi --home HOME ARGS...` on a new pseudo-terminal.
     fn spawn(home: &Path, args: &[&str]) -> Pty {
-        let mut cmd = vec![MAPI.to_string(), "--home".into(), home.display().to_string()];
+        let mut cmd = vec![
+            MAPI.to_string(),
+            "--home".into(),
+            home.display().to_string(),
+        ];
         cmd.extend(args.iter().map(|a| a.to_string()));
-        let line = cmd.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" ");
+        let line = cmd
+            .iter()
+            .map(|a| format!("'{a}'"))
+            .collect::<Vec<_>>()
+            .join(" ");
         let mut child = Command::new("script")
             .args(["-qfec", &line, "/dev/null"])
             .stdin(Stdio::piped())
@@ -58,7 +66,10 @@ impl Pty {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("timed out waiting for {what:?}; screen so far:\n{}", self.text());
+        panic!(
+            "timed out waiting for {what:?}; screen so far:\n{}",
+            self.text()
+        );
     }
 
     /// Waits until `what` appears `n` times.
@@ -70,7 +81,10 @@ impl Pty {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("timed out waiting for {n} x {what:?}; screen so far:\n{}", self.text());
+        panic!(
+            "timed out waiting for {n} x {what:?}; screen so far:\n{}",
+            self.text()
+        );
     }
 
     fn send(&mut self, line: &str) {
@@ -107,7 +121,11 @@ fn mapi(home: &Path, args: &[&str], stdin: &str) -> String {
         .unwrap();
     c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     let out = c.wait_with_output().unwrap();
-    assert!(out.status.success(), "mapi {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "mapi {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -120,7 +138,11 @@ fn home() -> (tempfile::TempDir, PathBuf) {
 fn add_store(home: &Path, profile: &str) -> PathBuf {
     let store = home.join(format!("{profile}.store"));
     let set = format!("path={}", store.display());
-    mapi(home, &["service", "add", profile, "local-store", "--set", &set], "");
+    mapi(
+        home,
+        &["service", "add", profile, "local-store", "--set", &set],
+        "",
+    );
     store
 }
 
@@ -137,29 +159,63 @@ fn chooser_offers_profiles_with_the_default_preselected() {
     t.send("1");
     let (code, screen) = t.finish();
     assert_eq!(code, 0, "{screen}");
-    assert!(screen.contains("logged on to profile \"Alpha\""), "{screen}");
+    assert!(
+        screen.contains("logged on to profile \"Alpha\""),
+        "{screen}"
+    );
 }
 
 #[test]
 fn explicit_profile_preselects_nothing_and_eof_cancels() {
     let (_d, h) = home();
     mapi(&h, &["profile", "create", "Beta", "--default"], "");
-    let mut t = Pty::spawn(&h, &["logon", "--flags", "LOGON_UI|EXPLICIT_PROFILE", "--ui", "terminal"]);
+    let mut t = Pty::spawn(
+        &h,
+        &[
+            "logon",
+            "--flags",
+            "LOGON_UI|EXPLICIT_PROFILE",
+            "--ui",
+            "terminal",
+        ],
+    );
     t.expect("Profile (number or name");
-    assert!(!t.text().contains("[Beta]"), "nothing preselected: {}", t.text());
+    assert!(
+        !t.text().contains("[Beta]"),
+        "nothing preselected: {}",
+        t.text()
+    );
     t.stdin.write_all(&[4]).unwrap(); // Ctrl-D: end of input on the terminal
     t.stdin.flush().unwrap();
     let (code, screen) = t.finish();
     assert_ne!(code, 0);
-    assert!(screen.contains("MAPI_E_USER_CANCEL (0x80040113)"), "{screen}");
+    assert!(
+        screen.contains("MAPI_E_USER_CANCEL (0x80040113)"),
+        "{screen}"
+    );
 }
 
 #[test]
 fn password_prompt_hides_input_and_retries() {
     let (_d, h) = home();
-    mapi(&h, &["profile", "create", "Locked", "--password-stdin"], "open sesame\n");
+    mapi(
+        &h,
+        &["profile", "create", "Locked", "--password-stdin"],
+        "open sesame\n",
+    );
     add_store(&h, "Locked");
-    let mut t = Pty::spawn(&h, &["logon", "--profile", "Locked", "--flags", "PASSWORD_UI", "--ui", "terminal"]);
+    let mut t = Pty::spawn(
+        &h,
+        &[
+            "logon",
+            "--profile",
+            "Locked",
+            "--flags",
+            "PASSWORD_UI",
+            "--ui",
+            "terminal",
+        ],
+    );
     t.expect("Password for profile \"Locked\": ");
     t.send("not-it");
     t.expect("Wrong password.");
@@ -167,8 +223,14 @@ fn password_prompt_hides_input_and_retries() {
     t.send("open sesame");
     let (code, screen) = t.finish();
     assert_eq!(code, 0, "{screen}");
-    assert!(screen.contains("logged on to profile \"Locked\""), "{screen}");
-    assert!(!screen.contains("not-it") && !screen.contains("open sesame"), "echoed: {screen}");
+    assert!(
+        screen.contains("logged on to profile \"Locked\""),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("not-it") && !screen.contains("open sesame"),
+        "echoed: {screen}"
+    );
 }
 
 #[test]
@@ -177,15 +239,32 @@ fn missing_settings_are_asked_for_and_saved() {
     mapi(&h, &["profile", "create", "P"], "");
     mapi(&h, &["service", "add", "P", "contacts"], "");
     let contacts = h.join("contacts.db");
-    let mut t = Pty::spawn(&h, &["logon", "--profile", "P", "--flags", "LOGON_UI", "--ui", "terminal"]);
+    let mut t = Pty::spawn(
+        &h,
+        &[
+            "logon",
+            "--profile",
+            "P",
+            "--flags",
+            "LOGON_UI",
+            "--ui",
+            "terminal",
+        ],
+    );
     t.expect("Settings of \"Personal contacts\"");
     t.expect("Contacts file (required)");
     t.send(&contacts.display().to_string());
     let (code, screen) = t.finish();
     assert_eq!(code, 0, "{screen}");
-    assert!(screen.contains("MAPI_AB_PROVIDER") && screen.contains("STATUS_AVAILABLE"), "{screen}");
+    assert!(
+        screen.contains("MAPI_AB_PROVIDER") && screen.contains("STATUS_AVAILABLE"),
+        "{screen}"
+    );
     let listed = mapi(&h, &["service", "list", "P"], "");
-    assert!(listed.contains(&contacts.display().to_string()), "saved: {listed}");
+    assert!(
+        listed.contains(&contacts.display().to_string()),
+        "saved: {listed}"
+    );
 }
 
 #[test]
@@ -195,7 +274,18 @@ fn failure_dialog_skip_disables_and_cancel_fails_the_logon() {
     let store = add_store(&h, "P");
     std::fs::remove_file(&store).unwrap();
 
-    let mut t = Pty::spawn(&h, &["logon", "--profile", "P", "--flags", "LOGON_UI", "--ui", "terminal"]);
+    let mut t = Pty::spawn(
+        &h,
+        &[
+            "logon",
+            "--profile",
+            "P",
+            "--flags",
+            "LOGON_UI",
+            "--ui",
+            "terminal",
+        ],
+    );
     t.expect("could not log on: MAPI_E_NOT_FOUND (0x8004010F)");
     t.expect("[r]etry, [e]dit settings, [s]kip this service, [c]ancel logon: ");
     t.send("s");
@@ -204,7 +294,18 @@ fn failure_dialog_skip_disables_and_cancel_fails_the_logon() {
     assert!(screen.contains("STATUS_FAILURE"), "{screen}");
     assert!(screen.contains("is disabled for this session"), "{screen}");
 
-    let mut t = Pty::spawn(&h, &["logon", "--profile", "P", "--flags", "LOGON_UI", "--ui", "terminal"]);
+    let mut t = Pty::spawn(
+        &h,
+        &[
+            "logon",
+            "--profile",
+            "P",
+            "--flags",
+            "LOGON_UI",
+            "--ui",
+            "terminal",
+        ],
+    );
     t.expect("[c]ancel logon: ");
     t.send("r");
     // The retry fails the same way: the second failure disables the service.
@@ -212,10 +313,24 @@ fn failure_dialog_skip_disables_and_cancel_fails_the_logon() {
     assert_eq!(code, 0, "{screen}");
     assert!(screen.contains("STATUS_FAILURE"), "{screen}");
 
-    let mut t = Pty::spawn(&h, &["logon", "--profile", "P", "--flags", "LOGON_UI", "--ui", "terminal"]);
+    let mut t = Pty::spawn(
+        &h,
+        &[
+            "logon",
+            "--profile",
+            "P",
+            "--flags",
+            "LOGON_UI",
+            "--ui",
+            "terminal",
+        ],
+    );
     t.expect("[c]ancel logon: ");
     t.send("c");
     let (code, screen) = t.finish();
     assert_ne!(code, 0, "{screen}");
-    assert!(screen.contains("MAPI_E_USER_CANCEL (0x80040113)"), "{screen}");
+    assert!(
+        screen.contains("MAPI_E_USER_CANCEL (0x80040113)"),
+        "{screen}"
+    );
 }
