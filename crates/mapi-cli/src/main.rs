@@ -6,10 +6,12 @@
 //! - `commands`: one module per command group.
 //! - `output`: JSON and text rendering, password input.
 //! - `error`: `CliError`, a status plus a sentence.
+//! - `logger`: log lines on stderr at the level `MAPI_LOG` names.
 
 mod cli;
 mod commands;
 mod error;
+mod logger;
 mod output;
 
 use std::process::ExitCode;
@@ -28,6 +30,7 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    logger::init();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {

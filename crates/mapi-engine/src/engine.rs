@@ -104,14 +104,14 @@ impl Engine {
         &self.inner.catalog
     }
 
-    /// The shared session, as a new client handle, if one exists.
-    pub fn shared_session(&self) -> Option<Session> {
+    /// The shared session, as a new client handle with these logon flags, if one exists.
+    pub fn shared_session(&self, flags: mapi_types::LogonFlags) -> Option<Session> {
         let slot = self.inner.shared.lock().ok()?;
         let s = slot.as_ref()?;
         if s.ended.lock().ok()?.is_some() {
             return None;
         }
-        Some(Session::attach(s.clone()))
+        Some(Session::attach(s.clone(), flags))
     }
 
     /// Runs `f` on the profile store (opened once, kept open).

@@ -30,5 +30,5 @@ pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::{EngineError, Result};
 pub use logon::LogonRequest;
-pub use session::{DisabledService, Session, SessionEvent};
+pub use session::{DisabledService, Session, SessionEvent, SubmitOutcome};
 pub use ui::{Answer, FailureChoice, LogonUi, NoUi, Prompt, PromptField, ScriptedUi};

@@ -55,6 +55,15 @@ pub struct DisabledService {
     pub reason: String,
 }
 
+/// What became of a submitted message.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SubmitOutcome {
+    /// The entry id of its copy in Sent Items.
+    pub sent_copy: Option<Vec<u8>>,
+    /// Something that went wrong after the message was sent.
+    pub warning: Option<String>,
+}
+
 /// A provider's logged-on object.
 #[derive(Clone)]
 pub(crate) enum ProviderObject {
@@ -79,6 +88,7 @@ pub(crate) struct ProviderSlot {
 pub(crate) struct SessionInner {
     pub id: u64,
     pub profile: String,
+    /// The flags of the logon that made the session.
     pub flags: LogonFlags,
     pub since: SystemTime,
     pub providers: Vec<ProviderSlot>,
@@ -136,14 +146,18 @@ impl SessionInner {
 /// session (the shared session); each logs off on its own.
 pub struct Session {
     pub(crate) inner: Arc<SessionInner>,
+    /// This client's own logon flags: members of a shared session keep their own
+    /// characteristics (a `MAPI_NO_MAIL` member cannot submit; a messaging one can).
+    flags: LogonFlags,
     logged_off: AtomicBool,
 }
 
 impl Session {
-    pub(crate) fn attach(inner: Arc<SessionInner>) -> Session {
+    pub(crate) fn attach(inner: Arc<SessionInner>, flags: LogonFlags) -> Session {
         inner.clients.fetch_add(1, Ordering::SeqCst);
         Session {
             inner,
+            flags,
             logged_off: AtomicBool::new(false),
         }
     }
@@ -170,8 +184,13 @@ impl Session {
         &self.inner.profile
     }
 
-    /// The logon flags the session was made with.
+    /// This client's logon flags.
     pub fn flags(&self) -> LogonFlags {
+        self.flags
+    }
+
+    /// The flags of the logon that made the session (the shared session's creator).
+    pub fn creator_flags(&self) -> LogonFlags {
         self.inner.flags
     }
 
@@ -251,7 +270,8 @@ impl Session {
             StatusCode::STATUS_AVAILABLE,
             None,
         ));
-        let spooler = if s.flags.contains(LogonFlags::MAPI_NO_MAIL) {
+        let no_mail = self.flags.contains(LogonFlags::MAPI_NO_MAIL);
+        let spooler = if no_mail {
             (
                 StatusCode::STATUS_FAILURE,
                 Some("MAPI_NO_MAIL: no transports for this session".to_string()),
@@ -267,7 +287,8 @@ impl Session {
             spooler.1,
         ));
         for p in &s.providers {
-            if p.skipped {
+            let transport = p.info.resource_type == resource_type::MAPI_TRANSPORT_PROVIDER;
+            if p.skipped || (no_mail && transport) {
                 continue;
             }
             let mut r = Row::default();
@@ -509,17 +530,26 @@ impl Session {
         Ok((Status::MAPI_W_NO_SERVICE, s.profile.clone()))
     }
 
-    /// Submits a message through the first transport (in transport order).
-    pub async fn submit(&self, message: &OutgoingMessage) -> Result<()> {
+    /// Submits a message: it is placed in the Outbox of the transport's own store (else
+    /// the default store), sent by the first transport in transport order, then moved to
+    /// Sent Items. A message that could not be sent stays in the Outbox. Sessions made
+    /// with `MAPI_NO_MAIL` cannot submit.
+    pub async fn submit(&self, message: &OutgoingMessage) -> Result<SubmitOutcome> {
         let r = self.submit_inner(message).await;
         self.record(r)
     }
 
-    async fn submit_inner(&self, message: &OutgoingMessage) -> Result<()> {
+    async fn submit_inner(&self, message: &OutgoingMessage) -> Result<SubmitOutcome> {
         let s = self.live()?;
-        if s.flags.contains(LogonFlags::MAPI_NO_MAIL) {
+        if self.flags.contains(LogonFlags::MAPI_NO_MAIL) {
             return Err(EngineError::NoSupport(
-                "this session was made with MAPI_NO_MAIL: it cannot submit messages".into(),
+                "this client logged on with MAPI_NO_MAIL: it cannot submit messages".into(),
+            ));
+        }
+        if message.recipients.is_empty() {
+            return Err(EngineError::InvalidParameter(
+                "the message has no recipients (MAPI_E_NO_RECIPIENTS): add a To, Cc or Bcc address"
+                    .into(),
             ));
         }
         let mut transports: Vec<&ProviderSlot> = s
@@ -529,11 +559,12 @@ impl Session {
             .collect();
         transports.sort_by_key(|p| p.info.ordinal);
         let mut last = None;
+        let mut chosen = None;
         for t in transports {
             match (&t.object, &t.disabled) {
                 (Some(ProviderObject::Transport(x)), _) => {
-                    x.submit(message).await?;
-                    return Ok(());
+                    chosen = Some((t, x.clone()));
+                    break;
                 }
                 (_, Some((status, reason))) => {
                     last = Some(EngineError::ServiceDisabled {
@@ -545,9 +576,65 @@ impl Session {
                 _ => {}
             }
         }
-        Err(last.unwrap_or_else(|| {
-            EngineError::NoSupport("the profile has no transport provider".into())
-        }))
+        let Some((slot, transport)) = chosen else {
+            return Err(last.unwrap_or_else(|| {
+                EngineError::NoSupport("the profile has no transport provider".into())
+            }));
+        };
+        // The transport's own store (a tightly coupled pair such as IMAP + SMTP), else the
+        // default store.
+        let store = s
+            .providers
+            .iter()
+            .find(|p| {
+                p.info.service_uid == slot.info.service_uid
+                    && p.info.resource_type == resource_type::MAPI_STORE_PROVIDER
+            })
+            .and_then(|p| slot_store(p).ok())
+            .or_else(|| s.default_store_slot().and_then(|p| slot_store(p).ok()));
+        let queued = match &store {
+            Some(st) => {
+                let put = async {
+                    let outbox = st.folder(mapi_spi::FolderKind::Outbox).await?;
+                    st.import_raw(&outbox, vec![message.raw.clone()]).await
+                }
+                .await;
+                match put {
+                    Ok(ids) => ids.into_iter().next(),
+                    // A store that keeps no messages: send without queuing.
+                    Err(e) if e.status == Status::MAPI_E_NO_SUPPORT => None,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            None => None,
+        };
+        transport.submit(message).await?;
+        let mut outcome = SubmitOutcome::default();
+        if let Some(st) = &store {
+            if let Some(id) = &queued
+                && let Err(e) = st.delete_message(id).await
+            {
+                outcome.warning = Some(format!("sent, but not removed from the Outbox: {e}"));
+            }
+            let copied = async {
+                let sent = st.folder(mapi_spi::FolderKind::SentItems).await?;
+                st.import_raw(&sent, vec![message.raw.clone()]).await
+            }
+            .await;
+            match copied {
+                Ok(ids) => outcome.sent_copy = ids.into_iter().next(),
+                Err(e) if e.status == Status::MAPI_E_NO_SUPPORT => {}
+                Err(e) => {
+                    outcome.warning = Some(format!("sent, but not copied to Sent Items: {e}"))
+                }
+            }
+        }
+        if let Some(w) = &outcome.warning
+            && let Ok(mut le) = s.last_error.lock()
+        {
+            *le = Some(w.clone());
+        }
+        Ok(outcome)
     }
 
     /// `Logoff`. With `MAPI_LOGOFF_SHARED` on the shared session, the session ends for

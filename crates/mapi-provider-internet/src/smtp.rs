@@ -222,6 +222,14 @@ impl Smtp {
     }
 
     async fn command(&mut self, line: &str) -> Result<Reply> {
+        // The verb only: AUTH lines and their continuations carry credentials.
+        let verb = line.split(' ').next().unwrap_or("");
+        let shown = if verb.len() <= 8 && verb.chars().all(|c| c.is_ascii_uppercase()) {
+            verb
+        } else {
+            "(continuation)"
+        };
+        log::trace!("smtp {} > {shown}", self.server);
         self.write(format!("{line}\r\n").as_bytes()).await?;
         self.reply().await
     }

@@ -7,6 +7,7 @@ use mapi_spi::{
     AddressBook, MessageService, MsgStore, ProviderCatalog, ProviderResult, ServiceEntryCall,
     Settings, StatusRow, Support, async_trait,
 };
+use mapi_types::PropValue;
 use mapi_types::StatusCode;
 
 use crate::contacts::Contacts;
@@ -68,7 +69,15 @@ impl MessageService for LocalStoreService {
     }
 
     async fn store_logon(&self, support: Arc<dyn Support>) -> ProviderResult<Arc<dyn MsgStore>> {
-        let store = LocalStore::logon(support.settings())?;
+        // Without its own display name the store takes the service's.
+        let mut settings = support.settings().clone();
+        if settings.str("display_name").is_none() && !support.display_name().is_empty() {
+            settings.set(
+                "display_name",
+                PropValue::Unicode(support.display_name().to_string()),
+            );
+        }
+        let store = LocalStore::logon(&settings)?;
         report_available(support.as_ref());
         Ok(Arc::new(store))
     }
@@ -85,7 +94,14 @@ impl MessageService for ContactsService {
     }
 
     async fn ab_logon(&self, support: Arc<dyn Support>) -> ProviderResult<Arc<dyn AddressBook>> {
-        let book = Contacts::logon(support.settings())?;
+        let mut settings = support.settings().clone();
+        if settings.str("display_name").is_none() && !support.display_name().is_empty() {
+            settings.set(
+                "display_name",
+                PropValue::Unicode(support.display_name().to_string()),
+            );
+        }
+        let book = Contacts::logon(&settings)?;
         report_available(support.as_ref());
         Ok(Arc::new(book))
     }

@@ -129,8 +129,8 @@ impl Session {
         self.inner.last_error()
     }
 
-    /// Submits a message through the session's transport.
-    pub fn submit(&self, message: &OutgoingMessage) -> Result<()> {
+    /// Submits a message: Outbox, transport, Sent Items.
+    pub fn submit(&self, message: &OutgoingMessage) -> Result<mapi_engine::SubmitOutcome> {
         self.rt.block_on(self.inner.submit(message))
     }
 

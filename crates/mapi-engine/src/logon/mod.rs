@@ -69,6 +69,7 @@ impl Engine {
     pub async fn logon(&self, req: LogonRequest) -> Result<Session> {
         self.require_init()?;
         let flags = req.flags;
+        log::debug!("logon: profile {:?}, flags {flags}", req.profile);
         // Rule 1: one logon at a time; TIMEOUT_SHORT gives up after a short wait.
         let _guard = if flags.contains(LogonFlags::MAPI_TIMEOUT_SHORT) {
             let wait = self.inner.config.short_timeout;
@@ -81,8 +82,13 @@ impl Engine {
         // Steps 1-2: without NEW_SESSION an existing shared session is returned,
         // whatever profile was named.
         if !flags.contains(LogonFlags::MAPI_NEW_SESSION)
-            && let Some(s) = self.shared_session()
+            && let Some(s) = self.shared_session(flags)
         {
+            log::debug!(
+                "logon: joined the shared session {} ({})",
+                s.id(),
+                s.profile()
+            );
             return Ok(s);
         }
         if flags.contains(LogonFlags::MAPI_LOGON_UI) && flags.contains(LogonFlags::MAPI_PASSWORD_UI)
@@ -95,6 +101,7 @@ impl Engine {
         let ui_present = req.ui.available();
         let profile = self.choose_profile(&req, ui_present).await?;
         self.check_credentials(&req, &profile, ui_present).await?;
+        log::debug!("logon: profile \"{profile}\" validated");
         let phase = services::run(self, &profile, &req, ui_present).await?;
         let inner = Arc::new(SessionInner {
             id: self.inner.next_session.fetch_add(1, Ordering::SeqCst),
@@ -122,7 +129,7 @@ impl Engine {
                 *slot = Some(inner.clone());
             }
         }
-        Ok(Session::attach(inner))
+        Ok(Session::attach(inner, flags))
     }
 
     /// Steps 3-5: the profile's name.

@@ -136,8 +136,19 @@ pub(super) async fn run(
         }
     }
 
-    for r in runs.iter_mut().filter(|r| r.disabled.is_none()) {
-        ctx.logon_service(r).await?;
+    for i in 0..runs.len() {
+        if runs[i].disabled.is_some() {
+            continue;
+        }
+        if let Err(e) = ctx.logon_service(&mut runs[i]).await {
+            // The logon fails as a whole: providers that came up are logged off.
+            for r in &mut runs {
+                for (_, obj) in r.up.drain(..) {
+                    logoff(obj).await;
+                }
+            }
+            return Err(e);
+        }
     }
 
     // Decision 7: save what the user entered, for services that came up.
@@ -225,9 +236,19 @@ impl Ctx<'_> {
         let mut attempt = 1;
         loop {
             let err = match self.attempt(r).await {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    log::debug!(
+                        "service \"{}\": up (attempt {attempt})",
+                        r.info.display_name
+                    );
+                    return Ok(());
+                }
                 Err(e) => e,
             };
+            log::debug!(
+                "service \"{}\": attempt {attempt} failed: {err}",
+                r.info.display_name
+            );
             if attempt >= 2 || err.status == Status::MAPI_E_USER_CANCEL {
                 r.disabled = Some((err.status, err.message));
                 return Ok(());

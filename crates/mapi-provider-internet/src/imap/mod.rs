@@ -580,6 +580,8 @@ impl Imap {
     async fn send_segments(&mut self, segs: &[Seg], what: &str) -> Result<String> {
         let tag = format!("A{}", self.next_tag);
         self.next_tag += 1;
+        // The command's name only: arguments may hold credentials.
+        log::trace!("imap {} > {tag} {what}", self.server);
         let mut line = format!("{tag} ").into_bytes();
         for seg in segs {
             match seg {
