@@ -35,6 +35,8 @@ pub enum Command {
     /// The default store of a logon: folders, contents, import, show.
     #[command(subcommand)]
     Store(StoreCmd),
+    /// Send a message through the session's transport (copied to Sent Items).
+    Send(SendArgs),
     /// Make the embedded `Default` profile (local store + contacts) when absent and log
     /// on to it.
     Quickstart,
@@ -219,4 +221,32 @@ pub enum ProviderCmd {
         /// Profile name.
         profile: String,
     },
+}
+
+/// `mapi send`
+#[derive(Args, Debug)]
+pub struct SendArgs {
+    /// A recipient (repeatable).
+    #[arg(long)]
+    pub to: Vec<String>,
+    /// A Cc recipient (repeatable).
+    #[arg(long)]
+    pub cc: Vec<String>,
+    /// A Bcc recipient (repeatable).
+    #[arg(long)]
+    pub bcc: Vec<String>,
+    /// Subject.
+    #[arg(long, default_value = "")]
+    pub subject: String,
+    /// Plain-text body.
+    #[arg(long, default_value = "")]
+    pub body: String,
+    /// Sender address (default: the session's identity).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Send this RFC 5322 file as it is (its To, Cc and Bcc are the recipients).
+    #[arg(long, conflicts_with_all = ["to", "cc", "bcc", "subject", "body", "from"])]
+    pub eml: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub logon: LogonArgs,
 }

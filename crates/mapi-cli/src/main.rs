@@ -75,6 +75,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Provider(cmd) => commands::provider::run(&ctx, cmd),
         Command::Logon(args) => commands::logon::run(&ctx, &args),
         Command::Store(cmd) => commands::store::run(&ctx, cmd),
+        Command::Send(args) => commands::send::run(&ctx, args),
         Command::Quickstart => commands::logon::quickstart(&ctx),
     }
 }

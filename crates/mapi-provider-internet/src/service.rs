@@ -107,13 +107,32 @@ impl InternetMailService {
     ) -> Result<Arc<InternetTransport>> {
         let account = Account::from_settings(support.settings())?;
         let tls = tls::client_config(account.ca_file.as_deref())?;
-        let t = InternetTransport::logon(account.clone(), tls, support.timeout()).await?;
-        support.modify_status_row(StatusRow {
-            code: StatusCode::STATUS_AVAILABLE | StatusCode::STATUS_OUTBOUND_ENABLED,
-            text: Some(format!("connected to {}", account.smtp.label())),
-            identity: Some(account.email),
-        });
-        Ok(Arc::new(t))
+        match InternetTransport::logon(account.clone(), tls.clone(), support.timeout()).await {
+            Ok(t) => {
+                support.modify_status_row(StatusRow {
+                    code: StatusCode::STATUS_AVAILABLE | StatusCode::STATUS_OUTBOUND_ENABLED,
+                    text: Some(format!("connected to {}", account.smtp.label())),
+                    identity: Some(account.email),
+                });
+                Ok(Arc::new(t))
+            }
+            // An unreachable server does not take the service down (its store may be
+            // working offline from its cache): the transport connects when a message is
+            // submitted. Wrong credentials and TLS failures still fail the logon.
+            Err(e) if e.is_unreachable() => {
+                support.modify_status_row(StatusRow {
+                    code: StatusCode::STATUS_OFFLINE,
+                    text: Some(format!("offline: {e}")),
+                    identity: Some(account.email.clone()),
+                });
+                Ok(Arc::new(InternetTransport::offline(
+                    account,
+                    tls,
+                    support.timeout(),
+                )))
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -380,6 +380,21 @@ impl InternetTransport {
             conn: tokio::sync::Mutex::new(Some(smtp)),
         })
     }
+
+    /// A transport whose server could not be reached at logon: it connects when a
+    /// message is submitted.
+    pub(crate) fn offline(
+        account: Account,
+        tls: Arc<ClientConfig>,
+        limit: Duration,
+    ) -> InternetTransport {
+        InternetTransport {
+            account,
+            tls,
+            limit,
+            conn: tokio::sync::Mutex::new(None),
+        }
+    }
 }
 
 #[async_trait]

@@ -19,8 +19,11 @@ pub struct Mapi {
 impl Mapi {
     /// Opens the MAPI home (`None`: `MAPI_HOME`, else the XDG data dir) and initializes.
     pub fn open(home: Option<&Path>) -> Result<Mapi> {
-        let rt = Builder::new_current_thread()
-            .enable_time()
+        // One worker thread, so provider tasks (a background mailbox download) go on
+        // between blocking calls.
+        let rt = Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
             .build()
             .map_err(|e| {
                 mapi_engine::EngineError::LogonFailed(format!("cannot start a runtime: {e}"))

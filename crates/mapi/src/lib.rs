@@ -20,6 +20,7 @@
 //! - [`catalog`]: the service implementations compiled in (cargo features).
 //! - [`blocking`]: [`blocking::Mapi`], [`blocking::Session`], [`blocking::Store`]: the
 //!   same API without async.
+//! - [`compose`]: building a message to submit; recipients of an existing one.
 //! - [`quickstart`]: makes the embedded `Default` profile (local store + contacts).
 //! - [`terminal`]: [`terminal::TerminalUi`], logon prompts on the terminal.
 //! - Re-exports: the engine ([`Engine`], [`Session`], [`LogonRequest`], UI traits), the
@@ -30,6 +31,7 @@
 
 pub mod blocking;
 pub mod catalog;
+pub mod compose;
 pub mod quickstart;
 pub mod terminal;
 

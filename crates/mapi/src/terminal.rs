@@ -171,20 +171,58 @@ impl LogonUi for TerminalUi {
     }
 
     fn progress(&self, service: &str, done: u64, total: Option<u64>, text: &str) {
-        let bar = match total {
-            Some(t) if t > 0 => {
-                let filled = (done.min(t) * 30 / t) as usize;
-                format!(
-                    "[{}{}] {done}/{t}",
-                    "#".repeat(filled),
-                    " ".repeat(30 - filled)
-                )
-            }
-            _ => format!("{done}"),
-        };
-        self.say(&format!("\r{service}: {bar} {text}"));
-        if total.is_some_and(|t| done >= t) {
-            self.say("\n");
-        }
+        self.say(&progress_line(service, done, total, text));
     }
+}
+
+/// No prompts, but progress (a mailbox download under `MAPI_FORCE_DOWNLOAD`) drawn as a
+/// bar on standard error.
+pub struct ProgressOnly;
+
+#[async_trait]
+impl LogonUi for ProgressOnly {
+    fn available(&self) -> bool {
+        false
+    }
+    async fn choose_profile(&self, _: &[String], _: Option<&str>) -> Option<String> {
+        None
+    }
+    async fn password(&self, _: &str, _: u32) -> Option<String> {
+        None
+    }
+    async fn service_settings(
+        &self,
+        _: &str,
+        _: &str,
+        _: &[PromptField],
+    ) -> Option<Vec<(String, String)>> {
+        None
+    }
+    async fn service_failed(&self, _: &str, _: Status, _: &str) -> FailureChoice {
+        FailureChoice::Skip
+    }
+    fn progress(&self, service: &str, done: u64, total: Option<u64>, text: &str) {
+        eprint!("{}", progress_line(service, done, total, text));
+    }
+}
+
+/// One redraw of a progress bar (carriage return first, newline when complete).
+pub fn progress_line(service: &str, done: u64, total: Option<u64>, text: &str) -> String {
+    let bar = match total {
+        Some(t) if t > 0 => {
+            let filled = (done.min(t) * 30 / t) as usize;
+            format!(
+                "[{}{}] {done}/{t}",
+                "#".repeat(filled),
+                " ".repeat(30 - filled)
+            )
+        }
+        _ => format!("{done}"),
+    };
+    let end = if total.is_some_and(|t| done >= t) {
+        "\n"
+    } else {
+        ""
+    };
+    format!("\r{service}: {bar} {text}{end}")
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use mapi::blocking::{Mapi, Session};
 use mapi::quickstart::QUICKSTART_PROFILE;
-use mapi::terminal::TerminalUi;
+use mapi::terminal::{ProgressOnly, TerminalUi};
 use mapi::{LogoffFlags, LogonFlags, LogonRequest, LogonUi, NoUi, resource_type, tags};
 use serde_json::json;
 
@@ -33,6 +33,7 @@ pub fn logon(mapi: &Mapi, args: &LogonArgs) -> Result<Session, CliError> {
         UiChoice::None
     });
     let ui: Arc<dyn LogonUi> = match ui_choice {
+        UiChoice::None if std::io::stderr().is_terminal() => Arc::new(ProgressOnly),
         UiChoice::None => Arc::new(NoUi),
         UiChoice::Terminal => Arc::new(TerminalUi::new()),
     };

@@ -4,6 +4,7 @@
 pub mod logon;
 pub mod profile;
 pub mod provider;
+pub mod send;
 pub mod service;
 pub mod store;
 
