@@ -53,6 +53,7 @@ fn profile_list_process(c: &mut Criterion) {
 }
 
 /// Peak resident memory of one child run, from wait4's rusage (KiB on Linux).
+#[allow(clippy::zombie_processes)] // reaped by wait4 below
 fn peak_rss_kib(cmd: &mut Command) -> i64 {
     let child = cmd
         .stdout(Stdio::null())
