@@ -130,6 +130,15 @@ pub enum ProfileError {
         /// What is wrong.
         reason: String,
     },
+    /// A secret of a password-protected profile was to be written (or copied) while the
+    /// profile is locked.
+    #[error(
+        "profile \"{0}\" is locked: give the profile password (log on or unlock it) to store or copy its secrets"
+    )]
+    ProfileLocked(String),
+    /// The OS keyring failed.
+    #[error("the OS keyring failed: {0}")]
+    SecretBackend(String),
     /// Any other SQLite or OS failure.
     #[error("profile store failure: {0}")]
     Other(String),
@@ -164,6 +173,8 @@ impl MapiStatus for ProfileError {
             Busy => Status::MAPI_E_BUSY,
             DiskFull(_) => Status::MAPI_E_NOT_ENOUGH_DISK,
             Registry { .. } => Status::MAPI_E_CORRUPT_DATA,
+            ProfileLocked(_) => Status::MAPI_E_LOGON_FAILED,
+            SecretBackend(_) => Status::MAPI_E_CALL_FAILED,
             Other(_) => Status::MAPI_E_CALL_FAILED,
         }
     }
@@ -290,6 +301,11 @@ mod tests {
                 },
                 Status::MAPI_E_CORRUPT_DATA,
             ),
+            (
+                ProfileError::ProfileLocked(s()),
+                Status::MAPI_E_LOGON_FAILED,
+            ),
+            (ProfileError::SecretBackend(s()), Status::MAPI_E_CALL_FAILED),
             (ProfileError::Other(s()), Status::MAPI_E_CALL_FAILED),
         ];
         for (err, status) in cases {

@@ -12,6 +12,8 @@
 //!   transport order, primary identity, settings.
 //! - [`providers`]: `IProviderAdmin` and the provider table.
 //! - [`sections`]: profile sections (`IProfSect`) with secure properties.
+//! - [`secrets`]: secrets at rest: secure properties sealed under the profile-password
+//!   key, in the OS keyring, or in the mode-0600 side file; `unlock`.
 //! - [`registry`]: installable services from the built-in TOML, `mapisvc.toml` and
 //!   `mapisvc.inf`.
 //! - [`name`], [`password`], [`home`]: profile-name rules, argon2 hashes, the MAPI home.
@@ -27,6 +29,7 @@ pub mod profiles;
 pub mod providers;
 pub mod registry;
 pub mod schema;
+pub mod secrets;
 pub mod sections;
 pub mod services;
 pub mod store;
@@ -39,5 +42,6 @@ pub use registry::{
     ProviderDef, Registry, ServiceDef, SettingDef, SettingKind, parse_setting_value,
     parse_setting_value_for,
 };
+pub use secrets::{SECRETS_DB, Sealing, SecretBackend, SecretTool};
 pub use services::{ServiceConfig, ServiceInfo, SettingValue};
 pub use store::ProfileStore;

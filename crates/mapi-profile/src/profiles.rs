@@ -7,6 +7,8 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use crate::error::{ProfileError, Result, from_sqlite};
 use crate::name::{name_key, validate_profile_name};
 use crate::password::{hash_password, verify_password};
+use crate::secrets::crypto::{derive_key, new_salt};
+use crate::secrets::{Mode, reseal_section, secret_sections};
 use crate::store::ProfileStore;
 
 /// A row of the profile table (reference §7.4) plus what we keep per profile.
@@ -68,6 +70,7 @@ impl ProfileStore {
             .filter(|p| !p.is_empty())
             .map(hash_password)
             .transpose()?;
+        let salt = new_salt()?;
         let path = self.path.display().to_string();
         self.write(|tx| {
             if find(tx, &path, name)?.is_some() {
@@ -75,8 +78,9 @@ impl ProfileStore {
             }
             let key = new_search_key(tx, &path)?;
             tx.execute(
-                "INSERT INTO profiles (name, name_key, search_key, password_hash) VALUES (?1, ?2, ?3, ?4)",
-                params![name, name_key(name), key, hash],
+                "INSERT INTO profiles (name, name_key, search_key, password_hash, secret_salt)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![name, name_key(name), key, hash, salt],
             )
             .map_err(|e| from_sqlite(&path, e))?;
             Ok(ProfileInfo {
@@ -88,37 +92,51 @@ impl ProfileStore {
         })
     }
 
-    /// `DeleteProfile`: the profile, its services, providers and sections.
+    /// `DeleteProfile`: the profile, its services, providers and sections, and its
+    /// secrets (in the side file or keyring too).
     pub fn delete_profile(&mut self, name: &str) -> Result<()> {
+        let search_key = self.secret_row(name)?.search_key;
         let path = self.path.display().to_string();
         self.write(|tx| {
             let p = require(tx, &path, name)?;
             tx.execute("DELETE FROM profiles WHERE id = ?1", [p.id])
                 .map_err(|e| from_sqlite(&path, e))?;
             Ok(())
-        })
+        })?;
+        self.secrets.keys.remove(&search_key);
+        Ok(())
     }
 
     /// `CopyProfile`: a new profile with the same services, settings and password (and a
     /// new search key). A password-protected source needs its password
-    /// (`MAPI_E_LOGON_FAILED` otherwise).
+    /// (`MAPI_E_LOGON_FAILED` otherwise). Secrets are re-sealed for the copy (same
+    /// password and salt, so the same key; new search key and section uids).
     pub fn copy_profile(&mut self, from: &str, password: Option<&str>, to: &str) -> Result<()> {
         validate_profile_name(to)?;
         self.check_password(from, password)?;
+        let src_row = self.secret_row(from)?;
+        let has_secrets = self.has_secrets(src_row.id)?;
+        let src_vault = self.vault_with_password(from, password, has_secrets)?;
         let path = self.path.display().to_string();
-        self.write(|tx| {
+        let new_key = self.write(|tx| {
             let src = require(tx, &path, from)?;
             if find(tx, &path, to)?.is_some() {
                 return Err(ProfileError::ProfileExists(to.to_string()));
             }
             let key = new_search_key(tx, &path)?;
             tx.execute(
-                "INSERT INTO profiles (name, name_key, search_key, password_hash)
-                 SELECT ?1, ?2, ?3, password_hash FROM profiles WHERE id = ?4",
+                "INSERT INTO profiles (name, name_key, search_key, password_hash, secret_salt)
+                 SELECT ?1, ?2, ?3, password_hash, secret_salt FROM profiles WHERE id = ?4",
                 params![to, name_key(to), key, src.id],
             )
             .map_err(|e| from_sqlite(&path, e))?;
             let dst = tx.last_insert_rowid();
+            let dst_vault = crate::secrets::Vault {
+                profile: to.to_string(),
+                profile_id: dst,
+                search_key: key.clone(),
+                ..src_vault.clone()
+            };
             let services: Vec<Vec<u8>> = {
                 let mut st = tx
                     .prepare("SELECT uid FROM services WHERE profile_id = ?1 ORDER BY seq")
@@ -132,21 +150,37 @@ impl ProfileStore {
                     path: path.clone(),
                     detail: "a service uid is not 16 bytes".into(),
                 })?;
-                crate::services::copy_service_rows(tx, &path, src.id, uid, dst)?;
+                crate::services::copy_service_rows(tx, &path, &src_vault, uid, &dst_vault)?;
             }
             // Sections that belong to no service (e.g. the profile's own) come along too.
-            tx.execute(
-                "INSERT OR IGNORE INTO section_props (profile_id, section, tag, value)
-                 SELECT ?1, section, tag, value FROM section_props
-                 WHERE profile_id = ?2
-                   AND section NOT IN (SELECT uid FROM services WHERE profile_id = ?2)
-                   AND section NOT IN (SELECT p.uid FROM providers p JOIN services s
-                                       ON p.service_uid = s.uid WHERE s.profile_id = ?2)",
-                params![dst, src.id],
-            )
-            .map_err(|e| from_sqlite(&path, e))?;
-            Ok(())
-        })
+            let others: Vec<Vec<u8>> = {
+                let mut st = tx
+                    .prepare(
+                        "SELECT DISTINCT section FROM section_props
+                         WHERE profile_id = ?1
+                           AND section NOT IN (SELECT uid FROM services WHERE profile_id = ?1)
+                           AND section NOT IN (SELECT p.uid FROM providers p JOIN services s
+                                               ON p.service_uid = s.uid WHERE s.profile_id = ?1)",
+                    )
+                    .map_err(|e| from_sqlite(&path, e))?;
+                st.query_map([src.id], |r| r.get(0))
+                    .and_then(|rows| rows.collect())
+                    .map_err(|e| from_sqlite(&path, e))?
+            };
+            for section in others {
+                let section =
+                    MapiUid::from_slice(&section).ok_or_else(|| ProfileError::Corrupt {
+                        path: path.clone(),
+                        detail: "a section uid is not 16 bytes".into(),
+                    })?;
+                crate::services::copy_section(tx, &path, &src_vault, section, &dst_vault, section)?;
+            }
+            Ok(key)
+        })?;
+        if let Mode::Password(Some(k)) = src_vault.mode {
+            self.secrets.keys.insert(new_key, k);
+        }
+        Ok(())
     }
 
     /// `RenameProfile`. The new name may differ from the old one in case only.
@@ -219,7 +253,9 @@ impl ProfileStore {
     }
 
     /// Sets, changes or (with `None`) removes the profile password; the old one must
-    /// validate.
+    /// validate. Every secret of the profile is re-sealed in the same transaction: under
+    /// the key of the new password (with a new salt), or, with no new password, into the
+    /// keyring or the side file. The profile stays unlocked with the new key.
     pub fn change_profile_password(
         &mut self,
         name: &str,
@@ -227,20 +263,46 @@ impl ProfileStore {
         new: Option<&str>,
     ) -> Result<()> {
         self.check_password(name, old)?;
-        let hash = new
-            .filter(|p| !p.is_empty())
-            .map(hash_password)
-            .transpose()?;
+        let new = new.filter(|p| !p.is_empty());
+        let hash = new.map(hash_password).transpose()?;
+        let row = self.secret_row(name)?;
+        let has_secrets = self.has_secrets(row.id)?;
+        let old_vault = self.vault_with_password(name, old, false)?;
+        let salt = new_salt()?;
+        let mode = match new {
+            Some(pw) => Mode::Password(Some(derive_key(pw, &salt)?)),
+            None if self.secrets.backend.is_some() => Mode::Keyring,
+            None => {
+                self.attach_side(has_secrets)?;
+                Mode::SideFile
+            }
+        };
+        let new_vault = crate::secrets::Vault {
+            mode,
+            ..old_vault.clone()
+        };
         let path = self.path.display().to_string();
         self.write(|tx| {
             let p = require(tx, &path, name)?;
             tx.execute(
-                "UPDATE profiles SET password_hash = ?1 WHERE id = ?2",
-                params![hash, p.id],
+                "UPDATE profiles SET password_hash = ?1, secret_salt = ?2 WHERE id = ?3",
+                params![hash, salt, p.id],
             )
             .map_err(|e| from_sqlite(&path, e))?;
+            for section in secret_sections(tx, &path, p.id)? {
+                reseal_section(tx, &path, &old_vault, section, &new_vault, section, false)?;
+            }
             Ok(())
-        })
+        })?;
+        match new_vault.mode {
+            Mode::Password(Some(k)) => {
+                self.secrets.keys.insert(row.search_key, k);
+            }
+            _ => {
+                self.secrets.keys.remove(&row.search_key);
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn profile_ref(&self, name: &str) -> Result<ProfileRef> {

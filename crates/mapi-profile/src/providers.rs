@@ -137,9 +137,10 @@ impl ProfileStore {
             .find(|p| p.name == provider_name)
             .ok_or_else(|| ProfileError::ProviderNotFound(provider_name.to_string()))?
             .clone();
+        let vault = self.vault(profile, prov.props.iter().any(|(t, _)| t.is_secure()))?;
         let path = self.path.display().to_string();
         self.write(|tx| {
-            let p = require(tx, &path, profile)?;
+            require(tx, &path, profile)?;
             let uid = MapiUid::random();
             tx.execute(
                 "INSERT INTO providers (uid, service_uid, provider_name, display_name,
@@ -157,7 +158,7 @@ impl ProfileStore {
                 ],
             )
             .map_err(|e| from_sqlite(&path, e))?;
-            put_props(tx, &path, p.id, uid, &prov.props)?;
+            put_props(tx, &path, &vault, uid, &prov.props)?;
             Ok(uid)
         })
     }

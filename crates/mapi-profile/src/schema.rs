@@ -44,6 +44,12 @@ pub const MIGRATIONS: &[&str] = &[
     "ALTER TABLE providers ADD COLUMN transport_order INTEGER;
      CREATE TABLE issued_search_keys (key BLOB PRIMARY KEY) WITHOUT ROWID;
      INSERT INTO issued_search_keys SELECT search_key FROM profiles;",
+    // 3: secrets at rest: a per-profile salt for the key derived from the profile
+    // password, and how each property value is sealed (0 plain, 1 profile key, 2 side
+    // file, 3 keyring).
+    "ALTER TABLE profiles ADD COLUMN secret_salt BLOB;
+     UPDATE profiles SET secret_salt = randomblob(16);
+     ALTER TABLE section_props ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// The schema version this code writes.

@@ -7,7 +7,8 @@ use rusqlite::params;
 
 use crate::error::{ProfileError, Result, from_sqlite};
 use crate::profiles::require;
-use crate::services::put_props;
+use crate::secrets::{Sealing, Vault};
+use crate::services::{LOCKED, put_props};
 use crate::store::ProfileStore;
 
 /// Properties MAPI computes; they cannot be written.
@@ -24,6 +25,9 @@ const COMPUTED: &[PropTag] = &[
 impl ProfileStore {
     /// `GetProps`: with `None`, every non-secure property of the section (computed ones
     /// first); with tags, exactly those, a missing one as `PT_ERROR` `MAPI_E_NOT_FOUND`.
+    /// A secure property asked for by tag is unsealed; one that cannot be read now (its
+    /// password profile is not unlocked) comes back as `PT_ERROR`
+    /// [`LOCKED`] (`MAPI_E_NO_ACCESS`).
     /// An unknown section -> `MAPI_E_NOT_FOUND`.
     pub fn get_props(
         &self,
@@ -36,18 +40,61 @@ impl ProfileStore {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT tag, value FROM section_props WHERE profile_id = ?1 AND section = ?2 ORDER BY tag",
+                "SELECT tag, value, sealed FROM section_props WHERE profile_id = ?1 AND section = ?2 ORDER BY tag",
             )
             .map_err(|e| self.sql(e))?;
         let rows = st
             .query_map(params![p.id, section.0.as_slice()], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
             })
             .map_err(|e| self.sql(e))?;
         let mut stored = false;
+        let mut vault: Option<Vault> = None;
         for row in rows {
-            let (tag, bytes) = row.map_err(|e| self.sql(e))?;
+            let (tag, stored_bytes, sealed) = row.map_err(|e| self.sql(e))?;
             stored = true;
+            let ptag = PropTag(tag as u32);
+            let sealing = Sealing::from_db(sealed).ok_or_else(|| ProfileError::Corrupt {
+                path: self.path.display().to_string(),
+                detail: format!(
+                    "property 0x{tag:08X} of section {section} has unknown sealing {sealed}"
+                ),
+            })?;
+            let bytes = if sealing == Sealing::Plain {
+                zeroize::Zeroizing::new(stored_bytes)
+            } else {
+                // Sealed values are read only when asked for by tag.
+                if !wanted.is_some_and(|w| w.iter().any(|t| t.id() == ptag.id())) {
+                    continue;
+                }
+                if sealing == Sealing::SideFile && !self.attach_side(false)? {
+                    return Err(ProfileError::Corrupt {
+                        path: self.secrets_path().display().to_string(),
+                        detail: format!(
+                            "the secrets file is missing, so property {ptag} of section \
+                             {section} is lost; set it again"
+                        ),
+                    });
+                }
+                let v = match &vault {
+                    Some(v) => v,
+                    None => vault.insert(self.vault(profile, false)?),
+                };
+                match v.unseal(&self.conn, section, ptag, sealing, &stored_bytes)? {
+                    Some(b) => b,
+                    None => {
+                        all.push((
+                            ptag.with_type(mapi_types::PropType::PT_ERROR),
+                            PropValue::Error(LOCKED.0),
+                        ));
+                        continue;
+                    }
+                }
+            };
             let value = codec::value_from_bytes(&bytes).map_err(|e| ProfileError::Corrupt {
                 path: self.path.display().to_string(),
                 detail: format!("property 0x{tag:08X} of section {section}: {e}"),
@@ -77,7 +124,8 @@ impl ProfileStore {
 
     /// `SetProps` on a section (creating it, as a MAPI_MODIFY open does). Named ids
     /// (>= 0x8000), computed properties and values of the wrong type are refused and
-    /// nothing is written.
+    /// nothing is written. Secure properties are sealed (see [`crate::secrets`]); on a
+    /// locked password profile they are refused with `MAPI_E_LOGON_FAILED`.
     pub fn set_props(
         &mut self,
         profile: &str,
@@ -104,10 +152,12 @@ impl ProfileStore {
                 ));
             }
         }
+        let secret = props.iter().any(|(t, _)| t.is_secure());
+        let vault = self.vault(profile, secret)?;
         let path = self.path.display().to_string();
         self.write(|tx| {
-            let p = require(tx, &path, profile)?;
-            put_props(tx, &path, p.id, section, props)
+            require(tx, &path, profile)?;
+            put_props(tx, &path, &vault, section, props)
         })
     }
 

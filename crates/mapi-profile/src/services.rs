@@ -7,6 +7,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use crate::error::{ProfileError, Result, from_sqlite};
 use crate::profiles::require;
 use crate::registry::{Registry, ServiceDef, SettingDef, parse_setting_value};
+use crate::secrets::{Sealing, Vault, reseal_section};
 use crate::store::ProfileStore;
 
 /// A row of the message-service table (reference §7.5).
@@ -27,10 +28,15 @@ pub struct ServiceInfo {
 pub struct SettingValue {
     /// The setting's definition.
     pub def: SettingDef,
-    /// The stored value, else the default, else `None`.
+    /// The stored value, else the default, else `None`. `None` too for a secret that is
+    /// stored but cannot be read now (`locked`).
     pub value: Option<PropValue>,
     /// Whether `value` is the default rather than stored.
     pub is_default: bool,
+    /// A secret that is stored but unreadable now: its profile has a password and is not
+    /// unlocked (or its keyring is not reachable in this session). Such a setting is not
+    /// listed in [`ServiceConfig::missing`]; unlock the profile to read it.
+    pub locked: bool,
 }
 
 /// A service's configuration: every declared setting and which required ones are missing.
@@ -41,10 +47,21 @@ pub struct ServiceConfig {
     /// Every setting the registry declares for it, in declaration order.
     pub settings: Vec<SettingValue>,
     /// Required settings with no value: logon reports `MAPI_E_UNCONFIGURED` for them.
+    /// Locked secrets are stored, so they are not listed here (see
+    /// [`SettingValue::locked`] and [`locked`](Self::locked)).
     pub missing: Vec<String>,
 }
 
 impl ServiceConfig {
+    /// Keys of the secrets that are stored but locked.
+    pub fn locked(&self) -> Vec<&str> {
+        self.settings
+            .iter()
+            .filter(|s| s.locked)
+            .map(|s| s.def.key.as_str())
+            .collect()
+    }
+
     /// The value of a setting.
     pub fn value(&self, key: &str) -> Option<&PropValue> {
         self.settings
@@ -113,6 +130,10 @@ impl ProfileStore {
     ) -> Result<MapiUid> {
         let def = registry.require(service_name)?.clone();
         let values = parse_settings(&def, settings)?;
+        let secret = any_secure(&values)
+            || any_secure(&def.props)
+            || def.providers.iter().any(|p| any_secure(&p.props));
+        let vault = self.vault(profile, secret)?;
         let path = self.path.display().to_string();
         self.write(|tx| {
             let p = require(tx, &path, profile)?;
@@ -150,16 +171,17 @@ impl ProfileStore {
                     ],
                 )
                 .map_err(|e| from_sqlite(&path, e))?;
-                put_props(tx, &path, p.id, puid, &prov.props)?;
+                put_props(tx, &path, &vault, puid, &prov.props)?;
             }
-            put_props(tx, &path, p.id, uid, &def.props)?;
-            put_props(tx, &path, p.id, uid, &values)?;
+            put_props(tx, &path, &vault, uid, &def.props)?;
+            put_props(tx, &path, &vault, uid, &values)?;
             Ok(uid)
         })
     }
 
     /// `ConfigureMsgService` with properties and no UI: sets settings (`key`, text); an
-    /// empty text removes a setting. All or nothing.
+    /// empty text removes a setting. All or nothing. Setting a secret of a locked
+    /// password profile -> `MAPI_E_LOGON_FAILED`.
     pub fn configure_msg_service(
         &mut self,
         registry: &Registry,
@@ -175,6 +197,7 @@ impl ProfileStore {
             lookup(&def, k)?;
         }
         let values = parse_settings(&def, &set)?;
+        let vault = self.vault(profile, any_secure(&values))?;
         let path = self.path.display().to_string();
         self.write(|tx| {
             let p = require(tx, &path, profile)?;
@@ -186,7 +209,7 @@ impl ProfileStore {
                 )
                 .map_err(|e| from_sqlite(&path, e))?;
             }
-            put_props(tx, &path, p.id, uid, &values)
+            put_props(tx, &path, &vault, uid, &values)
         })
     }
 
@@ -204,11 +227,15 @@ impl ProfileStore {
         let mut settings = Vec::new();
         let mut missing = Vec::new();
         for sd in &def.settings {
+            let locked = stored.iter().any(|(t, v)| {
+                t.id() == sd.tag.id() && *v == PropValue::Error(LOCKED.0) && t.is_secure()
+            });
             let found = stored
                 .iter()
                 .find(|(t, v)| t.id() == sd.tag.id() && !matches!(v, PropValue::Error(_)))
                 .map(|(_, v)| v.clone());
             let (value, is_default) = match found {
+                _ if locked => (None, false),
                 Some(v) => (Some(v), false),
                 None => (
                     sd.default
@@ -218,13 +245,14 @@ impl ProfileStore {
                 ),
             };
             let empty = value.as_ref().is_none_or(|v| v.as_str() == Some(""));
-            if sd.required && empty {
+            if sd.required && empty && !locked {
                 missing.push(sd.key.clone());
             }
             settings.push(SettingValue {
                 def: sd.clone(),
                 value,
                 is_default,
+                locked,
             });
         }
         Ok(ServiceConfig {
@@ -234,7 +262,8 @@ impl ProfileStore {
         })
     }
 
-    /// `DeleteMsgService`: the service, its providers and their sections.
+    /// `DeleteMsgService`: the service, its providers and their sections, and its
+    /// secrets (in the side file or keyring too).
     pub fn delete_msg_service(&mut self, profile: &str, uid: MapiUid) -> Result<()> {
         self.msg_service(profile, uid)?;
         let path = self.path.display().to_string();
@@ -254,7 +283,8 @@ impl ProfileStore {
 
     /// `CopyMsgService`: copies a service with its settings into a profile (the same or
     /// another); returns the copy's uid. Single-copy services already present ->
-    /// `MAPI_E_NO_ACCESS`.
+    /// `MAPI_E_NO_ACCESS`. Secrets are re-sealed for the target profile: a locked
+    /// password profile on either side -> `MAPI_E_LOGON_FAILED`.
     pub fn copy_msg_service(
         &mut self,
         profile: &str,
@@ -262,12 +292,13 @@ impl ProfileStore {
         to_profile: &str,
     ) -> Result<MapiUid> {
         let svc = self.msg_service(profile, uid)?;
+        let src = self.vault(profile, false)?;
+        let has_secrets = self.has_secrets(src.profile_id)?;
+        let dst = self.vault(to_profile, has_secrets)?;
         let path = self.path.display().to_string();
         self.write(|tx| {
-            let src = require(tx, &path, profile)?;
-            let dst = require(tx, &path, to_profile)?;
-            check_single_copy(tx, &path, dst.id, &svc.service_name, svc.flags)?;
-            copy_service_rows(tx, &path, src.id, uid, dst.id)
+            check_single_copy(tx, &path, dst.profile_id, &svc.service_name, svc.flags)?;
+            copy_service_rows(tx, &path, &src, uid, &dst)
         })
     }
 
@@ -444,16 +475,27 @@ fn next_seq(tx: &Transaction<'_>, path: &str, profile_id: i64) -> Result<i64> {
     .map_err(|e| from_sqlite(path, e))
 }
 
+/// `PropValue::Error` code `get_props` gives for a secret that is stored but cannot be
+/// read now (a locked profile).
+pub const LOCKED: mapi_types::Status = mapi_types::Status::MAPI_E_NO_ACCESS;
+
+fn any_secure(props: &[(PropTag, PropValue)]) -> bool {
+    props.iter().any(|(t, _)| t.is_secure())
+}
+
+/// Stores properties in a section; secure ones are sealed by `vault`.
 pub(crate) fn put_props(
     tx: &Transaction<'_>,
     path: &str,
-    profile_id: i64,
+    vault: &Vault,
     section: MapiUid,
     props: &[(PropTag, PropValue)],
 ) -> Result<()> {
+    let profile_id = vault.profile_id;
     let mut st = tx
         .prepare_cached(
-            "INSERT OR REPLACE INTO section_props (profile_id, section, tag, value) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT OR REPLACE INTO section_props (profile_id, section, tag, value, sealed)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
         )
         .map_err(|e| from_sqlite(path, e))?;
     for (tag, value) in props {
@@ -463,11 +505,18 @@ pub(crate) fn put_props(
             params![profile_id, section.0.as_slice(), tag.id() as i64],
         )
         .map_err(|e| from_sqlite(path, e))?;
+        let bytes = zeroize::Zeroizing::new(codec::value_to_bytes(value));
+        let (sealing, stored) = if tag.is_secure() {
+            vault.seal(tx, path, section, *tag, &bytes)?
+        } else {
+            (Sealing::Plain, bytes.to_vec())
+        };
         st.execute(params![
             profile_id,
             section.0.as_slice(),
             tag.0 as i64,
-            codec::value_to_bytes(value)
+            stored,
+            sealing as i64
         ])
         .map_err(|e| from_sqlite(path, e))?;
     }
@@ -479,10 +528,11 @@ pub(crate) fn put_props(
 pub(crate) fn copy_service_rows(
     tx: &Transaction<'_>,
     path: &str,
-    src_profile: i64,
+    src: &Vault,
     uid: MapiUid,
-    dst_profile: i64,
+    dst: &Vault,
 ) -> Result<MapiUid> {
+    let dst_profile = dst.profile_id;
     let sql = |e| from_sqlite(path, e);
     let new_uid = MapiUid::random();
     let seq = next_seq(tx, path, dst_profile)?;
@@ -492,7 +542,7 @@ pub(crate) fn copy_service_rows(
         params![new_uid.0.as_slice(), dst_profile, seq, uid.0.as_slice()],
     )
     .map_err(sql)?;
-    copy_section(tx, path, src_profile, uid, dst_profile, new_uid)?;
+    copy_section(tx, path, src, uid, dst, new_uid)?;
     let providers: Vec<Vec<u8>> = {
         let mut st = tx
             .prepare("SELECT uid FROM providers WHERE service_uid = ?1 ORDER BY seq")
@@ -515,24 +565,31 @@ pub(crate) fn copy_service_rows(
             path: path.to_string(),
             detail: "a provider uid is not 16 bytes".into(),
         })?;
-        copy_section(tx, path, src_profile, old_uid, dst_profile, new_p)?;
+        copy_section(tx, path, src, old_uid, dst, new_p)?;
     }
     Ok(new_uid)
 }
 
-fn copy_section(
+/// Copies one section's properties, then re-seals its secrets for the target (a new
+/// section uid, maybe another profile and another sealing).
+pub(crate) fn copy_section(
     tx: &Transaction<'_>,
     path: &str,
-    src_profile: i64,
-    src: MapiUid,
-    dst_profile: i64,
-    dst: MapiUid,
+    src: &Vault,
+    src_section: MapiUid,
+    dst: &Vault,
+    dst_section: MapiUid,
 ) -> Result<()> {
     tx.execute(
-        "INSERT INTO section_props (profile_id, section, tag, value)
-         SELECT ?1, ?2, tag, value FROM section_props WHERE profile_id = ?3 AND section = ?4",
-        params![dst_profile, dst.0.as_slice(), src_profile, src.0.as_slice()],
+        "INSERT OR IGNORE INTO section_props (profile_id, section, tag, value, sealed)
+         SELECT ?1, ?2, tag, value, sealed FROM section_props WHERE profile_id = ?3 AND section = ?4",
+        params![
+            dst.profile_id,
+            dst_section.0.as_slice(),
+            src.profile_id,
+            src_section.0.as_slice()
+        ],
     )
     .map_err(|e| from_sqlite(path, e))?;
-    Ok(())
+    reseal_section(tx, path, src, src_section, dst, dst_section, false)
 }

@@ -9,14 +9,17 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use crate::error::{ProfileError, Result, from_sqlite};
 use crate::home::PROFILES_DB;
 use crate::schema::{MIGRATIONS, SCHEMA_VERSION};
+use crate::secrets::{self, SecretState, SecretTool, side_file_path};
 
 /// How long a writer waits for another process's write before `MAPI_E_BUSY`.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// The profile store: one SQLite file in the MAPI home.
+/// The profile store: one SQLite file in the MAPI home (plus the side file for secrets
+/// when one is needed, see [`secrets`]).
 pub struct ProfileStore {
     pub(crate) conn: Connection,
     pub(crate) path: PathBuf,
+    pub(crate) secrets: SecretState,
 }
 
 impl ProfileStore {
@@ -35,7 +38,8 @@ impl ProfileStore {
     }
 
     /// Opens the store at `path`. A file of a newer schema gives `MAPI_E_VERSION` and is
-    /// not written to; a damaged one `MAPI_E_CORRUPT_DATA`.
+    /// not written to; a damaged one `MAPI_E_CORRUPT_DATA`. The keyring backend is
+    /// [`SecretTool`] when it is usable (see [`SecretTool::detect`]).
     pub fn open(path: &Path) -> Result<ProfileStore> {
         let shown = path.display().to_string();
         let sql = |e| from_sqlite(&shown, e);
@@ -92,9 +96,16 @@ impl ProfileStore {
         let mut store = ProfileStore {
             conn,
             path: path.to_path_buf(),
+            secrets: SecretState::new(side_file_path(path)),
         };
         if version < SCHEMA_VERSION {
             store.migrate()?;
+        }
+        store.secrets.backend = SecretTool::detect()
+            .map(|t| std::sync::Arc::new(t) as std::sync::Arc<dyn secrets::SecretBackend>);
+        if version > 0 && version < 3 {
+            // Secrets written in plain text by an older version leave profiles.db.
+            store.seal_plain_secrets_everywhere()?;
         }
         Ok(store)
     }
@@ -129,7 +140,7 @@ impl ProfileStore {
 
     fn migrate(&mut self) -> Result<()> {
         let path = self.path.display().to_string();
-        self.write(|tx| {
+        self.write_with(false, |tx| {
             // Another process may have migrated while we waited for the write lock.
             let version: i64 = tx
                 .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -151,18 +162,60 @@ impl ProfileStore {
     }
 
     /// Runs `f` in one immediate (write-locking) transaction, committed when `f`
-    /// succeeds and rolled back otherwise.
+    /// succeeds and rolled back otherwise. Secrets whose rows `f` removed go too: side-file
+    /// rows in the same transaction, keyring entries after the commit.
     pub(crate) fn write<T>(
         &mut self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
+        self.write_with(true, f)
+    }
+
+    /// [`write`](Self::write); with `attach` false an existing side file is left alone
+    /// (the schema migration in `open`, which must not fail on it). During the
+    /// migration there is no backend yet either, so `sealed` is read only once it exists.
+    fn write_with<T>(
+        &mut self,
+        attach: bool,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        // A side file made by another process is attached (mode checked) so that
+        // secrets removed here leave it too.
+        if attach && !self.secrets.side_attached.get() && self.secrets.side_path.exists() {
+            self.attach_side(false)?;
+        }
+        let side = self.secrets.side_attached.get();
+        let backend = self.secrets.backend.clone();
         let path = self.path.display().to_string();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| from_sqlite(&path, e))?;
+        let before = match &backend {
+            Some(_) => secrets::keyring_ids(&tx, &path)?,
+            _ => Vec::new(),
+        };
         let out = f(&tx)?;
+        if side {
+            secrets::gc_side_file(&tx, &path)?;
+        }
+        let gone: Vec<Vec<u8>> = match &backend {
+            Some(_) => {
+                let after = secrets::keyring_ids(&tx, &path)?;
+                before
+                    .into_iter()
+                    .filter(|id| !after.contains(id))
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
         tx.commit().map_err(|e| from_sqlite(&path, e))?;
+        if let Some(b) = backend {
+            for id in gone {
+                // Best effort: a leftover keyring entry holds nothing profiles.db uses.
+                let _ = b.delete(&crate::secrets::keyring::hex(&id));
+            }
+        }
         Ok(out)
     }
 
