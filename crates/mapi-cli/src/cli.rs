@@ -188,6 +188,10 @@ pub enum ServiceCmd {
         /// Display name of this service instance.
         #[arg(long)]
         display_name: Option<String>,
+        /// Read the profile's password from standard input (needed to store secret
+        /// settings of a profile that has a password: they are encrypted with it).
+        #[arg(long)]
+        password_stdin: bool,
     },
     /// List a profile's message services with their settings.
     List {
@@ -203,6 +207,9 @@ pub enum ServiceCmd {
         /// A setting, KEY=VALUE (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE", required = true)]
         set: Vec<String>,
+        /// Read the profile's password from standard input (for secret settings).
+        #[arg(long)]
+        password_stdin: bool,
     },
     /// Remove a service from a profile.
     Remove {

@@ -41,6 +41,21 @@ impl ProfileStore {
     /// not written to; a damaged one `MAPI_E_CORRUPT_DATA`. The keyring backend is
     /// [`SecretTool`] when it is usable (see [`SecretTool::detect`]).
     pub fn open(path: &Path) -> Result<ProfileStore> {
+        // Two processes creating the same new file race for the switch to WAL and the
+        // first migration; SQLite answers the loser BUSY without waiting. Try again
+        // until the busy timeout.
+        let start = std::time::Instant::now();
+        loop {
+            match ProfileStore::open_once(path) {
+                Err(ProfileError::Busy) if start.elapsed() < BUSY_TIMEOUT => {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<ProfileStore> {
         let shown = path.display().to_string();
         let sql = |e| from_sqlite(&shown, e);
         if path.is_dir() {

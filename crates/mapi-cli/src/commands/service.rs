@@ -19,14 +19,17 @@ pub fn run(ctx: &Ctx, cmd: ServiceCmd) -> Result<(), CliError> {
             service,
             set,
             display_name,
+            password_stdin,
         } => {
             let sets = parse_sets(&set)?;
             // Through the engine, so the service's entry point runs (a local store
             // creates its file) and a refusal leaves the profile as it was.
             let mapi = super::logon::open(ctx)?;
             let engine = mapi.engine();
+            unlock(engine, &profile, password_stdin)?;
             let uid = engine.create_service(&profile, &service, display_name.as_deref(), &sets)?;
             let (cfg, _) = engine.service_settings(&profile, uid)?;
+            warn_once(engine);
             if ctx.json {
                 print_json(&config_json(&cfg));
             } else {
@@ -64,6 +67,9 @@ pub fn run(ctx: &Ctx, cmd: ServiceCmd) -> Result<(), CliError> {
                     println!("  unconfigured: missing {}", c.missing.join(", "));
                 }
                 for s in &c.settings {
+                    if s.locked {
+                        println!("  {} = *** (locked: needs the profile password)", s.def.key);
+                    }
                     if let Some(v) = &s.value {
                         let shown = if s.def.secret {
                             "***".to_string()
@@ -77,13 +83,20 @@ pub fn run(ctx: &Ctx, cmd: ServiceCmd) -> Result<(), CliError> {
             }
             Ok(())
         }
-        ServiceCmd::Configure { profile, uid, set } => {
+        ServiceCmd::Configure {
+            profile,
+            uid,
+            set,
+            password_stdin,
+        } => {
             let uid = parse_uid(&uid)?;
             let sets = parse_sets(&set)?;
             let mapi = super::logon::open(ctx)?;
             let engine = mapi.engine();
+            unlock(engine, &profile, password_stdin)?;
             engine.configure_service(&profile, uid, &sets)?;
             let (cfg, _) = engine.service_settings(&profile, uid)?;
+            warn_once(engine);
             if ctx.json {
                 print_json(&config_json(&cfg));
             } else {
@@ -102,6 +115,22 @@ pub fn run(ctx: &Ctx, cmd: ServiceCmd) -> Result<(), CliError> {
             Ok(())
         }
     }
+}
+
+/// Prints the profile store's one-time warning (secrets kept in a 0600 file).
+fn warn_once(engine: &mapi::Engine) {
+    if let Ok(Some(w)) = engine.with_store(|s| Ok(s.take_warning())) {
+        eprintln!("warning: {w}");
+    }
+}
+
+/// With `--password-stdin`, unlocks the profile's secrets for this command.
+fn unlock(engine: &mapi::Engine, profile: &str, password_stdin: bool) -> Result<(), CliError> {
+    if password_stdin {
+        let pw = crate::output::read_stdin_line()?;
+        engine.with_store(|s| Ok(s.unlock(profile, &pw)?))?;
+    }
+    Ok(())
 }
 
 /// Parses a service UID as printed by `service add` / `service list`.
@@ -129,6 +158,8 @@ fn config_json(c: &ServiceConfig) -> Value {
     for s in &c.settings {
         if let Some(v) = &s.value {
             settings.insert(s.def.key.clone(), value_json(v, s.def.secret));
+        } else if s.locked {
+            settings.insert(s.def.key.clone(), json!("***"));
         }
     }
     json!({

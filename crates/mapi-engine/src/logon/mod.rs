@@ -184,7 +184,16 @@ impl Engine {
         profile: &str,
         ui_present: bool,
     ) -> Result<()> {
-        let check = |pw: Option<&str>| self.with_store(|s| Ok(s.check_password(profile, pw)?));
+        // A validated password also unlocks the profile's encrypted service secrets.
+        let check = |pw: Option<&str>| {
+            self.with_store(|s| {
+                s.check_password(profile, pw)?;
+                if let Some(pw) = pw {
+                    s.unlock(profile, pw)?;
+                }
+                Ok(())
+            })
+        };
         match check(req.password.as_deref()) {
             Ok(()) => return Ok(()),
             Err(e) if e.status() != mapi_types::Status::MAPI_E_LOGON_FAILED => return Err(e),
