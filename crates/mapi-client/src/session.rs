@@ -1,0 +1,454 @@
+//! [`RemoteSession`]: a session hosted by the daemon, with the engine session's calls;
+//! [`RemoteLogon`]: what to log on with; [`SessionEvents`]: one session's notifications.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use mapi_engine::{LogonUi, NoUi};
+use mapi_proto::{DisabledService, Notification, RequestBody, ResponseBody, Secret};
+use mapi_types::{LogoffFlags, LogonFlags, Row, Status, Table};
+use tokio::sync::{broadcast, mpsc};
+
+use crate::conn::{Connection, SessionState, unexpected};
+use crate::error::{ClientError, Result};
+use crate::ui::{PromptCounter, answer};
+
+/// What a client passes to a logon through the daemon. Prompts the daemon's logon needs
+/// are shown by `ui` in this process.
+#[derive(Clone)]
+pub struct RemoteLogon {
+    /// `lpszProfileName`: `None` or empty = no name supplied (ignored when joining the
+    /// shared session).
+    pub profile: Option<String>,
+    /// The profile password (not needed to join the shared session).
+    pub password: Option<String>,
+    /// `flFlags` (`MAPI_ALLOW_OTHERS` makes the shared session; without
+    /// `MAPI_NEW_SESSION` an existing shared session is joined).
+    pub flags: LogonFlags,
+    /// Who answers prompts, in this process.
+    pub ui: Arc<dyn LogonUi>,
+}
+
+impl RemoteLogon {
+    /// A request without password and without UI.
+    pub fn new(profile: Option<&str>, flags: LogonFlags) -> RemoteLogon {
+        RemoteLogon {
+            profile: profile.map(str::to_string),
+            password: None,
+            flags,
+            ui: Arc::new(NoUi),
+        }
+    }
+
+    /// With a password.
+    pub fn password(mut self, password: Option<&str>) -> RemoteLogon {
+        self.password = password.map(str::to_string);
+        self
+    }
+
+    /// With a UI.
+    pub fn ui(mut self, ui: Arc<dyn LogonUi>) -> RemoteLogon {
+        self.ui = ui;
+        self
+    }
+}
+
+impl std::fmt::Debug for RemoteLogon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteLogon")
+            .field("profile", &self.profile)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("flags", &self.flags)
+            .finish()
+    }
+}
+
+/// Cancels prompts still unanswered when a logon stops waiting (its future dropped),
+/// so the daemon does not hold its logon mutex for nobody.
+struct PromptGuard<'a> {
+    conn: &'a Connection,
+    id: u32,
+    rx: mpsc::UnboundedReceiver<(u64, mapi_proto::PromptKind)>,
+    current: Option<u64>,
+    done: bool,
+}
+
+impl Drop for PromptGuard<'_> {
+    fn drop(&mut self) {
+        self.conn.unregister(self.id);
+        if self.done {
+            return;
+        }
+        let mut open: Vec<u64> = self.current.take().into_iter().collect();
+        while let Ok((p, _)) = self.rx.try_recv() {
+            open.push(p);
+        }
+        for prompt_id in open {
+            self.conn.send_unanswered(RequestBody::UiReply {
+                prompt_id,
+                answer: mapi_proto::UiAnswer::Cancel,
+            });
+        }
+    }
+}
+
+impl Connection {
+    /// `MAPILogonEx` through the daemon. Prompts are answered by `req.ui` here; the
+    /// daemon never shows UI.
+    pub async fn logon(&self, req: RemoteLogon) -> Result<RemoteSession> {
+        let (ptx, prx) = mpsc::unbounded_channel();
+        let (id, mut rx) = self.register(Some(ptx))?;
+        let mut guard = PromptGuard {
+            conn: self,
+            id,
+            rx: prx,
+            current: None,
+            done: false,
+        };
+        self.send(
+            id,
+            RequestBody::Logon {
+                profile: req.profile.clone(),
+                password: req.password.as_deref().map(Secret::new),
+                flags: req.flags.bits(),
+                ui: req.ui.available(),
+                program: self.program().to_string(),
+            },
+        )?;
+        let mut counter = PromptCounter::default();
+        let reply = loop {
+            tokio::select! {
+                r = &mut rx => break r,
+                Some((prompt_id, kind)) = guard.rx.recv() => {
+                    guard.current = Some(prompt_id);
+                    let a = answer(&*req.ui, kind, &mut counter).await;
+                    guard.current = None;
+                    self.send_unanswered(RequestBody::UiReply { prompt_id, answer: a });
+                }
+            }
+        };
+        guard.done = true;
+        drop(guard);
+        let body = match reply {
+            Ok(ResponseBody::Error { status, message }) => {
+                return Err(ClientError::Daemon { status, message });
+            }
+            Ok(b) => b,
+            Err(_) => {
+                return Err(ClientError::Disconnected {
+                    reason: self.dead_reason(),
+                });
+            }
+        };
+        match body {
+            ResponseBody::LoggedOn {
+                session,
+                profile,
+                shared,
+                disabled,
+            } => Ok(RemoteSession {
+                state: self.track(session),
+                conn: self.clone(),
+                id: session,
+                profile,
+                shared,
+                disabled,
+                logged_off: AtomicBool::new(false),
+            }),
+            other => Err(unexpected("Logon", &other)),
+        }
+    }
+}
+
+/// A session hosted by the daemon (`IMAPISession` over the socket). Each handle logs off
+/// on its own; dropping it without `logoff` logs it off in the background.
+pub struct RemoteSession {
+    conn: Connection,
+    id: u64,
+    profile: String,
+    shared: bool,
+    disabled: Vec<DisabledService>,
+    state: Arc<SessionState>,
+    logged_off: AtomicBool,
+}
+
+impl std::fmt::Debug for RemoteSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteSession")
+            .field("id", &self.id)
+            .field("profile", &self.profile)
+            .field("shared", &self.shared)
+            .finish()
+    }
+}
+
+impl RemoteSession {
+    /// This client's handle for the session at the daemon.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The profile the session runs on.
+    pub fn profile(&self) -> &str {
+        &self.profile
+    }
+
+    /// Whether this is the shared session (made or joined).
+    pub fn is_shared(&self) -> bool {
+        self.shared
+    }
+
+    /// Services disabled at logon, and why.
+    pub fn disabled_services(&self) -> &[DisabledService] {
+        &self.disabled
+    }
+
+    /// The connection the session lives on.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Why the session ended under this client, once it has (another sharer's
+    /// `MAPI_LOGOFF_SHARED`, daemon shutdown or death, this handle's logoff).
+    pub fn ended(&self) -> Option<String> {
+        if self.logged_off.load(Ordering::SeqCst) {
+            return Some("this handle has logged off".into());
+        }
+        self.state.ended()
+    }
+
+    /// This session's notifications (`SessionEnded`, `StatusChanged`, `Progress`).
+    pub fn events(&self) -> SessionEvents {
+        SessionEvents {
+            rx: self.conn.subscribe(),
+            session: self.id,
+            state: self.state.clone(),
+            ended_seen: false,
+        }
+    }
+
+    fn live(&self) -> Result<()> {
+        match self.ended() {
+            Some(reason) => Err(ClientError::SessionEnded { reason }),
+            None => Ok(()),
+        }
+    }
+
+    async fn call(&self, body: RequestBody) -> Result<ResponseBody> {
+        self.live()?;
+        match self.conn.call(body).await {
+            Err(ClientError::Daemon { status, message })
+                if status == Status::MAPI_E_END_OF_SESSION =>
+            {
+                Err(ClientError::SessionEnded { reason: message })
+            }
+            other => other,
+        }
+    }
+
+    async fn table(&self, what: &'static str, body: RequestBody) -> Result<Table> {
+        match self.call(body).await? {
+            ResponseBody::Table { columns, rows } => Ok(Table::new(columns, rows)),
+            other => Err(unexpected(what, &other)),
+        }
+    }
+
+    async fn row(&self, what: &'static str, body: RequestBody) -> Result<Row> {
+        match self.call(body).await? {
+            ResponseBody::Rows(mut rows) if rows.len() == 1 => Ok(rows.remove(0)),
+            other => Err(unexpected(what, &other)),
+        }
+    }
+
+    /// `GetStatusTable`.
+    pub async fn status_table(&self) -> Result<Table> {
+        self.table("StatusTable", RequestBody::StatusTable { session: self.id })
+            .await
+    }
+
+    /// `GetMsgStoresTable`.
+    pub async fn store_table(&self) -> Result<Table> {
+        self.table("StoreTable", RequestBody::StoreTable { session: self.id })
+            .await
+    }
+
+    /// `OpenMsgStore`: the store's properties; `None` = the default store.
+    pub async fn open_store(&self, store_entry_id: Option<&[u8]>) -> Result<Row> {
+        self.row(
+            "OpenStore",
+            RequestBody::OpenStore {
+                session: self.id,
+                entry_id: store_entry_id.map(<[u8]>::to_vec),
+            },
+        )
+        .await
+    }
+
+    /// The folder hierarchy of a store (by its store-table PR_ENTRYID).
+    pub async fn folders(&self, store_entry_id: &[u8]) -> Result<Table> {
+        self.table(
+            "Folders",
+            RequestBody::Folders {
+                session: self.id,
+                store: store_entry_id.to_vec(),
+            },
+        )
+        .await
+    }
+
+    /// A folder's contents table.
+    pub async fn contents(&self, store_entry_id: &[u8], folder: &[u8]) -> Result<Table> {
+        self.table(
+            "Contents",
+            RequestBody::Contents {
+                session: self.id,
+                store: store_entry_id.to_vec(),
+                folder: folder.to_vec(),
+            },
+        )
+        .await
+    }
+
+    /// A message's properties.
+    pub async fn read_message(&self, store_entry_id: &[u8], entry_id: &[u8]) -> Result<Row> {
+        self.row(
+            "ReadMessage",
+            RequestBody::ReadMessage {
+                session: self.id,
+                store: store_entry_id.to_vec(),
+                entry_id: entry_id.to_vec(),
+            },
+        )
+        .await
+    }
+
+    /// A message's raw (MIME) bytes.
+    pub async fn read_raw(&self, store_entry_id: &[u8], entry_id: &[u8]) -> Result<Vec<u8>> {
+        match self
+            .call(RequestBody::ReadRaw {
+                session: self.id,
+                store: store_entry_id.to_vec(),
+                entry_id: entry_id.to_vec(),
+            })
+            .await?
+        {
+            ResponseBody::Bytes(b) => Ok(b),
+            other => Err(unexpected("ReadRaw", &other)),
+        }
+    }
+
+    /// Sends a raw message through the session's transports.
+    pub async fn submit(&self, raw: &[u8], recipients: &[String]) -> Result<()> {
+        match self
+            .call(RequestBody::Submit {
+                session: self.id,
+                raw: raw.to_vec(),
+                recipients: recipients.to_vec(),
+            })
+            .await?
+        {
+            ResponseBody::Done => Ok(()),
+            other => Err(unexpected("Submit", &other)),
+        }
+    }
+
+    /// `Logoff`. With `MAPI_LOGOFF_SHARED` on the shared session, the session ends for
+    /// every client; otherwise only this handle leaves. A second logoff is a no-op; a
+    /// session that already ended under this client logs off locally.
+    pub async fn logoff(&self, flags: LogoffFlags) -> Result<()> {
+        if self.logged_off.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        self.conn.untrack(self.id);
+        if self.state.ended().is_some() || !self.conn.is_alive() {
+            return Ok(());
+        }
+        match self
+            .conn
+            .call(RequestBody::Logoff {
+                session: self.id,
+                flags: flags.bits(),
+            })
+            .await
+        {
+            Ok(ResponseBody::Done) => Ok(()),
+            // Ended meanwhile, or the daemon went away: the handle is gone either way.
+            Err(e) if e.status_is_end_of_session() => Ok(()),
+            Ok(other) => Err(unexpected("Logoff", &other)),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl ClientError {
+    fn status_is_end_of_session(&self) -> bool {
+        mapi_types::MapiStatus::status(self) == Status::MAPI_E_END_OF_SESSION
+    }
+}
+
+impl Drop for RemoteSession {
+    fn drop(&mut self) {
+        if !self.logged_off.swap(true, Ordering::SeqCst) {
+            self.conn.untrack(self.id);
+            if self.state.ended().is_none() && self.conn.is_alive() {
+                self.conn.send_unanswered(RequestBody::Logoff {
+                    session: self.id,
+                    flags: 0,
+                });
+            }
+        }
+    }
+}
+
+/// One session's notifications. A `SessionEnded` is delivered once, even when it
+/// happened before this stream was made.
+pub struct SessionEvents {
+    rx: broadcast::Receiver<Notification>,
+    session: u64,
+    state: Arc<SessionState>,
+    ended_seen: bool,
+}
+
+impl SessionEvents {
+    /// The next notification for this session (waits for it). When the connection is
+    /// lost, a `SessionEnded` arrives for every live session. `None` only when the
+    /// connection's notification channel itself is closed.
+    pub async fn recv(&mut self) -> Option<Notification> {
+        loop {
+            // The reader marks the state before broadcasting, so an end that happened
+            // before this stream subscribed is seen here.
+            if !self.ended_seen
+                && let Some(reason) = self.state.ended()
+                && self.rx.is_empty()
+            {
+                self.ended_seen = true;
+                return Some(Notification::SessionEnded {
+                    session: self.session,
+                    reason,
+                });
+            }
+            match self.rx.recv().await {
+                Ok(n) if notification_session(&n) == Some(self.session) => {
+                    if matches!(n, Notification::SessionEnded { .. }) {
+                        if self.ended_seen {
+                            continue;
+                        }
+                        self.ended_seen = true;
+                    }
+                    return Some(n);
+                }
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+fn notification_session(n: &Notification) -> Option<u64> {
+    match n {
+        Notification::SessionEnded { session, .. }
+        | Notification::StatusChanged { session }
+        | Notification::Progress { session, .. } => Some(*session),
+        Notification::Prompt { .. } => None,
+    }
+}

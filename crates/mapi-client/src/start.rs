@@ -1,0 +1,223 @@
+//! [`DaemonLink`]: where the daemon is and how to reach it, starting `mapid` on demand
+//! (as gpg-agent is started): find the binary next to the current executable, else in
+//! `PATH`; run it detached (its own process group) with `--foreground`; wait for its
+//! socket to answer.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::conn::Connection;
+use crate::error::{ClientError, Result};
+use crate::path::{MAPID_BIN_ENV, socket_path};
+
+/// Exit status `mapid` uses when another daemon already holds the socket.
+pub const EXIT_ALREADY_RUNNING: i32 = 3;
+
+/// How long [`DaemonLink::connect_or_start`] waits for a started daemon by default.
+pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How to reach the daemon of a MAPI home.
+#[derive(Clone, Debug)]
+pub struct DaemonLink {
+    home: PathBuf,
+    socket: PathBuf,
+    mapid: Option<PathBuf>,
+    program: String,
+    start_timeout: Duration,
+}
+
+impl DaemonLink {
+    /// The link for a MAPI home: socket by [`socket_path`], `mapid` searched for, the
+    /// current executable's name as program name, a 2 s start timeout.
+    pub fn new(home: impl Into<PathBuf>) -> DaemonLink {
+        let home = home.into();
+        let program = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "mapi-client".into());
+        DaemonLink {
+            socket: socket_path(&home),
+            home,
+            mapid: None,
+            program,
+            start_timeout: DEFAULT_START_TIMEOUT,
+        }
+    }
+
+    /// Uses this socket instead.
+    pub fn with_socket(mut self, socket: impl Into<PathBuf>) -> DaemonLink {
+        self.socket = socket.into();
+        self
+    }
+
+    /// Starts this `mapid` binary instead of searching for one.
+    pub fn with_mapid(mut self, mapid: impl Into<PathBuf>) -> DaemonLink {
+        self.mapid = Some(mapid.into());
+        self
+    }
+
+    /// The program name the daemon shows for this client.
+    pub fn with_program(mut self, program: impl Into<String>) -> DaemonLink {
+        self.program = program.into();
+        self
+    }
+
+    /// How long to wait for a started daemon's socket.
+    pub fn with_start_timeout(mut self, timeout: Duration) -> DaemonLink {
+        self.start_timeout = timeout;
+        self
+    }
+
+    /// The MAPI home.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// The socket.
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+
+    /// Connects and shakes hands; `Ok(None)` when no daemon listens. Never starts one.
+    pub async fn connect(&self) -> Result<Option<Connection>> {
+        Connection::open(&self.socket, &self.program).await
+    }
+
+    /// Connects, starting `mapid` first when no daemon listens (or the one there died
+    /// during the handshake).
+    pub async fn connect_or_start(&self) -> Result<Connection> {
+        match self.try_connect().await? {
+            Some(c) => Ok(c),
+            None => self.start().await,
+        }
+    }
+
+    /// [`DaemonLink::connect`], counting a daemon that closed the connection during the
+    /// handshake (a dying daemon's listener can still accept) as no daemon.
+    async fn try_connect(&self) -> Result<Option<Connection>> {
+        match self.connect().await {
+            Err(ClientError::Disconnected { .. }) => Ok(None),
+            other => other,
+        }
+    }
+
+    /// The `mapid` binary to start: the configured one, else `MAPID_BIN`, else next to
+    /// the current executable, else the first in `PATH`.
+    pub fn find_mapid(&self) -> Result<PathBuf> {
+        if let Some(p) = &self.mapid {
+            return Ok(p.clone());
+        }
+        if let Some(p) = std::env::var_os(MAPID_BIN_ENV).filter(|v| !v.is_empty()) {
+            return Ok(PathBuf::from(p));
+        }
+        let mut looked = Vec::new();
+        if let Some(dir) = std::env::current_exe()
+            .ok()
+            .and_then(|e| e.parent().map(Path::to_path_buf))
+        {
+            let p = dir.join("mapid");
+            if p.is_file() {
+                return Ok(p);
+            }
+            looked.push(dir.display().to_string());
+        }
+        if let Some(path) = std::env::var_os("PATH") {
+            for dir in std::env::split_paths(&path) {
+                let p = dir.join("mapid");
+                if p.is_file() {
+                    return Ok(p);
+                }
+            }
+            looked.push("PATH".into());
+        }
+        Err(ClientError::DaemonNotFound {
+            looked: looked.join(", "),
+        })
+    }
+
+    /// Starts `mapid --foreground` detached (own process group, no terminal input) and
+    /// waits until its socket answers. If another daemon wins a start race, connects to
+    /// that one.
+    pub async fn start(&self) -> Result<Connection> {
+        let bin = self.find_mapid()?;
+        let mut cmd = Command::new(&bin);
+        cmd.arg("--foreground")
+            .arg("--home")
+            .arg(&self.home)
+            .arg("--socket")
+            .arg(&self.socket)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let mut child = cmd.spawn().map_err(|e| ClientError::StartFailed {
+            reason: format!("cannot run {}: {e}", bin.display()),
+        })?;
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(5);
+        let mut lost_race = false;
+        loop {
+            if let Some(c) = self.try_connect().await? {
+                reap_in_background(child);
+                return Ok(c);
+            }
+            if !lost_race && let Ok(Some(status)) = child.try_wait() {
+                if status.code() == Some(EXIT_ALREADY_RUNNING) {
+                    // Another daemon holds the socket's lock: it is about to listen.
+                    lost_race = true;
+                } else {
+                    if let Some(c) = self.try_connect().await? {
+                        return Ok(c);
+                    }
+                    let mut err = String::new();
+                    if let Some(mut e) = child.stderr.take() {
+                        let _ = e.read_to_string(&mut err);
+                    }
+                    let err = err.trim();
+                    return Err(ClientError::StartFailed {
+                        reason: if err.is_empty() {
+                            format!("{} exited with {status}", bin.display())
+                        } else {
+                            format!("{} exited with {status}: {err}", bin.display())
+                        },
+                    });
+                }
+            }
+            if started.elapsed() >= self.start_timeout {
+                if !lost_race {
+                    reap_in_background(child);
+                }
+                return Err(ClientError::StartTimeout {
+                    path: self.socket.clone(),
+                    waited_ms: started.elapsed().as_millis(),
+                });
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
+    }
+}
+
+/// Waits for the daemon on a thread so it never lingers as a zombie of this process.
+/// Its stderr pipe is closed first: from now on the daemon's messages go nowhere.
+fn reap_in_background(mut child: Child) {
+    drop(child.stderr.take());
+    let _ = std::thread::Builder::new()
+        .name("mapid-reaper".into())
+        .spawn(move || {
+            let _ = child.wait();
+        });
+}
+
+/// Connects to the daemon of `home` (socket by [`socket_path`]); `Ok(None)` when none
+/// listens. Never starts a daemon.
+pub async fn connect(home: &Path) -> Result<Option<Connection>> {
+    DaemonLink::new(home).connect().await
+}
+
+/// Connects to the daemon of `home`, starting `mapid` when none listens.
+pub async fn connect_or_start(home: &Path) -> Result<Connection> {
+    DaemonLink::new(home).connect_or_start().await
+}

@@ -1,0 +1,289 @@
+//! Runs one request against the engine and builds its response.
+
+use std::sync::Arc;
+use std::time::UNIX_EPOCH;
+
+use mapi_engine::{LogonRequest, LogonUi, NoUi, SessionEvent};
+use mapi_proto::{DisabledService, RequestBody, Response, ResponseBody, SessionInfo};
+use mapi_spi::OutgoingMessage;
+use mapi_types::{LogoffFlags, LogonFlags, PropTag, Row, Table};
+use tokio::sync::broadcast;
+
+use crate::conn::{ConnState, error_response};
+use crate::error::{DaemonError, Result};
+use crate::handles::Handle;
+use crate::log::log;
+use crate::remote_ui::RemoteUi;
+use crate::server::DaemonState;
+
+/// A new handle whose event forwarding starts once the logon's answer is queued.
+pub(crate) struct Watch(Arc<Handle>, broadcast::Receiver<SessionEvent>);
+
+impl Watch {
+    /// Starts forwarding.
+    pub(crate) fn start(self, conn: Arc<ConnState>) {
+        self.0.watch(conn, self.1);
+    }
+}
+
+/// The response to request `id`, and for a logon the handle to watch after sending it.
+pub(crate) async fn run(
+    state: &Arc<DaemonState>,
+    conn: &Arc<ConnState>,
+    id: u32,
+    body: RequestBody,
+) -> (Response, Option<Watch>) {
+    let mut watch = None;
+    let r = match answer(state, conn, id, body, &mut watch).await {
+        Ok(body) => Response { id, body },
+        Err(e) => error_response(id, &e),
+    };
+    (r, watch)
+}
+
+fn table(t: Table) -> ResponseBody {
+    ResponseBody::Table {
+        columns: t.columns().to_vec(),
+        rows: t.full_rows().into_iter().cloned().collect(),
+    }
+}
+
+/// Columns for rows that come without a column set: every tag, in first-seen order.
+fn columns_of(rows: &[Row]) -> Vec<PropTag> {
+    let mut cols: Vec<PropTag> = Vec::new();
+    for r in rows {
+        for (tag, _) in &r.0 {
+            if !cols.contains(tag) {
+                cols.push(*tag);
+            }
+        }
+    }
+    cols
+}
+
+async fn answer(
+    state: &Arc<DaemonState>,
+    conn: &Arc<ConnState>,
+    id: u32,
+    body: RequestBody,
+    watch: &mut Option<Watch>,
+) -> Result<ResponseBody> {
+    match body {
+        RequestBody::Logon {
+            profile,
+            password,
+            flags,
+            ui,
+            program,
+        } => {
+            logon(
+                state,
+                conn,
+                watch,
+                id,
+                profile,
+                password.map(|p| p.into_inner()),
+                flags,
+                ui,
+                program,
+            )
+            .await
+        }
+        RequestBody::StatusTable { session } => {
+            Ok(table(conn.handle(session)?.live()?.status_table()?))
+        }
+        RequestBody::StoreTable { session } => {
+            Ok(table(conn.handle(session)?.live()?.store_table()?))
+        }
+        RequestBody::OpenStore { session, entry_id } => {
+            let h = conn.handle(session)?;
+            let s = h.live()?;
+            let store = match entry_id {
+                Some(e) => s.open_msg_store(&e)?,
+                None => s.default_store()?,
+            };
+            Ok(ResponseBody::Rows(vec![store.properties()]))
+        }
+        RequestBody::Folders { session, store } => {
+            let h = conn.handle(session)?;
+            let rows = h.live()?.open_msg_store(&store)?.folders().await?;
+            Ok(ResponseBody::Table {
+                columns: columns_of(&rows),
+                rows,
+            })
+        }
+        RequestBody::Contents {
+            session,
+            store,
+            folder,
+        } => {
+            let h = conn.handle(session)?;
+            let t = h.live()?.open_msg_store(&store)?.contents(&folder).await?;
+            Ok(table(t))
+        }
+        RequestBody::ReadMessage {
+            session,
+            store,
+            entry_id,
+        } => {
+            let h = conn.handle(session)?;
+            let row = h
+                .live()?
+                .open_msg_store(&store)?
+                .read_message(&entry_id)
+                .await?;
+            Ok(ResponseBody::Rows(vec![row]))
+        }
+        RequestBody::ReadRaw {
+            session,
+            store,
+            entry_id,
+        } => {
+            let h = conn.handle(session)?;
+            let raw = h
+                .live()?
+                .open_msg_store(&store)?
+                .read_raw(&entry_id)
+                .await?;
+            Ok(ResponseBody::Bytes(raw))
+        }
+        RequestBody::Submit {
+            session,
+            raw,
+            recipients,
+        } => {
+            let h = conn.handle(session)?;
+            h.live()?
+                .submit(&OutgoingMessage {
+                    from: None,
+                    recipients,
+                    raw,
+                })
+                .await?;
+            Ok(ResponseBody::Done)
+        }
+        RequestBody::Logoff { session, flags } => {
+            let h = conn.handle(session)?;
+            let flags = LogoffFlags(flags);
+            let ended_before = h.ended_reason().is_some();
+            h.logoff(flags).await;
+            conn.remove_handle(session);
+            if !ended_before
+                && flags.contains(LogoffFlags::MAPI_LOGOFF_SHARED)
+                && h.session.is_shared()
+            {
+                log(format!(
+                    "client pid {} ({}) ended shared session {} (MAPI_LOGOFF_SHARED)",
+                    conn.client_pid,
+                    conn.program,
+                    h.session.id()
+                ));
+            }
+            Ok(ResponseBody::Done)
+        }
+        RequestBody::ListSessions => Ok(ResponseBody::Sessions(list_sessions(state))),
+        RequestBody::Ping => Ok(ResponseBody::Pong),
+        RequestBody::Shutdown => {
+            log(format!(
+                "shutdown requested by client pid {} ({})",
+                conn.client_pid, conn.program
+            ));
+            state.request_stop();
+            Ok(ResponseBody::Done)
+        }
+        // Answered inline by the reader; never reaches here.
+        RequestBody::UiReply { prompt_id, .. } => Err(DaemonError::NoSuchPrompt(prompt_id)),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn logon(
+    state: &Arc<DaemonState>,
+    conn: &Arc<ConnState>,
+    watch: &mut Option<Watch>,
+    id: u32,
+    profile: Option<String>,
+    password: Option<String>,
+    flags: u32,
+    ui: bool,
+    program: String,
+) -> Result<ResponseBody> {
+    let ui: Arc<dyn LogonUi> = if ui {
+        Arc::new(RemoteUi {
+            conn: conn.clone(),
+            request: id,
+        })
+    } else {
+        Arc::new(NoUi)
+    };
+    let session = state
+        .engine
+        .logon(LogonRequest {
+            profile,
+            password,
+            flags: LogonFlags(flags),
+            ui,
+        })
+        .await?;
+    let handle = match conn.add_handle(session) {
+        Ok(h) => h,
+        Err(session) => {
+            // The client left while its logon ran.
+            session.logoff(LogoffFlags::default()).await;
+            return Err(DaemonError::SessionEnded(
+                "the client disconnected during logon".into(),
+            ));
+        }
+    };
+    *watch = Some(Watch(handle.clone(), handle.session.subscribe()));
+    let s = &handle.session;
+    log(format!(
+        "client pid {} ({program}) logged on to session {} (profile \"{}\"{}, {} client(s))",
+        conn.client_pid,
+        s.id(),
+        s.profile(),
+        if s.is_shared() { ", shared" } else { "" },
+        s.clients()
+    ));
+    Ok(ResponseBody::LoggedOn {
+        session: handle.wire,
+        profile: s.profile().to_string(),
+        shared: s.is_shared(),
+        disabled: s
+            .disabled_services()
+            .iter()
+            .map(|d| DisabledService {
+                service: d.display_name.clone(),
+                status: d.status,
+                reason: d.reason.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// Every live session, once each, with its number of client handles.
+pub(crate) fn list_sessions(state: &DaemonState) -> Vec<SessionInfo> {
+    let mut out: Vec<SessionInfo> = Vec::new();
+    for conn in state.conns() {
+        for h in conn.all_handles() {
+            if !h.is_active() || out.iter().any(|s| s.id == h.session.id()) {
+                continue;
+            }
+            let s = &h.session;
+            out.push(SessionInfo {
+                id: s.id(),
+                profile: s.profile().to_string(),
+                shared: s.is_shared(),
+                clients: u32::try_from(s.clients()).unwrap_or(u32::MAX),
+                since_unix: s
+                    .since()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or(0),
+                services: s.active_services(),
+            });
+        }
+    }
+    out.sort_by_key(|s| s.id);
+    out
+}

@@ -1,0 +1,34 @@
+//! The per-user MAPI daemon's logic: one [`mapi_engine::Engine`] over a MAPI home,
+//! served on a Unix socket to processes of the same user, so that a shared session
+//! (`MAPI_ALLOW_OTHERS`) is shared across processes. The binary `mapid` only parses
+//! arguments and calls [`Daemon::bind`] / [`Daemon::run`].
+//!
+//! Every connection's peer uid is checked (another user gets `MAPI_E_NO_ACCESS`), then
+//! the version handshake (`MAPI_E_VERSION` naming both versions). Session ids on the
+//! wire are per-connection handles on engine sessions. Logon prompts go to the client
+//! that logged on (`Notification::Prompt`, answered by `UiReply`); the daemon never
+//! shows UI. A client that disappears has its handles logged off; a shared session stays
+//! for the others; `MAPI_LOGOFF_SHARED` ends it for everyone (`SessionEnded`).
+//!
+//! # Layout
+//! - [`server`]: [`Daemon`], [`DaemonConfig`]: bind, accept, signals, clean shutdown.
+//! - `conn` (private): one connection: peer check, handshake, reader, writer, cleanup.
+//! - `dispatch` (private): a request run against the engine.
+//! - `handles` (private): wire session ids and the event forwarder of each.
+//! - `remote_ui` (private): the engine's `LogonUi` forwarding prompts to the client.
+//! - [`sockdir`]: socket directory check, one-daemon lock, pid file, cleanup.
+//! - [`log`]: one-line log records on stderr.
+//! - [`error`]: [`DaemonError`] and its MAPI status codes.
+
+mod conn;
+mod dispatch;
+pub mod error;
+mod handles;
+pub mod log;
+mod remote_ui;
+pub mod server;
+pub mod sockdir;
+
+pub use error::{DaemonError, Result};
+pub use remote_ui::PROMPT_TIMEOUT;
+pub use server::{Daemon, DaemonConfig, SHUTDOWN_REASON};

@@ -1,0 +1,277 @@
+//! The files next to the socket: the directory check (private to this user), the lock
+//! that makes one daemon per socket, the pid file, and removing them at exit.
+//!
+//! Rules: the default socket directory (`$XDG_RUNTIME_DIR/mapi` or `<home>/run`) is
+//! created 0700 and must be owned by this user with no group/other permission at all. A
+//! directory named explicitly (`--socket`, `MAPI_SOCKET`) must be owned by this user and
+//! not writable by group or others (so nobody can replace the socket); it may be
+//! traversable, in which case the per-connection peer check still refuses other users.
+//! The socket itself is mode 0666: the directory and the peer check are the barriers.
+
+use std::fs::{DirBuilder, File, OpenOptions, TryLockError};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::error::{DaemonError, Result};
+
+/// File name of the lock held while a daemon serves the socket next to it.
+pub const LOCK_NAME: &str = "mapid.lock";
+
+/// This process's effective uid.
+pub fn current_uid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
+fn fs_err<'a>(
+    what: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(std::io::Error) -> DaemonError + 'a {
+    move |source| DaemonError::Fs {
+        what,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The directory holding `socket`.
+pub fn socket_dir(socket: &Path) -> PathBuf {
+    match socket.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Checks (creating it 0700 when absent) the socket directory. `strict`: the default
+/// directory, which must have no group/other permission; else only group/other write
+/// is refused.
+pub fn check_dir(dir: &Path, strict: bool) -> Result<()> {
+    let meta = match std::fs::symlink_metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(fs_err("create the socket directory", dir))?;
+            std::fs::symlink_metadata(dir).map_err(fs_err("inspect the socket directory", dir))?
+        }
+        Err(e) => return Err(fs_err("inspect the socket directory", dir)(e)),
+    };
+    let insecure = |problem: String| DaemonError::InsecureDir {
+        path: dir.to_path_buf(),
+        problem,
+    };
+    if meta.file_type().is_symlink() {
+        return Err(insecure("it is a symbolic link".into()));
+    }
+    if !meta.is_dir() {
+        return Err(insecure("it is not a directory".into()));
+    }
+    let me = current_uid();
+    if meta.uid() != me {
+        return Err(insecure(format!(
+            "it is owned by uid {}, not by this user (uid {me})",
+            meta.uid()
+        )));
+    }
+    let mode = meta.permissions().mode() & 0o7777;
+    if strict && mode & 0o077 != 0 {
+        return Err(insecure(format!(
+            "its mode is {mode:04o}: group/others have access, and the default socket \
+             directory must be private"
+        )));
+    }
+    if mode & 0o022 != 0 {
+        return Err(insecure(format!(
+            "its mode is {mode:04o}: group/others may write in it and could replace the socket"
+        )));
+    }
+    Ok(())
+}
+
+/// The pid in a pid file, if it holds one.
+pub fn read_pid(path: &Path) -> Option<u32> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// The lock that makes this process the only daemon for a socket. Taken after the
+/// directory check; released when dropped (or when the process dies).
+pub struct SocketLock {
+    _file: File,
+}
+
+/// Takes the lock next to `socket`, or fails with `MAPI_E_BUSY` naming the holder.
+pub fn lock(socket: &Path, pid_file: &Path) -> Result<SocketLock> {
+    let path = socket_dir(socket).join(LOCK_NAME);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(fs_err("open the daemon lock", &path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(SocketLock { _file: file }),
+        Err(TryLockError::WouldBlock) => Err(DaemonError::AlreadyRunning {
+            path: socket.to_path_buf(),
+            pid: read_pid(pid_file),
+        }),
+        Err(TryLockError::Error(e)) => Err(fs_err("lock", &path)(e)),
+    }
+}
+
+/// Removes a stale socket file (the lock is held, so nobody serves it).
+pub fn remove_stale(socket: &Path) -> Result<()> {
+    match std::fs::symlink_metadata(socket) {
+        Ok(m) if m.file_type().is_socket() => {
+            std::fs::remove_file(socket).map_err(fs_err("remove the stale socket", socket))
+        }
+        Ok(_) => Err(DaemonError::Fs {
+            what: "use as socket",
+            path: socket.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "a file that is not a socket is in the way; remove it",
+            ),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(fs_err("inspect", socket)(e)),
+    }
+}
+
+/// Identity of a file (device, inode), to remove only our own socket at exit.
+pub fn file_id(path: &Path) -> Option<(u64, u64)> {
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino()))
+}
+
+/// Makes the bound socket connectable by the peer check's candidates (see module docs).
+pub fn set_socket_mode(socket: &Path) -> Result<()> {
+    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o666))
+        .map_err(fs_err("set the mode of", socket))
+}
+
+/// Writes this process's pid (0600), atomically.
+pub fn write_pid(pid_file: &Path) -> Result<()> {
+    let tmp = pid_file.with_extension("pid.tmp");
+    let mut f = OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(fs_err("write the pid file", &tmp))?;
+    writeln!(f, "{}", std::process::id()).map_err(fs_err("write the pid file", &tmp))?;
+    std::fs::rename(&tmp, pid_file).map_err(fs_err("write the pid file", pid_file))
+}
+
+/// Removes the socket if it is still the one we bound, and the pid file if it still
+/// names us.
+pub fn cleanup(socket: &Path, socket_id: Option<(u64, u64)>, pid_file: &Path) {
+    if socket_id.is_some() && file_id(socket) == socket_id {
+        let _ = std::fs::remove_file(socket);
+    }
+    if read_pid(pid_file) == Some(std::process::id()) {
+        let _ = std::fs::remove_file(pid_file);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mapi_types::{MapiStatus, Status};
+
+    fn chmod(p: &Path, mode: u32) {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    #[test]
+    fn an_absent_directory_is_created_private() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path().join("a/b/mapi");
+        check_dir(&d, true).unwrap();
+        let mode = std::fs::metadata(&d).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+    }
+
+    #[test]
+    fn open_directories_are_refused_naming_path_and_mode() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path().join("s");
+        std::fs::create_dir(&d).unwrap();
+        chmod(&d, 0o777);
+        for strict in [true, false] {
+            let e = check_dir(&d, strict).unwrap_err();
+            assert_eq!(e.status(), Status::MAPI_E_NO_ACCESS);
+            let text = e.to_string();
+            assert!(
+                text.contains(&d.display().to_string()) && text.contains("0777"),
+                "{text}"
+            );
+        }
+        // Traversable but not writable: only an explicitly named directory may be so.
+        chmod(&d, 0o755);
+        assert!(check_dir(&d, true).is_err());
+        check_dir(&d, false).unwrap();
+        chmod(&d, 0o700);
+        check_dir(&d, true).unwrap();
+    }
+
+    #[test]
+    fn a_symlink_or_file_is_refused() {
+        let t = tempfile::tempdir().unwrap();
+        let real = t.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        chmod(&real, 0o700);
+        let link = t.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert!(
+            check_dir(&link, false)
+                .unwrap_err()
+                .to_string()
+                .contains("symbolic link")
+        );
+        let file = t.path().join("file");
+        std::fs::write(&file, b"x").unwrap();
+        assert!(
+            check_dir(&file, false)
+                .unwrap_err()
+                .to_string()
+                .contains("not a directory")
+        );
+    }
+
+    #[test]
+    fn the_lock_admits_one_daemon() {
+        let t = tempfile::tempdir().unwrap();
+        let sock = t.path().join("mapid.sock");
+        let pid = t.path().join("mapid.pid");
+        let first = lock(&sock, &pid).unwrap();
+        write_pid(&pid).unwrap();
+        let e = lock(&sock, &pid).err().unwrap();
+        assert_eq!(e.status(), Status::MAPI_E_BUSY);
+        assert!(
+            e.to_string()
+                .contains(&format!("pid {}", std::process::id())),
+            "{e}"
+        );
+        drop(first);
+        lock(&sock, &pid).unwrap();
+        cleanup(&sock, None, &pid);
+        assert!(!pid.exists());
+    }
+
+    #[test]
+    fn a_regular_file_in_the_sockets_place_is_not_removed() {
+        let t = tempfile::tempdir().unwrap();
+        let sock = t.path().join("mapid.sock");
+        std::fs::write(&sock, b"data").unwrap();
+        assert_eq!(
+            remove_stale(&sock).unwrap_err().status(),
+            Status::MAPI_E_DISK_ERROR
+        );
+        assert!(sock.exists());
+    }
+}
