@@ -31,7 +31,24 @@ pub enum Command {
     #[command(subcommand)]
     Provider(ProviderCmd),
     /// Log on (MAPILogonEx), print the status and store tables, log off.
-    Logon(LogonArgs),
+    Logon {
+        #[command(flatten)]
+        logon: LogonArgs,
+        /// With MAPI_ALLOW_OTHERS: leave the shared session alive in the MAPI daemon.
+        #[arg(long)]
+        keep: bool,
+    },
+    /// Log off the shared session in the MAPI daemon (MAPI_LOGOFF_SHARED).
+    Logoff {
+        /// End the shared session for every client.
+        #[arg(long, required = true)]
+        shared: bool,
+    },
+    /// The MAPI daemon's live sessions.
+    Sessions,
+    /// The per-user MAPI daemon (mapid) that hosts shared sessions.
+    #[command(subcommand)]
+    Daemon(DaemonCmd),
     /// The default store of a logon: folders, contents, import, show.
     #[command(subcommand)]
     Store(StoreCmd),
@@ -256,4 +273,15 @@ pub struct SendArgs {
     pub eml: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub logon: LogonArgs,
+}
+
+/// `mapi daemon ...`
+#[derive(Subcommand, Debug)]
+pub enum DaemonCmd {
+    /// Start the daemon (if it is not running).
+    Start,
+    /// Stop the daemon; its sessions log off.
+    Stop,
+    /// Is the daemon running?
+    Status,
 }

@@ -352,6 +352,15 @@ impl RemoteSession {
         }
     }
 
+    /// Keeps this shared session alive in the daemon after its last client leaves,
+    /// until `MAPI_LOGOFF_SHARED` or the daemon stops (`mapi logon --keep`).
+    pub async fn keep(&self) -> Result<()> {
+        match self.call(RequestBody::Keep { session: self.id }).await? {
+            ResponseBody::Done => Ok(()),
+            other => Err(unexpected("Keep", &other)),
+        }
+    }
+
     /// `Logoff`. With `MAPI_LOGOFF_SHARED` on the shared session, the session ends for
     /// every client; otherwise only this handle leaves. A second logoff is a no-op; a
     /// session that already ended under this client logs off locally.

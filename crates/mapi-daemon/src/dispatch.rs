@@ -182,6 +182,24 @@ async fn answer(
             Ok(ResponseBody::Done)
         }
         RequestBody::ListSessions => Ok(ResponseBody::Sessions(list_sessions(state))),
+        RequestBody::Keep { session } => {
+            let h = conn.handle(session)?;
+            let s = h.live()?;
+            if !s.is_shared() {
+                return Err(DaemonError::NotShared);
+            }
+            let id = s.id();
+            let mut kept = state.kept.lock().map_err(|_| DaemonError::NotShared)?;
+            kept.retain(|k| k.status_table().is_ok());
+            if !kept.iter().any(|k| k.id() == id)
+                && let Some(hold) = state.engine.shared_session(LogonFlags::default())
+                && hold.id() == id
+            {
+                kept.push(hold);
+            }
+            log(format!("session {id} kept alive for later clients"));
+            Ok(ResponseBody::Done)
+        }
         RequestBody::Ping => Ok(ResponseBody::Pong),
         RequestBody::Shutdown => {
             log(format!(
@@ -264,24 +282,31 @@ async fn logon(
 /// Every live session, once each, with its number of client handles.
 pub(crate) fn list_sessions(state: &DaemonState) -> Vec<SessionInfo> {
     let mut out: Vec<SessionInfo> = Vec::new();
+    let info = |s: &mapi_engine::Session, holds: usize| SessionInfo {
+        id: s.id(),
+        profile: s.profile().to_string(),
+        shared: s.is_shared(),
+        clients: u32::try_from(s.clients().saturating_sub(holds)).unwrap_or(u32::MAX),
+        since_unix: s
+            .since()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0),
+        services: s.active_services(),
+    };
+    // Sessions the daemon keeps alive (`Keep`); its own hold is not a client.
+    if let Ok(mut kept) = state.kept.lock() {
+        kept.retain(|k| k.status_table().is_ok());
+        for k in kept.iter() {
+            out.push(info(k, 1));
+        }
+    }
     for conn in state.conns() {
         for h in conn.all_handles() {
             if !h.is_active() || out.iter().any(|s| s.id == h.session.id()) {
                 continue;
             }
-            let s = &h.session;
-            out.push(SessionInfo {
-                id: s.id(),
-                profile: s.profile().to_string(),
-                shared: s.is_shared(),
-                clients: u32::try_from(s.clients()).unwrap_or(u32::MAX),
-                since_unix: s
-                    .since()
-                    .duration_since(UNIX_EPOCH)
-                    .map(|d| d.as_secs() as i64)
-                    .unwrap_or(0),
-                services: s.active_services(),
-            });
+            out.push(info(&h.session, 0));
         }
     }
     out.sort_by_key(|s| s.id);

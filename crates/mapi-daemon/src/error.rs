@@ -54,6 +54,9 @@ pub enum DaemonError {
     /// `MAPI_E_INVALID_PARAMETER`.
     #[error("no session {0} on this connection; use the id a logon returned")]
     NoSuchSession(u64),
+    /// `Keep` on a session that is not the shared one. `MAPI_E_INVALID_PARAMETER`.
+    #[error("only the shared session (made with MAPI_ALLOW_OTHERS) can be kept alive")]
+    NotShared,
     /// The request names a session handle that logged off or whose session ended.
     /// `MAPI_E_END_OF_SESSION`.
     #[error("{0}")]
@@ -85,9 +88,9 @@ impl MapiStatus for DaemonError {
             DaemonError::Fs { .. } => Status::MAPI_E_DISK_ERROR,
             DaemonError::Socket { .. } => Status::MAPI_E_NETWORK_ERROR,
             DaemonError::AlreadyRunning { .. } => Status::MAPI_E_BUSY,
-            DaemonError::NoSuchSession(_) | DaemonError::WrongAnswer(_) => {
-                Status::MAPI_E_INVALID_PARAMETER
-            }
+            DaemonError::NoSuchSession(_)
+            | DaemonError::WrongAnswer(_)
+            | DaemonError::NotShared => Status::MAPI_E_INVALID_PARAMETER,
             DaemonError::SessionEnded(_) | DaemonError::ShuttingDown => {
                 Status::MAPI_E_END_OF_SESSION
             }
@@ -154,6 +157,7 @@ mod tests {
                 DaemonError::NoSuchSession(9),
                 Status::MAPI_E_INVALID_PARAMETER,
             ),
+            (DaemonError::NotShared, Status::MAPI_E_INVALID_PARAMETER),
             (
                 DaemonError::SessionEnded("logged off".into()),
                 Status::MAPI_E_END_OF_SESSION,

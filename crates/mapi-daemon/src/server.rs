@@ -59,6 +59,9 @@ pub(crate) struct DaemonState {
     pub pid: u32,
     pub next_conn: AtomicU64,
     conns: Mutex<HashMap<u64, Arc<ConnState>>>,
+    /// The daemon's own handles on shared sessions kept alive after their last client
+    /// leaves (`Keep`), until `MAPI_LOGOFF_SHARED` or shutdown.
+    pub kept: Mutex<Vec<mapi_engine::Session>>,
     draining: AtomicBool,
     stop: watch::Sender<bool>,
     inflight: watch::Sender<usize>,
@@ -153,6 +156,7 @@ impl Daemon {
             pid: std::process::id(),
             next_conn: AtomicU64::new(1),
             conns: Mutex::new(HashMap::new()),
+            kept: Mutex::new(Vec::new()),
             draining: AtomicBool::new(false),
             stop: watch::channel(false).0,
             inflight: watch::channel(0).0,
@@ -241,6 +245,15 @@ impl Daemon {
         // 3. End every session: clients are told, handles logged off (providers log
         //    off when a session's last handle leaves).
         let mut ended = 0;
+        let kept: Vec<mapi_engine::Session> = state
+            .kept
+            .lock()
+            .map(|mut k| k.drain(..).collect())
+            .unwrap_or_default();
+        for k in kept {
+            k.logoff(mapi_types::LogoffFlags::default()).await;
+            ended += 1;
+        }
         for conn in state.conns() {
             ended += conn.all_handles().len();
             conn.end_sessions(SHUTDOWN_REASON).await;

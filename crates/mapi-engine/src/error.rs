@@ -43,6 +43,9 @@ pub enum EngineError {
     /// A bad argument.
     #[error("{0}")]
     InvalidParameter(String),
+    /// A failure reported with its status from elsewhere (the daemon link).
+    #[error("{1}")]
+    Status(Status, String),
     /// The profile store failed.
     #[error(transparent)]
     Profile(#[from] ProfileError),
@@ -63,6 +66,7 @@ impl MapiStatus for EngineError {
             EngineError::NotFound(_) => Status::MAPI_E_NOT_FOUND,
             EngineError::NoSupport(_) => Status::MAPI_E_NO_SUPPORT,
             EngineError::InvalidParameter(_) => Status::MAPI_E_INVALID_PARAMETER,
+            EngineError::Status(s, _) => *s,
             EngineError::Profile(e) => e.status(),
             EngineError::Provider(e) => e.status(),
         }
@@ -106,6 +110,10 @@ mod tests {
             (
                 EngineError::InvalidParameter("x".into()),
                 Status::MAPI_E_INVALID_PARAMETER,
+            ),
+            (
+                EngineError::Status(Status::MAPI_E_END_OF_SESSION, "x".into()),
+                Status::MAPI_E_END_OF_SESSION,
             ),
             (
                 EngineError::Profile(ProfileError::ProfileExists("p".into())),

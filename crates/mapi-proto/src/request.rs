@@ -104,6 +104,12 @@ pub enum RequestBody {
     },
     /// The daemon's live sessions. Reply: `Sessions`.
     ListSessions,
+    /// Keeps a shared session alive in the daemon after its last client leaves, until
+    /// `MAPI_LOGOFF_SHARED` or the daemon stops (`mapi logon --keep`). Reply: `Done`.
+    Keep {
+        /// The session.
+        session: u64,
+    },
     /// Liveness check. Reply: `Pong`.
     Ping,
     /// Asks the daemon to exit. Reply: `Done`.
@@ -165,6 +171,7 @@ impl RequestBody {
             RequestBody::Ping => "Ping",
             RequestBody::Shutdown => "Shutdown",
             RequestBody::UiReply { .. } => "UiReply",
+            RequestBody::Keep { .. } => "Keep",
         }
     }
 
@@ -184,6 +191,7 @@ impl RequestBody {
             RequestBody::Ping => 12,
             RequestBody::Shutdown => 13,
             RequestBody::UiReply { .. } => 14,
+            RequestBody::Keep { .. } => 15,
         }
     }
 }
@@ -264,6 +272,7 @@ impl Request {
                 w.u32(*flags);
             }
             RequestBody::ListSessions | RequestBody::Ping | RequestBody::Shutdown => {}
+            RequestBody::Keep { session } => w.u64(*session),
             RequestBody::UiReply { prompt_id, answer } => {
                 w.u64(*prompt_id);
                 answer.put(w);
@@ -334,6 +343,9 @@ impl Request {
             14 => RequestBody::UiReply {
                 prompt_id: r.u64("UiReply.prompt_id")?,
                 answer: UiAnswer::get(r)?,
+            },
+            15 => RequestBody::Keep {
+                session: r.u64("Keep.session")?,
             },
             kind => return Err(ProtoError::UnknownRequest { id, kind }),
         };

@@ -40,6 +40,11 @@ impl Mapi {
         &self.engine
     }
 
+    /// The runtime this handle drives futures on.
+    pub fn runtime(&self) -> Arc<Runtime> {
+        self.rt.clone()
+    }
+
     /// Runs a future to completion on this handle's runtime.
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
         self.rt.block_on(f)

@@ -21,6 +21,8 @@
 //! - [`blocking`]: [`blocking::Mapi`], [`blocking::Session`], [`blocking::Store`]: the
 //!   same API without async.
 //! - [`compose`]: building a message to submit; recipients of an existing one.
+//! - [`link`]: where a logon runs (the daemon's shared session or this process), and
+//!   the daemon's control.
 //! - [`quickstart`]: makes the embedded `Default` profile (local store + contacts).
 //! - [`terminal`]: [`terminal::TerminalUi`], logon prompts on the terminal.
 //! - Re-exports: the engine ([`Engine`], [`Session`], [`LogonRequest`], UI traits), the
@@ -32,6 +34,7 @@
 pub mod blocking;
 pub mod catalog;
 pub mod compose;
+pub mod link;
 pub mod quickstart;
 pub mod terminal;
 

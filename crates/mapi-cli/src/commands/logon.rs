@@ -3,7 +3,8 @@
 use std::io::IsTerminal;
 use std::sync::Arc;
 
-use mapi::blocking::{Mapi, Session};
+use mapi::blocking::Mapi;
+use mapi::link::AnySession;
 use mapi::quickstart::QUICKSTART_PROFILE;
 use mapi::terminal::{ProgressOnly, TerminalUi};
 use mapi::{LogoffFlags, LogonFlags, LogonRequest, LogonUi, NoUi, resource_type, tags};
@@ -19,8 +20,9 @@ pub fn open(ctx: &Ctx) -> Result<Mapi, CliError> {
     Ok(Mapi::open(Some(&ctx.home))?)
 }
 
-/// Logs on as the options say.
-pub fn logon(mapi: &Mapi, args: &LogonArgs) -> Result<Session, CliError> {
+/// Logs on as the options say: joins the daemon's shared session unless
+/// `MAPI_NEW_SESSION`, makes it there with `MAPI_ALLOW_OTHERS`, else in this process.
+pub fn logon(mapi: &Mapi, args: &LogonArgs) -> Result<AnySession, CliError> {
     let flags = LogonFlags::parse(&args.flags).map_err(|e| {
         CliError::invalid(format!(
             "--flags: {e}; use names such as USE_DEFAULT|LOGON_UI or a hex value"
@@ -40,14 +42,22 @@ pub fn logon(mapi: &Mapi, args: &LogonArgs) -> Result<Session, CliError> {
     let req = LogonRequest::new(args.profile.as_deref(), flags)
         .password(password.as_deref())
         .ui(ui);
-    Ok(mapi.logon(req)?)
+    Ok(mapi.logon_any(req)?)
 }
 
-/// `mapi logon`.
-pub fn run(ctx: &Ctx, args: &LogonArgs) -> Result<(), CliError> {
+/// `mapi logon [--keep]`.
+pub fn run(ctx: &Ctx, args: &LogonArgs, keep: bool) -> Result<(), CliError> {
     let mapi = open(ctx)?;
     let session = logon(&mapi, args)?;
-    let out = report(ctx, &session);
+    let out = report(ctx, &session).and_then(|()| {
+        if keep {
+            session.keep()?;
+            if !ctx.json {
+                println!("the shared session stays in the MAPI daemon; end it with `mapi logoff --shared`");
+            }
+        }
+        Ok(())
+    });
     session.logoff(LogoffFlags::default());
     out
 }
@@ -84,25 +94,32 @@ pub fn quickstart(ctx: &Ctx) -> Result<(), CliError> {
 }
 
 /// Prints the status and store tables (and disabled services).
-fn report(ctx: &Ctx, session: &Session) -> Result<(), CliError> {
+fn report(ctx: &Ctx, session: &AnySession) -> Result<(), CliError> {
     let status = session.status_table()?;
     let stores = session.store_table()?;
-    let disabled = session.disabled_services();
+    let disabled = session.disabled();
     if ctx.json {
         print_json(&json!({
             "profile": session.profile(),
             "status": status.full_rows().into_iter().map(row_json).collect::<Vec<_>>(),
             "stores": stores.full_rows().into_iter().map(row_json).collect::<Vec<_>>(),
-            "disabled": disabled.iter().map(|d| json!({
-                "service": d.display_name,
-                "service_name": d.service_name,
-                "status": d.status.name().unwrap_or("MAPI_E_CALL_FAILED"),
-                "reason": d.reason,
+            "shared": session.is_shared(),
+            "daemon": session.is_remote(),
+            "disabled": disabled.iter().map(|(service, status, reason)| json!({
+                "service": service,
+                "status": status.name().unwrap_or("MAPI_E_CALL_FAILED"),
+                "reason": reason,
             })).collect::<Vec<_>>(),
         }));
         return Ok(());
     }
-    println!("logged on to profile \"{}\"", session.profile());
+    let how = match (session.joined(), session.is_remote(), session.is_shared()) {
+        (true, _, _) => " (joined the shared session in the MAPI daemon)",
+        (false, true, true) => " (shared session in the MAPI daemon)",
+        (false, true, false) => " (in the MAPI daemon)",
+        _ => "",
+    };
+    println!("logged on to profile \"{}\"{how}", session.profile());
     println!();
     println!("Status table");
     let rows: Vec<Vec<String>> = status
@@ -147,10 +164,9 @@ fn report(ctx: &Ctx, session: &Session) -> Result<(), CliError> {
         })
         .collect();
     print_table(&["DISPLAY NAME", "DEFAULT", "PROVIDER", "ENTRY ID"], &rows);
-    for d in disabled {
+    for (service, status, reason) in disabled {
         eprintln!(
-            "warning: service \"{}\" is disabled for this session: {}: {}",
-            d.display_name, d.status, d.reason
+            "warning: service \"{service}\" is disabled for this session: {status}: {reason}"
         );
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! One module per command group; each parses nothing and decides nothing beyond wiring
 //! arguments to the library and rendering its answers.
 
+pub mod daemon;
 pub mod logon;
 pub mod profile;
 pub mod provider;

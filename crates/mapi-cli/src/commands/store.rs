@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mapi::blocking::Store;
+use mapi::link::AnyStore as Store;
 use mapi::{LogoffFlags, Row, tags};
 use serde_json::{Value, json};
 

@@ -86,6 +86,7 @@ pub fn request_bodies() -> Vec<RequestBody> {
         },
         RequestBody::ListSessions,
         RequestBody::Ping,
+        RequestBody::Keep { session: 7 },
         RequestBody::Shutdown,
         RequestBody::UiReply {
             prompt_id: 1,

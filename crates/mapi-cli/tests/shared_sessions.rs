@@ -1,0 +1,232 @@
+//! Shared sessions through the CLI and the per-user daemon `mapid`: `--keep`, joining
+//! from other processes without credentials, `logoff --shared`, `sessions`, `daemon`,
+//! and 20 processes sharing one IMAP logon on a server that allows one connection.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use mapi_provider_internet::testserver::{MailStack, Options};
+use serde_json::Value;
+
+const MAPI: &str = env!("CARGO_BIN_EXE_mapi");
+
+/// A MAPI home and a private runtime dir for its daemon socket; stops the daemon on drop.
+struct Home {
+    _dir: tempfile::TempDir,
+    home: PathBuf,
+    run: PathBuf,
+}
+
+impl Home {
+    fn new() -> Home {
+        let mapid = Path::new(MAPI).with_file_name("mapid");
+        assert!(
+            mapid.exists(),
+            "{} is missing: build the workspace (cargo build --workspace) so mapid sits next to mapi",
+            mapid.display()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let run = dir.path().join("run");
+        std::fs::create_dir_all(&run).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
+        Home {
+            _dir: dir,
+            home,
+            run,
+        }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(MAPI);
+        c.arg("--home")
+            .arg(&self.home)
+            .args(args)
+            .env("XDG_RUNTIME_DIR", &self.run)
+            .env_remove("MAPI_SOCKET")
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "mapi {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        let _ = self.run(&["daemon", "stop"]);
+    }
+}
+
+#[test]
+fn keep_join_logoff_shared_and_daemon_control() {
+    let h = Home::new();
+    h.ok(&["quickstart"]);
+    // A second profile with a password: joining the shared session needs none.
+    let mut c = h.cmd(&["profile", "create", "Locked", "--password-stdin"]);
+    c.stdin(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"secret-pw\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+
+    // A plain logon does not start a daemon.
+    h.ok(&["logon", "--profile", "Default"]);
+    assert_eq!(h.json(&["daemon", "status", "--json"])["running"], false);
+
+    // ALLOW_OTHERS --keep makes the shared session in a daemon started on demand.
+    let made = h.ok(&[
+        "logon",
+        "--profile",
+        "Default",
+        "--flags",
+        "ALLOW_OTHERS",
+        "--keep",
+    ]);
+    assert!(made.contains("shared session in the MAPI daemon"), "{made}");
+    assert_eq!(h.json(&["daemon", "status", "--json"])["running"], true);
+    let sessions = h.json(&["sessions", "--json"]);
+    assert_eq!(sessions.as_array().unwrap().len(), 1, "{sessions}");
+    assert_eq!(sessions[0]["profile"], "Default");
+    assert_eq!(sessions[0]["shared"], true);
+    assert_eq!(sessions[0]["clients"], 0);
+    assert!(sessions[0]["since"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(
+        sessions[0]["services"],
+        serde_json::json!(["Personal Folders", "Contacts"])
+    );
+
+    // Another process joins it whatever profile it names, and is asked no password.
+    let v = h.json(&["logon", "--profile", "Locked", "--json"]);
+    assert_eq!(
+        v["profile"], "Default",
+        "the shared session wins over the name"
+    );
+    assert_eq!(v["daemon"], true);
+    assert_eq!(v["shared"], true);
+    assert!(h.ok(&["store", "folders"]).contains("Inbox"));
+
+    // NEW_SESSION gets an individual session in this process (with the password).
+    let out = h.run(&[
+        "logon",
+        "--profile",
+        "Locked",
+        "--flags",
+        "NEW_SESSION",
+        "--json",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("MAPI_E_LOGON_FAILED (0x80040111)"));
+
+    // LOGOFF_SHARED ends it; later logons run in-process again.
+    let out = h.ok(&["logoff", "--shared"]);
+    assert!(out.contains("for every client"), "{out}");
+    assert_eq!(h.json(&["sessions", "--json"]), serde_json::json!([]));
+    let v = h.json(&["logon", "--profile", "Default", "--json"]);
+    assert_eq!(v["daemon"], false);
+    let out = h.run(&["logoff", "--shared"]);
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("MAPI_E_NOT_FOUND (0x8004010F)"));
+
+    assert!(h.ok(&["daemon", "stop"]).contains("stopped"));
+    assert_eq!(h.json(&["daemon", "status", "--json"])["running"], false);
+    assert!(h.ok(&["daemon", "start"]).contains("mapid running"));
+}
+
+#[test]
+fn twenty_processes_share_one_imap_logon_on_a_one_connection_server() {
+    let stack = MailStack::start(Options {
+        postfix: true,
+        max_userip_connections: 1,
+    })
+    .unwrap_or_else(|e| panic!("cannot start the mail servers (install dovecot and postfix): {e}"));
+    stack
+        .generate_messages("alice", "shared", 0, 5, 1500)
+        .unwrap();
+    let h = Home::new();
+    h.ok(&["profile", "create", "Alice"]);
+    let s = stack.settings("alice", "tls", "tls");
+    let mut args: Vec<String> = vec![
+        "service".into(),
+        "add".into(),
+        "Alice".into(),
+        "internet-mail".into(),
+    ];
+    for (k, v) in s.iter() {
+        args.push("--set".into());
+        args.push(format!("{k}={v}"));
+    }
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    h.ok(&refs);
+    let v = h.json(&[
+        "logon",
+        "--profile",
+        "Alice",
+        "--flags",
+        "ALLOW_OTHERS|FORCE_DOWNLOAD",
+        "--keep",
+        "--json",
+    ]);
+    assert_eq!(v["disabled"], serde_json::json!([]), "{v}");
+
+    // A second, individual logon needs a second IMAP connection: the server refuses it.
+    let v = h.json(&[
+        "logon",
+        "--profile",
+        "Alice",
+        "--flags",
+        "NEW_SESSION",
+        "--ui",
+        "none",
+        "--json",
+    ]);
+    assert_eq!(v["disabled"][0]["status"], "MAPI_E_SESSION_LIMIT", "{v}");
+
+    // Twenty processes at once join the one shared logon and read the mailbox.
+    let children: Vec<_> = (0..20)
+        .map(|_| {
+            h.cmd(&["store", "ls", "--json"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(rows.as_array().unwrap().len(), 5);
+    }
+    let sessions = h.json(&["sessions", "--json"]);
+    assert_eq!(
+        sessions.as_array().unwrap().len(),
+        1,
+        "one session for all: {sessions}"
+    );
+    h.ok(&["logoff", "--shared"]);
+}

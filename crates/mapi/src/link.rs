@@ -1,0 +1,364 @@
+//! Where a logon runs (reference §2 rule 2, design.md §2): joining the shared session
+//! hosted by the per-user daemon `mapid`, making the shared session there
+//! (`MAPI_ALLOW_OTHERS`, starting the daemon on demand), or an individual session in
+//! this process. Also the daemon's control: status, start, stop, its sessions, and
+//! `MAPI_LOGOFF_SHARED` from outside.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use mapi_client::{Connection, DaemonLink, RemoteLogon, RemoteSession, SessionInfo};
+use mapi_engine::{EngineError, LogonRequest, Result, SubmitOutcome};
+use mapi_spi::{EntryId, OutgoingMessage};
+use mapi_types::{LogoffFlags, LogonFlags, MapiStatus, Row, Status, Table, tags};
+use tokio::runtime::Runtime;
+
+use crate::blocking::{Mapi, Session, Store};
+
+fn client_err(e: mapi_client::ClientError) -> EngineError {
+    EngineError::Status(e.status(), e.to_string())
+}
+
+/// The daemon link for a MAPI home.
+pub fn daemon_link(home: &Path) -> DaemonLink {
+    DaemonLink::new(home.to_path_buf()).with_program(program_name())
+}
+
+fn program_name() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "mapi".into())
+}
+
+/// A session wherever it runs.
+pub enum AnySession {
+    /// An individual session in this process.
+    Local(Session),
+    /// A session hosted by the daemon.
+    Remote(RemoteHandle),
+}
+
+/// A session hosted by the daemon, with the runtime that drives its link.
+pub struct RemoteHandle {
+    rt: Arc<Runtime>,
+    session: Arc<RemoteSession>,
+    joined: bool,
+}
+
+impl Mapi {
+    /// `MAPILogonEx` across processes: without `MAPI_NEW_SESSION`, a running daemon's
+    /// shared session is joined (profile name and password ignored, no daemon started);
+    /// otherwise `MAPI_ALLOW_OTHERS` makes the shared session in the daemon (started on
+    /// demand), and any other logon runs in this process.
+    pub fn logon_any(&self, req: LogonRequest) -> Result<AnySession> {
+        let link = daemon_link(&self.engine().config().home);
+        let flags = req.flags;
+        let remote = |conn: Connection, joined: bool| -> Result<AnySession> {
+            let rl = RemoteLogon {
+                profile: req.profile.clone(),
+                password: req.password.clone(),
+                flags,
+                ui: req.ui.clone(),
+            };
+            let session = self.block_on(conn.logon(rl)).map_err(client_err)?;
+            Ok(AnySession::Remote(RemoteHandle {
+                rt: self.runtime(),
+                session: Arc::new(session),
+                joined,
+            }))
+        };
+        if !flags.contains(LogonFlags::MAPI_NEW_SESSION)
+            && let Some(conn) = self.block_on(link.connect()).map_err(client_err)?
+        {
+            let sessions = self.block_on(conn.list_sessions()).map_err(client_err)?;
+            if sessions.iter().any(|s| s.shared) {
+                return remote(conn, true);
+            }
+        }
+        if flags.contains(LogonFlags::MAPI_ALLOW_OTHERS) {
+            let conn = self.block_on(link.connect_or_start()).map_err(client_err)?;
+            return remote(conn, false);
+        }
+        Ok(AnySession::Local(self.logon(req)?))
+    }
+}
+
+/// Whether the daemon for a home is running: its pid and socket.
+pub fn daemon_status(mapi: &Mapi) -> Result<Option<(u32, PathBuf)>> {
+    let link = daemon_link(&mapi.engine().config().home);
+    Ok(mapi
+        .block_on(link.connect())
+        .map_err(client_err)?
+        .map(|c| (c.daemon_pid(), c.socket().to_path_buf())))
+}
+
+/// Starts the daemon when it is not running; returns its pid and socket.
+pub fn start_daemon(mapi: &Mapi) -> Result<(u32, PathBuf)> {
+    let link = daemon_link(&mapi.engine().config().home);
+    let c = mapi.block_on(link.connect_or_start()).map_err(client_err)?;
+    Ok((c.daemon_pid(), c.socket().to_path_buf()))
+}
+
+/// Stops the running daemon (its sessions log off); `false` when none was running.
+pub fn stop_daemon(mapi: &Mapi) -> Result<bool> {
+    let link = daemon_link(&mapi.engine().config().home);
+    match mapi.block_on(link.connect()).map_err(client_err)? {
+        None => Ok(false),
+        Some(c) => {
+            mapi.block_on(c.shutdown_daemon()).map_err(client_err)?;
+            Ok(true)
+        }
+    }
+}
+
+/// The daemon's live sessions (empty when no daemon runs; none is started).
+pub fn daemon_sessions(mapi: &Mapi) -> Result<Vec<SessionInfo>> {
+    let link = daemon_link(&mapi.engine().config().home);
+    match mapi.block_on(link.connect()).map_err(client_err)? {
+        None => Ok(Vec::new()),
+        Some(c) => mapi.block_on(c.list_sessions()).map_err(client_err),
+    }
+}
+
+/// `Logoff(MAPI_LOGOFF_SHARED)` on the daemon's shared session: it ends for every client.
+pub fn logoff_shared(mapi: &Mapi) -> Result<String> {
+    let link = daemon_link(&mapi.engine().config().home);
+    let none =
+        || EngineError::NotFound("there is no shared session (no MAPI daemon runs one)".into());
+    let conn = mapi
+        .block_on(link.connect())
+        .map_err(client_err)?
+        .ok_or_else(none)?;
+    let sessions = mapi.block_on(conn.list_sessions()).map_err(client_err)?;
+    let shared = sessions.into_iter().find(|s| s.shared).ok_or_else(none)?;
+    let s = mapi
+        .block_on(conn.logon(RemoteLogon::new(None, LogonFlags::default())))
+        .map_err(client_err)?;
+    mapi.block_on(s.logoff(LogoffFlags::MAPI_LOGOFF_SHARED))
+        .map_err(client_err)?;
+    Ok(shared.profile)
+}
+
+impl AnySession {
+    /// The profile's name.
+    pub fn profile(&self) -> &str {
+        match self {
+            AnySession::Local(s) => s.profile(),
+            AnySession::Remote(r) => r.session.profile(),
+        }
+    }
+
+    /// Whether this is the shared session.
+    pub fn is_shared(&self) -> bool {
+        match self {
+            AnySession::Local(s) => s.inner().is_shared(),
+            AnySession::Remote(r) => r.session.is_shared(),
+        }
+    }
+
+    /// Whether the daemon hosts it.
+    pub fn is_remote(&self) -> bool {
+        matches!(self, AnySession::Remote(_))
+    }
+
+    /// Whether this logon joined an existing shared session.
+    pub fn joined(&self) -> bool {
+        matches!(self, AnySession::Remote(r) if r.joined)
+    }
+
+    /// Services disabled at logon: (service, status, reason).
+    pub fn disabled(&self) -> Vec<(String, Status, String)> {
+        match self {
+            AnySession::Local(s) => s
+                .disabled_services()
+                .iter()
+                .map(|d| (d.display_name.clone(), d.status, d.reason.clone()))
+                .collect(),
+            AnySession::Remote(r) => r
+                .session
+                .disabled_services()
+                .iter()
+                .map(|d| (d.service.clone(), d.status, d.reason.clone()))
+                .collect(),
+        }
+    }
+
+    /// `GetStatusTable`.
+    pub fn status_table(&self) -> Result<Table> {
+        match self {
+            AnySession::Local(s) => s.status_table(),
+            AnySession::Remote(r) => r.rt.block_on(r.session.status_table()).map_err(client_err),
+        }
+    }
+
+    /// `GetMsgStoresTable`.
+    pub fn store_table(&self) -> Result<Table> {
+        match self {
+            AnySession::Local(s) => s.store_table(),
+            AnySession::Remote(r) => r.rt.block_on(r.session.store_table()).map_err(client_err),
+        }
+    }
+
+    /// The default store.
+    pub fn default_store(&self) -> Result<AnyStore> {
+        match self {
+            AnySession::Local(s) => Ok(AnyStore::Local(s.default_store()?)),
+            AnySession::Remote(r) => {
+                let table = self.store_table()?;
+                let rows = table.full_rows();
+                let row = rows
+                    .iter()
+                    .find(|row| {
+                        row.get(tags::PR_DEFAULT_STORE).and_then(|v| v.as_bool()) == Some(true)
+                    })
+                    .ok_or_else(|| {
+                        EngineError::NotFound(format!(
+                            "profile \"{}\" has no default store",
+                            self.profile()
+                        ))
+                    })?;
+                let id = row
+                    .get(tags::PR_ENTRYID)
+                    .and_then(|v| v.as_bytes())
+                    .map(<[u8]>::to_vec)
+                    .ok_or_else(|| {
+                        EngineError::NotFound("the default store has no entry id".into())
+                    })?;
+                // Opening checks it is up (a disabled store fails with its status).
+                r.rt.block_on(r.session.open_store(Some(&id)))
+                    .map_err(client_err)?;
+                Ok(AnyStore::Remote {
+                    rt: r.rt.clone(),
+                    session: r.session.clone(),
+                    store: id,
+                })
+            }
+        }
+    }
+
+    /// `QueryIdentity` (for a daemon-hosted session, read from its status table).
+    pub fn query_identity(&self) -> Result<(Status, String)> {
+        match self {
+            AnySession::Local(s) => s.query_identity(),
+            AnySession::Remote(_) => {
+                let t = self.status_table()?;
+                let id = t
+                    .full_rows()
+                    .iter()
+                    .find_map(|r| r.str(tags::PR_IDENTITY_DISPLAY).map(str::to_string));
+                Ok(match id {
+                    Some(i) => (Status::S_OK, i),
+                    None => (Status::MAPI_W_NO_SERVICE, self.profile().to_string()),
+                })
+            }
+        }
+    }
+
+    /// Submits a message.
+    pub fn submit(&self, message: &OutgoingMessage) -> Result<SubmitOutcome> {
+        match self {
+            AnySession::Local(s) => s.submit(message),
+            AnySession::Remote(r) => {
+                r.rt.block_on(r.session.submit(&message.raw, &message.recipients))
+                    .map_err(client_err)?;
+                Ok(SubmitOutcome::default())
+            }
+        }
+    }
+
+    /// Keeps the daemon's shared session alive after this client leaves.
+    pub fn keep(&self) -> Result<()> {
+        match self {
+            AnySession::Remote(r) if r.session.is_shared() => {
+                r.rt.block_on(r.session.keep()).map_err(client_err)
+            }
+            _ => Err(EngineError::InvalidParameter(
+                "only a shared session in the daemon can be kept: log on with MAPI_ALLOW_OTHERS"
+                    .into(),
+            )),
+        }
+    }
+
+    /// `Logoff`.
+    pub fn logoff(&self, flags: LogoffFlags) {
+        match self {
+            AnySession::Local(s) => s.logoff(flags),
+            AnySession::Remote(r) => {
+                let _ = r.rt.block_on(r.session.logoff(flags));
+            }
+        }
+    }
+}
+
+/// A message store wherever its session runs.
+pub enum AnyStore {
+    /// In this process.
+    Local(Store),
+    /// In the daemon.
+    Remote {
+        /// The runtime of the link.
+        rt: Arc<Runtime>,
+        /// The session.
+        session: Arc<RemoteSession>,
+        /// The store's entry id in the store table.
+        store: Vec<u8>,
+    },
+}
+
+impl AnyStore {
+    /// The folder hierarchy.
+    pub fn folders(&self) -> Result<Vec<Row>> {
+        match self {
+            AnyStore::Local(s) => s.folders(),
+            AnyStore::Remote { rt, session, store } => Ok(rt
+                .block_on(session.folders(store))
+                .map_err(client_err)?
+                .full_rows()
+                .into_iter()
+                .cloned()
+                .collect()),
+        }
+    }
+
+    /// A folder's contents table.
+    pub fn contents(&self, folder: &[u8]) -> Result<Table> {
+        match self {
+            AnyStore::Local(s) => s.contents(folder),
+            AnyStore::Remote { rt, session, store } => rt
+                .block_on(session.contents(store, folder))
+                .map_err(client_err),
+        }
+    }
+
+    /// A message's properties.
+    pub fn read_message(&self, entry: &[u8]) -> Result<Row> {
+        match self {
+            AnyStore::Local(s) => s.read_message(entry),
+            AnyStore::Remote { rt, session, store } => rt
+                .block_on(session.read_message(store, entry))
+                .map_err(client_err),
+        }
+    }
+
+    /// A message as RFC 5322 bytes.
+    pub fn read_raw(&self, entry: &[u8]) -> Result<Vec<u8>> {
+        match self {
+            AnyStore::Local(s) => s.read_raw(entry),
+            AnyStore::Remote { rt, session, store } => rt
+                .block_on(session.read_raw(store, entry))
+                .map_err(client_err),
+        }
+    }
+
+    /// Imports RFC 5322 messages (in-process sessions only).
+    pub fn import_raw(&self, folder: &[u8], messages: Vec<Vec<u8>>) -> Result<Vec<EntryId>> {
+        match self {
+            AnyStore::Local(s) => s.import_raw(folder, messages),
+            AnyStore::Remote { .. } => Err(EngineError::NoSupport(
+                "importing into a store of the daemon's shared session is not supported; log on with MAPI_NEW_SESSION"
+                    .into(),
+            )),
+        }
+    }
+}
