@@ -9,7 +9,7 @@
 //!   runs the service phase (configure, retry once, disable).
 //! - [`session`]: [`Session`]: tables, stores, identity, submit, events, logoff.
 //! - [`addrbook`]: the merged address book.
-//! - [`support`]: the support object handed to providers.
+//! - `support`: the support object handed to providers.
 //! - [`ui`]: [`LogonUi`] with [`NoUi`] and [`ScriptedUi`].
 //! - [`config`]: [`EngineConfig`] timings.
 //! - [`error`]: [`EngineError`] and its MAPI status codes.

@@ -1,5 +1,5 @@
 //! `MAPILogonEx`: the flowchart of reference §3 steps 1-7 (shared session, profile
-//! choice, credentials), then the service phase (steps 8-13, in [`services`]).
+//! choice, credentials), then the service phase (steps 8-13, in `services`).
 
 mod services;
 
