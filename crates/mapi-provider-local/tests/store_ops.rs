@@ -107,8 +107,8 @@ fn store_properties() {
             .and_then(PropValue::as_bytes),
         Some(&record_key[..])
     );
-    // Without display_name, the file name is shown.
-    assert_eq!(again.properties().str(PR_DISPLAY_NAME), Some("mail"));
+    // Without a display_name setting, the service's display name is shown.
+    assert_eq!(again.properties().str(PR_DISPLAY_NAME), Some("Test"));
     let other_dir = TempDir::new();
     let other = new_store(&other_dir);
     assert_ne!(
