@@ -15,6 +15,13 @@ impl std::fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
+impl crate::MapiStatus for DecodeError {
+    /// Malformed bytes are `MAPI_E_CORRUPT_DATA`.
+    fn status(&self) -> crate::Status {
+        crate::Status::MAPI_E_CORRUPT_DATA
+    }
+}
+
 /// Most elements a decoded multi-valued property may hold.
 pub const MAX_MULTI: usize = 65_536;
 

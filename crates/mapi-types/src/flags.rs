@@ -24,6 +24,13 @@ impl fmt::Display for FlagParseError {
 
 impl std::error::Error for FlagParseError {}
 
+impl crate::MapiStatus for FlagParseError {
+    /// A word that names no flag of the set is `MAPI_E_UNKNOWN_FLAGS`.
+    fn status(&self) -> crate::Status {
+        crate::Status::MAPI_E_UNKNOWN_FLAGS
+    }
+}
+
 /// Parses `A|B`, `A,B` or `A B` against a (name, value) table; a word may drop the
 /// `MAPI_` prefix, and may be a number (`0x1009`, `8`). Case-insensitive.
 pub fn parse_flag_words(

@@ -27,3 +27,29 @@ pub use prop::{PropTag, PropType, PropValue, filetime_from_unix, tags, unix_from
 pub use status::{MapiStatus, Status, StatusClass};
 pub use table::{ContentMatch, Relop, Restriction, Row, SortKey, Table};
 pub use uid::{MUID_PROFILE_INSTANCE, MapiUid};
+
+#[cfg(test)]
+mod error_status_tests {
+    use super::*;
+
+    /// Every error type of this crate, mapped to its MAPI status.
+    #[test]
+    fn every_error_maps_to_its_status() {
+        let cases: Vec<(Box<dyn MapiStatus>, Status)> = vec![
+            (
+                Box::new(codec::DecodeError("truncated")),
+                Status::MAPI_E_CORRUPT_DATA,
+            ),
+            (
+                Box::new(flags::FlagParseError {
+                    word: "X".into(),
+                    set: "logon",
+                }),
+                Status::MAPI_E_UNKNOWN_FLAGS,
+            ),
+        ];
+        for (e, s) in cases {
+            assert_eq!(e.status(), s);
+        }
+    }
+}
