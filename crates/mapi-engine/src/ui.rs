@@ -36,7 +36,9 @@ pub enum FailureChoice {
     Cancel,
 }
 
-/// Answers logon prompts. `None` means the user cancelled.
+/// Answers logon prompts. `None` means the user cancelled. Every prompt defaults to
+/// "cancelled" (a failure dialog to "skip"), so a UI that only shows progress
+/// implements `available` and `progress` alone.
 #[async_trait]
 pub trait LogonUi: Send + Sync {
     /// Whether anyone is there to answer; `false` makes UI flags inert.
@@ -46,10 +48,16 @@ pub trait LogonUi: Send + Sync {
 
     /// The logon dialog: pick a profile (`preselect` is the default, unless
     /// `MAPI_EXPLICIT_PROFILE`).
-    async fn choose_profile(&self, profiles: &[String], preselect: Option<&str>) -> Option<String>;
+    async fn choose_profile(&self, profiles: &[String], preselect: Option<&str>) -> Option<String> {
+        let _ = (profiles, preselect);
+        None
+    }
 
     /// The password prompt for a profile; `attempt` counts from 1.
-    async fn password(&self, profile: &str, attempt: u32) -> Option<String>;
+    async fn password(&self, profile: &str, attempt: u32) -> Option<String> {
+        let _ = (profile, attempt);
+        None
+    }
 
     /// A service's configuration dialog: returns (key, value) pairs to set.
     async fn service_settings(
@@ -57,10 +65,16 @@ pub trait LogonUi: Send + Sync {
         service: &str,
         reason: &str,
         fields: &[PromptField],
-    ) -> Option<Vec<(String, String)>>;
+    ) -> Option<Vec<(String, String)>> {
+        let _ = (service, reason, fields);
+        None
+    }
 
     /// A service failed its first logon attempt.
-    async fn service_failed(&self, service: &str, status: Status, reason: &str) -> FailureChoice;
+    async fn service_failed(&self, service: &str, status: Status, reason: &str) -> FailureChoice {
+        let _ = (service, status, reason);
+        FailureChoice::Skip
+    }
 
     /// Progress of a long provider task.
     fn progress(&self, service: &str, done: u64, total: Option<u64>, text: &str) {
@@ -71,27 +85,9 @@ pub trait LogonUi: Send + Sync {
 /// No UI at all.
 pub struct NoUi;
 
-#[async_trait]
 impl LogonUi for NoUi {
     fn available(&self) -> bool {
         false
-    }
-    async fn choose_profile(&self, _: &[String], _: Option<&str>) -> Option<String> {
-        None
-    }
-    async fn password(&self, _: &str, _: u32) -> Option<String> {
-        None
-    }
-    async fn service_settings(
-        &self,
-        _: &str,
-        _: &str,
-        _: &[PromptField],
-    ) -> Option<Vec<(String, String)>> {
-        None
-    }
-    async fn service_failed(&self, _: &str, _: Status, _: &str) -> FailureChoice {
-        FailureChoice::Skip
     }
 }
 

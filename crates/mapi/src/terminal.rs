@@ -179,27 +179,9 @@ impl LogonUi for TerminalUi {
 /// bar on standard error.
 pub struct ProgressOnly;
 
-#[async_trait]
 impl LogonUi for ProgressOnly {
     fn available(&self) -> bool {
         false
-    }
-    async fn choose_profile(&self, _: &[String], _: Option<&str>) -> Option<String> {
-        None
-    }
-    async fn password(&self, _: &str, _: u32) -> Option<String> {
-        None
-    }
-    async fn service_settings(
-        &self,
-        _: &str,
-        _: &str,
-        _: &[PromptField],
-    ) -> Option<Vec<(String, String)>> {
-        None
-    }
-    async fn service_failed(&self, _: &str, _: Status, _: &str) -> FailureChoice {
-        FailureChoice::Skip
     }
     fn progress(&self, service: &str, done: u64, total: Option<u64>, text: &str) {
         eprint!("{}", progress_line(service, done, total, text));
