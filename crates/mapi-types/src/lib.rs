@@ -7,6 +7,7 @@
 //!   parsed from names or hex; resource types, object types and service-entry contexts.
 //! - [`prop`]: property types, tags (the named tags in [`tags`]), and [`PropValue`].
 //! - [`uid`]: [`MapiUid`], the 16-byte MAPIUID.
+//! - [`hex`]: hex text of bytes and back.
 //! - [`codec`]: a bounded binary encoding of property values (storage and wire).
 //! - [`table`]: rows and the in-memory [`Table`] with columns, sort and restrictions.
 
@@ -14,6 +15,7 @@
 
 pub mod codec;
 pub mod flags;
+pub mod hex;
 pub mod prop;
 pub mod status;
 pub mod table;

@@ -389,12 +389,7 @@ impl fmt::Display for PropValue {
             PropValue::String8(s) | PropValue::Unicode(s) => f.write_str(s),
             PropValue::SysTime(v) => write!(f, "{v}"),
             PropValue::Clsid(b) => f.write_str(&crate::MapiUid(*b).to_string()),
-            PropValue::Binary(b) => {
-                for byte in b {
-                    write!(f, "{byte:02x}")?;
-                }
-                Ok(())
-            }
+            PropValue::Binary(b) => f.write_str(&crate::hex::encode(b)),
             PropValue::Multi(_, vs) => {
                 for (i, v) in vs.iter().enumerate() {
                     if i > 0 {

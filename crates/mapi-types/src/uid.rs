@@ -49,7 +49,7 @@ impl MapiUid {
 
     /// 32 lowercase hex digits of the raw bytes (as in MAPISVC.INF `UID=` lines).
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        crate::hex::encode(&self.0)
     }
 
     /// Parses 32 hex digits of raw bytes, or the GUID form `{xxxxxxxx-xxxx-...}` (with or
@@ -79,14 +79,7 @@ impl MapiUid {
 }
 
 fn hex16(t: &str) -> Option<MapiUid> {
-    if t.len() != 32 || !t.is_ascii() {
-        return None;
-    }
-    let mut b = [0u8; 16];
-    for (i, byte) in b.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&t[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(MapiUid(b))
+    crate::hex::decode(t).and_then(|b| MapiUid::from_slice(&b))
 }
 
 impl fmt::Display for MapiUid {

@@ -196,13 +196,10 @@ fn parse_hex(text: &str) -> Result<Vec<u8>, CliError> {
             "{t:?} is not an entry id (hex digits, as `mapi store ls` prints)"
         ))
     };
-    if t.is_empty() || !t.len().is_multiple_of(2) || !t.is_ascii() {
-        return Err(bad());
+    match mapi_types::hex::decode(t) {
+        Some(b) if !b.is_empty() => Ok(b),
+        _ => Err(bad()),
     }
-    (0..t.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&t[i..i + 2], 16).map_err(|_| bad()))
-        .collect()
 }
 
 fn show(ctx: &Ctx, store: &Store, entry: &str, raw: bool) -> Result<(), CliError> {

@@ -261,7 +261,7 @@ fn inf_value(tag: PropTag, text: &str) -> std::result::Result<PropValue, String>
             .or_else(|| parse_number(text))
             .map(|v| PropValue::Boolean(v != 0))
             .ok_or_else(|| format!("{text:?} is not a PT_BOOLEAN value")),
-        PropType::PT_BINARY => hex_bytes(text)
+        PropType::PT_BINARY => mapi_types::hex::decode(text)
             .map(PropValue::Binary)
             .ok_or_else(|| format!("{text:?} is not hex bytes")),
         t if t == PropType::PT_STRING8.multi() || t == PropType::PT_UNICODE.multi() => {
@@ -285,18 +285,8 @@ fn le_hex_u32(text: &str) -> Option<u32> {
     if text.len() != 8 || !text.chars().all(|c| c.is_ascii_hexdigit()) {
         return None;
     }
-    let b = hex_bytes(text)?;
+    let b = mapi_types::hex::decode(text)?;
     Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-}
-
-fn hex_bytes(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
-        .collect()
 }
 
 fn parse_number(text: &str) -> Option<u32> {

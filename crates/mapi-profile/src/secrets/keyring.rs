@@ -112,17 +112,11 @@ impl SecretBackend for SecretTool {
 
 /// Lower-case hex of `b`.
 pub(crate) fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    mapi_types::hex::encode(b)
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
+    mapi_types::hex::decode(s)
 }
 
 #[cfg(test)]
