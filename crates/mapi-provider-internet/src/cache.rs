@@ -1,6 +1,9 @@
 //! The offline cache: one SQLite file per account holding the folder tree (with each
 //! folder's UIDVALIDITY / UIDNEXT / HIGHESTMODSEQ) and the messages, keyed by
 //! (folder, uidvalidity, uid) so an interrupted download resumes without duplicates.
+//! Message bytes live in the [`Bodies`] file beside it (schema 2; rows of a schema-1
+//! cache keep theirs in the `raw` column and stay readable). Deleting rows gives their
+//! bytes back to the file system ([`Bodies::release`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -8,11 +11,18 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::bodies::{Bodies, Span};
 use crate::error::{InternetError, Result};
 use crate::imap::{ListEntry, MailboxState, wire};
 
 /// Schema version kept in `user_version`.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// From schema 1: message bytes move to the bodies file.
+const MIGRATE_1_TO_2: &str = "
+ALTER TABLE messages ADD COLUMN body_offset INTEGER;
+ALTER TABLE messages ADD COLUMN body_len INTEGER;
+";
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB);
@@ -41,7 +51,9 @@ CREATE TABLE IF NOT EXISTS messages (
     sender_email TEXT,
     display_to TEXT,
     message_id TEXT,
-    raw BLOB NOT NULL,
+    raw BLOB,
+    body_offset INTEGER,
+    body_len INTEGER,
     UNIQUE (folder_id, uidvalidity, uid)
 );
 CREATE INDEX IF NOT EXISTS messages_by_time ON messages (folder_id, delivery_time);
@@ -124,6 +136,7 @@ pub struct NewMessage<'a> {
 pub struct Cache {
     conn: Connection,
     path: PathBuf,
+    bodies: Bodies,
 }
 
 impl Cache {
@@ -155,13 +168,17 @@ impl Cache {
         conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
             .map_err(err)?;
         if version < SCHEMA_VERSION {
-            conn.execute_batch(SCHEMA).map_err(err)?;
-            conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))
-                .map_err(err)?;
+            let upgrade = if version == 1 { MIGRATE_1_TO_2 } else { SCHEMA };
+            conn.execute_batch(&format!(
+                "BEGIN; {upgrade}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            ))
+            .map_err(err)?;
         }
+        let bodies = Bodies::open(path).map_err(|e| InternetError::cache(path, e))?;
         let cache = Cache {
             conn,
             path: path.to_path_buf(),
+            bodies,
         };
         cache.ensure_local_folders()?;
         Ok(cache)
@@ -174,6 +191,22 @@ impl Cache {
 
     fn err(&self, e: rusqlite::Error) -> InternetError {
         InternetError::cache(&self.path, e)
+    }
+
+    fn body_err(&self, e: std::io::Error) -> InternetError {
+        InternetError::cache(self.bodies.path(), e)
+    }
+
+    /// Where the bytes of the messages `filter` selects are (`?1` is bound to `arg`).
+    fn spans(&self, filter: &str, arg: i64) -> Result<Vec<Span>> {
+        spans(&self.conn, filter, arg).map_err(|e| self.err(e))
+    }
+
+    /// Gives the bytes of deleted rows back (failures only cost disk space).
+    fn release(&self, spans: &[Span]) {
+        if let Err(e) = self.bodies.release(spans) {
+            log::debug!("cache {}: space not released: {e}", self.path.display());
+        }
     }
 
     /// The store's 16-byte record key, made once per cache.
@@ -276,6 +309,7 @@ impl Cache {
             .map_err(|e| InternetError::cache(&self.path, e))?;
         let err = |e: rusqlite::Error| InternetError::cache(&self.path, e);
         let mut ids: HashMap<Vec<u8>, i64> = HashMap::new();
+        let mut freed = Vec::new();
         {
             let mut find = tx
                 .prepare("SELECT id FROM folders WHERE imap_name = ?1")
@@ -345,23 +379,29 @@ impl Cache {
                 }
             }
             for id in gone {
+                freed.extend(spans(&tx, "folder_id = ?1", id).map_err(err)?);
                 tx.execute("DELETE FROM messages WHERE folder_id = ?1", [id])
                     .map_err(err)?;
                 tx.execute("DELETE FROM folders WHERE id = ?1", [id])
                     .map_err(err)?;
             }
         }
-        tx.commit().map_err(err)
+        tx.commit().map_err(err)?;
+        self.release(&freed);
+        Ok(())
     }
 
     /// Drops a folder's messages and sync state (its UIDVALIDITY changed).
     pub fn reset_folder(&self, id: i64, uidvalidity: u32) -> Result<()> {
+        let freed = self.spans("folder_id = ?1", id)?;
         self.conn
             .execute_batch(&format!(
                 "BEGIN; DELETE FROM messages WHERE folder_id = {id};
                  UPDATE folders SET uidvalidity = {uidvalidity}, uidnext = 0, highestmodseq = NULL WHERE id = {id}; COMMIT;"
             ))
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))?;
+        self.release(&freed);
+        Ok(())
     }
 
     /// Records a folder's state after a complete synchronisation.
@@ -395,13 +435,15 @@ impl Cache {
         if gone.is_empty() && changed.is_empty() {
             return Ok(());
         }
-        let run = || -> rusqlite::Result<()> {
+        let mut freed = Vec::new();
+        let mut run = || -> rusqlite::Result<()> {
             self.conn.execute_batch("BEGIN")?;
             {
                 let mut del = self
                     .conn
                     .prepare_cached("DELETE FROM messages WHERE id = ?1")?;
                 for id in gone {
+                    freed.extend(spans(&self.conn, "id = ?1", *id)?);
                     del.execute([id])?;
                 }
                 let mut upd = self
@@ -416,12 +458,18 @@ impl Cache {
         run().map_err(|e| {
             let _ = self.conn.execute_batch("ROLLBACK");
             self.err(e)
-        })
+        })?;
+        self.release(&freed);
+        Ok(())
     }
 
     /// Stores one message (ignored when its key is already cached); returns its row id.
     pub fn insert(&self, m: &NewMessage<'_>) -> Result<i64> {
-        insert(&self.conn, m).map_err(|e| self.err(e))?;
+        let span = self.bodies.append(m.raw).map_err(|e| self.body_err(e))?;
+        self.bodies.sync().map_err(|e| self.body_err(e))?;
+        if !insert(&self.conn, &Record::new(m, span)).map_err(|e| self.err(e))? {
+            self.release(&[span]);
+        }
         self.conn
             .query_row(
                 "SELECT id FROM messages WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
@@ -471,19 +519,36 @@ impl Cache {
 
     /// A message's bytes.
     pub fn raw(&self, id: i64) -> Result<Vec<u8>> {
-        self.conn
-            .query_row("SELECT raw FROM messages WHERE id = ?1", [id], |r| r.get(0))
+        let (inline, offset, len): (Option<Vec<u8>>, Option<i64>, Option<i64>) = self
+            .conn
+            .query_row(
+                "SELECT raw, body_offset, body_len FROM messages WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .optional()
             .map_err(|e| self.err(e))?
-            .ok_or_else(|| InternetError::NotFound("message".into()))
+            .ok_or_else(|| InternetError::NotFound("message".into()))?;
+        match (offset, len) {
+            (Some(offset), Some(len)) => self
+                .bodies
+                .read(Span {
+                    offset: offset as u64,
+                    len: len as u64,
+                })
+                .map_err(|e| self.body_err(e)),
+            _ => Ok(inline.unwrap_or_default()),
+        }
     }
 
     /// Removes a message row.
     pub fn delete(&self, id: i64) -> Result<()> {
+        let freed = self.spans("id = ?1", id)?;
         self.conn
             .execute("DELETE FROM messages WHERE id = ?1", [id])
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))?;
+        self.release(&freed);
+        Ok(())
     }
 
     /// Moves a message row to another folder under a new key.
@@ -543,30 +608,77 @@ pub fn set_folder_state(conn: &Connection, id: i64, st: &MailboxState) -> rusqli
     .map(|_| ())
 }
 
-/// Inserts a message, parsing its headers for the summary columns.
-pub fn insert(conn: &Connection, m: &NewMessage<'_>) -> rusqlite::Result<()> {
-    let s = crate::props::summarize(m.raw);
-    let time = m.internaldate.or(s.date);
+/// Where the bytes of the messages `filter` selects are (`?1` is bound to `arg`).
+fn spans(conn: &Connection, filter: &str, arg: i64) -> rusqlite::Result<Vec<Span>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT body_offset, body_len FROM messages WHERE {filter} AND body_len IS NOT NULL"
+    ))?;
+    let rows = st.query_map([arg], |r| {
+        Ok(Span {
+            offset: r.get::<_, i64>(0)? as u64,
+            len: r.get::<_, i64>(1)? as u64,
+        })
+    })?;
+    rows.collect()
+}
+
+/// A message row ready to insert: its summary parsed, its bytes in the bodies file.
+pub struct Record {
+    folder_id: i64,
+    uidvalidity: u32,
+    uid: u32,
+    seen: bool,
+    flags: String,
+    size: i64,
+    time: Option<i64>,
+    summary: crate::props::Summary,
+    /// Where the bytes are.
+    pub body: Span,
+}
+
+impl Record {
+    /// Parses `m`'s headers for the summary columns; its bytes are at `body`.
+    pub fn new(m: &NewMessage<'_>, body: Span) -> Record {
+        let summary = crate::props::summarize(m.raw);
+        Record {
+            folder_id: m.folder_id,
+            uidvalidity: m.uidvalidity,
+            uid: m.uid,
+            seen: is_seen(m.flags),
+            flags: m.flags.join(" "),
+            size: m.raw.len() as i64,
+            time: m.internaldate.or(summary.date),
+            summary,
+            body,
+        }
+    }
+}
+
+/// Inserts a message row. Returns false when its key was already cached (nothing
+/// inserted: its bytes are then unused).
+pub fn insert(conn: &Connection, r: &Record) -> rusqlite::Result<bool> {
+    let s = &r.summary;
     let mut st = conn.prepare_cached(
-        "INSERT OR IGNORE INTO messages (folder_id, uidvalidity, uid, seen, flags, size, delivery_time, subject, sender_name, sender_email, display_to, message_id, raw)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        "INSERT OR IGNORE INTO messages (folder_id, uidvalidity, uid, seen, flags, size, delivery_time, subject, sender_name, sender_email, display_to, message_id, raw, body_offset, body_len)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, x'', ?13, ?14)",
     )?;
-    st.execute(params![
-        m.folder_id,
-        m.uidvalidity,
-        m.uid,
-        is_seen(m.flags),
-        m.flags.join(" "),
-        m.raw.len() as i64,
-        time,
+    let n = st.execute(params![
+        r.folder_id,
+        r.uidvalidity,
+        r.uid,
+        r.seen,
+        r.flags,
+        r.size,
+        r.time,
         s.subject,
         s.sender_name,
         s.sender_email,
         s.display_to,
         s.message_id,
-        m.raw
+        r.body.offset as i64,
+        r.body.len as i64
     ])?;
-    Ok(())
+    Ok(n == 1)
 }
 
 /// The kind of each LIST entry: INBOX by name, the others by special-use attribute,
@@ -683,6 +795,78 @@ mod tests {
         drop(c);
         assert!(Cache::exists(&path));
         assert!(!Cache::exists(&dir.join("none.sqlite")));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn schema_1_rows_stay_readable_and_deleted_bytes_are_released() {
+        let dir = tempfile_dir();
+        let path = dir.join("v1.sqlite");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(
+                "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB);
+                 CREATE TABLE folders (id INTEGER PRIMARY KEY AUTOINCREMENT, imap_name BLOB UNIQUE,
+                    kind TEXT NOT NULL, parent_id INTEGER, display_name TEXT NOT NULL,
+                    selectable INTEGER NOT NULL DEFAULT 1, uidvalidity INTEGER NOT NULL DEFAULT 0,
+                    uidnext INTEGER NOT NULL DEFAULT 0, highestmodseq INTEGER);
+                 CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, folder_id INTEGER NOT NULL,
+                    uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL, seen INTEGER NOT NULL,
+                    flags TEXT NOT NULL, size INTEGER NOT NULL, delivery_time INTEGER, subject TEXT,
+                    sender_name TEXT, sender_email TEXT, display_to TEXT, message_id TEXT,
+                    raw BLOB NOT NULL, UNIQUE (folder_id, uidvalidity, uid));
+                 INSERT INTO messages (folder_id, uidvalidity, uid, seen, flags, size, raw)
+                    VALUES (7, 1, 1, 0, '', 9, CAST('Subject: old' AS BLOB));
+                 PRAGMA user_version = 1;",
+            )
+            .unwrap();
+        }
+        let c = Cache::open(&path).unwrap();
+        assert_eq!(
+            c.raw(1).unwrap(),
+            b"Subject: old",
+            "inline bytes of schema 1"
+        );
+        let big = vec![b'x'; 256 << 10];
+        let id = c
+            .insert(&NewMessage {
+                folder_id: 7,
+                uidvalidity: 1,
+                uid: 2,
+                flags: &[],
+                internaldate: None,
+                raw: &big,
+            })
+            .unwrap();
+        assert_eq!(c.raw(id).unwrap(), big, "new bytes in the bodies file");
+        let bodies = Bodies::path_for(&path);
+        let blocks = || {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata(&bodies).unwrap().blocks()
+        };
+        let before = blocks();
+        c.delete(id).unwrap();
+        assert!(blocks() < before, "deleting gives the space back");
+        assert_eq!(c.raw(1).unwrap(), b"Subject: old");
+        // a truncated bodies file is reported, not read past
+        let id = c
+            .insert(&NewMessage {
+                folder_id: 7,
+                uidvalidity: 1,
+                uid: 3,
+                flags: &[],
+                internaldate: None,
+                raw: b"Subject: cut\r\n\r\nbody",
+            })
+            .unwrap();
+        let len = std::fs::metadata(&bodies).unwrap().len();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&bodies)
+            .unwrap()
+            .set_len(len - 2)
+            .unwrap();
+        assert!(matches!(c.raw(id), Err(InternetError::Cache { .. })));
         let _ = std::fs::remove_dir_all(dir);
     }
 

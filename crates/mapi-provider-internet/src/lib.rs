@@ -7,7 +7,8 @@
 //! - [`error`]: [`InternetError`], mapped to MAPI status codes.
 //! - [`tls`]: TCP/TLS connections (rustls, `ring`), system roots plus `ca_file`.
 //! - [`imap`]: a small IMAP client ([`imap::wire`]: the response reader's parsing).
-//! - [`cache`]: the per-account SQLite offline cache.
+//! - [`cache`]: the per-account SQLite offline cache; [`bodies`]: its message bytes, in an
+//!   append-only file beside it.
 //! - [`sync`]: the download (pipelined `UID FETCH`, batched inserts on a writer thread).
 //! - [`props`]: property rows and entry ids.
 //! - [`store`]: [`InternetStore`], the [`mapi_spi::MsgStore`].
@@ -20,6 +21,7 @@
 //! .await?, vec![raw])` (an IMAP APPEND), or [`InternetStore::save_sent`], which also
 //! flags the copy `\Seen`.
 
+pub mod bodies;
 pub mod cache;
 pub mod config;
 pub mod error;

@@ -86,8 +86,15 @@ impl InternetStore {
         if !self.is_online() {
             return Err(InternetError::Offline("synchronise".into()));
         }
-        let s = &self.shared;
-        let r = sync::sync_all(&s.imap, &s.db, &s.support, &s.cancel, durable).await;
+        // On a runtime worker: the socket's readiness events are then handled on the
+        // thread that reads (a caller blocked in `block_on` would be woken per event).
+        let s = self.shared.clone();
+        let mut task = AbortOnDrop(tokio::spawn(async move {
+            sync::sync_all(&s.imap, &s.db, &s.support, &s.cancel, durable).await
+        }));
+        let r = (&mut task.0)
+            .await
+            .unwrap_or_else(|e| Err(InternetError::Offline(format!("synchronise ({e})"))));
         self.note_failure(&r).await;
         r
     }
@@ -452,5 +459,14 @@ impl MsgStore for InternetStore {
             imap.logout().await;
         }
         self.shared.online.store(false, Ordering::Relaxed);
+    }
+}
+
+/// Aborts a spawned task when the future waiting for it is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

@@ -1,20 +1,23 @@
 //! Mailbox download: compare each folder's UIDVALIDITY / UIDNEXT / HIGHESTMODSEQ /
 //! message count with the cache, list UIDs and flags of changed folders, then fetch the
-//! missing messages with pipelined `UID FETCH` ranges. A writer thread parses headers
-//! and inserts in batches of [`BATCH`], one transaction each, reporting progress after
-//! every commit; a folder's new state is recorded only once all its messages are in.
+//! missing messages with pipelined `UID FETCH` ranges. Each message's bytes are
+//! appended to the bodies file and its headers parsed as it arrives; a writer thread
+//! commits the rows in batches of [`BATCH`] (bytes synced first), one transaction each,
+//! reporting progress after every commit; a folder's new state is recorded only once
+//! all its messages are in.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use mapi_spi::{Progress, Support};
 use rusqlite::Connection;
 
-use crate::cache::{self, Cache, NewMessage};
+use crate::bodies::{Bodies, Span};
+use crate::cache::{self, Cache, NewMessage, Record};
 use crate::error::{InternetError, Result};
-use crate::imap::{Fetched, Imap, MailboxState};
+use crate::imap::{Imap, MailboxState};
 
 /// Messages per commit.
 pub const BATCH: usize = 500;
@@ -39,7 +42,9 @@ pub struct SyncReport {
 struct Plan {
     folder_id: i64,
     name: Vec<u8>,
-    state: MailboxState,
+    /// `None` for a folder never synchronised: its EXAMINE, just before fetching,
+    /// tells its state (no STATUS first: opening a large mailbox twice costs time).
+    state: Option<MailboxState>,
     missing: Vec<u32>,
     /// When nothing is cached: fetch sequence numbers 1..=all instead.
     all: u32,
@@ -56,10 +61,7 @@ impl Plan {
 
     fn commands(&self) -> Vec<String> {
         if self.all > 0 {
-            (1..=self.all)
-                .step_by(CHUNK)
-                .map(|a| format!("FETCH {a}:{}", (a + CHUNK as u32 - 1).min(self.all)))
-                .collect()
+            sequence_ranges(self.all)
         } else {
             self.missing
                 .chunks(CHUNK)
@@ -70,11 +72,8 @@ impl Plan {
 }
 
 enum Item {
-    Message {
-        folder_id: i64,
-        uidvalidity: u32,
-        f: Fetched,
-    },
+    /// A message whose bytes are appended (not yet synced) and headers parsed.
+    Message(Record),
     FolderDone {
         folder_id: i64,
         state: MailboxState,
@@ -106,6 +105,17 @@ pub async fn sync_all(
             let Some(name) = f.imap_name.clone() else {
                 continue;
             };
+            if f.uidvalidity == 0 && f.count == 0 {
+                report.changed_folders += 1;
+                plans.push(Plan {
+                    folder_id: f.id,
+                    name,
+                    state: None,
+                    missing: Vec::new(),
+                    all: 0,
+                });
+                continue;
+            }
             let st = conn.status(&name).await?;
             if st.uidvalidity != f.uidvalidity {
                 if f.uidvalidity != 0 || f.count > 0 {
@@ -127,7 +137,7 @@ pub async fn sync_all(
                     plans.push(Plan {
                         folder_id: f.id,
                         name,
-                        state: st,
+                        state: Some(st),
                         missing: Vec::new(),
                         all: st.exists,
                     });
@@ -167,33 +177,38 @@ pub async fn sync_all(
                 plans.push(Plan {
                     folder_id: f.id,
                     name,
-                    state: st,
+                    state: Some(st),
                     missing,
                     all: 0,
                 });
             }
         }
     }
-    let total: u64 = plans.iter().map(Plan::count).sum();
-    if total == 0 {
+    if plans.is_empty() {
         if durable {
             checkpoint(&lock(db))?;
         }
         return Ok(report);
     }
-    support.progress(Progress {
-        done: 0,
-        total: Some(total),
-        text: "downloading mail".into(),
+    // never-synchronised folders add their size once examined
+    let counts = Arc::new(Counts {
+        total: AtomicU64::new(plans.iter().map(Plan::count).sum()),
+        done: AtomicU64::new(0),
     });
+    if counts.total.load(Ordering::Relaxed) > 0 {
+        counts.report(&**support);
+    }
     let path = lock(db).path().to_path_buf();
     let (tx, rx) = sync_channel::<Item>(QUEUE);
     let writer = {
         let support = support.clone();
         let cancel = cancel.clone();
-        std::thread::spawn(move || write_all(&path, rx, &*support, &cancel, total, durable))
+        let counts = counts.clone();
+        let path = path.clone();
+        std::thread::spawn(move || write_all(&path, rx, &*support, &cancel, &counts, durable))
     };
-    let fetched = fetch_plans(imap, &plans, &tx, cancel).await;
+    let bodies = Bodies::open(&path).map_err(|e| InternetError::cache(&path, e))?;
+    let fetched = fetch_plans(imap, &plans, &bodies, &tx, cancel, &counts, &**support).await;
     drop(tx);
     let written = tokio::task::spawn_blocking(move || writer.join())
         .await
@@ -204,39 +219,96 @@ pub async fn sync_all(
     Ok(report)
 }
 
+/// Messages to download (grows as never-synchronised folders are examined) and done.
+struct Counts {
+    total: AtomicU64,
+    done: AtomicU64,
+}
+
+impl Counts {
+    fn report(&self, support: &dyn Support) {
+        support.progress(Progress {
+            done: self.done.load(Ordering::Relaxed),
+            total: Some(self.total.load(Ordering::Relaxed)),
+            text: "downloading mail".into(),
+        });
+    }
+}
+
 async fn fetch_plans(
     imap: &tokio::sync::Mutex<Option<Imap>>,
     plans: &[Plan],
+    bodies: &Bodies,
     tx: &SyncSender<Item>,
     cancel: &AtomicBool,
+    counts: &Counts,
+    support: &dyn Support,
 ) -> Result<()> {
     for plan in plans {
         let mut guard = imap.lock().await;
         let conn = guard
             .as_mut()
             .ok_or_else(|| InternetError::Offline("synchronise".into()))?;
-        conn.select(&plan.name, false).await?;
-        let sets = plan.commands();
+        let examined = match conn.select(&plan.name, false).await? {
+            Some(st) => Some(st),
+            None if plan.state.is_none() => {
+                // selected by another store call since: examine again for its state
+                conn.unselect().await?;
+                conn.select(&plan.name, false).await?
+            }
+            None => None,
+        };
+        let (state, sets) = match plan.state {
+            Some(st) => (st, plan.commands()),
+            None => {
+                let st = examined.unwrap_or_default();
+                counts.total.fetch_add(st.exists as u64, Ordering::Relaxed);
+                if st.exists > 0 {
+                    counts.report(support);
+                }
+                (st, sequence_ranges(st.exists))
+            }
+        };
         let stopped = || InternetError::Offline("download (cancelled)".into());
         conn.fetch_pipelined(&sets, "(UID FLAGS INTERNALDATE BODY.PEEK[])", WINDOW, |f| {
             if cancel.load(Ordering::Relaxed) {
                 return Err(stopped());
             }
-            tx.send(Item::Message {
-                folder_id: plan.folder_id,
-                uidvalidity: plan.state.uidvalidity,
-                f,
-            })
-            .map_err(|_| stopped())
+            // bytes go to the file here, on the thread that received them (a 4 KB
+            // buffer freed where it was allocated; the writer only commits rows)
+            let raw = f.body.as_deref().unwrap_or_default();
+            let span = bodies
+                .append(raw)
+                .map_err(|e| InternetError::cache(bodies.path(), e))?;
+            let record = Record::new(
+                &NewMessage {
+                    folder_id: plan.folder_id,
+                    uidvalidity: state.uidvalidity,
+                    uid: f.uid,
+                    flags: &f.flags,
+                    internaldate: f.internaldate,
+                    raw,
+                },
+                span,
+            );
+            tx.send(Item::Message(record)).map_err(|_| stopped())
         })
         .await?;
         tx.send(Item::FolderDone {
             folder_id: plan.folder_id,
-            state: plan.state,
+            state,
         })
         .map_err(|_| stopped())?;
     }
     Ok(())
+}
+
+/// `FETCH` ranges of sequence numbers covering messages 1..=`all`.
+fn sequence_ranges(all: u32) -> Vec<String> {
+    (1..=all)
+        .step_by(CHUNK)
+        .map(|a| format!("FETCH {a}:{}", (a + CHUNK as u32 - 1).min(all)))
+        .collect()
 }
 
 /// A compact UID set (`1:5,7,9:12`) of sorted UIDs.
@@ -263,12 +335,62 @@ pub fn uid_set(uids: &[u32]) -> String {
     out
 }
 
+/// The download's writer: rows arrive with their bytes already appended to the bodies
+/// file; a batch of rows commits in one transaction, after the bytes are synced.
+struct Writer<'a> {
+    conn: Connection,
+    bodies: Bodies,
+    path: &'a std::path::Path,
+    support: &'a dyn Support,
+    counts: &'a Counts,
+    done: u64,
+    batch: Vec<Record>,
+}
+
+impl Writer<'_> {
+    fn err(&self, e: impl std::fmt::Display) -> InternetError {
+        InternetError::cache(self.path, e)
+    }
+
+    /// Commits the batch (and a folder's final state), then reports progress.
+    fn flush(&mut self, state: Option<(i64, MailboxState)>) -> Result<()> {
+        if self.batch.is_empty() && state.is_none() {
+            return Ok(());
+        }
+        self.bodies.sync().map_err(|e| self.err(e))?;
+        let run = || -> rusqlite::Result<Vec<Span>> {
+            self.conn.execute_batch("BEGIN")?;
+            let mut unused = Vec::new();
+            for r in &self.batch {
+                if !cache::insert(&self.conn, r)? {
+                    unused.push(r.body);
+                }
+            }
+            if let Some((id, st)) = &state {
+                cache::set_folder_state(&self.conn, *id, st)?;
+            }
+            self.conn.execute_batch("COMMIT")?;
+            Ok(unused)
+        };
+        let unused = run().map_err(|e| {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.err(e)
+        })?;
+        let _ = self.bodies.release(&unused);
+        self.done += self.batch.len() as u64;
+        self.batch.clear();
+        self.counts.done.store(self.done, Ordering::Relaxed);
+        self.counts.report(self.support);
+        Ok(())
+    }
+}
+
 fn write_all(
     path: &std::path::Path,
     rx: Receiver<Item>,
     support: &dyn Support,
     cancel: &AtomicBool,
-    total: u64,
+    counts: &Counts,
     durable: bool,
 ) -> Result<u64> {
     let err = |e: rusqlite::Error| InternetError::cache(path, e);
@@ -277,66 +399,37 @@ fn write_all(
         .map_err(err)?;
     conn.execute_batch("PRAGMA synchronous=NORMAL")
         .map_err(err)?;
-    let mut done = 0u64;
-    let mut in_tx = 0usize;
-    let commit = |conn: &Connection, done: u64| -> Result<bool> {
-        conn.execute_batch("COMMIT").map_err(err)?;
-        support.progress(Progress {
-            done,
-            total: Some(total),
-            text: "downloading mail".into(),
-        });
-        Ok(!cancel.load(Ordering::Relaxed))
+    let bodies = Bodies::open(path).map_err(|e| InternetError::cache(path, e))?;
+    let mut w = Writer {
+        conn,
+        bodies,
+        path,
+        support,
+        counts,
+        done: 0,
+        batch: Vec::with_capacity(BATCH),
     };
     for item in rx.iter() {
-        if in_tx == 0 {
-            conn.execute_batch("BEGIN").map_err(err)?;
-        }
         match item {
-            Item::Message {
-                folder_id,
-                uidvalidity,
-                f,
-            } => {
-                let raw = f.body.unwrap_or_default();
-                cache::insert(
-                    &conn,
-                    &NewMessage {
-                        folder_id,
-                        uidvalidity,
-                        uid: f.uid,
-                        flags: &f.flags,
-                        internaldate: f.internaldate,
-                        raw: &raw,
-                    },
-                )
-                .map_err(err)?;
-                done += 1;
-                in_tx += 1;
-                if in_tx >= BATCH {
-                    in_tx = 0;
-                    if !commit(&conn, done)? {
-                        return Ok(done);
-                    }
+            Item::Message(record) => {
+                w.batch.push(record);
+                if w.batch.len() >= BATCH {
+                    w.flush(None)?;
                 }
             }
-            Item::FolderDone { folder_id, state } => {
-                cache::set_folder_state(&conn, folder_id, &state).map_err(err)?;
-                in_tx = 0;
-                if !commit(&conn, done)? {
-                    return Ok(done);
-                }
-            }
+            Item::FolderDone { folder_id, state } => w.flush(Some((folder_id, state)))?,
+        }
+        if cancel.load(Ordering::Relaxed) {
+            return Ok(w.done);
         }
     }
-    if in_tx > 0 {
-        commit(&conn, done)?;
-    }
+    w.flush(None)?;
     if durable && !cancel.load(Ordering::Relaxed) {
-        conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA wal_checkpoint(TRUNCATE);")
+        w.conn
+            .execute_batch("PRAGMA synchronous=FULL; PRAGMA wal_checkpoint(TRUNCATE);")
             .map_err(err)?;
     }
-    Ok(done)
+    Ok(w.done)
 }
 
 fn checkpoint(cache: &Cache) -> Result<()> {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, BufReader, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
@@ -19,12 +19,16 @@ use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
 use crate::config::Server;
 use crate::error::{InternetError, Result};
 
+/// Bytes read from the socket at once under TLS: a large read takes many TLS records
+/// in one system call (a bulk download otherwise reads record by record).
+const SOCKET_READ: usize = 256 * 1024;
+
 /// A connection: plain TCP or TLS over TCP.
 pub enum Stream {
     /// No TLS (yet).
     Plain(TcpStream),
-    /// TLS.
-    Tls(Box<TlsStream<TcpStream>>),
+    /// TLS, over a read buffer.
+    Tls(Box<TlsStream<BufReader<TcpStream>>>),
 }
 
 impl AsyncRead for Stream {
@@ -149,6 +153,7 @@ pub async fn upgrade(
             reason: format!("\"{}\" is not a valid TLS server name", server.host),
         })?;
     let connector = TlsConnector::from(config);
+    let tcp = BufReader::with_capacity(SOCKET_READ, tcp);
     match tokio::time::timeout(limit, connector.connect(name, tcp)).await {
         Err(_) => Err(InternetError::Timeout {
             server: label,

@@ -383,18 +383,36 @@ fn rusqlite_count(cache: &std::path::Path) -> Option<i64> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn forced_download_is_durable_in_the_main_file() {
+async fn forced_download_is_durable_in_the_main_files() {
+    use mapi_provider_internet::bodies::Bodies;
+    use mapi_provider_internet::cache::Cache;
     let stack = dovecot();
     stack.generate_messages("alice", "d", 0, 600, 1000).unwrap();
     let dir = data_dir();
     let (_, store) = logon(stack.settings("alice", "tls", "tls"), FORCE, dir.path()).await;
     let store = store.unwrap();
     let cache = store.cache_file();
-    // copy only the main database file while the store is still open: everything
-    // must already be in it (WAL checkpointed and synced)
+    // copy the database (not its WAL) and the bodies file while the store is still
+    // open: everything must already be in them (WAL checkpointed, bytes synced)
     let copy = dir.path().join("copy.sqlite");
     std::fs::copy(&cache, &copy).unwrap();
-    assert_eq!(count_rows(&copy), 600);
+    std::fs::copy(Bodies::path_for(&cache), Bodies::path_for(&copy)).unwrap();
+    let c = Cache::open(&copy).unwrap();
+    assert_eq!(c.message_count().unwrap(), 600);
+    let mut read = 0;
+    for f in c.folders().unwrap() {
+        for m in c.messages(f.id).unwrap() {
+            let raw = c.raw(m.id).unwrap();
+            assert_eq!(raw.len() as i64, m.size);
+            assert!(
+                raw.starts_with(b"From: Sender "),
+                "message {} intact",
+                m.uid
+            );
+            read += 1;
+        }
+    }
+    assert_eq!(read, 600);
     store.logoff().await;
 }
 
