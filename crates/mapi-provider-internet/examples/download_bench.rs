@@ -129,18 +129,11 @@ async fn ours(
     (elapsed, peak.load(Ordering::Relaxed), samples, store)
 }
 
+/// One mbsync run into an empty Maildir under `root` (a directory of its own).
 fn mbsync(stack: &MailStack, root: &Path, fsync: bool) -> Duration {
-    let maildir = root.join(if fsync {
-        "mbsync-default"
-    } else {
-        "mbsync-nofsync"
-    });
+    let maildir = root.join("Maildir");
     std::fs::create_dir_all(&maildir).unwrap();
-    let conf = root.join(if fsync {
-        "mbsyncrc-default"
-    } else {
-        "mbsyncrc-nofsync"
-    });
+    let conf = root.join("mbsyncrc");
     let password = USERS[0].1;
     let text = format!(
         "{fs}IMAPAccount bench\nHost localhost\nPort {port}\nUser alice\nPass {password}\nSSLType IMAPS\nCertificateFile {ca}\n\n\
@@ -167,24 +160,56 @@ fn mbsync(stack: &MailStack, root: &Path, fsync: bool) -> Duration {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let got = std::fs::read_dir(maildir.join("INBOX/cur"))
-        .map(|r| r.count())
-        .unwrap_or(0)
-        + std::fs::read_dir(maildir.join("INBOX/new"))
+    let count = |sub: &str| {
+        std::fs::read_dir(maildir.join("INBOX").join(sub))
             .map(|r| r.count())
-            .unwrap_or(0);
-    eprintln!(
-        "  mbsync ({}) stored {got} messages",
-        if fsync { "default" } else { "FSync no" }
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        count("cur") + count("new"),
+        stack_messages(),
+        "mbsync stored every message"
     );
     elapsed
 }
 
+static MESSAGES: AtomicU64 = AtomicU64::new(0);
+
+fn stack_messages() -> usize {
+    MESSAGES.load(Ordering::Relaxed) as usize
+}
+
+/// Median and minimum of some durations.
+fn stats(runs: &[Duration]) -> (Duration, Duration) {
+    let mut v = runs.to_vec();
+    v.sort();
+    let median = if v.len() % 2 == 1 {
+        v[v.len() / 2]
+    } else {
+        (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2
+    };
+    (median, v[0])
+}
+
+fn list(runs: &[Duration]) -> String {
+    runs.iter()
+        .map(|d| format!("{:.0}", d.as_secs_f64() * 1000.0))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn main() {
-    let n: usize = std::env::args()
-        .nth(1)
+    let mut args = std::env::args().skip(1);
+    let n: usize = args
+        .next()
         .map(|a| a.parse().expect("N: a number of messages"))
         .unwrap_or(10_000);
+    let rounds: usize = args
+        .next()
+        .map(|a| a.parse().expect("ROUNDS: a number of rounds"))
+        .unwrap_or(5)
+        .max(1);
+    MESSAGES.store(n as u64, Ordering::Relaxed);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -200,69 +225,95 @@ fn main() {
         .generate_messages("alice", "bench", 0, n, 4096)
         .unwrap();
     eprintln!("generated {n} messages of ~4 KB in {:.2?}", t.elapsed());
+    // Every run keeps its own directory until the end: deleting many files just before
+    // another contender creates many makes ext4 allocate inodes slowly for a while.
     let work = tempfile::tempdir().unwrap();
 
     rt.block_on(async {
         // warm-up: Dovecot builds its index and the page cache fills, for every contender alike
-        let warm = work.path().join("warm");
-        let (_, _, _, s) = ours(&stack, &warm).await;
+        let (_, _, _, s) = ours(&stack, &work.path().join("warm")).await;
         s.logoff().await;
-        std::fs::remove_dir_all(&warm).unwrap();
 
         let base = rss_kib();
-        let dir = work.path().join("ours");
-        let cpu = cpu_secs();
-        let (first, peak, samples, store) = ours(&stack, &dir).await;
-        let cpu = cpu_secs() - cpu;
-        let t = Instant::now();
-        let again = store.synchronize(true).await.unwrap();
-        let incremental = t.elapsed();
-        assert_eq!(again.downloaded, 0);
-        store.logoff().await;
-        let (relogon, _, _, store) = ours(&stack, &dir).await;
+        let (mut ours_runs, mut fast, mut default) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut cpu_runs, mut incremental_runs) = (Vec::new(), Vec::new());
+        let mut peak = 0;
+        let mut curve = Vec::new();
+        for round in 0..rounds {
+            let mbsync_fast = |runs: &mut Vec<Duration>| {
+                runs.push(mbsync(&stack, &work.path().join(format!("nofsync-{round}")), false));
+            };
+            // alternate who goes first
+            if round % 2 == 1 {
+                mbsync_fast(&mut fast);
+            }
+            let cpu = cpu_secs();
+            let (t, p, samples, store) = ours(&stack, &work.path().join(format!("ours-{round}"))).await;
+            cpu_runs.push(cpu_secs() - cpu);
+            ours_runs.push(t);
+            peak = peak.max(p);
+            curve = samples;
+            let t = Instant::now();
+            let again = store.synchronize(true).await.unwrap();
+            incremental_runs.push(t.elapsed());
+            assert_eq!(again.downloaded, 0);
+            store.logoff().await;
+            if round % 2 == 0 {
+                mbsync_fast(&mut fast);
+            }
+            if round < 3 {
+                default.push(mbsync(&stack, &work.path().join(format!("default-{round}")), true));
+            }
+        }
+        let (relogon, _, _, store) = ours(&stack, &work.path().join("ours-0")).await;
         store.logoff().await;
 
-        let default = mbsync(&stack, work.path(), true);
-        let nofsync = mbsync(&stack, work.path(), false);
-
+        let (ours_med, ours_min) = stats(&ours_runs);
+        let (fast_med, fast_min) = stats(&fast);
+        let (default_med, default_min) = stats(&default);
+        let (inc_med, _) = stats(&incremental_runs);
         let rate = |d: Duration| n as f64 / d.as_secs_f64();
-        println!("messages: {n} (~4 KB each), loopback Dovecot, IMAPS");
+        cpu_runs.sort_by(f64::total_cmp);
+        println!("messages: {n} (~4 KB each), loopback Dovecot, IMAPS; {rounds} rounds, times in ms");
+        println!("                                 median      min  msg/s (median)  runs");
+        let line = |name: &str, med: Duration, min: Duration, runs: &[Duration]| {
+            println!(
+                "{name:<31}  {:>7.1}  {:>7.1}  {:>14.0}  {}",
+                med.as_secs_f64() * 1000.0,
+                min.as_secs_f64() * 1000.0,
+                rate(med),
+                list(runs)
+            );
+        };
+        line("ours FORCE_DOWNLOAD (durable)", ours_med, ours_min, &ours_runs);
+        line("mbsync FSync no", fast_med, fast_min, &fast);
+        line("mbsync default (FSync yes)", default_med, default_min, &default);
         println!(
-            "ours  FORCE_DOWNLOAD -> SQLite : {:>8.2?}  {:>9.0} msg/s",
-            first,
-            rate(first)
-        );
-        println!("  our CPU time (user+sys)      : {cpu:.2} s");
-        println!(
-            "mbsync (default, FSync yes)    : {:>8.2?}  {:>9.0} msg/s",
-            default,
-            rate(default)
-        );
-        println!(
-            "mbsync (FSync no)              : {:>8.2?}  {:>9.0} msg/s",
-            nofsync,
-            rate(nofsync)
-        );
-        println!(
-            "ratio ours / mbsync default    : {:.2}x",
-            rate(first) / rate(default)
+            "our CPU time (user+sys), median : {:.0} ms",
+            cpu_runs[cpu_runs.len() / 2] * 1000.0
         );
         println!(
-            "ratio ours / mbsync FSync no   : {:.2}x  (target >= 2x)",
-            rate(first) / rate(nofsync)
+            "ratio ours / mbsync FSync no    : {:.2}x medians, {:.2}x against its best run  (target >= 2x)",
+            fast_med.as_secs_f64() / ours_med.as_secs_f64(),
+            fast_min.as_secs_f64() / ours_med.as_secs_f64()
         );
         println!(
-            "second sync, nothing new       : {:>8.2?}  (on the open connection; target <= 50 ms)",
-            incremental
+            "ratio ours / mbsync default     : {:.2}x medians  (target >= 10x)",
+            default_med.as_secs_f64() / ours_med.as_secs_f64()
         );
-        println!("second logon incl. connect+TLS : {:>8.2?}", relogon);
-        println!("RSS before download            : {:.1} MiB", mib(base));
         println!(
-            "peak RSS during download       : {:.1} MiB  (target <= 64 MiB)",
+            "second sync, nothing new        : {:.1} ms median  (on the open connection; target <= 50 ms)  runs {}",
+            inc_med.as_secs_f64() * 1000.0,
+            list(&incremental_runs)
+        );
+        println!("second logon incl. connect+TLS  : {relogon:.2?}");
+        println!("RSS before download             : {:.1} MiB", mib(base));
+        println!(
+            "peak RSS during downloads       : {:.1} MiB  (target <= 64 MiB)",
             mib(peak)
         );
-        let step = (samples.len() / 8).max(1);
-        let curve: Vec<String> = samples
+        let step = (curve.len() / 8).max(1);
+        let curve: Vec<String> = curve
             .iter()
             .step_by(step)
             .map(|(d, r)| format!("{d}:{:.1}", mib(*r)))

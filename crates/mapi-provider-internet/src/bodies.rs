@@ -5,8 +5,8 @@
 //! WAL, then its checkpoint). Rules that keep the two files consistent:
 //! - bytes are appended as they arrive and synced (`fdatasync`) before the rows naming
 //!   them commit, so a committed row never points at bytes a crash could lose;
-//! - appends are single `write`s to a file opened for appending (another process may
-//!   share the cache), each message's offset read back from the handle's position;
+//! - appends are single `writev`s to a file opened for appending (another process may
+//!   share the cache), offsets read back from the handle's position;
 //! - bytes are never moved, so offsets stay valid for every reader: the space of
 //!   deleted messages goes back to the file system by punching holes
 //!   ([`Bodies::release`]); the file's length does not shrink. Bytes appended for a row
@@ -14,7 +14,7 @@
 //!   behind unused.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Seek, Write};
+use std::io::{self, IoSlice, Seek, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -59,29 +59,47 @@ impl Bodies {
 
     /// Appends one message; returns where it went. Not yet durable: call
     /// [`Bodies::sync`] before committing rows that name it.
+    pub fn append(&self, message: &[u8]) -> io::Result<Span> {
+        Ok(self.append_all(&[message])?[0])
+    }
+
+    /// Appends messages back to back in one `writev`; returns where each went. Not yet
+    /// durable: call [`Bodies::sync`] before committing rows that name them.
     ///
-    /// The file is opened for appending, so one `write` lands whole at the end even
-    /// with other appenders (other connections, other processes), and this handle's
+    /// The file is opened for appending, so one write lands whole at the end even with
+    /// other appenders (other connections, other processes), and this handle's
     /// position then marks its end. A short write is an error, never completed by a
     /// second one that could land after someone else's bytes.
-    pub fn append(&self, message: &[u8]) -> io::Result<Span> {
+    pub fn append_all(&self, messages: &[&[u8]]) -> io::Result<Vec<Span>> {
+        let total: usize = messages.iter().map(|m| m.len()).sum();
+        let slices: Vec<IoSlice<'_>> = messages.iter().map(|m| IoSlice::new(m)).collect();
         let mut file = &self.file;
-        let n = file.write(message)?;
-        if n != message.len() {
+        let n = if total == 0 {
+            0
+        } else {
+            file.write_vectored(&slices)?
+        };
+        if n != total {
             return Err(io::Error::new(
                 io::ErrorKind::WriteZero,
                 format!(
-                    "{}: only {n} of {} bytes written (disk full?)",
-                    self.path.display(),
-                    message.len()
+                    "{}: only {n} of {total} bytes written (disk full?)",
+                    self.path.display()
                 ),
             ));
         }
-        let end = file.stream_position()?;
-        Ok(Span {
-            offset: end - n as u64,
-            len: n as u64,
-        })
+        let mut offset = file.stream_position()? - total as u64;
+        Ok(messages
+            .iter()
+            .map(|m| {
+                let span = Span {
+                    offset,
+                    len: m.len() as u64,
+                };
+                offset += span.len;
+                span
+            })
+            .collect())
     }
 
     /// Syncs appended bytes to disk (`fdatasync`).
@@ -163,10 +181,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let db = dir.join("c.sqlite");
         let b = Bodies::open(&db).unwrap();
-        let first: Vec<Span> = [&b"one"[..], b"", b"three"]
-            .iter()
-            .map(|m| b.append(m).unwrap())
-            .collect();
+        let first = b.append_all(&[b"one", b"", b"three"]).unwrap();
         let second = b.append(b"four").unwrap();
         b.sync().unwrap();
         assert_eq!(

@@ -18,10 +18,14 @@ use crate::imap::{ListEntry, MailboxState, wire};
 /// Schema version kept in `user_version`.
 pub const SCHEMA_VERSION: i64 = 2;
 
-/// From schema 1: message bytes move to the bodies file.
+/// From schema 1: message bytes move to the bodies file; one index (contents by time,
+/// unread counts from the same entries) instead of two.
 const MIGRATE_1_TO_2: &str = "
 ALTER TABLE messages ADD COLUMN body_offset INTEGER;
 ALTER TABLE messages ADD COLUMN body_len INTEGER;
+DROP INDEX IF EXISTS messages_by_time;
+DROP INDEX IF EXISTS messages_by_seen;
+CREATE INDEX messages_by_folder ON messages (folder_id, delivery_time, seen);
 ";
 
 const SCHEMA: &str = "
@@ -56,8 +60,7 @@ CREATE TABLE IF NOT EXISTS messages (
     body_len INTEGER,
     UNIQUE (folder_id, uidvalidity, uid)
 );
-CREATE INDEX IF NOT EXISTS messages_by_time ON messages (folder_id, delivery_time);
-CREATE INDEX IF NOT EXISTS messages_by_seen ON messages (folder_id, seen);
+CREATE INDEX IF NOT EXISTS messages_by_folder ON messages (folder_id, delivery_time, seen);
 ";
 
 /// A folder as cached.
@@ -181,6 +184,13 @@ impl Cache {
             bodies,
         };
         cache.ensure_local_folders()?;
+        cache.store_uid()?;
+        // From here on FULL: this connection's commits (user changes, folder state) are
+        // few and each is on disk when it returns; the download writer batches its own.
+        cache
+            .conn
+            .execute_batch("PRAGMA synchronous=FULL")
+            .map_err(|e| cache.err(e))?;
         Ok(cache)
     }
 

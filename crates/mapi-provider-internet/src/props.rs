@@ -1,6 +1,8 @@
 //! MAPI property rows of the store, its folders and messages, and entry ids.
 
-use mail_parser::{Address, MessageParser};
+use std::sync::OnceLock;
+
+use mail_parser::{Address, HeaderName, MessageParser};
 use mapi_types::{PropValue, Row, filetime_from_unix, tags};
 
 use crate::cache::{FolderRow, MessageRow};
@@ -90,7 +92,19 @@ fn display_list(a: Option<&Address<'_>>) -> Option<String> {
 /// Parses the header of a message for the summary columns (never fails: missing
 /// fields stay empty).
 pub fn summarize(raw: &[u8]) -> Summary {
-    let Some(m) = MessageParser::new().parse_headers(raw) else {
+    // Only the headers the summary shows are parsed; the rest (Received chains, DKIM
+    // signatures...) are skipped: this runs for every downloaded message.
+    static SUMMARY: OnceLock<MessageParser> = OnceLock::new();
+    let parser = SUMMARY.get_or_init(|| {
+        MessageParser::new()
+            .header_text(HeaderName::Subject)
+            .header_address(HeaderName::From)
+            .header_address(HeaderName::To)
+            .header_id(HeaderName::MessageId)
+            .header_date(HeaderName::Date)
+            .default_header_ignore()
+    });
+    let Some(m) = parser.parse_headers(raw) else {
         return Summary::default();
     };
     let from = m.from().and_then(Address::first);

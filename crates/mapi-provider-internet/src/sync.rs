@@ -17,7 +17,7 @@ use rusqlite::Connection;
 use crate::bodies::{Bodies, Span};
 use crate::cache::{self, Cache, NewMessage, Record};
 use crate::error::{InternetError, Result};
-use crate::imap::{Imap, MailboxState};
+use crate::imap::{Fetched, Imap, MailboxState};
 
 /// Messages per commit.
 pub const BATCH: usize = 500;
@@ -25,8 +25,10 @@ pub const BATCH: usize = 500;
 const CHUNK: usize = 250;
 /// `UID FETCH` commands in flight at once.
 const WINDOW: usize = 4;
-/// Messages buffered between the network and the writer.
-const QUEUE: usize = 512;
+/// Messages handed to the writer at once.
+const HANDOFF: usize = 64;
+/// Hand-offs buffered between the network and the writer.
+const QUEUE: usize = 512 / HANDOFF;
 
 /// Counts of one synchronisation.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -72,8 +74,9 @@ impl Plan {
 }
 
 enum Item {
-    /// A message whose bytes are appended (not yet synced) and headers parsed.
-    Message(Record),
+    /// Messages whose bytes are appended (not yet synced) and headers parsed, handed
+    /// over [`HANDOFF`] at a time (one wake-up of the writer each).
+    Messages(Vec<Record>),
     FolderDone {
         folder_id: i64,
         state: MailboxState,
@@ -81,8 +84,8 @@ enum Item {
 }
 
 /// Synchronises every folder. `imap` is locked per step so other store calls can
-/// interleave between folders. With `durable`, the last commit is synced to disk (WAL
-/// checkpointed into the main file).
+/// interleave between folders. With `durable`, every commit (so the last) is synced to
+/// disk: the message bytes, then the WAL.
 pub async fn sync_all(
     imap: &tokio::sync::Mutex<Option<Imap>>,
     db: &Mutex<Cache>,
@@ -185,9 +188,7 @@ pub async fn sync_all(
         }
     }
     if plans.is_empty() {
-        if durable {
-            checkpoint(&lock(db))?;
-        }
+        // the cache's own commits are synced (see `Cache::open`)
         return Ok(report);
     }
     // never-synchronised folders add their size once examined
@@ -205,7 +206,11 @@ pub async fn sync_all(
         let cancel = cancel.clone();
         let counts = counts.clone();
         let path = path.clone();
-        std::thread::spawn(move || write_all(&path, rx, &*support, &cancel, &counts, durable))
+        let path_for_error = path.clone();
+        std::thread::Builder::new()
+            .name("mapi-cache-writer".into())
+            .spawn(move || write_all(&path, rx, &*support, &cancel, &counts, durable))
+            .map_err(|e| InternetError::cache(&path_for_error, e))?
     };
     let bodies = Bodies::open(&path).map_err(|e| InternetError::cache(&path, e))?;
     let fetched = fetch_plans(imap, &plans, &bodies, &tx, cancel, &counts, &**support).await;
@@ -270,30 +275,26 @@ async fn fetch_plans(
             }
         };
         let stopped = || InternetError::Offline("download (cancelled)".into());
+        let mut ready = Vec::with_capacity(HANDOFF);
+        let hand_off = |ready: &mut Vec<Fetched>| -> Result<()> {
+            let records = to_records(bodies, plan.folder_id, state.uidvalidity, ready)?;
+            ready.clear();
+            tx.send(Item::Messages(records)).map_err(|_| stopped())
+        };
         conn.fetch_pipelined(&sets, "(UID FLAGS INTERNALDATE BODY.PEEK[])", WINDOW, |f| {
             if cancel.load(Ordering::Relaxed) {
                 return Err(stopped());
             }
-            // bytes go to the file here, on the thread that received them (a 4 KB
-            // buffer freed where it was allocated; the writer only commits rows)
-            let raw = f.body.as_deref().unwrap_or_default();
-            let span = bodies
-                .append(raw)
-                .map_err(|e| InternetError::cache(bodies.path(), e))?;
-            let record = Record::new(
-                &NewMessage {
-                    folder_id: plan.folder_id,
-                    uidvalidity: state.uidvalidity,
-                    uid: f.uid,
-                    flags: &f.flags,
-                    internaldate: f.internaldate,
-                    raw,
-                },
-                span,
-            );
-            tx.send(Item::Message(record)).map_err(|_| stopped())
+            ready.push(f);
+            if ready.len() >= HANDOFF {
+                hand_off(&mut ready)?;
+            }
+            Ok(())
         })
         .await?;
+        if !ready.is_empty() {
+            hand_off(&mut ready)?;
+        }
         tx.send(Item::FolderDone {
             folder_id: plan.folder_id,
             state,
@@ -301,6 +302,42 @@ async fn fetch_plans(
         .map_err(|_| stopped())?;
     }
     Ok(())
+}
+
+/// Appends fetched messages' bytes to the bodies file (one write) and parses their
+/// headers, here on the thread that received them: the buffers are freed where they
+/// were allocated, and the writer thread only commits rows.
+fn to_records(
+    bodies: &Bodies,
+    folder_id: i64,
+    uidvalidity: u32,
+    fetched: &[Fetched],
+) -> Result<Vec<Record>> {
+    let raws: Vec<&[u8]> = fetched
+        .iter()
+        .map(|f| f.body.as_deref().unwrap_or_default())
+        .collect();
+    let spans = bodies
+        .append_all(&raws)
+        .map_err(|e| InternetError::cache(bodies.path(), e))?;
+    Ok(fetched
+        .iter()
+        .zip(raws)
+        .zip(spans)
+        .map(|((f, raw), span)| {
+            Record::new(
+                &NewMessage {
+                    folder_id,
+                    uidvalidity,
+                    uid: f.uid,
+                    flags: &f.flags,
+                    internaldate: f.internaldate,
+                    raw,
+                },
+                span,
+            )
+        })
+        .collect())
 }
 
 /// `FETCH` ranges of sequence numbers covering messages 1..=`all`.
@@ -397,8 +434,14 @@ fn write_all(
     let conn = Connection::open(path).map_err(err)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))
         .map_err(err)?;
-    conn.execute_batch("PRAGMA synchronous=NORMAL")
-        .map_err(err)?;
+    // durable: every commit syncs the WAL (in this thread, while the network goes on),
+    // so the last one is on disk when the download reports done
+    conn.execute_batch(if durable {
+        "PRAGMA synchronous=FULL"
+    } else {
+        "PRAGMA synchronous=NORMAL"
+    })
+    .map_err(err)?;
     let bodies = Bodies::open(path).map_err(|e| InternetError::cache(path, e))?;
     let mut w = Writer {
         conn,
@@ -411,8 +454,8 @@ fn write_all(
     };
     for item in rx.iter() {
         match item {
-            Item::Message(record) => {
-                w.batch.push(record);
+            Item::Messages(records) => {
+                w.batch.extend(records);
                 if w.batch.len() >= BATCH {
                     w.flush(None)?;
                 }
@@ -424,18 +467,7 @@ fn write_all(
         }
     }
     w.flush(None)?;
-    if durable && !cancel.load(Ordering::Relaxed) {
-        w.conn
-            .execute_batch("PRAGMA synchronous=FULL; PRAGMA wal_checkpoint(TRUNCATE);")
-            .map_err(err)?;
-    }
     Ok(w.done)
-}
-
-fn checkpoint(cache: &Cache) -> Result<()> {
-    let conn = Connection::open(cache.path()).map_err(|e| InternetError::cache(cache.path(), e))?;
-    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
-        .map_err(|e| InternetError::cache(cache.path(), e))
 }
 
 /// Locks the cache, surviving a poisoned lock (the cache itself stays consistent:

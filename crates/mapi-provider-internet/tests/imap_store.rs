@@ -383,7 +383,7 @@ fn rusqlite_count(cache: &std::path::Path) -> Option<i64> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn forced_download_is_durable_in_the_main_files() {
+async fn forced_download_is_complete_in_the_files_when_it_returns() {
     use mapi_provider_internet::bodies::Bodies;
     use mapi_provider_internet::cache::Cache;
     let stack = dovecot();
@@ -392,10 +392,14 @@ async fn forced_download_is_durable_in_the_main_files() {
     let (_, store) = logon(stack.settings("alice", "tls", "tls"), FORCE, dir.path()).await;
     let store = store.unwrap();
     let cache = store.cache_file();
-    // copy the database (not its WAL) and the bodies file while the store is still
-    // open: everything must already be in them (WAL checkpointed, bytes synced)
+    // copy the cache's files while the store is still open, as a crash would leave
+    // them: everything must already be in them
     let copy = dir.path().join("copy.sqlite");
     std::fs::copy(&cache, &copy).unwrap();
+    let wal = |p: &std::path::Path| std::path::PathBuf::from(format!("{}-wal", p.display()));
+    if wal(&cache).exists() {
+        std::fs::copy(wal(&cache), wal(&copy)).unwrap();
+    }
     std::fs::copy(Bodies::path_for(&cache), Bodies::path_for(&copy)).unwrap();
     let c = Cache::open(&copy).unwrap();
     assert_eq!(c.message_count().unwrap(), 600);

@@ -409,10 +409,11 @@ impl Imap {
         let mut f = Fetched::default();
         let mut it = items.into_iter();
         while let (Some(k), Some(v)) = (it.next(), it.next()) {
-            let key = k.atom().unwrap_or("").to_ascii_uppercase();
-            match key.as_str() {
-                "UID" => f.uid = v.num().unwrap_or(0) as u32,
-                "FLAGS" => {
+            let key = k.atom().unwrap_or("");
+            let is = |name: &str| key.eq_ignore_ascii_case(name);
+            match () {
+                _ if is("UID") => f.uid = v.num().unwrap_or(0) as u32,
+                _ if is("FLAGS") => {
                     if let Tok::List(fl) = v {
                         f.flags = fl
                             .iter()
@@ -420,13 +421,19 @@ impl Imap {
                             .collect();
                     }
                 }
-                "INTERNALDATE" => {
+                _ if is("INTERNALDATE") => {
                     f.internaldate = v
                         .bytes()
-                        .and_then(|b| wire::parse_internaldate(&String::from_utf8_lossy(b)))
+                        .and_then(|b| std::str::from_utf8(b).ok())
+                        .and_then(wire::parse_internaldate)
                 }
-                "RFC822.SIZE" => f.size = v.num(),
-                k if k.starts_with("BODY[") => f.body = v.into_bytes(),
+                _ if is("RFC822.SIZE") => f.size = v.num(),
+                _ if key
+                    .get(..5)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("BODY[")) =>
+                {
+                    f.body = v.into_bytes()
+                }
                 _ => {}
             }
         }
@@ -714,7 +721,7 @@ enum ReadError {
 async fn read_raw(io: &mut BufReader<Stream>) -> std::result::Result<Raw, ReadError> {
     let mut parts = Vec::new();
     loop {
-        let mut line = Vec::new();
+        let mut line = Vec::with_capacity(128);
         loop {
             let buf = io.fill_buf().await.map_err(ReadError::Io)?;
             if buf.is_empty() {
@@ -751,11 +758,16 @@ async fn read_raw(io: &mut BufReader<Stream>) -> std::result::Result<Raw, ReadEr
                 )));
             }
             Some(n) => {
-                let mut data = vec![0u8; n];
-                io.read_exact(&mut data).await.map_err(|e| match e.kind() {
-                    std::io::ErrorKind::UnexpectedEof => ReadError::Closed,
-                    _ => ReadError::Io(e),
-                })?;
+                // read into spare capacity (no zeroing first); short means closed
+                let mut data = Vec::with_capacity(n);
+                let got = (&mut *io)
+                    .take(n as u64)
+                    .read_to_end(&mut data)
+                    .await
+                    .map_err(ReadError::Io)?;
+                if got < n {
+                    return Err(ReadError::Closed);
+                }
                 parts.push(Part::Lit(data));
             }
         }

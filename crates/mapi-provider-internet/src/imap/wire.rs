@@ -77,6 +77,11 @@ pub fn classify(raw: Raw) -> Response {
     if head.starts_with(b"+") {
         return Response::Continue;
     }
+    // `* 12 FETCH ...`, `* 3 EXISTS`: numbered data, never a status (the common case
+    // of a download, decided without converting the line)
+    if head.starts_with(b"* ") && head.get(2).is_some_and(u8::is_ascii_digit) {
+        return Response::Data(raw);
+    }
     let text = String::from_utf8_lossy(head);
     let (tag, rest) = match text.split_once(' ') {
         Some((t, r)) => (t.to_string(), r),
