@@ -200,6 +200,7 @@ pub async fn sync_all(
         counts.report(&**support);
     }
     let path = lock(db).path().to_path_buf();
+    let bodies = Bodies::open(&path).map_err(|e| InternetError::cache(&path, e))?;
     let (tx, rx) = sync_channel::<Item>(QUEUE);
     let writer = {
         let support = support.clone();
@@ -212,7 +213,6 @@ pub async fn sync_all(
             .spawn(move || write_all(&path, rx, &*support, &cancel, &counts, durable))
             .map_err(|e| InternetError::cache(&path_for_error, e))?
     };
-    let bodies = Bodies::open(&path).map_err(|e| InternetError::cache(&path, e))?;
     let fetched = fetch_plans(imap, &plans, &bodies, &tx, cancel, &counts, &**support).await;
     drop(tx);
     let written = tokio::task::spawn_blocking(move || writer.join())

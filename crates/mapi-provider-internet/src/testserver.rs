@@ -104,10 +104,28 @@ fn run(cmd: &mut Command, what: &str) -> Result<(), String> {
 
 /// A free loopback TCP port.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("bind a loopback port")
+    free_ports::<1>()[0]
+}
+
+/// `N` distinct free loopback ports: every one stays bound until all are chosen, so
+/// none repeats.
+pub fn free_ports<const N: usize>() -> [u16; N] {
+    let held: Vec<TcpListener> = (0..N)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind a loopback port"))
+        .collect();
+    std::array::from_fn(|i| {
+        held[i]
+            .local_addr()
+            .expect("a bound port has an address")
+            .port()
+    })
+}
+
+/// Whether a server failed because one of its ports was taken meanwhile.
+fn is_port_clash(error: &str) -> bool {
+    error.contains("duplicate listener")
+        || error.contains("Address already in use")
+        || error.contains("address already in use")
 }
 
 fn wait_port(
@@ -147,18 +165,30 @@ impl MailStack {
         if options.postfix {
             need("postfix", "postfix")?;
         }
+        let mut attempt = 1;
+        loop {
+            match MailStack::start_once(options.clone()) {
+                // another test took a port between choosing and binding: choose again
+                Err(e) if attempt < 3 && is_port_clash(&e) => attempt += 1,
+                other => return other,
+            }
+        }
+    }
+
+    fn start_once(options: Options) -> Result<MailStack, String> {
         let dir = tempfile::Builder::new()
             .prefix("mapi-mailstack-")
             .tempdir()
             .map_err(|e| format!("temp dir: {e}"))?;
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755))
             .map_err(|e| e.to_string())?;
+        let [imap, imaps, submission, smtps, smtp_plain] = free_ports();
         let ports = Ports {
-            imap: free_port(),
-            imaps: free_port(),
-            submission: free_port(),
-            smtps: free_port(),
-            smtp_plain: free_port(),
+            imap,
+            imaps,
+            submission,
+            smtps,
+            smtp_plain,
         };
         let mut stack = MailStack {
             dir,
