@@ -173,13 +173,8 @@ mod tests {
 
     #[test]
     fn appends_come_back_and_a_short_file_is_an_error() {
-        let dir = std::env::temp_dir().join(format!(
-            "mapi-bodies-{}-{}",
-            std::process::id(),
-            mapi_types::MapiUid::random().to_hex()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = dir.join("c.sqlite");
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("c.sqlite");
         let b = Bodies::open(&db).unwrap();
         let first = b.append_all(&[b"one", b"", b"three"]).unwrap();
         let second = b.append(b"four").unwrap();
@@ -207,18 +202,12 @@ mod tests {
         let e = b.read(second).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::InvalidData);
         assert!(e.to_string().contains("truncated"), "{e}");
-        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
     fn released_space_goes_back_and_live_bytes_stay() {
-        let dir = std::env::temp_dir().join(format!(
-            "mapi-bodies-{}-{}",
-            std::process::id(),
-            mapi_types::MapiUid::random().to_hex()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let b = Bodies::open(&dir.join("c.sqlite")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let b = Bodies::open(&dir.path().join("c.sqlite")).unwrap();
         let big = vec![7u8; 1 << 20];
         let spans: Vec<Span> = [&big[..], &big, &big, b"keep me"]
             .iter()
@@ -238,6 +227,5 @@ mod tests {
         );
         assert_eq!(b.len().unwrap(), 3 * (1 << 20) + 7, "the length stays");
         assert_eq!(b.read(spans[3]).unwrap(), b"keep me");
-        let _ = std::fs::remove_dir_all(dir);
     }
 }
