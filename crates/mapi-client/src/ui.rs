@@ -2,7 +2,7 @@
 //! the caller's [`LogonUi`] and its answer turned into a [`UiAnswer`].
 
 use mapi_engine::{LogonUi, PromptField};
-use mapi_proto::{FailureChoice as WireChoice, PromptKind, Secret, UiAnswer};
+use mapi_proto::{PromptKind, Secret, UiAnswer};
 
 /// Per-logon prompt state: password attempts are counted here (the wire prompt does
 /// not carry the attempt number).
@@ -56,12 +56,7 @@ pub(crate) async fn answer(ui: &dyn LogonUi, kind: PromptKind, n: &mut PromptCou
             service,
             status,
             reason,
-        } => UiAnswer::FailureChoice(match ui.service_failed(&service, status, &reason).await {
-            mapi_engine::FailureChoice::Retry => WireChoice::Retry,
-            mapi_engine::FailureChoice::Edit => WireChoice::Edit,
-            mapi_engine::FailureChoice::Skip => WireChoice::Skip,
-            mapi_engine::FailureChoice::Cancel => WireChoice::Cancel,
-        }),
+        } => UiAnswer::FailureChoice(ui.service_failed(&service, status, &reason).await),
     }
 }
 
@@ -98,7 +93,7 @@ mod tests {
         };
         assert_eq!(
             answer(&ui, failed, &mut n).await,
-            UiAnswer::FailureChoice(WireChoice::Skip)
+            UiAnswer::FailureChoice(mapi_engine::FailureChoice::Skip)
         );
         let choose = PromptKind::ChooseProfile {
             profiles: vec!["A".into(), "B".into()],

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use mapi_engine::{FailureChoice, LogonUi, PromptField};
-use mapi_proto::{FailureChoice as WireChoice, Notification, PromptKind, UiAnswer};
+use mapi_proto::{Notification, PromptKind, UiAnswer};
 use mapi_types::Status;
 
 use crate::conn::ConnState;
@@ -138,12 +138,7 @@ impl LogonUi for RemoteUi {
             })
             .await
         {
-            Some(UiAnswer::FailureChoice(c)) => match c {
-                WireChoice::Retry => FailureChoice::Retry,
-                WireChoice::Edit => FailureChoice::Edit,
-                WireChoice::Skip => FailureChoice::Skip,
-                WireChoice::Cancel => FailureChoice::Cancel,
-            },
+            Some(UiAnswer::FailureChoice(c)) => c,
             _ => FailureChoice::Cancel,
         }
     }
@@ -176,7 +171,7 @@ mod tests {
             status: Status::MAPI_E_NETWORK_ERROR,
             reason: "r".into(),
         });
-        assert!(failed.fits(&UiAnswer::FailureChoice(WireChoice::Skip)));
+        assert!(failed.fits(&UiAnswer::FailureChoice(FailureChoice::Skip)));
         assert!(!failed.fits(&UiAnswer::Settings(vec![])));
     }
 }

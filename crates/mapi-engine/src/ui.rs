@@ -23,18 +23,7 @@ pub struct PromptField {
     pub current: Option<String>,
 }
 
-/// What the user chose after a service failed to log on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FailureChoice {
-    /// Try again as it is.
-    Retry,
-    /// Edit the service's settings, then try again.
-    Edit,
-    /// Go on without this service (it is disabled for the session).
-    Skip,
-    /// Cancel the whole logon (`MAPI_E_USER_CANCEL`).
-    Cancel,
-}
+pub use mapi_types::FailureChoice;
 
 /// Answers logon prompts. `None` means the user cancelled. Every prompt defaults to
 /// "cancelled" (a failure dialog to "skip"), so a UI that only shows progress

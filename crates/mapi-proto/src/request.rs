@@ -140,18 +140,7 @@ pub enum UiAnswer {
     FailureChoice(FailureChoice),
 }
 
-/// The user's choice after a service failed to log on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FailureChoice {
-    /// Try the service again.
-    Retry,
-    /// Edit the service's settings, then retry.
-    Edit,
-    /// Disable the service for this session and go on.
-    Skip,
-    /// Abandon the logon.
-    Cancel,
-}
+pub use mapi_types::FailureChoice;
 
 impl RequestBody {
     /// The variant's name (for logs and errors; never shows field contents).

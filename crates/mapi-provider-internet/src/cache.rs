@@ -140,6 +140,7 @@ pub struct Cache {
     conn: Connection,
     path: PathBuf,
     bodies: Bodies,
+    store_uid: [u8; 16],
 }
 
 impl Cache {
@@ -178,13 +179,14 @@ impl Cache {
             .map_err(err)?;
         }
         let bodies = Bodies::open(path).map_err(|e| InternetError::cache(path, e))?;
-        let cache = Cache {
+        let mut cache = Cache {
             conn,
             path: path.to_path_buf(),
             bodies,
+            store_uid: [0; 16],
         };
         cache.ensure_local_folders()?;
-        cache.store_uid()?;
+        cache.store_uid = cache.load_store_uid()?;
         // From here on FULL: this connection's commits (user changes, folder state) are
         // few and each is on disk when it returns; the download writer batches its own.
         cache
@@ -220,7 +222,12 @@ impl Cache {
     }
 
     /// The store's 16-byte record key, made once per cache.
-    pub fn store_uid(&self) -> Result<[u8; 16]> {
+    pub fn store_uid(&self) -> [u8; 16] {
+        self.store_uid
+    }
+
+    /// Reads the store's record key, making it the first time.
+    fn load_store_uid(&self) -> Result<[u8; 16]> {
         let existing: Option<Vec<u8>> = self
             .conn
             .query_row("SELECT value FROM meta WHERE key = 'store_uid'", [], |r| {
@@ -267,39 +274,22 @@ impl Cache {
     pub fn folders(&self) -> Result<Vec<FolderRow>> {
         let mut st = self
             .conn
-            .prepare_cached(
-                "SELECT f.id, f.imap_name, f.kind, f.parent_id, f.display_name, f.selectable, f.uidvalidity, f.uidnext, f.highestmodseq,
-                        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id),
-                        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND m.seen = 0)
-                 FROM folders f ORDER BY f.id",
-            )
+            .prepare_cached(&format!("{FOLDER_COLUMNS} ORDER BY f.id"))
             .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| {
-                Ok(FolderRow {
-                    id: r.get(0)?,
-                    imap_name: r.get(1)?,
-                    kind: r.get(2)?,
-                    parent_id: r.get(3)?,
-                    display_name: r.get(4)?,
-                    selectable: r.get(5)?,
-                    uidvalidity: r.get(6)?,
-                    uidnext: r.get(7)?,
-                    highestmodseq: r.get::<_, Option<i64>>(8)?.map(|v| v as u64),
-                    count: r.get(9)?,
-                    unread: r.get(10)?,
-                })
-            })
-            .map_err(|e| self.err(e))?;
+        let rows = st.query_map([], folder_row).map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.err(e))
     }
 
     /// One folder.
     pub fn folder(&self, id: i64) -> Result<FolderRow> {
-        self.folders()?
-            .into_iter()
-            .find(|f| f.id == id)
+        let mut st = self
+            .conn
+            .prepare_cached(&format!("{FOLDER_COLUMNS} WHERE f.id = ?1"))
+            .map_err(|e| self.err(e))?;
+        st.query_row([id], folder_row)
+            .optional()
+            .map_err(|e| self.err(e))?
             .ok_or_else(|| InternetError::NotFound("folder".into()))
     }
 
@@ -578,6 +568,27 @@ impl Cache {
             .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
             .map_err(|e| self.err(e))
     }
+}
+
+const FOLDER_COLUMNS: &str = "SELECT f.id, f.imap_name, f.kind, f.parent_id, f.display_name, f.selectable, f.uidvalidity, f.uidnext, f.highestmodseq,
+        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id),
+        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND m.seen = 0)
+    FROM folders f";
+
+fn folder_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FolderRow> {
+    Ok(FolderRow {
+        id: r.get(0)?,
+        imap_name: r.get(1)?,
+        kind: r.get(2)?,
+        parent_id: r.get(3)?,
+        display_name: r.get(4)?,
+        selectable: r.get(5)?,
+        uidvalidity: r.get(6)?,
+        uidnext: r.get(7)?,
+        highestmodseq: r.get::<_, Option<i64>>(8)?.map(|v| v as u64),
+        count: r.get(9)?,
+        unread: r.get(10)?,
+    })
 }
 
 const MSG_COLUMNS: &str = "SELECT id, folder_id, uidvalidity, uid, seen, size, delivery_time, subject, sender_name, sender_email, display_to, message_id FROM messages";

@@ -52,7 +52,7 @@ impl InternetMailService {
         };
         std::fs::create_dir_all(&dir).map_err(|e| InternetError::cache(&dir, e))?;
         let cache = Cache::open(&path)?;
-        let store_uid = cache.store_uid()?;
+        let store_uid = cache.store_uid();
         let store = Arc::new(InternetStore::new(Shared {
             account: account.clone(),
             support: support.clone(),

@@ -127,13 +127,17 @@ impl InternetStore {
         *self.background.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
     }
 
-    /// Waits for the background download started at logon (if any) to end.
-    pub async fn wait_for_sync(&self) {
-        let task = self
-            .background
+    /// The background download's task, if one was started and not yet taken.
+    fn take_background(&self) -> Option<tokio::task::JoinHandle<()>> {
+        self.background
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .take();
+            .take()
+    }
+
+    /// Waits for the background download started at logon (if any) to end.
+    pub async fn wait_for_sync(&self) {
+        let task = self.take_background();
         if let Some(t) = task {
             let _ = t.await;
         }
@@ -198,6 +202,18 @@ impl InternetStore {
         flags: &str,
     ) -> Result<Vec<EntryId>> {
         let s = &self.shared;
+        let flag_list: Vec<String> = flags.split_whitespace().map(str::to_string).collect();
+        let insert = |db: &Cache, uidvalidity: u32, uid: u32, raw: &[u8]| -> Result<EntryId> {
+            let id = db.insert(&NewMessage {
+                folder_id: folder.id,
+                uidvalidity,
+                uid,
+                flags: &flag_list,
+                internaldate: now(),
+                raw,
+            })?;
+            Ok(props::message_entry(&s.store_uid, id))
+        };
         if folder.kind == "outbox" || folder.imap_name.is_none() {
             if folder.kind == "root" {
                 return Err(InternetError::NoSupport(
@@ -205,19 +221,10 @@ impl InternetStore {
                 ));
             }
             let db = lock(&s.db);
-            let flag_list: Vec<String> = flags.split_whitespace().map(str::to_string).collect();
             let mut ids = Vec::new();
             for raw in &messages {
                 let uid = db.next_local_uid(folder.id)?;
-                let id = db.insert(&NewMessage {
-                    folder_id: folder.id,
-                    uidvalidity: 0,
-                    uid,
-                    flags: &flag_list,
-                    internaldate: now(),
-                    raw,
-                })?;
-                ids.push(props::message_entry(&s.store_uid, id));
+                ids.push(insert(&db, 0, uid, raw)?);
             }
             return Ok(ids);
         }
@@ -252,22 +259,13 @@ impl InternetStore {
                 Ok(done)
             })
             .await?;
-        let flag_list: Vec<String> = flags.split_whitespace().map(str::to_string).collect();
         let db = lock(&s.db);
         let mut ids = Vec::new();
         for ((validity, uid), raw) in appended.into_iter().zip(&messages) {
             if validity != folder.uidvalidity && folder.uidvalidity != 0 {
                 db.reset_folder(folder.id, validity)?;
             }
-            let id = db.insert(&NewMessage {
-                folder_id: folder.id,
-                uidvalidity: validity,
-                uid,
-                flags: &flag_list,
-                internaldate: now(),
-                raw,
-            })?;
-            ids.push(props::message_entry(&s.store_uid, id));
+            ids.push(insert(&db, validity, uid, raw)?);
         }
         Ok(ids)
     }
@@ -446,11 +444,7 @@ impl MsgStore for InternetStore {
 
     async fn logoff(&self) {
         self.shared.cancel.store(true, Ordering::Relaxed);
-        let task = self
-            .background
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let task = self.take_background();
         if let Some(t) = task {
             t.abort();
             let _ = t.await;

@@ -41,34 +41,30 @@ pub struct SyncReport {
     pub removed: u64,
 }
 
+/// What to download from one folder.
 struct Plan {
     folder_id: i64,
     name: Vec<u8>,
-    /// `None` for a folder never synchronised: its EXAMINE, just before fetching,
-    /// tells its state (no STATUS first: opening a large mailbox twice costs time).
-    state: Option<MailboxState>,
-    missing: Vec<u32>,
-    /// When nothing is cached: fetch sequence numbers 1..=all instead.
-    all: u32,
+    fetch: Fetch,
+}
+
+enum Fetch {
+    /// Never synchronised: its EXAMINE, just before fetching, tells its state (no
+    /// STATUS first: opening a large mailbox twice costs time); then everything.
+    Unexamined,
+    /// Nothing cached: everything, by sequence number (no UID listing).
+    All(MailboxState),
+    /// These UIDs (sorted) are not cached.
+    Missing(MailboxState, Vec<u32>),
 }
 
 impl Plan {
+    /// Messages known to be downloaded (an unexamined folder adds its own later).
     fn count(&self) -> u64 {
-        if self.all > 0 {
-            self.all as u64
-        } else {
-            self.missing.len() as u64
-        }
-    }
-
-    fn commands(&self) -> Vec<String> {
-        if self.all > 0 {
-            sequence_ranges(self.all)
-        } else {
-            self.missing
-                .chunks(CHUNK)
-                .map(|c| format!("UID FETCH {}", uid_set(c)))
-                .collect()
+        match &self.fetch {
+            Fetch::Unexamined => 0,
+            Fetch::All(st) => st.exists as u64,
+            Fetch::Missing(_, uids) => uids.len() as u64,
         }
     }
 }
@@ -113,9 +109,7 @@ pub async fn sync_all(
                 plans.push(Plan {
                     folder_id: f.id,
                     name,
-                    state: None,
-                    missing: Vec::new(),
-                    all: 0,
+                    fetch: Fetch::Unexamined,
                 });
                 continue;
             }
@@ -140,9 +134,7 @@ pub async fn sync_all(
                     plans.push(Plan {
                         folder_id: f.id,
                         name,
-                        state: Some(st),
-                        missing: Vec::new(),
-                        all: st.exists,
+                        fetch: Fetch::All(st),
                     });
                 }
                 continue;
@@ -180,9 +172,7 @@ pub async fn sync_all(
                 plans.push(Plan {
                     folder_id: f.id,
                     name,
-                    state: Some(st),
-                    missing,
-                    all: 0,
+                    fetch: Fetch::Missing(st, missing),
                 });
             }
         }
@@ -256,16 +246,22 @@ async fn fetch_plans(
             .ok_or_else(|| InternetError::Offline("synchronise".into()))?;
         let examined = match conn.select(&plan.name, false).await? {
             Some(st) => Some(st),
-            None if plan.state.is_none() => {
+            None if matches!(plan.fetch, Fetch::Unexamined) => {
                 // selected by another store call since: examine again for its state
                 conn.unselect().await?;
                 conn.select(&plan.name, false).await?
             }
             None => None,
         };
-        let (state, sets) = match plan.state {
-            Some(st) => (st, plan.commands()),
-            None => {
+        let (state, sets) = match &plan.fetch {
+            Fetch::All(st) => (*st, sequence_ranges(st.exists)),
+            Fetch::Missing(st, uids) => (
+                *st,
+                uids.chunks(CHUNK)
+                    .map(|c| format!("UID FETCH {}", uid_set(c)))
+                    .collect(),
+            ),
+            Fetch::Unexamined => {
                 let st = examined.unwrap_or_default();
                 counts.total.fetch_add(st.exists as u64, Ordering::Relaxed);
                 if st.exists > 0 {

@@ -7,12 +7,14 @@
 //!   parsed from names or hex; resource types, object types and service-entry contexts.
 //! - [`prop`]: property types, tags (the named tags in [`tags`]), and [`PropValue`].
 //! - [`uid`]: [`MapiUid`], the 16-byte MAPIUID.
+//! - [`choice`]: [`FailureChoice`], the answer to a failed service's dialog.
 //! - [`hex`]: hex text of bytes and back.
 //! - [`codec`]: a bounded binary encoding of property values (storage and wire).
 //! - [`table`]: rows and the in-memory [`Table`] with columns, sort and restrictions.
 
 #![warn(missing_docs)]
 
+pub mod choice;
 pub mod codec;
 pub mod flags;
 pub mod hex;
@@ -21,6 +23,7 @@ pub mod status;
 pub mod table;
 pub mod uid;
 
+pub use choice::FailureChoice;
 pub use flags::{
     LogoffFlags, LogonFlags, ProfAdminFlags, ProviderFlags, ProviderLogonFlags, ServiceFlags,
     ServiceUiFlags, StatusCode, TransportLogonFlags, object_type, resource_type, service_context,

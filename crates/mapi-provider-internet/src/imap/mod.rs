@@ -179,46 +179,34 @@ impl Imap {
         segs.push(Seg::Text(" ".into()));
         push_astring(&mut segs, password.as_bytes());
         let tag = self.send_segments(&segs, "LOGIN").await?;
-        let mut untagged = Vec::new();
-        loop {
-            match self.read().await? {
-                Response::Status {
-                    tag: Some(t),
-                    cond,
-                    code,
-                    text,
-                } if t == tag => {
-                    return match cond {
-                        Cond::Ok => {
-                            match code.as_deref().and_then(|c| c.strip_prefix("CAPABILITY ")) {
-                                Some(c) => self.set_caps(c),
-                                None => self.capability().await?,
-                            }
-                            Ok(())
-                        }
-                        _ if is_limit(code.as_deref(), &text) => Err(InternetError::SessionLimit {
-                            server: self.server.clone(),
-                            detail: text,
-                        }),
-                        _ if code.as_deref() == Some("UNAVAILABLE") => {
-                            Err(InternetError::Unreachable {
-                                server: self.server.clone(),
-                                detail: text,
-                            })
-                        }
-                        _ => Err(InternetError::AuthFailed {
-                            server: self.server.clone(),
-                        }),
-                    };
+        let (_, done) = self.until_tagged(&tag, "LOGIN").await?;
+        match done {
+            Done {
+                cond: Cond::Ok,
+                code,
+                ..
+            } => {
+                match code.as_deref().and_then(|c| c.strip_prefix("CAPABILITY ")) {
+                    Some(c) => self.set_caps(c),
+                    None => self.capability().await?,
                 }
-                Response::Status {
-                    tag: None,
-                    cond: Cond::Bye,
-                    text,
-                    ..
-                } => return Err(self.bye(text)),
-                other => untagged.push(other),
+                Ok(())
             }
+            Done { code, text, .. } if is_limit(code.as_deref(), &text) => {
+                Err(InternetError::SessionLimit {
+                    server: self.server.clone(),
+                    detail: text,
+                })
+            }
+            Done { code, text, .. } if code.as_deref() == Some("UNAVAILABLE") => {
+                Err(InternetError::Unreachable {
+                    server: self.server.clone(),
+                    detail: text,
+                })
+            }
+            Done { .. } => Err(InternetError::AuthFailed {
+                server: self.server.clone(),
+            }),
         }
     }
 
@@ -226,13 +214,7 @@ impl Imap {
     pub async fn list(&mut self) -> Result<Vec<ListEntry>> {
         let (untagged, _) = self.run("LIST \"\" \"*\"").await?;
         let mut out = Vec::new();
-        for r in untagged {
-            let Response::Data(mut raw) = r else { continue };
-            if !raw.head().starts_with(b"* LIST ") {
-                continue;
-            }
-            let toks =
-                wire::tokenize(&mut raw, 7).map_err(|e| self.protocol(format!("LIST: {e}")))?;
+        for toks in self.data_tokens(untagged, "LIST")? {
             let mut it = toks.into_iter();
             let (Some(Tok::List(attrs)), Some(delim), Some(name)) =
                 (it.next(), it.next(), it.next())
@@ -262,13 +244,7 @@ impl Imap {
         let name = self.mailbox_arg(mailbox)?;
         let (untagged, _) = self.run(&format!("STATUS {name} ({items})")).await?;
         let mut st = MailboxState::default();
-        for r in untagged {
-            let Response::Data(mut raw) = r else { continue };
-            if !raw.head().starts_with(b"* STATUS ") {
-                continue;
-            }
-            let toks =
-                wire::tokenize(&mut raw, 9).map_err(|e| self.protocol(format!("STATUS: {e}")))?;
+        for toks in self.data_tokens(untagged, "STATUS")? {
             if let Some(Tok::List(kv)) = toks.get(1) {
                 for pair in kv.chunks(2) {
                     let (Some(k), Some(v)) = (pair[0].atom(), pair.get(1).and_then(Tok::num))
@@ -543,6 +519,23 @@ impl Imap {
 
     // ---- plumbing ----
 
+    /// The tokens after `* <word> ` of each untagged data line of that kind.
+    fn data_tokens(&self, untagged: Vec<Response>, word: &str) -> Result<Vec<Vec<Tok>>> {
+        let prefix = format!("* {word} ");
+        let mut out = Vec::new();
+        for r in untagged {
+            let Response::Data(mut raw) = r else { continue };
+            if !raw.head().starts_with(prefix.as_bytes()) {
+                continue;
+            }
+            out.push(
+                wire::tokenize(&mut raw, prefix.len())
+                    .map_err(|e| self.protocol(format!("{word}: {e}")))?,
+            );
+        }
+        Ok(out)
+    }
+
     async fn run(&mut self, cmd: &str) -> Result<(Vec<Response>, Option<String>)> {
         let what = cmd
             .split(' ')
@@ -554,6 +547,22 @@ impl Imap {
     }
 
     async fn finish(&mut self, tag: &str, what: &str) -> Result<(Vec<Response>, Option<String>)> {
+        match self.until_tagged(tag, what).await? {
+            (
+                untagged,
+                Done {
+                    cond: Cond::Ok,
+                    code,
+                    ..
+                },
+            ) => Ok((untagged, code)),
+            (_, Done { text, .. }) => Err(self.refused(what, text)),
+        }
+    }
+
+    /// Reads up to the tagged reply of `tag`; the untagged ones before it are
+    /// returned too. A BYE on the way ends the connection (except after LOGOUT).
+    async fn until_tagged(&mut self, tag: &str, what: &str) -> Result<(Vec<Response>, Done)> {
         let mut untagged = Vec::new();
         loop {
             match self.read().await? {
@@ -562,12 +571,7 @@ impl Imap {
                     cond,
                     code,
                     text,
-                } if t == tag => {
-                    return match cond {
-                        Cond::Ok => Ok((untagged, code)),
-                        _ => Err(self.refused(what, text)),
-                    };
-                }
+                } if t == tag => return Ok((untagged, Done { cond, code, text })),
                 Response::Status {
                     tag: None,
                     cond: Cond::Bye,
@@ -698,6 +702,13 @@ fn is_limit(code: Option<&str>, text: &str) -> bool {
         || t.contains("maximum number of connections")
         || t.contains("too many connections")
         || t.contains("too many simultaneous")
+}
+
+/// A command's tagged reply.
+struct Done {
+    cond: Cond,
+    code: Option<String>,
+    text: String,
 }
 
 enum Seg {
