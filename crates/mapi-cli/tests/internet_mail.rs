@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use mapi_provider_internet::testserver::{MailStack, Options, USERS};
+use mapi_test_support::{MailStack, Options, USERS};
 use serde_json::Value;
 
 const MAPI: &str = env!("CARGO_BIN_EXE_mapi");

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mapi_provider_internet::InternetMailService;
-use mapi_provider_internet::testserver::{MailStack, Options, USERS};
 use mapi_spi::{MsgStore, Progress, Settings, StatusRow, Support};
+use mapi_test_support::{MailStack, Options, USERS};
 use mapi_types::{LogonFlags, MapiUid, ProviderLogonFlags};
 
 struct BenchSupport {

@@ -13,7 +13,6 @@
 //! - [`props`]: property rows and entry ids.
 //! - [`store`]: [`InternetStore`], the [`mapi_spi::MsgStore`].
 //! - [`smtp`]: a small SMTP client and [`InternetTransport`], the [`mapi_spi::Transport`].
-//! - `testserver` (feature `test-harness`): real Dovecot and Postfix on loopback.
 //!
 //! # Sent mail
 //! A transport only sends. To keep a copy, the engine (or client) stores the same bytes
@@ -31,8 +30,6 @@ pub mod service;
 pub mod smtp;
 pub mod store;
 pub mod sync;
-#[cfg(feature = "test-harness")]
-pub mod testserver;
 pub mod tls;
 
 pub use config::{Account, Security};

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{TestSupport, data_dir, dovecot};
-use mapi_provider_internet::testserver::{MailStack, free_port};
 use mapi_provider_internet::{InternetMailService, InternetStore};
 use mapi_spi::{FolderKind, MessageService, MsgStore, Settings, Support};
+use mapi_test_support::{MailStack, free_port};
 use mapi_types::{LogonFlags, PropValue, Status, StatusCode, tags};
 
 const FORCE: LogonFlags = LogonFlags::MAPI_FORCE_DOWNLOAD;

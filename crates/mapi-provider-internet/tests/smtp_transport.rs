@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use common::{TestSupport, data_dir};
 use mapi_provider_internet::InternetMailService;
-use mapi_provider_internet::testserver::{MailStack, Options};
 use mapi_spi::{FolderKind, MessageService, MsgStore, OutgoingMessage, Support};
+use mapi_test_support::{MailStack, Options};
 use mapi_types::{LogonFlags, PropValue, Status, StatusCode, tags};
 
 fn stack() -> MailStack {
