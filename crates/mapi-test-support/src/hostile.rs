@@ -384,6 +384,44 @@ fn in_set(set: &str, uid: u64, max: u64) -> bool {
     })
 }
 
+/// An SMTP server whose greeting never ends: `220-` and then bytes without a line
+/// break, for as long as the client reads.
+pub struct EndlessSmtpGreeting {
+    port: u16,
+    sent: Arc<AtomicU64>,
+}
+
+impl EndlessSmtpGreeting {
+    /// Starts it (one connection).
+    pub fn start() -> EndlessSmtpGreeting {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let port = listener.local_addr().expect("bound").port();
+        let sent = Arc::new(AtomicU64::new(0));
+        let counter = sent.clone();
+        std::thread::spawn(move || {
+            if let Ok((mut conn, _)) = listener.accept() {
+                let block = vec![b'x'; 64 * 1024];
+                if conn.write_all(b"220-").is_ok() {
+                    while conn.write_all(&block).is_ok() {
+                        counter.fetch_add(block.len() as u64, Ordering::Relaxed);
+                    }
+                }
+            }
+        });
+        EndlessSmtpGreeting { port, sent }
+    }
+
+    /// Its port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Bytes written so far (the client's reads, plus what the socket buffers hold).
+    pub fn sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::in_set;
