@@ -134,6 +134,35 @@ fn logon_validates_against_the_servers() {
             "STATUS_FAILURE: {row}"
         );
     }
+
+    // sending through the disabled transport names its failure, not the sender
+    let out = run(
+        home,
+        &[
+            "send",
+            "--profile",
+            "Wrong",
+            "--ui",
+            "none",
+            "--to",
+            "bob@localhost",
+            "--subject",
+            "s",
+            "--body",
+            "b",
+        ],
+        "",
+        &[],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    let first = err.lines().next().unwrap_or("");
+    assert!(
+        first.contains("MAPI_E_LOGON_FAILED")
+            && first.contains("transport")
+            && !err.contains("not an e-mail address"),
+        "{err}"
+    );
 }
 
 #[test]
