@@ -23,6 +23,7 @@
 //! - [`compose`]: building a message to submit; recipients of an existing one.
 //! - [`link`]: where a logon runs (the daemon's shared session or this process), and
 //!   the daemon's control.
+//! - [`mbox`]: files to import: mbox files split into messages, the header-block check.
 //! - [`quickstart`]: makes the embedded `Default` profile (local store + contacts).
 //! - [`terminal`]: [`terminal::TerminalUi`], logon prompts on the terminal.
 //! - Re-exports: the engine ([`Engine`], [`Session`], [`LogonRequest`], UI traits), the
@@ -35,6 +36,7 @@ pub mod blocking;
 pub mod catalog;
 pub mod compose;
 pub mod link;
+pub mod mbox;
 pub mod quickstart;
 pub mod terminal;
 
