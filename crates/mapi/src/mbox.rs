@@ -21,7 +21,7 @@ fn first_line(data: &[u8]) -> usize {
 
 /// The messages of an mbox, separators removed and `>From ` lines unescaped. A file
 /// holding one message is rewritten in place (no second copy of a large message).
-pub fn split(mut data: Vec<u8>) -> Vec<Vec<u8>> {
+pub fn messages(mut data: Vec<u8>) -> Vec<Vec<u8>> {
     let ranges = message_ranges(&data);
     if ranges.is_empty() {
         return vec![data]; // not an mbox: the file is one message
@@ -149,7 +149,7 @@ mod tests {
     #[test]
     fn mboxrd_and_mboxo_split_and_unescape() {
         let mbox = b"From a@x Mon Jan  1 00:00:00 2024\nSubject: one\n\n>From here\n>>From there\nplain\n\nFrom b@x Tue Jan  2 00:00:00 2024\nSubject: two\n\nbody\n\n";
-        let m = split(mbox.to_vec());
+        let m = messages(mbox.to_vec());
         assert_eq!(m.len(), 2);
         assert_eq!(
             m[0],
@@ -161,7 +161,7 @@ mod tests {
     #[test]
     fn a_single_message_with_a_from_line_and_crlf() {
         let one = b"From a@x Mon Jan  1 00:00:00 2024\r\nSubject: s\r\n\r\nFrom inside the body stays\r\n";
-        let m = split(one.to_vec());
+        let m = messages(one.to_vec());
         assert_eq!(
             m,
             [b"Subject: s\r\n\r\nFrom inside the body stays\r\n".to_vec()]
@@ -187,7 +187,7 @@ mod tests {
             b"From x\n>",
             b"From x\n\n\n\n",
         ] {
-            let _ = split(input.to_vec());
+            let _ = messages(input.to_vec());
         }
     }
 }

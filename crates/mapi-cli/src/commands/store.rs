@@ -181,7 +181,7 @@ fn import(ctx: &Ctx, store: &Store, files: &[PathBuf], folder: &str) -> Result<(
         let data = std::fs::read(f).map_err(|e| io_err(f, e))?;
         // an mbox (or one message after a `From ` line): its messages
         let parts = if mapi::mbox::is_mbox(&data) {
-            mapi::mbox::split(data)
+            mapi::mbox::messages(data)
         } else {
             vec![data]
         };
