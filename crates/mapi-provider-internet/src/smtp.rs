@@ -261,34 +261,11 @@ impl Smtp {
 
     /// Our error for one of `mail-send`'s, at step `what`.
     fn error(&self, e: mail_send::Error, what: &str) -> InternetError {
-        use mail_send::Error as E;
-        match e {
-            E::Io(e) if e.kind() == io::ErrorKind::InvalidData => self.protocol(e.to_string()),
-            E::Io(e) => InternetError::Unreachable {
-                server: self.server.clone(),
-                detail: e.to_string(),
-            },
-            E::UnparseableReply if self.client.stream.closed => InternetError::Unreachable {
-                server: self.server.clone(),
-                detail: "the server closed the connection".into(),
-            },
-            E::UnparseableReply => self.protocol(format!("not an SMTP reply to {what}")),
-            E::UnexpectedReply(r) | E::AuthenticationFailed(r) => self.refused(what, &r),
-            E::Timeout => self.timed_out(&format!("waiting for the reply to {what}")),
-            E::Tls(e) => InternetError::Tls {
-                server: self.server.clone(),
-                detail: e.to_string(),
-            },
-            other => self.protocol(format!("{what}: {other}")),
-        }
+        map_error(&self.server, self.limit, self.client.stream.closed, e, what)
     }
 
     fn refused(&self, what: &str, r: &smtp_proto::Response<String>) -> InternetError {
-        InternetError::Refused {
-            server: self.server.clone(),
-            command: what.into(),
-            text: reply_text(r),
-        }
+        refused(&self.server, what, r)
     }
 
     fn timed_out(&self, step: &str) -> InternetError {
@@ -305,6 +282,130 @@ impl Smtp {
             detail,
         }
     }
+}
+
+/// Our error for one of `mail-send`'s, at step `what` (`closed`: the stream ended).
+fn map_error(
+    server: &str,
+    limit: Duration,
+    closed: bool,
+    e: mail_send::Error,
+    what: &str,
+) -> InternetError {
+    use mail_send::Error as E;
+    let protocol = |detail: String| InternetError::Protocol {
+        server: server.to_string(),
+        detail,
+    };
+    match e {
+        E::Io(e) if e.kind() == io::ErrorKind::InvalidData => protocol(e.to_string()),
+        E::Io(e) => InternetError::Unreachable {
+            server: server.to_string(),
+            detail: e.to_string(),
+        },
+        E::UnparseableReply if closed => InternetError::Unreachable {
+            server: server.to_string(),
+            detail: "the server closed the connection".into(),
+        },
+        E::UnparseableReply => protocol(format!("not an SMTP reply to {what}")),
+        E::UnexpectedReply(r) | E::AuthenticationFailed(r) => refused(server, what, &r),
+        E::Timeout => InternetError::Timeout {
+            server: server.to_string(),
+            step: format!("waiting for the reply to {what}"),
+            secs: limit.as_secs_f64(),
+        },
+        E::Tls(e) => InternetError::Tls {
+            server: server.to_string(),
+            detail: e.to_string(),
+        },
+        other => protocol(format!("{what}: {other}")),
+    }
+}
+
+fn refused(server: &str, what: &str, r: &smtp_proto::Response<String>) -> InternetError {
+    InternetError::Refused {
+        server: server.to_string(),
+        command: what.into(),
+        text: reply_text(r),
+    }
+}
+
+/// A byte stream that reads from memory, a line at a time, and accepts every write.
+struct Replay<'a>(&'a [u8]);
+
+impl AsyncRead for Replay<'_> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        // one line per read, as a server that answers each command in turn
+        let me = self.get_mut();
+        let line =
+            me.0.iter()
+                .position(|&b| b == b'\n')
+                .map_or(me.0.len(), |i| i + 1);
+        let n = line.min(buf.remaining());
+        buf.put_slice(&me.0[..n]);
+        me.0 = &me.0[n..];
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncWrite for Replay<'_> {
+    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, b: &[u8]) -> Poll<io::Result<usize>> {
+        Poll::Ready(Ok(b.len()))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Reads `data` as a server's replies to a whole submission (greeting, EHLO, AUTH,
+/// MAIL FROM, RCPT TO, DATA, RSET) the way the transport reads them, within
+/// [`MAX_REPLY`]; returns the error that stopped it, if any. For fuzzing and for
+/// replaying a recorded session.
+pub fn replay(data: &[u8]) -> Option<InternetError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .ok()?;
+    let limit = Duration::from_secs(5);
+    rt.block_on(async {
+        let mut c = SmtpClient {
+            stream: Bounded::new(Replay(data)),
+            timeout: limit,
+        };
+        let err = |c: &SmtpClient<Bounded<Replay>>, e, what| {
+            map_error("replay", limit, c.stream.closed, e, what)
+        };
+        if let Err(e) = c.read().await {
+            return Some(err(&c, e, "greeting"));
+        }
+        let ehlo = match c.ehlo("client").await {
+            Ok(r) => r,
+            Err(e) => return Some(err(&c, e, "EHLO")),
+        };
+        let mut offered = ehlo;
+        offered.auth_mechanisms &= AUTH_PLAIN | AUTH_LOGIN;
+        if let Err(e) = c.authenticate(&Credentials::new("u", "p"), &offered).await {
+            return Some(err(&c, e, "AUTH"));
+        }
+        let none = Parameters::default();
+        if let Err(e) = c.mail_from("a@example.org", &none).await {
+            return Some(err(&c, e, "MAIL FROM"));
+        }
+        if let Err(e) = c.rcpt_to("b@example.org", &none).await {
+            return Some(err(&c, e, "RCPT TO"));
+        }
+        if let Err(e) = c.data(data_payload(b"Subject: x\r\n\r\nbody\r\n")).await {
+            return Some(err(&c, e, "DATA"));
+        }
+        c.rset().await.err().map(|e| err(&c, e, "RSET"))
+    })
 }
 
 /// A reply as shown in errors: code and text, control characters escaped.
@@ -424,6 +525,16 @@ impl Transport for InternetTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replayed_replies() {
+        let good = b"220 hi\r\n250-x\r\n250 AUTH PLAIN\r\n235 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n250 reset\r\n";
+        assert!(replay(good).is_none(), "{:?}", replay(good));
+        let e = replay(b"220 hi\r\n250-x\r\n250 AUTH PLAIN\r\n535 no\r\n").unwrap();
+        assert!(matches!(e, InternetError::Refused { .. }), "{e}");
+        let e = replay(b"220 hi\r\n").unwrap();
+        assert!(e.to_string().contains("closed"), "{e}");
+    }
 
     #[test]
     fn data_payload_normalises_line_ends_and_a_leading_dot() {

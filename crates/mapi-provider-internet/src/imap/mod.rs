@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::time::Instant;
 use tokio_rustls::rustls::ClientConfig;
 
@@ -464,60 +464,7 @@ impl Imap {
     }
 
     fn parse_fetch(&self, raw: &mut Raw) -> Result<Option<Fetched>> {
-        let head = raw.head();
-        let Some(sp) = head.iter().skip(2).position(|&b| b == b' ') else {
-            return Ok(None);
-        };
-        let after = &head[2 + sp + 1..];
-        if !after
-            .get(..6)
-            .is_some_and(|w| w.eq_ignore_ascii_case(b"FETCH "))
-        {
-            return Ok(None);
-        }
-        let start = 2 + sp + 1 + 6;
-        let head_copy = head[2..2 + sp].to_vec();
-        let toks = wire::tokenize(raw, start).map_err(|e| self.protocol(format!("FETCH: {e}")))?;
-        let seq = std::str::from_utf8(&head_copy).unwrap_or("");
-        self.nz32("FETCH sequence number", &Tok::Atom(seq.into()))?;
-        let Some(Tok::List(items)) = toks.into_iter().next() else {
-            return Err(self.protocol("FETCH without a list".into()));
-        };
-        let mut f = Fetched::default();
-        let mut it = items.into_iter();
-        while let (Some(k), Some(v)) = (it.next(), it.next()) {
-            let key = k.atom().unwrap_or("");
-            let is = |name: &str| key.eq_ignore_ascii_case(name);
-            match () {
-                _ if is("UID") => f.uid = self.nz32("FETCH UID", &v)?,
-                _ if is("FLAGS") => {
-                    if let Tok::List(fl) = v {
-                        f.flags = fl
-                            .iter()
-                            .filter_map(|t| t.atom().map(str::to_string))
-                            .collect();
-                    }
-                }
-                _ if is("INTERNALDATE") => {
-                    f.internaldate = v
-                        .bytes()
-                        .and_then(|b| std::str::from_utf8(b).ok())
-                        .and_then(wire::parse_internaldate)
-                }
-                _ if is("RFC822.SIZE") => f.size = Some(self.num64("FETCH RFC822.SIZE", &v)?),
-                _ if key
-                    .get(..5)
-                    .is_some_and(|p| p.eq_ignore_ascii_case("BODY[")) =>
-                {
-                    f.body = v.into_bytes()
-                }
-                _ => {}
-            }
-        }
-        if f.uid == 0 {
-            return Ok(None); // an unsolicited FLAGS update without UID
-        }
-        Ok(Some(f))
+        parse_fetch(&self.server, raw)
     }
 
     /// APPEND one message; returns the APPENDUID (UIDVALIDITY, UID) when the server
@@ -726,30 +673,16 @@ impl Imap {
         self.deadline = Instant::now() + self.limits.read;
     }
 
-    /// A number that must fit in 32 bits.
     fn num32(&self, what: &str, tok: &Tok) -> Result<u32> {
-        let a = tok.atom().unwrap_or("");
-        wire::parse_number(a)
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| {
-                self.protocol(format!("{what}: {} is not a 32-bit number", wire::shown(a)))
-            })
+        num32(&self.server, what, tok)
     }
 
-    /// A non-zero 32-bit number (UIDs, UIDVALIDITY, sequence numbers).
     fn nz32(&self, what: &str, tok: &Tok) -> Result<u32> {
-        match self.num32(what, tok)? {
-            0 => Err(self.protocol(format!("{what}: 0 is not allowed"))),
-            n => Ok(n),
-        }
+        nz32(&self.server, what, tok)
     }
 
-    /// A number that must fit in 64 bits (MODSEQ, sizes).
     fn num64(&self, what: &str, tok: &Tok) -> Result<u64> {
-        let a = tok.atom().unwrap_or("");
-        wire::parse_number(a).ok_or_else(|| {
-            self.protocol(format!("{what}: {} is not a 64-bit number", wire::shown(a)))
-        })
+        num64(&self.server, what, tok)
     }
 
     async fn send(&mut self, cmd: &str, what: &str) -> Result<String> {
@@ -895,6 +828,150 @@ fn push_astring(segs: &mut Vec<Seg>, value: &[u8]) {
     }
 }
 
+fn protocol(server: &str, detail: String) -> InternetError {
+    InternetError::Protocol {
+        server: server.to_string(),
+        detail,
+    }
+}
+
+/// A number that must fit in 32 bits.
+fn num32(server: &str, what: &str, tok: &Tok) -> Result<u32> {
+    let a = tok.atom().unwrap_or("");
+    wire::parse_number(a)
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| {
+            protocol(
+                server,
+                format!("{what}: {} is not a 32-bit number", wire::shown(a)),
+            )
+        })
+}
+
+/// A non-zero 32-bit number (UIDs, UIDVALIDITY, sequence numbers).
+fn nz32(server: &str, what: &str, tok: &Tok) -> Result<u32> {
+    match num32(server, what, tok)? {
+        0 => Err(protocol(server, format!("{what}: 0 is not allowed"))),
+        n => Ok(n),
+    }
+}
+
+/// A number that must fit in 64 bits (MODSEQ, sizes).
+fn num64(server: &str, what: &str, tok: &Tok) -> Result<u64> {
+    let a = tok.atom().unwrap_or("");
+    wire::parse_number(a).ok_or_else(|| {
+        protocol(
+            server,
+            format!("{what}: {} is not a 64-bit number", wire::shown(a)),
+        )
+    })
+}
+
+/// A `* n FETCH (...)` response's message; `None` for other data or without a UID.
+fn parse_fetch(server: &str, raw: &mut Raw) -> Result<Option<Fetched>> {
+    let head = raw.head();
+    let Some(sp) = head.iter().skip(2).position(|&b| b == b' ') else {
+        return Ok(None);
+    };
+    let after = &head[2 + sp + 1..];
+    if !after
+        .get(..6)
+        .is_some_and(|w| w.eq_ignore_ascii_case(b"FETCH "))
+    {
+        return Ok(None);
+    }
+    let start = 2 + sp + 1 + 6;
+    let head_copy = head[2..2 + sp].to_vec();
+    let toks = wire::tokenize(raw, start).map_err(|e| protocol(server, format!("FETCH: {e}")))?;
+    let seq = std::str::from_utf8(&head_copy).unwrap_or("");
+    nz32(server, "FETCH sequence number", &Tok::Atom(seq.into()))?;
+    let Some(Tok::List(items)) = toks.into_iter().next() else {
+        return Err(protocol(server, "FETCH without a list".into()));
+    };
+    let mut f = Fetched::default();
+    let mut it = items.into_iter();
+    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+        let key = k.atom().unwrap_or("");
+        let is = |name: &str| key.eq_ignore_ascii_case(name);
+        match () {
+            _ if is("UID") => f.uid = nz32(server, "FETCH UID", &v)?,
+            _ if is("FLAGS") => {
+                if let Tok::List(fl) = v {
+                    f.flags = fl
+                        .iter()
+                        .filter_map(|t| t.atom().map(str::to_string))
+                        .collect();
+                }
+            }
+            _ if is("INTERNALDATE") => {
+                f.internaldate = v
+                    .bytes()
+                    .and_then(|b| std::str::from_utf8(b).ok())
+                    .and_then(wire::parse_internaldate)
+            }
+            _ if is("RFC822.SIZE") => f.size = Some(num64(server, "FETCH RFC822.SIZE", &v)?),
+            _ if key
+                .get(..5)
+                .is_some_and(|p| p.eq_ignore_ascii_case("BODY[")) =>
+            {
+                f.body = v.into_bytes()
+            }
+            _ => {}
+        }
+    }
+    if f.uid == 0 {
+        return Ok(None); // an unsolicited FLAGS update without UID
+    }
+    Ok(Some(f))
+}
+
+/// Reads `data` as a server's byte stream, response after response, the way the client
+/// reads a reply: framing within `limits`, classification, and the parsing of FETCH,
+/// LIST and STATUS data. Returns the number of responses read and the error that
+/// stopped the reading, if any (the end of `data` is not an error). For fuzzing and
+/// for replaying a recorded session.
+pub fn replay(data: &[u8], limits: Limits) -> (usize, Option<InternetError>) {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+    else {
+        return (0, None);
+    };
+    let server = "replay";
+    rt.block_on(async {
+        let mut io = data;
+        let far = Instant::now() + Duration::from_secs(3600);
+        let mut n = 0;
+        loop {
+            let raw = match read_raw(&mut io, &limits, far).await {
+                Ok(raw) => raw,
+                Err(ReadError::Closed) => return (n, None),
+                Err(ReadError::TooLong(what)) => return (n, Some(protocol(server, what))),
+                Err(ReadError::Timeout | ReadError::Io(_)) => return (n, None),
+            };
+            n += 1;
+            if let Response::Data(mut raw) = wire::classify(raw) {
+                let head = raw.head();
+                let r = if head.get(2).is_some_and(u8::is_ascii_digit) {
+                    parse_fetch(server, &mut raw).map(|_| ())
+                } else if let Some(word) = [&b"LIST "[..], b"STATUS "]
+                    .into_iter()
+                    .find(|w| head.get(2..).is_some_and(|h| h.starts_with(w)))
+                {
+                    wire::tokenize(&mut raw, 2 + word.len())
+                        .map(|_| ())
+                        .map_err(|e| protocol(server, e))
+                } else {
+                    Ok(())
+                };
+                if let Err(e) = r {
+                    return (n, Some(e));
+                }
+            }
+        }
+    })
+}
+
 enum ReadError {
     Io(std::io::Error),
     Closed,
@@ -927,8 +1004,8 @@ fn data_of(word: &'static str) -> impl Fn(&Response) -> bool {
 }
 
 /// Waits for the buffer to have bytes, until `deadline`.
-async fn fill(
-    io: &mut BufReader<Stream>,
+async fn fill<R: AsyncBufRead + Unpin>(
+    io: &mut R,
     deadline: Instant,
 ) -> std::result::Result<&[u8], ReadError> {
     match tokio::time::timeout_at(deadline, io.fill_buf()).await {
@@ -942,8 +1019,8 @@ async fn fill(
 /// Reads one response (its lines and literals) within the bounds. Lines must arrive
 /// by `deadline`; a literal's bytes may take longer as long as each chunk arrives
 /// within the read limit (bytes of a literal are progress; its size is bounded).
-async fn read_raw(
-    io: &mut BufReader<Stream>,
+async fn read_raw<R: AsyncBufRead + Unpin>(
+    io: &mut R,
     limits: &Limits,
     mut deadline: Instant,
 ) -> std::result::Result<Raw, ReadError> {

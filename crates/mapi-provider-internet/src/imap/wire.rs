@@ -547,6 +547,24 @@ mod tests {
     }
 
     #[test]
+    fn replay_reads_as_the_client_does() {
+        use super::super::{Limits, replay};
+        let limits = Limits::new(std::time::Duration::from_secs(5));
+        let ok = b"* OK hi\r\n* 1 FETCH (UID 3 BODY[] {2}\r\nab)\r\nA1 OK done\r\n";
+        let (n, e) = replay(ok, limits);
+        assert_eq!(n, 3);
+        assert!(e.is_none(), "{e:?}");
+        let (_, e) = replay(b"* 1 FETCH (UID 4294967297)\r\n", limits);
+        assert!(e.unwrap().to_string().contains("32-bit"));
+        let small = Limits {
+            literal: 4,
+            ..limits
+        };
+        let (_, e) = replay(b"* 1 FETCH (BODY[] {5}\r\nhello)\r\n", small);
+        assert!(e.unwrap().to_string().contains("literal of 5 bytes"));
+    }
+
+    #[test]
     fn numbers_at_full_width() {
         assert_eq!(parse_number("4294967297"), Some(4_294_967_297));
         assert_eq!(parse_number("18446744073709551615"), Some(u64::MAX));
