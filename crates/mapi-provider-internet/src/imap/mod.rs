@@ -312,9 +312,13 @@ impl Imap {
             .await?;
         let mut st = MailboxState::default();
         let mut seen = false;
-        for toks in self.data_tokens(untagged, "STATUS")? {
-            if toks.first().and_then(Tok::bytes) != Some(mailbox) {
-                continue; // another mailbox's (unsolicited) status
+        let replies = self.data_tokens(untagged, "STATUS")?;
+        let single = replies.len() == 1;
+        for toks in replies {
+            // the one reply, or among several the one naming this mailbox (the others
+            // are unsolicited statuses of other mailboxes)
+            if !single && toks.first().and_then(Tok::bytes) != Some(mailbox) {
+                continue;
             }
             let Some(Tok::List(kv)) = toks.get(1) else {
                 return Err(self.protocol("STATUS without a list".into()));
