@@ -41,6 +41,8 @@ pub struct SyncReport {
     pub removed: u64,
     /// Cached messages whose flags changed on the server.
     pub flags_changed: u64,
+    /// Folders brought up to date with QRESYNC (only their changes listed).
+    pub qresync_folders: usize,
     /// Folders skipped because their names cannot be represented (shown escaped).
     pub skipped_folders: Vec<String>,
 }
@@ -187,7 +189,27 @@ pub async fn sync_all(
             // many messages it says it has); each UID counted once
             let mut server: Vec<(u32, Vec<String>)> = Vec::new();
             let mut listed = HashSet::new();
-            if st.exists > 0 {
+            // QRESYNC (where enabled) tells only what changed since the cached MODSEQ:
+            // the UIDs that vanished and the messages whose flags changed or are new
+            let since = f.highestmodseq.filter(|_| {
+                conn.qresync() && st.uidvalidity == f.uidvalidity && st.highestmodseq.is_some()
+            });
+            let mut vanished: Vec<(u32, u32)> = Vec::new();
+            if let Some(modseq) = since {
+                conn.examine_qresync(
+                    &name,
+                    f.uidvalidity,
+                    modseq,
+                    |ranges| vanished.extend(ranges),
+                    |uid, flags| {
+                        if listed.insert(uid) {
+                            server.push((uid, flags));
+                        }
+                    },
+                )
+                .await?;
+                report.qresync_folders += 1;
+            } else if st.exists > 0 {
                 conn.select(&name, false).await?;
                 conn.fetch_pipelined(
                     &["UID FETCH 1:*".to_string()],
@@ -203,12 +225,34 @@ pub async fn sync_all(
                 )
                 .await?;
             }
-            let on_server: HashSet<u32> = server.iter().map(|(u, _)| *u).collect();
-            let gone: Vec<i64> = cached
-                .iter()
-                .filter(|(u, _)| !on_server.contains(u))
-                .map(|(_, (id, _))| *id)
-                .collect();
+            let gone: Vec<i64> = if since.is_some() {
+                // merged, sorted ranges: each cached UID is looked up, never a range
+                // expanded
+                vanished.sort_unstable();
+                let mut merged: Vec<(u32, u32)> = Vec::with_capacity(vanished.len());
+                for (a, b) in vanished.drain(..) {
+                    match merged.last_mut() {
+                        Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
+                        _ => merged.push((a, b)),
+                    }
+                }
+                let in_vanished = |u: u32| {
+                    let i = merged.partition_point(|&(a, _)| a <= u);
+                    i > 0 && merged[i - 1].1 >= u
+                };
+                cached
+                    .iter()
+                    .filter(|(u, _)| in_vanished(**u))
+                    .map(|(_, (id, _))| *id)
+                    .collect()
+            } else {
+                let on_server: HashSet<u32> = server.iter().map(|(u, _)| *u).collect();
+                cached
+                    .iter()
+                    .filter(|(u, _)| !on_server.contains(u))
+                    .map(|(_, (id, _))| *id)
+                    .collect()
+            };
             let mut changed = Vec::new();
             let mut missing = Vec::new();
             for (uid, flags) in server {

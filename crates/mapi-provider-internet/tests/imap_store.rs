@@ -613,3 +613,33 @@ async fn a_dropped_store_aborts_its_background_download() {
     let partial = count_rows(&cache);
     assert!(partial < 1300, "the download went on: {partial} rows");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qresync_brings_only_the_changes() {
+    let stack = dovecot();
+    stack.generate_messages("alice", "q", 0, 30, 500).unwrap();
+    let dir = data_dir();
+    let (_, store) = logon(stack.settings("alice", "tls", "tls"), FORCE, dir.path()).await;
+    let store = store.unwrap();
+    assert_eq!(read_flags(&store).await.len(), 30);
+    // another client: reads five, deletes two
+    stack
+        .doveadm(&[
+            "flags", "add", "-u", "alice", "\\Seen", "mailbox", "INBOX", "uid", "10:14",
+        ])
+        .unwrap();
+    stack
+        .doveadm(&["expunge", "-u", "alice", "mailbox", "INBOX", "uid", "1:2"])
+        .unwrap();
+    let report = store.synchronize(true).await.unwrap();
+    assert_eq!(report.qresync_folders, 1, "{report:?}");
+    assert_eq!(
+        (report.flags_changed, report.removed, report.downloaded),
+        (5, 2, 0),
+        "{report:?}"
+    );
+    let flags = read_flags(&store).await;
+    assert_eq!(flags.len(), 28);
+    assert_eq!(flags.iter().filter(|r| **r).count(), 5);
+    store.logoff().await;
+}

@@ -109,6 +109,7 @@ pub struct Imap {
     next_tag: u32,
     caps: Vec<String>,
     selected: Option<(Vec<u8>, bool)>,
+    qresync: bool,
 }
 
 impl Imap {
@@ -142,6 +143,7 @@ impl Imap {
             next_tag: 1,
             caps: Vec::new(),
             selected: None,
+            qresync: false,
         };
         let first = match imap.read().await {
             Err(InternetError::Timeout { server, .. }) => {
@@ -255,6 +257,18 @@ impl Imap {
                     Some(c) => self.set_caps(c),
                     None => self.capability().await?,
                 }
+                if self.has("QRESYNC") {
+                    let (untagged, _) = self
+                        .run_keeping("ENABLE QRESYNC", data_of("ENABLED"))
+                        .await?;
+                    self.qresync = untagged.iter().any(|r| match r {
+                        Response::Data(raw) => String::from_utf8_lossy(raw.head())
+                            .split_whitespace()
+                            .skip(2)
+                            .any(|w| w.eq_ignore_ascii_case("QRESYNC")),
+                        _ => false,
+                    });
+                }
                 Ok(())
             }
             Done { code, text, .. } if is_limit(code.as_deref(), &text) => {
@@ -345,6 +359,73 @@ impl Imap {
             return Err(self.protocol("STATUS reply without the mailbox's UIDVALIDITY".into()));
         }
         Ok(st)
+    }
+
+    /// Whether QRESYNC is enabled on this connection.
+    pub fn qresync(&self) -> bool {
+        self.qresync
+    }
+
+    /// EXAMINE with QRESYNC (RFC 7162) from a known state: the changes since
+    /// `modseq`, as they come: `vanished` gets each `VANISHED (EARLIER)` UID set (as
+    /// ranges, never expanded), `changed` each message's UID and flags.
+    pub async fn examine_qresync(
+        &mut self,
+        mailbox: &[u8],
+        uidvalidity: u32,
+        modseq: u64,
+        mut vanished: impl FnMut(Vec<(u32, u32)>),
+        mut changed: impl FnMut(u32, Vec<String>),
+    ) -> Result<()> {
+        self.unselect().await?;
+        let name = self.mailbox_arg(mailbox)?;
+        let tag = self
+            .send(
+                &format!("EXAMINE {name} (QRESYNC ({uidvalidity} {modseq}))"),
+                "EXAMINE",
+            )
+            .await?;
+        loop {
+            match self.read().await? {
+                Response::Status {
+                    tag: Some(t),
+                    cond,
+                    text,
+                    ..
+                } if t == tag => {
+                    self.progress();
+                    if cond != Cond::Ok {
+                        return Err(self.refused("EXAMINE", text));
+                    }
+                    self.selected = Some((mailbox.to_vec(), false));
+                    return Ok(());
+                }
+                Response::Status {
+                    tag: None,
+                    cond: Cond::Bye,
+                    text,
+                    ..
+                } => return Err(self.bye(text)),
+                Response::Data(mut raw) => {
+                    let head = raw.head();
+                    if head.len() > 20 && head[..20].eq_ignore_ascii_case(b"* VANISHED (EARLIER)") {
+                        let set = String::from_utf8_lossy(&head[20..]).trim().to_string();
+                        let ranges = wire::parse_uid_set(&set).ok_or_else(|| {
+                            self.protocol(format!(
+                                "VANISHED: {} is not a UID set",
+                                wire::shown(&set)
+                            ))
+                        })?;
+                        self.progress();
+                        vanished(ranges);
+                    } else if let Some(f) = self.parse_fetch(&mut raw)? {
+                        self.progress();
+                        changed(f.uid, f.flags);
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 
     /// SELECT (`write`) or EXAMINE a mailbox, unless it is already selected that way.
@@ -931,7 +1012,7 @@ fn parse_fetch(server: &str, raw: &mut Raw) -> Result<Option<Fetched>> {
 
 /// Reads `data` as a server's byte stream, response after response, the way the client
 /// reads a reply: framing within `limits`, classification, and the parsing of FETCH,
-/// LIST and STATUS data. Returns the number of responses read and the error that
+/// LIST, STATUS and VANISHED data. Returns the number of responses read and the error that
 /// stopped the reading, if any (the end of `data` is not an error). For fuzzing and
 /// for replaying a recorded session.
 pub fn replay(data: &[u8], limits: Limits) -> (usize, Option<InternetError>) {
@@ -958,6 +1039,13 @@ pub fn replay(data: &[u8], limits: Limits) -> (usize, Option<InternetError>) {
                 let head = raw.head();
                 let r = if head.get(2).is_some_and(u8::is_ascii_digit) {
                     parse_fetch(server, &mut raw).map(|_| ())
+                } else if head.len() > 20
+                    && head[..20].eq_ignore_ascii_case(b"* VANISHED (EARLIER)")
+                {
+                    let set = String::from_utf8_lossy(&head[20..]);
+                    wire::parse_uid_set(set.trim())
+                        .map(|_| ())
+                        .ok_or_else(|| protocol(server, "VANISHED: not a UID set".into()))
                 } else if let Some(word) = [&b"LIST "[..], b"STATUS "]
                     .into_iter()
                     .find(|w| head.get(2..).is_some_and(|h| h.starts_with(w)))

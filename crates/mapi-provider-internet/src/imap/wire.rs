@@ -91,6 +91,24 @@ pub fn parse_number(s: &str) -> Option<u64> {
     s.parse().ok()
 }
 
+/// A UID set (`1:5,7,9:12`) as sorted-in-each ranges, without expanding them; `None`
+/// when it is not one (`*` is not allowed in a server's set).
+pub fn parse_uid_set(s: &str) -> Option<Vec<(u32, u32)>> {
+    let num = |t: &str| -> Option<u32> {
+        let n = u32::try_from(parse_number(t)?).ok()?;
+        (n != 0).then_some(n)
+    };
+    s.split(',')
+        .map(|part| match part.split_once(':') {
+            Some((a, b)) => {
+                let (a, b) = (num(a)?, num(b)?);
+                Some((a.min(b), a.max(b)))
+            }
+            None => num(part).map(|n| (n, n)),
+        })
+        .collect()
+}
+
 /// Whether a line's last space-separated word is `word` (any case).
 pub fn ends_with_word(line: &[u8], word: &[u8]) -> bool {
     line.len() > word.len()
@@ -562,6 +580,19 @@ mod tests {
         };
         let (_, e) = replay(b"* 1 FETCH (BODY[] {5}\r\nhello)\r\n", small);
         assert!(e.unwrap().to_string().contains("literal of 5 bytes"));
+    }
+
+    #[test]
+    fn uid_sets_parse_without_expanding() {
+        assert_eq!(
+            parse_uid_set("1:3,7,9:8"),
+            Some(vec![(1, 3), (7, 7), (8, 9)])
+        );
+        assert_eq!(parse_uid_set("1:4294967295"), Some(vec![(1, u32::MAX)]));
+        assert_eq!(parse_uid_set("1:4294967296"), None);
+        assert_eq!(parse_uid_set("0"), None);
+        assert_eq!(parse_uid_set("1:*"), None);
+        assert_eq!(parse_uid_set(""), None);
     }
 
     #[test]
