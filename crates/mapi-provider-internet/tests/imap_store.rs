@@ -357,6 +357,14 @@ async fn interrupted_download_resumes_without_duplicates() {
     });
     store.logoff().await; // interrupts the background download
     releaser.join().unwrap();
+    let row = support.last_row().expect("a status row");
+    assert!(
+        row.text
+            .as_deref()
+            .unwrap_or("")
+            .contains("download cut short at logoff"),
+        "{row:?}"
+    );
     let cache = store.cache_file();
     drop(store);
     let partial = count_rows(&cache);

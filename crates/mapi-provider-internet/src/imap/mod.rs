@@ -106,6 +106,8 @@ pub struct Imap {
     limits: Limits,
     /// When the current command is abandoned unless it makes progress first.
     deadline: Instant,
+    /// Responses read since the last progress (for the timeout's reason).
+    idle_responses: u64,
     next_tag: u32,
     caps: Vec<String>,
     selected: Option<(Vec<u8>, bool)>,
@@ -140,6 +142,7 @@ impl Imap {
             server: server.label(),
             limits,
             deadline: start + greeting,
+            idle_responses: 0,
             next_tag: 1,
             caps: Vec::new(),
             selected: None,
@@ -756,6 +759,7 @@ impl Imap {
     /// The current command made progress: its deadline starts again.
     fn progress(&mut self) {
         self.deadline = Instant::now() + self.limits.read;
+        self.idle_responses = 0;
     }
 
     fn num32(&self, what: &str, tok: &Tok) -> Result<u32> {
@@ -833,6 +837,10 @@ impl Imap {
     async fn read(&mut self) -> Result<Response> {
         let (limits, deadline) = (self.limits, self.deadline);
         match read_raw(&mut self.io, &limits, deadline).await {
+            Err(ReadError::Timeout) if self.idle_responses > 0 => Err(self.timeout(&format!(
+                "waiting for a reply: it sent {} responses meanwhile that brought no progress",
+                self.idle_responses
+            ))),
             Err(ReadError::Timeout) => Err(self.timeout("waiting for a reply")),
             Err(ReadError::Io(e)) => Err(self.broken(e)),
             Err(ReadError::Closed) => Err(InternetError::Unreachable {
@@ -840,7 +848,10 @@ impl Imap {
                 detail: "the server closed the connection".into(),
             }),
             Err(ReadError::TooLong(what)) => Err(self.protocol(what)),
-            Ok(raw) => Ok(wire::classify(raw)),
+            Ok(raw) => {
+                self.idle_responses += 1; // reset by the caller when it is progress
+                Ok(wire::classify(raw))
+            }
         }
     }
 
