@@ -7,8 +7,8 @@
 //! - [`error`]: [`InternetError`], mapped to MAPI status codes.
 //! - [`tls`]: TCP/TLS connections (rustls, `ring`), system roots plus `ca_file`.
 //! - [`imap`]: a small IMAP client, bounded in what it reads ([`imap::Limits`]);
-//!   [`imap::wire`]: the response reader's parsing; [`imap::replay`] reads a recorded
-//!   byte stream the same way (fuzzing).
+//!   [`imap::wire`]: the response reader, framing and decoding on `imap-codec` within
+//!   the bounds; [`imap::replay`] reads a recorded byte stream the same way (fuzzing).
 //! - [`cache`]: the per-account SQLite offline cache; [`bodies`]: its message bytes, in an
 //!   append-only file beside it.
 //! - [`sync`]: the download (pipelined `UID FETCH`, batched inserts on a writer thread).

@@ -1,9 +1,10 @@
 //! A small IMAP4rev1 client (RFC 3501 plus UIDPLUS, MOVE, CONDSTORE): connect with
 //! TLS/STARTTLS/plain, log in, list, status, select, pipelined UID FETCH, APPEND,
-//! UID MOVE / STORE / EXPUNGE. Every read is bounded ([`Limits`]): line, literal and
-//! response sizes, nesting depth, how many untagged responses are held, a greeting
-//! deadline, and a progress deadline (bytes that bring no progress toward the tagged
-//! reply do not keep a command alive).
+//! UID MOVE / STORE / EXPUNGE. Responses are framed and decoded by `imap-codec`
+//! ([`wire::Reader`]). Every read is bounded ([`Limits`]): line, literal and response
+//! sizes, nesting depth, how many untagged responses are held, a greeting deadline, and
+//! a progress deadline (bytes that bring no progress toward the tagged reply do not keep
+//! a command alive).
 
 pub mod wire;
 
@@ -11,14 +12,14 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::time::Instant;
 use tokio_rustls::rustls::ClientConfig;
 
 use crate::config::{Security, Server};
 use crate::error::{InternetError, Result};
 use crate::tls::{self, Stream};
-use wire::{Cond, Part, Raw, Response, Tok};
+use wire::{Code, Cond, Data, ReadError, Reader, Response};
 
 /// Longest time allowed from the start of a connection to the server's greeting (TCP,
 /// TLS and the greeting line): a silent server is given up well within 15 s per
@@ -33,11 +34,13 @@ pub struct Limits {
     pub read: Duration,
     /// Connect to greeting (capped by `read`).
     pub greeting: Duration,
-    /// Longest text line.
+    /// Longest text line (checked by our reader: the fragmentizer has no line bound).
     pub line: usize,
-    /// Largest literal (a message's bytes).
+    /// Largest literal, refused when announced (checked by our reader).
     pub literal: usize,
-    /// Largest response, all its lines and literals together.
+    /// Largest response, all its lines and literals together: imap-codec's
+    /// fragmentizer's maximum message size (at most 4 GiB), also checked when a literal
+    /// is announced.
     pub response: usize,
     /// Untagged responses held for one command (the rest are read and dropped).
     pub held: usize,
@@ -102,6 +105,7 @@ pub struct Fetched {
 /// A logged-in (or about to be) IMAP connection.
 pub struct Imap {
     io: BufReader<Stream>,
+    reader: Reader,
     server: String,
     limits: Limits,
     /// When the current command is abandoned unless it makes progress first.
@@ -139,6 +143,7 @@ impl Imap {
         };
         let mut imap = Imap {
             io: BufReader::with_capacity(64 * 1024, stream),
+            reader: Reader::new(limits),
             server: server.label(),
             limits,
             deadline: start + greeting,
@@ -165,8 +170,8 @@ impl Imap {
                 code,
                 ..
             } => {
-                if let Some(c) = code.as_deref().and_then(|c| c.strip_prefix("CAPABILITY ")) {
-                    imap.set_caps(c);
+                if let Some(Code::Capability(c)) = code {
+                    imap.caps = c;
                 }
             }
             Response::Status {
@@ -189,7 +194,7 @@ impl Imap {
                 });
             }
             imap.run("STARTTLS").await?;
-            if !imap.io.buffer().is_empty() {
+            if !imap.io.buffer().is_empty() || imap.reader.has_buffered() {
                 return Err(imap.protocol("data after STARTTLS reply (possible injection)".into()));
             }
             let Stream::Plain(tcp) = imap.io.into_inner() else {
@@ -197,6 +202,7 @@ impl Imap {
             };
             let stream = tls::upgrade(tcp, server, tls_config, limits.read).await?;
             imap.io = BufReader::with_capacity(64 * 1024, stream);
+            imap.reader = Reader::after_greeting(limits);
             imap.caps.clear();
             imap.capability().await?;
         }
@@ -213,23 +219,11 @@ impl Imap {
         self.caps.iter().any(|c| c.eq_ignore_ascii_case(cap))
     }
 
-    fn set_caps(&mut self, text: &str) {
-        self.caps = text
-            .split_whitespace()
-            .map(str::to_ascii_uppercase)
-            .collect();
-    }
-
     async fn capability(&mut self) -> Result<()> {
-        let (untagged, _) = self
-            .run_keeping("CAPABILITY", data_of("CAPABILITY"))
-            .await?;
+        let (untagged, _) = self.run_keeping("CAPABILITY", is_capability).await?;
         for r in untagged {
-            if let Response::Data(raw) = r {
-                let head = String::from_utf8_lossy(raw.head()).into_owned();
-                if let Some(c) = head.strip_prefix("* CAPABILITY ") {
-                    self.set_caps(c);
-                }
+            if let Response::Data(Data::Capability(c)) = r {
+                self.caps = c;
             }
         }
         Ok(())
@@ -256,31 +250,26 @@ impl Imap {
                 code,
                 ..
             } => {
-                match code.as_deref().and_then(|c| c.strip_prefix("CAPABILITY ")) {
-                    Some(c) => self.set_caps(c),
-                    None => self.capability().await?,
+                match code {
+                    Some(Code::Capability(c)) => self.caps = c,
+                    _ => self.capability().await?,
                 }
                 if self.has("QRESYNC") {
-                    let (untagged, _) = self
-                        .run_keeping("ENABLE QRESYNC", data_of("ENABLED"))
-                        .await?;
+                    let (untagged, _) = self.run_keeping("ENABLE QRESYNC", is_enabled).await?;
                     self.qresync = untagged.iter().any(|r| match r {
-                        Response::Data(raw) => String::from_utf8_lossy(raw.head())
-                            .split_whitespace()
-                            .skip(2)
-                            .any(|w| w.eq_ignore_ascii_case("QRESYNC")),
+                        Response::Data(Data::Enabled(c)) => c.iter().any(|w| w == "QRESYNC"),
                         _ => false,
                     });
                 }
                 Ok(())
             }
-            Done { code, text, .. } if is_limit(code.as_deref(), &text) => {
+            Done { code, text, .. } if is_limit(code.as_ref(), &text) => {
                 Err(InternetError::SessionLimit {
                     server: self.server.clone(),
                     detail: text,
                 })
             }
-            Done { code, text, .. } if code.as_deref() == Some("UNAVAILABLE") => {
+            Done { code, text, .. } if matches!(&code, Some(Code::Other(c)) if c == "UNAVAILABLE") => {
                 Err(InternetError::Unreachable {
                     server: self.server.clone(),
                     detail: text,
@@ -294,27 +283,14 @@ impl Imap {
 
     /// LIST "" "*".
     pub async fn list(&mut self) -> Result<Vec<ListEntry>> {
-        let (untagged, _) = self.run_keeping("LIST \"\" \"*\"", data_of("LIST")).await?;
-        let mut out = Vec::new();
-        for toks in self.data_tokens(untagged, "LIST")? {
-            let mut it = toks.into_iter();
-            let (Some(Tok::List(attrs)), Some(delim), Some(name)) =
-                (it.next(), it.next(), it.next())
-            else {
-                return Err(self.protocol("LIST reply too short".into()));
-            };
-            out.push(ListEntry {
-                name: name
-                    .into_bytes()
-                    .ok_or_else(|| self.protocol("LIST: no name".into()))?,
-                delimiter: delim.bytes().and_then(|b| b.first().copied()),
-                attributes: attrs
-                    .iter()
-                    .filter_map(|a| a.atom().map(str::to_string))
-                    .collect(),
-            });
-        }
-        Ok(out)
+        let (untagged, _) = self.run_keeping("LIST \"\" \"*\"", is_list).await?;
+        Ok(untagged
+            .into_iter()
+            .filter_map(|r| match r {
+                Response::Data(Data::List(entry)) => Some(entry),
+                _ => None,
+            })
+            .collect())
     }
 
     /// STATUS of a mailbox that is not necessarily selected.
@@ -325,43 +301,33 @@ impl Imap {
         }
         let name = self.mailbox_arg(mailbox)?;
         let (untagged, _) = self
-            .run_keeping(&format!("STATUS {name} ({items})"), data_of("STATUS"))
+            .run_keeping(&format!("STATUS {name} ({items})"), is_status)
             .await?;
-        let mut st = MailboxState::default();
-        let mut seen = false;
-        let replies = self.data_tokens(untagged, "STATUS")?;
+        let replies: Vec<wire::StatusData> = untagged
+            .into_iter()
+            .filter_map(|r| match r {
+                Response::Data(Data::Status(st)) => Some(st),
+                _ => None,
+            })
+            .collect();
         let single = replies.len() == 1;
-        for toks in replies {
-            // the one reply, or among several the one naming this mailbox (the others
-            // are unsolicited statuses of other mailboxes)
-            if !single && toks.first().and_then(Tok::bytes) != Some(mailbox) {
-                continue;
-            }
-            let Some(Tok::List(kv)) = toks.get(1) else {
-                return Err(self.protocol("STATUS without a list".into()));
-            };
-            if kv.len() % 2 != 0 {
-                return Err(self.protocol("STATUS list has an item without a value".into()));
-            }
-            for pair in kv.chunks(2) {
-                let k = pair[0].atom().unwrap_or("").to_ascii_uppercase();
-                let v = &pair[1];
-                match k.as_str() {
-                    "MESSAGES" => st.exists = self.num32("STATUS MESSAGES", v)?,
-                    "UIDNEXT" => st.uidnext = self.num32("STATUS UIDNEXT", v)?,
-                    "UIDVALIDITY" => st.uidvalidity = self.nz32("STATUS UIDVALIDITY", v)?,
-                    "HIGHESTMODSEQ" => {
-                        st.highestmodseq = Some(self.num64("STATUS HIGHESTMODSEQ", v)?)
-                    }
-                    _ => {}
-                }
-            }
-            seen = true;
-        }
-        if !seen || st.uidvalidity == 0 {
+        // the one reply, or among several the one naming this mailbox (the others are
+        // unsolicited statuses of other mailboxes)
+        let Some(reply) = replies
+            .into_iter()
+            .find(|r| single || r.mailbox.eq_ignore_ascii_case(mailbox))
+        else {
             return Err(self.protocol("STATUS reply without the mailbox's UIDVALIDITY".into()));
-        }
-        Ok(st)
+        };
+        let Some(uidvalidity) = reply.uidvalidity else {
+            return Err(self.protocol("STATUS reply without the mailbox's UIDVALIDITY".into()));
+        };
+        Ok(MailboxState {
+            exists: reply.messages.unwrap_or(0),
+            uidvalidity,
+            uidnext: reply.uidnext.unwrap_or(0),
+            highestmodseq: reply.highestmodseq,
+        })
     }
 
     /// Whether QRESYNC is enabled on this connection.
@@ -409,22 +375,13 @@ impl Imap {
                     text,
                     ..
                 } => return Err(self.bye(text)),
-                Response::Data(mut raw) => {
-                    let head = raw.head();
-                    if head.len() > 20 && head[..20].eq_ignore_ascii_case(b"* VANISHED (EARLIER)") {
-                        let set = String::from_utf8_lossy(&head[20..]).trim().to_string();
-                        let ranges = wire::parse_uid_set(&set).ok_or_else(|| {
-                            self.protocol(format!(
-                                "VANISHED: {} is not a UID set",
-                                wire::shown(&set)
-                            ))
-                        })?;
-                        self.progress();
-                        vanished(ranges);
-                    } else if let Some(f) = self.parse_fetch(&mut raw)? {
-                        self.progress();
-                        changed(f.uid, f.flags);
-                    }
+                Response::Data(Data::Vanished { uids, .. }) => {
+                    self.progress();
+                    vanished(uids);
+                }
+                Response::Data(Data::Fetch(f)) if f.uid != 0 => {
+                    self.progress();
+                    changed(f.uid, f.flags);
                 }
                 _ => {}
             }
@@ -448,12 +405,11 @@ impl Imap {
         } else {
             ""
         };
-        let keep = |r: &Response| match r {
-            Response::Status { code, .. } => code.is_some(),
-            Response::Data(raw) => {
-                raw.head().len() < 64 && wire::ends_with_word(raw.head(), b"EXISTS")
-            }
-            Response::Continue => false,
+        let keep = |r: &Response| {
+            matches!(
+                r,
+                Response::Status { code: Some(_), .. } | Response::Data(Data::Exists(_))
+            )
         };
         let (untagged, _) = self
             .run_keeping(&format!("{verb} {name}{cs}"), keep)
@@ -462,29 +418,18 @@ impl Imap {
         for r in untagged {
             match r {
                 Response::Status {
-                    code: Some(code), ..
-                } => {
-                    let mut w = code.split_whitespace();
-                    let (k, v) = (w.next().unwrap_or("").to_ascii_uppercase(), w.next());
-                    let what = format!("{verb} {k}");
-                    match (k.as_str(), v) {
-                        ("UIDVALIDITY", Some(v)) => {
-                            st.uidvalidity = self.nz32(&what, &Tok::Atom(v.into()))?
-                        }
-                        ("UIDNEXT", Some(v)) => {
-                            st.uidnext = self.num32(&what, &Tok::Atom(v.into()))?
-                        }
-                        ("HIGHESTMODSEQ", Some(v)) => {
-                            st.highestmodseq = Some(self.num64(&what, &Tok::Atom(v.into()))?)
-                        }
-                        _ => {}
-                    }
-                }
-                Response::Data(raw) => {
-                    let head = String::from_utf8_lossy(raw.head());
-                    let n = head.split_whitespace().nth(1).unwrap_or("");
-                    st.exists = self.num32("EXISTS", &Tok::Atom(n.into()))?;
-                }
+                    code: Some(Code::UidValidity(n)),
+                    ..
+                } => st.uidvalidity = n,
+                Response::Status {
+                    code: Some(Code::UidNext(n)),
+                    ..
+                } => st.uidnext = n,
+                Response::Status {
+                    code: Some(Code::HighestModSeq(n)),
+                    ..
+                } => st.highestmodseq = Some(n),
+                Response::Data(Data::Exists(n)) => st.exists = n,
                 _ => {}
             }
         }
@@ -516,13 +461,9 @@ impl Imap {
                 next += 1;
             }
             match self.read().await? {
-                Response::Data(mut raw) => {
-                    if let Some(f) = self.parse_fetch(&mut raw)?
-                        && asked(f.uid)
-                    {
-                        self.progress();
-                        each(f)?;
-                    }
+                Response::Data(Data::Fetch(f)) if f.uid != 0 && asked(f.uid) => {
+                    self.progress();
+                    each(f)?;
                 }
                 Response::Status {
                     tag: Some(t),
@@ -551,10 +492,6 @@ impl Imap {
         Ok(())
     }
 
-    fn parse_fetch(&self, raw: &mut Raw) -> Result<Option<Fetched>> {
-        parse_fetch(&self.server, raw)
-    }
-
     /// APPEND one message; returns the APPENDUID (UIDVALIDITY, UID) when the server
     /// tells it (UIDPLUS).
     pub async fn append(
@@ -569,13 +506,10 @@ impl Imap {
         segs.push(Seg::Lit(message.to_vec()));
         let tag = self.send_segments(&segs, "APPEND").await?;
         let (_, code) = self.finish(&tag, "APPEND", keep_none).await?;
-        Ok(code.as_deref().and_then(|c| {
-            let mut w = c.split_whitespace();
-            if !w.next()?.eq_ignore_ascii_case("APPENDUID") {
-                return None;
-            }
-            Some((w.next()?.parse().ok()?, w.next()?.parse().ok()?))
-        }))
+        Ok(match code {
+            Some(Code::AppendUid(validity, uid)) => Some((validity, uid)),
+            _ => None,
+        })
     }
 
     /// Moves one message (selected mailbox) to `dest`; returns its new UID when the
@@ -589,7 +523,7 @@ impl Imap {
             self.uid_delete(uid).await?;
             r
         };
-        let mut codes: Vec<String> = untagged
+        let mut codes: Vec<Code> = untagged
             .into_iter()
             .filter_map(|r| match r {
                 Response::Status { code, .. } => code,
@@ -597,14 +531,9 @@ impl Imap {
             })
             .collect();
         codes.extend(code);
-        Ok(codes.iter().find_map(|c| {
-            let mut w = c.split_whitespace();
-            if !w.next()?.eq_ignore_ascii_case("COPYUID") {
-                return None;
-            }
-            let validity = w.next()?.parse().ok()?;
-            let _src = w.next()?;
-            Some((validity, w.next()?.parse().ok()?))
+        Ok(codes.iter().find_map(|c| match c {
+            Code::CopyUid(validity, uid) => Some((*validity, *uid)),
+            _ => None,
         }))
     }
 
@@ -658,24 +587,7 @@ impl Imap {
 
     // ---- plumbing ----
 
-    /// The tokens after `* <word> ` of each untagged data line of that kind.
-    fn data_tokens(&self, untagged: Vec<Response>, word: &str) -> Result<Vec<Vec<Tok>>> {
-        let prefix = format!("* {word} ");
-        let mut out = Vec::new();
-        for r in untagged {
-            let Response::Data(mut raw) = r else { continue };
-            if !raw.head().starts_with(prefix.as_bytes()) {
-                continue;
-            }
-            out.push(
-                wire::tokenize(&mut raw, prefix.len())
-                    .map_err(|e| self.protocol(format!("{word}: {e}")))?,
-            );
-        }
-        Ok(out)
-    }
-
-    async fn run(&mut self, cmd: &str) -> Result<(Vec<Response>, Option<String>)> {
+    async fn run(&mut self, cmd: &str) -> Result<(Vec<Response>, Option<Code>)> {
         self.run_keeping(cmd, keep_codes).await
     }
 
@@ -685,7 +597,7 @@ impl Imap {
         &mut self,
         cmd: &str,
         keep: impl Fn(&Response) -> bool,
-    ) -> Result<(Vec<Response>, Option<String>)> {
+    ) -> Result<(Vec<Response>, Option<Code>)> {
         let what = cmd
             .split(' ')
             .take(if cmd.starts_with("UID ") { 2 } else { 1 })
@@ -700,7 +612,7 @@ impl Imap {
         tag: &str,
         what: &str,
         keep: impl Fn(&Response) -> bool,
-    ) -> Result<(Vec<Response>, Option<String>)> {
+    ) -> Result<(Vec<Response>, Option<Code>)> {
         match self.until_tagged(tag, what, keep).await? {
             (
                 untagged,
@@ -760,18 +672,6 @@ impl Imap {
     fn progress(&mut self) {
         self.deadline = Instant::now() + self.limits.read;
         self.idle_responses = 0;
-    }
-
-    fn num32(&self, what: &str, tok: &Tok) -> Result<u32> {
-        num32(&self.server, what, tok)
-    }
-
-    fn nz32(&self, what: &str, tok: &Tok) -> Result<u32> {
-        nz32(&self.server, what, tok)
-    }
-
-    fn num64(&self, what: &str, tok: &Tok) -> Result<u64> {
-        num64(&self.server, what, tok)
     }
 
     async fn send(&mut self, cmd: &str, what: &str) -> Result<String> {
@@ -835,8 +735,8 @@ impl Imap {
     }
 
     async fn read(&mut self) -> Result<Response> {
-        let (limits, deadline) = (self.limits, self.deadline);
-        match read_raw(&mut self.io, &limits, deadline).await {
+        let deadline = self.deadline;
+        match self.reader.read(&mut self.io, deadline).await {
             Err(ReadError::Timeout) if self.idle_responses > 0 => Err(self.timeout(&format!(
                 "waiting for a reply: it sent {} responses meanwhile that brought no progress",
                 self.idle_responses
@@ -847,10 +747,10 @@ impl Imap {
                 server: self.server.clone(),
                 detail: "the server closed the connection".into(),
             }),
-            Err(ReadError::TooLong(what)) => Err(self.protocol(what)),
-            Ok(raw) => {
+            Err(ReadError::Bad(what)) => Err(self.protocol(what)),
+            Ok(r) => {
                 self.idle_responses += 1; // reset by the caller when it is progress
-                Ok(wire::classify(raw))
+                Ok(r)
             }
         }
     }
@@ -897,9 +797,9 @@ impl Imap {
 }
 
 /// Whether a refusal means "too many connections".
-fn is_limit(code: Option<&str>, text: &str) -> bool {
+fn is_limit(code: Option<&Code>, text: &str) -> bool {
     let t = text.to_ascii_lowercase();
-    code.is_some_and(|c| c.eq_ignore_ascii_case("LIMIT"))
+    matches!(code, Some(Code::Other(c)) if c == "LIMIT")
         || t.contains("maximum number of connections")
         || t.contains("too many connections")
         || t.contains("too many simultaneous")
@@ -908,7 +808,7 @@ fn is_limit(code: Option<&str>, text: &str) -> bool {
 /// A command's tagged reply.
 struct Done {
     cond: Cond,
-    code: Option<String>,
+    code: Option<Code>,
     text: String,
 }
 
@@ -931,101 +831,10 @@ fn protocol(server: &str, detail: String) -> InternetError {
     }
 }
 
-/// A number that must fit in 32 bits.
-fn num32(server: &str, what: &str, tok: &Tok) -> Result<u32> {
-    let a = tok.atom().unwrap_or("");
-    wire::parse_number(a)
-        .and_then(|n| u32::try_from(n).ok())
-        .ok_or_else(|| {
-            protocol(
-                server,
-                format!("{what}: {} is not a 32-bit number", wire::shown(a)),
-            )
-        })
-}
-
-/// A non-zero 32-bit number (UIDs, UIDVALIDITY, sequence numbers).
-fn nz32(server: &str, what: &str, tok: &Tok) -> Result<u32> {
-    match num32(server, what, tok)? {
-        0 => Err(protocol(server, format!("{what}: 0 is not allowed"))),
-        n => Ok(n),
-    }
-}
-
-/// A number that must fit in 64 bits (MODSEQ, sizes).
-fn num64(server: &str, what: &str, tok: &Tok) -> Result<u64> {
-    let a = tok.atom().unwrap_or("");
-    wire::parse_number(a).ok_or_else(|| {
-        protocol(
-            server,
-            format!("{what}: {} is not a 64-bit number", wire::shown(a)),
-        )
-    })
-}
-
-/// A `* n FETCH (...)` response's message; `None` for other data or without a UID.
-fn parse_fetch(server: &str, raw: &mut Raw) -> Result<Option<Fetched>> {
-    let head = raw.head();
-    let Some(sp) = head.iter().skip(2).position(|&b| b == b' ') else {
-        return Ok(None);
-    };
-    let after = &head[2 + sp + 1..];
-    if !after
-        .get(..6)
-        .is_some_and(|w| w.eq_ignore_ascii_case(b"FETCH "))
-    {
-        return Ok(None);
-    }
-    let start = 2 + sp + 1 + 6;
-    let head_copy = head[2..2 + sp].to_vec();
-    let toks = wire::tokenize(raw, start).map_err(|e| protocol(server, format!("FETCH: {e}")))?;
-    let seq = std::str::from_utf8(&head_copy).unwrap_or("");
-    nz32(server, "FETCH sequence number", &Tok::Atom(seq.into()))?;
-    let Some(Tok::List(items)) = toks.into_iter().next() else {
-        return Err(protocol(server, "FETCH without a list".into()));
-    };
-    let mut f = Fetched::default();
-    let mut it = items.into_iter();
-    while let (Some(k), Some(v)) = (it.next(), it.next()) {
-        let key = k.atom().unwrap_or("");
-        let is = |name: &str| key.eq_ignore_ascii_case(name);
-        match () {
-            _ if is("UID") => f.uid = nz32(server, "FETCH UID", &v)?,
-            _ if is("FLAGS") => {
-                if let Tok::List(fl) = v {
-                    f.flags = fl
-                        .iter()
-                        .filter_map(|t| t.atom().map(str::to_string))
-                        .collect();
-                }
-            }
-            _ if is("INTERNALDATE") => {
-                f.internaldate = v
-                    .bytes()
-                    .and_then(|b| std::str::from_utf8(b).ok())
-                    .and_then(wire::parse_internaldate)
-            }
-            _ if is("RFC822.SIZE") => f.size = Some(num64(server, "FETCH RFC822.SIZE", &v)?),
-            _ if key
-                .get(..5)
-                .is_some_and(|p| p.eq_ignore_ascii_case("BODY[")) =>
-            {
-                f.body = v.into_bytes()
-            }
-            _ => {}
-        }
-    }
-    if f.uid == 0 {
-        return Ok(None); // an unsolicited FLAGS update without UID
-    }
-    Ok(Some(f))
-}
-
 /// Reads `data` as a server's byte stream, response after response, the way the client
-/// reads a reply: framing within `limits`, classification, and the parsing of FETCH,
-/// LIST, STATUS and VANISHED data. Returns the number of responses read and the error that
-/// stopped the reading, if any (the end of `data` is not an error). For fuzzing and
-/// for replaying a recorded session.
+/// reads a reply: framing and decoding by imap-codec within `limits`. Returns the number
+/// of responses read and the error that stopped the reading, if any (the end of `data`
+/// is not an error). For fuzzing and for replaying a recorded session.
 pub fn replay(data: &[u8], limits: Limits) -> (usize, Option<InternetError>) {
     let Ok(rt) = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -1033,53 +842,19 @@ pub fn replay(data: &[u8], limits: Limits) -> (usize, Option<InternetError>) {
     else {
         return (0, None);
     };
-    let server = "replay";
     rt.block_on(async {
         let mut io = data;
+        let mut reader = Reader::new(limits);
         let far = Instant::now() + Duration::from_secs(3600);
         let mut n = 0;
         loop {
-            let raw = match read_raw(&mut io, &limits, far).await {
-                Ok(raw) => raw,
-                Err(ReadError::Closed) => return (n, None),
-                Err(ReadError::TooLong(what)) => return (n, Some(protocol(server, what))),
-                Err(ReadError::Timeout | ReadError::Io(_)) => return (n, None),
-            };
-            n += 1;
-            if let Response::Data(mut raw) = wire::classify(raw) {
-                let head = raw.head();
-                let r = if head.get(2).is_some_and(u8::is_ascii_digit) {
-                    parse_fetch(server, &mut raw).map(|_| ())
-                } else if head.len() > 20
-                    && head[..20].eq_ignore_ascii_case(b"* VANISHED (EARLIER)")
-                {
-                    let set = String::from_utf8_lossy(&head[20..]);
-                    wire::parse_uid_set(set.trim())
-                        .map(|_| ())
-                        .ok_or_else(|| protocol(server, "VANISHED: not a UID set".into()))
-                } else if let Some(word) = [&b"LIST "[..], b"STATUS "]
-                    .into_iter()
-                    .find(|w| head.get(2..).is_some_and(|h| h.starts_with(w)))
-                {
-                    wire::tokenize(&mut raw, 2 + word.len())
-                        .map(|_| ())
-                        .map_err(|e| protocol(server, e))
-                } else {
-                    Ok(())
-                };
-                if let Err(e) = r {
-                    return (n, Some(e));
-                }
+            match reader.read(&mut io, far).await {
+                Ok(_) => n += 1,
+                Err(ReadError::Bad(what)) => return (n, Some(protocol("replay", what))),
+                Err(ReadError::Closed | ReadError::Timeout | ReadError::Io(_)) => return (n, None),
             }
         }
     })
-}
-
-enum ReadError {
-    Io(std::io::Error),
-    Closed,
-    Timeout,
-    TooLong(String),
 }
 
 /// Holds the untagged responses that carry a response code (`* OK [UIDNEXT 5]`).
@@ -1092,99 +867,22 @@ fn keep_none(_: &Response) -> bool {
     false
 }
 
-/// Holds untagged data of one kind (`* LIST ...`) and the responses with codes.
-fn data_of(word: &'static str) -> impl Fn(&Response) -> bool {
-    move |r| match r {
-        Response::Data(raw) => {
-            let h = raw.head();
-            h.len() > word.len() + 2
-                && h.starts_with(b"* ")
-                && h[2..2 + word.len()].eq_ignore_ascii_case(word.as_bytes())
-                && h[2 + word.len()] == b' '
-        }
-        other => keep_codes(other),
-    }
+/// Holds `* CAPABILITY` data and the responses with codes.
+fn is_capability(r: &Response) -> bool {
+    matches!(r, Response::Data(Data::Capability(_))) || keep_codes(r)
 }
 
-/// Waits for the buffer to have bytes, until `deadline`.
-async fn fill<R: AsyncBufRead + Unpin>(
-    io: &mut R,
-    deadline: Instant,
-) -> std::result::Result<&[u8], ReadError> {
-    match tokio::time::timeout_at(deadline, io.fill_buf()).await {
-        Err(_) => Err(ReadError::Timeout),
-        Ok(Err(e)) => Err(ReadError::Io(e)),
-        Ok(Ok([])) => Err(ReadError::Closed),
-        Ok(Ok(buf)) => Ok(buf),
-    }
+/// Holds `* ENABLED` data.
+fn is_enabled(r: &Response) -> bool {
+    matches!(r, Response::Data(Data::Enabled(_)))
 }
 
-/// Reads one response (its lines and literals) within the bounds. Lines must arrive
-/// by `deadline`; a literal's bytes may take longer as long as each chunk arrives
-/// within the read limit (bytes of a literal are progress; its size is bounded).
-async fn read_raw<R: AsyncBufRead + Unpin>(
-    io: &mut R,
-    limits: &Limits,
-    mut deadline: Instant,
-) -> std::result::Result<Raw, ReadError> {
-    let mut parts = Vec::new();
-    let mut total = 0usize;
-    loop {
-        let mut line = Vec::with_capacity(128);
-        loop {
-            let buf = fill(io, deadline).await?;
-            let room = limits.line + 2 - line.len();
-            match buf.iter().take(room).position(|&b| b == b'\n') {
-                Some(i) => {
-                    line.extend_from_slice(&buf[..i]);
-                    io.consume(i + 1);
-                    break;
-                }
-                None => {
-                    let n = buf.len().min(room);
-                    line.extend_from_slice(&buf[..n]);
-                    io.consume(n);
-                }
-            }
-            if line.len() > limits.line {
-                return Err(ReadError::TooLong(format!(
-                    "a reply line longer than {} bytes",
-                    limits.line
-                )));
-            }
-        }
-        if line.last() == Some(&b'\r') {
-            line.pop();
-        }
-        total += line.len();
-        let lit = wire::literal_len(&line);
-        parts.push(Part::Text(line));
-        let n = match lit {
-            None => return Ok(Raw(parts)),
-            Some(n) if n > limits.literal => {
-                return Err(ReadError::TooLong(format!(
-                    "a literal of {n} bytes (limit {})",
-                    limits.literal
-                )));
-            }
-            Some(n) if total.saturating_add(n) > limits.response => {
-                return Err(ReadError::TooLong(format!(
-                    "a response of more than {} bytes",
-                    limits.response
-                )));
-            }
-            Some(n) => n,
-        };
-        total += n;
-        // nothing reserved from the announced size: the buffer grows as bytes arrive
-        let mut data = Vec::with_capacity(n.min(64 << 10));
-        while data.len() < n {
-            let buf = fill(io, deadline).await?;
-            let take = buf.len().min(n - data.len());
-            data.extend_from_slice(&buf[..take]);
-            io.consume(take);
-            deadline = Instant::now() + limits.read;
-        }
-        parts.push(Part::Lit(data));
-    }
+/// Holds `* LIST` data.
+fn is_list(r: &Response) -> bool {
+    matches!(r, Response::Data(Data::List(_)))
+}
+
+/// Holds `* STATUS` data.
+fn is_status(r: &Response) -> bool {
+    matches!(r, Response::Data(Data::Status(_)))
 }

@@ -1,28 +1,24 @@
-//! IMAP wire format: responses with their literals, classification, a tokenizer for
-//! data responses, quoting, modified UTF-7 and INTERNALDATE.
+//! IMAP wire format on imap-codec: its [`Fragmentizer`] frames the byte stream into
+//! responses (lines and literals), its `GreetingCodec`/`ResponseCodec` decode each one;
+//! [`Reader`] adds the bounds the fragmentizer cannot express (line length, literal
+//! size, nesting depth, deadlines) and turns a decoded response into the few owned
+//! facts the client uses ([`Response`]). Also quoting and modified UTF-7 for commands.
 
-/// A piece of a response: a line's text, or a literal's bytes.
-#[derive(Debug)]
-pub enum Part {
-    /// Text of a line (without CRLF), ending in `{n}` when a literal follows.
-    Text(Vec<u8>),
-    /// The bytes of a literal.
-    Lit(Vec<u8>),
-}
+use imap_codec::decode::Decoder;
+use imap_codec::fragmentizer::{FragmentInfo, Fragmentizer};
+use imap_codec::imap_types::core::{IString, NString};
+use imap_codec::imap_types::extensions::uidplus::UidElement;
+use imap_codec::imap_types::fetch::MessageDataItem;
+use imap_codec::imap_types::flag::FlagFetch;
+use imap_codec::imap_types::mailbox::Mailbox;
+use imap_codec::imap_types::response::{self as r, GreetingKind, StatusKind};
+use imap_codec::imap_types::sequence::{SeqOrUid, Sequence, SequenceSet};
+use imap_codec::imap_types::status::StatusDataItem;
+use imap_codec::{GreetingCodec, ResponseCodec};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+use tokio::time::Instant;
 
-/// One response, literals included.
-#[derive(Debug)]
-pub struct Raw(pub Vec<Part>);
-
-impl Raw {
-    /// The first line.
-    pub fn head(&self) -> &[u8] {
-        match self.0.first() {
-            Some(Part::Text(t)) => t,
-            _ => b"",
-        }
-    }
-}
+use super::{Fetched, Limits, ListEntry};
 
 /// Status of a status response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,81 +35,531 @@ pub enum Cond {
     PreAuth,
 }
 
-/// A classified response.
+/// The response codes the client uses; the others by name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Code {
+    /// `[UIDVALIDITY n]`.
+    UidValidity(u32),
+    /// `[UIDNEXT n]`.
+    UidNext(u32),
+    /// `[HIGHESTMODSEQ n]`.
+    HighestModSeq(u64),
+    /// `[APPENDUID validity uid]`.
+    AppendUid(u32, u32),
+    /// `[COPYUID validity source destination]`: the validity and the first
+    /// destination UID.
+    CopyUid(u32, u32),
+    /// `[CAPABILITY ...]`, upper case.
+    Capability(Vec<String>),
+    /// Any other code, by its name (`LIMIT`, `UNAVAILABLE`, ...).
+    Other(String),
+}
+
+/// What a `* STATUS` response says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatusData {
+    /// The mailbox's raw name.
+    pub mailbox: Vec<u8>,
+    /// MESSAGES.
+    pub messages: Option<u32>,
+    /// UIDNEXT.
+    pub uidnext: Option<u32>,
+    /// UIDVALIDITY.
+    pub uidvalidity: Option<u32>,
+    /// HIGHESTMODSEQ.
+    pub highestmodseq: Option<u64>,
+}
+
+/// Untagged data the client uses; the rest is [`Data::Other`].
+#[derive(Debug)]
+pub enum Data {
+    /// `* n FETCH (...)`.
+    Fetch(Fetched),
+    /// `* LIST ...`.
+    List(ListEntry),
+    /// `* STATUS ...`.
+    Status(StatusData),
+    /// `* n EXISTS`.
+    Exists(u32),
+    /// `* CAPABILITY ...`, upper case.
+    Capability(Vec<String>),
+    /// `* ENABLED ...`, upper case.
+    Enabled(Vec<String>),
+    /// `* VANISHED [(EARLIER)] set`, as ranges (never expanded).
+    Vanished {
+        /// `(EARLIER)` was given.
+        earlier: bool,
+        /// The UID ranges.
+        uids: Vec<(u32, u32)>,
+    },
+    /// Anything else (`* 1 RECENT`, `* FLAGS ...`, ...).
+    Other,
+}
+
+/// A decoded response.
 #[derive(Debug)]
 pub enum Response {
-    /// `tag OK/NO/BAD` or `* OK/NO/BAD/BYE/PREAUTH`, with its `[code]` and text.
+    /// `tag OK/NO/BAD` or `* OK/NO/BAD/BYE/PREAUTH`, with its code and text.
     Status {
         /// The tag; `None` for untagged.
         tag: Option<String>,
         /// The condition.
         cond: Cond,
-        /// The response code inside the brackets, when present.
-        code: Option<String>,
+        /// The response code, when present.
+        code: Option<Code>,
         /// The human-readable text.
         text: String,
     },
     /// `+ ...`: the server waits for a literal.
     Continue,
-    /// An untagged data response (`* 3 EXISTS`, `* LIST ...`, `* 1 FETCH ...`).
-    Data(Raw),
+    /// Untagged data.
+    Data(Data),
 }
 
 impl Response {
-    /// Bytes it holds (for the bound on held responses).
+    /// Bytes it holds, roughly (for the bound on held responses).
     pub fn size(&self) -> usize {
-        match self {
-            Response::Status { code, text, .. } => {
-                code.as_ref().map_or(0, String::len) + text.len() + 16
+        32 + match self {
+            Response::Status { text, code, .. } => {
+                text.len()
+                    + match code {
+                        Some(Code::Capability(c)) => c.iter().map(String::len).sum(),
+                        Some(Code::Other(s)) => s.len(),
+                        _ => 16,
+                    }
             }
-            Response::Continue => 16,
-            Response::Data(raw) => {
-                raw.0
-                    .iter()
-                    .map(|p| match p {
-                        Part::Text(t) | Part::Lit(t) => t.len(),
-                    })
-                    .sum::<usize>()
-                    + 16
+            Response::Continue => 0,
+            Response::Data(Data::Fetch(f)) => {
+                f.body.as_ref().map_or(0, Vec::len) + f.flags.iter().map(String::len).sum::<usize>()
+            }
+            Response::Data(Data::List(l)) => {
+                l.name.len() + l.attributes.iter().map(String::len).sum::<usize>()
+            }
+            Response::Data(Data::Status(s)) => s.mailbox.len() + 32,
+            Response::Data(Data::Capability(c) | Data::Enabled(c)) => {
+                c.iter().map(String::len).sum()
+            }
+            Response::Data(Data::Vanished { uids, .. }) => uids.len() * 8,
+            Response::Data(Data::Exists(_) | Data::Other) => 0,
+        }
+    }
+}
+
+/// Deepest nesting of parenthesised lists accepted in a response (checked on the
+/// lines before decoding: imap-codec's decoder is not asked to recurse deeper).
+pub const MAX_DEPTH: usize = 64;
+
+/// Why reading a response failed.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The byte source failed.
+    Io(std::io::Error),
+    /// The server closed the connection.
+    Closed,
+    /// No progress before the deadline.
+    Timeout,
+    /// A bound was exceeded, or the response cannot be decoded (the reason).
+    Bad(String),
+}
+
+/// Reads responses from a byte stream within [`Limits`]: framing by imap-codec's
+/// fragmentizer, whose maximum message size is [`Limits::response`]; the line, literal
+/// and nesting bounds and the deadlines are checked here.
+pub struct Reader {
+    frag: Fragmentizer,
+    limits: Limits,
+    greeted: bool,
+}
+
+impl Reader {
+    /// A reader whose first response is the greeting.
+    pub fn new(limits: Limits) -> Reader {
+        Reader {
+            frag: Fragmentizer::new(u32::try_from(limits.response).unwrap_or(u32::MAX)),
+            limits,
+            greeted: false,
+        }
+    }
+
+    /// A reader past the greeting (after STARTTLS).
+    pub fn after_greeting(limits: Limits) -> Reader {
+        Reader {
+            greeted: true,
+            ..Reader::new(limits)
+        }
+    }
+
+    /// Whether bytes are buffered past the last complete response.
+    pub fn has_buffered(&mut self) -> bool {
+        self.frag.progress().is_some() || !self.frag.message_bytes().is_empty()
+    }
+
+    /// Reads one response. Lines must arrive by `deadline`; a literal's bytes may take
+    /// longer as long as each chunk arrives within the read limit.
+    pub async fn read<R: AsyncBufRead + Unpin>(
+        &mut self,
+        io: &mut R,
+        mut deadline: Instant,
+    ) -> Result<Response, ReadError> {
+        let limits = self.limits;
+        let mut line_start = 0usize;
+        let mut in_literal = false;
+        let mut depth = 0usize;
+        let mut lines: Vec<(usize, usize)> = Vec::new();
+        loop {
+            match self.frag.progress() {
+                Some(FragmentInfo::Line {
+                    start,
+                    end,
+                    announcement,
+                    ..
+                }) => {
+                    self.check_size()?;
+                    if end - start > limits.line + 2 {
+                        return Err(too_long_line(&limits));
+                    }
+                    let bytes = self.frag.fragment_bytes(FragmentInfo::Line {
+                        start,
+                        end,
+                        announcement,
+                        ending: imap_codec::fragmentizer::LineEnding::CrLf,
+                    });
+                    depth = nesting(bytes, depth)?;
+                    lines.push((start, end));
+                    line_start = end;
+                    if let Some(a) = announcement {
+                        let n = a.length as usize;
+                        if n > limits.literal {
+                            return Err(ReadError::Bad(format!(
+                                "a literal of {n} bytes (limit {})",
+                                limits.literal
+                            )));
+                        }
+                        if end.saturating_add(n) > limits.response {
+                            return Err(too_big(&limits));
+                        }
+                        in_literal = n > 0;
+                    }
+                    if self.frag.is_message_complete() {
+                        let greeting = !self.greeted;
+                        self.greeted = true;
+                        return self.decode(greeting, &lines);
+                    }
+                }
+                Some(FragmentInfo::Literal { end, .. }) => {
+                    self.check_size()?;
+                    line_start = end;
+                    in_literal = false;
+                }
+                None => {
+                    let partial = self.frag.message_bytes().len().saturating_sub(line_start);
+                    if !in_literal && partial > limits.line + 2 {
+                        return Err(too_long_line(&limits));
+                    }
+                    self.check_size()?;
+                    let buf = fill(io, deadline).await?;
+                    let n = buf.len().min(64 << 10);
+                    self.frag.enqueue_bytes(&buf[..n]);
+                    io.consume(n);
+                    if in_literal {
+                        // bytes of a literal are progress; its size is bounded
+                        deadline = Instant::now() + limits.read;
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_size(&self) -> Result<(), ReadError> {
+        if self.frag.is_max_message_size_exceeded() {
+            return Err(too_big(&self.limits));
+        }
+        Ok(())
+    }
+
+    fn decode(&self, greeting: bool, lines: &[(usize, usize)]) -> Result<Response, ReadError> {
+        let bytes = self.frag.message_bytes();
+        let first = lines.first().map_or(&bytes[..0], |&(s, e)| &bytes[s..e]);
+        let undecodable = || {
+            let text = String::from_utf8_lossy(first);
+            ReadError::Bad(format!(
+                "a response that does not decode as IMAP: {}",
+                shown(text.trim_end())
+            ))
+        };
+        if greeting {
+            return match GreetingCodec::default().decode(bytes) {
+                Ok(([], g)) => Ok(from_greeting(g)),
+                _ => Err(undecodable()),
+            };
+        }
+        match ResponseCodec::default().decode(bytes) {
+            Ok(([], resp)) => from_response(resp).ok_or_else(undecodable),
+            _ => {
+                // A FETCH whose INTERNALDATE is malformed keeps its other items: the
+                // date is dropped from the lines (never from a literal) and decoded again.
+                let patched = without_internaldate(bytes, lines).ok_or_else(undecodable)?;
+                match ResponseCodec::default().decode(&patched) {
+                    Ok(([], resp @ r::Response::Data(r::Data::Fetch { .. }))) => {
+                        log::warn!("imap: a FETCH with a malformed INTERNALDATE; date dropped");
+                        from_response(resp).ok_or_else(undecodable)
+                    }
+                    _ => Err(undecodable()),
+                }
             }
         }
     }
 }
 
-/// Deepest nesting of parenthesised lists accepted in a response.
-pub const MAX_DEPTH: usize = 64;
-
-/// A number as IMAP writes it (digits only), at most 64 bits; `None` otherwise.
-pub fn parse_number(s: &str) -> Option<u64> {
-    if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
+fn too_long_line(limits: &Limits) -> ReadError {
+    ReadError::Bad(format!("a reply line longer than {} bytes", limits.line))
 }
 
-/// A UID set (`1:5,7,9:12`) as sorted-in-each ranges, without expanding them; `None`
-/// when it is not one (`*` is not allowed in a server's set).
-pub fn parse_uid_set(s: &str) -> Option<Vec<(u32, u32)>> {
-    let num = |t: &str| -> Option<u32> {
-        let n = u32::try_from(parse_number(t)?).ok()?;
-        (n != 0).then_some(n)
+fn too_big(limits: &Limits) -> ReadError {
+    ReadError::Bad(format!("a response of more than {} bytes", limits.response))
+}
+
+/// Waits for the buffer to have bytes, until `deadline`.
+async fn fill<R: AsyncBufRead + Unpin>(io: &mut R, deadline: Instant) -> Result<&[u8], ReadError> {
+    match tokio::time::timeout_at(deadline, io.fill_buf()).await {
+        Err(_) => Err(ReadError::Timeout),
+        Ok(Err(e)) => Err(ReadError::Io(e)),
+        Ok(Ok([])) => Err(ReadError::Closed),
+        Ok(Ok(buf)) => Ok(buf),
+    }
+}
+
+/// The list nesting depth after a line, from `depth` before it (quoted strings
+/// skipped); deeper than [`MAX_DEPTH`] is an error.
+fn nesting(line: &[u8], mut depth: usize) -> Result<usize, ReadError> {
+    let mut quoted = false;
+    let mut escaped = false;
+    for &b in line {
+        if quoted {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => quoted = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => quoted = true,
+            b'(' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(ReadError::Bad(format!(
+                        "lists nested deeper than {MAX_DEPTH}"
+                    )));
+                }
+            }
+            b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(depth)
+}
+
+/// The message with `INTERNALDATE "..."` removed from its lines; `None` when it has none.
+fn without_internaldate(bytes: &[u8], lines: &[(usize, usize)]) -> Option<Vec<u8>> {
+    const KEY: &[u8] = b"INTERNALDATE \"";
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut last = 0;
+    let mut found = false;
+    for &(s, e) in lines {
+        let line = &bytes[s..e];
+        let Some(at) = line
+            .windows(KEY.len())
+            .position(|w| w.eq_ignore_ascii_case(KEY))
+        else {
+            continue;
+        };
+        let value = at + KEY.len();
+        let close = line[value..].iter().position(|&b| b == b'"')? + value + 1;
+        // the item and one space next to it
+        let (from, to) = if line.get(close) == Some(&b' ') {
+            (at, close + 1)
+        } else if at > 0 && line[at - 1] == b' ' {
+            (at - 1, close)
+        } else {
+            (at, close)
+        };
+        out.extend_from_slice(&bytes[last..s + from]);
+        last = s + to;
+        found = true;
+    }
+    out.extend_from_slice(&bytes[last..]);
+    found.then_some(out)
+}
+
+fn cond(kind: StatusKind) -> Cond {
+    match kind {
+        StatusKind::Ok => Cond::Ok,
+        StatusKind::No => Cond::No,
+        StatusKind::Bad => Cond::Bad,
+    }
+}
+
+fn caps<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> Vec<String> {
+    items
+        .into_iter()
+        .map(|c| c.to_string().to_ascii_uppercase())
+        .collect()
+}
+
+fn code(c: Option<r::Code<'_>>) -> Option<Code> {
+    Some(match c? {
+        r::Code::UidValidity(n) => Code::UidValidity(n.get()),
+        r::Code::UidNext(n) => Code::UidNext(n.get()),
+        r::Code::HighestModSeq(n) => Code::HighestModSeq(n.get()),
+        r::Code::AppendUid { uid_validity, uid } => Code::AppendUid(uid_validity.get(), uid.get()),
+        r::Code::CopyUid {
+            uid_validity,
+            destination,
+            ..
+        } => {
+            let first = match destination.0.as_ref().first()? {
+                UidElement::Single(n) => n.get(),
+                UidElement::Range(a, b) => a.get().min(b.get()),
+            };
+            Code::CopyUid(uid_validity.get(), first)
+        }
+        r::Code::Capability(c) => Code::Capability(caps(c.as_ref())),
+        r::Code::Other(o) => Code::Other(String::from_utf8_lossy(o.inner()).to_ascii_uppercase()),
+        other => Code::Other(format!("{other:?}").to_ascii_uppercase()),
+    })
+}
+
+fn from_greeting(g: r::Greeting<'_>) -> Response {
+    Response::Status {
+        tag: None,
+        cond: match g.kind {
+            GreetingKind::Ok => Cond::Ok,
+            GreetingKind::PreAuth => Cond::PreAuth,
+            GreetingKind::Bye => Cond::Bye,
+        },
+        code: code(g.code),
+        text: g.text.as_ref().to_string(),
+    }
+}
+
+fn mailbox_bytes(m: &Mailbox<'_>) -> Vec<u8> {
+    match m {
+        Mailbox::Inbox => b"INBOX".to_vec(),
+        Mailbox::Other(o) => o.as_ref().to_vec(),
+    }
+}
+
+fn nstring(s: NString<'_>) -> Option<Vec<u8>> {
+    s.0.map(|i: IString<'_>| i.as_ref().to_vec())
+}
+
+/// UID ranges of a server's set (`*` is not allowed there).
+fn ranges(set: &SequenceSet) -> Option<Vec<(u32, u32)>> {
+    let v = |s: &SeqOrUid| match s {
+        SeqOrUid::Value(n) => Some(n.get()),
+        SeqOrUid::Asterisk => None,
     };
-    s.split(',')
-        .map(|part| match part.split_once(':') {
-            Some((a, b)) => {
-                let (a, b) = (num(a)?, num(b)?);
+    set.0
+        .as_ref()
+        .iter()
+        .map(|s| match s {
+            Sequence::Single(a) => v(a).map(|a| (a, a)),
+            Sequence::Range(a, b) => {
+                let (a, b) = (v(a)?, v(b)?);
                 Some((a.min(b), a.max(b)))
             }
-            None => num(part).map(|n| (n, n)),
         })
         .collect()
 }
 
-/// Whether a line's last space-separated word is `word` (any case).
-pub fn ends_with_word(line: &[u8], word: &[u8]) -> bool {
-    line.len() > word.len()
-        && line[line.len() - word.len() - 1] == b' '
-        && line[line.len() - word.len()..].eq_ignore_ascii_case(word)
+fn from_response(resp: r::Response<'_>) -> Option<Response> {
+    Some(match resp {
+        r::Response::CommandContinuationRequest(_) => Response::Continue,
+        r::Response::Status(r::Status::Tagged(t)) => Response::Status {
+            tag: Some(t.tag.as_ref().to_string()),
+            cond: cond(t.body.kind),
+            code: code(t.body.code),
+            text: t.body.text.as_ref().to_string(),
+        },
+        r::Response::Status(r::Status::Untagged(b)) => Response::Status {
+            tag: None,
+            cond: cond(b.kind),
+            code: code(b.code),
+            text: b.text.as_ref().to_string(),
+        },
+        r::Response::Status(r::Status::Bye(b)) => Response::Status {
+            tag: None,
+            cond: Cond::Bye,
+            code: code(b.code),
+            text: b.text.as_ref().to_string(),
+        },
+        r::Response::Data(d) => Response::Data(match d {
+            r::Data::Capability(c) => Data::Capability(caps(c.as_ref())),
+            r::Data::Enabled { capabilities } => Data::Enabled(caps(&capabilities)),
+            r::Data::Exists(n) => Data::Exists(n),
+            r::Data::List {
+                items,
+                delimiter,
+                mailbox,
+            } => Data::List(ListEntry {
+                name: mailbox_bytes(&mailbox),
+                delimiter: delimiter.and_then(|d| u8::try_from(d.inner()).ok()),
+                attributes: items.iter().map(ToString::to_string).collect(),
+            }),
+            r::Data::Status { mailbox, items } => {
+                let mut s = StatusData {
+                    mailbox: mailbox_bytes(&mailbox),
+                    ..StatusData::default()
+                };
+                for item in items.iter() {
+                    match item {
+                        StatusDataItem::Messages(n) => s.messages = Some(*n),
+                        StatusDataItem::UidNext(n) => s.uidnext = Some(n.get()),
+                        StatusDataItem::UidValidity(n) => s.uidvalidity = Some(n.get()),
+                        StatusDataItem::HighestModSeq(n) => s.highestmodseq = Some(*n),
+                        _ => {}
+                    }
+                }
+                Data::Status(s)
+            }
+            r::Data::Vanished {
+                earlier,
+                known_uids,
+            } => Data::Vanished {
+                earlier,
+                uids: ranges(&known_uids)?,
+            },
+            r::Data::Fetch { items, .. } => {
+                let mut f = Fetched::default();
+                for item in items.into_inner() {
+                    match item {
+                        MessageDataItem::Uid(u) => f.uid = u.get(),
+                        MessageDataItem::Flags(fl) => {
+                            f.flags = fl
+                                .iter()
+                                .map(|x| match x {
+                                    FlagFetch::Flag(f) => f.to_string(),
+                                    FlagFetch::Recent => "\\Recent".to_string(),
+                                })
+                                .collect()
+                        }
+                        MessageDataItem::InternalDate(d) => {
+                            f.internaldate = Some(d.as_ref().timestamp())
+                        }
+                        MessageDataItem::Rfc822Size(n) => f.size = Some(u64::from(n)),
+                        MessageDataItem::BodyExt { data, .. } | MessageDataItem::Rfc822(data) => {
+                            f.body = nstring(data)
+                        }
+                        _ => {}
+                    }
+                }
+                Data::Fetch(f)
+            }
+            _ => Data::Other,
+        }),
+    })
 }
 
 /// Server text for an error message: quoted, control characters escaped, at most 40
@@ -124,228 +570,6 @@ pub fn shown(s: &str) -> String {
         out.push_str("...");
     }
     format!("\"{out}\"")
-}
-
-/// Length of a literal announced at the end of a line (`{123}` or `{123+}`).
-pub fn literal_len(line: &[u8]) -> Option<usize> {
-    let body = line.strip_suffix(b"}")?;
-    let open = body.iter().rposition(|&b| b == b'{')?;
-    let digits = &body[open + 1..];
-    let digits = digits.strip_suffix(b"+").unwrap_or(digits);
-    if digits.is_empty() || digits.len() > 12 || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(digits).ok()?.parse().ok()
-}
-
-/// Classifies a response.
-pub fn classify(raw: Raw) -> Response {
-    let head = raw.head();
-    if head.starts_with(b"+") {
-        return Response::Continue;
-    }
-    // `* 12 FETCH ...`, `* 3 EXISTS`: numbered data, never a status (the common case
-    // of a download, decided without converting the line)
-    if head.starts_with(b"* ") && head.get(2).is_some_and(u8::is_ascii_digit) {
-        return Response::Data(raw);
-    }
-    let text = String::from_utf8_lossy(head);
-    let (tag, rest) = match text.split_once(' ') {
-        Some((t, r)) => (t.to_string(), r),
-        None => return Response::Data(raw),
-    };
-    let (word, after) = rest.split_once(' ').unwrap_or((rest, ""));
-    let cond = match word.to_ascii_uppercase().as_str() {
-        "OK" => Cond::Ok,
-        "NO" => Cond::No,
-        "BAD" => Cond::Bad,
-        "BYE" if tag == "*" => Cond::Bye,
-        "PREAUTH" if tag == "*" => Cond::PreAuth,
-        _ => return Response::Data(raw),
-    };
-    let (code, text) = match after.strip_prefix('[').and_then(|s| s.split_once(']')) {
-        Some((code, text)) => (Some(code.to_string()), text.trim_start().to_string()),
-        None => (None, after.to_string()),
-    };
-    Response::Status {
-        tag: (tag != "*").then_some(tag),
-        cond,
-        code,
-        text,
-    }
-}
-
-/// A token of a data response.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Tok {
-    /// An atom or number (`FLAGS`, `\Seen`, `12`, `BODY[]`).
-    Atom(String),
-    /// A quoted string or literal.
-    Str(Vec<u8>),
-    /// `NIL`.
-    Nil,
-    /// A parenthesised list.
-    List(Vec<Tok>),
-}
-
-impl Tok {
-    /// The atom's text.
-    pub fn atom(&self) -> Option<&str> {
-        match self {
-            Tok::Atom(a) => Some(a),
-            _ => None,
-        }
-    }
-    /// A number.
-    pub fn num(&self) -> Option<u64> {
-        self.atom()?.parse().ok()
-    }
-    /// Bytes of a string, literal or atom.
-    pub fn bytes(&self) -> Option<&[u8]> {
-        match self {
-            Tok::Str(b) => Some(b),
-            Tok::Atom(a) => Some(a.as_bytes()),
-            _ => None,
-        }
-    }
-    /// Consumes a string/literal token into its bytes.
-    pub fn into_bytes(self) -> Option<Vec<u8>> {
-        match self {
-            Tok::Str(b) => Some(b),
-            Tok::Atom(a) => Some(a.into_bytes()),
-            _ => None,
-        }
-    }
-}
-
-struct Cursor<'a> {
-    parts: &'a mut [Part],
-    part: usize,
-    pos: usize,
-    depth: usize,
-}
-
-impl Cursor<'_> {
-    fn text(&self) -> &[u8] {
-        match self.parts.get(self.part) {
-            Some(Part::Text(t)) => &t[self.pos.min(t.len())..],
-            _ => b"",
-        }
-    }
-    fn peek(&self) -> Option<u8> {
-        self.text().first().copied()
-    }
-    fn skip_spaces(&mut self) {
-        while self.peek() == Some(b' ') {
-            self.pos += 1;
-        }
-    }
-    fn token(&mut self) -> Result<Option<Tok>, String> {
-        self.skip_spaces();
-        let Some(c) = self.peek() else {
-            return Ok(None);
-        };
-        match c {
-            b'(' => {
-                if self.depth >= MAX_DEPTH {
-                    return Err(format!("lists nested deeper than {MAX_DEPTH}"));
-                }
-                self.depth += 1;
-                self.pos += 1;
-                let mut items = Vec::new();
-                loop {
-                    self.skip_spaces();
-                    match self.peek() {
-                        Some(b')') => {
-                            self.pos += 1;
-                            self.depth -= 1;
-                            return Ok(Some(Tok::List(items)));
-                        }
-                        None => return Err("unterminated list".into()),
-                        _ => match self.token()? {
-                            Some(t) => items.push(t),
-                            None => return Err("unterminated list".into()),
-                        },
-                    }
-                }
-            }
-            b')' => Err("unexpected ')'".into()),
-            b'"' => {
-                self.pos += 1;
-                let mut out = Vec::new();
-                loop {
-                    let Some(c) = self.peek() else {
-                        return Err("unterminated quoted string".into());
-                    };
-                    self.pos += 1;
-                    match c {
-                        b'"' => return Ok(Some(Tok::Str(out))),
-                        b'\\' => {
-                            let Some(n) = self.peek() else {
-                                return Err("bad escape".into());
-                            };
-                            self.pos += 1;
-                            out.push(n);
-                        }
-                        _ => out.push(c),
-                    }
-                }
-            }
-            b'{' => {
-                let rest = self.text();
-                if literal_len(rest).is_none() {
-                    return Err("bad literal marker".into());
-                }
-                self.part += 1;
-                self.pos = 0;
-                let lit = match self.parts.get_mut(self.part) {
-                    Some(Part::Lit(b)) => std::mem::take(b),
-                    _ => return Err("literal missing".into()),
-                };
-                self.part += 1;
-                Ok(Some(Tok::Str(lit)))
-            }
-            _ => {
-                let rest = self.text();
-                let mut end = 0;
-                let mut depth = 0usize;
-                while end < rest.len() {
-                    match rest[end] {
-                        b'[' => depth += 1,
-                        b']' => depth = depth.saturating_sub(1),
-                        b' ' | b')' | b'(' if depth == 0 => break,
-                        _ => {}
-                    }
-                    end += 1;
-                }
-                let word = String::from_utf8_lossy(&rest[..end]).into_owned();
-                self.pos += end;
-                if word.eq_ignore_ascii_case("NIL") {
-                    Ok(Some(Tok::Nil))
-                } else {
-                    Ok(Some(Tok::Atom(word)))
-                }
-            }
-        }
-    }
-}
-
-/// Tokenizes a data response from byte `start` of its first line to the end.
-pub fn tokenize(raw: &mut Raw, start: usize) -> Result<Vec<Tok>, String> {
-    let mut cur = Cursor {
-        parts: &mut raw.0,
-        part: 0,
-        pos: start,
-        depth: 0,
-    };
-    let mut out = Vec::new();
-    while let Some(t) = cur.token()? {
-        out.push(t);
-    }
-    if cur.part < cur.parts.len().saturating_sub(1) {
-        return Err("trailing data".into());
-    }
-    Ok(out)
 }
 
 /// An IMAP astring argument: an atom or quoted string when possible, `None` when it
@@ -413,195 +637,187 @@ pub fn decode_mutf7(name: &[u8]) -> String {
     out
 }
 
-/// Seconds since the Unix epoch of an INTERNALDATE (`17-Jul-1996 02:44:25 -0700`).
-pub fn parse_internaldate(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let (date, rest) = s.split_once(' ')?;
-    let (time, zone) = rest.split_once(' ')?;
-    let mut d = date.split('-');
-    let day: i64 = d.next()?.trim().parse().ok()?;
-    let mon = d.next()?;
-    let year: i64 = d.next()?.parse().ok()?;
-    const MONTHS: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
-    let month = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(mon))? as i64 + 1;
-    let mut t = time.split(':');
-    let (h, m, sec): (i64, i64, i64) = (
-        t.next()?.parse().ok()?,
-        t.next()?.parse().ok()?,
-        t.next()?.parse().ok()?,
-    );
-    let z = zone.as_bytes();
-    if z.len() != 5 || !z[1..].iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let sign = match z[0] {
-        b'-' => -1,
-        b'+' => 1,
-        _ => return None,
-    };
-    let zh = i64::from(z[1] - b'0') * 10 + i64::from(z[2] - b'0');
-    let zm = i64::from(z[3] - b'0') * 10 + i64::from(z[4] - b'0');
-    if !(1..=31).contains(&day)
-        || !(0..=23).contains(&h)
-        || !(0..=59).contains(&m)
-        || !(0..=60).contains(&sec)
-        || !(1..=9999).contains(&year)
-    {
-        return None;
-    }
-    // days from civil (Howard Hinnant's algorithm)
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + m * 60 + sec - sign * (zh * 3600 + zm * 60))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn raw(parts: &[&[u8]]) -> Raw {
-        Raw(parts
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                if i % 2 == 0 {
-                    Part::Text(p.to_vec())
-                } else {
-                    Part::Lit(p.to_vec())
+    fn limits() -> Limits {
+        Limits::new(std::time::Duration::from_secs(5))
+    }
+
+    /// Every response of `data` (after a greeting), or the first error.
+    fn read_all(data: &[u8], limits: Limits) -> Result<Vec<Response>, String> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut io = data;
+            let mut reader = Reader::after_greeting(limits);
+            let far = Instant::now() + std::time::Duration::from_secs(60);
+            let mut out = Vec::new();
+            loop {
+                match reader.read(&mut io, far).await {
+                    Ok(r) => out.push(r),
+                    Err(ReadError::Closed) => return Ok(out),
+                    Err(ReadError::Bad(e)) => return Err(e),
+                    Err(e) => return Err(format!("{e:?}")),
                 }
-            })
-            .collect())
+            }
+        })
     }
 
     #[test]
-    fn fetch_with_literal_tokenizes() {
-        let mut r = raw(&[
-            b"* 3 FETCH (UID 7 FLAGS (\\Seen) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" BODY[] {5}",
-            b"hello",
-            b")",
-        ]);
-        let toks = tokenize(&mut r, 10).unwrap();
-        let Tok::List(items) = &toks[0] else { panic!() };
-        assert_eq!(items[0], Tok::Atom("UID".into()));
-        assert_eq!(items[1].num(), Some(7));
-        assert_eq!(items[3], Tok::List(vec![Tok::Atom("\\Seen".into())]));
-        assert_eq!(items[6], Tok::Atom("BODY[]".into()));
-        assert_eq!(items[7], Tok::Str(b"hello".to_vec()));
+    fn fetch_with_literal_decodes() {
+        let r = read_all(
+            b"* 3 FETCH (UID 7 FLAGS (\\Seen) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" RFC822.SIZE 5 BODY[] {5}\r\nhello)\r\n",
+            limits(),
+        )
+        .unwrap();
+        let [Response::Data(Data::Fetch(f))] = &r[..] else {
+            panic!("{r:?}")
+        };
+        assert_eq!(f.uid, 7);
+        assert_eq!(f.flags, ["\\Seen"]);
+        assert_eq!(f.internaldate, Some(837_596_665));
+        assert_eq!(f.size, Some(5));
+        assert_eq!(f.body.as_deref(), Some(&b"hello"[..]));
+    }
+
+    #[test]
+    fn a_malformed_internaldate_is_dropped_not_the_message() {
+        let r = read_all(
+            "* 1 FETCH (UID 2 FLAGS () INTERNALDATE \"01-Jan-2024 10:00:00 +0\u{e4}0\" BODY[] {2}\r\nab)\r\n"
+                .as_bytes(),
+            limits(),
+        )
+        .unwrap();
+        let [Response::Data(Data::Fetch(f))] = &r[..] else {
+            panic!("{r:?}")
+        };
+        assert_eq!((f.uid, f.internaldate), (2, None));
+        assert_eq!(f.body.as_deref(), Some(&b"ab"[..]));
     }
 
     #[test]
     fn status_codes_and_classes() {
-        match classify(raw(&[b"A1 OK [APPENDUID 5 9] done"])) {
+        let r = read_all(
+            b"A1 OK [APPENDUID 5 9] done\r\n* BYE bye\r\n* 4 EXISTS\r\n+ go\r\n* OK [LIMIT] x\r\n",
+            limits(),
+        )
+        .unwrap();
+        match &r[0] {
             Response::Status {
                 tag,
                 cond,
                 code,
                 text,
-            } => {
-                assert_eq!(
-                    (tag.as_deref(), cond, code.as_deref(), text.as_str()),
-                    (Some("A1"), Cond::Ok, Some("APPENDUID 5 9"), "done")
-                );
-            }
+            } => assert_eq!(
+                (tag.as_deref(), *cond, code, text.as_str()),
+                (Some("A1"), Cond::Ok, &Some(Code::AppendUid(5, 9)), "done")
+            ),
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            classify(raw(&[b"* BYE bye"])),
+            r[1],
             Response::Status {
                 cond: Cond::Bye,
                 tag: None,
                 ..
             }
         ));
-        assert!(matches!(classify(raw(&[b"* 4 EXISTS"])), Response::Data(_)));
-        assert!(matches!(classify(raw(&[b"+ go"])), Response::Continue));
-        assert_eq!(literal_len(b"x {12}"), Some(12));
-        assert_eq!(literal_len(b"x {12+}"), Some(12));
-        assert_eq!(literal_len(b"x {}"), None);
-        let mut bad = raw(&[b"* LIST (\\X \"/\" a"]);
-        assert!(tokenize(&mut bad, 7).is_err());
+        assert!(matches!(r[2], Response::Data(Data::Exists(4))));
+        assert!(matches!(r[3], Response::Continue));
+        assert!(
+            matches!(&r[4], Response::Status { code: Some(Code::Other(c)), .. } if c == "LIMIT")
+        );
+        let e = read_all(b"* LIST (\\X \"/\" a\r\n", limits()).unwrap_err();
+        assert!(e.contains("does not decode"), "{e}");
     }
 
     #[test]
-    fn quoting_mutf7_and_dates() {
-        assert_eq!(quote(b"a\"b").as_deref(), Some("\"a\\\"b\""));
-        assert_eq!(quote("pä".as_bytes()), None);
-        assert_eq!(decode_mutf7(b"Entw&APw-rfe"), "Entwürfe");
-        assert_eq!(decode_mutf7(b"A&-B"), "A&B");
-        assert_eq!(parse_internaldate("01-Jan-1970 00:00:00 +0000"), Some(0));
+    fn list_status_and_vanished_decode() {
+        let r = read_all(
+            "* LIST (\\HasNoChildren) \"/\" \"Caf\u{e9}\"\r\n* STATUS INBOX (MESSAGES 3 UIDNEXT 4 UIDVALIDITY 9 HIGHESTMODSEQ 18446744073709551615)\r\n* VANISHED (EARLIER) 1:3,7,9:8\r\n"
+                .as_bytes(),
+            limits(),
+        )
+        .unwrap();
+        let Response::Data(Data::List(l)) = &r[0] else {
+            panic!("{r:?}")
+        };
         assert_eq!(
-            parse_internaldate("17-Jul-1996 02:44:25 -0700"),
-            Some(837_596_665)
+            (l.name.as_slice(), l.delimiter),
+            ("Caf\u{e9}".as_bytes(), Some(b'/'))
         );
+        let Response::Data(Data::Status(s)) = &r[1] else {
+            panic!("{r:?}")
+        };
         assert_eq!(
-            parse_internaldate(" 1-Mar-2000 12:00:00 +0100"),
-            Some(951_908_400)
+            (s.messages, s.uidnext, s.uidvalidity, s.highestmodseq),
+            (Some(3), Some(4), Some(9), Some(u64::MAX))
         );
-        assert_eq!(parse_internaldate("garbage"), None);
-        // a multibyte zone never panics
-        assert_eq!(parse_internaldate("17-Jul-1996 02:44:25 -ä00"), None);
-        assert_eq!(parse_internaldate("17-Jul-1996 02:44:25 äääää"), None);
-        assert_eq!(parse_internaldate("17-Jul-1996 99:44:25 +0000"), None);
+        let Response::Data(Data::Vanished { earlier, uids }) = &r[2] else {
+            panic!("{r:?}")
+        };
+        assert!(*earlier);
+        assert_eq!(uids.len(), 3);
+        assert!(uids.contains(&(1, 3)) && uids.contains(&(7, 7)) && uids.contains(&(8, 9)));
+    }
+
+    #[test]
+    fn numbers_out_of_range_are_errors_not_truncated() {
+        let e = read_all(b"* 1 FETCH (UID 4294967297)\r\n", limits()).unwrap_err();
+        assert!(e.contains("4294967297"), "{e}");
+        let e = read_all(b"* STATUS INBOX (UIDVALIDITY -7)\r\n", limits()).unwrap_err();
+        assert!(e.contains("STATUS"), "{e}");
+    }
+
+    #[test]
+    fn bounds_hold() {
+        let small = Limits {
+            line: 32,
+            literal: 4,
+            response: 64,
+            ..limits()
+        };
+        let e = read_all(b"* 1 FETCH (BODY[] {5}\r\nhello)\r\n", small).unwrap_err();
+        assert!(e.contains("literal of 5 bytes"), "{e}");
+        let e = read_all(&[b'x'; 100], small).unwrap_err();
+        assert!(e.contains("line longer than 32"), "{e}");
+        let e = read_all(&b"* X {4}\r\nabcd {4}\r\n".repeat(8), small).unwrap_err();
+        assert!(e.contains("response of more than 64"), "{e}");
     }
 
     #[test]
     fn deep_nesting_is_an_error_not_a_stack_overflow() {
         let mut line = b"* LIST ".to_vec();
         line.extend(std::iter::repeat_n(b'(', 200_000));
-        let mut r = raw(&[&line]);
-        let e = tokenize(&mut r, 7).unwrap_err();
+        line.extend(b"\r\n");
+        let e = read_all(&line, limits()).unwrap_err();
         assert!(e.contains("nested deeper"), "{e}");
-        let mut ok = b"* X ".to_vec();
-        ok.extend(std::iter::repeat_n(b'(', MAX_DEPTH));
-        ok.extend(std::iter::repeat_n(b')', MAX_DEPTH));
-        assert!(tokenize(&mut raw(&[&ok]), 4).is_ok());
+        // parentheses inside quoted strings do not count
+        let ok = format!("* LIST () \"/\" \"{}\"\r\n", "(".repeat(100));
+        assert!(read_all(ok.as_bytes(), limits()).is_ok());
     }
 
     #[test]
     fn replay_reads_as_the_client_does() {
-        use super::super::{Limits, replay};
-        let limits = Limits::new(std::time::Duration::from_secs(5));
+        use super::super::replay;
         let ok = b"* OK hi\r\n* 1 FETCH (UID 3 BODY[] {2}\r\nab)\r\nA1 OK done\r\n";
-        let (n, e) = replay(ok, limits);
+        let (n, e) = replay(ok, limits());
         assert_eq!(n, 3);
         assert!(e.is_none(), "{e:?}");
-        let (_, e) = replay(b"* 1 FETCH (UID 4294967297)\r\n", limits);
-        assert!(e.unwrap().to_string().contains("32-bit"));
-        let small = Limits {
-            literal: 4,
-            ..limits
-        };
-        let (_, e) = replay(b"* 1 FETCH (BODY[] {5}\r\nhello)\r\n", small);
-        assert!(e.unwrap().to_string().contains("literal of 5 bytes"));
+        let (n, e) = replay(b"* OK hi\r\n* 1 FETCH (UID 4294967297)\r\n", limits());
+        assert_eq!(n, 1);
+        assert!(e.unwrap().to_string().contains("4294967297"));
     }
 
     #[test]
-    fn uid_sets_parse_without_expanding() {
-        assert_eq!(
-            parse_uid_set("1:3,7,9:8"),
-            Some(vec![(1, 3), (7, 7), (8, 9)])
-        );
-        assert_eq!(parse_uid_set("1:4294967295"), Some(vec![(1, u32::MAX)]));
-        assert_eq!(parse_uid_set("1:4294967296"), None);
-        assert_eq!(parse_uid_set("0"), None);
-        assert_eq!(parse_uid_set("1:*"), None);
-        assert_eq!(parse_uid_set(""), None);
-    }
-
-    #[test]
-    fn numbers_at_full_width() {
-        assert_eq!(parse_number("4294967297"), Some(4_294_967_297));
-        assert_eq!(parse_number("18446744073709551615"), Some(u64::MAX));
-        assert_eq!(parse_number("18446744073709551616"), None);
-        assert_eq!(parse_number("-1"), None);
-        assert_eq!(parse_number("+1"), None);
-        assert_eq!(parse_number(""), None);
+    fn quoting_and_mutf7() {
+        assert_eq!(quote(b"a\"b").as_deref(), Some("\"a\\\"b\""));
+        assert_eq!(quote("p\u{e4}".as_bytes()), None);
+        assert_eq!(decode_mutf7(b"Entw&APw-rfe"), "Entw\u{fc}rfe");
+        assert_eq!(decode_mutf7(b"A&-B"), "A&B");
     }
 }
