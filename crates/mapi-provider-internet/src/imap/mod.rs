@@ -844,7 +844,8 @@ pub fn replay(data: &[u8], limits: Limits) -> (usize, Option<InternetError>) {
     };
     rt.block_on(async {
         let mut io = data;
-        let mut reader = Reader::new(limits);
+        // past the greeting: a recorded greeting (`* OK ...`) reads as an untagged status
+        let mut reader = Reader::after_greeting(limits);
         let far = Instant::now() + Duration::from_secs(3600);
         let mut n = 0;
         loop {

@@ -811,6 +811,9 @@ mod tests {
         let (n, e) = replay(b"* OK hi\r\n* 1 FETCH (UID 4294967297)\r\n", limits());
         assert_eq!(n, 1);
         assert!(e.unwrap().to_string().contains("4294967297"));
+        // a recording need not start with a greeting
+        let (n, e) = replay(b"* 1 FETCH (UID 1 BODY[] {3}\r\nabc)\r\n", limits());
+        assert_eq!((n, e.is_none()), (1, true));
     }
 
     #[test]
