@@ -319,3 +319,20 @@ async fn an_8bit_mailbox_name_is_skipped_with_a_warning() {
     );
     store.logoff().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_latin1_mailbox_name_is_skipped_with_a_warning() {
+    let _g = SERIAL.lock().await;
+    let server = HostileImap::start(Behaviour::Latin1Mailbox, HostileImap::messages(2, "m"));
+    let dir = data_dir();
+    let (support, r) = logon(&server, dir.path(), Duration::from_secs(10)).await;
+    let store = r.expect("the account works; only those folders are skipped");
+    assert_eq!(subjects(&store).await, ["m 1", "m 2"]);
+    let row = support.last_row().expect("status row");
+    let text = row.text.unwrap_or_default();
+    assert!(
+        text.contains("skipped 2 folder") && text.contains("Caf\\xe9") && text.contains("Ol\\xe9"),
+        "{text}"
+    );
+    store.logoff().await;
+}

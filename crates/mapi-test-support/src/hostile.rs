@@ -56,7 +56,25 @@ pub enum Behaviour {
     ForeignUids,
     /// LIST also shows a mailbox whose name has raw 8-bit bytes.
     EightBitMailbox,
+    /// LIST also shows two mailboxes whose names are Latin-1, not UTF-8 (as old
+    /// servers send them): `"Caf\xe9"` quoted and `Ol\xe9` as an atom.
+    Latin1Mailbox,
+    /// Sends `count` untagged responses no IMAP decoder knows (`* XSERVERSTUFF 1 2 3`
+    /// and a malformed `* FLAGS (\Seen` in turn) before LIST's tagged reply, and
+    /// both after every message of a FETCH reply.
+    UnknownUntagged {
+        /// How many before LIST's reply.
+        count: usize,
+    },
+    /// Like [`Behaviour::Drip`], with an untagged response no IMAP decoder knows.
+    DripUnknown {
+        /// Interval between the unsolicited lines.
+        every: Duration,
+    },
 }
+
+/// The untagged responses [`Behaviour::UnknownUntagged`] sends, in turn.
+pub const UNKNOWN_UNTAGGED: [&[u8]; 2] = [b"* XSERVERSTUFF 1 2 3\r\n", b"* FLAGS (\\Seen\r\n"];
 
 struct State {
     behaviour: Mutex<Behaviour>,
@@ -223,7 +241,12 @@ fn serve(conn: TcpStream, s: &State) -> std::io::Result<()> {
             cmd = format!("UID {}", w.next().unwrap_or("").to_ascii_uppercase());
             rest = w.next().unwrap_or("").to_string();
         }
-        if let Behaviour::Drip { every } = behaviour()
+        let drip = match behaviour() {
+            Behaviour::Drip { every } => Some((every, &b"* OK still here\r\n"[..])),
+            Behaviour::DripUnknown { every } => Some((every, UNKNOWN_UNTAGGED[0])),
+            _ => None,
+        };
+        if let Some((every, what)) = drip
             && cmd != "LOGOUT"
         {
             loop {
@@ -231,7 +254,7 @@ fn serve(conn: TcpStream, s: &State) -> std::io::Result<()> {
                 if s.stop.load(Ordering::Relaxed) {
                     return Ok(());
                 }
-                out.write_all(b"* OK still here\r\n")?;
+                out.write_all(what)?;
             }
         }
         let ok = |out: &mut TcpStream, what: &str| write!(out, "{tag} OK {what} done\r\n");
@@ -251,6 +274,15 @@ fn serve(conn: TcpStream, s: &State) -> std::io::Result<()> {
                 match behaviour() {
                     Behaviour::EightBitMailbox => {
                         out.write_all(b"* LIST (\\HasNoChildren) \"/\" \"Caf\xc3\xa9\"\r\n")?
+                    }
+                    Behaviour::Latin1Mailbox => {
+                        out.write_all(b"* LIST (\\HasNoChildren) \"/\" \"Caf\xe9\"\r\n")?;
+                        out.write_all(b"* LIST (\\HasNoChildren) \"/\" Ol\xe9\r\n")?;
+                    }
+                    Behaviour::UnknownUntagged { count } => {
+                        for i in 0..count {
+                            out.write_all(UNKNOWN_UNTAGGED[i % 2])?;
+                        }
                     }
                     Behaviour::FloodOnList { bytes } => {
                         let chunk = b"* 1 RECENT\r\n".repeat(64 * 1024 / 12);
@@ -349,9 +381,26 @@ fn fetch_reply(
     body: bool,
     b: &Behaviour,
 ) -> std::io::Result<()> {
-    if !body {
-        return write!(out, "* {seq} FETCH (UID {uid} FLAGS ())\r\n");
+    if body {
+        fetch_body(out, seq, uid, message, b)?;
+    } else {
+        write!(out, "* {seq} FETCH (UID {uid} FLAGS ())\r\n")?;
     }
+    if let Behaviour::UnknownUntagged { .. } = b {
+        for line in UNKNOWN_UNTAGGED {
+            out.write_all(line)?;
+        }
+    }
+    Ok(())
+}
+
+fn fetch_body(
+    out: &mut TcpStream,
+    seq: usize,
+    uid: &str,
+    message: &[u8],
+    b: &Behaviour,
+) -> std::io::Result<()> {
     let zone = if *b == Behaviour::BadInternalDate {
         "+0\u{e4}0"
     } else {

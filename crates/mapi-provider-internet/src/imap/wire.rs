@@ -298,14 +298,25 @@ impl Reader {
             _ => {
                 // A FETCH whose INTERNALDATE is malformed keeps its other items: the
                 // date is dropped from the lines (never from a literal) and decoded again.
-                let patched = without_internaldate(bytes, lines).ok_or_else(undecodable)?;
-                match ResponseCodec::default().decode(&patched) {
-                    Ok(([], resp @ r::Response::Data(r::Data::Fetch { .. }))) => {
-                        log::warn!("imap: a FETCH with a malformed INTERNALDATE; date dropped");
-                        from_response(resp).ok_or_else(undecodable)
-                    }
-                    _ => Err(undecodable()),
+                if let Some(patched) = without_internaldate(bytes, lines)
+                    && let Ok(([], resp @ r::Response::Data(r::Data::Fetch { .. }))) =
+                        ResponseCodec::default().decode(&patched)
+                {
+                    log::warn!("imap: a FETCH with a malformed INTERNALDATE; date dropped");
+                    return from_response(resp).ok_or_else(undecodable);
                 }
+                // A LIST/LSUB whose name is not UTF-8 (Latin-1 from old servers) is
+                // decoded with the name as a literal, so its raw bytes are kept: the
+                // client skips that folder with a warning.
+                if let Some(patched) = name_as_literal(bytes, lines)
+                    && let Ok((
+                        [],
+                        resp @ r::Response::Data(r::Data::List { .. } | r::Data::Lsub { .. }),
+                    )) = ResponseCodec::default().decode(&patched)
+                {
+                    return from_response(resp).ok_or_else(undecodable);
+                }
+                Err(undecodable())
             }
         }
     }
@@ -391,6 +402,72 @@ fn without_internaldate(bytes: &[u8], lines: &[(usize, usize)]) -> Option<Vec<u8
     }
     out.extend_from_slice(&bytes[last..]);
     found.then_some(out)
+}
+
+/// A one-line `* LIST`/`* LSUB` response with 8-bit bytes, its mailbox name (quoted or
+/// an atom, unescaped) rewritten as a literal holding the name's raw bytes; `None` when
+/// the response is not one of those.
+fn name_as_literal(bytes: &[u8], lines: &[(usize, usize)]) -> Option<Vec<u8>> {
+    let [(s, e)] = lines else {
+        return None;
+    };
+    let line = &bytes[*s..*e];
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line.is_ascii()
+        || line.len() < 7
+        || !(line[..7].eq_ignore_ascii_case(b"* LIST ")
+            || line[..7].eq_ignore_ascii_case(b"* LSUB "))
+    {
+        return None;
+    }
+    // `(attributes) delimiter name`; attributes hold no nested lists or strings
+    if line[7] != b'(' {
+        return None;
+    }
+    let attrs_end = 7 + line[7..].iter().position(|&b| b == b')')? + 1;
+    let rest = line[attrs_end..].strip_prefix(b" ")?;
+    let delim_len = match rest {
+        [n, i, l, ..] if [*n, *i, *l].eq_ignore_ascii_case(b"NIL") => 3,
+        [b'"', b'\\', _, b'"', ..] => 4,
+        [b'"', _, b'"', ..] => 3,
+        _ => return None,
+    };
+    let delim = &rest[..delim_len];
+    let token = rest[delim_len..].strip_prefix(b" ")?;
+    let name = match token.strip_prefix(b"\"") {
+        Some(quoted) => unquote(quoted)?,
+        None if !token.is_empty()
+            && !token
+                .iter()
+                .any(|&b| matches!(b, b' ' | b'"' | b'(' | b')' | b'{' | 0..=0x1f | 0x7f)) =>
+        {
+            token.to_vec()
+        }
+        None => return None,
+    };
+    let mut out = line[..attrs_end].to_vec();
+    out.push(b' ');
+    out.extend_from_slice(delim);
+    out.extend_from_slice(format!(" {{{}}}\r\n", name.len()).as_bytes());
+    out.extend_from_slice(&name);
+    out.extend_from_slice(b"\r\n");
+    Some(out)
+}
+
+/// The bytes of a quoted string after its opening quote, which must end the input.
+fn unquote(quoted: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(quoted.len());
+    let mut it = quoted.iter();
+    while let Some(&b) = it.next() {
+        match b {
+            b'\\' => out.push(*it.next()?),
+            b'"' => return it.next().is_none().then_some(out),
+            b'\r' | b'\n' => return None,
+            b => out.push(b),
+        }
+    }
+    None
 }
 
 fn cond(kind: StatusKind) -> Cond {
@@ -763,6 +840,38 @@ mod tests {
         assert!(*earlier);
         assert_eq!(uids.len(), 3);
         assert!(uids.contains(&(1, 3)) && uids.contains(&(7, 7)) && uids.contains(&(8, 9)));
+    }
+
+    #[test]
+    fn a_list_name_that_is_not_utf8_keeps_its_raw_bytes() {
+        let r = read_all(
+            b"* LIST (\\HasNoChildren) \"/\" \"Caf\xe9 \\\"q\\\"\"\r\n* LIST () NIL Ol\xe9\r\n* list (\\Noselect) \"\\\\\" \"\xff\"\r\n* LSUB () \"/\" \"Caf\xe9\"\r\n",
+            limits(),
+        )
+        .unwrap();
+        let names: Vec<_> = r
+            .iter()
+            .filter_map(|r| match r {
+                Response::Data(Data::List(l)) => {
+                    Some((l.name.clone(), l.delimiter, l.attributes.len()))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (b"Caf\xe9 \"q\"".to_vec(), Some(b'/'), 1),
+                (b"Ol\xe9".to_vec(), None, 0),
+                (b"\xff".to_vec(), Some(b'\\'), 1),
+            ]
+        );
+        assert!(matches!(r[3], Response::Data(Data::Other)), "{r:?}");
+        // still malformed with the name aside: an error
+        let e = read_all(b"* LIST (\\X \"/\" \"Caf\xe9\r\n", limits()).unwrap_err();
+        assert!(e.contains("does not decode"), "{e}");
+        let e = read_all(b"* LIST (\\X) \"/\" \"Caf\xe9\" x\r\n", limits()).unwrap_err();
+        assert!(e.contains("does not decode"), "{e}");
     }
 
     #[test]
