@@ -336,3 +336,65 @@ async fn a_latin1_mailbox_name_is_skipped_with_a_warning() {
     );
     store.logoff().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn untagged_responses_that_do_not_decode_are_skipped() {
+    let _g = SERIAL.lock().await;
+    let server = HostileImap::start(
+        Behaviour::UnknownUntagged { count: 20_000 },
+        HostileImap::messages(3, "m"),
+    );
+    let dir = data_dir();
+    let before = reset_peak();
+    let (_, r) = logon(&server, dir.path(), Duration::from_secs(20)).await;
+    let store = r.expect("vendor responses are skipped; the logon succeeds");
+    let grew = status_kib("VmHWM").saturating_sub(before);
+    assert!(
+        grew < 40 << 10,
+        "peak grew by {grew} KiB for 20,000 skipped responses"
+    );
+    assert_eq!(subjects(&store).await, ["m 1", "m 2", "m 3"]);
+    store.logoff().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undecodable_unsolicited_lines_do_not_keep_a_logon_alive() {
+    let _g = SERIAL.lock().await;
+    let server = HostileImap::start(
+        Behaviour::DripUnknown {
+            every: Duration::from_millis(100),
+        },
+        Vec::new(),
+    );
+    let dir = data_dir();
+    let start = Instant::now();
+    let (_, r) = logon(&server, dir.path(), Duration::from_millis(800)).await;
+    let e = r.err().expect("must fail");
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(e.status, Status::MAPI_E_NETWORK_ERROR, "{e}");
+    assert!(
+        e.message.contains(&server.label()) && e.message.contains("brought no progress"),
+        "{e}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_uidnext_code_out_of_range_is_an_error_and_changes_nothing() {
+    let _g = SERIAL.lock().await;
+    let server = HostileImap::start(Behaviour::Honest, HostileImap::messages(3, "m"));
+    let dir = data_dir();
+    let path = cached_three(&server, dir.path()).await;
+    let before = cached_subjects(&path);
+    server.set(Behaviour::UidNextOutOfRange);
+    let (_, r) = logon(&server, dir.path(), Duration::from_secs(10)).await;
+    let e = r.err().expect("must fail");
+    assert!(
+        e.message.contains("UIDNEXT 4294967297") && e.message.contains(&server.label()),
+        "{e}"
+    );
+    assert_eq!(cached_subjects(&path), before, "cache unchanged");
+}

@@ -52,6 +52,8 @@ pub enum Behaviour {
     UidOutOfRange,
     /// STATUS values that are not numbers.
     BadStatus,
+    /// SELECT/EXAMINE answer `* OK [UIDNEXT 4294967297]` (out of the 32-bit range).
+    UidNextOutOfRange,
     /// Every body FETCH also returns a message with UID 999, which was not asked for.
     ForeignUids,
     /// LIST also shows a mailbox whose name has raw 8-bit bytes.
@@ -342,7 +344,11 @@ fn serve(conn: TcpStream, s: &State) -> std::io::Result<()> {
                     write!(out, "* {n} EXISTS\r\n")?;
                 }
                 write!(out, "* OK [UIDVALIDITY {UIDVALIDITY}] uids valid\r\n")?;
-                write!(out, "* OK [UIDNEXT {}] next uid\r\n", n + 1)?;
+                if behaviour() == Behaviour::UidNextOutOfRange {
+                    out.write_all(b"* OK [UIDNEXT 4294967297] next uid\r\n")?;
+                } else {
+                    write!(out, "* OK [UIDNEXT {}] next uid\r\n", n + 1)?;
+                }
                 ok(&mut out, &cmd)?;
             }
             "UID FETCH" => {

@@ -112,6 +112,9 @@ pub struct Imap {
     deadline: Instant,
     /// Responses read since the last progress (for the timeout's reason).
     idle_responses: u64,
+    /// Untagged responses skipped because they do not decode (only the first few are
+    /// logged).
+    skipped: u64,
     next_tag: u32,
     caps: Vec<String>,
     selected: Option<(Vec<u8>, bool)>,
@@ -148,6 +151,7 @@ impl Imap {
             limits,
             deadline: start + greeting,
             idle_responses: 0,
+            skipped: 0,
             next_tag: 1,
             caps: Vec::new(),
             selected: None,
@@ -734,7 +738,31 @@ impl Imap {
         }
     }
 
+    /// Reads the next response the client can use: an untagged one that does not decode
+    /// (vendor data) is logged and skipped, and is no progress.
     async fn read(&mut self) -> Result<Response> {
+        loop {
+            match self.read_any().await? {
+                Response::Data(Data::Undecodable(first)) => {
+                    self.skipped += 1;
+                    if self.skipped <= SKIPPED_LOGGED {
+                        log::warn!(
+                            "imap {}: skipped an untagged response that does not decode: {first}",
+                            self.server
+                        );
+                    } else if self.skipped == SKIPPED_LOGGED + 1 {
+                        log::warn!(
+                            "imap {}: skipping more responses that do not decode, without logging them",
+                            self.server
+                        );
+                    }
+                }
+                r => return Ok(r),
+            }
+        }
+    }
+
+    async fn read_any(&mut self) -> Result<Response> {
         let deadline = self.deadline;
         match self.reader.read(&mut self.io, deadline).await {
             Err(ReadError::Timeout) if self.idle_responses > 0 => Err(self.timeout(&format!(
@@ -857,6 +885,9 @@ pub fn replay(data: &[u8], limits: Limits) -> (usize, Option<InternetError>) {
         }
     })
 }
+
+/// How many skipped responses a connection logs one by one.
+const SKIPPED_LOGGED: u64 = 3;
 
 /// Holds the untagged responses that carry a response code (`* OK [UIDNEXT 5]`).
 fn keep_codes(r: &Response) -> bool {

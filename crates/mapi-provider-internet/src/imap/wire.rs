@@ -94,6 +94,10 @@ pub enum Data {
     },
     /// Anything else (`* 1 RECENT`, `* FLAGS ...`, ...).
     Other,
+    /// An untagged response that does not decode, of a kind the client does not use
+    /// (vendor data such as `* XSERVERSTUFF 1 2 3`): its first line, shortened and
+    /// made printable, for the log. The client skips it.
+    Undecodable(String),
 }
 
 /// A decoded response.
@@ -141,9 +145,28 @@ impl Response {
             }
             Response::Data(Data::Vanished { uids, .. }) => uids.len() * 8,
             Response::Data(Data::Exists(_) | Data::Other) => 0,
+            Response::Data(Data::Undecodable(first)) => first.len(),
         }
     }
 }
+
+/// Untagged responses whose data the client uses: one of these that does not decode is
+/// a protocol error (a number out of range is never skipped). Other untagged responses
+/// that do not decode are [`Data::Undecodable`], and skipped.
+const USED: [&str; 12] = [
+    "OK",
+    "NO",
+    "BAD",
+    "BYE",
+    "PREAUTH",
+    "FETCH",
+    "STATUS",
+    "LIST",
+    "EXISTS",
+    "VANISHED",
+    "CAPABILITY",
+    "ENABLED",
+];
 
 /// Deepest nesting of parenthesised lists accepted in a response (checked on the
 /// lines before decoding: imap-codec's decoder is not asked to recurse deeper).
@@ -289,7 +312,7 @@ impl Reader {
         };
         if greeting {
             return match GreetingCodec::default().decode(bytes) {
-                Ok(([], g)) => Ok(from_greeting(g)),
+                Ok(([], g)) => from_greeting(g).ok_or_else(undecodable),
                 _ => Err(undecodable()),
             };
         }
@@ -316,10 +339,31 @@ impl Reader {
                 {
                     return from_response(resp).ok_or_else(undecodable);
                 }
-                Err(undecodable())
+                match untagged_kind(first) {
+                    Some(kind) if !USED.iter().any(|u| kind.eq_ignore_ascii_case(u.as_bytes())) => {
+                        let text = String::from_utf8_lossy(first);
+                        Ok(Response::Data(Data::Undecodable(shown(text.trim_end()))))
+                    }
+                    _ => Err(undecodable()),
+                }
             }
         }
     }
+}
+
+/// For an untagged response's first line, its keyword (after the number, if any;
+/// empty when there is none); `None` for a tagged one or a continuation request.
+fn untagged_kind(first: &[u8]) -> Option<&[u8]> {
+    let rest = first.strip_prefix(b"*")?;
+    let mut words = rest
+        .split(|&b| matches!(b, b' ' | b'\r' | b'\n' | b'(' | b'[' | b'"' | b'{'))
+        .filter(|w| !w.is_empty());
+    let word = words.next().unwrap_or_default();
+    Some(if word.iter().all(u8::is_ascii_digit) {
+        words.next().unwrap_or_default()
+    } else {
+        word
+    })
 }
 
 fn too_long_line(limits: &Limits) -> ReadError {
@@ -485,8 +529,21 @@ fn caps<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> Vec<String>
         .collect()
 }
 
-fn code(c: Option<r::Code<'_>>) -> Option<Code> {
-    Some(match c? {
+/// Response codes whose arguments the client uses: imap-codec gives one whose
+/// argument does not parse (`[UIDNEXT 4294967297]`, `[UIDVALIDITY 0]`) as an unknown
+/// code, which here makes the response a protocol error, never a code ignored.
+const NUMERIC_CODES: [&str; 5] = [
+    "UIDNEXT",
+    "UIDVALIDITY",
+    "HIGHESTMODSEQ",
+    "APPENDUID",
+    "COPYUID",
+];
+
+/// The response code; `Err` for a code the client uses whose argument is malformed.
+fn code(c: Option<r::Code<'_>>) -> Result<Option<Code>, ()> {
+    let Some(c) = c else { return Ok(None) };
+    Ok(Some(match c {
         r::Code::UidValidity(n) => Code::UidValidity(n.get()),
         r::Code::UidNext(n) => Code::UidNext(n.get()),
         r::Code::HighestModSeq(n) => Code::HighestModSeq(n.get()),
@@ -496,29 +553,36 @@ fn code(c: Option<r::Code<'_>>) -> Option<Code> {
             destination,
             ..
         } => {
-            let first = match destination.0.as_ref().first()? {
+            let first = match destination.0.as_ref().first().ok_or(())? {
                 UidElement::Single(n) => n.get(),
                 UidElement::Range(a, b) => a.get().min(b.get()),
             };
             Code::CopyUid(uid_validity.get(), first)
         }
         r::Code::Capability(c) => Code::Capability(caps(c.as_ref())),
-        r::Code::Other(o) => Code::Other(String::from_utf8_lossy(o.inner()).to_ascii_uppercase()),
+        r::Code::Other(o) => {
+            let text = String::from_utf8_lossy(o.inner()).to_ascii_uppercase();
+            let keyword = text.split(' ').next().unwrap_or_default();
+            if NUMERIC_CODES.contains(&keyword) {
+                return Err(());
+            }
+            Code::Other(text)
+        }
         other => Code::Other(format!("{other:?}").to_ascii_uppercase()),
-    })
+    }))
 }
 
-fn from_greeting(g: r::Greeting<'_>) -> Response {
-    Response::Status {
+fn from_greeting(g: r::Greeting<'_>) -> Option<Response> {
+    Some(Response::Status {
         tag: None,
         cond: match g.kind {
             GreetingKind::Ok => Cond::Ok,
             GreetingKind::PreAuth => Cond::PreAuth,
             GreetingKind::Bye => Cond::Bye,
         },
-        code: code(g.code),
+        code: code(g.code).ok()?,
         text: g.text.as_ref().to_string(),
-    }
+    })
 }
 
 fn mailbox_bytes(m: &Mailbox<'_>) -> Vec<u8> {
@@ -557,19 +621,19 @@ fn from_response(resp: r::Response<'_>) -> Option<Response> {
         r::Response::Status(r::Status::Tagged(t)) => Response::Status {
             tag: Some(t.tag.as_ref().to_string()),
             cond: cond(t.body.kind),
-            code: code(t.body.code),
+            code: code(t.body.code).ok()?,
             text: t.body.text.as_ref().to_string(),
         },
         r::Response::Status(r::Status::Untagged(b)) => Response::Status {
             tag: None,
             cond: cond(b.kind),
-            code: code(b.code),
+            code: code(b.code).ok()?,
             text: b.text.as_ref().to_string(),
         },
         r::Response::Status(r::Status::Bye(b)) => Response::Status {
             tag: None,
             cond: Cond::Bye,
-            code: code(b.code),
+            code: code(b.code).ok()?,
             text: b.text.as_ref().to_string(),
         },
         r::Response::Data(d) => Response::Data(match d {
@@ -840,6 +904,50 @@ mod tests {
         assert!(*earlier);
         assert_eq!(uids.len(), 3);
         assert!(uids.contains(&(1, 3)) && uids.contains(&(7, 7)) && uids.contains(&(8, 9)));
+    }
+
+    #[test]
+    fn an_unknown_untagged_response_is_skipped_but_a_used_one_is_an_error() {
+        let r = read_all(
+            b"* XSERVERSTUFF 1 2 (3\r\n* FLAGS (\\Seen\r\n* 2 EXISTS\r\n",
+            limits(),
+        )
+        .unwrap();
+        assert!(
+            matches!(&r[0], Response::Data(Data::Undecodable(l)) if l.contains("XSERVERSTUFF")),
+            "{r:?}"
+        );
+        assert!(
+            matches!(&r[1], Response::Data(Data::Undecodable(_))),
+            "{r:?}"
+        );
+        assert!(matches!(r[2], Response::Data(Data::Exists(2))), "{r:?}");
+        for used in [
+            &b"* 3 EXISTS 4\r\n"[..],
+            b"* 1 FETCH (UID x)\r\n",
+            b"* STATUS INBOX (MESSAGES x)\r\n",
+        ] {
+            let e = read_all(used, limits()).unwrap_err();
+            assert!(e.contains("does not decode"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_numeric_code_out_of_range_is_an_error_not_an_unknown_code() {
+        for bad in [
+            &b"* OK [UIDNEXT 4294967297] x\r\n"[..],
+            b"* OK [UIDVALIDITY 0] x\r\n",
+            b"* OK [HIGHESTMODSEQ 99999999999999999999999] x\r\n",
+            b"A1 OK [APPENDUID 4294967296 3] done\r\n",
+        ] {
+            let e = read_all(bad, limits()).unwrap_err();
+            assert!(e.contains("does not decode"), "{e}");
+        }
+        let r = read_all(b"* OK [XVENDOR 12] x\r\n", limits()).unwrap();
+        assert!(
+            matches!(&r[0], Response::Status { code: Some(Code::Other(c)), .. } if c == "XVENDOR 12"),
+            "{r:?}"
+        );
     }
 
     #[test]
