@@ -39,13 +39,13 @@ pub struct DaemonConfig {
 
 impl DaemonConfig {
     /// The configuration for a MAPI home: `socket` if given, else
-    /// [`mapi_client::socket_path`]; the directory check is strict for the default
+    /// [`mapi_paths::socket_path`]; the directory check is strict for the default
     /// location.
     pub fn new(home: &Path, socket: Option<PathBuf>) -> DaemonConfig {
-        let socket = socket.unwrap_or_else(|| mapi_client::socket_path(home));
+        let socket = socket.unwrap_or_else(|| mapi_paths::socket_path(home));
         DaemonConfig {
-            strict_dir: mapi_client::is_default_location(home, &socket),
-            pid_file: mapi_client::pid_path(&socket),
+            strict_dir: mapi_paths::is_default_location(home, &socket),
+            pid_file: mapi_paths::pid_path(&socket),
             socket,
             drain_timeout: Duration::from_secs(10),
         }

@@ -1,27 +1,27 @@
 //! The files next to the socket: the directory check (private to this user), the lock
 //! that makes one daemon per socket, the pid file, and removing them at exit.
 //!
-//! Rules: the default socket directory (`$XDG_RUNTIME_DIR/mapi` or `<home>/run`) is
-//! created 0700 and must be owned by this user with no group/other permission at all. A
-//! directory named explicitly (`--socket`, `MAPI_SOCKET`) must be owned by this user and
-//! not writable by group or others (so nobody can replace the socket); it may be
-//! traversable, in which case the per-connection peer check still refuses other users.
-//! The socket itself is mode 0666: the directory and the peer check are the barriers.
+//! Rules (in `mapi-paths`): the default socket directory (`<runtime dir>/mapi` or
+//! `<home>/run`) is created 0700 and must be owned by this user with no group/other
+//! permission at all. A directory named explicitly (`--socket`, `MAPI_SOCKET`) must be
+//! owned by this user and not writable by group or others (so nobody can replace the
+//! socket); it may be traversable, in which case the per-connection peer check still
+//! refuses other users. The socket itself is mode 0666: the directory and the peer check
+//! are the barriers.
 
-use std::fs::{DirBuilder, File, OpenOptions, TryLockError};
+use std::fs::{File, OpenOptions, TryLockError};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use mapi_paths::DirProblem;
 
 use crate::error::{DaemonError, Result};
 
 /// File name of the lock held while a daemon serves the socket next to it.
 pub const LOCK_NAME: &str = "mapid.lock";
 
-/// This process's effective uid.
-pub fn current_uid() -> u32 {
-    rustix::process::geteuid().as_raw()
-}
+pub use mapi_paths::{current_uid, socket_dir};
 
 fn fs_err<'a>(
     what: &'static str,
@@ -34,60 +34,17 @@ fn fs_err<'a>(
     }
 }
 
-/// The directory holding `socket`.
-pub fn socket_dir(socket: &Path) -> PathBuf {
-    match socket.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
-/// Checks (creating it 0700 when absent) the socket directory. `strict`: the default
-/// directory, which must have no group/other permission; else only group/other write
-/// is refused.
+/// Checks (creating it 0700 when absent) the socket directory by the rule of
+/// [`mapi_paths::check_dir`]. `strict`: the default directory, which must have no
+/// group/other permission; else only group/other write is refused.
 pub fn check_dir(dir: &Path, strict: bool) -> Result<()> {
-    let meta = match std::fs::symlink_metadata(dir) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(fs_err("create the socket directory", dir))?;
-            std::fs::symlink_metadata(dir).map_err(fs_err("inspect the socket directory", dir))?
-        }
-        Err(e) => return Err(fs_err("inspect the socket directory", dir)(e)),
-    };
-    let insecure = |problem: String| DaemonError::InsecureDir {
-        path: dir.to_path_buf(),
-        problem,
-    };
-    if meta.file_type().is_symlink() {
-        return Err(insecure("it is a symbolic link".into()));
-    }
-    if !meta.is_dir() {
-        return Err(insecure("it is not a directory".into()));
-    }
-    let me = current_uid();
-    if meta.uid() != me {
-        return Err(insecure(format!(
-            "it is owned by uid {}, not by this user (uid {me})",
-            meta.uid()
-        )));
-    }
-    let mode = meta.permissions().mode() & 0o7777;
-    if strict && mode & 0o077 != 0 {
-        return Err(insecure(format!(
-            "its mode is {mode:04o}: group/others have access, and the default socket \
-             directory must be private"
-        )));
-    }
-    if mode & 0o022 != 0 {
-        return Err(insecure(format!(
-            "its mode is {mode:04o}: group/others may write in it and could replace the socket"
-        )));
-    }
-    Ok(())
+    mapi_paths::check_dir(dir, strict).map_err(|p| match p {
+        DirProblem::Io { what, source } => fs_err(what, dir)(source),
+        DirProblem::Insecure(problem) => DaemonError::InsecureDir {
+            path: dir.to_path_buf(),
+            problem,
+        },
+    })
 }
 
 /// The pid in a pid file, if it holds one.
