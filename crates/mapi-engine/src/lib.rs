@@ -29,6 +29,6 @@ pub use addrbook::MergedAddressBook;
 pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::{EngineError, Result};
-pub use logon::LogonRequest;
+pub use logon::{LogonRequest, check_flags};
 pub use session::{DisabledService, Session, SessionEvent, SubmitOutcome};
 pub use ui::{Answer, FailureChoice, LogonUi, NoUi, Prompt, PromptField, ScriptedUi};

@@ -469,6 +469,10 @@ fn no_password_uses_a_0600_side_file_and_refuses_a_readable_one() {
         .expect("a warning when the side file is made");
     assert!(warning.contains(&side.display().to_string()), "{warning}");
     assert!(!warning.contains(SECRET));
+    assert!(
+        warning.starts_with("no profile password"),
+        "the sentence alone, no \"warning:\" of its own: {warning}"
+    );
     assert_eq!(s.take_warning(), None, "once");
     assert_eq!(
         read_secret(&s, "P", a, &reg),

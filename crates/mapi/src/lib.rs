@@ -23,8 +23,11 @@
 //! - [`compose`]: building a message to submit; recipients of an existing one.
 //! - [`link`]: where a logon runs (the daemon's shared session or this process), and
 //!   the daemon's control.
+//! - [`printable`]: [`printable()`], text from outside made safe to show on a terminal.
 //! - [`quickstart`]: makes the embedded `Default` profile (local store + contacts).
-//! - [`terminal`]: [`terminal::TerminalUi`], logon prompts on the terminal.
+//! - [`terminal`]: [`terminal::TerminalUi`], logon prompts on the terminal;
+//!   `hidden_input` (private): a line read with echo off, the terminal restored even
+//!   when a signal ends the process.
 //! - Re-exports: the engine ([`Engine`], [`Session`], [`LogonRequest`], UI traits), the
 //!   provider-side types a client handles ([`MsgStore`], [`FolderKind`], ...) and
 //!   `mapi-types`.
@@ -34,7 +37,9 @@
 pub mod blocking;
 pub mod catalog;
 pub mod compose;
+mod hidden_input;
 pub mod link;
+pub mod printable;
 pub mod quickstart;
 pub mod terminal;
 
@@ -48,6 +53,7 @@ pub use mapi_engine::{
 pub use mapi_profile::{ProfileStore, Registry, resolve_home};
 pub use mapi_spi::{AddressBook, EntryId, FolderKind, MsgStore, OutgoingMessage, Transport};
 pub use mapi_types::*;
+pub use printable::printable;
 
 /// An initialized engine over a MAPI home (`None`: `MAPI_HOME`, else the XDG data dir)
 /// with every service compiled in.

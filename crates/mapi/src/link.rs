@@ -68,15 +68,29 @@ impl Mapi {
                 joined,
             }))
         };
-        if !flags.contains(LogonFlags::MAPI_NEW_SESSION)
-            && let Some(conn) = self.block_on(link.connect()).map_err(client_err)?
-        {
-            let sessions = self.block_on(conn.list_sessions()).map_err(client_err)?;
-            if sessions.iter().any(|s| s.shared) {
-                return remote(conn, true);
+        let allow_others = flags.contains(LogonFlags::MAPI_ALLOW_OTHERS);
+        // A logon the engine would refuse for its flags starts nothing.
+        mapi_engine::check_flags(flags)?;
+        if !flags.contains(LogonFlags::MAPI_NEW_SESSION) {
+            // Joining needs a daemon that answers; one that cannot be reached (a socket
+            // of another user, a dead daemon) only fails a logon that needs the daemon.
+            let shared = self.block_on(async {
+                let Some(conn) = link.connect().await? else {
+                    return Ok(None);
+                };
+                let sessions = conn.list_sessions().await?;
+                Ok(sessions.iter().any(|s| s.shared).then_some(conn))
+            });
+            match shared {
+                Ok(Some(conn)) => return remote(conn, true),
+                Ok(None) => {}
+                Err(e) if allow_others => return Err(client_err(e)),
+                Err(e) => log::warn!(
+                    "no shared session joined, the daemon cannot be reached ({e}); logging on in this process"
+                ),
             }
         }
-        if flags.contains(LogonFlags::MAPI_ALLOW_OTHERS) {
+        if allow_others {
             let conn = self.block_on(link.connect_or_start()).map_err(client_err)?;
             return remote(conn, false);
         }

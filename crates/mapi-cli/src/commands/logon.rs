@@ -165,9 +165,9 @@ fn report(ctx: &Ctx, session: &AnySession) -> Result<(), CliError> {
         .collect();
     print_table(&["DISPLAY NAME", "DEFAULT", "PROVIDER", "ENTRY ID"], &rows);
     for (service, status, reason) in disabled {
-        eprintln!(
-            "warning: service \"{service}\" is disabled for this session: {status}: {reason}"
-        );
+        crate::output::warn(&format!(
+            "service \"{service}\" is disabled for this session: {status}: {reason}"
+        ));
     }
     Ok(())
 }
