@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::conn::Connection;
 use crate::error::{ClientError, Result};
-use crate::path::{MAPID_BIN_ENV, socket_path};
+use crate::path::{MAPID_BIN_ENV, log_path, socket_path};
 
 /// Exit status `mapid` uses when another daemon already holds the socket.
 pub const EXIT_ALREADY_RUNNING: i32 = 3;
@@ -137,8 +137,8 @@ impl DaemonLink {
         })
     }
 
-    /// Starts `mapid --foreground` detached (own process group, no terminal input) and
-    /// waits until its socket answers. If another daemon wins a start race, connects to
+    /// Starts `mapid --foreground` detached (own process group, no terminal input,
+    /// logging to [`log_path`] once it listens) and waits until its socket answers. If another daemon wins a start race, connects to
     /// that one.
     pub async fn start(&self) -> Result<Connection> {
         let bin = self.find_mapid()?;
@@ -148,6 +148,8 @@ impl DaemonLink {
             .arg(&self.home)
             .arg("--socket")
             .arg(&self.socket)
+            .arg("--log-file")
+            .arg(log_path(&self.socket))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -201,7 +203,7 @@ impl DaemonLink {
 }
 
 /// Waits for the daemon on a thread so it never lingers as a zombie of this process.
-/// Its stderr pipe is closed first: from now on the daemon's messages go nowhere.
+/// Its stderr pipe is closed first: from now on the daemon logs to its log file.
 fn reap_in_background(mut child: Child) {
     drop(child.stderr.take());
     let _ = std::thread::Builder::new()

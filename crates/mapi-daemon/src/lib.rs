@@ -17,7 +17,8 @@
 //! - `handles` (private): wire session ids and the event forwarder of each.
 //! - `remote_ui` (private): the engine's `LogonUi` forwarding prompts to the client.
 //! - [`sockdir`]: socket directory check, one-daemon lock, pid file, cleanup.
-//! - [`log`]: one-line log records on stderr.
+//! - [`log`]: the daemon's logger (its events and the engine's and providers' records,
+//!   at `MAPI_LOG`'s level) on stderr or a size-capped log file.
 //! - [`error`]: [`DaemonError`] and its MAPI status codes.
 
 mod conn;

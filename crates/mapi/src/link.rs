@@ -107,6 +107,13 @@ pub fn daemon_status(mapi: &Mapi) -> Result<Option<(u32, PathBuf)>> {
         .map(|c| (c.daemon_pid(), c.socket().to_path_buf())))
 }
 
+/// Where the running daemon with this pid logs: what its standard error is (the log file
+/// next to its socket when it was started on demand, the terminal or file it was given
+/// when started by hand). `None` when that cannot be seen (no `/proc`).
+pub fn daemon_log(pid: u32) -> Option<PathBuf> {
+    std::fs::read_link(format!("/proc/{pid}/fd/2")).ok()
+}
+
 /// Starts the daemon when it is not running; returns its pid and socket.
 pub fn start_daemon(mapi: &Mapi) -> Result<(u32, PathBuf)> {
     let link = daemon_link(&mapi.engine().config().home);
