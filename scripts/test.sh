@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the whole test suite. The Internet-mail tests start real Dovecot and Postfix on
+# Runs the whole test suite (all targets, then the doctests). The Internet-mail tests start real Dovecot and Postfix on
 # loopback; when they are missing and we are root, they are installed from Debian first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,4 +20,7 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
-cargo test --workspace --all-targets "$@"
+# --all-targets builds and runs unit, integration, bench and example targets but no
+# doctests: those run in a second pass. --locked: the lock file is the truth.
+cargo test --locked --workspace --all-targets "$@"
+cargo test --locked --workspace --doc "$@"
