@@ -1,9 +1,9 @@
 //! The daemon with real processes: `mapid` started by the tests or on demand, client
 //! processes (this binary re-invoked as `child`), SIGKILL / SIGTERM, another user.
 //!
-//! This file has its own `main` (no libtest harness): with the argument `child` it is a
-//! client process reading commands on stdin (see `child`); otherwise it runs the tests
-//! (a name filter may be given).
+//! A client process is this test binary running only its `client_process` test with
+//! `CLIENT_ENV` set: it reads commands on stdin (see `child`) and answers on stdout,
+//! after a `CLIENT READY` line (libtest's own lines come before it).
 //!
 //! How the other-user test works: the tests run as root; the daemon's socket is put in
 //! an explicitly named directory of mode 0755 (allowed for an explicit path: only
@@ -25,83 +25,16 @@ use mapi_engine::{Answer, ScriptedUi};
 use mapi_proto::{ClientHandshake, FrameDecoder, Message, Notification, PROTOCOL_VERSION};
 use mapi_types::{LogoffFlags, LogonFlags, MapiStatus, Status, tags};
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("child") {
-        child();
+/// The client process the tests start: this test binary running only this test, with
+/// [`CLIENT_ENV`] set; in an ordinary test run it has nothing to do.
+#[test]
+fn client_process() {
+    if std::env::var_os(CLIENT_ENV).is_none() {
         return;
     }
-    let tests: &[(&str, fn())] = &[
-        (
-            "shared_session_is_joined_across_processes",
-            shared_session_is_joined_across_processes,
-        ),
-        (
-            "plain_logoff_keeps_the_shared_session_logoff_shared_ends_it",
-            plain_logoff_keeps_the_shared_session_logoff_shared_ends_it,
-        ),
-        ("killed_client_is_cleaned_up", killed_client_is_cleaned_up),
-        (
-            "prompts_run_in_the_calling_process",
-            prompts_run_in_the_calling_process,
-        ),
-        (
-            "remote_session_reads_the_store",
-            remote_session_reads_the_store,
-        ),
-        ("other_user_gets_no_access", other_user_gets_no_access),
-        (
-            "insecure_socket_dirs_are_refused",
-            insecure_socket_dirs_are_refused,
-        ),
-        ("one_daemon_per_socket", one_daemon_per_socket),
-        (
-            "detached_start_returns_once_listening",
-            detached_start_returns_once_listening,
-        ),
-        (
-            "daemon_death_ends_sessions_and_a_new_logon_starts_a_new_daemon",
-            daemon_death_ends_sessions_and_a_new_logon_starts_a_new_daemon,
-        ),
-        (
-            "sigterm_finishes_in_flight_requests_and_logs_off",
-            sigterm_finishes_in_flight_requests_and_logs_off,
-        ),
-        (
-            "version_mismatch_names_both_versions",
-            version_mismatch_names_both_versions,
-        ),
-        (
-            "shutdown_request_stops_the_daemon",
-            shutdown_request_stops_the_daemon,
-        ),
-    ];
-    let filter: Vec<&String> = args[1..].iter().filter(|a| !a.starts_with('-')).collect();
-    let mut failed = Vec::new();
-    let mut ran = 0;
-    for (name, test) in tests {
-        if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
-            continue;
-        }
-        ran += 1;
-        let outcome = std::panic::catch_unwind(test);
-        println!(
-            "test {name} ... {}",
-            if outcome.is_ok() { "ok" } else { "FAILED" }
-        );
-        if outcome.is_err() {
-            failed.push(*name);
-        }
-    }
-    println!(
-        "\ntest result: {}. {} passed; {} failed",
-        if failed.is_empty() { "ok" } else { "FAILED" },
-        ran - failed.len(),
-        failed.len()
-    );
-    if !failed.is_empty() {
-        std::process::exit(1);
-    }
+    child();
+    // Leave before libtest prints its summary on our stdout.
+    std::process::exit(0);
 }
 
 // ---------------------------------------------------------------------------------
@@ -131,6 +64,8 @@ fn child() {
         writeln!(o, "{s}").unwrap();
         o.flush().unwrap();
     };
+    // libtest has printed `test client_process ... ` without a newline.
+    say(format!("\n{CLIENT_READY}"));
     let err =
         |e: &mapi_client::ClientError| format!("ERR {} {e}", e.status().name().unwrap_or("?"));
     for line in stdin.lock().lines() {
@@ -340,6 +275,7 @@ fn expect(got: String, prefix: &str) -> String {
     got
 }
 
+#[test]
 fn shared_session_is_joined_across_processes() {
     let fx = Fixture::new(Some(PASSWORD));
     let _d = start_daemon(&fx.home, &fx.socket);
@@ -372,6 +308,7 @@ fn shared_session_is_joined_across_processes() {
     );
 }
 
+#[test]
 fn plain_logoff_keeps_the_shared_session_logoff_shared_ends_it() {
     let fx = Fixture::new(None);
     let _d = start_daemon(&fx.home, &fx.socket);
@@ -406,6 +343,7 @@ fn plain_logoff_keeps_the_shared_session_logoff_shared_ends_it() {
     expect(b.cmd("logon Work - ALLOW_OTHERS"), "LOGGEDON shared=true");
 }
 
+#[test]
 fn killed_client_is_cleaned_up() {
     let fx = Fixture::new(None);
     let d = start_daemon(&fx.home, &fx.socket);
@@ -433,6 +371,7 @@ fn killed_client_is_cleaned_up() {
     assert!(fx.exclusive_logon_succeeds());
 }
 
+#[test]
 fn prompts_run_in_the_calling_process() {
     let fx = Fixture::new(Some("s3cret"));
     let d = start_daemon(&fx.home, &fx.socket);
@@ -466,6 +405,7 @@ fn prompts_run_in_the_calling_process() {
     assert!(log.contains("logged on to session"), "{log}");
 }
 
+#[test]
 fn remote_session_reads_the_store() {
     let fx = Fixture::new(None);
     let _d = start_daemon(&fx.home, &fx.socket);
@@ -507,6 +447,7 @@ fn remote_session_reads_the_store() {
     });
 }
 
+#[test]
 fn other_user_gets_no_access() {
     let fx = Fixture::new(None);
     chmod(fx.dir.path(), 0o755);
@@ -536,6 +477,7 @@ fn other_user_gets_no_access() {
     expect(me.cmd("logon Work - 0"), "LOGGEDON");
 }
 
+#[test]
 fn insecure_socket_dirs_are_refused() {
     let fx = Fixture::new(None);
     let home = fx.home.as_os_str();
@@ -584,8 +526,10 @@ fn insecure_socket_dirs_are_refused() {
         "{err}"
     );
     // The default directory must be private: 0755 is refused there.
+    // (The runtime dir itself is private: one open to others is not used at all.)
     let xdg = fx.dir.path().join("xdg");
     std::fs::create_dir_all(xdg.join("mapi")).unwrap();
+    chmod(&xdg, 0o700);
     chmod(&xdg.join("mapi"), 0o755);
     let (st, err) = run_mapid(
         &["--foreground".as_ref(), "--home".as_ref(), home],
@@ -619,6 +563,7 @@ fn insecure_socket_dirs_are_refused() {
     assert_eq!(mode, 0o700);
 }
 
+#[test]
 fn one_daemon_per_socket() {
     let fx = Fixture::new(None);
     let d = start_daemon(&fx.home, &fx.socket);
@@ -642,6 +587,7 @@ fn one_daemon_per_socket() {
     assert_eq!(pid.trim(), d.pid().to_string());
 }
 
+#[test]
 fn daemon_death_ends_sessions_and_a_new_logon_starts_a_new_daemon() {
     let fx = Fixture::new(None);
     assert!(!fx.socket.exists());
@@ -696,6 +642,7 @@ fn daemon_death_ends_sessions_and_a_new_logon_starts_a_new_daemon() {
     assert!(!fx.socket.exists());
 }
 
+#[test]
 fn sigterm_finishes_in_flight_requests_and_logs_off() {
     let fx = Fixture::new(Some("s3cret"));
     let mut d = start_daemon(&fx.home, &fx.socket);
@@ -741,6 +688,7 @@ fn sigterm_finishes_in_flight_requests_and_logs_off() {
     assert!(fx.exclusive_logon_succeeds());
 }
 
+#[test]
 fn version_mismatch_names_both_versions() {
     let fx = Fixture::new(None);
     let _d = start_daemon(&fx.home, &fx.socket);
@@ -762,6 +710,7 @@ fn version_mismatch_names_both_versions() {
     });
 }
 
+#[test]
 fn shutdown_request_stops_the_daemon() {
     let fx = Fixture::new(None);
     let mut d = start_daemon(&fx.home, &fx.socket);
@@ -795,6 +744,7 @@ fn mapi_daemon_reason() -> &'static str {
     "the MAPI daemon is shutting down"
 }
 
+#[test]
 fn detached_start_returns_once_listening() {
     let fx = Fixture::new(None);
     let out = Command::new(MAPID)
