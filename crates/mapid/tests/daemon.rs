@@ -44,8 +44,8 @@ fn client_process() {
 /// - `logon PROFILE|- PASSWORD|- FLAGS` -> `LOGGEDON shared=B profile=P` or `ERR NAME`
 /// - `uilogon PROFILE|- ANSWER|- FLAGS`: the password prompt answered by a `ScriptedUi`
 ///   (`-`: no answer, i.e. cancel) -> the logon line, then `PROMPTS [...]`
-/// - `slowlogon ANSWER DELAY_MS FLAGS`: prints `PROMPTED` when asked, answers after the
-///   delay -> then the logon line
+/// - `slowlogon ANSWER FLAGS`: prints `PROMPTED` when asked, answers once the line
+///   `answer` arrives on stdin -> then the logon line
 /// - `status`, `ping`, `logoff [shared]`, `shutdown` -> `OK ...` or `ERR NAME`
 /// - `sessions` -> `SESSIONS n=N id:profile:clients:shared ...`
 /// - `events MS` -> `ENDED reason` or `NONE`
@@ -58,7 +58,23 @@ fn child() {
     let mut conn: Option<Connection> = None;
     let mut session: Option<RemoteSession> = None;
     let mut events = None;
-    let stdin = std::io::stdin();
+    // Lines from stdin: `answer` releases a waiting `slowlogon` prompt (which runs while
+    // the main loop below is busy with that logon); every other line is a command.
+    let answer = Arc::new(tokio::sync::Notify::new());
+    let (commands, lines) = std::sync::mpsc::channel::<String>();
+    {
+        let answer = answer.clone();
+        std::thread::spawn(move || {
+            for line in std::io::stdin().lock().lines() {
+                let Ok(line) = line else { break };
+                if line == "answer" {
+                    answer.notify_one();
+                } else if commands.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    }
     let say = |s: String| {
         let mut o = std::io::stdout().lock();
         writeln!(o, "{s}").unwrap();
@@ -68,8 +84,7 @@ fn child() {
     say(format!("\n{CLIENT_READY}"));
     let err =
         |e: &mapi_client::ClientError| format!("ERR {} {e}", e.status().name().unwrap_or("?"));
-    for line in stdin.lock().lines() {
-        let line = line.unwrap();
+    for line in lines {
         let w: Vec<&str> = line.split_whitespace().collect();
         let opt = |s: &str| (s != "-").then(|| s.to_string());
         rt.block_on(async {
@@ -79,7 +94,7 @@ fn child() {
                         Ok(c) => c,
                         Err(e) => return say(err(&e)),
                     };
-                    let flags = LogonFlags::parse(w[3]).unwrap();
+                    let flags = LogonFlags::parse(w[w.len() - 1]).unwrap();
                     let (req, ui) = match w[0] {
                         "logon" => (
                             RemoteLogon::new(opt(w[1]).as_deref(), flags)
@@ -98,7 +113,7 @@ fn child() {
                         _ => {
                             let ui = Arc::new(SlowUi {
                                 answer: w[1].to_string(),
-                                delay: Duration::from_millis(w[2].parse().unwrap()),
+                                go: answer.clone(),
                             });
                             (RemoteLogon::new(Some("Work"), flags).ui(ui), None)
                         }
@@ -195,7 +210,7 @@ async fn need_conn(
 /// A UI that announces the password prompt, then answers after a delay.
 struct SlowUi {
     answer: String,
-    delay: Duration,
+    go: Arc<tokio::sync::Notify>,
 }
 
 #[async_trait::async_trait]
@@ -209,7 +224,7 @@ impl mapi_engine::LogonUi for SlowUi {
             writeln!(o, "PROMPTED").unwrap();
             o.flush().unwrap();
         }
-        tokio::time::sleep(self.delay).await;
+        self.go.notified().await;
         Some(self.answer.clone())
     }
     async fn service_settings(
@@ -327,7 +342,9 @@ fn plain_logoff_keeps_the_shared_session_logoff_shared_ends_it() {
     expect(b.cmd("logoff"), "OK");
     expect(b.cmd("status"), "ERR MAPI_E_END_OF_SESSION");
     expect(a.cmd("status"), "OK ");
-    expect(a.cmd("events 300"), "NONE");
+    // Notifications travel before later replies on the same connection: after the
+    // status reply above, an ENDED sent earlier would already be queued.
+    expect(a.cmd("events 0"), "NONE");
     let s = a.sessions_until(|s| s.ends_with(":Work:2:true"));
     assert!(s.starts_with("SESSIONS n=1"), "{s}");
 
@@ -651,15 +668,26 @@ fn sigterm_finishes_in_flight_requests_and_logs_off() {
         a.cmd("logon Work s3cret ALLOW_OTHERS"),
         "LOGGEDON shared=true",
     );
-    // A logon in flight: it waits for a password the client gives after 1.5 s.
+    // A logon in flight: it waits for a password the client gives when told.
     let mut b = Client::spawn(&fx.home, &fx.socket);
-    b.send("slowlogon s3cret 1500 NEW_SESSION|PASSWORD_UI");
+    b.send("slowlogon s3cret NEW_SESSION|PASSWORD_UI");
     expect(b.line(), "PROMPTED");
     rustix::process::kill_process(
         rustix::process::Pid::from_raw(d.pid() as i32).unwrap(),
         rustix::process::Signal::TERM,
     )
     .unwrap();
+    // The daemon waits for it (rather than dropping it); then the password is given.
+    let t = std::time::Instant::now();
+    while !d
+        .stderr
+        .text()
+        .contains("waiting for 1 request(s) in flight")
+    {
+        assert!(t.elapsed() < Duration::from_secs(10), "{}", d.stderr.text());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    b.send("answer");
     // The in-flight logon completes, then its session is ended by the shutdown.
     expect(b.line(), "LOGGEDON shared=false profile=Work");
     expect(
