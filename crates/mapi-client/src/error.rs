@@ -24,8 +24,9 @@ pub enum ClientError {
         source: io::Error,
     },
     /// The handshake or a frame failed (version mismatch, a refusal such as
-    /// `MAPI_E_NO_ACCESS`, damaged data): the protocol error's status.
-    #[error("{0}")]
+    /// `MAPI_E_NO_ACCESS`, damaged data): the protocol error's status. The text is its
+    /// message alone (whoever shows the error shows the status once).
+    #[error("{}", .0.message())]
     Protocol(#[from] ProtoError),
     /// The daemon answered the request with an error: its status and message. The text
     /// is the daemon's message alone: whoever shows the error shows the status once.
@@ -128,76 +129,63 @@ mod tests {
 
     #[test]
     fn every_variant_maps_to_its_status() {
-        let cases: Vec<(ClientError, Status)> = vec![
-            (
-                ClientError::Connect {
+        mapi_types::assert_status_table!(ClientError;
+            ClientError::Connect { source, .. }
+                if source.kind() == io::ErrorKind::PermissionDenied
+                => ClientError::Connect {
                     path: "/s".into(),
                     source: io::Error::from(io::ErrorKind::PermissionDenied),
-                },
-                Status::MAPI_E_NO_ACCESS,
-            ),
-            (
-                ClientError::Connect {
+                }
+                => Status::MAPI_E_NO_ACCESS,
+            ClientError::Connect { .. }
+                => ClientError::Connect {
                     path: "/s".into(),
                     source: io::Error::from(io::ErrorKind::TimedOut),
-                },
-                Status::MAPI_E_NETWORK_ERROR,
-            ),
-            (
-                ClientError::Protocol(ProtoError::VersionMismatch {
+                }
+                => Status::MAPI_E_NETWORK_ERROR,
+            ClientError::Protocol(..)
+                => ClientError::Protocol(ProtoError::VersionMismatch {
                     client: 1,
                     daemon: 2,
-                }),
-                Status::MAPI_E_VERSION,
-            ),
-            (
-                ClientError::Daemon {
+                })
+                => Status::MAPI_E_VERSION,
+            ClientError::Daemon { status, .. } if status.failed()
+                => ClientError::Daemon {
                     status: Status::MAPI_E_LOGON_FAILED,
                     message: "m".into(),
-                },
-                Status::MAPI_E_LOGON_FAILED,
-            ),
-            (
-                ClientError::Daemon {
+                }
+                => Status::MAPI_E_LOGON_FAILED,
+            ClientError::Daemon { .. }
+                => ClientError::Daemon {
                     status: Status::S_OK,
                     message: "confused".into(),
-                },
-                Status::MAPI_E_CALL_FAILED,
-            ),
-            (
-                ClientError::Disconnected { reason: "r".into() },
-                Status::MAPI_E_END_OF_SESSION,
-            ),
-            (
-                ClientError::SessionEnded { reason: "r".into() },
-                Status::MAPI_E_END_OF_SESSION,
-            ),
-            (
-                ClientError::UnexpectedReply {
+                }
+                => Status::MAPI_E_CALL_FAILED,
+            ClientError::Disconnected { .. }
+                => ClientError::Disconnected { reason: "r".into() }
+                => Status::MAPI_E_END_OF_SESSION,
+            ClientError::SessionEnded { .. }
+                => ClientError::SessionEnded { reason: "r".into() }
+                => Status::MAPI_E_END_OF_SESSION,
+            ClientError::UnexpectedReply { .. }
+                => ClientError::UnexpectedReply {
                     request: "Ping",
                     got: "Table",
-                },
-                Status::MAPI_E_CALL_FAILED,
-            ),
-            (
-                ClientError::DaemonNotFound { looked: "x".into() },
-                Status::MAPI_E_NOT_FOUND,
-            ),
-            (
-                ClientError::StartFailed { reason: "x".into() },
-                Status::MAPI_E_CALL_FAILED,
-            ),
-            (
-                ClientError::StartTimeout {
+                }
+                => Status::MAPI_E_CALL_FAILED,
+            ClientError::DaemonNotFound { .. }
+                => ClientError::DaemonNotFound { looked: "x".into() }
+                => Status::MAPI_E_NOT_FOUND,
+            ClientError::StartFailed { .. }
+                => ClientError::StartFailed { reason: "x".into() }
+                => Status::MAPI_E_CALL_FAILED,
+            ClientError::StartTimeout { .. }
+                => ClientError::StartTimeout {
                     path: "/s".into(),
                     waited_ms: 2000,
-                },
-                Status::MAPI_E_TIMEOUT,
-            ),
-        ];
-        for (e, s) in cases {
-            assert_eq!(e.status(), s, "{e}");
-        }
+                }
+                => Status::MAPI_E_TIMEOUT,
+        );
     }
 
     #[test]
@@ -208,5 +196,12 @@ mod tests {
         };
         assert_eq!(e.to_string(), "the shared session was logged off");
         assert_eq!(e.status(), Status::MAPI_E_END_OF_SESSION);
+        // Nor does a protocol error (a refusal, a version mismatch) repeat its status.
+        let e = ClientError::Protocol(ProtoError::VersionMismatch {
+            client: 1,
+            daemon: 2,
+        });
+        assert!(!e.to_string().contains("MAPI_E_"), "{e}");
+        assert_eq!(e.status(), Status::MAPI_E_VERSION);
     }
 }

@@ -11,6 +11,7 @@
 //! - [`hex`]: hex text of bytes and back.
 //! - [`codec`]: a bounded binary encoding of property values (storage and wire).
 //! - [`table`]: rows and the in-memory [`Table`] with columns, sort and restrictions.
+//! - `status_table`: [`assert_status_table!`], the exhaustive error-to-status table test.
 
 #![warn(missing_docs)]
 
@@ -20,6 +21,7 @@ pub mod flags;
 pub mod hex;
 pub mod prop;
 pub mod status;
+mod status_table;
 pub mod table;
 pub mod uid;
 
