@@ -343,3 +343,41 @@ fn current_uid() -> u32 {
         .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
         .unwrap_or(u32::MAX)
 }
+
+#[test]
+fn a_daemon_that_cannot_be_reached_fails_only_logons_that_need_it() {
+    let mut h = Home::new();
+    let closed = h.dir.path().join("closed");
+    std::fs::create_dir(&closed).unwrap();
+    chmod(&closed, 0o700);
+    if current_uid() == 0 {
+        // A socket in a directory root owns, reached as nobody: permission denied.
+        std::os::unix::fs::chown(h.dir.path(), Some(NOBODY), Some(NOBODY)).unwrap();
+        chmod(&h.run, 0o700);
+        std::os::unix::fs::chown(&h.run, Some(NOBODY), Some(NOBODY)).unwrap();
+        h.uid = Some(NOBODY);
+    } else {
+        assert!(
+            Path::new("/root").is_dir(),
+            "this test needs root, or a /root directory it cannot enter"
+        );
+    }
+    let socket = if h.uid.is_some() {
+        closed.join("mapid.sock")
+    } else {
+        PathBuf::from("/root/mapid.sock")
+    };
+    let h = h.env("MAPI_SOCKET", &socket.display().to_string());
+    h.ok(&["quickstart"]);
+    // An individual logon needs no daemon: it goes on in this process.
+    let v = h.json(&["logon", "--profile", "Default", "--json"]);
+    assert_eq!(v["daemon"], false, "{v}");
+    // A shared one does, and says why it cannot have one.
+    let out = h.run(&["logon", "--profile", "Default", "--flags", "ALLOW_OTHERS"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("MAPI_E_NO_ACCESS (0x80070005): ") && err.contains("cannot connect"),
+        "{err}"
+    );
+}
