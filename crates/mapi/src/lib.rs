@@ -23,7 +23,7 @@
 //! - [`compose`]: building a message to submit; recipients of an existing one.
 //! - [`link`]: where a logon runs (the daemon's shared session or this process), and
 //!   the daemon's control.
-//! - [`printable`]: [`printable()`], text from outside made safe to show on a terminal.
+//! - [`printable`](mod@printable): [`printable()`], text from outside made safe to show on a terminal.
 //! - [`quickstart`]: makes the embedded `Default` profile (local store + contacts).
 //! - [`terminal`]: [`terminal::TerminalUi`], logon prompts on the terminal;
 //!   `hidden_input` (private): a line read with echo off, the terminal restored even
