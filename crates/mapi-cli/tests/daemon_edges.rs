@@ -381,3 +381,31 @@ fn a_daemon_that_cannot_be_reached_fails_only_logons_that_need_it() {
         "{err}"
     );
 }
+
+#[test]
+fn a_shared_logon_that_fails_leaves_no_daemon_behind() {
+    let h = Home::new();
+    h.ok(&["quickstart"]);
+    let out = h.run(&["logon", "--profile", "Ghost", "--flags", "ALLOW_OTHERS"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("MAPI_E_LOGON_FAILED (0x80040111): ") && err.contains("Ghost"),
+        "{err}"
+    );
+    // The daemon it started was told to shut down before the command returned.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !daemons_of(&h.home).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "mapid still runs: {:?}",
+            daemons_of(&h.home)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // A daemon that was already running is left alone.
+    h.ok(&["daemon", "start"]);
+    let out = h.run(&["logon", "--profile", "Ghost", "--flags", "ALLOW_OTHERS"]);
+    assert!(!out.status.success());
+    assert_eq!(h.json(&["daemon", "status", "--json"])["running"], true);
+}

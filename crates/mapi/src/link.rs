@@ -91,10 +91,43 @@ impl Mapi {
             }
         }
         if allow_others {
-            let conn = self.block_on(link.connect_or_start()).map_err(client_err)?;
-            return remote(conn, false);
+            let (conn, started) = self.block_on(connect_or_start(&link)).map_err(client_err)?;
+            let made = remote(conn, false);
+            if made.is_err() && started {
+                // A logon that fails leaves no daemon it started behind.
+                self.block_on(stop_if_idle(&link));
+            }
+            return made;
         }
         Ok(AnySession::Local(self.logon(req)?))
+    }
+}
+
+/// Connects to the daemon, starting it when none listens; `true` when this call started
+/// it.
+async fn connect_or_start(link: &DaemonLink) -> mapi_client::Result<(Connection, bool)> {
+    match link.connect().await {
+        Ok(Some(c)) => Ok((c, false)),
+        Ok(None) | Err(mapi_client::ClientError::Disconnected { .. }) => {
+            Ok((link.start().await?, true))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Shuts the daemon down when it hosts no session (nobody else began using it).
+async fn stop_if_idle(link: &DaemonLink) {
+    let Ok(Some(conn)) = link.connect().await else {
+        return;
+    };
+    if conn.list_sessions().await.is_ok_and(|s| s.is_empty()) {
+        let pid = conn.daemon_pid();
+        match conn.shutdown_daemon().await {
+            Ok(()) => log::debug!("stopped the daemon (pid {pid}) started for a failed logon"),
+            Err(e) => {
+                log::warn!("cannot stop the daemon (pid {pid}) started for a failed logon: {e}")
+            }
+        }
     }
 }
 
