@@ -70,8 +70,9 @@ impl EchoOff {
         let mut quiet = saved;
         quiet.c_lflag &= !libc::ECHO;
         quiet.c_lflag |= libc::ECHONL;
-        // SAFETY: `quiet` is a valid termios for this fd.
-        unsafe { libc::tcsetattr(fd, libc::TCSAFLUSH, &quiet) };
+        // SAFETY: `quiet` is a valid termios for this fd. TCSANOW: input typed ahead is
+        // kept (it is the answer).
+        unsafe { libc::tcsetattr(fd, libc::TCSANOW, &quiet) };
         Some(EchoOff { fd })
     }
 }
@@ -99,9 +100,10 @@ pub(crate) fn read_hidden(
     terminal: &mut (impl Write + AsRawFd),
     prompt: &str,
 ) -> Option<String> {
+    // Echo goes off before the prompt shows, so nothing typed after it is echoed.
+    let _echo_off = EchoOff::new(terminal.as_raw_fd());
     let _ = terminal.write_all(prompt.as_bytes());
     let _ = terminal.flush();
-    let _echo_off = EchoOff::new(terminal.as_raw_fd());
     let mut line = String::new();
     match input.read_line(&mut line) {
         Ok(0) | Err(_) => None,
