@@ -122,7 +122,9 @@ impl LogonUi for TerminalUi {
         fields: &[PromptField],
     ) -> Option<Vec<(String, String)>> {
         self.say(&format!(
-            "Settings of \"{service}\" ({reason}). End of input cancels.\n"
+            "Settings of \"{}\" ({}). End of input cancels.\n",
+            printable(service),
+            printable(reason)
         ));
         let mut out = Vec::new();
         for f in fields {
@@ -154,7 +156,9 @@ impl LogonUi for TerminalUi {
 
     async fn service_failed(&self, service: &str, status: Status, reason: &str) -> FailureChoice {
         self.say(&format!(
-            "Service \"{service}\" could not log on: {status}: {reason}\n"
+            "Service \"{}\" could not log on: {status}: {}\n",
+            printable(service),
+            printable(reason)
         ));
         loop {
             let Some(a) =
