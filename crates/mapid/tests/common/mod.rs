@@ -141,6 +141,22 @@ impl Captured {
     pub fn text(&self) -> String {
         self.0.lock().unwrap().clone()
     }
+
+    /// Waits (10 s at most) until the captured text contains `needle`; the text.
+    pub fn wait_for(&self, needle: &str) -> String {
+        let t = Instant::now();
+        loop {
+            let text = self.text();
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                t.elapsed() < Duration::from_secs(10),
+                "no {needle:?} in:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
 }
 
 /// A `mapid --foreground` the test started.
