@@ -21,10 +21,13 @@
 
 #![warn(missing_docs)]
 
+pub mod db;
 pub mod error;
 pub mod home;
+pub mod location;
 pub mod name;
 pub mod password;
+mod pg_store;
 pub mod profiles;
 pub mod providers;
 pub mod registry;

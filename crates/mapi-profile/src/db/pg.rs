@@ -1,0 +1,315 @@
+//! [`Db`] on PostgreSQL: a pool of `postgres` clients (r2d2), TLS through rustls when the
+//! URL says `sslmode=require`, `?N` placeholders rewritten to `$N`, prepared statements
+//! cached per connection, and server errors mapped to the MAPI codes a caller acts on.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use postgres::error::SqlState;
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use postgres::{Client, NoTls, Statement};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::{Db, Kind, Row, Val};
+use crate::error::{ProfileError, Result};
+
+impl ToSql for Val {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Val::Null => Ok(IsNull::Yes),
+            Val::Int(v) => match *ty {
+                Type::INT8 => v.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*v)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*v)?.to_sql(ty, out),
+                Type::BOOL => (*v != 0).to_sql(ty, out),
+                _ => Err(format!("an integer cannot be sent as {ty}").into()),
+            },
+            Val::Text(s) => s.as_str().to_sql(ty, out),
+            Val::Blob(b) => b.as_slice().to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+/// One pooled connection: the client and its prepared statements.
+pub struct PgConn {
+    /// The client.
+    pub client: Client,
+    stmts: HashMap<String, Statement>,
+}
+
+impl PgConn {
+    fn statement(&mut self, sql: &str) -> std::result::Result<Statement, postgres::Error> {
+        if let Some(s) = self.stmts.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql)?;
+        self.stmts.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+}
+
+/// Opens connections for the pool.
+pub struct PgManager {
+    config: postgres::Config,
+    tls: Option<MakeRustlsConnect>,
+}
+
+impl r2d2::ManageConnection for PgManager {
+    type Connection = PgConn;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> std::result::Result<PgConn, postgres::Error> {
+        let client = match &self.tls {
+            None => self.config.connect(NoTls)?,
+            Some(tls) => self.config.connect(tls.clone())?,
+        };
+        Ok(PgConn {
+            client,
+            stmts: HashMap::new(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut PgConn) -> std::result::Result<(), postgres::Error> {
+        conn.client.simple_query("").map(|_| ())
+    }
+
+    fn has_broken(&self, conn: &mut PgConn) -> bool {
+        conn.client.is_closed()
+    }
+}
+
+/// The pool of one PostgreSQL profile store.
+pub type PgPool = r2d2::Pool<PgManager>;
+
+/// The URL as errors and status show it: no password.
+pub fn redact(url: &str) -> String {
+    // postgres://user:secret@host/db -> postgres://user@host/db
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "the PostgreSQL profile store".into();
+    };
+    let (auth, tail) = match rest.rsplit_once('@') {
+        Some((a, t)) => (Some(a), t),
+        None => (None, rest),
+    };
+    let tail = tail
+        .split_once('?')
+        .map(|(t, q)| {
+            let kept: Vec<&str> = q
+                .split('&')
+                .filter(|kv| !kv.to_ascii_lowercase().starts_with("password="))
+                .collect();
+            if kept.is_empty() {
+                t.to_string()
+            } else {
+                format!("{t}?{}", kept.join("&"))
+            }
+        })
+        .unwrap_or_else(|| tail.to_string());
+    match auth {
+        Some(a) => {
+            let user = a.split_once(':').map(|(u, _)| u).unwrap_or(a);
+            format!("{scheme}://{user}@{tail}")
+        }
+        None => format!("{scheme}://{tail}"),
+    }
+}
+
+/// Builds the pool for `url` (connections are opened on demand; `timeout` bounds the
+/// wait for one). Bad URL -> `MAPI_E_INVALID_PARAMETER`.
+pub fn pool(url: &str, shown: &str, timeout: Duration, size: u32) -> Result<PgPool> {
+    let config = postgres::Config::from_str(url).map_err(|e| ProfileError::StoreConfig {
+        origin: shown.to_string(),
+        detail: format!("not a PostgreSQL URL: {e}"),
+    })?;
+    let tls = match config.get_ssl_mode() {
+        postgres::config::SslMode::Require => Some(rustls_connector(shown)?),
+        _ => None,
+    };
+    let mut config = config;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(timeout);
+    }
+    r2d2::Pool::builder()
+        .max_size(size.max(1))
+        .min_idle(Some(0))
+        .connection_timeout(timeout)
+        .test_on_check_out(true)
+        .error_handler(Box::new(r2d2::NopErrorHandler))
+        .build(PgManager { config, tls })
+        .map_err(|e| network(shown, e.to_string()))
+}
+
+fn rustls_connector(shown: &str) -> Result<MakeRustlsConnect> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_native_certs::load_native_certs().certs {
+        let _ = roots.add(cert);
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ProfileError::StoreConfig {
+            origin: shown.to_string(),
+            detail: format!("TLS setup: {e}"),
+        })?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
+/// A database that cannot be reached.
+pub fn network(shown: &str, detail: String) -> ProfileError {
+    ProfileError::Network {
+        store: shown.to_string(),
+        detail,
+    }
+}
+
+/// Maps a `postgres` error on the store `shown` to the error a caller acts on.
+pub fn from_pg(shown: &str, e: postgres::Error) -> ProfileError {
+    let Some(code) = e.code() else {
+        // No SQLSTATE: the client could not talk to the server (refused, closed, TLS).
+        return network(shown, e.to_string());
+    };
+    let detail = e
+        .as_db_error()
+        .map(|d| d.message().to_string())
+        .unwrap_or_else(|| e.to_string());
+    let class = &code.code()[..2];
+    if *code == SqlState::T_R_SERIALIZATION_FAILURE
+        || *code == SqlState::T_R_DEADLOCK_DETECTED
+        || *code == SqlState::UNIQUE_VIOLATION
+    {
+        ProfileError::ObjectChanged(shown.to_string())
+    } else if *code == SqlState::INSUFFICIENT_PRIVILEGE
+        || *code == SqlState::INVALID_PASSWORD
+        || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION
+    {
+        ProfileError::NoAccess {
+            path: shown.to_string(),
+            detail,
+        }
+    } else if class == "08" || class == "57" || class == "53" && *code != SqlState::DISK_FULL {
+        network(shown, detail)
+    } else if *code == SqlState::DISK_FULL {
+        ProfileError::DiskFull(shown.to_string())
+    } else {
+        ProfileError::Other(format!("{shown}: {detail}"))
+    }
+}
+
+/// `?N` -> `$N`.
+fn dollar(sql: &str) -> String {
+    sql.replace('?', "$")
+}
+
+/// A pooled connection seen through [`Db`]; errors name `name` (the redacted URL).
+pub struct PgDb<'a> {
+    conn: RefCell<&'a mut PgConn>,
+    name: &'a str,
+}
+
+impl<'a> PgDb<'a> {
+    /// Wraps a connection.
+    pub fn new(conn: &'a mut PgConn, name: &'a str) -> PgDb<'a> {
+        PgDb {
+            conn: RefCell::new(conn),
+            name,
+        }
+    }
+}
+
+fn params(args: &[Val]) -> Vec<&(dyn ToSql + Sync)> {
+    args.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
+}
+
+fn column(row: &postgres::Row, i: usize) -> std::result::Result<Val, postgres::Error> {
+    let ty = row.columns()[i].type_().clone();
+    let v = match ty {
+        Type::INT8 => row.try_get::<_, Option<i64>>(i)?.map(Val::Int),
+        Type::INT4 => row
+            .try_get::<_, Option<i32>>(i)?
+            .map(|v| Val::Int(v as i64)),
+        Type::INT2 => row
+            .try_get::<_, Option<i16>>(i)?
+            .map(|v| Val::Int(v as i64)),
+        Type::BOOL => row
+            .try_get::<_, Option<bool>>(i)?
+            .map(|v| Val::Int(v as i64)),
+        Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(i)?.map(Val::Blob),
+        _ => row.try_get::<_, Option<String>>(i)?.map(Val::Text),
+    };
+    Ok(v.unwrap_or(Val::Null))
+}
+
+impl Db for PgDb<'_> {
+    fn exec(&self, sql: &str, args: &[Val]) -> Result<u64> {
+        let mut c = self.conn.borrow_mut();
+        let st = c
+            .statement(&dollar(sql))
+            .map_err(|e| from_pg(self.name, e))?;
+        c.client
+            .execute(&st, &params(args))
+            .map_err(|e| from_pg(self.name, e))
+    }
+
+    fn rows(&self, sql: &str, args: &[Val]) -> Result<Vec<Row>> {
+        let mut c = self.conn.borrow_mut();
+        let st = c
+            .statement(&dollar(sql))
+            .map_err(|e| from_pg(self.name, e))?;
+        let rows = c
+            .client
+            .query(&st, &params(args))
+            .map_err(|e| from_pg(self.name, e))?;
+        rows.iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| column(r, i))
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map(Row)
+                    .map_err(|e| from_pg(self.name, e))
+            })
+            .collect()
+    }
+
+    fn kind(&self) -> Kind {
+        Kind::Postgres
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_drops_passwords() {
+        assert_eq!(
+            redact("postgres://alice:s3cret@db.example:5432/mapi?sslmode=require"),
+            "postgres://alice@db.example:5432/mapi?sslmode=require"
+        );
+        assert_eq!(
+            redact("postgresql://h/db?password=s3cret&user=a"),
+            "postgresql://h/db?user=a"
+        );
+        assert_eq!(redact("host=h password=x"), "the PostgreSQL profile store");
+    }
+
+    #[test]
+    fn placeholders_become_dollars() {
+        assert_eq!(dollar("SELECT ?1, ?12"), "SELECT $1, $12");
+    }
+}

@@ -1,0 +1,135 @@
+//! The PostgreSQL backend of [`ProfileStore`]: open (version check before anything is
+//! written, migrations under an advisory lock), reads on a pooled connection, and
+//! serializable write transactions run again when a concurrent one wins.
+
+use std::path::Path;
+
+use crate::db::Db;
+use crate::db::pg::{PgDb, PgPool, from_pg, network, pool, redact};
+use crate::error::{ProfileError, Result};
+use crate::location::PgConfig;
+use crate::schema::{PG_MIGRATIONS, PG_SCHEMA_VERSION};
+use crate::secrets::SecretState;
+use crate::store::{Backend, ProfileStore, WRITE_RETRIES};
+
+/// An advisory-lock key: schema migrations of the profile store, one at a time.
+const MIGRATION_LOCK: i64 = 0x6d61_7069_7072_6f66;
+
+/// The pool and options of an open PostgreSQL store.
+pub(crate) struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    pub fn with_db<T>(&self, name: &str, f: impl FnOnce(&dyn Db) -> Result<T>) -> Result<T> {
+        let mut c = self.pool.get().map_err(|e| network(name, e.to_string()))?;
+        f(&PgDb::new(&mut c, name))
+    }
+
+    pub fn write<T>(&self, name: &str, f: &mut impl FnMut(&dyn Db) -> Result<T>) -> Result<T> {
+        let mut last = None;
+        for _ in 0..WRITE_RETRIES {
+            let mut c = self.pool.get().map_err(|e| network(name, e.to_string()))?;
+            c.client
+                .batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+                .map_err(|e| from_pg(name, e))?;
+            let out = f(&PgDb::new(&mut c, name));
+            let done = match out {
+                Ok(v) => c
+                    .client
+                    .batch_execute("COMMIT")
+                    .map(|_| v)
+                    .map_err(|e| from_pg(name, e)),
+                Err(e) => {
+                    // A broken connection rolls back on the server by itself.
+                    let _ = c.client.batch_execute("ROLLBACK");
+                    Err(e)
+                }
+            };
+            match done {
+                Err(ProfileError::ObjectChanged(s)) => last = Some(ProfileError::ObjectChanged(s)),
+                other => return other,
+            }
+        }
+        Err(last.unwrap_or_else(|| ProfileError::ObjectChanged(name.to_string())))
+    }
+}
+
+/// Opens the PostgreSQL store `cfg` for the MAPI home `home` (which keeps this host's
+/// key file and cache). A database of a newer schema -> `MAPI_E_VERSION`, nothing
+/// written; unreachable -> `MAPI_E_NETWORK_ERROR` naming it.
+pub(crate) fn open(home: &Path, cfg: &PgConfig) -> Result<ProfileStore> {
+    let name = redact(&cfg.url);
+    let pool = pool(&cfg.url, &name, cfg.timeout, cfg.pool_size)?;
+    {
+        let mut c = pool.get().map_err(|e| network(&name, e.to_string()))?;
+        let version = schema_version(&mut c.client, &name)?;
+        if version > PG_SCHEMA_VERSION {
+            return Err(newer(&name, version));
+        }
+        if version < PG_SCHEMA_VERSION {
+            migrate(&mut c.client, &name)?;
+        }
+    }
+    let mut secrets = SecretState::new(home.join(crate::secrets::SECRETS_DB));
+    secrets.key_file = Some(home.join(crate::secrets::KEY_FILE));
+    Ok(ProfileStore {
+        backend: Backend::Postgres(PgStore { pool }),
+        path: home.to_path_buf(),
+        name,
+        secrets,
+    })
+}
+
+fn newer(name: &str, found: i64) -> ProfileError {
+    ProfileError::NewerSchema {
+        path: name.to_string(),
+        found,
+        supported: PG_SCHEMA_VERSION,
+    }
+}
+
+fn schema_version(client: &mut postgres::Client, name: &str) -> Result<i64> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('mapi_schema') IS NOT NULL", &[])
+        .and_then(|r| r.try_get(0))
+        .map_err(|e| from_pg(name, e))?;
+    if !exists {
+        return Ok(0);
+    }
+    client
+        .query_one("SELECT version FROM mapi_schema", &[])
+        .and_then(|r| r.try_get(0))
+        .map_err(|e| from_pg(name, e))
+}
+
+fn migrate(client: &mut postgres::Client, name: &str) -> Result<()> {
+    let pg = |e| from_pg(name, e);
+    let mut tx = client.transaction().map_err(pg)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .map_err(pg)?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS mapi_schema (version BIGINT NOT NULL);")
+        .map_err(pg)?;
+    let rows = tx
+        .query("SELECT version FROM mapi_schema", &[])
+        .map_err(pg)?;
+    let version: i64 = match rows.first() {
+        Some(r) => r.try_get(0).map_err(pg)?,
+        None => {
+            tx.execute("INSERT INTO mapi_schema (version) VALUES (0)", &[])
+                .map_err(pg)?;
+            tx.batch_execute("GRANT SELECT ON mapi_schema TO PUBLIC")
+                .map_err(pg)?;
+            0
+        }
+    };
+    if version > PG_SCHEMA_VERSION {
+        return Err(newer(name, version));
+    }
+    for (i, step) in PG_MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.batch_execute(step).map_err(pg)?;
+        tx.execute("UPDATE mapi_schema SET version = $1", &[&((i + 1) as i64)])
+            .map_err(pg)?;
+    }
+    tx.commit().map_err(pg)
+}
