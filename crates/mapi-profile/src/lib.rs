@@ -28,6 +28,8 @@ pub mod location;
 pub mod name;
 pub mod password;
 mod pg_store;
+#[cfg(feature = "test-harness")]
+pub mod pg_test_server;
 pub mod profiles;
 pub mod providers;
 pub mod registry;
