@@ -60,6 +60,8 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// the same on every host). Row-level security, forced for the tables' owner too, lets a
 /// connection see and change only its own role's profiles and what hangs off them;
 /// every role may use the tables (`PUBLIC`), so per-user isolation is the server's.
+/// `user_keys` holds, per user, a value sealed under their key file, so a host can tell
+/// the user's key from a stray one and never makes a second key.
 pub const PG_MIGRATIONS: &[&str] = &[
     // 1
     "CREATE TABLE profiles (
@@ -104,6 +106,14 @@ pub const PG_MIGRATIONS: &[&str] = &[
         PRIMARY KEY (profile_id, section, tag)
      );
      CREATE TABLE issued_search_keys (key BYTEA PRIMARY KEY);
+     CREATE TABLE user_keys (
+        owner TEXT PRIMARY KEY DEFAULT current_user,
+        key_check BYTEA NOT NULL
+     );
+     ALTER TABLE user_keys ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE user_keys FORCE ROW LEVEL SECURITY;
+     CREATE POLICY own_key ON user_keys
+        USING (owner = current_user) WITH CHECK (owner = current_user);
      ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;
      ALTER TABLE profiles FORCE ROW LEVEL SECURITY;
      CREATE POLICY own_profiles ON profiles
@@ -124,7 +134,7 @@ pub const PG_MIGRATIONS: &[&str] = &[
         USING (profile_id IN (SELECT id FROM profiles))
         WITH CHECK (profile_id IN (SELECT id FROM profiles));
      GRANT SELECT, INSERT, UPDATE, DELETE
-        ON profiles, services, providers, section_props TO PUBLIC;
+        ON profiles, services, providers, section_props, user_keys TO PUBLIC;
      GRANT SELECT, INSERT ON issued_search_keys TO PUBLIC;
      GRANT USAGE ON SEQUENCE profiles_id_seq TO PUBLIC;",
 ];

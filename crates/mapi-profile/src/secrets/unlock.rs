@@ -163,12 +163,8 @@ impl ProfileStore {
                 _ => None,
             };
             Mode::Password(key)
-        } else if let Some(kf) = &self.secrets.key_file {
-            Mode::KeyFile(if create_side {
-                Some(super::key_file::load_or_create(kf)?)
-            } else {
-                super::key_file::load(kf)?
-            })
+        } else if self.secrets.key_file.is_some() {
+            Mode::KeyFile(self.user_key(create_side)?)
         } else if self.secrets.backend.is_some() {
             Mode::Keyring
         } else {
@@ -187,6 +183,45 @@ impl ProfileStore {
                 .clone()
                 .unwrap_or_else(|| self.secrets.side_path.clone()),
         })
+    }
+
+    /// The user's key from this host's key file, if it is the user's key (checked
+    /// against `user_keys`). With `create`, a user who has no key yet gets one (the file,
+    /// and its check in the database); a host lacking the file of an existing key gets
+    /// `None`, never a second key.
+    fn user_key(&self, create: bool) -> Result<Option<super::SecretKey>> {
+        let Some(path) = &self.secrets.key_file else {
+            return Ok(None);
+        };
+        const AAD: &[u8] = b"mapi-profile-store-user-key";
+        let check = self.with_db(|db| {
+            db.row("SELECT key_check FROM user_keys", &[])?
+                .map(|r| r.blob(0))
+                .transpose()
+        })?;
+        let matches = |k: &super::SecretKey, c: &[u8]| super::crypto::open(k, AAD, c).is_some();
+        match (super::key_file::load(path)?, check) {
+            (Some(k), Some(c)) => Ok(matches(&k, &c).then_some(k)),
+            (None, Some(_)) => Ok(None),
+            (Some(k), None) if !create => Ok(Some(k)),
+            (None, None) if !create => Ok(None),
+            (file, None) => {
+                let k = match file {
+                    Some(k) => k,
+                    None => super::key_file::load_or_create(path)?,
+                };
+                let sealed = super::crypto::seal(&k, AAD, b"")?;
+                let c = self.with_db(|db| {
+                    db.exec(
+                        "INSERT INTO user_keys (key_check) VALUES (?1) ON CONFLICT DO NOTHING",
+                        args![&sealed],
+                    )?;
+                    db.one("SELECT key_check FROM user_keys", &[])?.blob(0)
+                })?;
+                // Another host may have registered its key first: only that one counts.
+                Ok(matches(&k, &c).then_some(k))
+            }
+        }
     }
 
     /// Whether a profile holds any secret.

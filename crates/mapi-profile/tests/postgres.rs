@@ -1,0 +1,287 @@
+//! What only a shared PostgreSQL store has: per-user isolation enforced by the server
+//! (a role per user, row-level security), concurrent writers on different hosts,
+//! secrets under the per-user key file, and the database going away.
+
+mod support;
+
+use std::sync::{Arc, Barrier};
+
+use mapi_profile::pg_test_server::PgServer;
+use mapi_profile::{ProfileStore, Registry};
+use mapi_types::{MapiStatus, PropType, PropValue, Status};
+
+fn set(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// A farm database: made and migrated by an admin role; users log in as their own role.
+struct Farm {
+    pg: PgServer,
+    admin_url: String,
+}
+
+impl Farm {
+    fn new() -> Farm {
+        let pg = PgServer::start().unwrap_or_else(|e| panic!("PostgreSQL test server: {e}"));
+        let admin_url = pg.fresh_store("farm").unwrap();
+        let home = tempfile::tempdir().unwrap();
+        // The admin's open runs the migrations.
+        ProfileStore::open_location(home.path(), Some(&admin_url)).unwrap();
+        Farm { pg, admin_url }
+    }
+
+    fn user(&self, name: &str) -> String {
+        let pw = format!("pw-{name}");
+        self.pg.create_role(name, &pw).unwrap();
+        self.pg.url(name, &pw, "farm")
+    }
+}
+
+fn open(home: &std::path::Path, url: &str) -> ProfileStore {
+    ProfileStore::open_location(home, Some(url)).unwrap()
+}
+
+#[test]
+fn a_user_sees_and_changes_only_their_own_profiles() {
+    let farm = Farm::new();
+    let (alice_url, bob_url) = (farm.user("alice"), farm.user("bob"));
+    let (ha, hb) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut alice = open(ha.path(), &alice_url);
+    let mut bob = open(hb.path(), &bob_url);
+    let reg = Registry::builtin();
+
+    alice.create_profile("Work", None).unwrap();
+    alice.create_profile("Alice only", None).unwrap();
+    alice.set_default_profile(Some("Work")).unwrap();
+    let svc = alice
+        .create_msg_service(&reg, "Alice only", "contacts", None, &[])
+        .unwrap();
+    // The same name is free for another user, with a default of their own.
+    bob.create_profile("Work", None).unwrap();
+    bob.set_default_profile(Some("Work")).unwrap();
+    assert_eq!(alice.default_profile().unwrap().as_deref(), Some("Work"));
+    assert_eq!(bob.default_profile().unwrap().as_deref(), Some("Work"));
+
+    let names: Vec<String> = bob
+        .profile_table()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(names, ["Work"]);
+    for status in [
+        bob.profile("Alice only").map(|_| ()).unwrap_err().status(),
+        bob.msg_service_table("Alice only")
+            .map(|_| ())
+            .unwrap_err()
+            .status(),
+        bob.delete_profile("Alice only").unwrap_err().status(),
+        bob.rename_profile("Alice only", None, "Mine")
+            .unwrap_err()
+            .status(),
+        bob.delete_msg_service("Alice only", svc)
+            .unwrap_err()
+            .status(),
+    ] {
+        assert_eq!(status, Status::MAPI_E_NOT_FOUND);
+    }
+
+    // Around the library too: bob's own connection cannot reach alice's rows.
+    let mut raw = postgres::Client::connect(&bob_url, postgres::NoTls).unwrap();
+    let seen: i64 = raw
+        .query_one(
+            "SELECT (SELECT count(*) FROM profiles WHERE owner = 'alice')
+                  + (SELECT count(*) FROM services) + (SELECT count(*) FROM section_props)",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(seen, 0);
+    let changed = raw
+        .execute(
+            "UPDATE profiles SET name = 'stolen' WHERE owner = 'alice'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(changed, 0);
+    assert_eq!(
+        raw.execute("DELETE FROM services", &[]).unwrap(),
+        0,
+        "bob deleted alice's services"
+    );
+    let forged = raw
+        .execute(
+            "INSERT INTO profiles (owner, name, name_key, search_key)
+             VALUES ('alice', 'Planted', 'planted', '\\x01')",
+            &[],
+        )
+        .unwrap_err();
+    assert_eq!(
+        forged.code(),
+        Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
+        "{forged}"
+    );
+    // Alice still has everything.
+    let mine: Vec<String> = alice
+        .profile_table()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(mine, ["Alice only", "Work"]);
+    assert_eq!(alice.msg_service_table("Alice only").unwrap().len(), 1);
+}
+
+#[test]
+fn two_hosts_adding_services_to_one_profile_lose_nothing() {
+    let farm = Farm::new();
+    let url = farm.user("carol");
+    let hosts: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    open(hosts[0].path(), &url)
+        .create_profile("Shared", None)
+        .unwrap();
+    let barrier = Arc::new(Barrier::new(2));
+    const EACH: usize = 12;
+    let threads: Vec<_> = hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let (home, url, barrier) = (h.path().to_path_buf(), url.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let reg = Registry::builtin();
+                let mut s = ProfileStore::open_location(&home, Some(&url)).unwrap();
+                barrier.wait();
+                for n in 0..EACH {
+                    s.create_msg_service(
+                        &reg,
+                        "Shared",
+                        "local-store",
+                        Some(&format!("host {i} store {n}")),
+                        &[],
+                    )
+                    .unwrap_or_else(|e| panic!("host {i} service {n}: {e}"));
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    // A third host's next look sees every service, each in its own place in the order.
+    let third = tempfile::tempdir().unwrap();
+    let s = open(third.path(), &url);
+    let services = s.msg_service_table("Shared").unwrap();
+    assert_eq!(services.len(), 2 * EACH);
+    let mut admin = farm.pg.admin_db("farm").unwrap();
+    let distinct: i64 = admin
+        .query_one("SELECT count(DISTINCT seq) FROM services", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        distinct,
+        (2 * EACH) as i64,
+        "two services got the same place"
+    );
+}
+
+#[test]
+fn secrets_are_sealed_under_the_key_file_and_missing_without_it() {
+    let farm = Farm::new();
+    let url = farm.user("dave");
+    let (h1, h2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let reg = Registry::builtin();
+    let mut s1 = open(h1.path(), &url);
+    s1.create_profile("P", None).unwrap();
+    let mail = s1
+        .create_msg_service(
+            &reg,
+            "P",
+            "internet-mail",
+            None,
+            &set(&[("password", "hunter2-secret")]),
+        )
+        .unwrap();
+    let key = h1.path().join(mapi_profile::secrets::KEY_FILE);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    // Nothing in the database holds the secret in clear.
+    let mut admin = farm.pg.admin_db("farm").unwrap();
+    for row in admin.query("SELECT value FROM section_props", &[]).unwrap() {
+        let v: Vec<u8> = row.get(0);
+        let text = String::from_utf8_lossy(&v).replace('\0', "");
+        assert!(!text.contains("hunter2"), "secret in clear: {text}");
+    }
+    let tag = reg
+        .get("internet-mail")
+        .unwrap()
+        .setting("password")
+        .unwrap()
+        .tag;
+    let got = s1.get_props("P", mail, Some(&[tag])).unwrap();
+    assert_eq!(got[0].1, PropValue::Unicode("hunter2-secret".into()));
+
+    // Another host without the key file: the secret is missing, never garbage.
+    let mut s2 = open(h2.path(), &url);
+    let cfg = s2.service_config(&reg, "P", mail).unwrap();
+    assert!(cfg.missing.contains(&"password".to_string()), "{cfg:?}");
+    let got = s2.get_props("P", mail, Some(&[tag])).unwrap();
+    assert_eq!(got[0].0.prop_type(), PropType::PT_ERROR);
+    assert_eq!(got[0].1, PropValue::Error(Status::MAPI_E_NOT_FOUND.0));
+    // It cannot store a secret under a key of its own either.
+    assert_eq!(
+        s2.configure_msg_service(&reg, "P", mail, &set(&[("password", "other")]))
+            .unwrap_err()
+            .status(),
+        Status::MAPI_E_NO_ACCESS
+    );
+    // The admin places the key on that host: now it reads the secret.
+    std::fs::copy(&key, h2.path().join(mapi_profile::secrets::KEY_FILE)).unwrap();
+    let mut s2 = open(h2.path(), &url);
+    let got = s2.get_props("P", mail, Some(&[tag])).unwrap();
+    assert_eq!(got[0].1, PropValue::Unicode("hunter2-secret".into()));
+    s2.configure_msg_service(&reg, "P", mail, &set(&[("password", "changed")]))
+        .unwrap();
+    let got = s1.get_props("P", mail, Some(&[tag])).unwrap();
+    assert_eq!(got[0].1, PropValue::Unicode("changed".into()));
+}
+
+#[test]
+fn database_down_is_network_error_and_restart_recovers() {
+    let mut farm = Farm::new();
+    let url = farm.user("erin");
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("store.toml"), "timeout_ms = 500\n").unwrap();
+    let mut s = open(home.path(), &url);
+    s.create_profile("P", None).unwrap();
+    farm.pg.stop();
+    for err in [
+        s.profile_table().map(|_| ()).unwrap_err(),
+        s.create_profile("Q", None).map(|_| ()).unwrap_err(),
+        ProfileStore::open_location(home.path(), Some(&url))
+            .map(|_| ())
+            .unwrap_err(),
+    ] {
+        assert_eq!(err.status(), Status::MAPI_E_NETWORK_ERROR, "{err}");
+        let text = err.to_string();
+        assert!(text.contains("postgres://erin@127.0.0.1"), "{text}");
+        assert!(!text.contains("pw-erin"), "{text}");
+    }
+    farm.pg.restart().unwrap();
+    // Later calls on the same store succeed; the failed write left nothing behind.
+    let names: Vec<String> = s
+        .profile_table()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(names, ["P"]);
+    s.create_profile("Q", None).unwrap();
+    assert_eq!(s.profile_table().unwrap().len(), 2);
+    let _ = &farm.admin_url;
+}
