@@ -38,6 +38,7 @@ pub mod secrets;
 pub mod sections;
 pub mod services;
 pub mod store;
+pub mod transfer;
 
 pub use error::{ProfileError, Result};
 pub use home::{PROFILES_DB, resolve_home};
@@ -50,3 +51,4 @@ pub use registry::{
 pub use secrets::{SECRETS_DB, Sealing, SecretBackend, SecretTool};
 pub use services::{ServiceConfig, ServiceInfo, SettingValue};
 pub use store::ProfileStore;
+pub use transfer::TransferCounts;

@@ -285,3 +285,78 @@ fn database_down_is_network_error_and_restart_recovers() {
     assert_eq!(s.profile_table().unwrap().len(), 2);
     let _ = &farm.admin_url;
 }
+
+#[test]
+fn profiles_move_from_sqlite_into_postgres_and_back() {
+    let farm = Farm::new();
+    let url = farm.user("frank");
+    let reg = Registry::builtin();
+    let tag = reg
+        .get("internet-mail")
+        .unwrap()
+        .setting("password")
+        .unwrap()
+        .tag;
+    let local_home = tempfile::tempdir().unwrap();
+    let mut local = ProfileStore::open_home(local_home.path()).unwrap();
+    local.set_secret_backend(None);
+    local.create_profile("Open", None).unwrap();
+    local.create_profile("Locked", Some("pw")).unwrap();
+    local.unlock("Locked", "pw").unwrap();
+    let open_svc = local
+        .create_msg_service(
+            &reg,
+            "Open",
+            "internet-mail",
+            None,
+            &set(&[("password", "s1")]),
+        )
+        .unwrap();
+    let locked_svc = local
+        .create_msg_service(
+            &reg,
+            "Locked",
+            "internet-mail",
+            None,
+            &set(&[("password", "s2")]),
+        )
+        .unwrap();
+    local.set_default_profile(Some("Open")).unwrap();
+
+    let pg_home = tempfile::tempdir().unwrap();
+    let mut pg = open(pg_home.path(), &url);
+    let counts = local.transfer_to(&mut pg).unwrap();
+    assert_eq!(counts.profiles, 2);
+    assert_eq!(counts.services, 2);
+    assert_eq!(counts.providers, 4);
+    assert_eq!(counts.secrets_missing, 0);
+    assert_eq!(pg.default_profile().unwrap().as_deref(), Some("Open"));
+    assert_eq!(
+        pg.profile("Open").unwrap().search_key,
+        local.profile("Open").unwrap().search_key
+    );
+    let got = pg.get_props("Open", open_svc, Some(&[tag])).unwrap();
+    assert_eq!(got[0].1, PropValue::Unicode("s1".into()));
+    pg.unlock("Locked", "pw").unwrap();
+    let got = pg.get_props("Locked", locked_svc, Some(&[tag])).unwrap();
+    assert_eq!(got[0].1, PropValue::Unicode("s2".into()));
+    // Importing again onto the same names changes nothing.
+    assert_eq!(
+        local.transfer_to(&mut pg).unwrap_err().status(),
+        Status::MAPI_E_NO_ACCESS
+    );
+    assert_eq!(pg.profile_table().unwrap().len(), 2);
+
+    let back_home = tempfile::tempdir().unwrap();
+    let mut back = ProfileStore::open_home(back_home.path()).unwrap();
+    back.set_secret_backend(None);
+    assert_eq!(pg.transfer_to(&mut back).unwrap().profiles, 2);
+    let got = back.get_props("Open", open_svc, Some(&[tag])).unwrap();
+    assert_eq!(got[0].1, PropValue::Unicode("s1".into()));
+    assert_eq!(
+        back.service_config(&reg, "Locked", locked_svc)
+            .unwrap()
+            .locked(),
+        ["password"]
+    );
+}

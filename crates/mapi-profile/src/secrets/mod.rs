@@ -22,7 +22,7 @@ pub mod crypto;
 pub mod key_file;
 pub mod keyring;
 pub mod side_file;
-mod unlock;
+pub(crate) mod unlock;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;

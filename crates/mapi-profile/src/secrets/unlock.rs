@@ -155,7 +155,12 @@ impl ProfileStore {
         self.vault_of(row, password, create_side)
     }
 
-    fn vault_of(&self, row: SecretRow, password: Option<&str>, create_side: bool) -> Result<Vault> {
+    pub(crate) fn vault_of(
+        &self,
+        row: SecretRow,
+        password: Option<&str>,
+        create_side: bool,
+    ) -> Result<Vault> {
         let mode = if row.has_password {
             let key = match (self.secrets.keys.get(&row.search_key), password, &row.salt) {
                 (Some(k), _, _) => Some(k.clone()),
