@@ -32,7 +32,7 @@
 //!   `mapisvc.inf`.
 //! - [`name`], [`password`], [`home`]: profile-name rules, argon2 hashes, the MAPI home.
 //! - [`error`]: [`ProfileError`] and its MAPI status codes.
-//! - [`pg_test_server`] (feature `test-harness`): a real PostgreSQL for tests and
+//! - `pg_test_server` (feature `test-harness`): a real PostgreSQL for tests and
 //!   benchmarks.
 
 #![warn(missing_docs)]
