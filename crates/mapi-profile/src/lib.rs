@@ -18,6 +18,8 @@
 //!   serializable writes, run again when a concurrent host wins.
 //! - [`schema`]: the versioned schemas (SQLite, PostgreSQL with row-level security) and
 //!   their migrations.
+//! - [`cache`]: the local read-only copy of a PostgreSQL store (`cache = true`), used
+//!   for logons while the database is away.
 //! - [`transfer`]: copying a user's profiles between stores (export / import).
 //! - [`profiles`]: `IProfAdmin`: profile table, create, delete, copy, rename, default,
 //!   password.
@@ -37,6 +39,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cache;
 pub mod db;
 pub mod error;
 pub mod home;

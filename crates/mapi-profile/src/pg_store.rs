@@ -59,6 +59,27 @@ impl PgStore {
 /// key file and cache). A database of a newer schema -> `MAPI_E_VERSION`, nothing
 /// written; unreachable -> `MAPI_E_NETWORK_ERROR` naming it.
 pub(crate) fn open(home: &Path, cfg: &PgConfig) -> Result<ProfileStore> {
+    match open_online(home, cfg) {
+        Err(ProfileError::Network { store, detail }) if cfg.cache => {
+            crate::cache::open_offline(home, &store).map_err(|e| match e {
+                // No copy yet: the outage is the error to report.
+                ProfileError::ProfileNotFound(_) => ProfileError::Network { store, detail },
+                other => other,
+            })
+        }
+        Ok(mut store) => {
+            if cfg.cache {
+                let path = crate::cache::cache_path(home);
+                let _ = crate::cache::refresh(&store, &path);
+                store.cache = Some(path);
+            }
+            Ok(store)
+        }
+        other => other,
+    }
+}
+
+fn open_online(home: &Path, cfg: &PgConfig) -> Result<ProfileStore> {
     let name = redact(&cfg.url);
     let pool = pool(&cfg.url, &name, cfg.timeout, cfg.pool_size)?;
     {
@@ -78,6 +99,8 @@ pub(crate) fn open(home: &Path, cfg: &PgConfig) -> Result<ProfileStore> {
         path: home.to_path_buf(),
         name,
         secrets,
+        read_only: None,
+        cache: None,
     })
 }
 

@@ -25,6 +25,11 @@ pub struct ProfileStore {
     /// The store as errors name it: the file, or the URL without its password.
     pub(crate) name: String,
     pub(crate) secrets: SecretState,
+    /// Set on the local read-only copy opened while the database is away (the store it
+    /// copies): every write fails with `MAPI_E_NETWORK_ERROR`.
+    pub(crate) read_only: Option<String>,
+    /// The local copy to refresh after each write (a PostgreSQL store with `cache`).
+    pub(crate) cache: Option<PathBuf>,
 }
 
 /// The database behind a [`ProfileStore`].
@@ -141,6 +146,8 @@ impl ProfileStore {
         let mut store = ProfileStore {
             backend: Backend::Sqlite(conn),
             name: shown.clone(),
+            read_only: None,
+            cache: None,
             path: path.to_path_buf(),
             secrets: SecretState::new(side_file_path(path)),
         };
@@ -166,6 +173,12 @@ impl ProfileStore {
     /// password.
     pub fn location(&self) -> &str {
         &self.name
+    }
+
+    /// Whether this is the local read-only copy of a PostgreSQL store, opened because
+    /// the database could not be reached (`cache = true` in `store.toml`).
+    pub fn is_offline_copy(&self) -> bool {
+        self.read_only.is_some()
     }
 
     /// Which engine holds this store.
@@ -271,8 +284,16 @@ impl ProfileStore {
     /// `f` removed go too: side-file rows in the same transaction, keyring entries after
     /// the commit.
     pub(crate) fn write<T>(&mut self, mut f: impl FnMut(&dyn Db) -> Result<T>) -> Result<T> {
+        if let Some(store) = &self.read_only {
+            return Err(ProfileError::ReadOnlyCache(store.clone()));
+        }
         if let Backend::Postgres(pg) = &self.backend {
-            return pg.write(&self.name, &mut f);
+            let out = pg.write(&self.name, &mut f)?;
+            if let Some(cache) = self.cache.clone() {
+                // Best effort: the copy is only for logons while the database is away.
+                let _ = crate::cache::refresh(self, &cache);
+            }
+            return Ok(out);
         }
         // A side file made by another process is attached (mode checked) so that
         // secrets removed here leave it too.

@@ -102,7 +102,10 @@ impl ProfileStore {
                 path: self.name.clone(),
                 detail: format!("unknown sealing {sealed}"),
             })?;
-            if matches!(sealing, Sealing::Plain | Sealing::ProfileKey) {
+            // Sealed under the user's key file: the same bytes open in a target that uses
+            // it too (uids and search key are kept).
+            let same_key = sealing == Sealing::KeyFile && to.secrets.key_file.is_some();
+            if matches!(sealing, Sealing::Plain | Sealing::ProfileKey) || same_key {
                 props.push((
                     Prop {
                         section,

@@ -360,3 +360,79 @@ fn profiles_move_from_sqlite_into_postgres_and_back() {
         ["password"]
     );
 }
+
+#[test]
+fn with_cache_logons_read_the_local_copy_while_the_database_is_away() {
+    let mut farm = Farm::new();
+    let url = farm.user("gina");
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("store.toml"),
+        format!("url = \"{url}\"\ncache = true\ntimeout_ms = 500\n"),
+    )
+    .unwrap();
+    let reg = Registry::builtin();
+    let tag = reg
+        .get("internet-mail")
+        .unwrap()
+        .setting("password")
+        .unwrap()
+        .tag;
+    let mut s = ProfileStore::open_home(home.path()).unwrap();
+    assert!(!s.is_offline_copy());
+    s.create_profile("Roaming", None).unwrap();
+    let mail = s
+        .create_msg_service(
+            &reg,
+            "Roaming",
+            "internet-mail",
+            None,
+            &set(&[("password", "cached-secret")]),
+        )
+        .unwrap();
+    s.set_default_profile(Some("Roaming")).unwrap();
+    drop(s);
+    // Nothing in the local copy holds the secret in clear either.
+    let raw = std::fs::read(home.path().join(mapi_profile::cache::CACHE_DB)).unwrap();
+    assert!(!String::from_utf8_lossy(&raw).contains("cached-secret"));
+
+    farm.pg.stop();
+    let mut s = ProfileStore::open_home(home.path()).unwrap();
+    assert!(s.is_offline_copy());
+    assert_eq!(s.default_profile().unwrap().as_deref(), Some("Roaming"));
+    assert_eq!(s.msg_service_table("Roaming").unwrap().len(), 1);
+    let got = s.get_props("Roaming", mail, Some(&[tag])).unwrap();
+    assert_eq!(got[0].1, PropValue::Unicode("cached-secret".into()));
+    for err in [
+        s.create_profile("New", None).map(|_| ()).unwrap_err(),
+        s.delete_profile("Roaming").unwrap_err(),
+        s.configure_msg_service(&reg, "Roaming", mail, &set(&[("password", "x")]))
+            .unwrap_err(),
+    ] {
+        assert_eq!(err.status(), Status::MAPI_E_NETWORK_ERROR, "{err}");
+        assert!(err.to_string().contains("postgres://gina@"), "{err}");
+    }
+    // Nothing was written to the copy.
+    assert_eq!(s.profile_table().unwrap().len(), 1);
+
+    // Without a copy, the outage is the answer.
+    let bare = tempfile::tempdir().unwrap();
+    std::fs::write(
+        bare.path().join("store.toml"),
+        format!("url = \"{url}\"\ncache = true\ntimeout_ms = 300\n"),
+    )
+    .unwrap();
+    assert_eq!(
+        ProfileStore::open_home(bare.path())
+            .map(|_| ())
+            .unwrap_err()
+            .status(),
+        Status::MAPI_E_NETWORK_ERROR
+    );
+
+    farm.pg.restart().unwrap();
+    let mut s = ProfileStore::open_home(home.path()).unwrap();
+    assert!(!s.is_offline_copy());
+    s.create_profile("Back online", None).unwrap();
+    assert_eq!(s.profile_table().unwrap().len(), 2);
+}

@@ -199,6 +199,10 @@ impl ProfileStore {
             return Ok(None);
         };
         const AAD: &[u8] = b"mapi-profile-store-user-key";
+        if self.sqlite().is_some() {
+            // The local copy of a PostgreSQL store: the key file as it is, never a new one.
+            return super::key_file::load(path);
+        }
         let check = self.with_db(|db| {
             db.row("SELECT key_check FROM user_keys", &[])?
                 .map(|r| r.blob(0))
