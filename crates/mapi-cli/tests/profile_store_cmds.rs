@@ -83,3 +83,38 @@ fn export_to_postgres_status_and_import_back() {
     assert!(ok, "{err}");
     assert!(out.contains("Alpha") && out.contains("Beta"), "{out}");
 }
+
+#[test]
+fn logon_with_the_profile_in_postgres() {
+    let pg = PgServer::start().unwrap_or_else(|e| panic!("PostgreSQL test server: {e}"));
+    let url = pg.fresh_store("cli_logon").unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(MAPI)
+            .arg("--home")
+            .arg(home.path())
+            .args(args)
+            .env("MAPI_PROFILE_STORE", &url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "mapi {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(&["quickstart"]);
+    let out = run(&["logon", "--profile", "Default"]);
+    assert!(
+        out.contains("local-store") || out.contains("Local"),
+        "{out}"
+    );
+    // The profile lives in PostgreSQL, not in the home.
+    assert!(!home.path().join("profiles.db").exists());
+    let s = json(
+        home.path(),
+        &["--json", "--profile-store", &url, "profile-store", "status"],
+    );
+    assert_eq!(s["profiles"], 1);
+}

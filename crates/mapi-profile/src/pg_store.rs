@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::db::Db;
-use crate::db::pg::{PgDb, PgPool, from_pg, network, pool, redact};
+use crate::db::pg::{PgConn, PgDb, PgPool, from_pg, network, pool, redact};
 use crate::error::{ProfileError, Result};
 use crate::location::PgConfig;
 use crate::schema::{PG_MIGRATIONS, PG_SCHEMA_VERSION};
@@ -30,19 +30,14 @@ impl PgStore {
         let mut last = None;
         for _ in 0..WRITE_RETRIES {
             let mut c = self.pool.get().map_err(|e| network(name, e.to_string()))?;
-            c.client
-                .batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+            c.batch("BEGIN ISOLATION LEVEL SERIALIZABLE")
                 .map_err(|e| from_pg(name, e))?;
             let out = f(&PgDb::new(&mut c, name));
             let done = match out {
-                Ok(v) => c
-                    .client
-                    .batch_execute("COMMIT")
-                    .map(|_| v)
-                    .map_err(|e| from_pg(name, e)),
+                Ok(v) => c.batch("COMMIT").map(|_| v).map_err(|e| from_pg(name, e)),
                 Err(e) => {
                     // A broken connection rolls back on the server by itself.
-                    let _ = c.client.batch_execute("ROLLBACK");
+                    let _ = c.batch("ROLLBACK");
                     Err(e)
                 }
             };
@@ -84,12 +79,16 @@ fn open_online(home: &Path, cfg: &PgConfig) -> Result<ProfileStore> {
     let pool = pool(&cfg.url, &name, cfg.timeout, cfg.pool_size)?;
     {
         let mut c = pool.get().map_err(|e| network(&name, e.to_string()))?;
-        let version = schema_version(&mut c.client, &name)?;
+        let version = schema_version(&mut c, &name)?;
         if version > PG_SCHEMA_VERSION {
             return Err(newer(&name, version));
         }
         if version < PG_SCHEMA_VERSION {
-            migrate(&mut c.client, &name)?;
+            let out = migrate(&mut c, &name);
+            if out.is_err() {
+                let _ = c.batch("ROLLBACK");
+            }
+            out?;
         }
     }
     let mut secrets = SecretState::new(home.join(crate::secrets::SECRETS_DB));
@@ -112,47 +111,43 @@ fn newer(name: &str, found: i64) -> ProfileError {
     }
 }
 
-fn schema_version(client: &mut postgres::Client, name: &str) -> Result<i64> {
-    let exists: bool = client
-        .query_one("SELECT to_regclass('mapi_schema') IS NOT NULL", &[])
-        .and_then(|r| r.try_get(0))
-        .map_err(|e| from_pg(name, e))?;
-    if !exists {
+fn schema_version(c: &mut PgConn, name: &str) -> Result<i64> {
+    let db = PgDb::new(c, name);
+    if !db
+        .one("SELECT to_regclass('mapi_schema') IS NOT NULL", &[])?
+        .bool(0)?
+    {
         return Ok(0);
     }
-    client
-        .query_one("SELECT version FROM mapi_schema", &[])
-        .and_then(|r| r.try_get(0))
-        .map_err(|e| from_pg(name, e))
+    db.one("SELECT version FROM mapi_schema", &[])?.int(0)
 }
 
-fn migrate(client: &mut postgres::Client, name: &str) -> Result<()> {
+fn migrate(c: &mut PgConn, name: &str) -> Result<()> {
     let pg = |e| from_pg(name, e);
-    let mut tx = client.transaction().map_err(pg)?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+    c.batch("BEGIN").map_err(pg)?;
+    c.batch(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
         .map_err(pg)?;
-    tx.batch_execute("CREATE TABLE IF NOT EXISTS mapi_schema (version BIGINT NOT NULL);")
+    c.batch("CREATE TABLE IF NOT EXISTS mapi_schema (version BIGINT NOT NULL)")
         .map_err(pg)?;
-    let rows = tx
-        .query("SELECT version FROM mapi_schema", &[])
-        .map_err(pg)?;
-    let version: i64 = match rows.first() {
-        Some(r) => r.try_get(0).map_err(pg)?,
-        None => {
-            tx.execute("INSERT INTO mapi_schema (version) VALUES (0)", &[])
-                .map_err(pg)?;
-            tx.batch_execute("GRANT SELECT ON mapi_schema TO PUBLIC")
-                .map_err(pg)?;
-            0
+    let version = {
+        let db = PgDb::new(c, name);
+        match db.row("SELECT version FROM mapi_schema", &[])? {
+            Some(r) => r.int(0)?,
+            None => {
+                db.exec("INSERT INTO mapi_schema (version) VALUES (0)", &[])?;
+                0
+            }
         }
     };
     if version > PG_SCHEMA_VERSION {
         return Err(newer(name, version));
     }
+    c.batch("GRANT SELECT ON mapi_schema TO PUBLIC")
+        .map_err(pg)?;
     for (i, step) in PG_MIGRATIONS.iter().enumerate().skip(version as usize) {
-        tx.batch_execute(step).map_err(pg)?;
-        tx.execute("UPDATE mapi_schema SET version = $1", &[&((i + 1) as i64)])
+        c.batch(step).map_err(pg)?;
+        c.batch(&format!("UPDATE mapi_schema SET version = {}", i + 1))
             .map_err(pg)?;
     }
-    tx.commit().map_err(pg)
+    c.batch("COMMIT").map_err(pg)
 }

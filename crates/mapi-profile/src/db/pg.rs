@@ -1,18 +1,79 @@
-//! [`Db`] on PostgreSQL: a pool of `postgres` clients (r2d2), TLS through rustls when the
-//! URL says `sslmode=require`, `?N` placeholders rewritten to `$N`, prepared statements
-//! cached per connection, and server errors mapped to the MAPI codes a caller acts on.
+//! [`Db`] on PostgreSQL: a pool (r2d2) of `tokio-postgres` clients driven by this
+//! module's own small runtime, TLS through rustls when the URL says `sslmode=require`,
+//! `?N` placeholders rewritten to `$N`, prepared statements cached per connection, and
+//! server errors mapped to the MAPI codes a caller acts on.
+//!
+//! The calls block the caller (as SQLite's do) by waiting for a task on the module's
+//! runtime, so they work from plain threads and from inside the engine's async tasks
+//! alike (a client that ran its own `block_on` would panic there).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::future::Future;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::BytesMut;
-use postgres::error::SqlState;
-use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
-use postgres::{Client, NoTls, Statement};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use tokio_postgres::{Client, NoTls, Statement};
 use tokio_postgres_rustls::MakeRustlsConnect;
+
+/// The runtime that drives every PostgreSQL connection of the process.
+fn runtime() -> Option<&'static tokio::runtime::Runtime> {
+    static RT: OnceLock<Option<tokio::runtime::Runtime>> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("mapi-profile-pg")
+            .enable_all()
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
+/// Runs `fut` on the module's runtime and waits for its output (`None`: no runtime).
+fn wait<T: Send + 'static>(fut: impl Future<Output = T> + Send + 'static) -> Option<T> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    runtime()?.spawn(async move {
+        let _ = tx.send(fut.await);
+    });
+    rx.recv().ok()
+}
+
+type PgResult<T> = std::result::Result<T, tokio_postgres::Error>;
+
+/// The output of `fut`, or the error a lost runtime gives.
+fn run<T: Send + 'static>(
+    fut: impl Future<Output = PgResult<T>> + Send + 'static,
+) -> std::result::Result<T, PgError> {
+    match wait(fut) {
+        Some(r) => r.map_err(PgError::Pg),
+        None => Err(PgError::NoRuntime),
+    }
+}
+
+/// A failed call: the server's or client's error, or no runtime to drive it.
+#[derive(Debug)]
+pub enum PgError {
+    /// From tokio-postgres.
+    Pg(tokio_postgres::Error),
+    /// The runtime could not be started or stopped.
+    NoRuntime,
+}
+
+impl std::fmt::Display for PgError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PgError::Pg(e) => e.fmt(f),
+            PgError::NoRuntime => f.write_str("the PostgreSQL client runtime is not running"),
+        }
+    }
+}
+
+impl std::error::Error for PgError {}
 
 use super::{Db, Kind, Row, Val};
 use crate::error::{ProfileError, Result};
@@ -46,45 +107,89 @@ impl ToSql for Val {
 
 /// One pooled connection: the client and its prepared statements.
 pub struct PgConn {
-    /// The client.
-    pub client: Client,
+    client: Arc<Client>,
     stmts: HashMap<String, Statement>,
 }
 
 impl PgConn {
-    fn statement(&mut self, sql: &str) -> std::result::Result<Statement, postgres::Error> {
+    fn statement(&mut self, sql: &str) -> std::result::Result<Statement, PgError> {
         if let Some(s) = self.stmts.get(sql) {
             return Ok(s.clone());
         }
-        let s = self.client.prepare(sql)?;
+        let (c, text) = (self.client.clone(), sql.to_string());
+        let s = run(async move { c.prepare(&text).await })?;
         self.stmts.insert(sql.to_string(), s.clone());
         Ok(s)
+    }
+
+    /// Runs statements without parameters or results (`BEGIN`, DDL, ...).
+    pub fn batch(&mut self, sql: &str) -> std::result::Result<(), PgError> {
+        let (c, text) = (self.client.clone(), sql.to_string());
+        run(async move { c.batch_execute(&text).await })
+    }
+
+    fn execute(&mut self, sql: &str, args: &[Val]) -> std::result::Result<u64, PgError> {
+        let st = self.statement(sql)?;
+        let (c, args) = (self.client.clone(), args.to_vec());
+        run(async move { c.execute(&st, &params(&args)).await })
+    }
+
+    /// Runs a query; every row, converted.
+    pub fn query(&mut self, sql: &str, args: &[Val]) -> std::result::Result<Vec<Row>, PgError> {
+        let st = self.statement(sql)?;
+        let (c, args) = (self.client.clone(), args.to_vec());
+        run(async move {
+            let rows = c.query(&st, &params(&args)).await?;
+            rows.iter()
+                .map(|r| {
+                    (0..r.len())
+                        .map(|i| column(r, i))
+                        .collect::<PgResult<Vec<_>>>()
+                        .map(Row)
+                })
+                .collect()
+        })
     }
 }
 
 /// Opens connections for the pool.
 pub struct PgManager {
-    config: postgres::Config,
+    config: tokio_postgres::Config,
     tls: Option<MakeRustlsConnect>,
 }
 
 impl r2d2::ManageConnection for PgManager {
     type Connection = PgConn;
-    type Error = postgres::Error;
+    type Error = PgError;
 
-    fn connect(&self) -> std::result::Result<PgConn, postgres::Error> {
-        let client = match &self.tls {
-            None => self.config.connect(NoTls)?,
-            Some(tls) => self.config.connect(tls.clone())?,
-        };
+    fn connect(&self) -> std::result::Result<PgConn, PgError> {
+        let (config, tls) = (self.config.clone(), self.tls.clone());
+        let client = run(async move {
+            match tls {
+                None => {
+                    let (client, conn) = config.connect(NoTls).await?;
+                    tokio::spawn(async move {
+                        let _ = conn.await;
+                    });
+                    Ok(client)
+                }
+                Some(tls) => {
+                    let (client, conn) = config.connect(tls).await?;
+                    tokio::spawn(async move {
+                        let _ = conn.await;
+                    });
+                    Ok(client)
+                }
+            }
+        })?;
         Ok(PgConn {
-            client,
+            client: Arc::new(client),
             stmts: HashMap::new(),
         })
     }
 
-    fn is_valid(&self, conn: &mut PgConn) -> std::result::Result<(), postgres::Error> {
-        conn.client.simple_query("").map(|_| ())
+    fn is_valid(&self, conn: &mut PgConn) -> std::result::Result<(), PgError> {
+        conn.batch("")
     }
 
     fn has_broken(&self, conn: &mut PgConn) -> bool {
@@ -131,12 +236,12 @@ pub fn redact(url: &str) -> String {
 /// Builds the pool for `url` (connections are opened on demand; `timeout` bounds the
 /// wait for one). Bad URL -> `MAPI_E_INVALID_PARAMETER`.
 pub fn pool(url: &str, shown: &str, timeout: Duration, size: u32) -> Result<PgPool> {
-    let config = postgres::Config::from_str(url).map_err(|e| ProfileError::StoreConfig {
+    let config = tokio_postgres::Config::from_str(url).map_err(|e| ProfileError::StoreConfig {
         origin: shown.to_string(),
         detail: format!("not a PostgreSQL URL: {e}"),
     })?;
     let tls = match config.get_ssl_mode() {
-        postgres::config::SslMode::Require => Some(rustls_connector(shown)?),
+        tokio_postgres::config::SslMode::Require => Some(rustls_connector(shown)?),
         _ => None,
     };
     let mut config = config;
@@ -178,8 +283,12 @@ pub fn network(shown: &str, detail: String) -> ProfileError {
     }
 }
 
-/// Maps a `postgres` error on the store `shown` to the error a caller acts on.
-pub fn from_pg(shown: &str, e: postgres::Error) -> ProfileError {
+/// Maps a failed call on the store `shown` to the error a caller acts on.
+pub fn from_pg(shown: &str, e: PgError) -> ProfileError {
+    let e = match e {
+        PgError::Pg(e) => e,
+        PgError::NoRuntime => return network(shown, PgError::NoRuntime.to_string()),
+    };
     let Some(code) = e.code() else {
         // No SQLSTATE: the client could not talk to the server (refused, closed, TLS).
         return network(shown, e.to_string());
@@ -236,7 +345,7 @@ fn params(args: &[Val]) -> Vec<&(dyn ToSql + Sync)> {
     args.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
 }
 
-fn column(row: &postgres::Row, i: usize) -> std::result::Result<Val, postgres::Error> {
+fn column(row: &tokio_postgres::Row, i: usize) -> PgResult<Val> {
     let ty = row.columns()[i].type_().clone();
     let v = match ty {
         Type::INT8 => row.try_get::<_, Option<i64>>(i)?.map(Val::Int),
@@ -257,33 +366,17 @@ fn column(row: &postgres::Row, i: usize) -> std::result::Result<Val, postgres::E
 
 impl Db for PgDb<'_> {
     fn exec(&self, sql: &str, args: &[Val]) -> Result<u64> {
-        let mut c = self.conn.borrow_mut();
-        let st = c
-            .statement(&dollar(sql))
-            .map_err(|e| from_pg(self.name, e))?;
-        c.client
-            .execute(&st, &params(args))
+        self.conn
+            .borrow_mut()
+            .execute(&dollar(sql), args)
             .map_err(|e| from_pg(self.name, e))
     }
 
     fn rows(&self, sql: &str, args: &[Val]) -> Result<Vec<Row>> {
-        let mut c = self.conn.borrow_mut();
-        let st = c
-            .statement(&dollar(sql))
-            .map_err(|e| from_pg(self.name, e))?;
-        let rows = c
-            .client
-            .query(&st, &params(args))
-            .map_err(|e| from_pg(self.name, e))?;
-        rows.iter()
-            .map(|r| {
-                (0..r.len())
-                    .map(|i| column(r, i))
-                    .collect::<std::result::Result<Vec<_>, _>>()
-                    .map(Row)
-                    .map_err(|e| from_pg(self.name, e))
-            })
-            .collect()
+        self.conn
+            .borrow_mut()
+            .query(&dollar(sql), args)
+            .map_err(|e| from_pg(self.name, e))
     }
 
     fn kind(&self) -> Kind {
