@@ -15,7 +15,7 @@
 //!   and the SQL differences are few enough to avoid (`ON CONFLICT`, `RETURNING`,
 //!   `CAST`); only the schemas, the open and the transaction are per engine.
 //! - `pg_store`: the PostgreSQL open (migrations under an advisory lock) and its
-//!   serializable writes, run again when a concurrent host wins.
+//!   writes that lock the profile they change, run again when a concurrent host wins.
 //! - [`schema`]: the versioned schemas (SQLite, PostgreSQL with row-level security) and
 //!   their migrations.
 //! - [`cache`]: the local read-only copy of a PostgreSQL store (`cache = true`), used

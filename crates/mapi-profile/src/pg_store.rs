@@ -1,6 +1,7 @@
 //! The PostgreSQL backend of [`ProfileStore`]: open (version check before anything is
-//! written, migrations under an advisory lock), reads on a pooled connection, and
-//! serializable write transactions run again when a concurrent one wins.
+//! written, migrations under an advisory lock), reads on a pooled connection, and write
+//! transactions that lock the profile they change (`SELECT ... FOR UPDATE`), run again
+//! when a concurrent one wins a race the lock cannot order (a unique name, a deadlock).
 
 use std::path::Path;
 
@@ -28,10 +29,16 @@ impl PgStore {
 
     pub fn write<T>(&self, name: &str, f: &mut impl FnMut(&dyn Db) -> Result<T>) -> Result<T> {
         let mut last = None;
-        for _ in 0..WRITE_RETRIES {
+        for attempt in 0..WRITE_RETRIES {
+            if attempt > 0 {
+                // Let the winner finish; a little randomness keeps losers from meeting again.
+                let jitter = crate::secrets::crypto::random(1).map(|b| b[0]).unwrap_or(0);
+                std::thread::sleep(std::time::Duration::from_micros(
+                    (attempt as u64) * 1000 + u64::from(jitter) * 8,
+                ));
+            }
             let mut c = self.pool.get().map_err(|e| network(name, e.to_string()))?;
-            c.batch("BEGIN ISOLATION LEVEL SERIALIZABLE")
-                .map_err(|e| from_pg(name, e))?;
+            c.batch("BEGIN").map_err(|e| from_pg(name, e))?;
             let out = f(&PgDb::new(&mut c, name));
             let done = match out {
                 Ok(v) => c.batch("COMMIT").map(|_| v).map_err(|e| from_pg(name, e)),

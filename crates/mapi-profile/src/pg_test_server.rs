@@ -17,6 +17,7 @@ pub struct PgServer {
     port: u16,
     child: Option<Child>,
     bin: PathBuf,
+    max_connections: usize,
 }
 
 /// Where Debian's PostgreSQL binaries are: `MAPI_PG_BIN`, else the newest
@@ -69,6 +70,11 @@ fn free_port() -> u16 {
 impl PgServer {
     /// Creates a cluster and starts it (a port lost to another test is retried).
     pub fn start() -> Result<PgServer, String> {
+        PgServer::start_with(100)
+    }
+
+    /// [`start`](Self::start) with room for `max_connections` sessions.
+    pub fn start_with(max_connections: usize) -> Result<PgServer, String> {
         let bin = pg_bin()?;
         let dir = tempfile::Builder::new()
             .prefix("mapi-pg-")
@@ -121,6 +127,7 @@ impl PgServer {
             port: 0,
             child: None,
             bin,
+            max_connections,
         };
         let mut last = String::new();
         for _ in 0..5 {
@@ -146,7 +153,7 @@ impl PgServer {
                 "-c",
                 "listen_addresses=127.0.0.1",
                 "-c",
-                "max_connections=300",
+                &format!("max_connections={}", self.max_connections),
                 "-c",
                 "fsync=off",
                 "-c",

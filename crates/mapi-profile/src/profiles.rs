@@ -319,8 +319,25 @@ pub(crate) fn find(tx: &dyn Db, _path: &str, name: &str) -> Result<Option<Profil
     .transpose()
 }
 
-pub(crate) fn require(tx: &dyn Db, path: &str, name: &str) -> Result<ProfileRef> {
-    find(tx, path, name)?.ok_or_else(|| ProfileError::ProfileNotFound(name.to_string()))
+/// The profile a write works on. On PostgreSQL its row is locked until the transaction
+/// ends, so writers to one profile (from any host) take turns and none loses an update.
+pub(crate) fn require(tx: &dyn Db, _path: &str, name: &str) -> Result<ProfileRef> {
+    let lock = match tx.kind() {
+        crate::db::Kind::Postgres => " FOR UPDATE",
+        crate::db::Kind::Sqlite => "",
+    };
+    tx.row(
+        &format!("SELECT id, name FROM profiles WHERE name_key = ?1{lock}"),
+        args![name_key(name)],
+    )?
+    .map(|r| {
+        Ok(ProfileRef {
+            id: r.int(0)?,
+            name: r.text(1)?,
+        })
+    })
+    .transpose()?
+    .ok_or_else(|| ProfileError::ProfileNotFound(name.to_string()))
 }
 
 fn new_search_key(tx: &dyn Db, _path: &str) -> Result<Vec<u8>> {

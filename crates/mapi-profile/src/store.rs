@@ -278,9 +278,10 @@ impl ProfileStore {
     }
 
     /// Runs `f` in one transaction, committed when `f` succeeds and rolled back
-    /// otherwise: on SQLite an immediate (write-locking) one; on PostgreSQL a
-    /// serializable one, run again from the start (up to [`WRITE_RETRIES`] times) when
-    /// another host's transaction conflicted, so no update is lost. Secrets whose rows
+    /// otherwise: on SQLite an immediate (write-locking) one; on PostgreSQL one that
+    /// locks the profile row it changes, run again from the start (up to
+    /// [`WRITE_RETRIES`] times) when another host's transaction won a race, so no update
+    /// is lost. Secrets whose rows
     /// `f` removed go too: side-file rows in the same transaction, keyring entries after
     /// the commit.
     pub(crate) fn write<T>(&mut self, mut f: impl FnMut(&dyn Db) -> Result<T>) -> Result<T> {
