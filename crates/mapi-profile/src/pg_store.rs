@@ -22,8 +22,20 @@ pub(crate) struct PgStore {
 }
 
 impl PgStore {
+    /// A live connection: ones whose server went away (a restart) are dropped from the
+    /// pool here, without a round trip, instead of failing the call.
+    fn checkout(&self, name: &str) -> Result<r2d2::PooledConnection<crate::db::pg::PgManager>> {
+        for _ in 0..=self.pool.max_size() {
+            let c = self.pool.get().map_err(|e| network(name, e.to_string()))?;
+            if !c.is_closed() {
+                return Ok(c);
+            }
+        }
+        Err(network(name, "every pooled connection was closed".into()))
+    }
+
     pub fn with_db<T>(&self, name: &str, f: impl FnOnce(&dyn Db) -> Result<T>) -> Result<T> {
-        let mut c = self.pool.get().map_err(|e| network(name, e.to_string()))?;
+        let mut c = self.checkout(name)?;
         f(&PgDb::new(&mut c, name))
     }
 
@@ -37,7 +49,7 @@ impl PgStore {
                     (attempt as u64) * 1000 + u64::from(jitter) * 8,
                 ));
             }
-            let mut c = self.pool.get().map_err(|e| network(name, e.to_string()))?;
+            let mut c = self.checkout(name)?;
             c.batch("BEGIN").map_err(|e| from_pg(name, e))?;
             let out = f(&PgDb::new(&mut c, name));
             let done = match out {

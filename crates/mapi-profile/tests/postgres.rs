@@ -436,3 +436,19 @@ fn with_cache_logons_read_the_local_copy_while_the_database_is_away() {
     s.create_profile("Back online", None).unwrap();
     assert_eq!(s.profile_table().unwrap().len(), 2);
 }
+
+#[test]
+fn sslmode_require_uses_tls_and_a_server_without_it_is_refused() {
+    let farm = Farm::new();
+    let url = format!("{}?sslmode=require", farm.user("hana"));
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("store.toml"), "timeout_ms = 2000\n").unwrap();
+    let err = ProfileStore::open_location(home.path(), Some(&url))
+        .map(|_| ())
+        .unwrap_err();
+    // The test server has no certificate: the TLS connector asked and was refused.
+    assert_eq!(err.status(), Status::MAPI_E_NETWORK_ERROR, "{err}");
+    assert!(err.to_string().to_lowercase().contains("tls"), "{err}");
+    assert!(err.to_string().contains("sslmode=require"), "{err}");
+    assert!(!err.to_string().contains("pw-hana"), "{err}");
+}

@@ -122,6 +122,11 @@ impl PgConn {
         Ok(s)
     }
 
+    /// Whether the server closed this connection (no round trip).
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
     /// Runs statements without parameters or results (`BEGIN`, DDL, ...).
     pub fn batch(&mut self, sql: &str) -> std::result::Result<(), PgError> {
         let (c, text) = (self.client.clone(), sql.to_string());
@@ -252,7 +257,7 @@ pub fn pool(url: &str, shown: &str, timeout: Duration, size: u32) -> Result<PgPo
         .max_size(size.max(1))
         .min_idle(Some(0))
         .connection_timeout(timeout)
-        .test_on_check_out(true)
+        .test_on_check_out(false)
         .error_handler(Box::new(r2d2::NopErrorHandler))
         .build(PgManager { config, tls })
         .map_err(|e| network(shown, e.to_string()))
