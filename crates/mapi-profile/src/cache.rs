@@ -1,7 +1,7 @@
 //! The local read-only copy of a PostgreSQL store (`cache = true` in `store.toml`): a
 //! SQLite profile store in the MAPI home holding the user's profiles as last seen,
 //! rewritten whole (into a new file, then renamed over the old) at each open and after
-//! each write while the database is reachable. When it is not, [`open_offline`] opens
+//! each write while the database is reachable. When it is not, `open_offline` opens
 //! the copy: logons read from it, every write fails with `MAPI_E_NETWORK_ERROR`.
 //! Secrets stay sealed as in the database (password key or the user's key file).
 
