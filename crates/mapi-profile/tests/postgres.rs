@@ -452,3 +452,81 @@ fn sslmode_require_uses_tls_and_a_server_without_it_is_refused() {
     assert!(err.to_string().contains("sslmode=require"), "{err}");
     assert!(!err.to_string().contains("pw-hana"), "{err}");
 }
+
+#[test]
+fn a_restart_during_writes_fails_calls_cleanly_and_later_ones_succeed() {
+    let mut farm = Farm::new();
+    let url = farm.user("ivan");
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("store.toml"), "timeout_ms = 3000\n").unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Result<usize, Status>>();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    let writer = {
+        let (home, url) = (home.path().to_path_buf(), url.clone());
+        std::thread::spawn(move || {
+            let reg = Registry::builtin();
+            let mut s = ProfileStore::open_location(&home, Some(&url)).unwrap();
+            // Bounded: stops when told, or after 5,000 attempts.
+            for i in 0..5000 {
+                if stop_rx.try_recv().is_ok() {
+                    break;
+                }
+                let name = format!("P{i:04}");
+                // Two calls, each one transaction: either may be the one cut.
+                let r = s
+                    .create_profile(&name, None)
+                    .and_then(|_| {
+                        s.create_msg_service(&reg, &name, "contacts", None, &[])
+                            .map(|_| ())
+                    })
+                    .map(|_| i)
+                    .map_err(|e| mapi_types::MapiStatus::status(&e));
+                if tx.send(r).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    // Some writes land, then the server restarts under the writer.
+    let mut ok_before = 0;
+    while ok_before < 20 {
+        if rx.recv().unwrap().is_ok() {
+            ok_before += 1;
+        }
+    }
+    farm.pg.restart().unwrap();
+    let mut failures = Vec::new();
+    let mut ok_after = 0;
+    while ok_after < 20 {
+        match rx.recv().unwrap() {
+            Ok(_) => ok_after += 1,
+            Err(s) => failures.push(s),
+        }
+    }
+    stop_tx.send(()).unwrap();
+    drop(rx);
+    writer.join().unwrap();
+    for s in &failures {
+        assert!(
+            [
+                Status::MAPI_E_NETWORK_ERROR,
+                Status::MAPI_E_NOT_FOUND, // the service call after a profile lost to the restart
+            ]
+            .contains(s),
+            "unexpected {s:?}"
+        );
+    }
+    // Nothing half-written: a profile without its service is one whose service call
+    // failed, never more.
+    let s = open(home.path(), &url);
+    let table = s.profile_table().unwrap();
+    assert!(table.len() >= 40, "{}", table.len());
+    let partial = table
+        .iter()
+        .filter(|p| s.msg_service_table(&p.name).unwrap().is_empty())
+        .count();
+    assert!(
+        partial <= failures.len(),
+        "{partial} profiles without their service"
+    );
+}
