@@ -530,3 +530,93 @@ fn a_restart_during_writes_fails_calls_cleanly_and_later_ones_succeed() {
         "{partial} profiles without their service"
     );
 }
+
+#[test]
+fn password_profiles_seal_under_the_password_on_every_host() {
+    let farm = Farm::new();
+    let url = farm.user("judy");
+    let (h1, h2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let reg = Registry::builtin();
+    let tag = reg
+        .get("internet-mail")
+        .unwrap()
+        .setting("password")
+        .unwrap()
+        .tag;
+    let mut s1 = open(h1.path(), &url);
+    s1.create_profile("P", Some("pw1")).unwrap();
+    // Locked: a secret cannot be written, and nothing is stored.
+    assert_eq!(
+        s1.create_msg_service(
+            &reg,
+            "P",
+            "internet-mail",
+            None,
+            &set(&[("password", "sekrit-1")])
+        )
+        .unwrap_err()
+        .status(),
+        Status::MAPI_E_LOGON_FAILED
+    );
+    assert!(s1.msg_service_table("P").unwrap().is_empty());
+    s1.unlock("P", "pw1").unwrap();
+    let a = s1
+        .create_msg_service(
+            &reg,
+            "P",
+            "internet-mail",
+            Some("A"),
+            &set(&[("password", "sekrit-1")]),
+        )
+        .unwrap();
+    let b = s1
+        .create_msg_service(
+            &reg,
+            "P",
+            "internet-mail",
+            Some("B"),
+            &set(&[("password", "sekrit-2")]),
+        )
+        .unwrap();
+    // No key file is needed for a password profile.
+    assert!(!h1.path().join(mapi_profile::secrets::KEY_FILE).exists());
+    let mut admin = farm.pg.admin_db("farm").unwrap();
+    for row in admin.query("SELECT value FROM section_props", &[]).unwrap() {
+        let v: Vec<u8> = row.get(0);
+        assert!(
+            !String::from_utf8_lossy(&v)
+                .replace('\0', "")
+                .contains("sekrit")
+        );
+    }
+    // Another host: stored but locked (not missing) until the password is given.
+    let mut s2 = open(h2.path(), &url);
+    let cfg = s2.service_config(&reg, "P", a).unwrap();
+    assert_eq!(cfg.locked(), ["password"]);
+    assert!(!cfg.missing.contains(&"password".to_string()));
+    assert_eq!(
+        s2.get_props("P", a, Some(&[tag])).unwrap()[0].1,
+        PropValue::Error(Status::MAPI_E_NO_ACCESS.0)
+    );
+    s2.unlock("P", "pw1").unwrap();
+    assert_eq!(
+        s2.get_props("P", a, Some(&[tag])).unwrap()[0].1,
+        PropValue::Unicode("sekrit-1".into())
+    );
+    // Values are bound to their place: swapped ciphertexts are damaged, never the
+    // other service's password.
+    let sql = "SELECT value FROM section_props WHERE section = $1 AND tag = $2";
+    let t = tag.0 as i64;
+    let va: Vec<u8> = admin.query_one(sql, &[&a.0.as_slice(), &t]).unwrap().get(0);
+    let vb: Vec<u8> = admin.query_one(sql, &[&b.0.as_slice(), &t]).unwrap().get(0);
+    for (uid, v) in [(a, &vb), (b, &va)] {
+        admin
+            .execute(
+                "UPDATE section_props SET value = $1 WHERE section = $2 AND tag = $3",
+                &[v, &uid.0.as_slice(), &t],
+            )
+            .unwrap();
+    }
+    let err = s2.get_props("P", a, Some(&[tag])).unwrap_err();
+    assert_eq!(err.status(), Status::MAPI_E_CORRUPT_DATA, "{err}");
+}
