@@ -12,4 +12,7 @@ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || {
   echo "install Debian's postgresql package first (apt-get install postgresql)" >&2
   exit 1
 }
-cargo run -q --release -p mapi --example farm -- "${1:-1000}" "${2:-3}"
+# The CLI and the daemon, for the per-host shared-session check.
+cargo build -q --release -p mapi-cli -p mapid
+MAPI_BIN="$PWD/target/release/mapi" \
+  cargo run -q --release -p mapi --example farm -- "${1:-1000}" "${2:-3}"

@@ -108,6 +108,60 @@ fn host_main(dir: &Path, host: usize, hosts: usize, users: usize, port: u16) {
     println!("seen {n}");
 }
 
+/// With the `mapi` CLI (`MAPI_BIN`, built by bench/farm.sh): user 0 makes a shared
+/// session (ALLOW_OTHERS --keep) on every host, each in that host's own daemon; returns
+/// how many shared sessions each host's daemon then holds.
+fn shared_sessions_per_host(dir: &Path, hosts: usize, port: u16) -> Vec<usize> {
+    let Some(bin) = std::env::var_os("MAPI_BIN") else {
+        eprintln!("MAPI_BIN is not set: the shared-session check is skipped");
+        return Vec::new();
+    };
+    let cmd = |h: usize, args: &[&str]| {
+        let run = dir.join(format!("host{h}")).join("run");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let out = Command::new(&bin)
+            .arg("--home")
+            .arg(home(dir, h, port, 0))
+            .args(args)
+            .env("XDG_RUNTIME_DIR", &run)
+            .env_remove("MAPI_SOCKET")
+            .env_remove("MAPI_PROFILE_STORE")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "host {h}: mapi {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for h in 0..hosts {
+        cmd(
+            h,
+            &[
+                "logon",
+                "--profile",
+                "Default",
+                "--flags",
+                "ALLOW_OTHERS",
+                "--keep",
+            ],
+        );
+    }
+    let counts = (0..hosts)
+        .map(|h| {
+            let v = cmd(h, &["sessions", "--json"]);
+            v.matches("\"shared\":true").count()
+        })
+        .collect();
+    for h in 0..hosts {
+        cmd(h, &["daemon", "stop"]);
+    }
+    counts
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--host") {
@@ -224,6 +278,7 @@ fn main() {
     for mut c in children {
         c.wait().unwrap();
     }
+    let shared = shared_sessions_per_host(dir.path(), hosts, port);
     lat.sort();
     println!(
         "{} logons on {hosts} hosts in {:.2} s: {:.0} logons/s, latency median {:.1} ms, p99 {:.1} ms, errors {}",
@@ -238,6 +293,12 @@ fn main() {
     for e in errors.iter().take(10) {
         eprintln!("{e}");
     }
-    let fine = errors.is_empty() && lat.len() == users && seen.iter().all(|s| s == "seen 2");
+    println!(
+        "shared sessions of u0000 per host, each host's own daemon: {shared:?} (expect 1 each)"
+    );
+    let fine = errors.is_empty()
+        && lat.len() == users
+        && seen.iter().all(|s| s == "seen 2")
+        && shared.iter().all(|&n| n == 1);
     std::process::exit(if fine { 0 } else { 1 });
 }
