@@ -9,6 +9,10 @@
 //! timeout_ms = 5000   # how long to wait for a connection
 //! pool_size = 4       # connections per process
 //! ```
+//!
+//! TLS: `sslmode=require` verifies the server against the system's CAs;
+//! `sslrootcert=PATH` (this crate's URL parameter) trusts only the CAs in that PEM file
+//! and requires TLS. Certificates and host names are always verified.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -5,6 +5,10 @@
 //!
 //! Roles other than the superuser log in over TCP with a password (SCRAM); the
 //! superuser reaches the server only through the socket in the temp dir.
+//!
+//! [`PgServer::start_tls`] runs the server with `ssl = on` and a certificate for
+//! `localhost` / `127.0.0.1` signed by a throwaway CA made with `openssl` in the temp
+//! dir ([`make_test_ca`]); clients trust it with `sslrootcert=` ([`PgServer::ca_file`]).
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -18,6 +22,7 @@ pub struct PgServer {
     child: Option<Child>,
     bin: PathBuf,
     max_connections: usize,
+    tls: bool,
 }
 
 /// Where Debian's PostgreSQL binaries are: `MAPI_PG_BIN`, else the newest
@@ -60,6 +65,90 @@ fn as_server_user(bin: &Path, tool: &str) -> Command {
     }
 }
 
+fn openssl(dir: &Path, args: &[&str]) -> Result<(), String> {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("run openssl (install Debian's `openssl` package): {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "openssl {}: {}",
+            args.first().unwrap_or(&""),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+/// Makes a throwaway CA (`ca.pem`) in `dir` and a server certificate it signs
+/// (`cert.pem`, key `key.pem`): subjectAltName `DNS:localhost,IP:127.0.0.1`,
+/// `CA:FALSE`, `serverAuth`.
+pub fn make_test_ca(dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=Throwaway Test CA",
+        ],
+    )?;
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "leaf.csr",
+            "-subj",
+            "/CN=localhost",
+        ],
+    )?;
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\n\
+         keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .map_err(|e| format!("leaf.ext: {e}"))?;
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "cert.pem",
+            "-days",
+            "30",
+            "-extfile",
+            "leaf.ext",
+        ],
+    )
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -75,6 +164,21 @@ impl PgServer {
 
     /// [`start`](Self::start) with room for `max_connections` sessions.
     pub fn start_with(max_connections: usize) -> Result<PgServer, String> {
+        PgServer::start_opts(max_connections, false)
+    }
+
+    /// [`start`](Self::start) with `ssl = on` and a certificate signed by a throwaway
+    /// CA ([`ca_file`](Self::ca_file)).
+    pub fn start_tls() -> Result<PgServer, String> {
+        PgServer::start_opts(100, true)
+    }
+
+    /// The CA that signed the server's certificate (TLS servers only).
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("tls/ca.pem")
+    }
+
+    fn start_opts(max_connections: usize, tls: bool) -> Result<PgServer, String> {
         let bin = pg_bin()?;
         let dir = tempfile::Builder::new()
             .prefix("mapi-pg-")
@@ -128,7 +232,11 @@ impl PgServer {
             child: None,
             bin,
             max_connections,
+            tls,
         };
+        if tls {
+            server.make_tls()?;
+        }
         let mut last = String::new();
         for _ in 0..5 {
             server.port = free_port();
@@ -140,11 +248,46 @@ impl PgServer {
         Err(last)
     }
 
+    /// The CA and server certificate, the key readable by the server's user only.
+    fn make_tls(&self) -> Result<(), String> {
+        let t = self.dir.path().join("tls");
+        make_test_ca(&t)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(t.join("key.pem"), std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| format!("chmod key.pem: {e}"))?;
+        }
+        if is_root() {
+            let out = Command::new("chown")
+                .args(["-R", "postgres:"])
+                .arg(&t)
+                .output()
+                .map_err(|e| format!("chown: {e}"))?;
+            if !out.status.success() {
+                return Err(format!(
+                    "chown postgres {}: {}",
+                    t.display(),
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Starts the postmaster on the data dir and waits until it accepts connections.
     fn run(&mut self) -> Result<(), String> {
         let log = std::fs::File::create(self.dir.path().join("server.log"))
             .map_err(|e| format!("server log: {e}"))?;
-        let child = as_server_user(&self.bin, "postgres")
+        let mut cmd = as_server_user(&self.bin, "postgres");
+        if self.tls {
+            let t = self.dir.path().join("tls");
+            cmd.args(["-c", "ssl=on", "-c"])
+                .arg(format!("ssl_cert_file={}", t.join("cert.pem").display()))
+                .arg("-c")
+                .arg(format!("ssl_key_file={}", t.join("key.pem").display()));
+        }
+        let child = cmd
             .arg("-D")
             .arg(self.dir.path().join("data"))
             .args(["-p", &self.port.to_string(), "-k"])

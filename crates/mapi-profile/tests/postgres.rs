@@ -620,3 +620,70 @@ fn password_profiles_seal_under_the_password_on_every_host() {
     let err = s2.get_props("P", a, Some(&[tag])).unwrap_err();
     assert_eq!(err.status(), Status::MAPI_E_CORRUPT_DATA, "{err}");
 }
+
+#[test]
+fn sslrootcert_encrypts_the_session_and_an_unknown_ca_is_refused() {
+    let pg = PgServer::start_tls().unwrap_or_else(|e| panic!("PostgreSQL test server: {e}"));
+    let plain = pg.fresh_store("tls").unwrap();
+    let ca = pg.ca_file();
+    let url = format!("{plain}?sslrootcert={}", ca.display());
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("store.toml"), "timeout_ms = 5000\n").unwrap();
+
+    let mut s = ProfileStore::open_location(home.path(), Some(&url)).unwrap();
+    s.create_profile("Over TLS", None).unwrap();
+    assert_eq!(s.profile_table().unwrap().len(), 1);
+    // The store's own pooled session, seen from the server: encrypted.
+    let mut admin = pg.admin().unwrap();
+    let (all, encrypted): (i64, i64) = {
+        let r = admin
+            .query_one(
+                "SELECT count(*), count(*) FILTER (WHERE s.ssl) FROM pg_stat_activity a \
+                 JOIN pg_stat_ssl s USING (pid) WHERE a.usename = 'tls'",
+                &[],
+            )
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert!(all >= 1, "the store keeps a session");
+    assert_eq!(encrypted, all, "every session of the store uses TLS");
+    // And from inside a session made the same way.
+    let pool =
+        mapi_profile::db::pg::pool(&url, "tls", std::time::Duration::from_secs(5), 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let rows = conn
+        .query(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .unwrap();
+    assert!(rows[0].bool(0).unwrap(), "pg_stat_ssl.ssl");
+    drop(s);
+
+    // A CA the server's certificate is not signed by: refused, nothing opened.
+    let other = tempfile::tempdir().unwrap();
+    mapi_profile::pg_test_server::make_test_ca(other.path()).unwrap();
+    let wrong = format!(
+        "{plain}?sslrootcert={}",
+        other.path().join("ca.pem").display()
+    );
+    let err = ProfileStore::open_location(home.path(), Some(&wrong))
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(err.status(), Status::MAPI_E_NETWORK_ERROR, "{err}");
+    let text = err.to_string();
+    assert!(text.contains("certificate"), "{text}");
+    assert!(text.contains("sslrootcert="), "names the store: {text}");
+    assert!(!text.contains("pw-tls"), "{text}");
+
+    // A CA file that holds no certificate is a configuration error.
+    let empty = other.path().join("empty.pem");
+    std::fs::write(&empty, "not a certificate\n").unwrap();
+    let err = ProfileStore::open_location(
+        home.path(),
+        Some(&format!("{plain}?sslrootcert={}", empty.display())),
+    )
+    .map(|_| ())
+    .unwrap_err();
+    assert_eq!(err.status(), Status::MAPI_E_INVALID_PARAMETER, "{err}");
+}

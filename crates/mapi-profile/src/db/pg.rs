@@ -1,5 +1,7 @@
 //! [`Db`] on PostgreSQL: a pool (r2d2) of `tokio-postgres` clients driven by this
-//! module's own small runtime, TLS through rustls when the URL says `sslmode=require`,
+//! module's own small runtime, TLS through rustls when the URL says `sslmode=require`
+//! or names the CA to trust with `sslrootcert=PATH` (then only that CA, and TLS is
+//! required); the server's certificate and name are always verified,
 //! `?N` placeholders rewritten to `$N`, prepared statements cached per connection, and
 //! server errors mapped to the MAPI codes a caller acts on.
 //!
@@ -10,6 +12,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -67,13 +70,29 @@ pub enum PgError {
 impl std::fmt::Display for PgError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            PgError::Pg(e) => e.fmt(f),
+            PgError::Pg(e) => f.write_str(&with_causes(e)),
             PgError::NoRuntime => f.write_str("the PostgreSQL client runtime is not running"),
         }
     }
 }
 
 impl std::error::Error for PgError {}
+
+/// The error and its causes (`error performing TLS handshake: invalid peer
+/// certificate: UnknownIssuer`): the client's own text leaves them out.
+fn with_causes(e: &tokio_postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = c.source();
+    }
+    text
+}
 
 use super::{Db, Kind, Row, Val};
 use crate::error::{ProfileError, Result};
@@ -241,15 +260,27 @@ pub fn redact(url: &str) -> String {
 /// Builds the pool for `url` (connections are opened on demand; `timeout` bounds the
 /// wait for one). Bad URL -> `MAPI_E_INVALID_PARAMETER`.
 pub fn pool(url: &str, shown: &str, timeout: Duration, size: u32) -> Result<PgPool> {
-    let config = tokio_postgres::Config::from_str(url).map_err(|e| ProfileError::StoreConfig {
-        origin: shown.to_string(),
-        detail: format!("not a PostgreSQL URL: {e}"),
-    })?;
-    let tls = match config.get_ssl_mode() {
-        tokio_postgres::config::SslMode::Require => Some(rustls_connector(shown)?),
+    let (url, root_cert) = split_sslrootcert(url);
+    let mut config =
+        tokio_postgres::Config::from_str(&url).map_err(|e| ProfileError::StoreConfig {
+            origin: shown.to_string(),
+            detail: format!("not a PostgreSQL URL: {e}"),
+        })?;
+    use tokio_postgres::config::SslMode;
+    let tls = match (config.get_ssl_mode(), root_cert) {
+        (SslMode::Disable, Some(_)) => {
+            return Err(ProfileError::StoreConfig {
+                origin: shown.to_string(),
+                detail: "sslrootcert needs TLS, but the URL says sslmode=disable".into(),
+            });
+        }
+        (_, Some(path)) => {
+            config.ssl_mode(SslMode::Require);
+            Some(rustls_connector(shown, Some(Path::new(&path)))?)
+        }
+        (SslMode::Require, None) => Some(rustls_connector(shown, None)?),
         _ => None,
     };
-    let mut config = config;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(timeout);
     }
@@ -263,11 +294,60 @@ pub fn pool(url: &str, shown: &str, timeout: Duration, size: u32) -> Result<PgPo
         .map_err(|e| network(shown, e.to_string()))
 }
 
-fn rustls_connector(shown: &str) -> Result<MakeRustlsConnect> {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_native_certs::load_native_certs().certs {
-        let _ = roots.add(cert);
+/// The URL without its `sslrootcert=PATH` query parameter (this crate's, unknown to the
+/// client), and that path. The path is taken as written (no `&` in it).
+fn split_sslrootcert(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_string(), None);
+    };
+    let mut root = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|kv| match kv.split_once('=') {
+            Some(("sslrootcert", v)) => {
+                root = Some(v.to_string());
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    if kept.is_empty() {
+        (base.to_string(), root)
+    } else {
+        (format!("{base}?{}", kept.join("&")), root)
     }
+}
+
+/// The trusted roots: the CA file's certificates only, else the system's.
+fn roots(shown: &str, ca_file: Option<&Path>) -> Result<rustls::RootCertStore> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    let Some(path) = ca_file else {
+        for cert in rustls_native_certs::load_native_certs().certs {
+            let _ = roots.add(cert);
+        }
+        return Ok(roots);
+    };
+    let bad = |detail: String| ProfileError::StoreConfig {
+        origin: shown.to_string(),
+        detail: format!("sslrootcert {}: {detail}", path.display()),
+    };
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| bad(e.to_string()))?
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| bad(e.to_string()))?;
+    for cert in certs {
+        roots.add(cert).map_err(|e| bad(e.to_string()))?;
+    }
+    if roots.is_empty() {
+        return Err(bad("no certificate in the file".into()));
+    }
+    Ok(roots)
+}
+
+fn rustls_connector(shown: &str, ca_file: Option<&Path>) -> Result<MakeRustlsConnect> {
+    let roots = roots(shown, ca_file)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -296,7 +376,7 @@ pub fn from_pg(shown: &str, e: PgError) -> ProfileError {
     };
     let Some(code) = e.code() else {
         // No SQLSTATE: the client could not talk to the server (refused, closed, TLS).
-        return network(shown, e.to_string());
+        return network(shown, with_causes(&e));
     };
     let detail = e
         .as_db_error()
@@ -392,6 +472,7 @@ impl Db for PgDb<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mapi_types::{MapiStatus, Status};
 
     #[test]
     fn redact_drops_passwords() {
@@ -404,6 +485,34 @@ mod tests {
             "postgresql://h/db?user=a"
         );
         assert_eq!(redact("host=h password=x"), "the PostgreSQL profile store");
+    }
+
+    #[test]
+    fn sslrootcert_is_taken_out_of_the_url() {
+        assert_eq!(
+            split_sslrootcert("postgres://a@h/db?sslrootcert=/x/ca.pem&sslmode=require"),
+            (
+                "postgres://a@h/db?sslmode=require".to_string(),
+                Some("/x/ca.pem".to_string())
+            )
+        );
+        assert_eq!(
+            split_sslrootcert("postgres://a@h/db?sslrootcert=ca.pem"),
+            ("postgres://a@h/db".to_string(), Some("ca.pem".to_string()))
+        );
+        assert_eq!(
+            split_sslrootcert("postgres://a@h/db"),
+            ("postgres://a@h/db".to_string(), None)
+        );
+        let err = pool(
+            "postgres://a@h/db?sslmode=disable&sslrootcert=ca.pem",
+            "shown",
+            Duration::from_millis(10),
+            1,
+        )
+        .err()
+        .unwrap();
+        assert_eq!(err.status(), Status::MAPI_E_INVALID_PARAMETER, "{err}");
     }
 
     #[test]
