@@ -14,6 +14,10 @@ pub struct Cli {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// The profile store: a `postgres://` URL or a SQLite file (default:
+    /// $MAPI_PROFILE_STORE, else `store.toml` in the home, else the home's profiles.db).
+    #[arg(long, global = true, value_name = "URL")]
+    pub profile_store: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -54,6 +58,9 @@ pub enum Command {
     Store(StoreCmd),
     /// Send a message through the session's transport (copied to Sent Items).
     Send(SendArgs),
+    /// The profile store: status, migrate, export, import.
+    #[command(subcommand)]
+    ProfileStore(ProfileStoreCmd),
     /// Make the embedded `Default` profile (local store + contacts) when absent and log
     /// on to it.
     Quickstart,
@@ -284,4 +291,25 @@ pub enum DaemonCmd {
     Stop,
     /// Is the daemon running?
     Status,
+}
+
+/// `mapi profile-store ...`.
+#[derive(Subcommand, Debug)]
+pub enum ProfileStoreCmd {
+    /// Where the store is, its backend, schema version and profile count.
+    Status,
+    /// Bring the store's schema up to this program's version (a newer one is refused).
+    Migrate,
+    /// Copy the user's profiles into another store (URL or SQLite file).
+    Export {
+        /// The target: `postgres://...` or a SQLite file path.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
+    /// Copy the user's profiles from another store (URL or SQLite file) into this one.
+    Import {
+        /// The source: `postgres://...` or a SQLite file path.
+        #[arg(long, value_name = "URL")]
+        from: String,
+    },
 }

@@ -139,6 +139,30 @@ pub enum ProfileError {
     /// The OS keyring failed.
     #[error("the OS keyring failed: {0}")]
     SecretBackend(String),
+    /// The PostgreSQL profile store cannot be reached (down, refused, connection lost).
+    #[error("the profile store {store} cannot be reached: {detail}")]
+    Network {
+        /// The store (its URL without password).
+        store: String,
+        /// What failed.
+        detail: String,
+    },
+    /// Another host changed the same rows at the same time and this write lost.
+    #[error("the profile store {0} was changed by another writer at the same time; try again")]
+    ObjectChanged(String),
+    /// The profile-store location (URL, `store.toml`) is not usable.
+    #[error("profile store {origin}: {detail}")]
+    StoreConfig {
+        /// Where the setting came from.
+        origin: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A write on a store opened from its local read-only copy (the database is away).
+    #[error(
+        "the profile store {0} is not reachable: using the local read-only copy, so changes cannot be saved"
+    )]
+    ReadOnlyCache(String),
     /// Any other SQLite or OS failure.
     #[error("profile store failure: {0}")]
     Other(String),
@@ -175,6 +199,10 @@ impl MapiStatus for ProfileError {
             Registry { .. } => Status::MAPI_E_CORRUPT_DATA,
             ProfileLocked(_) => Status::MAPI_E_LOGON_FAILED,
             SecretBackend(_) => Status::MAPI_E_CALL_FAILED,
+            Network { .. } => Status::MAPI_E_NETWORK_ERROR,
+            ObjectChanged(_) => Status::MAPI_E_OBJECT_CHANGED,
+            StoreConfig { .. } => Status::MAPI_E_INVALID_PARAMETER,
+            ReadOnlyCache(_) => Status::MAPI_E_NETWORK_ERROR,
             Other(_) => Status::MAPI_E_CALL_FAILED,
         }
     }
@@ -312,6 +340,18 @@ mod tests {
             ProfileError::SecretBackend(..)
                 => ProfileError::SecretBackend(s())
                 => Status::MAPI_E_CALL_FAILED,
+            ProfileError::Network { .. }
+                => ProfileError::Network { store: s(), detail: s() }
+                => Status::MAPI_E_NETWORK_ERROR,
+            ProfileError::ObjectChanged(..)
+                => ProfileError::ObjectChanged(s())
+                => Status::MAPI_E_OBJECT_CHANGED,
+            ProfileError::StoreConfig { .. }
+                => ProfileError::StoreConfig { origin: s(), detail: s() }
+                => Status::MAPI_E_INVALID_PARAMETER,
+            ProfileError::ReadOnlyCache(..)
+                => ProfileError::ReadOnlyCache(s())
+                => Status::MAPI_E_NETWORK_ERROR,
             ProfileError::Other(..)
                 => ProfileError::Other(s())
                 => Status::MAPI_E_CALL_FAILED,
