@@ -2,7 +2,8 @@
 //! messages are property rows, as MAPI presents them.
 
 use async_trait::async_trait;
-use mapi_types::{Row, Table};
+use mapi_types::table::consts::MAPI_ASSOCIATED;
+use mapi_types::{MemorySource, Row, RowSource, Table};
 
 use crate::error::ProviderResult;
 
@@ -44,6 +45,25 @@ pub trait MsgStore: Send + Sync {
     /// PR_SENDER_EMAIL_ADDRESS, PR_MESSAGE_DELIVERY_TIME, PR_MESSAGE_SIZE, ...), sorted by
     /// delivery time, newest first.
     async fn contents(&self, folder: &[u8]) -> ProviderResult<Table>;
+
+    /// `GetContentsTable`: the rows of a folder's contents table for a view to page
+    /// through (sort, restriction and paging evaluated by the source). `flags` are
+    /// `GetContentsTable`'s: with `MAPI_ASSOCIATED` the folder's associated messages.
+    ///
+    /// The default loads [`MsgStore::contents`] and evaluates in memory; associated
+    /// contents are empty. A provider overrides it to push the work down (the local
+    /// store runs SQL and never loads a whole folder).
+    async fn contents_source(
+        &self,
+        folder: &[u8],
+        flags: u32,
+    ) -> ProviderResult<Box<dyn RowSource>> {
+        let table = self.contents(folder).await?;
+        if flags & MAPI_ASSOCIATED != 0 {
+            return Ok(Box::new(MemorySource::new(table.columns(), Vec::new())));
+        }
+        Ok(Box::new(MemorySource::from_table(table)))
+    }
 
     /// All properties of one message, PR_BODY included.
     async fn read_message(&self, entry: &[u8]) -> ProviderResult<Row>;

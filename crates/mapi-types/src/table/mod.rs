@@ -5,6 +5,7 @@
 //!   evaluated.
 //! - [`view`]: [`TableView`] (cursor, bookmarks, seek, find, sort, restrict) over a
 //!   [`RowSource`]; [`MemorySource`] evaluates in memory.
+//! - [`hierarchy`]: hierarchy-table rows (`CONVENIENT_DEPTH`, `PR_DEPTH`).
 //! - [`consts`]: the `TBL_*`, `BOOKMARK_*`, `RES_*`, `RELOP_*`, `FL_*` values.
 //! - [`error`]: [`TableError`], a status and a sentence.
 
@@ -15,6 +16,7 @@ use crate::status::Status;
 
 pub mod consts;
 pub mod error;
+pub mod hierarchy;
 pub mod restriction;
 pub mod view;
 

@@ -46,6 +46,11 @@ pub trait RowSource: Send {
     /// Every column its rows can hold (`QueryColumns(TBL_ALL_COLUMNS)`).
     fn all_columns(&self) -> Vec<PropTag>;
 
+    /// The column set a new view starts with.
+    fn default_columns(&self) -> Vec<PropTag> {
+        self.all_columns()
+    }
+
     /// A new restriction and sort order (already checked). A part the source cannot
     /// evaluate is `MAPI_E_TOO_COMPLEX`, never a wrong answer; on error the previous
     /// query stays.
@@ -188,6 +193,12 @@ impl TableView {
             alive: None,
             table_type: TBLTYPE_SNAPSHOT,
         }
+    }
+
+    /// A view over a source with the source's default column set.
+    pub fn over(source: Box<dyn RowSource>) -> TableView {
+        let columns = source.default_columns();
+        TableView::new(source, columns)
     }
 
     /// A view over an in-memory table, keeping its columns, sort and restriction.
@@ -554,6 +565,7 @@ pub struct MemorySource {
     rows: Vec<Row>,
     /// `None`: the rows have no sub-objects (`RES_SUBRESTRICTION` is too complex).
     subs: Option<Vec<SubRows>>,
+    default_columns: Vec<PropTag>,
     all_columns: Vec<PropTag>,
     /// Indices into `rows` in view order.
     order: Vec<usize>,
@@ -588,6 +600,7 @@ impl MemorySource {
         MemorySource {
             rows,
             subs: None,
+            default_columns: columns.to_vec(),
             all_columns: all,
             order,
         }
@@ -619,6 +632,10 @@ impl MemorySource {
 impl RowSource for MemorySource {
     fn all_columns(&self) -> Vec<PropTag> {
         self.all_columns.clone()
+    }
+
+    fn default_columns(&self) -> Vec<PropTag> {
+        self.default_columns.clone()
     }
 
     fn set_query(&mut self, query: &Query) -> Result<(), TableError> {
