@@ -535,7 +535,7 @@ fn a_view_whose_session_ended_answers_end_of_session() {
     use std::sync::atomic::{AtomicBool, Ordering};
     let ended = Arc::new(AtomicBool::new(false));
     let flag = ended.clone();
-    let mut v = view().with_liveness(Box::new(move || {
+    let mut v = view().with_liveness(Arc::new(move || {
         if flag.load(Ordering::SeqCst) {
             Err(TableError::new(Status::MAPI_E_END_OF_SESSION, "logged off"))
         } else {

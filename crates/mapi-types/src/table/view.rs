@@ -140,7 +140,7 @@ impl Bookmark {
 
 /// Tells whether the session holding a view still lives: `Err` (`MAPI_E_END_OF_SESSION`)
 /// once it ended.
-pub type Liveness = Box<dyn Fn() -> Result<(), TableError> + Send + Sync>;
+pub type Liveness = std::sync::Arc<dyn Fn() -> Result<(), TableError> + Send + Sync>;
 
 /// `QueryPosition`: the cursor's row and its fractional position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
