@@ -57,11 +57,14 @@ struct Column {
     kind: Kind,
 }
 
+/// `MSGFLAG_READ`.
+const MSGFLAG_READ: i32 = 0x1;
+
 /// The class every stored message has.
 const MESSAGE_CLASS: &str = "IPM.Note";
 
 /// The columns of a contents row, in `SELECT` order after the id.
-const COLUMNS: [Column; 10] = [
+const COLUMNS: [Column; 11] = [
     Column {
         tag: PR_ENTRYID,
         sql: "id",
@@ -105,6 +108,11 @@ const COLUMNS: [Column; 10] = [
     Column {
         tag: PR_HASATTACH,
         sql: "has_attach",
+        kind: Kind::Bool,
+    },
+    Column {
+        tag: PR_READ,
+        sql: "((flags & 1) <> 0)",
         kind: Kind::Bool,
     },
     Column {
@@ -370,7 +378,7 @@ fn summary_row(
     only: Option<&[PropTag]>,
 ) -> rusqlite::Result<Row> {
     let want = |t: PropTag| only.is_none_or(|o| o.iter().any(|x| x.id() == t.id()));
-    let mut row = Row(Vec::with_capacity(10));
+    let mut row = Row(Vec::with_capacity(COLUMNS.len()));
     let id: i64 = r.get(0)?;
     if want(PR_ENTRYID) {
         row.0.push((
@@ -404,8 +412,13 @@ fn summary_row(
     if want(PR_DISPLAY_TO) {
         row.0.push((PR_DISPLAY_TO, text(6)?));
     }
+    let flags: i32 = r.get(7)?;
     if want(PR_MESSAGE_FLAGS) {
-        row.0.push((PR_MESSAGE_FLAGS, PropValue::Long(r.get(7)?)));
+        row.0.push((PR_MESSAGE_FLAGS, PropValue::Long(flags)));
+    }
+    if want(PR_READ) {
+        row.0
+            .push((PR_READ, PropValue::Boolean(flags & MSGFLAG_READ != 0)));
     }
     if want(PR_HASATTACH) {
         row.0.push((PR_HASATTACH, PropValue::Boolean(r.get(8)?)));

@@ -180,6 +180,8 @@ fn restrictions() -> Vec<Restriction> {
             right: PR_MESSAGE_SIZE,
         },
         prop(Relop::Eq, PR_HASATTACH, PropValue::Boolean(true)),
+        prop(Relop::Eq, PR_READ, PropValue::Boolean(false)),
+        prop(Relop::Gt, PR_READ, PropValue::Boolean(false)),
         prop(Relop::Lt, PR_HASATTACH, PropValue::Boolean(true)),
         prop(Relop::Ne, PR_HASATTACH, PropValue::Long(1)),
         prop(Relop::Eq, PR_HASATTACH, PropValue::Long(1)),
@@ -260,6 +262,10 @@ fn sorts() -> Vec<Vec<SortKey>> {
             SortKey::ascending(PR_MESSAGE_FLAGS),
         ],
         vec![SortKey::ascending(PR_ENTRYID)],
+        vec![
+            SortKey::descending(PR_READ),
+            SortKey::ascending(PR_MESSAGE_SIZE),
+        ],
         vec![
             SortKey::ascending(PR_MESSAGE_CLASS),
             SortKey::ascending(PR_BODY),

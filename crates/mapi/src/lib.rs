@@ -21,6 +21,10 @@
 //! - [`blocking`]: [`blocking::Mapi`], [`blocking::Session`], [`blocking::Store`]: the
 //!   same API without async.
 //! - [`compose`]: building a message to submit; recipients of an existing one.
+//! - [`filter`]: the `--where` / `--sort` text syntax, parsed into restrictions and
+//!   sort keys.
+//! - [`listing`]: [`listing::Listing`], a page of a folder's messages read through its
+//!   contents table.
 //! - [`link`]: where a logon runs (the daemon's shared session or this process), and
 //!   the daemon's control.
 //! - [`quickstart`]: makes the embedded `Default` profile (local store + contacts).
@@ -34,7 +38,9 @@
 pub mod blocking;
 pub mod catalog;
 pub mod compose;
+pub mod filter;
 pub mod link;
+pub mod listing;
 pub mod quickstart;
 pub mod terminal;
 
