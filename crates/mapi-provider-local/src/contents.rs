@@ -297,25 +297,36 @@ fn to_sql_inner(r: &Restriction, p: &mut Vec<Value>) -> Option<String> {
     })
 }
 
-/// `ORDER BY` for sort keys SQL orders the way `compare_rows` does, or `None`.
+/// `ORDER BY` for sort keys SQL orders the way `compare_rows` does, or `None`. A
+/// column already ordered by is left out after its first key (rows it ties are equal
+/// on it), so the summary index still gives the order.
 fn order_sql(keys: &[SortKey]) -> Option<String> {
-    let mut parts = Vec::new();
+    let mut parts: Vec<(&str, &str)> = Vec::new();
+    let mut push = |sql: &'static str, dir: &'static str| {
+        if !parts.iter().any(|(s, _)| *s == sql) {
+            parts.push((sql, dir));
+        }
+    };
     for k in keys {
         match column(k.tag).map(|c| (c, c.kind)) {
             // Absent or constant: every row ties on it.
             None | Some((_, Kind::Class)) => {}
             Some((c, Kind::Int | Kind::Bool)) => {
-                parts.push(format!(
-                    "{} {}",
-                    c.sql,
-                    if k.descending { "DESC" } else { "ASC" }
-                ));
+                push(c.sql, if k.descending { "DESC" } else { "ASC" });
             }
             Some(_) => return None,
         }
     }
-    parts.push(DEFAULT_ORDER.to_string());
-    Some(parts.join(", "))
+    // Ties keep the default order: newest first, then the newest row.
+    push("delivery_time", "DESC");
+    push("id", "DESC");
+    Some(
+        parts
+            .iter()
+            .map(|(s, d)| format!("{s} {d}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
 }
 
 fn contains_sub(r: &Restriction) -> bool {
@@ -351,10 +362,15 @@ fn tags_of(r: &Restriction, out: &mut Vec<PropTag>) {
 /// How the current query runs.
 enum Plan {
     /// All in SQL: the `WHERE` (after the folder) with its parameters, and `ORDER BY`.
+    /// Pages come from `LIMIT` / `OFFSET` until the rows are counted; counting keeps
+    /// the row ids in order (8 bytes a row), so later pages anywhere in the table are
+    /// read by id (a keyset, as `TBLTYPE_KEYSET` tables work) instead of skipping
+    /// `OFFSET` rows.
     Sql {
         filter: String,
         params: Vec<Value>,
         order: String,
+        ids: Option<Vec<i64>>,
     },
     /// Evaluated partly in Rust: the matching row ids in view order.
     Ids(Vec<i64>),
@@ -454,6 +470,7 @@ impl ContentsSource {
                 filter: "1".into(),
                 params: Vec::new(),
                 order: DEFAULT_ORDER.into(),
+                ids: None,
             },
             count: None,
         }
@@ -507,6 +524,7 @@ impl ContentsSource {
                 filter,
                 params,
                 order: order.clone(),
+                ids: None,
             });
         }
         // Part in Rust: stream the candidates with just the columns needed.
@@ -590,17 +608,30 @@ impl RowSource for ContentsSource {
         if let Some(c) = self.count {
             return Ok(c);
         }
+        let folder = self.folder;
         let c = match &self.plan {
             Plan::Ids(ids) => ids.len(),
-            Plan::Sql { filter, params, .. } => {
-                let sql = format!("SELECT count(*) FROM messages WHERE folder = ? AND {filter}");
-                let mut all = vec![Value::Integer(self.folder)];
+            Plan::Sql {
+                filter,
+                params,
+                order,
+                ..
+            } => {
+                let sql = format!(
+                    "SELECT id FROM messages WHERE folder = ? AND {filter} ORDER BY {order}"
+                );
+                let mut all = vec![Value::Integer(folder)];
                 all.extend(params.iter().cloned());
-                let n: i64 = self.with_conn(|conn| {
+                let found: Vec<i64> = self.with_conn(|conn| {
                     conn.prepare_cached(&sql)?
-                        .query_row(params_from_iter(all), |r| r.get(0))
+                        .query_map(params_from_iter(all), |r| r.get(0))?
+                        .collect()
                 })?;
-                n.max(0) as usize
+                let n = found.len();
+                if let Plan::Sql { ids, .. } = &mut self.plan {
+                    *ids = Some(found);
+                }
+                n
             }
         };
         self.count = Some(c);
@@ -614,11 +645,29 @@ impl RowSource for ContentsSource {
         _columns: &[PropTag],
     ) -> Result<Vec<Row>, TableError> {
         let uid = self.uid;
+        let by_id = |ids: &[i64], this: &Self| -> Result<Vec<Row>, TableError> {
+            let page: Vec<i64> = ids.iter().skip(start).take(n).copied().collect();
+            this.with_conn(|conn| {
+                let mut stmt =
+                    conn.prepare_cached(&format!("SELECT {SELECT} FROM messages WHERE id = ?"))?;
+                let mut out = Vec::with_capacity(page.len());
+                for id in page {
+                    let mut rows = stmt.query([id])?;
+                    // A message deleted since the query: skipped.
+                    if let Some(r) = rows.next()? {
+                        out.push(contents_row(&uid, r)?);
+                    }
+                }
+                Ok(out)
+            })
+        };
         match &self.plan {
+            Plan::Sql { ids: Some(ids), .. } | Plan::Ids(ids) => by_id(ids, self),
             Plan::Sql {
                 filter,
                 params,
                 order,
+                ids: None,
             } => {
                 let sql = format!(
                     "SELECT {SELECT} FROM messages WHERE folder = ? AND {filter} \
@@ -634,22 +683,6 @@ impl RowSource for ContentsSource {
                         .query_map(params_from_iter(all), |r| contents_row(&uid, r))?
                         .collect::<Result<Vec<_>, _>>()?;
                     Ok(rows)
-                })
-            }
-            Plan::Ids(ids) => {
-                let page: Vec<i64> = ids.iter().skip(start).take(n).copied().collect();
-                self.with_conn(|conn| {
-                    let mut stmt = conn
-                        .prepare_cached(&format!("SELECT {SELECT} FROM messages WHERE id = ?"))?;
-                    let mut out = Vec::with_capacity(page.len());
-                    for id in page {
-                        let mut rows = stmt.query([id])?;
-                        // A message deleted since the query: skipped.
-                        if let Some(r) = rows.next()? {
-                            out.push(contents_row(&uid, r)?);
-                        }
-                    }
-                    Ok(out)
                 })
             }
         }
@@ -702,7 +735,7 @@ mod tests {
         assert_eq!(sql(&Restriction::Exist(PR_BODY)).unwrap(), "0");
         assert_eq!(
             order_sql(&[SortKey::descending(PR_MESSAGE_DELIVERY_TIME)]).unwrap(),
-            "delivery_time DESC, delivery_time DESC, id DESC"
+            "delivery_time DESC, id DESC"
         );
         assert_eq!(order_sql(&[SortKey::ascending(PR_SUBJECT)]), None);
     }

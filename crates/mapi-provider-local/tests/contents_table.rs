@@ -287,6 +287,17 @@ fn sql_and_memory_give_the_same_rows_for_every_restriction_and_sort() {
             mem.restrict(Some(r.clone()), 0).unwrap();
             sql.sort_table(&keys, 0).unwrap();
             mem.sort_table(&keys, 0).unwrap();
+            // Before a count (LIMIT / OFFSET) and after it (by row id).
+            let twelve = mem.query_rows(12, TBL_NOADVANCE).unwrap();
+            let first: Vec<Row> = twelve.iter().take(7).cloned().collect();
+            let next: Vec<Row> = twelve.iter().skip(7).cloned().collect();
+            let mut fresh = sql_view(&f);
+            fresh.restrict(Some(r.clone()), 0).unwrap();
+            fresh.sort_table(&keys, 0).unwrap();
+            let cols = mem.query_columns(0).unwrap();
+            fresh.set_columns(&cols, 0).unwrap();
+            assert_eq!(fresh.query_rows(7, 0).unwrap(), first, "first page of {r:?} / {keys:?}");
+            assert_eq!(fresh.query_rows(5, 0).unwrap(), next);
             let count = mem.get_row_count(0).unwrap();
             assert_eq!(
                 sql.get_row_count(0).unwrap(),

@@ -383,6 +383,17 @@ pub fn relate(op: Relop, a: &PropValue, b: &PropValue) -> bool {
 
 /// `RES_CONTENT` on one string. Case is ignored by Unicode lower-casing of both sides.
 pub fn content_matches(s: &str, text: &str, how: ContentMatch, ignore_case: bool) -> bool {
+    // ASCII on both sides: ASCII case folding is Unicode lower-casing; no allocation.
+    if ignore_case && s.is_ascii() && text.is_ascii() {
+        let (h, n) = (s.as_bytes(), text.as_bytes());
+        return match how {
+            ContentMatch::Full => h.eq_ignore_ascii_case(n),
+            ContentMatch::Prefix => h.len() >= n.len() && h[..n.len()].eq_ignore_ascii_case(n),
+            ContentMatch::Substring => {
+                n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+            }
+        };
+    }
     let (s, t) = if ignore_case {
         (
             std::borrow::Cow::Owned(s.to_lowercase()),

@@ -357,10 +357,13 @@ impl TableView {
         if n == 0 {
             return Err(TableError::invalid("QueryRows needs a non-zero row count"));
         }
-        let count = self.row_count()?;
-        let pos = self.position.min(count);
+        // No row count needed: the source returns fewer rows at the end.
+        let pos = match self.count {
+            Some(c) => self.position.min(c),
+            None => self.position,
+        };
         let (start, len) = if n > 0 {
-            (pos, (n as usize).min(count - pos))
+            (pos, n as usize)
         } else {
             let k = (n.unsigned_abs() as usize).min(pos);
             (pos - k, k)
