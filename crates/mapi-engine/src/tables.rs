@@ -15,7 +15,8 @@ use mapi_types::table::consts::{
 use mapi_types::table::hierarchy::hierarchy_rows;
 use mapi_types::table::view::Liveness;
 use mapi_types::{
-    MapiUid, MemorySource, PropValue, Row, Status, Table, TableError, TableView, tags,
+    MapiUid, MemorySource, PropTag, PropValue, Row, RowSource, Status, Table, TableError,
+    TableView, tags,
 };
 
 use crate::engine::Engine;
@@ -87,57 +88,78 @@ impl Session {
     }
 }
 
-/// `IMAPIContainer::GetHierarchyTable` of a folder of `store`: its subfolders, or with
-/// `CONVENIENT_DEPTH` every level below it, each row with `PR_DEPTH`. `flags`:
-/// `CONVENIENT_DEPTH`, `MAPI_UNICODE`, `MAPI_DEFERRED_ERRORS`, `SHOW_SOFT_DELETES` (no
-/// soft-deleted folders exist). The view lives while `alive` says so.
+/// The columns of a hierarchy table, in their default order.
+pub const HIERARCHY_COLUMNS: [PropTag; 7] = [
+    tags::PR_ENTRYID,
+    tags::PR_DISPLAY_NAME,
+    PR_DEPTH,
+    tags::PR_CONTENT_COUNT,
+    tags::PR_CONTENT_UNREAD,
+    tags::PR_SUBFOLDERS,
+    tags::PR_PARENT_ENTRYID,
+];
+
+/// The rows of `IMAPIContainer::GetHierarchyTable` of a folder of `store`: its
+/// subfolders, or with `CONVENIENT_DEPTH` every level below it, each row with
+/// `PR_DEPTH`. `flags`: `CONVENIENT_DEPTH`, `MAPI_UNICODE`, `MAPI_DEFERRED_ERRORS`,
+/// `SHOW_SOFT_DELETES` (no soft-deleted folders exist).
+pub async fn hierarchy_source(
+    store: &Arc<dyn MsgStore>,
+    folder: &[u8],
+    flags: u32,
+) -> Result<Box<dyn RowSource>> {
+    TableError::check_flags(
+        "GetHierarchyTable",
+        flags,
+        CONVENIENT_DEPTH | MAPI_UNICODE | MAPI_DEFERRED_ERRORS | SHOW_SOFT_DELETES,
+    )?;
+    let folders = store.folders().await?;
+    let rows = hierarchy_rows(&folders, folder, flags & CONVENIENT_DEPTH != 0)?;
+    Ok(Box::new(MemorySource::new(&HIERARCHY_COLUMNS, rows)))
+}
+
+/// `IMAPIContainer::GetHierarchyTable` as a view over [`hierarchy_source`], living
+/// while `alive` says so.
 pub async fn hierarchy_table(
     store: &Arc<dyn MsgStore>,
     folder: &[u8],
     flags: u32,
     alive: Liveness,
 ) -> Result<TableView> {
-    TableError::check_flags(
-        "GetHierarchyTable",
-        flags,
-        CONVENIENT_DEPTH | MAPI_UNICODE | MAPI_DEFERRED_ERRORS | SHOW_SOFT_DELETES,
-    )?;
     alive()?;
-    let folders = store.folders().await?;
-    let rows = hierarchy_rows(&folders, folder, flags & CONVENIENT_DEPTH != 0)?;
-    let columns = [
-        tags::PR_ENTRYID,
-        tags::PR_DISPLAY_NAME,
-        PR_DEPTH,
-        tags::PR_CONTENT_COUNT,
-        tags::PR_CONTENT_UNREAD,
-        tags::PR_SUBFOLDERS,
-        tags::PR_PARENT_ENTRYID,
-    ];
-    let source = MemorySource::new(&columns, rows);
-    Ok(TableView::over(Box::new(source)).with_liveness(alive))
+    let source = hierarchy_source(store, folder, flags).await?;
+    Ok(TableView::over(source).with_liveness(alive))
 }
 
-/// `IMAPIContainer::GetContentsTable` of a folder of `store`. The store's row source
-/// evaluates sort, restriction and paging (the local store in SQL). `flags`:
-/// `MAPI_ASSOCIATED` (the folder's associated messages), `MAPI_UNICODE`,
-/// `MAPI_DEFERRED_ERRORS`, `SHOW_SOFT_DELETES` (no soft-deleted messages exist). The
-/// view lives while `alive` says so.
+/// The rows of `IMAPIContainer::GetContentsTable` of a folder of `store`: the store's
+/// row source, which evaluates sort, restriction and paging (the local store in SQL).
+/// `flags`: `MAPI_ASSOCIATED` (the folder's associated messages), `MAPI_UNICODE`,
+/// `MAPI_DEFERRED_ERRORS`, `SHOW_SOFT_DELETES` (no soft-deleted messages exist).
+pub async fn contents_source(
+    store: &Arc<dyn MsgStore>,
+    folder: &[u8],
+    flags: u32,
+) -> Result<Box<dyn RowSource>> {
+    TableError::check_flags(
+        "GetContentsTable",
+        flags,
+        MAPI_ASSOCIATED | MAPI_UNICODE | MAPI_DEFERRED_ERRORS | SHOW_SOFT_DELETES,
+    )?;
+    Ok(store
+        .contents_source(folder, flags & MAPI_ASSOCIATED)
+        .await?)
+}
+
+/// `IMAPIContainer::GetContentsTable` as a view over [`contents_source`], living while
+/// `alive` says so.
 pub async fn contents_table(
     store: &Arc<dyn MsgStore>,
     folder: &[u8],
     flags: u32,
     alive: Liveness,
 ) -> Result<TableView> {
-    TableError::check_flags(
-        "GetContentsTable",
-        flags,
-        MAPI_ASSOCIATED | MAPI_UNICODE | MAPI_DEFERRED_ERRORS | SHOW_SOFT_DELETES,
-    )?;
     alive()?;
-    let source = store
-        .contents_source(folder, flags & MAPI_ASSOCIATED)
-        .await?;
+    let source = contents_source(store, folder, flags).await?;
     Ok(TableView::over(source).with_liveness(alive))
 }
 

@@ -188,12 +188,14 @@ fn main() {
     });
     let mut v = open_sorted(&store, &inbox);
     let b = median(31, || {
-        v.seek_row(Bookmark::Beginning, (MESSAGES / 2) as i32).unwrap();
+        v.seek_row(Bookmark::Beginning, (MESSAGES / 2) as i32)
+            .unwrap();
         v.query_rows(50, 0).unwrap();
     });
     let b2 = median(31, || {
         let mut v = open_sorted(&store, &inbox);
-        v.seek_row(Bookmark::Beginning, (MESSAGES / 2) as i32).unwrap();
+        v.seek_row(Bookmark::Beginning, (MESSAGES / 2) as i32)
+            .unwrap();
         v.query_rows(50, 0).unwrap();
     });
     let r = median(11, || {
@@ -201,12 +203,27 @@ fn main() {
         v.get_row_count(0).unwrap();
     });
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!("median open + SetColumns(8) + SortTable(delivery desc) + QueryRows(50): {:.2} ms", ms(a));
-    println!("median SeekRow(middle) + QueryRows(50) on an open view: {:.2} ms", ms(b));
-    println!("median SeekRow(middle) + QueryRows(50) on a fresh view (row count included): {:.2} ms", ms(b2));
-    println!("median Restrict(subject substring, case ignored) + GetRowCount: {:.2} ms", ms(r));
+    println!(
+        "median open + SetColumns(8) + SortTable(delivery desc) + QueryRows(50): {:.2} ms",
+        ms(a)
+    );
+    println!(
+        "median SeekRow(middle) + QueryRows(50) on an open view: {:.2} ms",
+        ms(b)
+    );
+    println!(
+        "median SeekRow(middle) + QueryRows(50) on a fresh view (row count included): {:.2} ms",
+        ms(b2)
+    );
+    println!(
+        "median Restrict(subject substring, case ignored) + GetRowCount: {:.2} ms",
+        ms(r)
+    );
     match peak_rss_kib() {
-        Some(k) => println!("peak resident memory of this process: {:.1} MiB", k as f64 / 1024.0),
+        Some(k) => println!(
+            "peak resident memory of this process: {:.1} MiB",
+            k as f64 / 1024.0
+        ),
         None => println!("peak resident memory: not available on this system"),
     }
     block_on(store.logoff());

@@ -296,7 +296,11 @@ fn sql_and_memory_give_the_same_rows_for_every_restriction_and_sort() {
             fresh.sort_table(&keys, 0).unwrap();
             let cols = mem.query_columns(0).unwrap();
             fresh.set_columns(&cols, 0).unwrap();
-            assert_eq!(fresh.query_rows(7, 0).unwrap(), first, "first page of {r:?} / {keys:?}");
+            assert_eq!(
+                fresh.query_rows(7, 0).unwrap(),
+                first,
+                "first page of {r:?} / {keys:?}"
+            );
             assert_eq!(fresh.query_rows(5, 0).unwrap(), next);
             let count = mem.get_row_count(0).unwrap();
             assert_eq!(

@@ -68,4 +68,3 @@ pub fn block_on<F: Future>(fut: F) -> F::Output {
         }
     }
 }
-
