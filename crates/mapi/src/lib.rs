@@ -27,6 +27,7 @@
 //!   contents table.
 //! - [`link`]: where a logon runs (the daemon's shared session or this process), and
 //!   the daemon's control.
+//! - `remote_table`: the row source of a table whose rows live at the daemon.
 //! - [`quickstart`]: makes the embedded `Default` profile (local store + contacts).
 //! - [`terminal`]: [`terminal::TerminalUi`], logon prompts on the terminal.
 //! - Re-exports: the engine ([`Engine`], [`Session`], [`LogonRequest`], UI traits), the
@@ -42,6 +43,7 @@ pub mod filter;
 pub mod link;
 pub mod listing;
 pub mod quickstart;
+mod remote_table;
 pub mod terminal;
 
 use std::path::Path;

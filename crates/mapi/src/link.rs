@@ -7,22 +7,18 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use mapi_client::{Connection, DaemonLink, RemoteLogon, RemoteSession, SessionInfo};
+use mapi_client::{Connection, DaemonLink, RemoteLogon, RemoteSession, SessionInfo, TableKind};
 use mapi_engine::{EngineError, LogonRequest, Result, SubmitOutcome};
 use mapi_spi::{EntryId, OutgoingMessage};
-use mapi_types::table::consts::{
-    CONVENIENT_DEPTH, MAPI_ASSOCIATED, MAPI_DEFERRED_ERRORS, MAPI_UNICODE, SHOW_SOFT_DELETES,
-    TBLTYPE_DYNAMIC,
-};
-use mapi_types::table::hierarchy::hierarchy_rows;
+use mapi_types::table::consts::TBLTYPE_DYNAMIC;
 use mapi_types::table::view::Liveness;
 use mapi_types::{
-    LogoffFlags, LogonFlags, MapiStatus, MemorySource, Row, Status, Table, TableError, TableView,
-    tags,
+    LogoffFlags, LogonFlags, MapiStatus, Row, Status, Table, TableError, TableView, tags,
 };
 use tokio::runtime::Runtime;
 
 use crate::blocking::{Mapi, Session, Store};
+use crate::remote_table::RemoteSource;
 
 fn client_err(e: mapi_client::ClientError) -> EngineError {
     EngineError::Status(e.status(), e.to_string())
@@ -214,11 +210,15 @@ impl AnySession {
     pub fn get_status_table(&self, flags: u32) -> Result<TableView> {
         match self {
             AnySession::Local(s) => s.get_status_table(flags),
-            AnySession::Remote(r) => {
-                TableError::check_flags("GetStatusTable", flags, MAPI_UNICODE)?;
-                Ok(remote_view(r.session.clone(), self.status_table()?)
-                    .with_table_type(TBLTYPE_DYNAMIC))
-            }
+            AnySession::Remote(r) => Ok(RemoteSource::open_view(
+                r.rt.clone(),
+                r.session.clone(),
+                TableKind::Status,
+                None,
+                None,
+                flags,
+            )?
+            .with_table_type(TBLTYPE_DYNAMIC)),
         }
     }
 
@@ -226,11 +226,15 @@ impl AnySession {
     pub fn get_msg_stores_table(&self, flags: u32) -> Result<TableView> {
         match self {
             AnySession::Local(s) => s.get_msg_stores_table(flags),
-            AnySession::Remote(r) => {
-                TableError::check_flags("GetMsgStoresTable", flags, MAPI_UNICODE)?;
-                Ok(remote_view(r.session.clone(), self.store_table()?)
-                    .with_table_type(TBLTYPE_DYNAMIC))
-            }
+            AnySession::Remote(r) => Ok(RemoteSource::open_view(
+                r.rt.clone(),
+                r.session.clone(),
+                TableKind::Stores,
+                None,
+                None,
+                flags,
+            )?
+            .with_table_type(TBLTYPE_DYNAMIC)),
         }
     }
 
@@ -326,7 +330,7 @@ impl AnySession {
 }
 
 /// A remote session's liveness: ended once the daemon or another sharer ended it.
-fn remote_liveness(session: Arc<RemoteSession>) -> Liveness {
+pub(crate) fn remote_liveness(session: Arc<RemoteSession>) -> Liveness {
     Arc::new(move || match session.ended() {
         Some(reason) => Err(TableError::new(
             Status::MAPI_E_END_OF_SESSION,
@@ -334,11 +338,6 @@ fn remote_liveness(session: Arc<RemoteSession>) -> Liveness {
         )),
         None => Ok(()),
     })
-}
-
-/// A view over a table fetched from the daemon, evaluated in this process.
-fn remote_view(session: Arc<RemoteSession>, table: Table) -> TableView {
-    TableView::from_table(table).with_liveness(remote_liveness(session))
 }
 
 /// A message store wherever its session runs.
@@ -386,51 +385,31 @@ impl AnyStore {
     pub fn get_hierarchy_table(&self, folder: &[u8], flags: u32) -> Result<TableView> {
         match self {
             AnyStore::Local(s) => s.get_hierarchy_table(folder, flags),
-            AnyStore::Remote { session, .. } => {
-                TableError::check_flags(
-                    "GetHierarchyTable",
-                    flags,
-                    CONVENIENT_DEPTH | MAPI_UNICODE | MAPI_DEFERRED_ERRORS | SHOW_SOFT_DELETES,
-                )?;
-                let all = self.folders()?;
-                let rows = hierarchy_rows(&all, folder, flags & CONVENIENT_DEPTH != 0)?;
-                let columns = [
-                    tags::PR_ENTRYID,
-                    tags::PR_DISPLAY_NAME,
-                    mapi_types::table::consts::PR_DEPTH,
-                    tags::PR_CONTENT_COUNT,
-                    tags::PR_CONTENT_UNREAD,
-                    tags::PR_SUBFOLDERS,
-                    tags::PR_PARENT_ENTRYID,
-                ];
-                Ok(TableView::over(Box::new(MemorySource::new(&columns, rows)))
-                    .with_liveness(remote_liveness(session.clone())))
-            }
+            AnyStore::Remote { rt, session, store } => Ok(RemoteSource::open_view(
+                rt.clone(),
+                session.clone(),
+                TableKind::Hierarchy,
+                Some(store),
+                Some(folder),
+                flags,
+            )?),
         }
     }
 
-    /// `GetContentsTable` of a folder (`MAPI_ASSOCIATED`: its associated messages,
-    /// none here). In process the store evaluates sort, restriction and paging (the
-    /// local store in SQL); for a daemon-hosted session the folder's rows are fetched
-    /// once and evaluated here, with the same answers.
+    /// `GetContentsTable` of a folder (`MAPI_ASSOCIATED`: its associated messages). The
+    /// store evaluates sort, restriction and paging (the local store in SQL), in this
+    /// process or at the daemon for a daemon-hosted session (the cursor stays here).
     pub fn get_contents_table(&self, folder: &[u8], flags: u32) -> Result<TableView> {
         match self {
             AnyStore::Local(s) => s.get_contents_table(folder, flags),
-            AnyStore::Remote { session, .. } => {
-                TableError::check_flags(
-                    "GetContentsTable",
-                    flags,
-                    MAPI_ASSOCIATED | MAPI_UNICODE | MAPI_DEFERRED_ERRORS | SHOW_SOFT_DELETES,
-                )?;
-                let table = self.contents(folder)?;
-                let source = if flags & MAPI_ASSOCIATED != 0 {
-                    MemorySource::new(table.columns(), Vec::new())
-                } else {
-                    MemorySource::from_table(table)
-                };
-                Ok(TableView::over(Box::new(source))
-                    .with_liveness(remote_liveness(session.clone())))
-            }
+            AnyStore::Remote { rt, session, store } => Ok(RemoteSource::open_view(
+                rt.clone(),
+                session.clone(),
+                TableKind::Contents,
+                Some(store),
+                Some(folder),
+                flags,
+            )?),
         }
     }
 
