@@ -3,7 +3,10 @@
 
 use async_trait::async_trait;
 use mapi_types::table::consts::MAPI_ASSOCIATED;
-use mapi_types::{MemorySource, Row, RowSource, Table};
+use mapi_types::{MemorySource, PropValue, Row, RowSource, Table, tags};
+
+/// `MSGFLAG_READ`.
+const MSGFLAG_READ: i64 = 0x1;
 
 use crate::error::ProviderResult;
 
@@ -62,7 +65,22 @@ pub trait MsgStore: Send + Sync {
         if flags & MAPI_ASSOCIATED != 0 {
             return Ok(Box::new(MemorySource::new(table.columns(), Vec::new())));
         }
-        Ok(Box::new(MemorySource::from_table(table)))
+        // PR_READ is computed from PR_MESSAGE_FLAGS (MSGFLAG_READ) where a row lacks it.
+        let columns = table.columns().to_vec();
+        let rows = table
+            .full_rows()
+            .into_iter()
+            .map(|r| {
+                let mut r = r.clone();
+                if r.get(tags::PR_READ).is_none()
+                    && let Some(f) = r.int(tags::PR_MESSAGE_FLAGS)
+                {
+                    r.set(tags::PR_READ, PropValue::Boolean(f & MSGFLAG_READ != 0));
+                }
+                r
+            })
+            .collect();
+        Ok(Box::new(MemorySource::new(&columns, rows)))
     }
 
     /// All properties of one message, PR_BODY included.
