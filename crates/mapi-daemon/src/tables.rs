@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use mapi_engine::EngineError;
 use mapi_engine::tables::{contents_source, hierarchy_source};
 use mapi_proto::{RequestBody, ResponseBody, TableKind};
+use mapi_types::table::view::{MAX_COLUMNS, MAX_SORT_KEYS};
 use mapi_types::{MemorySource, Query, RowSource, Status, TableError};
 
 use crate::conn::ConnState;
@@ -136,6 +137,12 @@ pub(crate) async fn answer(conn: &Arc<ConnState>, body: RequestBody) -> Result<R
             if let Some(r) = &restriction {
                 r.check().map_err(table_err)?;
             }
+            // The bounds a client's own view enforces, for clients that skip it.
+            if sort.len() > MAX_SORT_KEYS || sort.iter().any(|k| k.tag.prop_type().is_multi()) {
+                return Err(table_err(TableError::too_complex(format!(
+                    "at most {MAX_SORT_KEYS} sort keys, none multi-valued"
+                ))));
+            }
             let t = h.tables.get(table)?;
             run(&t, |s| s.set_query(&Query { restriction, sort }))?;
             Ok(ResponseBody::Done)
@@ -155,6 +162,12 @@ pub(crate) async fn answer(conn: &Arc<ConnState>, body: RequestBody) -> Result<R
         } => {
             let h = conn.handle(session)?;
             h.live()?;
+            if columns.len() > MAX_COLUMNS {
+                return Err(table_err(TableError::new(
+                    Status::MAPI_E_TOO_BIG,
+                    format!("at most {MAX_COLUMNS} columns"),
+                )));
+            }
             let t = h.tables.get(table)?;
             let start = usize::try_from(start).unwrap_or(usize::MAX);
             let n = count.min(MAX_ROWS_PER_CALL) as usize;
