@@ -100,14 +100,29 @@ pub enum StoreCmd {
         #[command(flatten)]
         logon: LogonArgs,
     },
-    /// List a folder's messages, newest first.
+    /// List a folder's messages, newest first (or as --sort says).
+    ///
+    /// --where takes conditions on the listed columns (entry_id, subject, from, to,
+    /// size, delivery_time, unread): `~` (substring, case ignored), `=`, `!=`, `<`, `>`,
+    /// the word `unread`, joined with and / or / not and parentheses; values with
+    /// spaces in double quotes. Example: 'subject~invoice and unread and size>10000'.
     Ls {
         /// Folder name (default: Inbox).
         #[arg(default_value = "Inbox")]
         folder: String,
+        /// Sort by these columns, comma-separated; a trailing `-` sorts descending
+        /// (e.g. `delivery_time-`, `from,size-`).
+        #[arg(long, value_name = "COL")]
+        sort: Option<String>,
+        /// Only messages matching this expression (see above).
+        #[arg(long = "where", value_name = "EXPR")]
+        where_: Option<String>,
         /// Show at most this many messages.
-        #[arg(long)]
+        #[arg(long, value_name = "N")]
         limit: Option<usize>,
+        /// Skip this many messages first.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        offset: usize,
         #[command(flatten)]
         logon: LogonArgs,
     },

@@ -39,7 +39,7 @@ mod ui;
 
 pub use conn::Connection;
 pub use error::{ClientError, Result};
-pub use mapi_proto::{DisabledService, Notification, PromptKind, SessionInfo};
+pub use mapi_proto::{DisabledService, Notification, PromptKind, SessionInfo, TableKind};
 pub use path::{
     MAPID_BIN_ENV, PID_NAME, SOCKET_ENV, SOCKET_NAME, default_socket_dir, is_default_location,
     log_path, pid_path, socket_path,

@@ -2,7 +2,7 @@
 
 use mapi_profile::ProfileError;
 use mapi_spi::ProviderError;
-use mapi_types::{MapiStatus, Status};
+use mapi_types::{MapiStatus, Status, TableError};
 use thiserror::Error;
 
 /// What a logon or a session call can fail with.
@@ -52,6 +52,9 @@ pub enum EngineError {
     /// A provider call failed.
     #[error("{}", .0.message)]
     Provider(#[from] ProviderError),
+    /// A table call failed.
+    #[error("{}", .0.message)]
+    Table(#[from] TableError),
 }
 
 impl MapiStatus for EngineError {
@@ -69,6 +72,7 @@ impl MapiStatus for EngineError {
             EngineError::Status(s, _) => *s,
             EngineError::Profile(e) => e.status(),
             EngineError::Provider(e) => e.status(),
+            EngineError::Table(e) => e.status(),
         }
     }
 }
@@ -123,6 +127,9 @@ mod tests {
             EngineError::Provider(..)
                 => EngineError::Provider(ProviderError::new(Status::MAPI_E_SESSION_LIMIT, "x"))
                 => Status::MAPI_E_SESSION_LIMIT,
+            EngineError::Table(..)
+                => EngineError::Table(TableError::new(Status::MAPI_E_INVALID_BOOKMARK, "x"))
+                => Status::MAPI_E_INVALID_BOOKMARK,
         );
     }
 }

@@ -8,6 +8,8 @@
 //! - [`logon`]: [`LogonRequest`] and `Engine::logon`: flowchart steps 1-7; `logon::services`
 //!   runs the service phase (configure, retry once, disable).
 //! - [`session`]: [`Session`]: tables, stores, identity, submit, events, logoff.
+//! - [`tables`]: table views (`IMAPITable`): status, stores, hierarchy, contents,
+//!   profiles, services, providers.
 //! - [`addrbook`]: the merged address book.
 //! - `support`: the support object handed to providers.
 //! - [`ui`]: [`LogonUi`] with [`NoUi`] and [`ScriptedUi`].
@@ -23,6 +25,7 @@ pub mod error;
 pub mod logon;
 pub mod session;
 mod support;
+pub mod tables;
 pub mod ui;
 
 pub use addrbook::MergedAddressBook;

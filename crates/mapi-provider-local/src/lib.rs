@@ -5,6 +5,8 @@
 //! - [`service`]: [`LocalStoreService`], [`ContactsService`] (service entry, logons) and
 //!   [`register`].
 //! - [`store`]: [`LocalStore`], the logged-on message store (folders, contents, messages).
+//! - `contents`: contents tables as a row source that pushes sort, restriction and
+//!   paging down to SQLite.
 //! - [`contacts`]: [`Contacts`], the logged-on address book.
 //! - [`dbfile`]: the `path` setting, file creation and checked opening (missing, access,
 //!   version, damage).
@@ -18,6 +20,7 @@
 //! - [`error`]: [`LocalError`] and its MAPI status codes.
 
 pub mod contacts;
+mod contents;
 pub mod dbfile;
 pub mod entryid;
 pub mod error;

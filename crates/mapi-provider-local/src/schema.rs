@@ -56,7 +56,8 @@ pub const STORE: FileKind = FileKind {
             body TEXT NOT NULL,
             raw BLOB NOT NULL
         );
-        CREATE INDEX messages_by_folder ON messages (folder, delivery_time DESC, id DESC);
+        CREATE INDEX messages_summary ON messages (folder, delivery_time DESC, id DESC,
+            flags, size, has_attach, subject, sender_name, sender_email, display_to);
     ",
     tables: &["folders", "messages"],
     init: init_folders,

@@ -1,18 +1,20 @@
 //! [`LocalStore`]: a logged-on local message store (`MsgStore`) over one SQLite file.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use mail_parser::MessageParser;
 use mapi_spi::{EntryId, FolderKind, MsgStore, ProviderResult, Settings, async_trait};
+use mapi_types::table::consts::MAPI_ASSOCIATED;
 use mapi_types::tags::*;
-use mapi_types::{MapiUid, PropValue, Row, SortKey, Table, object_type};
+use mapi_types::{MapiUid, MemorySource, PropValue, Row, RowSource, Table, object_type};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::dbfile::{self, Db, path_setting};
+use crate::contents::{self, ContentsSource, Open, SharedDb};
+use crate::dbfile::{self, path_setting};
 use crate::entryid::{self, ObjectKind};
 use crate::error::LocalError;
-use crate::lock::{self, SessionLock};
+use crate::lock;
 use crate::mime::{self, MSGFLAG_HASATTACH, Parsed};
 use crate::schema::{FOLDERS, STORE, folder_code};
 
@@ -49,13 +51,8 @@ pub struct LocalStore {
     uid: MapiUid,
     props: Row,
     folders: Vec<(FolderKind, i64)>,
-    open: Mutex<Option<Open>>,
-}
-
-/// Dropped in field order: the connection closes, then the session lock goes.
-struct Open {
-    db: Db,
-    _lock: SessionLock,
+    /// Shared with the store's contents tables, which see `None` after logoff.
+    open: SharedDb,
 }
 
 impl LocalStore {
@@ -90,7 +87,7 @@ impl LocalStore {
             uid,
             props,
             folders,
-            open: Mutex::new(Some(Open { db, _lock: lock })),
+            open: Arc::new(Mutex::new(Some(Open { db, _lock: lock }))),
         })
     }
 
@@ -186,45 +183,37 @@ impl LocalStore {
         self.with_conn(|conn| {
             let folder = self.folder_id(conn, folder)?;
             let mut stmt = conn
-                .prepare_cached(
-                    "SELECT id, subject, sender_name, sender_email, delivery_time, size,
-                            display_to, flags, has_attach
-                     FROM messages WHERE folder = ?1
+                .prepare_cached(&format!(
+                    "SELECT {} FROM messages WHERE folder = ?1
                      ORDER BY delivery_time DESC, id DESC",
-                )
+                    contents::SUMMARY_SELECT
+                ))
                 .map_err(self.sql())?;
             let rows = stmt
-                .query_map([folder], |r| {
-                    let mut row = Row::default();
-                    row.set(PR_ENTRYID, PropValue::Binary(self.message_entry(r.get(0)?)));
-                    row.set(PR_SUBJECT, PropValue::Unicode(r.get(1)?));
-                    row.set(PR_SENDER_NAME, PropValue::Unicode(r.get(2)?));
-                    row.set(PR_SENDER_EMAIL_ADDRESS, PropValue::Unicode(r.get(3)?));
-                    row.set(
-                        PR_MESSAGE_DELIVERY_TIME,
-                        PropValue::SysTime(r.get::<_, i64>(4)? as u64),
-                    );
-                    row.set(PR_MESSAGE_SIZE, PropValue::Long(clamp_i32(r.get(5)?)));
-                    row.set(PR_DISPLAY_TO, PropValue::Unicode(r.get(6)?));
-                    row.set(PR_MESSAGE_FLAGS, PropValue::Long(r.get(7)?));
-                    row.set(PR_HASATTACH, PropValue::Boolean(r.get(8)?));
-                    row.set(PR_MESSAGE_CLASS, PropValue::Unicode("IPM.Note".into()));
-                    Ok(row)
-                })
+                .query_map([folder], |r| contents::contents_row(&self.uid, r))
                 .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
                 .map_err(self.sql())?;
-            let mut table = Table::new(CONTENTS_COLUMNS.to_vec(), rows);
-            table
-                .sort(vec![SortKey {
-                    tag: PR_MESSAGE_DELIVERY_TIME,
-                    descending: true,
-                }])
-                .map_err(|status| LocalError::Database {
-                    path: self.path.clone(),
-                    detail: format!("sorting the contents table failed: {status}"),
-                })?;
-            Ok(table)
+            // Already in the default order: newest first.
+            Ok(Table::new(CONTENTS_COLUMNS.to_vec(), rows))
         })
+    }
+
+    fn contents_source_now(
+        &self,
+        folder: &[u8],
+        flags: u32,
+    ) -> Result<Box<dyn RowSource>, LocalError> {
+        let id = self.with_conn(|conn| self.folder_id(conn, folder))?;
+        if flags & MAPI_ASSOCIATED != 0 {
+            // The store keeps no associated (hidden) messages.
+            return Ok(Box::new(MemorySource::new(&CONTENTS_COLUMNS, Vec::new())));
+        }
+        Ok(Box::new(ContentsSource::new(
+            self.open.clone(),
+            self.path.clone(),
+            self.uid,
+            id,
+        )))
     }
 
     fn read_message_now(&self, entry: &[u8]) -> Result<Row, LocalError> {
@@ -518,6 +507,14 @@ impl MsgStore for LocalStore {
 
     async fn contents(&self, folder: &[u8]) -> ProviderResult<Table> {
         Ok(self.contents_now(folder)?)
+    }
+
+    async fn contents_source(
+        &self,
+        folder: &[u8],
+        flags: u32,
+    ) -> ProviderResult<Box<dyn RowSource>> {
+        Ok(self.contents_source_now(folder, flags)?)
     }
 
     async fn read_message(&self, entry: &[u8]) -> ProviderResult<Row> {

@@ -10,7 +10,8 @@
 //! - [`choice`]: [`FailureChoice`], the answer to a failed service's dialog.
 //! - [`hex`]: hex text of bytes and back.
 //! - [`codec`]: a bounded binary encoding of property values (storage and wire).
-//! - [`table`]: rows and the in-memory [`Table`] with columns, sort and restrictions.
+//! - [`table`]: rows, the in-memory [`Table`], restrictions, and [`TableView`]
+//!   (`IMAPITable`: cursor, bookmarks, seek, find, sort, restrict) over a [`RowSource`].
 //! - `status_table`: [`assert_status_table!`], the exhaustive error-to-status table test.
 
 #![warn(missing_docs)]
@@ -32,7 +33,10 @@ pub use flags::{
 };
 pub use prop::{PropTag, PropType, PropValue, filetime_from_unix, tags, unix_from_filetime};
 pub use status::{MapiStatus, Status, StatusClass};
-pub use table::{ContentMatch, Relop, Restriction, Row, SortKey, Table};
+pub use table::{
+    Bookmark, ContentMatch, MemorySource, Query, Relop, Restriction, Row, RowSource, SortKey,
+    Table, TableError, TableView,
+};
 pub use uid::{MUID_PROFILE_INSTANCE, MapiUid};
 
 #[cfg(test)]
@@ -54,6 +58,11 @@ mod error_status_tests {
                     set: "logon",
                 }
                 => Status::MAPI_E_UNKNOWN_FLAGS,
+        );
+        assert_status_table!(table::TableError;
+            table::TableError { .. }
+                => table::TableError::too_complex("x")
+                => Status::MAPI_E_TOO_COMPLEX,
         );
     }
 }

@@ -21,9 +21,14 @@
 //! - [`blocking`]: [`blocking::Mapi`], [`blocking::Session`], [`blocking::Store`]: the
 //!   same API without async.
 //! - [`compose`]: building a message to submit; recipients of an existing one.
+//! - [`filter`]: the `--where` / `--sort` text syntax, parsed into restrictions and
+//!   sort keys.
+//! - [`listing`]: [`listing::Listing`], a page of a folder's messages read through its
+//!   contents table.
 //! - [`link`]: where a logon runs (the daemon's shared session or this process), and
 //!   the daemon's control.
 //! - [`printable`](mod@printable): [`printable()`], text from outside made safe to show on a terminal.
+//! - `remote_table`: the row source of a table whose rows live at the daemon.
 //! - [`quickstart`]: makes the embedded `Default` profile (local store + contacts).
 //! - [`terminal`]: [`terminal::TerminalUi`], logon prompts on the terminal;
 //!   `hidden_input` (private): a line read with echo off, the terminal restored even
@@ -38,9 +43,12 @@ pub mod blocking;
 pub mod catalog;
 pub mod compose;
 mod hidden_input;
+pub mod filter;
 pub mod link;
+pub mod listing;
 pub mod printable;
 pub mod quickstart;
+mod remote_table;
 pub mod terminal;
 
 use std::path::Path;

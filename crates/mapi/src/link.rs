@@ -7,13 +7,18 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use mapi_client::{Connection, DaemonLink, RemoteLogon, RemoteSession, SessionInfo};
+use mapi_client::{Connection, DaemonLink, RemoteLogon, RemoteSession, SessionInfo, TableKind};
 use mapi_engine::{EngineError, LogonRequest, Result, SubmitOutcome};
 use mapi_spi::{EntryId, OutgoingMessage};
-use mapi_types::{LogoffFlags, LogonFlags, MapiStatus, Row, Status, Table, tags};
+use mapi_types::table::consts::TBLTYPE_DYNAMIC;
+use mapi_types::table::view::Liveness;
+use mapi_types::{
+    LogoffFlags, LogonFlags, MapiStatus, Row, Status, Table, TableError, TableView, tags,
+};
 use tokio::runtime::Runtime;
 
 use crate::blocking::{Mapi, Session, Store};
+use crate::remote_table::RemoteSource;
 
 fn client_err(e: mapi_client::ClientError) -> EngineError {
     EngineError::Status(e.status(), e.to_string())
@@ -254,6 +259,39 @@ impl AnySession {
         }
     }
 
+    /// `GetStatusTable` as a view; `flags`: `MAPI_UNICODE`. A daemon-hosted session's
+    /// table is fetched once and evaluated here.
+    pub fn get_status_table(&self, flags: u32) -> Result<TableView> {
+        match self {
+            AnySession::Local(s) => s.get_status_table(flags),
+            AnySession::Remote(r) => Ok(RemoteSource::open_view(
+                r.rt.clone(),
+                r.session.clone(),
+                TableKind::Status,
+                None,
+                None,
+                flags,
+            )?
+            .with_table_type(TBLTYPE_DYNAMIC)),
+        }
+    }
+
+    /// `GetMsgStoresTable` as a view; `flags`: `MAPI_UNICODE`.
+    pub fn get_msg_stores_table(&self, flags: u32) -> Result<TableView> {
+        match self {
+            AnySession::Local(s) => s.get_msg_stores_table(flags),
+            AnySession::Remote(r) => Ok(RemoteSource::open_view(
+                r.rt.clone(),
+                r.session.clone(),
+                TableKind::Stores,
+                None,
+                None,
+                flags,
+            )?
+            .with_table_type(TBLTYPE_DYNAMIC)),
+        }
+    }
+
     /// The default store.
     pub fn default_store(&self) -> Result<AnyStore> {
         match self {
@@ -345,6 +383,17 @@ impl AnySession {
     }
 }
 
+/// A remote session's liveness: ended once the daemon or another sharer ended it.
+pub(crate) fn remote_liveness(session: Arc<RemoteSession>) -> Liveness {
+    Arc::new(move || match session.ended() {
+        Some(reason) => Err(TableError::new(
+            Status::MAPI_E_END_OF_SESSION,
+            format!("the table's session has ended: {reason}"),
+        )),
+        None => Ok(()),
+    })
+}
+
 /// A message store wherever its session runs.
 pub enum AnyStore {
     /// In this process.
@@ -382,6 +431,39 @@ impl AnyStore {
             AnyStore::Remote { rt, session, store } => rt
                 .block_on(session.contents(store, folder))
                 .map_err(client_err),
+        }
+    }
+
+    /// `GetHierarchyTable` of a folder (`CONVENIENT_DEPTH`: every level, with
+    /// `PR_DEPTH`).
+    pub fn get_hierarchy_table(&self, folder: &[u8], flags: u32) -> Result<TableView> {
+        match self {
+            AnyStore::Local(s) => s.get_hierarchy_table(folder, flags),
+            AnyStore::Remote { rt, session, store } => Ok(RemoteSource::open_view(
+                rt.clone(),
+                session.clone(),
+                TableKind::Hierarchy,
+                Some(store),
+                Some(folder),
+                flags,
+            )?),
+        }
+    }
+
+    /// `GetContentsTable` of a folder (`MAPI_ASSOCIATED`: its associated messages). The
+    /// store evaluates sort, restriction and paging (the local store in SQL), in this
+    /// process or at the daemon for a daemon-hosted session (the cursor stays here).
+    pub fn get_contents_table(&self, folder: &[u8], flags: u32) -> Result<TableView> {
+        match self {
+            AnyStore::Local(s) => s.get_contents_table(folder, flags),
+            AnyStore::Remote { rt, session, store } => Ok(RemoteSource::open_view(
+                rt.clone(),
+                session.clone(),
+                TableKind::Contents,
+                Some(store),
+                Some(folder),
+                flags,
+            )?),
         }
     }
 

@@ -461,6 +461,99 @@ fn remote_session_reads_the_store() {
 }
 
 #[test]
+fn remote_tables_are_bounded_and_released() {
+    use mapi_proto::TableKind;
+    use mapi_types::{PropTag, Restriction, SortKey};
+    let fx = Fixture::new(None);
+    let _d = start_daemon(&fx.home, &fx.socket);
+    let link = DaemonLink::new(&fx.home).with_socket(&fx.socket);
+    rt().block_on(async {
+        let c = link.connect().await.unwrap().expect("the daemon listens");
+        let s = c
+            .logon(RemoteLogon::new(None, LogonFlags::MAPI_USE_DEFAULT))
+            .await
+            .unwrap();
+        let stores = s.store_table().await.unwrap();
+        let store = stores.query_rows()[0]
+            .get(tags::PR_ENTRYID)
+            .and_then(|v| v.as_bytes())
+            .unwrap()
+            .to_vec();
+        let folders = s.folders(&store).await.unwrap();
+        let inbox = folders
+            .full_rows()
+            .into_iter()
+            .find(|r| r.str(tags::PR_DISPLAY_NAME) == Some("Inbox"))
+            .and_then(|r| r.get(tags::PR_ENTRYID)?.as_bytes().map(<[u8]>::to_vec))
+            .unwrap();
+        let (t, default_columns, all) = s
+            .open_table(TableKind::Contents, Some(&store), Some(&inbox), 0)
+            .await
+            .unwrap();
+        assert!(default_columns.contains(&tags::PR_SUBJECT));
+        assert!(all.len() >= default_columns.len());
+        assert_eq!(s.table_count(t).await.unwrap(), 0);
+        let status = |e: mapi_client::ClientError| e.status();
+        // Bounds the client-side view enforces hold at the daemon too.
+        let keys = vec![SortKey::ascending(tags::PR_SUBJECT); 33];
+        let e = s.table_query(t, None, keys).await.unwrap_err();
+        assert_eq!(status(e), Status::MAPI_E_TOO_COMPLEX);
+        let mv = vec![SortKey::ascending(PropTag(0x8001_101F))];
+        assert_eq!(
+            status(s.table_query(t, None, mv).await.unwrap_err()),
+            Status::MAPI_E_TOO_COMPLEX
+        );
+        let columns: Vec<PropTag> = (0..2000u32).map(|i| PropTag((i << 16) | 3)).collect();
+        let e = s.table_rows(t, 0, 10, &columns).await.unwrap_err();
+        assert_eq!(status(e), Status::MAPI_E_TOO_BIG);
+        let sub = Restriction::Sub {
+            object: mapi_types::table::consts::PR_MESSAGE_RECIPIENTS,
+            restriction: Box::new(Restriction::Exist(tags::PR_EMAIL_ADDRESS)),
+        };
+        let e = s.table_query(t, Some(sub), vec![]).await.unwrap_err();
+        assert_eq!(status(e), Status::MAPI_E_TOO_COMPLEX);
+        let e = s
+            .open_table(TableKind::Contents, Some(&store), None, 0)
+            .await
+            .unwrap_err();
+        assert_eq!(status(e), Status::MAPI_E_INVALID_PARAMETER);
+        let e = s
+            .open_table(TableKind::Status, None, None, 0x4)
+            .await
+            .unwrap_err();
+        assert_eq!(status(e), Status::MAPI_E_UNKNOWN_FLAGS);
+        // A released or unknown table is gone.
+        s.release_table(t);
+        // The release is not answered: poll, with a deadline, until it took effect.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            match s.table_count(t).await {
+                Err(e) => {
+                    assert_eq!(status(e), Status::MAPI_E_INVALID_OBJECT);
+                    break;
+                }
+                Ok(_) => assert!(std::time::Instant::now() < deadline, "never released"),
+            }
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            status(s.table_count(99).await.unwrap_err()),
+            Status::MAPI_E_INVALID_OBJECT
+        );
+        let (h, _, _) = s
+            .open_table(TableKind::Hierarchy, Some(&store), Some(&inbox), 1)
+            .await
+            .unwrap();
+        assert_eq!(s.table_count(h).await.unwrap(), 0);
+        s.logoff(LogoffFlags::default()).await.unwrap();
+        assert_eq!(
+            status(s.table_count(h).await.unwrap_err()),
+            Status::MAPI_E_END_OF_SESSION
+        );
+    });
+}
+
+#[test]
 fn other_user_gets_no_access() {
     let fx = Fixture::new(None);
     chmod(fx.dir.path(), 0o755);
