@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use mapi_provider_internet::testserver::{MailStack, Options, USERS};
+use mapi_test_support::{MailStack, Options, USERS};
 use serde_json::Value;
 
 const MAPI: &str = env!("CARGO_BIN_EXE_mapi");
@@ -134,6 +134,35 @@ fn logon_validates_against_the_servers() {
             "STATUS_FAILURE: {row}"
         );
     }
+
+    // sending through the disabled transport names its failure, not the sender
+    let out = run(
+        home,
+        &[
+            "send",
+            "--profile",
+            "Wrong",
+            "--ui",
+            "none",
+            "--to",
+            "bob@localhost",
+            "--subject",
+            "s",
+            "--body",
+            "b",
+        ],
+        "",
+        &[],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    let first = err.lines().next().unwrap_or("");
+    assert!(
+        first.contains("MAPI_E_LOGON_FAILED")
+            && first.contains("transport")
+            && !err.contains("not an e-mail address"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use mapi_provider_internet::testserver::{MailStack, Options};
+use mapi_test_support::{MailStack, Options};
 use serde_json::Value;
 
 const MAPI: &str = env!("CARGO_BIN_EXE_mapi");

@@ -11,4 +11,4 @@ for tool in dovecot mbsync openssl; do
   command -v "$tool" >/dev/null || { echo "$tool is not installed (apt-get install dovecot-imapd dovecot-lmtpd isync openssl)" >&2; exit 1; }
 done
 cd "$(dirname "$0")/.."
-exec cargo run --release --quiet -p mapi-provider-internet --features test-harness --example download_bench -- "$n" "${2:-5}"
+exec cargo run --release --quiet -p mapi-provider-internet --example download_bench -- "$n" "${2:-5}"

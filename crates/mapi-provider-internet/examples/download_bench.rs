@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mapi_provider_internet::InternetMailService;
-use mapi_provider_internet::testserver::{MailStack, Options, USERS};
 use mapi_spi::{MsgStore, Progress, Settings, StatusRow, Support};
+use mapi_test_support::{MailStack, Options, USERS};
 use mapi_types::{LogonFlags, MapiUid, ProviderLogonFlags};
 
 struct BenchSupport {
@@ -215,7 +215,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let stack = MailStack::start(Options {
+    let mut stack = MailStack::start(Options {
         postfix: false,
         max_userip_connections: 10,
     })
@@ -268,6 +268,23 @@ fn main() {
         let (relogon, _, _, store) = ours(&stack, &work.path().join("ours-0")).await;
         store.logoff().await;
 
+        // a server without CONDSTORE: each sync lists the flags of the cached messages
+        stack
+            .set_imap_capability(
+                "IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT",
+            )
+            .expect("restart Dovecot without CONDSTORE");
+        let (_, _, _, store) = ours(&stack, &work.path().join("ours-0")).await;
+        let mut listing_runs = Vec::new();
+        for _ in 0..rounds {
+            let t = Instant::now();
+            let r = store.synchronize(true).await.unwrap();
+            listing_runs.push(t.elapsed());
+            assert_eq!((r.downloaded, r.flags_changed), (0, 0));
+        }
+        store.logoff().await;
+        let (listing_med, _) = stats(&listing_runs);
+
         let (ours_med, ours_min) = stats(&ours_runs);
         let (fast_med, fast_min) = stats(&fast);
         let (default_med, default_min) = stats(&default);
@@ -307,6 +324,11 @@ fn main() {
             list(&incremental_runs)
         );
         println!("second logon incl. connect+TLS  : {relogon:.2?}");
+        println!(
+            "sync without CONDSTORE, no news : {:.1} ms median  (FLAGS of {n} cached UIDs in one UID range)  runs {}",
+            listing_med.as_secs_f64() * 1000.0,
+            list(&listing_runs)
+        );
         println!("RSS before download             : {:.1} MiB", mib(base));
         println!(
             "peak RSS during downloads       : {:.1} MiB  (target <= 64 MiB)",

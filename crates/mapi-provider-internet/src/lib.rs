@@ -6,14 +6,16 @@
 //! - [`config`]: the account settings ([`Account`]), checked and defaulted.
 //! - [`error`]: [`InternetError`], mapped to MAPI status codes.
 //! - [`tls`]: TCP/TLS connections (rustls, `ring`), system roots plus `ca_file`.
-//! - [`imap`]: a small IMAP client ([`imap::wire`]: the response reader's parsing).
+//! - [`imap`]: a small IMAP client, bounded in what it reads ([`imap::Limits`]);
+//!   [`imap::wire`]: the response reader's parsing; [`imap::replay`] reads a recorded
+//!   byte stream the same way (fuzzing).
 //! - [`cache`]: the per-account SQLite offline cache; [`bodies`]: its message bytes, in an
 //!   append-only file beside it.
 //! - [`sync`]: the download (pipelined `UID FETCH`, batched inserts on a writer thread).
 //! - [`props`]: property rows and entry ids.
 //! - [`store`]: [`InternetStore`], the [`mapi_spi::MsgStore`].
-//! - [`smtp`]: a small SMTP client and [`InternetTransport`], the [`mapi_spi::Transport`].
-//! - `testserver` (feature `test-harness`): real Dovecot and Postfix on loopback.
+//! - [`smtp`]: SMTP submission on `mail-send` and [`InternetTransport`], the
+//!   [`mapi_spi::Transport`]; [`smtp::replay`] reads recorded replies (fuzzing).
 //!
 //! # Sent mail
 //! A transport only sends. To keep a copy, the engine (or client) stores the same bytes
@@ -31,8 +33,6 @@ pub mod service;
 pub mod smtp;
 pub mod store;
 pub mod sync;
-#[cfg(feature = "test-harness")]
-pub mod testserver;
 pub mod tls;
 
 pub use config::{Account, Security};

@@ -80,13 +80,19 @@ impl InternetMailService {
             .logon_flags()
             .contains(LogonFlags::MAPI_FORCE_DOWNLOAD)
         {
-            if let Err(e) = store.synchronize(true).await {
-                store.logoff().await;
-                return Err(e);
-            }
+            let report = match store.synchronize(true).await {
+                Ok(report) => report,
+                Err(e) => {
+                    store.logoff().await;
+                    return Err(e);
+                }
+            };
             support.modify_status_row(StatusRow {
                 code: StatusCode::STATUS_AVAILABLE,
-                text: Some("online".into()),
+                text: Some(match report.warning() {
+                    Some(w) => format!("online; {w}"),
+                    None => "online".into(),
+                }),
                 identity: Some(account.email.clone()),
             });
         } else {

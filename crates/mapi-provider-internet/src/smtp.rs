@@ -1,43 +1,107 @@
-//! A small SMTP submission client (RFC 5321, ESMTP with STARTTLS and AUTH PLAIN /
-//! LOGIN) and the [`InternetTransport`] built on it.
+//! SMTP submission on `mail-send` (RFC 5321 ESMTP: AUTH PLAIN / LOGIN, STARTTLS,
+//! implicit TLS over our own TLS setup and CA file) and the [`InternetTransport`] built
+//! on it. Every reply is bounded in size ([`MAX_REPLY`]) and time; a refused AUTH is
+//! followed by QUIT.
 
+use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use mail_send::Credentials;
+use mail_send::SmtpClient;
+use mail_send::smtp::message::Parameters;
 use mapi_spi::{OutgoingMessage, ProviderResult, Transport};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use smtp_proto::{AUTH_LOGIN, AUTH_PLAIN, EXT_START_TLS, EhloResponse};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_rustls::rustls::ClientConfig;
 
 use crate::config::{Account, Security, Server};
 use crate::error::{InternetError, Result};
 use crate::tls::{self, Stream};
 
-const MAX_LINE: usize = 64 * 1024;
+/// Largest reply (all its lines) accepted from the server.
+pub const MAX_REPLY: usize = 64 * 1024;
 
-/// One SMTP reply: code and text lines.
-#[derive(Debug)]
-struct Reply {
-    code: u16,
-    lines: Vec<String>,
+/// A stream that refuses to read more than [`MAX_REPLY`] bytes between two writes (a
+/// reply is read only after its command is written), and notes the end of the stream.
+pub struct Bounded<S> {
+    inner: S,
+    since_write: usize,
+    closed: bool,
 }
 
-impl Reply {
-    fn text(&self) -> String {
-        format!("{} {}", self.code, self.lines.join(" / "))
+impl<S> Bounded<S> {
+    /// Wraps a stream.
+    pub fn new(inner: S) -> Bounded<S> {
+        Bounded {
+            inner,
+            since_write: 0,
+            closed: false,
+        }
+    }
+    /// The wrapped stream.
+    pub fn into_inner(self) -> S {
+        self.inner
     }
 }
 
+impl<S: AsyncRead + Unpin> AsyncRead for Bounded<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let me = self.get_mut();
+        if me.since_write >= MAX_REPLY {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("a reply longer than {MAX_REPLY} bytes"),
+            )));
+        }
+        let before = buf.filled().len();
+        let r = Pin::new(&mut me.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = r {
+            let n = buf.filled().len() - before;
+            me.since_write += n;
+            me.closed |= n == 0;
+        }
+        r
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Bounded<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let me = self.get_mut();
+        me.since_write = 0;
+        Pin::new(&mut me.inner).poll_write(cx, data)
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+type Client = SmtpClient<Bounded<Stream>>;
+
 /// A logged-on SMTP connection.
 pub struct Smtp {
-    io: BufReader<Stream>,
+    client: Client,
     server: String,
     limit: Duration,
-    ehlo: Vec<String>,
 }
 
 impl Smtp {
-    /// Connects, greets, upgrades with STARTTLS when asked, and authenticates.
+    /// Connects, greets, upgrades with STARTTLS when asked, and authenticates (a
+    /// refused AUTH ends with QUIT).
     pub async fn connect(
         account: &Account,
         tls_config: Arc<ClientConfig>,
@@ -56,25 +120,30 @@ impl Smtp {
             None => "localhost".into(),
         };
         let mut s = Smtp {
-            io: BufReader::new(stream),
+            client: SmtpClient {
+                stream: Bounded::new(stream),
+                timeout: limit,
+            },
             server: server.label(),
             limit,
-            ehlo: Vec::new(),
         };
-        let greet = s.reply().await?;
+        let greet = match tokio::time::timeout(limit, s.client.read()).await {
+            Err(_) => return Err(s.timed_out("waiting for its greeting")),
+            Ok(r) => r.map_err(|e| s.error(e, "greeting"))?,
+        };
         if greet.code != 220 {
             return Err(if greet.code == 421 || greet.code == 554 {
                 InternetError::SessionLimit {
                     server: s.server.clone(),
-                    detail: greet.text(),
+                    detail: reply_text(&greet),
                 }
             } else {
-                s.protocol(format!("greeting {}", greet.text()))
+                s.protocol(format!("greeting {}", reply_text(&greet)))
             });
         }
-        s.hello(&helo).await?;
+        let mut ehlo = s.hello(&helo).await?;
         if server.security == Security::StartTls {
-            if !s.offers("STARTTLS") {
+            if !ehlo.has_capability(EXT_START_TLS) {
                 return Err(InternetError::Tls {
                     server: s.server.clone(),
                     detail:
@@ -82,86 +151,71 @@ impl Smtp {
                             .into(),
                 });
             }
-            s.expect("STARTTLS", 220, "STARTTLS").await?;
-            if !s.io.buffer().is_empty() {
-                return Err(s.protocol("data after STARTTLS reply (possible injection)".into()));
+            let r = s
+                .client
+                .cmd(b"STARTTLS\r\n")
+                .await
+                .map_err(|e| s.error(e, "STARTTLS"))?;
+            if r.code != 220 {
+                return Err(s.refused("STARTTLS", &r));
             }
-            let Stream::Plain(tcp) = s.io.into_inner() else {
+            let Stream::Plain(tcp) = s.client.stream.into_inner() else {
                 unreachable!("STARTTLS on a plain connection")
             };
-            s.io = BufReader::new(tls::upgrade(tcp, server, tls_config, limit).await?);
-            s.hello(&helo).await?;
+            s.client.stream = Bounded::new(tls::upgrade(tcp, server, tls_config, limit).await?);
+            ehlo = s.hello(&helo).await?;
         }
-        s.authenticate(&account.user, &account.password).await?;
+        if let Err(e) = s
+            .authenticate(&account.user, &account.password, &ehlo)
+            .await
+        {
+            s.quit().await;
+            return Err(e);
+        }
         Ok(s)
     }
 
-    fn offers(&self, ext: &str) -> bool {
-        self.ehlo.iter().any(|l| {
-            l.split_whitespace()
-                .next()
-                .is_some_and(|w| w.eq_ignore_ascii_case(ext))
-        })
+    async fn hello(&mut self, name: &str) -> Result<EhloResponse<String>> {
+        let r = self.client.ehlo(name).await;
+        r.map_err(|e| self.error(e, "EHLO"))
     }
 
-    fn auth_mechs(&self) -> Vec<String> {
-        self.ehlo
-            .iter()
-            .filter_map(|l| {
-                let mut w = l.split_whitespace();
-                w.next().filter(|k| k.eq_ignore_ascii_case("AUTH"))?;
-                Some(w.map(str::to_ascii_uppercase).collect::<Vec<_>>())
-            })
-            .flatten()
-            .collect()
-    }
-
-    async fn hello(&mut self, name: &str) -> Result<()> {
-        let r = self.expect(&format!("EHLO {name}"), 250, "EHLO").await?;
-        self.ehlo = r.lines.into_iter().skip(1).collect();
-        Ok(())
-    }
-
-    async fn authenticate(&mut self, user: &str, password: &str) -> Result<()> {
-        let mechs = self.auth_mechs();
-        let reply = if mechs.iter().any(|m| m == "PLAIN") {
-            let token = base64(format!("\0{user}\0{password}").as_bytes());
-            self.command(&format!("AUTH PLAIN {token}")).await?
-        } else if mechs.iter().any(|m| m == "LOGIN") {
-            let r = self.command("AUTH LOGIN").await?;
-            if r.code != 334 {
-                r
-            } else {
-                let r = self.command(&base64(user.as_bytes())).await?;
-                if r.code != 334 {
-                    r
-                } else {
-                    self.command(&base64(password.as_bytes())).await?
-                }
-            }
-        } else {
+    async fn authenticate(
+        &mut self,
+        user: &str,
+        password: &str,
+        ehlo: &EhloResponse<String>,
+    ) -> Result<()> {
+        if ehlo.auth_mechanisms & (AUTH_PLAIN | AUTH_LOGIN) == 0 {
             return Err(InternetError::LoginRefused {
                 server: self.server.clone(),
-                detail: if mechs.is_empty() {
+                detail: if ehlo.auth_mechanisms == 0 {
                     "it offers no authentication on this connection; try smtp_security = tls or starttls".into()
                 } else {
-                    format!("no supported mechanism among {}", mechs.join(" "))
+                    "it offers neither AUTH PLAIN nor AUTH LOGIN".into()
                 },
             });
-        };
-        match reply.code {
-            235 => Ok(()),
-            421 => Err(InternetError::SessionLimit {
-                server: self.server.clone(),
-                detail: reply.text(),
+        }
+        // only the mechanisms we offer (PLAIN, LOGIN): nothing is tried that was not chosen
+        let mut offered = ehlo.clone();
+        offered.auth_mechanisms &= AUTH_PLAIN | AUTH_LOGIN;
+        let credentials = Credentials::new(user, password);
+        match self.client.authenticate(&credentials, &offered).await {
+            Ok(_) => Ok(()),
+            Err(mail_send::Error::AuthenticationFailed(reply)) => Err(match reply.code {
+                421 => InternetError::SessionLimit {
+                    server: self.server.clone(),
+                    detail: reply_text(&reply),
+                },
+                454 => InternetError::Unreachable {
+                    server: self.server.clone(),
+                    detail: format!("temporary failure: {}", reply_text(&reply)),
+                },
+                _ => InternetError::AuthFailed {
+                    server: self.server.clone(),
+                },
             }),
-            454 => Err(InternetError::Unreachable {
-                server: self.server.clone(),
-                detail: format!("temporary failure: {}", reply.text()),
-            }),
-            _ => Err(InternetError::AuthFailed {
-                server: self.server.clone(),
-            }),
+            Err(e) => Err(self.error(e, "AUTH")),
         }
     }
 
@@ -178,131 +232,47 @@ impl Smtp {
                 });
             }
         }
-        self.expect(&format!("MAIL FROM:<{from}>"), 250, "MAIL FROM")
-            .await?;
-        for r in recipients {
-            self.expect(&format!("RCPT TO:<{r}>"), 250, &format!("recipient {r}"))
-                .await?;
+        let none = Parameters::default();
+        let r = self.client.mail_from(from, &none).await;
+        r.map_err(|e| self.error(e, "MAIL FROM"))?;
+        for to in recipients {
+            let r = self.client.rcpt_to(to, &none).await;
+            r.map_err(|e| self.error(e, &format!("recipient {to}")))?;
         }
-        self.expect("DATA", 354, "DATA").await?;
-        let data = dot_stuff(raw);
-        self.write(&data).await?;
-        let r = self.reply().await?;
-        if r.code != 250 {
-            return Err(InternetError::Refused {
-                server: self.server.clone(),
-                command: "the message".into(),
-                text: r.text(),
-            });
-        }
+        let r = self.client.data(data_payload(raw)).await;
+        r.map_err(|e| self.error(e, "the message"))?;
         Ok(())
     }
 
     /// RSET: checks the connection is still usable.
     pub async fn reset(&mut self) -> Result<()> {
-        self.expect("RSET", 250, "RSET").await.map(|_| ())
+        let r = self.client.rset().await;
+        r.map_err(|e| self.error(e, "RSET"))
     }
 
-    /// QUIT (errors ignored).
-    pub async fn quit(mut self) {
-        let _ = tokio::time::timeout(Duration::from_millis(500), self.command("QUIT")).await;
-        let _ = self.io.get_mut().shutdown().await;
-    }
-
-    async fn expect(&mut self, line: &str, code: u16, what: &str) -> Result<Reply> {
-        let r = self.command(line).await?;
-        if r.code != code {
-            return Err(InternetError::Refused {
-                server: self.server.clone(),
-                command: what.into(),
-                text: r.text(),
-            });
-        }
-        Ok(r)
-    }
-
-    async fn command(&mut self, line: &str) -> Result<Reply> {
-        // The verb only: AUTH lines and their continuations carry credentials.
-        let verb = line.split(' ').next().unwrap_or("");
-        let shown = if verb.len() <= 8 && verb.chars().all(|c| c.is_ascii_uppercase()) {
-            verb
-        } else {
-            "(continuation)"
-        };
-        log::trace!("smtp {} > {shown}", self.server);
-        self.write(format!("{line}\r\n").as_bytes()).await?;
-        self.reply().await
-    }
-
-    async fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        let limit = self.limit;
-        let io = self.io.get_mut();
-        match tokio::time::timeout(limit, async {
-            io.write_all(bytes).await?;
-            io.flush().await
+    /// QUIT (errors ignored), then closes the connection.
+    pub async fn quit(&mut self) {
+        let _ = tokio::time::timeout(Duration::from_millis(500), async {
+            let _ = self.client.cmd(b"QUIT\r\n").await;
+            let _ = tokio::io::AsyncWriteExt::shutdown(&mut self.client.stream).await;
         })
-        .await
-        {
-            Err(_) => Err(InternetError::Timeout {
-                server: self.server.clone(),
-                step: "sending".into(),
-                secs: limit.as_secs_f64(),
-            }),
-            Ok(Err(e)) => Err(InternetError::Unreachable {
-                server: self.server.clone(),
-                detail: e.to_string(),
-            }),
-            Ok(Ok(())) => Ok(()),
-        }
+        .await;
     }
 
-    async fn reply(&mut self) -> Result<Reply> {
-        let limit = self.limit;
-        let server = self.server.clone();
-        let io = &mut self.io;
-        let read = async {
-            let mut lines = Vec::new();
-            loop {
-                let mut line = Vec::new();
-                let n = io.read_until(b'\n', &mut line).await.map_err(|e| {
-                    InternetError::Unreachable {
-                        server: server.clone(),
-                        detail: e.to_string(),
-                    }
-                })?;
-                if n == 0 {
-                    return Err(InternetError::Unreachable {
-                        server: server.clone(),
-                        detail: "the server closed the connection".into(),
-                    });
-                }
-                if line.len() > MAX_LINE {
-                    return Err(InternetError::Protocol {
-                        server: server.clone(),
-                        detail: "reply line too long".into(),
-                    });
-                }
-                let text = String::from_utf8_lossy(&line).trim_end().to_string();
-                let code: u16 = text.get(..3).and_then(|c| c.parse().ok()).ok_or_else(|| {
-                    InternetError::Protocol {
-                        server: server.clone(),
-                        detail: format!("not an SMTP reply: {text:?}"),
-                    }
-                })?;
-                let more = text.as_bytes().get(3) == Some(&b'-');
-                lines.push(text.get(4..).unwrap_or("").to_string());
-                if !more {
-                    return Ok(Reply { code, lines });
-                }
-            }
-        };
-        match tokio::time::timeout(limit, read).await {
-            Err(_) => Err(InternetError::Timeout {
-                server: self.server.clone(),
-                step: "waiting for a reply".into(),
-                secs: limit.as_secs_f64(),
-            }),
-            Ok(r) => r,
+    /// Our error for one of `mail-send`'s, at step `what`.
+    fn error(&self, e: mail_send::Error, what: &str) -> InternetError {
+        map_error(&self.server, self.limit, self.client.stream.closed, e, what)
+    }
+
+    fn refused(&self, what: &str, r: &smtp_proto::Response<String>) -> InternetError {
+        refused(&self.server, what, r)
+    }
+
+    fn timed_out(&self, step: &str) -> InternetError {
+        InternetError::Timeout {
+            server: self.server.clone(),
+            step: step.into(),
+            secs: self.limit.as_secs_f64(),
         }
     }
 
@@ -314,44 +284,159 @@ impl Smtp {
     }
 }
 
-/// The DATA payload: CRLF line ends, leading dots doubled, ending `CRLF.CRLF`.
-pub fn dot_stuff(raw: &[u8]) -> Vec<u8> {
+/// Our error for one of `mail-send`'s, at step `what` (`closed`: the stream ended).
+fn map_error(
+    server: &str,
+    limit: Duration,
+    closed: bool,
+    e: mail_send::Error,
+    what: &str,
+) -> InternetError {
+    use mail_send::Error as E;
+    let protocol = |detail: String| InternetError::Protocol {
+        server: server.to_string(),
+        detail,
+    };
+    match e {
+        E::Io(e) if e.kind() == io::ErrorKind::InvalidData => protocol(e.to_string()),
+        E::Io(e) => InternetError::Unreachable {
+            server: server.to_string(),
+            detail: e.to_string(),
+        },
+        E::UnparseableReply if closed => InternetError::Unreachable {
+            server: server.to_string(),
+            detail: "the server closed the connection".into(),
+        },
+        E::UnparseableReply => protocol(format!("not an SMTP reply to {what}")),
+        E::UnexpectedReply(r) | E::AuthenticationFailed(r) => refused(server, what, &r),
+        E::Timeout => InternetError::Timeout {
+            server: server.to_string(),
+            step: format!("waiting for the reply to {what}"),
+            secs: limit.as_secs_f64(),
+        },
+        E::Tls(e) => InternetError::Tls {
+            server: server.to_string(),
+            detail: e.to_string(),
+        },
+        other => protocol(format!("{what}: {other}")),
+    }
+}
+
+fn refused(server: &str, what: &str, r: &smtp_proto::Response<String>) -> InternetError {
+    InternetError::Refused {
+        server: server.to_string(),
+        command: what.into(),
+        text: reply_text(r),
+    }
+}
+
+/// A byte stream that reads from memory, a line at a time, and accepts every write.
+struct Replay<'a>(&'a [u8]);
+
+impl AsyncRead for Replay<'_> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        // one line per read, as a server that answers each command in turn
+        let me = self.get_mut();
+        let line =
+            me.0.iter()
+                .position(|&b| b == b'\n')
+                .map_or(me.0.len(), |i| i + 1);
+        let n = line.min(buf.remaining());
+        buf.put_slice(&me.0[..n]);
+        me.0 = &me.0[n..];
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncWrite for Replay<'_> {
+    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, b: &[u8]) -> Poll<io::Result<usize>> {
+        Poll::Ready(Ok(b.len()))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Reads `data` as a server's replies to a whole submission (greeting, EHLO, AUTH,
+/// MAIL FROM, RCPT TO, DATA, RSET) the way the transport reads them, within
+/// [`MAX_REPLY`]; returns the error that stopped it, if any. For fuzzing and for
+/// replaying a recorded session.
+pub fn replay(data: &[u8]) -> Option<InternetError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .ok()?;
+    let limit = Duration::from_secs(5);
+    rt.block_on(async {
+        let mut c = SmtpClient {
+            stream: Bounded::new(Replay(data)),
+            timeout: limit,
+        };
+        let err = |c: &SmtpClient<Bounded<Replay<'_>>>, e, what| {
+            map_error("replay", limit, c.stream.closed, e, what)
+        };
+        if let Err(e) = c.read().await {
+            return Some(err(&c, e, "greeting"));
+        }
+        let ehlo = match c.ehlo("client").await {
+            Ok(r) => r,
+            Err(e) => return Some(err(&c, e, "EHLO")),
+        };
+        let mut offered = ehlo;
+        offered.auth_mechanisms &= AUTH_PLAIN | AUTH_LOGIN;
+        if let Err(e) = c.authenticate(&Credentials::new("u", "p"), &offered).await {
+            return Some(err(&c, e, "AUTH"));
+        }
+        let none = Parameters::default();
+        if let Err(e) = c.mail_from("a@example.org", &none).await {
+            return Some(err(&c, e, "MAIL FROM"));
+        }
+        if let Err(e) = c.rcpt_to("b@example.org", &none).await {
+            return Some(err(&c, e, "RCPT TO"));
+        }
+        if let Err(e) = c.data(data_payload(b"Subject: x\r\n\r\nbody\r\n")).await {
+            return Some(err(&c, e, "DATA"));
+        }
+        c.rset().await.err().map(|e| err(&c, e, "RSET"))
+    })
+}
+
+/// A reply as shown in errors: code and text, control characters escaped.
+fn reply_text(r: &smtp_proto::Response<String>) -> String {
+    let text: String = r
+        .message
+        .chars()
+        .take(300)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    format!("{} {}", r.code, text.trim())
+}
+
+/// The message as `mail-send` writes it after DATA (it doubles a dot after each line
+/// break and adds `CRLF.CRLF`): line ends made CRLF, a leading dot doubled here (the
+/// one `mail-send` does not see after a line break), the final line break left to it.
+pub fn data_payload(raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len() + 64);
-    let mut at_line_start = true;
+    if raw.first() == Some(&b'.') {
+        out.push(b'.');
+    }
     let mut prev = 0u8;
     for &b in raw {
         if b == b'\n' && prev != b'\r' {
             out.push(b'\r');
         }
-        if at_line_start && b == b'.' {
-            out.push(b'.');
-        }
         out.push(b);
-        at_line_start = b == b'\n';
         prev = b;
     }
-    if !out.ends_with(b"\r\n") {
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b".\r\n");
-    out
-}
-
-/// Standard base64 with padding.
-pub fn base64(data: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for c in data.chunks(3) {
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
+    if out.ends_with(b"\r\n") {
+        out.truncate(out.len() - 2);
     }
     out
 }
@@ -431,7 +516,7 @@ impl Transport for InternetTransport {
     }
 
     async fn logoff(&self) {
-        if let Some(c) = self.conn.lock().await.take() {
+        if let Some(mut c) = self.conn.lock().await.take() {
             c.quit().await;
         }
     }
@@ -442,13 +527,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64_and_dot_stuffing() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"\0u\0p"), "AHUAcA==");
-        assert_eq!(dot_stuff(b"a\n.b\r\n..c"), b"a\r\n..b\r\n...c\r\n.\r\n");
-        assert_eq!(dot_stuff(b".\r\n"), b"..\r\n.\r\n");
+    fn replayed_replies() {
+        let good = b"220 hi\r\n250-x\r\n250 AUTH PLAIN\r\n235 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n250 reset\r\n";
+        assert!(replay(good).is_none(), "{:?}", replay(good));
+        let e = replay(b"220 hi\r\n250-x\r\n250 AUTH PLAIN\r\n535 no\r\n").unwrap();
+        assert!(matches!(e, InternetError::Refused { .. }), "{e}");
+        let e = replay(b"220 hi\r\n").unwrap();
+        assert!(e.to_string().contains("closed"), "{e}");
+    }
+
+    #[test]
+    fn data_payload_normalises_line_ends_and_a_leading_dot() {
+        assert_eq!(data_payload(b"a\n.b\r\n..c\r\n"), b"a\r\n.b\r\n..c");
+        assert_eq!(data_payload(b".x\n"), b"..x");
+        assert_eq!(data_payload(b"a"), b"a");
     }
 }

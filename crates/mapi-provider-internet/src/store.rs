@@ -113,7 +113,10 @@ impl InternetStore {
             )
             .await;
             let text = match &r {
-                Ok(rep) => format!("online; {} new messages", rep.downloaded),
+                Ok(rep) => match rep.warning() {
+                    Some(w) => format!("online; {} new messages; {w}", rep.downloaded),
+                    None => format!("online; {} new messages", rep.downloaded),
+                },
                 Err(e) => format!("online; download stopped: {e}"),
             };
             if !shared.cancel.load(Ordering::Relaxed) {
@@ -133,6 +136,25 @@ impl InternetStore {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take()
+    }
+
+    /// Stops the background download (if one runs): cancels it, aborts its task and,
+    /// when it had not finished, says so in the status row. Returns the aborted task.
+    fn stop_background(&self, why: &str) -> Option<tokio::task::JoinHandle<()>> {
+        let s = &self.shared;
+        s.cancel.store(true, Ordering::Relaxed);
+        let task = self.take_background()?;
+        if !task.is_finished() {
+            task.abort();
+            s.support.modify_status_row(StatusRow {
+                code: StatusCode::STATUS_OFFLINE,
+                text: Some(format!(
+                    "download cut short at {why}; the cache keeps what arrived"
+                )),
+                identity: Some(s.account.email.clone()),
+            });
+        }
+        Some(task)
     }
 
     /// Waits for the background download started at logon (if any) to end.
@@ -443,16 +465,20 @@ impl MsgStore for InternetStore {
     }
 
     async fn logoff(&self) {
-        self.shared.cancel.store(true, Ordering::Relaxed);
-        let task = self.take_background();
-        if let Some(t) = task {
-            t.abort();
+        if let Some(t) = self.stop_background("logoff") {
             let _ = t.await;
         }
         if let Some(imap) = self.shared.imap.lock().await.take() {
             imap.logout().await;
         }
         self.shared.online.store(false, Ordering::Relaxed);
+    }
+}
+
+impl Drop for InternetStore {
+    /// A store dropped without logoff stops its background download too.
+    fn drop(&mut self) {
+        self.stop_background("release of the store");
     }
 }
 

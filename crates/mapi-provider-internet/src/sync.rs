@@ -17,7 +17,7 @@ use rusqlite::Connection;
 use crate::bodies::{Bodies, Span};
 use crate::cache::{self, Cache, NewMessage, Record};
 use crate::error::{InternetError, Result};
-use crate::imap::{Fetched, Imap, MailboxState};
+use crate::imap::{Fetched, Imap, MailboxState, wire};
 
 /// Messages per commit.
 pub const BATCH: usize = 500;
@@ -31,7 +31,7 @@ const HANDOFF: usize = 64;
 const QUEUE: usize = 512 / HANDOFF;
 
 /// Counts of one synchronisation.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SyncReport {
     /// Folders whose state had changed.
     pub changed_folders: usize,
@@ -39,6 +39,25 @@ pub struct SyncReport {
     pub downloaded: u64,
     /// Cached messages removed because they left the server.
     pub removed: u64,
+    /// Cached messages whose flags changed on the server.
+    pub flags_changed: u64,
+    /// Folders brought up to date with QRESYNC (only their changes listed).
+    pub qresync_folders: usize,
+    /// Folders skipped because their names cannot be represented (shown escaped).
+    pub skipped_folders: Vec<String>,
+}
+
+impl SyncReport {
+    /// The warning for the status row, when folders were skipped.
+    pub fn warning(&self) -> Option<String> {
+        (!self.skipped_folders.is_empty()).then(|| {
+            format!(
+                "skipped {} folder(s) whose names are not valid IMAP names: {}",
+                self.skipped_folders.len(),
+                self.skipped_folders.join(", ")
+            )
+        })
+    }
 }
 
 /// What to download from one folder.
@@ -97,7 +116,22 @@ pub async fn sync_all(
             .as_mut()
             .ok_or_else(|| InternetError::Offline("synchronise".into()))?;
         conn.unselect().await?;
-        let list = conn.list().await?;
+        let (list, skipped): (Vec<_>, Vec<_>) = conn
+            .list()
+            .await?
+            .into_iter()
+            .partition(|e| wire::quote(&e.name).is_some());
+        report.skipped_folders = skipped
+            .iter()
+            .map(|e| e.name.escape_ascii().to_string())
+            .collect();
+        if !skipped.is_empty() {
+            log::warn!(
+                "imap {}: {}",
+                conn.server(),
+                report.warning().unwrap_or_default()
+            );
+        }
         lock(db).apply_list(&list)?;
         let folders = lock(db).folders()?;
         for f in folders.iter().filter(|f| f.selectable) {
@@ -113,6 +147,8 @@ pub async fn sync_all(
                 });
                 continue;
             }
+            // a STATUS that does not parse is an error (never a reset): its UIDVALIDITY is
+            // a valid, non-zero number here
             let st = conn.status(&name).await?;
             if st.uidvalidity != f.uidvalidity {
                 if f.uidvalidity != 0 || f.count > 0 {
@@ -120,12 +156,22 @@ pub async fn sync_all(
                 }
             } else if st.uidnext == f.uidnext
                 && st.exists as i64 == f.count
-                && (st.highestmodseq.is_none() || st.highestmodseq == f.highestmodseq)
+                && st.highestmodseq.is_some()
+                && st.highestmodseq == f.highestmodseq
             {
+                // CONDSTORE says nothing changed; without it, flags changed by another
+                // client are only seen by listing them (below)
                 continue;
             }
-            report.changed_folders += 1;
             let cached = lock(db).uids(f.id, st.uidvalidity)?;
+            let state_changed = st.uidvalidity != f.uidvalidity
+                || st.uidnext != f.uidnext
+                || st.exists as i64 != f.count
+                || st.highestmodseq != f.highestmodseq
+                || cached.is_empty();
+            if state_changed {
+                report.changed_folders += 1;
+            }
             if cached.is_empty() {
                 // nothing cached: fetch everything by sequence number, no UID listing
                 if st.exists == 0 {
@@ -139,21 +185,74 @@ pub async fn sync_all(
                 }
                 continue;
             }
+            // UIDs and flags of the whole folder in one UID range (one command however
+            // many messages it says it has); each UID counted once
             let mut server: Vec<(u32, Vec<String>)> = Vec::new();
-            if st.exists > 0 {
+            let mut listed = HashSet::new();
+            // QRESYNC (where enabled) tells only what changed since the cached MODSEQ:
+            // the UIDs that vanished and the messages whose flags changed or are new
+            let since = f.highestmodseq.filter(|_| {
+                conn.qresync() && st.uidvalidity == f.uidvalidity && st.highestmodseq.is_some()
+            });
+            let mut vanished: Vec<(u32, u32)> = Vec::new();
+            if let Some(modseq) = since {
+                conn.examine_qresync(
+                    &name,
+                    f.uidvalidity,
+                    modseq,
+                    |ranges| vanished.extend(ranges),
+                    |uid, flags| {
+                        if listed.insert(uid) {
+                            server.push((uid, flags));
+                        }
+                    },
+                )
+                .await?;
+                report.qresync_folders += 1;
+            } else if st.exists > 0 {
                 conn.select(&name, false).await?;
-                conn.fetch_pipelined(&["UID FETCH 1:*".to_string()], "(UID FLAGS)", 1, |m| {
-                    server.push((m.uid, m.flags));
-                    Ok(())
-                })
+                conn.fetch_pipelined(
+                    &["UID FETCH 1:*".to_string()],
+                    "(UID FLAGS)",
+                    1,
+                    |_| true,
+                    |m| {
+                        if listed.insert(m.uid) {
+                            server.push((m.uid, m.flags));
+                        }
+                        Ok(())
+                    },
+                )
                 .await?;
             }
-            let on_server: HashSet<u32> = server.iter().map(|(u, _)| *u).collect();
-            let gone: Vec<i64> = cached
-                .iter()
-                .filter(|(u, _)| !on_server.contains(u))
-                .map(|(_, (id, _))| *id)
-                .collect();
+            let gone: Vec<i64> = if since.is_some() {
+                // merged, sorted ranges: each cached UID is looked up, never a range
+                // expanded
+                vanished.sort_unstable();
+                let mut merged: Vec<(u32, u32)> = Vec::with_capacity(vanished.len());
+                for (a, b) in vanished.drain(..) {
+                    match merged.last_mut() {
+                        Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
+                        _ => merged.push((a, b)),
+                    }
+                }
+                let in_vanished = |u: u32| {
+                    let i = merged.partition_point(|&(a, _)| a <= u);
+                    i > 0 && merged[i - 1].1 >= u
+                };
+                cached
+                    .iter()
+                    .filter(|(u, _)| in_vanished(**u))
+                    .map(|(_, (id, _))| *id)
+                    .collect()
+            } else {
+                let on_server: HashSet<u32> = server.iter().map(|(u, _)| *u).collect();
+                cached
+                    .iter()
+                    .filter(|(u, _)| !on_server.contains(u))
+                    .map(|(_, (id, _))| *id)
+                    .collect()
+            };
             let mut changed = Vec::new();
             let mut missing = Vec::new();
             for (uid, flags) in server {
@@ -164,6 +263,11 @@ pub async fn sync_all(
                 }
             }
             report.removed += gone.len() as u64;
+            report.flags_changed += changed.len() as u64;
+            let untouched = gone.is_empty() && changed.is_empty() && missing.is_empty();
+            if !state_changed && !untouched {
+                report.changed_folders += 1;
+            }
             lock(db).apply_changes(&gone, &changed)?;
             missing.sort_unstable();
             if missing.is_empty() {
@@ -253,13 +357,18 @@ async fn fetch_plans(
             }
             None => None,
         };
-        let (state, sets) = match &plan.fetch {
-            Fetch::All(st) => (*st, sequence_ranges(st.exists)),
+        // Everything: one UID range (EXISTS never decides how many commands are sent);
+        // missing UIDs: ranges of at most CHUNK listed UIDs. Data for UIDs not asked
+        // for, or already received, is ignored.
+        let everything = || vec!["UID FETCH 1:*".to_string()];
+        let (state, sets, wanted): (MailboxState, Vec<String>, Option<&[u32]>) = match &plan.fetch {
+            Fetch::All(st) => (*st, everything(), None),
             Fetch::Missing(st, uids) => (
                 *st,
                 uids.chunks(CHUNK)
                     .map(|c| format!("UID FETCH {}", uid_set(c)))
                     .collect(),
+                Some(uids),
             ),
             Fetch::Unexamined => {
                 let st = examined.unwrap_or_default();
@@ -267,9 +376,20 @@ async fn fetch_plans(
                 if st.exists > 0 {
                     counts.report(support);
                 }
-                (st, sequence_ranges(st.exists))
+                (
+                    st,
+                    if st.exists > 0 {
+                        everything()
+                    } else {
+                        Vec::new()
+                    },
+                    None,
+                )
             }
         };
+        let mut received = HashSet::new();
+        let asked =
+            |uid: u32| wanted.is_none_or(|w| w.binary_search(&uid).is_ok()) && received.insert(uid);
         let stopped = || InternetError::Offline("download (cancelled)".into());
         let mut ready = Vec::with_capacity(HANDOFF);
         let hand_off = |ready: &mut Vec<Fetched>| -> Result<()> {
@@ -277,16 +397,22 @@ async fn fetch_plans(
             ready.clear();
             tx.send(Item::Messages(records)).map_err(|_| stopped())
         };
-        conn.fetch_pipelined(&sets, "(UID FLAGS INTERNALDATE BODY.PEEK[])", WINDOW, |f| {
-            if cancel.load(Ordering::Relaxed) {
-                return Err(stopped());
-            }
-            ready.push(f);
-            if ready.len() >= HANDOFF {
-                hand_off(&mut ready)?;
-            }
-            Ok(())
-        })
+        conn.fetch_pipelined(
+            &sets,
+            "(UID FLAGS INTERNALDATE BODY.PEEK[])",
+            WINDOW,
+            asked,
+            |f| {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(stopped());
+                }
+                ready.push(f);
+                if ready.len() >= HANDOFF {
+                    hand_off(&mut ready)?;
+                }
+                Ok(())
+            },
+        )
         .await?;
         if !ready.is_empty() {
             hand_off(&mut ready)?;
@@ -334,14 +460,6 @@ fn to_records(
             )
         })
         .collect())
-}
-
-/// `FETCH` ranges of sequence numbers covering messages 1..=`all`.
-fn sequence_ranges(all: u32) -> Vec<String> {
-    (1..=all)
-        .step_by(CHUNK)
-        .map(|a| format!("FETCH {a}:{}", (a + CHUNK as u32 - 1).min(all)))
-        .collect()
 }
 
 /// A compact UID set (`1:5,7,9:12`) of sorted UIDs.

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{TestSupport, data_dir, dovecot};
-use mapi_provider_internet::testserver::{MailStack, free_port};
-use mapi_provider_internet::{InternetMailService, InternetStore};
+use mapi_provider_internet::imap::Imap;
+use mapi_provider_internet::{InternetError, InternetMailService, InternetStore};
 use mapi_spi::{FolderKind, MessageService, MsgStore, Settings, Support};
+use mapi_test_support::{MailStack, free_port};
 use mapi_types::{LogonFlags, PropValue, Status, StatusCode, tags};
 
 const FORCE: LogonFlags = LogonFlags::MAPI_FORCE_DOWNLOAD;
@@ -356,6 +357,14 @@ async fn interrupted_download_resumes_without_duplicates() {
     });
     store.logoff().await; // interrupts the background download
     releaser.join().unwrap();
+    let row = support.last_row().expect("a status row");
+    assert!(
+        row.text
+            .as_deref()
+            .unwrap_or("")
+            .contains("download cut short at logoff"),
+        "{row:?}"
+    );
     let cache = store.cache_file();
     drop(store);
     let partial = count_rows(&cache);
@@ -511,4 +520,134 @@ async fn background_download_then_append_delete_move_reach_the_server() {
     );
     store.logoff().await;
     let _: &MailStack = &stack;
+}
+
+/// Read flags of the Inbox's messages, as the contents table shows them.
+async fn read_flags(store: &InternetStore) -> Vec<bool> {
+    let f = store.folder(FolderKind::Inbox).await.unwrap();
+    store
+        .contents(&f)
+        .await
+        .unwrap()
+        .query_rows()
+        .iter()
+        .map(|r| r.int(tags::PR_MESSAGE_FLAGS).unwrap_or(0) & 1 != 0)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flags_changed_elsewhere_reach_the_cache_without_condstore() {
+    let mut stack = dovecot();
+    // Dovecot acting as a server without CONDSTORE and QRESYNC (as Courier)
+    stack
+        .set_imap_capability(
+            "IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT",
+        )
+        .unwrap();
+    stack.generate_messages("alice", "f", 0, 20, 500).unwrap();
+    let dir = data_dir();
+    let (_, store) = logon(stack.settings("alice", "none", "tls"), FORCE, dir.path()).await;
+    let store = store.unwrap();
+    assert_eq!(read_flags(&store).await, [false; 20]);
+    // another client marks everything read: no message is added or removed
+    stack
+        .doveadm(&[
+            "flags", "add", "-u", "alice", "\\Seen", "mailbox", "INBOX", "all",
+        ])
+        .unwrap();
+    let report = store.synchronize(true).await.unwrap();
+    assert_eq!((report.flags_changed, report.downloaded), (20, 0));
+    assert_eq!(read_flags(&store).await, [true; 20]);
+    // and nothing changed: nothing to do
+    let report = store.synchronize(true).await.unwrap();
+    assert_eq!(
+        (report.flags_changed, report.downloaded, report.removed),
+        (0, 0, 0)
+    );
+    store.logoff().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_store_aborts_its_background_download() {
+    let stack = dovecot();
+    stack.generate_messages("alice", "a", 0, 1300, 800).unwrap();
+    let dir = data_dir();
+    let support = TestSupport::new(
+        stack.settings("alice", "tls", "tls"),
+        LogonFlags(0),
+        dir.path(),
+    );
+    let (reached, release) = support.install_gate();
+    let store = InternetMailService
+        .logon_store(support.clone())
+        .await
+        .unwrap();
+    reached
+        .recv_timeout(Duration::from_secs(30))
+        .expect("first batch committed");
+    let cache = store.cache_file();
+    drop(store); // no logoff
+    let row = support.last_row().expect("a status row");
+    assert!(
+        row.text
+            .as_deref()
+            .unwrap_or("")
+            .contains("download cut short"),
+        "{row:?}"
+    );
+    let _ = release.send(());
+    // the aborted task gives its IMAP connection back (the server allows one per
+    // user): a new connection gets in once it has
+    let account =
+        mapi_provider_internet::Account::from_settings(&stack.settings("alice", "tls", "tls"))
+            .unwrap();
+    let tls = mapi_provider_internet::tls::client_config(account.ca_file.as_deref()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut imap = Imap::connect(&account.imap, tls.clone(), Duration::from_secs(10))
+            .await
+            .unwrap();
+        match imap.login(&account.user, &account.password).await {
+            Ok(()) => {
+                imap.logout().await;
+                break;
+            }
+            Err(InternetError::SessionLimit { .. }) if Instant::now() < deadline => {
+                tokio::task::yield_now().await
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let partial = count_rows(&cache);
+    assert!(partial < 1300, "the download went on: {partial} rows");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qresync_brings_only_the_changes() {
+    let stack = dovecot();
+    stack.generate_messages("alice", "q", 0, 30, 500).unwrap();
+    let dir = data_dir();
+    let (_, store) = logon(stack.settings("alice", "tls", "tls"), FORCE, dir.path()).await;
+    let store = store.unwrap();
+    assert_eq!(read_flags(&store).await.len(), 30);
+    // another client: reads five, deletes two
+    stack
+        .doveadm(&[
+            "flags", "add", "-u", "alice", "\\Seen", "mailbox", "INBOX", "uid", "10:14",
+        ])
+        .unwrap();
+    stack
+        .doveadm(&["expunge", "-u", "alice", "mailbox", "INBOX", "uid", "1:2"])
+        .unwrap();
+    let report = store.synchronize(true).await.unwrap();
+    assert_eq!(report.qresync_folders, 1, "{report:?}");
+    assert_eq!(
+        (report.flags_changed, report.removed, report.downloaded),
+        (5, 2, 0),
+        "{report:?}"
+    );
+    let flags = read_flags(&store).await;
+    assert_eq!(flags.len(), 28);
+    assert_eq!(flags.iter().filter(|r| **r).count(), 5);
+    store.logoff().await;
 }

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use common::{TestSupport, data_dir};
 use mapi_provider_internet::InternetMailService;
-use mapi_provider_internet::testserver::{MailStack, Options};
 use mapi_spi::{FolderKind, MessageService, MsgStore, OutgoingMessage, Support};
+use mapi_test_support::{MailStack, Options};
 use mapi_types::{LogonFlags, PropValue, Status, StatusCode, tags};
 
 fn stack() -> MailStack {
@@ -149,6 +149,28 @@ async fn wrong_smtp_password_and_empty_recipients() {
         .unwrap();
     assert_eq!(e.status, Status::MAPI_E_LOGON_FAILED, "{e}");
     assert!(!e.message.contains("N0t-The-Pass"));
+    // the refused AUTH ends with QUIT: Postfix logs the session's commands
+    let log = stack.dir().join("postfix/maillog");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let ended: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("disconnect from") && l.contains("auth=0/1"))
+            .collect();
+        if let Some(line) = ended.first() {
+            assert!(
+                line.contains("quit=1"),
+                "no QUIT after the refused AUTH: {line}"
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no disconnect line in the Postfix log:\n{text}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await; // polling interval
+    }
 
     let t = InternetMailService
         .transport_logon(TestSupport::new(
@@ -191,4 +213,36 @@ async fn wrong_smtp_password_and_empty_recipients() {
     .await
     .unwrap();
     t.logoff().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_reply_line_is_refused_at_the_reply_bound() {
+    let server = mapi_test_support::hostile::EndlessSmtpGreeting::start();
+    let dir = common::data_dir();
+    let mut s = mapi_spi::Settings::new();
+    for (k, v) in [
+        ("email", "alice@localhost".to_string()),
+        ("user", "alice".into()),
+        ("password", "pw".into()),
+        ("imap_host", "127.0.0.1".into()),
+        ("smtp_host", "127.0.0.1".into()),
+        ("smtp_port", server.port().to_string()),
+        ("smtp_security", "none".into()),
+    ] {
+        s.set(k, mapi_types::PropValue::Unicode(v));
+    }
+    let start = std::time::Instant::now();
+    let e = InternetMailService
+        .transport_logon(TestSupport::new(s, LogonFlags(0), dir.path()))
+        .await
+        .err()
+        .expect("must fail");
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    // refused by mail-send's reply parser or by our reply bound, whichever first
+    assert!(
+        (e.message.contains("reply longer than") || e.message.contains("not an SMTP reply"))
+            && e.message.contains(&format!("127.0.0.1:{}", server.port())),
+        "{e}"
+    );
+    assert!(server.sent() < 16 << 20, "read {} bytes", server.sent());
 }

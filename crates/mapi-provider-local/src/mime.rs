@@ -1,13 +1,16 @@
 //! RFC 5322 / MIME parsing (with `mail-parser`) into the columns the store keeps.
 
-use mail_parser::{Address, MessageParser};
+use std::borrow::Cow;
+
+use mail_parser::{Address, MessageParser, PartType};
 
 /// `MSGFLAG_HASATTACH`.
 pub const MSGFLAG_HASATTACH: i32 = 0x10;
 
-/// The properties of one parsed message.
+/// The properties of one parsed message. The body text borrows from the message's
+/// bytes when it is stored there as is.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Parsed {
+pub struct Parsed<'a> {
     /// Subject (encoded words decoded).
     pub subject: String,
     /// Display name of the first From address (its address when it has no name).
@@ -27,14 +30,14 @@ pub struct Parsed {
     /// Whether the message has attachments.
     pub has_attach: bool,
     /// The text body (HTML converted to text when there is no text part).
-    pub body: String,
+    pub body: Cow<'a, str>,
 }
 
 /// Parses one message. `now` (FILETIME) is the delivery time of a message without a
 /// Date header. Refuses input that does not start with a header field.
-pub fn parse(parser: &MessageParser, raw: &[u8], now: u64) -> Result<Parsed, String> {
+pub fn parse<'a>(parser: &MessageParser, raw: &'a [u8], now: u64) -> Result<Parsed<'a>, String> {
     check_first_field(raw)?;
-    let msg = parser
+    let mut msg = parser
         .parse(raw)
         .ok_or_else(|| "mail-parser could not read it".to_string())?;
     if msg.headers().is_empty() {
@@ -55,6 +58,18 @@ pub fn parse(parser: &MessageParser, raw: &[u8], now: u64) -> Result<Parsed, Str
     let submit_time = msg
         .date()
         .map(|d| mapi_types::filetime_from_unix(d.to_timestamp()));
+    // a text part is taken as it is (borrowed from `raw` when not transfer-encoded);
+    // HTML is converted to text
+    let text_part = msg.text_body.first().map(|&i| i as usize);
+    let body = match text_part.and_then(|i| msg.parts.get_mut(i)) {
+        Some(part) if matches!(part.body, PartType::Text(_)) => {
+            match std::mem::replace(&mut part.body, PartType::Text(Cow::Borrowed(""))) {
+                PartType::Text(t) => t,
+                _ => Cow::Borrowed(""),
+            }
+        }
+        _ => Cow::Owned(msg.body_text(0).map(|b| b.into_owned()).unwrap_or_default()),
+    };
     Ok(Parsed {
         subject: msg.subject().unwrap_or_default().to_string(),
         sender_name,
@@ -65,7 +80,7 @@ pub fn parse(parser: &MessageParser, raw: &[u8], now: u64) -> Result<Parsed, Str
         submit_time,
         message_id: msg.message_id().map(|id| format!("<{id}>")),
         has_attach: msg.attachment_count() > 0,
-        body: msg.body_text(0).map(|b| b.into_owned()).unwrap_or_default(),
+        body,
     })
 }
 

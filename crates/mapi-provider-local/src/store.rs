@@ -8,7 +8,7 @@ use mapi_spi::{EntryId, FolderKind, MsgStore, ProviderResult, Settings, async_tr
 use mapi_types::table::consts::MAPI_ASSOCIATED;
 use mapi_types::tags::*;
 use mapi_types::{MapiUid, MemorySource, PropValue, Row, RowSource, Table, object_type};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::contents::{self, ContentsSource, Open, SharedDb};
 use crate::dbfile::{self, path_setting};
@@ -293,37 +293,10 @@ impl LocalStore {
             let parsed = parse_all(messages)?;
             let tx = conn.transaction().map_err(self.sql())?;
             let mut ids = Vec::with_capacity(parsed.len());
-            {
-                let mut insert = tx
-                    .prepare_cached(
-                        "INSERT INTO messages (folder, subject, sender_name, sender_email,
-                             display_to, display_cc, delivery_time, submit_time, size,
-                             message_id, flags, has_attach, body, raw)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                    )
-                    .map_err(self.sql())?;
-                for (p, raw) in parsed.iter().zip(messages) {
-                    let flags = if p.has_attach { MSGFLAG_HASATTACH } else { 0 };
-                    insert
-                        .execute(params![
-                            folder,
-                            p.subject,
-                            p.sender_name,
-                            p.sender_email,
-                            p.display_to,
-                            p.display_cc,
-                            p.delivery_time as i64,
-                            p.submit_time.map(|t| t as i64),
-                            raw.len() as i64,
-                            p.message_id,
-                            flags,
-                            p.has_attach,
-                            p.body,
-                            raw,
-                        ])
-                        .map_err(self.sql())?;
-                    ids.push(self.message_entry(tx.last_insert_rowid()));
-                }
+            for (p, raw) in parsed.iter().zip(messages) {
+                let flags = if p.has_attach { MSGFLAG_HASATTACH } else { 0 };
+                let id = insert_imported(&tx, folder, p, raw, flags).map_err(self.sql())?;
+                ids.push(self.message_entry(id));
             }
             tx.commit().map_err(self.sql())?;
             Ok(ids)
@@ -366,14 +339,136 @@ impl LocalStore {
 
 /// Parses every message (on up to two threads for big batches); the first one that is
 /// not a message fails the whole batch.
-fn parse_all(messages: &[Vec<u8>]) -> Result<Vec<Parsed>, LocalError> {
+/// Inserts one imported message without copying its large values: the body text is
+/// bound in place (it outlives the statement) and the raw bytes are written into a
+/// zero-filled blob, so SQLite holds the body once (in the row it builds) and the raw
+/// bytes never: an import needs about twice a message's size, not six times.
+fn insert_imported(
+    conn: &Connection,
+    folder: i64,
+    p: &Parsed<'_>,
+    raw: &[u8],
+    flags: i32,
+) -> rusqlite::Result<i64> {
+    use rusqlite::ffi;
+    use std::ffi::{CStr, c_int};
+    const SQL: &CStr = c"INSERT INTO messages (folder, subject, sender_name, sender_email,
+             display_to, display_cc, delivery_time, submit_time, size, message_id, flags,
+             has_attach, body, raw)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    // SAFETY: `db` is the open connection's handle, used on this thread only while
+    // `conn` is borrowed; the statement and blob handles are released before return;
+    // every bound text outlives the statement's step (SQLITE_STATIC).
+    unsafe {
+        let db = conn.handle();
+        let fail = |rc: c_int| {
+            let msg = CStr::from_ptr(ffi::sqlite3_errmsg(db))
+                .to_string_lossy()
+                .into_owned();
+            rusqlite::Error::SqliteFailure(ffi::Error::new(rc), Some(msg))
+        };
+        let mut stmt = std::ptr::null_mut();
+        let rc = ffi::sqlite3_prepare_v2(db, SQL.as_ptr(), -1, &mut stmt, std::ptr::null_mut());
+        if rc != ffi::SQLITE_OK {
+            return Err(fail(rc));
+        }
+        struct Finalize(*mut ffi::sqlite3_stmt);
+        impl Drop for Finalize {
+            fn drop(&mut self) {
+                // SAFETY: a statement prepared above, finalized once.
+                unsafe { ffi::sqlite3_finalize(self.0) };
+            }
+        }
+        let _finalize = Finalize(stmt);
+        let text = |i: c_int, s: &str| {
+            ffi::sqlite3_bind_text64(
+                stmt,
+                i,
+                s.as_ptr().cast(),
+                s.len() as u64,
+                ffi::SQLITE_STATIC(),
+                ffi::SQLITE_UTF8 as u8,
+            )
+        };
+        let int = |i: c_int, v: Option<i64>| match v {
+            Some(v) => ffi::sqlite3_bind_int64(stmt, i, v),
+            None => ffi::sqlite3_bind_null(stmt, i),
+        };
+        for rc in [
+            int(1, Some(folder)),
+            text(2, &p.subject),
+            text(3, &p.sender_name),
+            text(4, &p.sender_email),
+            text(5, &p.display_to),
+            text(6, &p.display_cc),
+            int(7, Some(p.delivery_time as i64)),
+            int(8, p.submit_time.map(|t| t as i64)),
+            int(9, Some(raw.len() as i64)),
+            match &p.message_id {
+                Some(m) => text(10, m),
+                None => ffi::sqlite3_bind_null(stmt, 10),
+            },
+            int(11, Some(i64::from(flags))),
+            int(12, Some(i64::from(p.has_attach))),
+            text(13, &p.body),
+            ffi::sqlite3_bind_zeroblob64(stmt, 14, raw.len() as u64),
+        ] {
+            if rc != ffi::SQLITE_OK {
+                return Err(fail(rc));
+            }
+        }
+        let rc = ffi::sqlite3_step(stmt);
+        if rc != ffi::SQLITE_DONE {
+            return Err(fail(rc));
+        }
+        let id = ffi::sqlite3_last_insert_rowid(db);
+        if !raw.is_empty() {
+            let mut blob = std::ptr::null_mut();
+            let rc = ffi::sqlite3_blob_open(
+                db,
+                c"main".as_ptr(),
+                c"messages".as_ptr(),
+                c"raw".as_ptr(),
+                id,
+                1,
+                &mut blob,
+            );
+            if rc != ffi::SQLITE_OK {
+                return Err(fail(rc));
+            }
+            let mut rc = ffi::SQLITE_OK;
+            for (i, chunk) in raw.chunks(1 << 20).enumerate() {
+                rc = ffi::sqlite3_blob_write(
+                    blob,
+                    chunk.as_ptr().cast(),
+                    chunk.len() as c_int,
+                    (i << 20) as c_int,
+                );
+                if rc != ffi::SQLITE_OK {
+                    break;
+                }
+            }
+            let closed = ffi::sqlite3_blob_close(blob);
+            if rc != ffi::SQLITE_OK || closed != ffi::SQLITE_OK {
+                return Err(fail(if rc != ffi::SQLITE_OK { rc } else { closed }));
+            }
+        }
+        Ok(id)
+    }
+}
+
+fn parse_all(messages: &[Vec<u8>]) -> Result<Vec<Parsed<'_>>, LocalError> {
     let now = mapi_types::filetime_from_unix(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0),
     );
-    let parse_range = |start: usize, chunk: &[Vec<u8>]| -> Result<Vec<Parsed>, LocalError> {
+    fn parse_range(
+        start: usize,
+        chunk: &[Vec<u8>],
+        now: u64,
+    ) -> Result<Vec<Parsed<'_>>, LocalError> {
         let parser = MessageParser::new();
         chunk
             .iter()
@@ -385,17 +480,17 @@ fn parse_all(messages: &[Vec<u8>]) -> Result<Vec<Parsed>, LocalError> {
                 })
             })
             .collect()
-    };
+    }
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(2);
     if threads < 2 || messages.len() < 64 {
-        return parse_range(0, messages);
+        return parse_range(0, messages, now);
     }
     let half = messages.len() / 2;
     let (first, second) = std::thread::scope(|s| {
-        let second = s.spawn(|| parse_range(half, &messages[half..]));
-        let first = parse_range(0, &messages[..half]);
+        let second = s.spawn(|| parse_range(half, &messages[half..], now));
+        let first = parse_range(0, &messages[..half], now);
         (first, second.join())
     });
     let mut out = first?;

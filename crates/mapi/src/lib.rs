@@ -27,6 +27,7 @@
 //!   contents table.
 //! - [`link`]: where a logon runs (the daemon's shared session or this process), and
 //!   the daemon's control.
+//! - [`mbox`]: files to import: mbox files split into messages, the header-block check.
 //! - [`printable`](mod@printable): [`printable()`], text from outside made safe to show on a terminal.
 //! - `remote_table`: the row source of a table whose rows live at the daemon.
 //! - [`quickstart`]: makes the embedded `Default` profile (local store + contacts).
@@ -46,6 +47,7 @@ mod hidden_input;
 pub mod filter;
 pub mod link;
 pub mod listing;
+pub mod mbox;
 pub mod printable;
 pub mod quickstart;
 mod remote_table;

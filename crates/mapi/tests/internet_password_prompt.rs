@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use mapi::blocking::Mapi;
 use mapi::{Answer, LogoffFlags, LogonFlags, LogonRequest, Prompt, ScriptedUi, Status};
-use mapi_provider_internet::testserver::{MailStack, Options, USERS};
+use mapi_test_support::{MailStack, Options, USERS};
 
 #[test]
 fn wrong_password_is_asked_again_with_ui_and_the_answer_is_saved() {

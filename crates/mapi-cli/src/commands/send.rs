@@ -2,6 +2,7 @@
 
 use mapi::LogoffFlags;
 use mapi::compose::{Draft, from_raw};
+use mapi::link::AnySession;
 use serde_json::json;
 
 use super::Ctx;
@@ -28,7 +29,17 @@ pub fn run(ctx: &Ctx, args: SendArgs) -> Result<(), CliError> {
             None => {
                 let from = match &args.from {
                     Some(f) => f.clone(),
-                    None => session.query_identity()?.1,
+                    None => match session.query_identity()? {
+                        (mapi::Status::S_OK, id) => id,
+                        // no identity: a disabled transport says why, before any
+                        // complaint about the sender
+                        (_, id) => return Err(disabled_transport(&session).unwrap_or_else(
+                            || CliError::new(
+                                mapi::Status::MAPI_E_INVALID_PARAMETER,
+                                format!("no sender address: the session has no identity ({id}); give --from"),
+                            ),
+                        )),
+                    },
                 };
                 Draft {
                     from,
@@ -58,4 +69,33 @@ pub fn run(ctx: &Ctx, args: SendArgs) -> Result<(), CliError> {
     })();
     session.logoff(LogoffFlags::default());
     out
+}
+
+/// The failure of a disabled transport, from the session's status table.
+fn disabled_transport(session: &AnySession) -> Option<CliError> {
+    let table = session.status_table().ok()?;
+    table.full_rows().iter().find_map(|r| {
+        let transport = r.int(mapi::tags::PR_RESOURCE_TYPE)
+            == Some(i64::from(mapi::resource_type::MAPI_TRANSPORT_PROVIDER));
+        let failed = r
+            .int(mapi::tags::PR_STATUS_CODE)
+            .is_some_and(|c| c as u32 & mapi::StatusCode::STATUS_FAILURE.0 != 0);
+        if !(transport && failed) {
+            return None;
+        }
+        let text = r.str(mapi::tags::PR_STATUS_STRING).unwrap_or("disabled");
+        let status = text
+            .split_whitespace()
+            .next()
+            .and_then(mapi::Status::from_name)
+            .unwrap_or(mapi::Status::MAPI_E_LOGON_FAILED);
+        let name = r
+            .str(mapi::tags::PR_DISPLAY_NAME)
+            .unwrap_or("the transport");
+        let reason = text.split_once(": ").map_or(text, |(_, rest)| rest);
+        Some(CliError::new(
+            status,
+            format!("cannot send: {name} (transport) is disabled: {reason}"),
+        ))
+    })
 }

@@ -187,7 +187,30 @@ fn import(ctx: &Ctx, store: &Store, files: &[PathBuf], folder: &str) -> Result<(
     let files = collect_files(files)?;
     let mut messages = Vec::with_capacity(files.len());
     for f in &files {
-        messages.push(std::fs::read(f).map_err(|e| io_err(f, e))?);
+        let data = std::fs::read(f).map_err(|e| io_err(f, e))?;
+        // an mbox (or one message after a `From ` line): its messages
+        let parts = if mapi::mbox::is_mbox(&data) {
+            mapi::mbox::messages(data)
+        } else {
+            vec![data]
+        };
+        for (i, m) in parts.iter().enumerate() {
+            mapi::mbox::check_header_block(m).map_err(|why| {
+                let which = if parts.len() > 1 {
+                    format!("message {} of ", i + 1)
+                } else {
+                    String::new()
+                };
+                CliError::new(
+                    mapi::Status::MAPI_E_CORRUPT_DATA,
+                    format!(
+                        "{which}{} is not an RFC 5322 message ({why}); nothing was imported",
+                        f.display()
+                    ),
+                )
+            })?;
+        }
+        messages.extend(parts);
     }
     let ids = store.import_raw(&id, messages)?;
     if ctx.json {

@@ -1,6 +1,9 @@
 //! A small IMAP4rev1 client (RFC 3501 plus UIDPLUS, MOVE, CONDSTORE): connect with
 //! TLS/STARTTLS/plain, log in, list, status, select, pipelined UID FETCH, APPEND,
-//! UID MOVE / STORE / EXPUNGE. Every read is bounded in time and size.
+//! UID MOVE / STORE / EXPUNGE. Every read is bounded ([`Limits`]): line, literal and
+//! response sizes, nesting depth, how many untagged responses are held, a greeting
+//! deadline, and a progress deadline (bytes that bring no progress toward the tagged
+//! reply do not keep a command alive).
 
 pub mod wire;
 
@@ -8,7 +11,8 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::time::Instant;
 use tokio_rustls::rustls::ClientConfig;
 
 use crate::config::{Security, Server};
@@ -16,10 +20,45 @@ use crate::error::{InternetError, Result};
 use crate::tls::{self, Stream};
 use wire::{Cond, Part, Raw, Response, Tok};
 
-/// Longest text line accepted from the server.
-const MAX_LINE: usize = 1 << 20;
-/// Largest literal (message) accepted from the server.
-const MAX_LITERAL: usize = 256 << 20;
+/// Longest time allowed from the start of a connection to the server's greeting (TCP,
+/// TLS and the greeting line): a silent server is given up well within 15 s per
+/// attempt, whatever the read timeout.
+pub const GREETING_LIMIT: Duration = Duration::from_secs(7);
+
+/// Bounds on what a server may send.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// The progress deadline: a command whose reply makes no progress for this long is
+    /// abandoned, however many bytes arrive meanwhile.
+    pub read: Duration,
+    /// Connect to greeting (capped by `read`).
+    pub greeting: Duration,
+    /// Longest text line.
+    pub line: usize,
+    /// Largest literal (a message's bytes).
+    pub literal: usize,
+    /// Largest response, all its lines and literals together.
+    pub response: usize,
+    /// Untagged responses held for one command (the rest are read and dropped).
+    pub held: usize,
+    /// Bytes of the untagged responses held for one command.
+    pub held_bytes: usize,
+}
+
+impl Limits {
+    /// The defaults, with `read` as the progress deadline.
+    pub fn new(read: Duration) -> Limits {
+        Limits {
+            read,
+            greeting: GREETING_LIMIT.min(read),
+            line: 1 << 20,
+            literal: 256 << 20,
+            response: (256 << 20) + (1 << 20),
+            held: 100_000,
+            held_bytes: 32 << 20,
+        }
+    }
+}
 
 /// One mailbox as LIST shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,10 +103,15 @@ pub struct Fetched {
 pub struct Imap {
     io: BufReader<Stream>,
     server: String,
-    limit: Duration,
+    limits: Limits,
+    /// When the current command is abandoned unless it makes progress first.
+    deadline: Instant,
+    /// Responses read since the last progress (for the timeout's reason).
+    idle_responses: u64,
     next_tag: u32,
     caps: Vec<String>,
     selected: Option<(Vec<u8>, bool)>,
+    qresync: bool,
 }
 
 impl Imap {
@@ -77,20 +121,44 @@ impl Imap {
         tls_config: Arc<ClientConfig>,
         limit: Duration,
     ) -> Result<Imap> {
-        let tcp = tls::connect_tcp(server, limit).await?;
+        Imap::connect_with(server, tls_config, Limits::new(limit)).await
+    }
+
+    /// [`Imap::connect`] with explicit bounds.
+    pub async fn connect_with(
+        server: &Server,
+        tls_config: Arc<ClientConfig>,
+        limits: Limits,
+    ) -> Result<Imap> {
+        let start = Instant::now();
+        let greeting = limits.greeting.min(limits.read);
+        let tcp = tls::connect_tcp(server, greeting).await?;
         let stream = match server.security {
-            Security::Tls => tls::upgrade(tcp, server, tls_config.clone(), limit).await?,
+            Security::Tls => tls::upgrade(tcp, server, tls_config.clone(), greeting).await?,
             _ => Stream::Plain(tcp),
         };
         let mut imap = Imap {
             io: BufReader::with_capacity(64 * 1024, stream),
             server: server.label(),
-            limit,
+            limits,
+            deadline: start + greeting,
+            idle_responses: 0,
             next_tag: 1,
             caps: Vec::new(),
             selected: None,
+            qresync: false,
         };
-        match imap.read().await? {
+        let first = match imap.read().await {
+            Err(InternetError::Timeout { server, .. }) => {
+                return Err(InternetError::Timeout {
+                    server,
+                    step: "waiting for its greeting".into(),
+                    secs: greeting.as_secs_f64(),
+                });
+            }
+            other => other?,
+        };
+        match first {
             Response::Status {
                 tag: None,
                 cond: Cond::Ok | Cond::PreAuth,
@@ -127,7 +195,7 @@ impl Imap {
             let Stream::Plain(tcp) = imap.io.into_inner() else {
                 unreachable!("STARTTLS runs on a plain connection")
             };
-            let stream = tls::upgrade(tcp, server, tls_config, limit).await?;
+            let stream = tls::upgrade(tcp, server, tls_config, limits.read).await?;
             imap.io = BufReader::with_capacity(64 * 1024, stream);
             imap.caps.clear();
             imap.capability().await?;
@@ -153,7 +221,9 @@ impl Imap {
     }
 
     async fn capability(&mut self) -> Result<()> {
-        let (untagged, _) = self.run("CAPABILITY").await?;
+        let (untagged, _) = self
+            .run_keeping("CAPABILITY", data_of("CAPABILITY"))
+            .await?;
         for r in untagged {
             if let Response::Data(raw) = r {
                 let head = String::from_utf8_lossy(raw.head()).into_owned();
@@ -179,7 +249,7 @@ impl Imap {
         segs.push(Seg::Text(" ".into()));
         push_astring(&mut segs, password.as_bytes());
         let tag = self.send_segments(&segs, "LOGIN").await?;
-        let (_, done) = self.until_tagged(&tag, "LOGIN").await?;
+        let (_, done) = self.until_tagged(&tag, "LOGIN", keep_none).await?;
         match done {
             Done {
                 cond: Cond::Ok,
@@ -189,6 +259,18 @@ impl Imap {
                 match code.as_deref().and_then(|c| c.strip_prefix("CAPABILITY ")) {
                     Some(c) => self.set_caps(c),
                     None => self.capability().await?,
+                }
+                if self.has("QRESYNC") {
+                    let (untagged, _) = self
+                        .run_keeping("ENABLE QRESYNC", data_of("ENABLED"))
+                        .await?;
+                    self.qresync = untagged.iter().any(|r| match r {
+                        Response::Data(raw) => String::from_utf8_lossy(raw.head())
+                            .split_whitespace()
+                            .skip(2)
+                            .any(|w| w.eq_ignore_ascii_case("QRESYNC")),
+                        _ => false,
+                    });
                 }
                 Ok(())
             }
@@ -212,7 +294,7 @@ impl Imap {
 
     /// LIST "" "*".
     pub async fn list(&mut self) -> Result<Vec<ListEntry>> {
-        let (untagged, _) = self.run("LIST \"\" \"*\"").await?;
+        let (untagged, _) = self.run_keeping("LIST \"\" \"*\"", data_of("LIST")).await?;
         let mut out = Vec::new();
         for toks in self.data_tokens(untagged, "LIST")? {
             let mut it = toks.into_iter();
@@ -242,26 +324,111 @@ impl Imap {
             items.push_str(" HIGHESTMODSEQ");
         }
         let name = self.mailbox_arg(mailbox)?;
-        let (untagged, _) = self.run(&format!("STATUS {name} ({items})")).await?;
+        let (untagged, _) = self
+            .run_keeping(&format!("STATUS {name} ({items})"), data_of("STATUS"))
+            .await?;
         let mut st = MailboxState::default();
-        for toks in self.data_tokens(untagged, "STATUS")? {
-            if let Some(Tok::List(kv)) = toks.get(1) {
-                for pair in kv.chunks(2) {
-                    let (Some(k), Some(v)) = (pair[0].atom(), pair.get(1).and_then(Tok::num))
-                    else {
-                        continue;
-                    };
-                    match k.to_ascii_uppercase().as_str() {
-                        "MESSAGES" => st.exists = v as u32,
-                        "UIDNEXT" => st.uidnext = v as u32,
-                        "UIDVALIDITY" => st.uidvalidity = v as u32,
-                        "HIGHESTMODSEQ" => st.highestmodseq = Some(v),
-                        _ => {}
+        let mut seen = false;
+        let replies = self.data_tokens(untagged, "STATUS")?;
+        let single = replies.len() == 1;
+        for toks in replies {
+            // the one reply, or among several the one naming this mailbox (the others
+            // are unsolicited statuses of other mailboxes)
+            if !single && toks.first().and_then(Tok::bytes) != Some(mailbox) {
+                continue;
+            }
+            let Some(Tok::List(kv)) = toks.get(1) else {
+                return Err(self.protocol("STATUS without a list".into()));
+            };
+            if kv.len() % 2 != 0 {
+                return Err(self.protocol("STATUS list has an item without a value".into()));
+            }
+            for pair in kv.chunks(2) {
+                let k = pair[0].atom().unwrap_or("").to_ascii_uppercase();
+                let v = &pair[1];
+                match k.as_str() {
+                    "MESSAGES" => st.exists = self.num32("STATUS MESSAGES", v)?,
+                    "UIDNEXT" => st.uidnext = self.num32("STATUS UIDNEXT", v)?,
+                    "UIDVALIDITY" => st.uidvalidity = self.nz32("STATUS UIDVALIDITY", v)?,
+                    "HIGHESTMODSEQ" => {
+                        st.highestmodseq = Some(self.num64("STATUS HIGHESTMODSEQ", v)?)
                     }
+                    _ => {}
                 }
             }
+            seen = true;
+        }
+        if !seen || st.uidvalidity == 0 {
+            return Err(self.protocol("STATUS reply without the mailbox's UIDVALIDITY".into()));
         }
         Ok(st)
+    }
+
+    /// Whether QRESYNC is enabled on this connection.
+    pub fn qresync(&self) -> bool {
+        self.qresync
+    }
+
+    /// EXAMINE with QRESYNC (RFC 7162) from a known state: the changes since
+    /// `modseq`, as they come: `vanished` gets each `VANISHED (EARLIER)` UID set (as
+    /// ranges, never expanded), `changed` each message's UID and flags.
+    pub async fn examine_qresync(
+        &mut self,
+        mailbox: &[u8],
+        uidvalidity: u32,
+        modseq: u64,
+        mut vanished: impl FnMut(Vec<(u32, u32)>),
+        mut changed: impl FnMut(u32, Vec<String>),
+    ) -> Result<()> {
+        self.unselect().await?;
+        let name = self.mailbox_arg(mailbox)?;
+        let tag = self
+            .send(
+                &format!("EXAMINE {name} (QRESYNC ({uidvalidity} {modseq}))"),
+                "EXAMINE",
+            )
+            .await?;
+        loop {
+            match self.read().await? {
+                Response::Status {
+                    tag: Some(t),
+                    cond,
+                    text,
+                    ..
+                } if t == tag => {
+                    self.progress();
+                    if cond != Cond::Ok {
+                        return Err(self.refused("EXAMINE", text));
+                    }
+                    self.selected = Some((mailbox.to_vec(), false));
+                    return Ok(());
+                }
+                Response::Status {
+                    tag: None,
+                    cond: Cond::Bye,
+                    text,
+                    ..
+                } => return Err(self.bye(text)),
+                Response::Data(mut raw) => {
+                    let head = raw.head();
+                    if head.len() > 20 && head[..20].eq_ignore_ascii_case(b"* VANISHED (EARLIER)") {
+                        let set = String::from_utf8_lossy(&head[20..]).trim().to_string();
+                        let ranges = wire::parse_uid_set(&set).ok_or_else(|| {
+                            self.protocol(format!(
+                                "VANISHED: {} is not a UID set",
+                                wire::shown(&set)
+                            ))
+                        })?;
+                        self.progress();
+                        vanished(ranges);
+                    } else if let Some(f) = self.parse_fetch(&mut raw)? {
+                        self.progress();
+                        changed(f.uid, f.flags);
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 
     /// SELECT (`write`) or EXAMINE a mailbox, unless it is already selected that way.
@@ -281,7 +448,16 @@ impl Imap {
         } else {
             ""
         };
-        let (untagged, _) = self.run(&format!("{verb} {name}{cs}")).await?;
+        let keep = |r: &Response| match r {
+            Response::Status { code, .. } => code.is_some(),
+            Response::Data(raw) => {
+                raw.head().len() < 64 && wire::ends_with_word(raw.head(), b"EXISTS")
+            }
+            Response::Continue => false,
+        };
+        let (untagged, _) = self
+            .run_keeping(&format!("{verb} {name}{cs}"), keep)
+            .await?;
         let mut st = MailboxState::default();
         for r in untagged {
             match r {
@@ -289,40 +465,46 @@ impl Imap {
                     code: Some(code), ..
                 } => {
                     let mut w = code.split_whitespace();
-                    let (k, v) = (
-                        w.next().unwrap_or(""),
-                        w.next().and_then(|v| v.parse::<u64>().ok()),
-                    );
-                    match (k.to_ascii_uppercase().as_str(), v) {
-                        ("UIDVALIDITY", Some(v)) => st.uidvalidity = v as u32,
-                        ("UIDNEXT", Some(v)) => st.uidnext = v as u32,
-                        ("HIGHESTMODSEQ", Some(v)) => st.highestmodseq = Some(v),
+                    let (k, v) = (w.next().unwrap_or("").to_ascii_uppercase(), w.next());
+                    let what = format!("{verb} {k}");
+                    match (k.as_str(), v) {
+                        ("UIDVALIDITY", Some(v)) => {
+                            st.uidvalidity = self.nz32(&what, &Tok::Atom(v.into()))?
+                        }
+                        ("UIDNEXT", Some(v)) => {
+                            st.uidnext = self.num32(&what, &Tok::Atom(v.into()))?
+                        }
+                        ("HIGHESTMODSEQ", Some(v)) => {
+                            st.highestmodseq = Some(self.num64(&what, &Tok::Atom(v.into()))?)
+                        }
                         _ => {}
                     }
                 }
                 Response::Data(raw) => {
                     let head = String::from_utf8_lossy(raw.head());
-                    let mut w = head.split_whitespace().skip(1);
-                    if let (Some(n), Some(kw)) = (w.next(), w.next())
-                        && kw.eq_ignore_ascii_case("EXISTS")
-                    {
-                        st.exists = n.parse().unwrap_or(0);
-                    }
+                    let n = head.split_whitespace().nth(1).unwrap_or("");
+                    st.exists = self.num32("EXISTS", &Tok::Atom(n.into()))?;
                 }
                 _ => {}
             }
+        }
+        if st.uidvalidity == 0 {
+            return Err(self.protocol(format!("{verb} reply without the mailbox's UIDVALIDITY")));
         }
         self.selected = Some((mailbox.to_vec(), write));
         Ok(Some(st))
     }
 
-    /// FETCH commands (`"UID FETCH 1:250"` or `"FETCH 1:250"`, `items` appended), at
-    /// most `window` outstanding at once; `each` gets every message in server order.
+    /// `UID FETCH` commands (`"UID FETCH 1:250"`, `items` appended), at most `window`
+    /// outstanding at once; `each` gets every message in server order whose UID
+    /// `asked` accepts (data for other UIDs is ignored). Each such message counts as
+    /// progress toward the commands' replies; other data does not.
     pub async fn fetch_pipelined(
         &mut self,
         sets: &[String],
         items: &str,
         window: usize,
+        mut asked: impl FnMut(u32) -> bool,
         mut each: impl FnMut(Fetched) -> Result<()>,
     ) -> Result<()> {
         let mut pending: VecDeque<String> = VecDeque::new();
@@ -335,7 +517,10 @@ impl Imap {
             }
             match self.read().await? {
                 Response::Data(mut raw) => {
-                    if let Some(f) = self.parse_fetch(&mut raw)? {
+                    if let Some(f) = self.parse_fetch(&mut raw)?
+                        && asked(f.uid)
+                    {
+                        self.progress();
                         each(f)?;
                     }
                 }
@@ -349,6 +534,7 @@ impl Imap {
                         return Err(self.protocol(format!("unexpected tag {t}")));
                     }
                     pending.pop_front();
+                    self.progress();
                     if cond != Cond::Ok {
                         return Err(self.refused("FETCH", text));
                     }
@@ -366,57 +552,7 @@ impl Imap {
     }
 
     fn parse_fetch(&self, raw: &mut Raw) -> Result<Option<Fetched>> {
-        let head = raw.head();
-        let Some(sp) = head.iter().skip(2).position(|&b| b == b' ') else {
-            return Ok(None);
-        };
-        let after = &head[2 + sp + 1..];
-        if !after
-            .get(..6)
-            .is_some_and(|w| w.eq_ignore_ascii_case(b"FETCH "))
-        {
-            return Ok(None);
-        }
-        let start = 2 + sp + 1 + 6;
-        let toks = wire::tokenize(raw, start).map_err(|e| self.protocol(format!("FETCH: {e}")))?;
-        let Some(Tok::List(items)) = toks.into_iter().next() else {
-            return Err(self.protocol("FETCH without a list".into()));
-        };
-        let mut f = Fetched::default();
-        let mut it = items.into_iter();
-        while let (Some(k), Some(v)) = (it.next(), it.next()) {
-            let key = k.atom().unwrap_or("");
-            let is = |name: &str| key.eq_ignore_ascii_case(name);
-            match () {
-                _ if is("UID") => f.uid = v.num().unwrap_or(0) as u32,
-                _ if is("FLAGS") => {
-                    if let Tok::List(fl) = v {
-                        f.flags = fl
-                            .iter()
-                            .filter_map(|t| t.atom().map(str::to_string))
-                            .collect();
-                    }
-                }
-                _ if is("INTERNALDATE") => {
-                    f.internaldate = v
-                        .bytes()
-                        .and_then(|b| std::str::from_utf8(b).ok())
-                        .and_then(wire::parse_internaldate)
-                }
-                _ if is("RFC822.SIZE") => f.size = v.num(),
-                _ if key
-                    .get(..5)
-                    .is_some_and(|p| p.eq_ignore_ascii_case("BODY[")) =>
-                {
-                    f.body = v.into_bytes()
-                }
-                _ => {}
-            }
-        }
-        if f.uid == 0 {
-            return Ok(None); // an unsolicited FLAGS update without UID
-        }
-        Ok(Some(f))
+        parse_fetch(&self.server, raw)
     }
 
     /// APPEND one message; returns the APPENDUID (UIDVALIDITY, UID) when the server
@@ -432,7 +568,7 @@ impl Imap {
         segs.push(Seg::Text(format!(" ({flags}) ")));
         segs.push(Seg::Lit(message.to_vec()));
         let tag = self.send_segments(&segs, "APPEND").await?;
-        let (_, code) = self.finish(&tag, "APPEND").await?;
+        let (_, code) = self.finish(&tag, "APPEND", keep_none).await?;
         Ok(code.as_deref().and_then(|c| {
             let mut w = c.split_whitespace();
             if !w.next()?.eq_ignore_ascii_case("APPENDUID") {
@@ -506,8 +642,11 @@ impl Imap {
     /// LOGOUT (errors ignored: the connection ends either way).
     pub async fn logout(mut self) {
         if let Ok(tag) = self.send("LOGOUT", "LOGOUT").await {
-            let _ =
-                tokio::time::timeout(Duration::from_millis(500), self.finish(&tag, "LOGOUT")).await;
+            let _ = tokio::time::timeout(
+                Duration::from_millis(500),
+                self.finish(&tag, "LOGOUT", keep_none),
+            )
+            .await;
         }
         let _ = self.io.get_mut().shutdown().await;
     }
@@ -537,17 +676,32 @@ impl Imap {
     }
 
     async fn run(&mut self, cmd: &str) -> Result<(Vec<Response>, Option<String>)> {
+        self.run_keeping(cmd, keep_codes).await
+    }
+
+    /// Runs a command, holding the untagged responses `keep` accepts (bounded by
+    /// [`Limits::held`] and [`Limits::held_bytes`]); the others are read and dropped.
+    async fn run_keeping(
+        &mut self,
+        cmd: &str,
+        keep: impl Fn(&Response) -> bool,
+    ) -> Result<(Vec<Response>, Option<String>)> {
         let what = cmd
             .split(' ')
             .take(if cmd.starts_with("UID ") { 2 } else { 1 })
             .collect::<Vec<_>>()
             .join(" ");
         let tag = self.send(cmd, &what).await?;
-        self.finish(&tag, &what).await
+        self.finish(&tag, &what, keep).await
     }
 
-    async fn finish(&mut self, tag: &str, what: &str) -> Result<(Vec<Response>, Option<String>)> {
-        match self.until_tagged(tag, what).await? {
+    async fn finish(
+        &mut self,
+        tag: &str,
+        what: &str,
+        keep: impl Fn(&Response) -> bool,
+    ) -> Result<(Vec<Response>, Option<String>)> {
+        match self.until_tagged(tag, what, keep).await? {
             (
                 untagged,
                 Done {
@@ -562,8 +716,14 @@ impl Imap {
 
     /// Reads up to the tagged reply of `tag`; the untagged ones before it are
     /// returned too. A BYE on the way ends the connection (except after LOGOUT).
-    async fn until_tagged(&mut self, tag: &str, what: &str) -> Result<(Vec<Response>, Done)> {
+    async fn until_tagged(
+        &mut self,
+        tag: &str,
+        what: &str,
+        keep: impl Fn(&Response) -> bool,
+    ) -> Result<(Vec<Response>, Done)> {
         let mut untagged = Vec::new();
+        let mut held_bytes = 0usize;
         loop {
             match self.read().await? {
                 Response::Status {
@@ -571,16 +731,47 @@ impl Imap {
                     cond,
                     code,
                     text,
-                } if t == tag => return Ok((untagged, Done { cond, code, text })),
+                } if t == tag => {
+                    self.progress();
+                    return Ok((untagged, Done { cond, code, text }));
+                }
                 Response::Status {
                     tag: None,
                     cond: Cond::Bye,
                     text,
                     ..
                 } if what != "LOGOUT" => return Err(self.bye(text)),
-                other => untagged.push(other),
+                other if keep(&other) => {
+                    held_bytes += other.size();
+                    if untagged.len() >= self.limits.held || held_bytes > self.limits.held_bytes {
+                        return Err(self.protocol(format!(
+                            "more than {} untagged responses or {} bytes of them before the reply to {what}",
+                            self.limits.held, self.limits.held_bytes
+                        )));
+                    }
+                    untagged.push(other);
+                }
+                _ => {}
             }
         }
+    }
+
+    /// The current command made progress: its deadline starts again.
+    fn progress(&mut self) {
+        self.deadline = Instant::now() + self.limits.read;
+        self.idle_responses = 0;
+    }
+
+    fn num32(&self, what: &str, tok: &Tok) -> Result<u32> {
+        num32(&self.server, what, tok)
+    }
+
+    fn nz32(&self, what: &str, tok: &Tok) -> Result<u32> {
+        nz32(&self.server, what, tok)
+    }
+
+    fn num64(&self, what: &str, tok: &Tok) -> Result<u64> {
+        num64(&self.server, what, tok)
     }
 
     async fn send(&mut self, cmd: &str, what: &str) -> Result<String> {
@@ -626,7 +817,7 @@ impl Imap {
     }
 
     async fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        let limit = self.limit;
+        let limit = self.limits.read;
         let io = self.io.get_mut();
         let r = tokio::time::timeout(limit, async {
             io.write_all(bytes).await?;
@@ -636,21 +827,31 @@ impl Imap {
         match r {
             Err(_) => Err(self.timeout("sending a command")),
             Ok(Err(e)) => Err(self.broken(e)),
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(())) => {
+                self.progress();
+                Ok(())
+            }
         }
     }
 
     async fn read(&mut self) -> Result<Response> {
-        let limit = self.limit;
-        match tokio::time::timeout(limit, read_raw(&mut self.io)).await {
-            Err(_) => Err(self.timeout("waiting for a reply")),
-            Ok(Err(ReadError::Io(e))) => Err(self.broken(e)),
-            Ok(Err(ReadError::Closed)) => Err(InternetError::Unreachable {
+        let (limits, deadline) = (self.limits, self.deadline);
+        match read_raw(&mut self.io, &limits, deadline).await {
+            Err(ReadError::Timeout) if self.idle_responses > 0 => Err(self.timeout(&format!(
+                "waiting for a reply: it sent {} responses meanwhile that brought no progress",
+                self.idle_responses
+            ))),
+            Err(ReadError::Timeout) => Err(self.timeout("waiting for a reply")),
+            Err(ReadError::Io(e)) => Err(self.broken(e)),
+            Err(ReadError::Closed) => Err(InternetError::Unreachable {
                 server: self.server.clone(),
                 detail: "the server closed the connection".into(),
             }),
-            Ok(Err(ReadError::TooLong(what))) => Err(self.protocol(what)),
-            Ok(Ok(raw)) => Ok(wire::classify(raw)),
+            Err(ReadError::TooLong(what)) => Err(self.protocol(what)),
+            Ok(raw) => {
+                self.idle_responses += 1; // reset by the caller when it is progress
+                Ok(wire::classify(raw))
+            }
         }
     }
 
@@ -658,7 +859,7 @@ impl Imap {
         InternetError::Timeout {
             server: self.server.clone(),
             step: step.into(),
-            secs: self.limit.as_secs_f64(),
+            secs: self.limits.read.as_secs_f64(),
         }
     }
     fn broken(&self, e: std::io::Error) -> InternetError {
@@ -723,64 +924,267 @@ fn push_astring(segs: &mut Vec<Seg>, value: &[u8]) {
     }
 }
 
+fn protocol(server: &str, detail: String) -> InternetError {
+    InternetError::Protocol {
+        server: server.to_string(),
+        detail,
+    }
+}
+
+/// A number that must fit in 32 bits.
+fn num32(server: &str, what: &str, tok: &Tok) -> Result<u32> {
+    let a = tok.atom().unwrap_or("");
+    wire::parse_number(a)
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| {
+            protocol(
+                server,
+                format!("{what}: {} is not a 32-bit number", wire::shown(a)),
+            )
+        })
+}
+
+/// A non-zero 32-bit number (UIDs, UIDVALIDITY, sequence numbers).
+fn nz32(server: &str, what: &str, tok: &Tok) -> Result<u32> {
+    match num32(server, what, tok)? {
+        0 => Err(protocol(server, format!("{what}: 0 is not allowed"))),
+        n => Ok(n),
+    }
+}
+
+/// A number that must fit in 64 bits (MODSEQ, sizes).
+fn num64(server: &str, what: &str, tok: &Tok) -> Result<u64> {
+    let a = tok.atom().unwrap_or("");
+    wire::parse_number(a).ok_or_else(|| {
+        protocol(
+            server,
+            format!("{what}: {} is not a 64-bit number", wire::shown(a)),
+        )
+    })
+}
+
+/// A `* n FETCH (...)` response's message; `None` for other data or without a UID.
+fn parse_fetch(server: &str, raw: &mut Raw) -> Result<Option<Fetched>> {
+    let head = raw.head();
+    let Some(sp) = head.iter().skip(2).position(|&b| b == b' ') else {
+        return Ok(None);
+    };
+    let after = &head[2 + sp + 1..];
+    if !after
+        .get(..6)
+        .is_some_and(|w| w.eq_ignore_ascii_case(b"FETCH "))
+    {
+        return Ok(None);
+    }
+    let start = 2 + sp + 1 + 6;
+    let head_copy = head[2..2 + sp].to_vec();
+    let toks = wire::tokenize(raw, start).map_err(|e| protocol(server, format!("FETCH: {e}")))?;
+    let seq = std::str::from_utf8(&head_copy).unwrap_or("");
+    nz32(server, "FETCH sequence number", &Tok::Atom(seq.into()))?;
+    let Some(Tok::List(items)) = toks.into_iter().next() else {
+        return Err(protocol(server, "FETCH without a list".into()));
+    };
+    let mut f = Fetched::default();
+    let mut it = items.into_iter();
+    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+        let key = k.atom().unwrap_or("");
+        let is = |name: &str| key.eq_ignore_ascii_case(name);
+        match () {
+            _ if is("UID") => f.uid = nz32(server, "FETCH UID", &v)?,
+            _ if is("FLAGS") => {
+                if let Tok::List(fl) = v {
+                    f.flags = fl
+                        .iter()
+                        .filter_map(|t| t.atom().map(str::to_string))
+                        .collect();
+                }
+            }
+            _ if is("INTERNALDATE") => {
+                f.internaldate = v
+                    .bytes()
+                    .and_then(|b| std::str::from_utf8(b).ok())
+                    .and_then(wire::parse_internaldate)
+            }
+            _ if is("RFC822.SIZE") => f.size = Some(num64(server, "FETCH RFC822.SIZE", &v)?),
+            _ if key
+                .get(..5)
+                .is_some_and(|p| p.eq_ignore_ascii_case("BODY[")) =>
+            {
+                f.body = v.into_bytes()
+            }
+            _ => {}
+        }
+    }
+    if f.uid == 0 {
+        return Ok(None); // an unsolicited FLAGS update without UID
+    }
+    Ok(Some(f))
+}
+
+/// Reads `data` as a server's byte stream, response after response, the way the client
+/// reads a reply: framing within `limits`, classification, and the parsing of FETCH,
+/// LIST, STATUS and VANISHED data. Returns the number of responses read and the error that
+/// stopped the reading, if any (the end of `data` is not an error). For fuzzing and
+/// for replaying a recorded session.
+pub fn replay(data: &[u8], limits: Limits) -> (usize, Option<InternetError>) {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+    else {
+        return (0, None);
+    };
+    let server = "replay";
+    rt.block_on(async {
+        let mut io = data;
+        let far = Instant::now() + Duration::from_secs(3600);
+        let mut n = 0;
+        loop {
+            let raw = match read_raw(&mut io, &limits, far).await {
+                Ok(raw) => raw,
+                Err(ReadError::Closed) => return (n, None),
+                Err(ReadError::TooLong(what)) => return (n, Some(protocol(server, what))),
+                Err(ReadError::Timeout | ReadError::Io(_)) => return (n, None),
+            };
+            n += 1;
+            if let Response::Data(mut raw) = wire::classify(raw) {
+                let head = raw.head();
+                let r = if head.get(2).is_some_and(u8::is_ascii_digit) {
+                    parse_fetch(server, &mut raw).map(|_| ())
+                } else if head.len() > 20
+                    && head[..20].eq_ignore_ascii_case(b"* VANISHED (EARLIER)")
+                {
+                    let set = String::from_utf8_lossy(&head[20..]);
+                    wire::parse_uid_set(set.trim())
+                        .map(|_| ())
+                        .ok_or_else(|| protocol(server, "VANISHED: not a UID set".into()))
+                } else if let Some(word) = [&b"LIST "[..], b"STATUS "]
+                    .into_iter()
+                    .find(|w| head.get(2..).is_some_and(|h| h.starts_with(w)))
+                {
+                    wire::tokenize(&mut raw, 2 + word.len())
+                        .map(|_| ())
+                        .map_err(|e| protocol(server, e))
+                } else {
+                    Ok(())
+                };
+                if let Err(e) = r {
+                    return (n, Some(e));
+                }
+            }
+        }
+    })
+}
+
 enum ReadError {
     Io(std::io::Error),
     Closed,
+    Timeout,
     TooLong(String),
 }
 
-async fn read_raw(io: &mut BufReader<Stream>) -> std::result::Result<Raw, ReadError> {
+/// Holds the untagged responses that carry a response code (`* OK [UIDNEXT 5]`).
+fn keep_codes(r: &Response) -> bool {
+    matches!(r, Response::Status { code: Some(_), .. })
+}
+
+/// Holds no untagged response.
+fn keep_none(_: &Response) -> bool {
+    false
+}
+
+/// Holds untagged data of one kind (`* LIST ...`) and the responses with codes.
+fn data_of(word: &'static str) -> impl Fn(&Response) -> bool {
+    move |r| match r {
+        Response::Data(raw) => {
+            let h = raw.head();
+            h.len() > word.len() + 2
+                && h.starts_with(b"* ")
+                && h[2..2 + word.len()].eq_ignore_ascii_case(word.as_bytes())
+                && h[2 + word.len()] == b' '
+        }
+        other => keep_codes(other),
+    }
+}
+
+/// Waits for the buffer to have bytes, until `deadline`.
+async fn fill<R: AsyncBufRead + Unpin>(
+    io: &mut R,
+    deadline: Instant,
+) -> std::result::Result<&[u8], ReadError> {
+    match tokio::time::timeout_at(deadline, io.fill_buf()).await {
+        Err(_) => Err(ReadError::Timeout),
+        Ok(Err(e)) => Err(ReadError::Io(e)),
+        Ok(Ok([])) => Err(ReadError::Closed),
+        Ok(Ok(buf)) => Ok(buf),
+    }
+}
+
+/// Reads one response (its lines and literals) within the bounds. Lines must arrive
+/// by `deadline`; a literal's bytes may take longer as long as each chunk arrives
+/// within the read limit (bytes of a literal are progress; its size is bounded).
+async fn read_raw<R: AsyncBufRead + Unpin>(
+    io: &mut R,
+    limits: &Limits,
+    mut deadline: Instant,
+) -> std::result::Result<Raw, ReadError> {
     let mut parts = Vec::new();
+    let mut total = 0usize;
     loop {
         let mut line = Vec::with_capacity(128);
         loop {
-            let buf = io.fill_buf().await.map_err(ReadError::Io)?;
-            if buf.is_empty() {
-                return Err(ReadError::Closed);
-            }
-            match buf.iter().position(|&b| b == b'\n') {
+            let buf = fill(io, deadline).await?;
+            let room = limits.line + 2 - line.len();
+            match buf.iter().take(room).position(|&b| b == b'\n') {
                 Some(i) => {
                     line.extend_from_slice(&buf[..i]);
                     io.consume(i + 1);
                     break;
                 }
                 None => {
-                    let n = buf.len();
-                    line.extend_from_slice(buf);
+                    let n = buf.len().min(room);
+                    line.extend_from_slice(&buf[..n]);
                     io.consume(n);
                 }
             }
-            if line.len() > MAX_LINE {
+            if line.len() > limits.line {
                 return Err(ReadError::TooLong(format!(
-                    "a reply line longer than {MAX_LINE} bytes"
+                    "a reply line longer than {} bytes",
+                    limits.line
                 )));
             }
         }
         if line.last() == Some(&b'\r') {
             line.pop();
         }
+        total += line.len();
         let lit = wire::literal_len(&line);
         parts.push(Part::Text(line));
-        match lit {
+        let n = match lit {
             None => return Ok(Raw(parts)),
-            Some(n) if n > MAX_LITERAL => {
+            Some(n) if n > limits.literal => {
                 return Err(ReadError::TooLong(format!(
-                    "a literal of {n} bytes (limit {MAX_LITERAL})"
+                    "a literal of {n} bytes (limit {})",
+                    limits.literal
                 )));
             }
-            Some(n) => {
-                // read into spare capacity (no zeroing first); short means closed
-                let mut data = Vec::with_capacity(n);
-                let got = (&mut *io)
-                    .take(n as u64)
-                    .read_to_end(&mut data)
-                    .await
-                    .map_err(ReadError::Io)?;
-                if got < n {
-                    return Err(ReadError::Closed);
-                }
-                parts.push(Part::Lit(data));
+            Some(n) if total.saturating_add(n) > limits.response => {
+                return Err(ReadError::TooLong(format!(
+                    "a response of more than {} bytes",
+                    limits.response
+                )));
             }
+            Some(n) => n,
+        };
+        total += n;
+        // nothing reserved from the announced size: the buffer grows as bytes arrive
+        let mut data = Vec::with_capacity(n.min(64 << 10));
+        while data.len() < n {
+            let buf = fill(io, deadline).await?;
+            let take = buf.len().min(n - data.len());
+            data.extend_from_slice(&buf[..take]);
+            io.consume(take);
+            deadline = Instant::now() + limits.read;
         }
+        parts.push(Part::Lit(data));
     }
 }

@@ -59,6 +59,73 @@ pub enum Response {
     Data(Raw),
 }
 
+impl Response {
+    /// Bytes it holds (for the bound on held responses).
+    pub fn size(&self) -> usize {
+        match self {
+            Response::Status { code, text, .. } => {
+                code.as_ref().map_or(0, String::len) + text.len() + 16
+            }
+            Response::Continue => 16,
+            Response::Data(raw) => {
+                raw.0
+                    .iter()
+                    .map(|p| match p {
+                        Part::Text(t) | Part::Lit(t) => t.len(),
+                    })
+                    .sum::<usize>()
+                    + 16
+            }
+        }
+    }
+}
+
+/// Deepest nesting of parenthesised lists accepted in a response.
+pub const MAX_DEPTH: usize = 64;
+
+/// A number as IMAP writes it (digits only), at most 64 bits; `None` otherwise.
+pub fn parse_number(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// A UID set (`1:5,7,9:12`) as sorted-in-each ranges, without expanding them; `None`
+/// when it is not one (`*` is not allowed in a server's set).
+pub fn parse_uid_set(s: &str) -> Option<Vec<(u32, u32)>> {
+    let num = |t: &str| -> Option<u32> {
+        let n = u32::try_from(parse_number(t)?).ok()?;
+        (n != 0).then_some(n)
+    };
+    s.split(',')
+        .map(|part| match part.split_once(':') {
+            Some((a, b)) => {
+                let (a, b) = (num(a)?, num(b)?);
+                Some((a.min(b), a.max(b)))
+            }
+            None => num(part).map(|n| (n, n)),
+        })
+        .collect()
+}
+
+/// Whether a line's last space-separated word is `word` (any case).
+pub fn ends_with_word(line: &[u8], word: &[u8]) -> bool {
+    line.len() > word.len()
+        && line[line.len() - word.len() - 1] == b' '
+        && line[line.len() - word.len()..].eq_ignore_ascii_case(word)
+}
+
+/// Server text for an error message: quoted, control characters escaped, at most 40
+/// characters.
+pub fn shown(s: &str) -> String {
+    let mut out: String = s.chars().take(40).flat_map(char::escape_debug).collect();
+    if s.chars().count() > 40 {
+        out.push_str("...");
+    }
+    format!("\"{out}\"")
+}
+
 /// Length of a literal announced at the end of a line (`{123}` or `{123+}`).
 pub fn literal_len(line: &[u8]) -> Option<usize> {
     let body = line.strip_suffix(b"}")?;
@@ -155,6 +222,7 @@ struct Cursor<'a> {
     parts: &'a mut [Part],
     part: usize,
     pos: usize,
+    depth: usize,
 }
 
 impl Cursor<'_> {
@@ -179,6 +247,10 @@ impl Cursor<'_> {
         };
         match c {
             b'(' => {
+                if self.depth >= MAX_DEPTH {
+                    return Err(format!("lists nested deeper than {MAX_DEPTH}"));
+                }
+                self.depth += 1;
                 self.pos += 1;
                 let mut items = Vec::new();
                 loop {
@@ -186,6 +258,7 @@ impl Cursor<'_> {
                     match self.peek() {
                         Some(b')') => {
                             self.pos += 1;
+                            self.depth -= 1;
                             return Ok(Some(Tok::List(items)));
                         }
                         None => return Err("unterminated list".into()),
@@ -263,6 +336,7 @@ pub fn tokenize(raw: &mut Raw, start: usize) -> Result<Vec<Tok>, String> {
         parts: &mut raw.0,
         part: 0,
         pos: start,
+        depth: 0,
     };
     let mut out = Vec::new();
     while let Some(t) = cur.token()? {
@@ -358,12 +432,25 @@ pub fn parse_internaldate(s: &str) -> Option<i64> {
         t.next()?.parse().ok()?,
         t.next()?.parse().ok()?,
     );
-    if zone.len() != 5 {
+    let z = zone.as_bytes();
+    if z.len() != 5 || !z[1..].iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let sign = if zone.starts_with('-') { -1 } else { 1 };
-    let zh: i64 = zone[1..3].parse().ok()?;
-    let zm: i64 = zone[3..5].parse().ok()?;
+    let sign = match z[0] {
+        b'-' => -1,
+        b'+' => 1,
+        _ => return None,
+    };
+    let zh = i64::from(z[1] - b'0') * 10 + i64::from(z[2] - b'0');
+    let zm = i64::from(z[3] - b'0') * 10 + i64::from(z[4] - b'0');
+    if !(1..=31).contains(&day)
+        || !(0..=23).contains(&h)
+        || !(0..=59).contains(&m)
+        || !(0..=60).contains(&sec)
+        || !(1..=9999).contains(&year)
+    {
+        return None;
+    }
     // days from civil (Howard Hinnant's algorithm)
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
@@ -458,5 +545,63 @@ mod tests {
             Some(951_908_400)
         );
         assert_eq!(parse_internaldate("garbage"), None);
+        // a multibyte zone never panics
+        assert_eq!(parse_internaldate("17-Jul-1996 02:44:25 -ä00"), None);
+        assert_eq!(parse_internaldate("17-Jul-1996 02:44:25 äääää"), None);
+        assert_eq!(parse_internaldate("17-Jul-1996 99:44:25 +0000"), None);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let mut line = b"* LIST ".to_vec();
+        line.extend(std::iter::repeat_n(b'(', 200_000));
+        let mut r = raw(&[&line]);
+        let e = tokenize(&mut r, 7).unwrap_err();
+        assert!(e.contains("nested deeper"), "{e}");
+        let mut ok = b"* X ".to_vec();
+        ok.extend(std::iter::repeat_n(b'(', MAX_DEPTH));
+        ok.extend(std::iter::repeat_n(b')', MAX_DEPTH));
+        assert!(tokenize(&mut raw(&[&ok]), 4).is_ok());
+    }
+
+    #[test]
+    fn replay_reads_as_the_client_does() {
+        use super::super::{Limits, replay};
+        let limits = Limits::new(std::time::Duration::from_secs(5));
+        let ok = b"* OK hi\r\n* 1 FETCH (UID 3 BODY[] {2}\r\nab)\r\nA1 OK done\r\n";
+        let (n, e) = replay(ok, limits);
+        assert_eq!(n, 3);
+        assert!(e.is_none(), "{e:?}");
+        let (_, e) = replay(b"* 1 FETCH (UID 4294967297)\r\n", limits);
+        assert!(e.unwrap().to_string().contains("32-bit"));
+        let small = Limits {
+            literal: 4,
+            ..limits
+        };
+        let (_, e) = replay(b"* 1 FETCH (BODY[] {5}\r\nhello)\r\n", small);
+        assert!(e.unwrap().to_string().contains("literal of 5 bytes"));
+    }
+
+    #[test]
+    fn uid_sets_parse_without_expanding() {
+        assert_eq!(
+            parse_uid_set("1:3,7,9:8"),
+            Some(vec![(1, 3), (7, 7), (8, 9)])
+        );
+        assert_eq!(parse_uid_set("1:4294967295"), Some(vec![(1, u32::MAX)]));
+        assert_eq!(parse_uid_set("1:4294967296"), None);
+        assert_eq!(parse_uid_set("0"), None);
+        assert_eq!(parse_uid_set("1:*"), None);
+        assert_eq!(parse_uid_set(""), None);
+    }
+
+    #[test]
+    fn numbers_at_full_width() {
+        assert_eq!(parse_number("4294967297"), Some(4_294_967_297));
+        assert_eq!(parse_number("18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_number("18446744073709551616"), None);
+        assert_eq!(parse_number("-1"), None);
+        assert_eq!(parse_number("+1"), None);
+        assert_eq!(parse_number(""), None);
     }
 }

@@ -7,8 +7,8 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mapi_provider_internet::testserver::{MailStack, Options};
 use mapi_spi::{Progress, Settings, StatusRow, Support};
+use mapi_test_support::{MailStack, Options};
 use mapi_types::{LogonFlags, MapiUid, ProviderLogonFlags};
 
 /// Recording support object.

@@ -64,6 +64,7 @@ pub struct MailStack {
     dovecot: Option<Child>,
     postfix: Option<Child>,
     options: Options,
+    imap_capability: Option<String>,
 }
 
 fn need(tool: &str, package: &str) -> Result<(), String> {
@@ -196,6 +197,7 @@ impl MailStack {
             dovecot: None,
             postfix: None,
             options,
+            imap_capability: None,
         };
         stack.make_tls()?;
         stack.write_dovecot()?;
@@ -304,6 +306,10 @@ impl MailStack {
         )?;
         let p = self.ports;
         let max = self.options.max_userip_connections;
+        let caps = match &self.imap_capability {
+            Some(c) => format!("imap_capability = {c}\n"),
+            None => String::new(),
+        };
         let conf = format!(
             r#"base_dir = {b}/dovecot/run
 state_dir = {b}/dovecot/state
@@ -317,7 +323,7 @@ auth_mechanisms = plain login
 disable_plaintext_auth = no
 auth_failure_delay = 0
 mail_max_userip_connections = {max}
-ssl = yes
+{caps}ssl = yes
 ssl_cert = <{b}/tls/cert.pem
 ssl_key = <{b}/tls/key.pem
 mail_location = maildir:{b}/dovecot/mail/%u/Maildir
@@ -422,6 +428,28 @@ service stats {{
         if let Some(c) = self.dovecot.take() {
             stop_child(c, None);
         }
+    }
+
+    /// Restarts Dovecot announcing exactly `capability` (Dovecot's `imap_capability`),
+    /// e.g. without CONDSTORE and QRESYNC, to act as a server that lacks them.
+    pub fn set_imap_capability(&mut self, capability: &str) -> Result<(), String> {
+        self.imap_capability = Some(capability.to_string());
+        self.stop_dovecot();
+        self.write_dovecot()?;
+        self.start_dovecot()
+    }
+
+    /// Runs `doveadm` with this stack's configuration (e.g. `flags add -u alice
+    /// \Seen mailbox INBOX all`).
+    pub fn doveadm(&self, args: &[&str]) -> Result<(), String> {
+        run(
+            Command::new("doveadm")
+                .arg("-c")
+                .arg(self.dir().join("dovecot/dovecot.conf"))
+                .args(args)
+                .stdin(Stdio::null()),
+            "doveadm",
+        )
     }
 
     /// Starts Dovecot again after [`MailStack::stop_dovecot`].
