@@ -307,7 +307,15 @@ async fn incremental_sync_and_uidvalidity_change() {
     // A new UIDVALIDITY, as a server gives when it renumbers a mailbox (Dovecot's own
     // is the creation time, far above this value, so this one is always different).
     stack
-        .doveadm(&["mailbox", "update", "-u", "alice", "--uid-validity", "12345", "INBOX"])
+        .doveadm(&[
+            "mailbox",
+            "update",
+            "-u",
+            "alice",
+            "--uid-validity",
+            "12345",
+            "INBOX",
+        ])
         .unwrap();
     let (_, store) = logon(stack.settings("alice", "tls", "tls"), FORCE, dir.path()).await;
     let store = store.unwrap();
