@@ -11,6 +11,14 @@ pub const SOCKET_NAME: &str = "mapid.sock";
 /// File name of the daemon's pid file, next to the socket.
 pub const PID_NAME: &str = "mapid.pid";
 
+/// File name of the daemon's store file, next to the socket: the password-free name of
+/// the profile store the daemon serves.
+pub const STORE_NAME: &str = "mapid.store";
+
+/// Environment variable naming the profile store (the same variable the profile store
+/// reads): a started daemon gets the store of the client that started it through it.
+pub const PROFILE_STORE_ENV: &str = "MAPI_PROFILE_STORE";
+
 /// Environment variable naming the `mapid` binary to start (before the search next to
 /// the current executable and in `PATH`).
 pub const MAPID_BIN_ENV: &str = "MAPID_BIN";
@@ -40,6 +48,11 @@ pub fn default_socket_dir(home: &Path) -> PathBuf {
 /// others).
 pub fn is_default_location(home: &Path, socket: &Path) -> bool {
     socket.parent() == Some(default_socket_dir(home).as_path())
+}
+
+/// The store file next to a socket.
+pub fn store_path(socket: &Path) -> PathBuf {
+    socket.with_file_name(STORE_NAME)
 }
 
 /// The pid file next to a socket.

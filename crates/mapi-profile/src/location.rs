@@ -101,6 +101,20 @@ pub fn resolve(home: &Path, explicit: Option<&str>) -> Result<Location> {
     })
 }
 
+/// The store `resolve(home, explicit)` picks, as a password-free text that names it
+/// (`sqlite:/abs/path/profiles.db`, or the PostgreSQL URL without its password): two
+/// processes use the same store when their identities are equal.
+pub fn identity(home: &Path, explicit: Option<&str>) -> Result<String> {
+    Ok(match resolve(home, explicit)? {
+        Location::Sqlite(path) => {
+            let p = path.unwrap_or_else(|| home.join(crate::PROFILES_DB));
+            let p = std::path::absolute(&p).unwrap_or(p);
+            format!("sqlite:{}", p.display())
+        }
+        Location::Postgres(cfg) => crate::db::pg::redact(&cfg.url),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
