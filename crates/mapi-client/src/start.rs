@@ -273,3 +273,30 @@ pub async fn connect(home: &Path) -> Result<Option<Connection>> {
 pub async fn connect_or_start(home: &Path) -> Result<Connection> {
     DaemonLink::new(home).connect_or_start().await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mapi_types::{MapiStatus, Status};
+
+    #[test]
+    fn a_daemon_of_another_store_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = DaemonLink::new(dir.path()).with_socket(dir.path().join("mapid.sock"));
+        // No store file (a daemon that wrote none): passes unless the store was named.
+        assert!(link.check_store("sqlite:/a", false).is_ok());
+        let e = link.check_store("sqlite:/a", true).unwrap_err();
+        assert_eq!(e.status(), Status::MAPI_E_NO_ACCESS);
+        assert!(e.to_string().contains("an unknown store"), "{e}");
+        std::fs::write(dir.path().join(crate::STORE_NAME), "sqlite:/a\n").unwrap();
+        assert_eq!(link.daemon_store().as_deref(), Some("sqlite:/a"));
+        assert!(link.check_store("sqlite:/a", true).is_ok());
+        let e = link.check_store("postgres://u@h/db", false).unwrap_err();
+        assert_eq!(e.status(), Status::MAPI_E_NO_ACCESS);
+        let text = e.to_string();
+        assert!(
+            text.contains("sqlite:/a") && text.contains("postgres://u@h/db"),
+            "{text}"
+        );
+    }
+}
