@@ -16,6 +16,8 @@ pub struct Cli {
     pub json: bool,
     /// The profile store: a `postgres://` URL or a SQLite file (default:
     /// $MAPI_PROFILE_STORE, else `store.toml` in the home, else the home's profiles.db).
+    /// Every command uses it; a daemon a logon starts gets it, and a running daemon
+    /// serving another store is refused (MAPI_E_NO_ACCESS).
     #[arg(long, global = true, value_name = "URL")]
     pub profile_store: Option<String>,
     #[command(subcommand)]

@@ -118,3 +118,28 @@ fn logon_with_the_profile_in_postgres() {
     );
     assert_eq!(s["profiles"], 1);
 }
+
+#[test]
+fn profile_store_flag_logs_on_with_the_profile_in_postgres() {
+    let pg = PgServer::start().unwrap_or_else(|e| panic!("PostgreSQL test server: {e}"));
+    let url = pg.fresh_store("cli_flag").unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let with = |args: &[&str]| {
+        let mut all = vec!["--profile-store", url.as_str()];
+        all.extend_from_slice(args);
+        let (ok, out, err) = mapi(home.path(), &all);
+        assert!(ok, "mapi {args:?}: {err}");
+        out
+    };
+    with(&["quickstart"]);
+    let v: Value =
+        serde_json::from_str(with(&["logon", "--profile", "Default", "--json"]).trim()).unwrap();
+    assert_eq!(v["profile"], "Default");
+    assert_eq!(v["daemon"], false);
+    assert!(with(&["store", "folders", "--profile", "Default"]).contains("Inbox"));
+    // Only PostgreSQL holds the profile: the home has no profile file.
+    assert!(!home.path().join("profiles.db").exists());
+    let (ok, _, err) = mapi(home.path(), &["logon", "--profile", "Default"]);
+    assert!(!ok);
+    assert!(err.starts_with("MAPI_E_LOGON_FAILED"), "{err}");
+}

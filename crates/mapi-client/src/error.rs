@@ -78,6 +78,19 @@ pub enum ClientError {
         /// The exit status and what the daemon printed.
         reason: String,
     },
+    /// The running daemon serves another profile store than the one this logon named.
+    /// `MAPI_E_NO_ACCESS`.
+    #[error(
+        "the MAPI daemon on {socket} serves the profile store {daemon}, not {wanted}; stop it (`mapi daemon stop`) or give this store its own MAPI_SOCKET"
+    )]
+    OtherStore {
+        /// The socket.
+        socket: PathBuf,
+        /// The daemon's store (no password), or "an unknown store".
+        daemon: String,
+        /// The store this client uses (no password).
+        wanted: String,
+    },
     /// `mapid` was started but its socket did not answer in time. `MAPI_E_TIMEOUT`.
     #[error(
         "the MAPI daemon did not answer on {path} within {waited_ms} ms; run `mapid --foreground` to see why"
@@ -116,6 +129,7 @@ impl MapiStatus for ClientError {
             }
             ClientError::DaemonNotFound { .. } => Status::MAPI_E_NOT_FOUND,
             ClientError::StartTimeout { .. } => Status::MAPI_E_TIMEOUT,
+            ClientError::OtherStore { .. } => Status::MAPI_E_NO_ACCESS,
         }
     }
 }
@@ -185,6 +199,13 @@ mod tests {
                     waited_ms: 2000,
                 }
                 => Status::MAPI_E_TIMEOUT,
+            ClientError::OtherStore { .. }
+                => ClientError::OtherStore {
+                    socket: "/s".into(),
+                    daemon: "sqlite:/a".into(),
+                    wanted: "sqlite:/b".into(),
+                }
+                => Status::MAPI_E_NO_ACCESS,
         );
     }
 

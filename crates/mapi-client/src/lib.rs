@@ -41,8 +41,8 @@ pub use conn::Connection;
 pub use error::{ClientError, Result};
 pub use mapi_proto::{DisabledService, Notification, PromptKind, SessionInfo, TableKind};
 pub use path::{
-    MAPID_BIN_ENV, PID_NAME, SOCKET_ENV, SOCKET_NAME, default_socket_dir, is_default_location,
-    log_path, pid_path, socket_path,
+    MAPID_BIN_ENV, PID_NAME, PROFILE_STORE_ENV, SOCKET_ENV, SOCKET_NAME, STORE_NAME,
+    default_socket_dir, is_default_location, log_path, pid_path, socket_path, store_path,
 };
 pub use session::{RemoteLogon, RemoteSession, SessionEvents};
 pub use start::{

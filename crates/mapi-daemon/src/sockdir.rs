@@ -124,13 +124,33 @@ pub fn write_pid(pid_file: &Path) -> Result<()> {
     std::fs::rename(&tmp, pid_file).map_err(fs_err("write the pid file", pid_file))
 }
 
-/// Removes the socket if it is still the one we bound, and the pid file if it still
-/// names us.
+/// Writes the store file (0600, atomically): the password-free name of the profile
+/// store this daemon serves; `None` removes a stale one.
+pub fn write_store(store_file: &Path, identity: Option<&str>) -> Result<()> {
+    let Some(identity) = identity else {
+        let _ = std::fs::remove_file(store_file);
+        return Ok(());
+    };
+    let tmp = store_file.with_extension("store.tmp");
+    let mut f = OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(fs_err("write the store file", &tmp))?;
+    writeln!(f, "{identity}").map_err(fs_err("write the store file", &tmp))?;
+    std::fs::rename(&tmp, store_file).map_err(fs_err("write the store file", store_file))
+}
+
+/// Removes the socket if it is still the one we bound, and the pid file (with the
+/// store file next to it) if it still names us.
 pub fn cleanup(socket: &Path, socket_id: Option<(u64, u64)>, pid_file: &Path) {
     if socket_id.is_some() && file_id(socket) == socket_id {
         let _ = std::fs::remove_file(socket);
     }
     if read_pid(pid_file) == Some(std::process::id()) {
+        let _ = std::fs::remove_file(mapi_paths::store_path(socket));
         let _ = std::fs::remove_file(pid_file);
     }
 }

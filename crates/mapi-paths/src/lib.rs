@@ -5,7 +5,7 @@
 //!
 //! # Layout
 //! - [`location`]: the rules: [`resolve_home`], [`runtime_dir`], [`socket_path`],
-//!   [`default_socket_dir`], [`pid_path`], [`log_path`].
+//!   [`default_socket_dir`], [`pid_path`], [`log_path`], [`store_path`].
 //! - [`private_dir`]: [`check_dir`]: a directory only this user can use (created 0700
 //!   when absent), and [`DirProblem`], why one is refused.
 //!
@@ -26,8 +26,8 @@ pub mod location;
 pub mod private_dir;
 
 pub use location::{
-    HOME_ENV, LOG_NAME, MAPID_BIN_ENV, PID_NAME, PROFILES_DB, RUNTIME_DIR_ENV, SOCKET_ENV,
-    SOCKET_NAME, default_socket_dir, is_default_location, log_path, pid_path, resolve_home,
-    runtime_dir, socket_dir, socket_path,
+    HOME_ENV, LOG_NAME, MAPID_BIN_ENV, PID_NAME, PROFILE_STORE_ENV, PROFILES_DB, RUNTIME_DIR_ENV,
+    SOCKET_ENV, SOCKET_NAME, STORE_NAME, default_socket_dir, is_default_location, log_path,
+    pid_path, resolve_home, runtime_dir, socket_dir, socket_path, store_path,
 };
 pub use private_dir::{DirProblem, check_dir, current_uid, private_problem};

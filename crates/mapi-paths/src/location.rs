@@ -38,6 +38,14 @@ pub const LOG_NAME: &str = "mapid.log";
 /// Environment variable naming the `mapid` binary to start.
 pub const MAPID_BIN_ENV: &str = "MAPID_BIN";
 
+/// File name of the daemon's store file, next to the socket: the password-free name of
+/// the profile store the daemon serves.
+pub const STORE_NAME: &str = "mapid.store";
+
+/// Environment variable naming the profile store (a `sqlite:` path or a `postgres://`
+/// URL); a daemon started on demand gets its client's store through it.
+pub const PROFILE_STORE_ENV: &str = "MAPI_PROFILE_STORE";
+
 fn env_path(key: &str) -> Option<PathBuf> {
     std::env::var_os(key)
         .filter(|v| !v.is_empty())
@@ -116,6 +124,11 @@ pub fn socket_dir(socket: &Path) -> PathBuf {
 /// The pid file next to a socket.
 pub fn pid_path(socket: &Path) -> PathBuf {
     socket_dir(socket).join(PID_NAME)
+}
+
+/// The store file next to a socket.
+pub fn store_path(socket: &Path) -> PathBuf {
+    socket_dir(socket).join(STORE_NAME)
 }
 
 /// The log file of a daemon started on demand, next to its socket.

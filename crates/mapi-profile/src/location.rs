@@ -22,7 +22,7 @@ use serde::Deserialize;
 use crate::error::{ProfileError, Result};
 
 /// The environment variable naming the profile store.
-pub const PROFILE_STORE_ENV: &str = "MAPI_PROFILE_STORE";
+pub use mapi_paths::PROFILE_STORE_ENV;
 /// The store configuration file in the MAPI home.
 pub const STORE_TOML: &str = "store.toml";
 
@@ -98,6 +98,20 @@ pub fn resolve(home: &Path, explicit: Option<&str>) -> Result<Location> {
             let p = path.strip_prefix("sqlite:").unwrap_or(&path);
             Location::Sqlite(Some(PathBuf::from(p)))
         }
+    })
+}
+
+/// The store `resolve(home, explicit)` picks, as a password-free text that names it
+/// (`sqlite:/abs/path/profiles.db`, or the PostgreSQL URL without its password): two
+/// processes use the same store when their identities are equal.
+pub fn identity(home: &Path, explicit: Option<&str>) -> Result<String> {
+    Ok(match resolve(home, explicit)? {
+        Location::Sqlite(path) => {
+            let p = path.unwrap_or_else(|| home.join(crate::PROFILES_DB));
+            let p = std::path::absolute(&p).unwrap_or(p);
+            format!("sqlite:{}", p.display())
+        }
+        Location::Postgres(cfg) => crate::db::pg::redact(&cfg.url),
     })
 }
 

@@ -266,6 +266,8 @@ impl ProfileStore {
         let salt = new_salt()?;
         let mode = match new {
             Some(pw) => Mode::Password(Some(derive_key(pw, &salt)?)),
+            // PostgreSQL: password-less profiles seal under the user's key file.
+            None if self.secrets.key_file.is_some() => Mode::KeyFile(self.user_key(has_secrets)?),
             None if self.secrets.backend.is_some() => Mode::Keyring,
             None => {
                 self.attach_side(has_secrets)?;

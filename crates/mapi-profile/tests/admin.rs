@@ -299,6 +299,55 @@ both_backends!(transport_order_and_copy, |fx| {
     assert_eq!(s.msg_service_table("R").unwrap().len(), 3);
 });
 
+both_backends!(providers_create_and_delete, |fx| {
+    let mut s = fx.open();
+    let reg = Registry::builtin();
+    s.create_profile("P", None).unwrap();
+    let mail = s
+        .create_msg_service(&reg, "P", "internet-mail", None, &[])
+        .unwrap();
+    let before = s.service_provider_table("P", mail).unwrap();
+    assert_eq!(before.len(), 2);
+    let extra = s
+        .create_provider(&reg, "P", mail, "internet-mail.smtp")
+        .unwrap();
+    let after = s.service_provider_table("P", mail).unwrap();
+    assert_eq!(after.len(), 3);
+    let added = after.iter().find(|p| p.uid == extra).unwrap();
+    assert_eq!(added.resource_type, resource_type::MAPI_TRANSPORT_PROVIDER);
+    assert!(
+        s.provider_table("P")
+            .unwrap()
+            .iter()
+            .any(|p| p.uid == extra)
+    );
+    assert_eq!(
+        status(s.create_provider(&reg, "P", mail, "internet-mail.nope")),
+        Status::MAPI_E_NOT_FOUND
+    );
+    assert_eq!(
+        status(s.create_provider(&reg, "P", MapiUid::random(), "internet-mail.smtp")),
+        Status::MAPI_E_NOT_FOUND
+    );
+    assert_eq!(
+        status(s.create_provider(&reg, "Nope", mail, "internet-mail.smtp")),
+        Status::MAPI_E_NOT_FOUND
+    );
+    assert_eq!(s.service_provider_table("P", mail).unwrap().len(), 3);
+    s.delete_provider("P", extra).unwrap();
+    assert_eq!(
+        status(s.delete_provider("P", extra)),
+        Status::MAPI_E_NOT_FOUND
+    );
+    let left: Vec<_> = s
+        .service_provider_table("P", mail)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.uid)
+        .collect();
+    assert_eq!(left, before.iter().map(|p| p.uid).collect::<Vec<_>>());
+});
+
 both_backends!(sections_and_profile_instance, |fx| {
     let mut s = fx.open();
     s.create_profile("P", None).unwrap();

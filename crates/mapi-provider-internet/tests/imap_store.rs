@@ -281,7 +281,7 @@ async fn untrusted_certificate_is_a_clear_tls_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incremental_sync_and_uidvalidity_change() {
-    let mut stack = dovecot();
+    let stack = dovecot();
     stack.generate_messages("alice", "m", 0, 20, 1000).unwrap();
     let dir = data_dir();
     let (_, store) = logon(stack.settings("alice", "tls", "tls"), FORCE, dir.path()).await;

@@ -20,6 +20,14 @@ pub struct Mapi {
 impl Mapi {
     /// Opens the MAPI home (`None`: `MAPI_HOME`, else the XDG data dir) and initializes.
     pub fn open(home: Option<&Path>) -> Result<Mapi> {
+        Mapi::open_with_store(home, None)
+    }
+
+    /// [`open`](Self::open) with the profile store named (`--profile-store`: a
+    /// `postgres://` URL or a SQLite file; `None`: `MAPI_PROFILE_STORE`, else the home's
+    /// `store.toml`, else its profiles.db). Logons in this process and a daemon this
+    /// process starts use it.
+    pub fn open_with_store(home: Option<&Path>, store: Option<&str>) -> Result<Mapi> {
         // One worker thread, so provider tasks (a background mailbox download) go on
         // between blocking calls.
         let rt = Builder::new_multi_thread()
@@ -29,7 +37,7 @@ impl Mapi {
             .map_err(|e| {
                 mapi_engine::EngineError::LogonFailed(format!("cannot start a runtime: {e}"))
             })?;
-        let engine = crate::open_engine(home)?;
+        let engine = crate::open_engine(home, store)?;
         Ok(Mapi {
             rt: Arc::new(rt),
             engine,

@@ -43,8 +43,8 @@
 pub mod blocking;
 pub mod catalog;
 pub mod compose;
-mod hidden_input;
 pub mod filter;
+mod hidden_input;
 pub mod link;
 pub mod listing;
 pub mod mbox;
@@ -68,11 +68,11 @@ pub use printable::printable;
 /// An initialized engine over a MAPI home (`None`: `MAPI_HOME`, else the XDG data dir)
 /// with every service compiled in.
 pub async fn initialize(home: Option<&Path>) -> Result<Engine> {
-    open_engine(home)
+    open_engine(home, None)
 }
 
-pub(crate) fn open_engine(home: Option<&Path>) -> Result<Engine> {
-    let config = EngineConfig::new(resolve_home(home));
+pub(crate) fn open_engine(home: Option<&Path>, store: Option<&str>) -> Result<Engine> {
+    let config = EngineConfig::new(resolve_home(home)).with_profile_store(store);
     let engine = Engine::new(config, catalog::catalog())?;
     engine.initialize()?;
     Ok(engine)

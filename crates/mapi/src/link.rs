@@ -52,12 +52,28 @@ pub struct RemoteHandle {
 }
 
 impl Mapi {
+    /// The link to this home's daemon; a daemon it starts gets this engine's profile
+    /// store (`--profile-store`).
+    pub fn daemon_link(&self) -> DaemonLink {
+        daemon_link(&self.engine().config().home)
+            .with_profile_store(self.engine().config().profile_store.as_deref())
+    }
+
+    /// Checks that the daemon behind `link` serves this engine's profile store: a
+    /// daemon serving another one is never used (`MAPI_E_NO_ACCESS` naming both,
+    /// without passwords).
+    pub fn check_daemon_store(&self, link: &DaemonLink) -> Result<()> {
+        let wanted = self.engine().store_identity()?;
+        let strict = self.engine().config().profile_store.is_some();
+        link.check_store(&wanted, strict).map_err(client_err)
+    }
+
     /// `MAPILogonEx` across processes: without `MAPI_NEW_SESSION`, a running daemon's
     /// shared session is joined (profile name and password ignored, no daemon started);
     /// otherwise `MAPI_ALLOW_OTHERS` makes the shared session in the daemon (started on
     /// demand), and any other logon runs in this process.
     pub fn logon_any(&self, req: LogonRequest) -> Result<AnySession> {
-        let link = daemon_link(&self.engine().config().home);
+        let link = self.daemon_link();
         let flags = req.flags;
         let remote = |conn: Connection, joined: bool| -> Result<AnySession> {
             let rl = RemoteLogon {
@@ -87,7 +103,10 @@ impl Mapi {
                 Ok(sessions.iter().any(|s| s.shared).then_some(conn))
             });
             match shared {
-                Ok(Some(conn)) => return remote(conn, true),
+                Ok(Some(conn)) => {
+                    self.check_daemon_store(&link)?;
+                    return remote(conn, true);
+                }
                 Ok(None) => {}
                 Err(e) if allow_others => return Err(client_err(e)),
                 Err(e) => log::warn!(
@@ -97,6 +116,7 @@ impl Mapi {
         }
         if allow_others {
             let (conn, started) = self.block_on(connect_or_start(&link)).map_err(client_err)?;
+            self.check_daemon_store(&link)?;
             let made = remote(conn, false);
             if made.is_err() && started {
                 // A logon that fails leaves no daemon it started behind.
@@ -138,7 +158,7 @@ async fn stop_if_idle(link: &DaemonLink) {
 
 /// Whether the daemon for a home is running: its pid and socket.
 pub fn daemon_status(mapi: &Mapi) -> Result<Option<(u32, PathBuf)>> {
-    let link = daemon_link(&mapi.engine().config().home);
+    let link = mapi.daemon_link();
     Ok(mapi
         .block_on(link.connect())
         .map_err(client_err)?
@@ -154,14 +174,14 @@ pub fn daemon_log(pid: u32) -> Option<PathBuf> {
 
 /// Starts the daemon when it is not running; returns its pid and socket.
 pub fn start_daemon(mapi: &Mapi) -> Result<(u32, PathBuf)> {
-    let link = daemon_link(&mapi.engine().config().home);
+    let link = mapi.daemon_link();
     let c = mapi.block_on(link.connect_or_start()).map_err(client_err)?;
     Ok((c.daemon_pid(), c.socket().to_path_buf()))
 }
 
 /// Stops the running daemon (its sessions log off); `false` when none was running.
 pub fn stop_daemon(mapi: &Mapi) -> Result<bool> {
-    let link = daemon_link(&mapi.engine().config().home);
+    let link = mapi.daemon_link();
     match mapi.block_on(link.connect()).map_err(client_err)? {
         None => Ok(false),
         Some(c) => {
@@ -173,7 +193,7 @@ pub fn stop_daemon(mapi: &Mapi) -> Result<bool> {
 
 /// The daemon's live sessions (empty when no daemon runs; none is started).
 pub fn daemon_sessions(mapi: &Mapi) -> Result<Vec<SessionInfo>> {
-    let link = daemon_link(&mapi.engine().config().home);
+    let link = mapi.daemon_link();
     match mapi.block_on(link.connect()).map_err(client_err)? {
         None => Ok(Vec::new()),
         Some(c) => mapi.block_on(c.list_sessions()).map_err(client_err),
@@ -182,7 +202,7 @@ pub fn daemon_sessions(mapi: &Mapi) -> Result<Vec<SessionInfo>> {
 
 /// `Logoff(MAPI_LOGOFF_SHARED)` on the daemon's shared session: it ends for every client.
 pub fn logoff_shared(mapi: &Mapi) -> Result<String> {
-    let link = daemon_link(&mapi.engine().config().home);
+    let link = mapi.daemon_link();
     let none =
         || EngineError::NotFound("there is no shared session (no MAPI daemon runs one)".into());
     let conn = mapi

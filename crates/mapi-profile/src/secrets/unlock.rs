@@ -194,7 +194,7 @@ impl ProfileStore {
     /// against `user_keys`). With `create`, a user who has no key yet gets one (the file,
     /// and its check in the database); a host lacking the file of an existing key gets
     /// `None`, never a second key.
-    fn user_key(&self, create: bool) -> Result<Option<super::SecretKey>> {
+    pub(crate) fn user_key(&self, create: bool) -> Result<Option<super::SecretKey>> {
         let Some(path) = &self.secrets.key_file else {
             return Ok(None);
         };
