@@ -202,6 +202,7 @@ fn version1_files_are_brought_to_the_current_schema_with_the_same_answers() {
     for (name, indexes) in [
         ("first.db", &[V1_INDEX][..]),
         ("summary.db", &[V1_SUMMARY_INDEX][..]),
+        ("both.db", &[V1_INDEX, V1_SUMMARY_INDEX][..]),
     ] {
         let old = dir.path(name);
         version1_copy(&current, &old, indexes);
