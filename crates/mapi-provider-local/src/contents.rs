@@ -1,6 +1,8 @@
 //! Contents tables of the local store as a [`RowSource`] that pushes sorting,
 //! restriction and paging down to SQLite: a view of a 100,000-message folder reads only
-//! the rows it shows (`LIMIT` / `OFFSET` on the summary index), and counts with SQL.
+//! the rows it shows (`LIMIT` / `OFFSET` on the summary index), and counts with SQL. An
+//! unrestricted view in the default order counts with the folder's stored message count
+//! and finds a page far down by its position in the narrow `messages_by_folder` index.
 //!
 //! What SQL cannot express the same way as the in-memory evaluation (case-ignoring
 //! content matches, string order, `RES_SIZE` on strings, entry ids) is evaluated here in
@@ -19,7 +21,7 @@ use mapi_types::{
     TableError,
 };
 use rusqlite::types::Value;
-use rusqlite::{Connection, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use crate::dbfile::Db;
 use crate::entryid::{self, ObjectKind};
@@ -376,6 +378,21 @@ enum Plan {
     Ids(Vec<i64>),
 }
 
+impl Plan {
+    /// Every row of the folder in the default order, which both indexes give: the
+    /// store's count answers its row count and positions come from an index.
+    fn is_whole_folder(&self) -> bool {
+        matches!(self, Plan::Sql { filter, order, ids: None, .. }
+            if filter == NO_FILTER && order == DEFAULT_ORDER)
+    }
+}
+
+/// From this row on, an unrestricted page is found by its position in the narrow index.
+const SEEK_BY_POSITION: usize = 256;
+
+/// The `WHERE` part (after the folder) of a query with no restriction.
+const NO_FILTER: &str = "1";
+
 /// A contents table of one folder of a local store.
 pub(crate) struct ContentsSource {
     db: SharedDb,
@@ -467,7 +484,7 @@ impl ContentsSource {
             uid,
             folder,
             plan: Plan::Sql {
-                filter: "1".into(),
+                filter: NO_FILTER.into(),
                 params: Vec::new(),
                 order: DEFAULT_ORDER.into(),
                 ids: None,
@@ -512,7 +529,7 @@ impl ContentsSource {
             }
         }
         let filter = if filters.is_empty() {
-            "1".to_string()
+            NO_FILTER.to_string()
         } else {
             filters.join(" AND ")
         };
@@ -611,6 +628,17 @@ impl RowSource for ContentsSource {
         let folder = self.folder;
         let c = match &self.plan {
             Plan::Ids(ids) => ids.len(),
+            // The whole folder in index order: the count the store keeps (exact: its
+            // triggers change it in the same transaction as the rows), and pages come
+            // by position from the narrow index, so no row ids are kept.
+            plan if plan.is_whole_folder() => {
+                let n: Option<i64> = self.with_conn(|conn| {
+                    conn.prepare_cached("SELECT msg_count FROM folders WHERE id = ?1")?
+                        .query_row([folder], |r| r.get(0))
+                        .optional()
+                })?;
+                usize::try_from(n.unwrap_or(0)).unwrap_or(0)
+            }
             Plan::Sql {
                 filter,
                 params,
@@ -645,14 +673,13 @@ impl RowSource for ContentsSource {
         _columns: &[PropTag],
     ) -> Result<Vec<Row>, TableError> {
         let uid = self.uid;
-        let by_id = |ids: &[i64], this: &Self| -> Result<Vec<Row>, TableError> {
-            let page: Vec<i64> = ids.iter().skip(start).take(n).copied().collect();
+        let by_id = |page: &[i64], this: &Self| -> Result<Vec<Row>, TableError> {
             this.with_conn(|conn| {
                 let mut stmt =
                     conn.prepare_cached(&format!("SELECT {SELECT} FROM messages WHERE id = ?"))?;
                 let mut out = Vec::with_capacity(page.len());
                 for id in page {
-                    let mut rows = stmt.query([id])?;
+                    let mut rows = stmt.query([*id])?;
                     // A message deleted since the query: skipped.
                     if let Some(r) = rows.next()? {
                         out.push(contents_row(&uid, r)?);
@@ -661,8 +688,30 @@ impl RowSource for ContentsSource {
                 Ok(out)
             })
         };
+        let window =
+            |ids: &[i64]| -> Vec<i64> { ids.iter().skip(start).take(n).copied().collect() };
         match &self.plan {
-            Plan::Sql { ids: Some(ids), .. } | Plan::Ids(ids) => by_id(ids, self),
+            Plan::Sql { ids: Some(ids), .. } | Plan::Ids(ids) => by_id(&window(ids), self),
+            plan if plan.is_whole_folder() && start >= SEEK_BY_POSITION => {
+                // Skipping `start` entries of the narrow index costs far less than
+                // skipping them in the covering one; then the page is read by id.
+                let page: Vec<i64> = self.with_conn(|conn| {
+                    conn.prepare_cached(&format!(
+                        "SELECT id FROM messages WHERE folder = ? \
+                         ORDER BY {DEFAULT_ORDER} LIMIT ? OFFSET ?"
+                    ))?
+                    .query_map(
+                        params![
+                            self.folder,
+                            i64::try_from(n).unwrap_or(i64::MAX),
+                            i64::try_from(start).unwrap_or(i64::MAX)
+                        ],
+                        |r| r.get(0),
+                    )?
+                    .collect()
+                })?;
+                by_id(&page, self)
+            }
             Plan::Sql {
                 filter,
                 params,

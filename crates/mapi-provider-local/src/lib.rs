@@ -9,8 +9,9 @@
 //!   paging down to SQLite.
 //! - [`contacts`]: [`Contacts`], the logged-on address book.
 //! - [`dbfile`]: the `path` setting, file creation and checked opening (missing, access,
-//!   version, damage).
-//! - [`schema`]: the store and contacts file kinds, their schemas and the folder tree.
+//!   version, damage), upgrading an older schema.
+//! - [`schema`]: the store and contacts file kinds, their schemas, upgrades and the
+//!   folder tree.
 //! - [`openfiles`]: the files this process has open, so plain-read checks never cost
 //!   SQLite its POSIX locks.
 //! - [`idle`]: connections parked after logoff for the next logon to the unchanged file.

@@ -52,6 +52,7 @@ fn message(i: usize) -> Vec<u8> {
 
 struct Fixture {
     _dir: TempDir,
+    path: std::path::PathBuf,
     store: Arc<dyn MsgStore>,
     inbox: Vec<u8>,
 }
@@ -71,6 +72,7 @@ fn fixture(n: usize) -> Fixture {
         .unwrap();
     Fixture {
         _dir: dir,
+        path,
         store,
         inbox,
     }
@@ -422,4 +424,119 @@ fn unknown_folders_fail_and_a_logged_off_store_stops_its_tables() {
     block_on(f.store.logoff());
     let e = v.query_rows(1, 0).unwrap_err();
     assert_eq!(e.status, Status::MAPI_E_INVALID_OBJECT);
+}
+
+/// Counts and pages of `folder` in a fresh view match the in-memory view over the same
+/// rows (and a plain `count(*)`), unrestricted and restricted, with pages read past the
+/// point where an unrestricted view finds them by position.
+fn check_folder(f: &Fixture, folder: &[u8], truth: i64) {
+    let mut sql = TableView::over(block_on(f.store.contents_source(folder, 0)).unwrap());
+    let table = block_on(f.store.contents(folder)).unwrap();
+    let mut mem = TableView::over(Box::new(MemorySource::from_table(table)));
+    assert_eq!(sql.get_row_count(0).unwrap() as i64, truth);
+    assert_eq!(mem.get_row_count(0).unwrap() as i64, truth);
+    let n = truth as i32;
+    for (origin, rows) in [
+        (Bookmark::Beginning, n / 2),
+        (Bookmark::Beginning, n - 7),
+        (Bookmark::End, -30),
+        (Bookmark::Beginning, 3),
+    ] {
+        let mut fresh = TableView::over(block_on(f.store.contents_source(folder, 0)).unwrap());
+        for v in [&mut fresh, &mut mem] {
+            v.seek_row(origin, rows).unwrap();
+        }
+        assert_eq!(
+            fresh.query_rows(20, 0).unwrap(),
+            mem.query_rows(20, 0).unwrap(),
+            "page at {origin:?} {rows}"
+        );
+    }
+    let invoice = Restriction::Content {
+        tag: PR_SUBJECT,
+        text: "invoice".into(),
+        how: ContentMatch::Substring,
+        ignore_case: true,
+    };
+    let unread = Restriction::BitMask {
+        tag: PR_MESSAGE_FLAGS,
+        mask: 1,
+        nonzero: false,
+    };
+    for r in [invoice, unread] {
+        sql.restrict(Some(r.clone()), 0).unwrap();
+        mem.restrict(Some(r.clone()), 0).unwrap();
+        let count = mem.get_row_count(0).unwrap();
+        assert!(count > 0 && (count as i64) < truth, "{r:?} selects {count}");
+        assert_eq!(sql.get_row_count(0).unwrap(), count, "count of {r:?}");
+        assert_eq!(all_rows(&mut sql), all_rows(&mut mem), "rows of {r:?}");
+    }
+    sql.restrict(None, 0).unwrap();
+    assert_eq!(sql.get_row_count(0).unwrap() as i64, truth);
+}
+
+#[test]
+fn whole_folder_counts_stay_exact_when_another_connection_changes_the_folder() {
+    let f = fixture(600);
+    let sent = block_on(f.store.folder(FolderKind::SentItems)).unwrap();
+    let truth = |kind: i64| -> i64 {
+        let conn = rusqlite::Connection::open(&f.path).unwrap();
+        conn.query_row(
+            "SELECT count(*) FROM messages m JOIN folders f ON m.folder = f.id WHERE f.kind = ?1",
+            [kind],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    check_folder(&f, &f.inbox, 600);
+    // Another connection to the file (as another process would) deletes, moves, copies
+    // and rolls back; the store's count follows every committed change.
+    let other = rusqlite::Connection::open(&f.path).unwrap();
+    other
+        .busy_timeout(std::time::Duration::from_secs(5))
+        .unwrap();
+    other
+        .execute_batch(
+            "DELETE FROM messages WHERE id % 7 = 0;
+             UPDATE messages SET folder = (SELECT id FROM folders WHERE kind = 3)
+                 WHERE id % 11 = 0;
+             UPDATE messages SET folder = folder, flags = flags WHERE id % 13 = 0;
+             INSERT INTO messages (folder, subject, sender_name, sender_email, display_to,
+                 display_cc, delivery_time, submit_time, size, message_id, flags,
+                 has_attach, body, raw)
+             SELECT folder, subject || ' copy', sender_name, sender_email, display_to,
+                 display_cc, delivery_time + 1, submit_time, size, NULL, flags,
+                 has_attach, body, raw
+             FROM messages WHERE id % 5 = 1;
+             BEGIN; DELETE FROM messages; UPDATE messages SET folder = 1; ROLLBACK;",
+        )
+        .unwrap();
+    let inbox_now = truth(1);
+    assert!(inbox_now != 600 && truth(3) > 0, "the changes were made");
+    check_folder(&f, &f.inbox, inbox_now);
+    check_folder(&f, &sent, truth(3));
+    // The store's own calls keep it too.
+    let mut v = sql_view(&f);
+    v.set_columns(&[PR_ENTRYID], 0).unwrap();
+    let ids: Vec<Vec<u8>> = v
+        .query_rows(3, 0)
+        .unwrap()
+        .iter()
+        .map(|r| match r.get(PR_ENTRYID) {
+            Some(PropValue::Binary(b)) => b.clone(),
+            other => panic!("entry id {other:?}"),
+        })
+        .collect();
+    block_on(f.store.delete_message(&ids[0])).unwrap();
+    block_on(f.store.move_message(&ids[1], &sent)).unwrap();
+    block_on(f.store.import_raw(&f.inbox, (0..4).map(message).collect())).unwrap();
+    assert_eq!(truth(1), inbox_now - 2 + 4);
+    check_folder(&f, &f.inbox, inbox_now + 2);
+    check_folder(&f, &sent, truth(3));
+    // An empty folder counts 0.
+    let drafts = block_on(f.store.folder(FolderKind::Drafts)).unwrap();
+    let mut empty = TableView::over(block_on(f.store.contents_source(&drafts, 0)).unwrap());
+    assert_eq!(empty.get_row_count(0).unwrap(), 0);
+    assert_eq!(empty.seek_row(Bookmark::Beginning, 300).unwrap(), 0);
+    assert!(empty.query_rows(10, 0).unwrap().is_empty());
 }
