@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use mapi_profile::pg_test_server::PgServer;
+use mapi_test_support::postgres::PgServer;
 use serde_json::Value;
 
 const MAPI: &str = env!("CARGO_BIN_EXE_mapi");

@@ -110,18 +110,25 @@ pub fn set_socket_mode(socket: &Path) -> Result<()> {
         .map_err(fs_err("set the mode of", socket))
 }
 
-/// Writes this process's pid (0600), atomically.
-pub fn write_pid(pid_file: &Path) -> Result<()> {
-    let tmp = pid_file.with_extension("pid.tmp");
+/// Writes `line` and a newline to `path` (0600), atomically: through `path` with
+/// extension `tmp_ext`, then renamed.
+fn write_atomic(path: &Path, tmp_ext: &str, what: &'static str, line: &str) -> Result<()> {
+    let tmp = path.with_extension(tmp_ext);
     let mut f = OpenOptions::new()
         .create(true)
         .truncate(true)
         .write(true)
         .mode(0o600)
         .open(&tmp)
-        .map_err(fs_err("write the pid file", &tmp))?;
-    writeln!(f, "{}", std::process::id()).map_err(fs_err("write the pid file", &tmp))?;
-    std::fs::rename(&tmp, pid_file).map_err(fs_err("write the pid file", pid_file))
+        .map_err(fs_err(what, &tmp))?;
+    writeln!(f, "{line}").map_err(fs_err(what, &tmp))?;
+    std::fs::rename(&tmp, path).map_err(fs_err(what, path))
+}
+
+/// Writes this process's pid (0600), atomically.
+pub fn write_pid(pid_file: &Path) -> Result<()> {
+    let pid = std::process::id().to_string();
+    write_atomic(pid_file, "pid.tmp", "write the pid file", &pid)
 }
 
 /// Writes the store file (0600, atomically): the password-free name of the profile
@@ -131,16 +138,7 @@ pub fn write_store(store_file: &Path, identity: Option<&str>) -> Result<()> {
         let _ = std::fs::remove_file(store_file);
         return Ok(());
     };
-    let tmp = store_file.with_extension("store.tmp");
-    let mut f = OpenOptions::new()
-        .create(true)
-        .truncate(true)
-        .write(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(fs_err("write the store file", &tmp))?;
-    writeln!(f, "{identity}").map_err(fs_err("write the store file", &tmp))?;
-    std::fs::rename(&tmp, store_file).map_err(fs_err("write the store file", store_file))
+    write_atomic(store_file, "store.tmp", "write the store file", identity)
 }
 
 /// Removes the socket if it is still the one we bound, and the pid file (with the
@@ -164,17 +162,10 @@ mod tests {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
     }
 
+    /// The rule itself is `mapi_paths::check_dir`'s (tested there); this checks how the
+    /// daemon reports its two answers.
     #[test]
-    fn an_absent_directory_is_created_private() {
-        let t = tempfile::tempdir().unwrap();
-        let d = t.path().join("a/b/mapi");
-        check_dir(&d, true).unwrap();
-        let mode = std::fs::metadata(&d).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o700);
-    }
-
-    #[test]
-    fn open_directories_are_refused_naming_path_and_mode() {
+    fn dir_problems_become_daemon_errors_naming_the_path() {
         let t = tempfile::tempdir().unwrap();
         let d = t.path().join("s");
         std::fs::create_dir(&d).unwrap();
@@ -188,36 +179,18 @@ mod tests {
                 "{text}"
             );
         }
-        // Traversable but not writable: only an explicitly named directory may be so.
-        chmod(&d, 0o755);
-        assert!(check_dir(&d, true).is_err());
-        check_dir(&d, false).unwrap();
         chmod(&d, 0o700);
         check_dir(&d, true).unwrap();
-    }
-
-    #[test]
-    fn a_symlink_or_file_is_refused() {
-        let t = tempfile::tempdir().unwrap();
-        let real = t.path().join("real");
-        std::fs::create_dir(&real).unwrap();
-        chmod(&real, 0o700);
         let link = t.path().join("link");
-        std::os::unix::fs::symlink(&real, &link).unwrap();
-        assert!(
-            check_dir(&link, false)
-                .unwrap_err()
-                .to_string()
-                .contains("symbolic link")
-        );
+        std::os::unix::fs::symlink(&d, &link).unwrap();
+        let e = check_dir(&link, false).unwrap_err().to_string();
+        assert!(e.contains("symbolic link"), "{e}");
+        // A file where a parent should be: creating fails, a disk error naming the path.
         let file = t.path().join("file");
         std::fs::write(&file, b"x").unwrap();
-        assert!(
-            check_dir(&file, false)
-                .unwrap_err()
-                .to_string()
-                .contains("not a directory")
-        );
+        let e = check_dir(&file.join("sub"), true).unwrap_err();
+        assert_eq!(e.status(), Status::MAPI_E_DISK_ERROR);
+        assert!(e.to_string().contains(&file.display().to_string()), "{e}");
     }
 
     #[test]

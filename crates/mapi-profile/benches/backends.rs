@@ -5,12 +5,12 @@
 //!   provider table, the profile section), on an open store;
 //! - `profile_table/1000`: GetProfileTable over 1,000 profiles.
 //!
-//! PostgreSQL is a real server on loopback (pg_test_server).
+//! PostgreSQL is a real server on loopback (mapi-test-support's `postgres`).
 
 use std::time::{Duration, Instant};
 
-use mapi_profile::pg_test_server::PgServer;
 use mapi_profile::{ProfileStore, Registry};
+use mapi_test_support::postgres::PgServer;
 use mapi_types::MUID_PROFILE_INSTANCE;
 
 fn stats(name: &str, backend: &str, mut d: Vec<Duration>) {

@@ -34,8 +34,6 @@
 //!   `mapisvc.inf`.
 //! - [`name`], [`password`], [`home`]: profile-name rules, argon2 hashes, the MAPI home.
 //! - [`error`]: [`ProfileError`] and its MAPI status codes.
-//! - `pg_test_server` (feature `test-harness`): a real PostgreSQL for tests and
-//!   benchmarks.
 
 #![warn(missing_docs)]
 
@@ -47,8 +45,6 @@ pub mod location;
 pub mod name;
 pub mod password;
 mod pg_store;
-#[cfg(feature = "test-harness")]
-pub mod pg_test_server;
 pub mod profiles;
 pub mod providers;
 pub mod registry;

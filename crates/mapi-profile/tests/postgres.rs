@@ -6,8 +6,8 @@ mod support;
 
 use std::sync::{Arc, Barrier};
 
-use mapi_profile::pg_test_server::PgServer;
 use mapi_profile::{ProfileStore, Registry};
+use mapi_test_support::postgres::PgServer;
 use mapi_types::{MapiStatus, PropType, PropValue, Status};
 
 fn set(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -662,7 +662,7 @@ fn sslrootcert_encrypts_the_session_and_an_unknown_ca_is_refused() {
 
     // A CA the server's certificate is not signed by: refused, nothing opened.
     let other = tempfile::tempdir().unwrap();
-    mapi_profile::pg_test_server::make_test_ca(other.path()).unwrap();
+    mapi_test_support::make_test_ca(other.path()).unwrap();
     let wrong = format!(
         "{plain}?sslrootcert={}",
         other.path().join("ca.pem").display()

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use mapi::blocking::Mapi;
 use mapi::{LogoffFlags, LogonFlags, LogonRequest};
-use mapi_profile::pg_test_server::PgServer;
+use mapi_test_support::postgres::PgServer;
 
 fn percentile(d: &[Duration], q: f64) -> Duration {
     d[((d.len() as f64 - 1.0) * q).round() as usize]

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use mapi::blocking::Mapi;
 use mapi::{LogoffFlags, LogonFlags, LogonRequest};
-use mapi_profile::pg_test_server::PgServer;
 use mapi_profile::{ProfileStore, Registry};
+use mapi_test_support::postgres::PgServer;
 
 const PROFILES: usize = 10;
 

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use mapi_profile::ProfileStore;
-use mapi_profile::pg_test_server::PgServer;
+use mapi_test_support::postgres::PgServer;
 
 /// A MAPI home and, for PostgreSQL, the server and the store's URL.
 pub struct Fixture {

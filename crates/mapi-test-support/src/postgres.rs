@@ -1,4 +1,4 @@
-//! A real PostgreSQL server for tests and benchmarks (feature `test-harness`): Debian's
+//! A real PostgreSQL server for tests and benchmarks: Debian's
 //! `postgresql` binaries, `initdb` in a temp dir, `postgres` on a free loopback port
 //! with its socket in the same dir, stopped by the postmaster's PID when dropped. As
 //! root, the server runs as the `postgres` user (`initdb` refuses root).
@@ -8,12 +8,15 @@
 //!
 //! [`PgServer::start_tls`] runs the server with `ssl = on` and a certificate for
 //! `localhost` / `127.0.0.1` signed by a throwaway CA made with `openssl` in the temp
-//! dir ([`make_test_ca`]); clients trust it with `sslrootcert=` ([`PgServer::ca_file`]).
+//! dir ([`make_test_ca`](crate::make_test_ca)); clients trust it with `sslrootcert=` ([`PgServer::ca_file`]).
 
-use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::process::{as_user, chown_r, free_port, stop_pids, traversable_temp_dir};
+use crate::test_ca::make_test_ca;
 
 /// A running server; dropping it stops the server and removes its files.
 pub struct PgServer {
@@ -49,111 +52,9 @@ fn no_server() -> String {
         .into()
 }
 
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
-
-/// `cmd args` as the server's user.
+/// `tool` of the PostgreSQL binaries, run as the server's user.
 fn as_server_user(bin: &Path, tool: &str) -> Command {
-    if is_root() {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--"]).arg(bin.join(tool));
-        c
-    } else {
-        Command::new(bin.join(tool))
-    }
-}
-
-fn openssl(dir: &Path, args: &[&str]) -> Result<(), String> {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("run openssl (install Debian's `openssl` package): {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "openssl {}: {}",
-            args.first().unwrap_or(&""),
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
-}
-
-/// Makes a throwaway CA (`ca.pem`) in `dir` and a server certificate it signs
-/// (`cert.pem`, key `key.pem`): subjectAltName `DNS:localhost,IP:127.0.0.1`,
-/// `CA:FALSE`, `serverAuth`.
-pub fn make_test_ca(dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "30",
-            "-subj",
-            "/CN=Throwaway Test CA",
-        ],
-    )?;
-    openssl(
-        dir,
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "key.pem",
-            "-out",
-            "leaf.csr",
-            "-subj",
-            "/CN=localhost",
-        ],
-    )?;
-    std::fs::write(
-        dir.join("leaf.ext"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\n\
-         keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
-    )
-    .map_err(|e| format!("leaf.ext: {e}"))?;
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "leaf.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "cert.pem",
-            "-days",
-            "30",
-            "-extfile",
-            "leaf.ext",
-        ],
-    )
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("bind a loopback port")
+    as_user("postgres", bin.join(tool))
 }
 
 impl PgServer {
@@ -180,30 +81,7 @@ impl PgServer {
 
     fn start_opts(max_connections: usize, tls: bool) -> Result<PgServer, String> {
         let bin = pg_bin()?;
-        let dir = tempfile::Builder::new()
-            .prefix("mapi-pg-")
-            .tempdir()
-            .map_err(|e| format!("temp dir: {e}"))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
-                .map_err(|e| format!("chmod the temp dir: {e}"))?;
-            if is_root() {
-                let out = Command::new("chown")
-                    .arg("postgres:")
-                    .arg(dir.path())
-                    .output()
-                    .map_err(|e| format!("chown: {e}"))?;
-                if !out.status.success() {
-                    return Err(format!(
-                        "chown postgres {}: {}",
-                        dir.path().display(),
-                        String::from_utf8_lossy(&out.stderr)
-                    ));
-                }
-            }
-        }
+        let dir = traversable_temp_dir("mapi-pg-", Some("postgres:"))?;
         let out = as_server_user(&bin, "initdb")
             .arg("-D")
             .arg(dir.path().join("data"))
@@ -252,25 +130,10 @@ impl PgServer {
     fn make_tls(&self) -> Result<(), String> {
         let t = self.dir.path().join("tls");
         make_test_ca(&t)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(t.join("key.pem"), std::fs::Permissions::from_mode(0o600))
-                .map_err(|e| format!("chmod key.pem: {e}"))?;
-        }
-        if is_root() {
-            let out = Command::new("chown")
-                .args(["-R", "postgres:"])
-                .arg(&t)
-                .output()
-                .map_err(|e| format!("chown: {e}"))?;
-            if !out.status.success() {
-                return Err(format!(
-                    "chown postgres {}: {}",
-                    t.display(),
-                    String::from_utf8_lossy(&out.stderr)
-                ));
-            }
+        std::fs::set_permissions(t.join("key.pem"), std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("chmod key.pem: {e}"))?;
+        if crate::process::is_root() {
+            chown_r(&t, "postgres:")?;
         }
         Ok(())
     }
@@ -394,21 +257,12 @@ impl PgServer {
     /// Stops the server (SIGINT: fast shutdown, in-flight sessions cut), waiting for it.
     pub fn stop(&mut self) {
         if let Some(pid) = self.pid() {
-            // SAFETY: kill(2) on the postmaster this harness started.
-            unsafe {
-                libc::kill(pid, libc::SIGINT);
-            }
-            let deadline = Instant::now() + Duration::from_secs(20);
-            // SAFETY: signal 0 only checks the process exists.
-            while unsafe { libc::kill(pid, 0) } == 0 && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            // SAFETY: as above.
-            unsafe {
-                if libc::kill(pid, 0) == 0 {
-                    libc::kill(pid, libc::SIGKILL);
+            let child = &mut self.child;
+            stop_pids(&[pid], libc::SIGINT, Duration::from_secs(20), || {
+                if let Some(c) = child.as_mut() {
+                    let _ = c.try_wait();
                 }
-            }
+            });
         }
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
