@@ -8,7 +8,7 @@
 //!
 //! [`PgServer::start_tls`] runs the server with `ssl = on` and a certificate for
 //! `localhost` / `127.0.0.1` signed by a throwaway CA made with `openssl` in the temp
-//! dir ([`make_test_ca`](crate::make_test_ca)); clients trust it with `sslrootcert=` ([`PgServer::ca_file`]).
+//! dir (`make_test_ca`); clients trust it with `sslrootcert=` ([`PgServer::ca_file`]).
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
