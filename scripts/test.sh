@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole test suite. The Internet-mail tests start real Dovecot and Postfix on
-# loopback; when they are missing and we are root, they are installed from Debian first.
+# Runs the whole test suite (all targets, then the doctests). The Internet-mail tests start real
+# Dovecot and Postfix on loopback, the profile-store tests a real PostgreSQL; when they are missing
+# and we are root, they are installed from Debian first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,8 @@ command -v dovecot >/dev/null 2>&1 || need+=(dovecot-imapd dovecot-lmtpd dovecot
 command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || need+=(postfix)
 command -v mbsync >/dev/null 2>&1 || need+=(isync)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# The profile-store tests start a real PostgreSQL server (Debian's binaries).
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing ${need[*]}" >&2
@@ -20,4 +23,7 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
-cargo test --workspace --all-targets "$@"
+# --all-targets builds and runs unit, integration, bench and example targets but no
+# doctests: those run in a second pass. --locked: the lock file is the truth.
+cargo test --locked --workspace --all-targets "$@"
+cargo test --locked --workspace --doc "$@"

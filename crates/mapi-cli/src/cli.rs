@@ -14,6 +14,12 @@ pub struct Cli {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// The profile store: a `postgres://` URL or a SQLite file (default:
+    /// $MAPI_PROFILE_STORE, else `store.toml` in the home, else the home's profiles.db).
+    /// Every command uses it; a daemon a logon starts gets it, and a running daemon
+    /// serving another store is refused (MAPI_E_NO_ACCESS).
+    #[arg(long, global = true, value_name = "URL")]
+    pub profile_store: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -54,6 +60,9 @@ pub enum Command {
     Store(StoreCmd),
     /// Send a message through the session's transport (copied to Sent Items).
     Send(SendArgs),
+    /// The profile store: status, migrate, export, import.
+    #[command(subcommand)]
+    ProfileStore(ProfileStoreCmd),
     /// Make the embedded `Default` profile (local store + contacts) when absent and log
     /// on to it.
     Quickstart,
@@ -93,14 +102,29 @@ pub enum StoreCmd {
         #[command(flatten)]
         logon: LogonArgs,
     },
-    /// List a folder's messages, newest first.
+    /// List a folder's messages, newest first (or as --sort says).
+    ///
+    /// --where takes conditions on the listed columns (entry_id, subject, from, to,
+    /// size, delivery_time, unread): `~` (substring, case ignored), `=`, `!=`, `<`, `>`,
+    /// the word `unread`, joined with and / or / not and parentheses; values with
+    /// spaces in double quotes. Example: 'subject~invoice and unread and size>10000'.
     Ls {
         /// Folder name (default: Inbox).
         #[arg(default_value = "Inbox")]
         folder: String,
+        /// Sort by these columns, comma-separated; a trailing `-` sorts descending
+        /// (e.g. `delivery_time-`, `from,size-`).
+        #[arg(long, value_name = "COL")]
+        sort: Option<String>,
+        /// Only messages matching this expression (see above).
+        #[arg(long = "where", value_name = "EXPR")]
+        where_: Option<String>,
         /// Show at most this many messages.
-        #[arg(long)]
+        #[arg(long, value_name = "N")]
         limit: Option<usize>,
+        /// Skip this many messages first.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        offset: usize,
         #[command(flatten)]
         logon: LogonArgs,
     },
@@ -284,4 +308,25 @@ pub enum DaemonCmd {
     Stop,
     /// Is the daemon running?
     Status,
+}
+
+/// `mapi profile-store ...`.
+#[derive(Subcommand, Debug)]
+pub enum ProfileStoreCmd {
+    /// Where the store is, its backend, schema version and profile count.
+    Status,
+    /// Bring the store's schema up to this program's version (a newer one is refused).
+    Migrate,
+    /// Copy the user's profiles into another store (URL or SQLite file).
+    Export {
+        /// The target: `postgres://...` or a SQLite file path.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
+    /// Copy the user's profiles from another store (URL or SQLite file) into this one.
+    Import {
+        /// The source: `postgres://...` or a SQLite file path.
+        #[arg(long, value_name = "URL")]
+        from: String,
+    },
 }

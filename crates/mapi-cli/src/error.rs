@@ -29,7 +29,9 @@ impl CliError {
 
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.status, self.message)
+        // The message may carry text from outside (a profile name, a server's reply):
+        // shown escaped, so it cannot drive the terminal.
+        write!(f, "{}: {}", self.status, mapi::printable(&self.message))
     }
 }
 

@@ -68,6 +68,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
     let ctx = Ctx {
         home: mapi_profile::resolve_home(cli.home.as_deref()),
         json: cli.json,
+        profile_store: cli.profile_store,
     };
     match cli.command {
         Command::Profile(cmd) => commands::profile::run(&ctx, cmd),
@@ -79,6 +80,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Daemon(cmd) => commands::daemon::daemon(&ctx, cmd),
         Command::Store(cmd) => commands::store::run(&ctx, cmd),
         Command::Send(args) => commands::send::run(&ctx, args),
+        Command::ProfileStore(cmd) => commands::profile_store::run(&ctx, cmd),
         Command::Quickstart => commands::logon::quickstart(&ctx),
     }
 }

@@ -2,6 +2,12 @@
 
 use serde_json::Value;
 
+/// Prints `warning: TEXT` on stderr, the text's control characters escaped. `text` is
+/// the warning's sentence alone (no "warning:" of its own).
+pub fn warn(text: &str) {
+    eprintln!("warning: {}", mapi::printable(text));
+}
+
 /// Prints a JSON value on one line.
 pub fn print_json(v: &Value) {
     println!("{v}");

@@ -18,19 +18,22 @@ struct Pty {
 impl Pty {
     /// Runs `mapi --home HOME ARGS...` on a new pseudo-terminal.
     fn spawn(home: &Path, args: &[&str]) -> Pty {
-        let mut cmd = vec![
-            MAPI.to_string(),
-            "--home".into(),
-            home.display().to_string(),
-        ];
-        cmd.extend(args.iter().map(|a| a.to_string()));
-        let line = cmd
-            .iter()
-            .map(|a| format!("'{a}'"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        Pty::spawn_line(&mapi_line(home, args))
+    }
+
+    /// Runs `mapi --home HOME ARGS...` from a shell on a new pseudo-terminal, then, in
+    /// the same terminal, prints `rc=<its exit status>` and `stty -a`. The shell lives
+    /// through a SIGINT (a trap; `mapi` gets the default disposition back at exec).
+    fn spawn_then_stty(home: &Path, args: &[&str]) -> Pty {
+        Pty::spawn_line(&format!(
+            "trap : INT; {}; echo \"rc=$?\"; stty -a; echo stty-done",
+            mapi_line(home, args)
+        ))
+    }
+
+    fn spawn_line(line: &str) -> Pty {
         let mut child = Command::new("script")
-            .args(["-qfec", &line, "/dev/null"])
+            .args(["-qfec", line, "/dev/null"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -109,6 +112,20 @@ impl Pty {
     }
 }
 
+/// `'mapi' '--home' 'HOME' 'ARG'...` for a shell.
+fn mapi_line(home: &Path, args: &[&str]) -> String {
+    let mut cmd = vec![
+        MAPI.to_string(),
+        "--home".into(),
+        home.display().to_string(),
+    ];
+    cmd.extend(args.iter().map(|a| a.to_string()));
+    cmd.iter()
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn mapi(home: &Path, args: &[&str], stdin: &str) -> String {
     let mut c = Command::new(MAPI)
         .arg("--home")
@@ -155,7 +172,7 @@ fn chooser_offers_profiles_with_the_default_preselected() {
     let mut t = Pty::spawn(&h, &["logon", "--flags", "LOGON_UI", "--ui", "terminal"]);
     t.expect("Choose a profile:");
     t.expect("2. Beta (default)");
-    t.expect("Profile [Beta]");
+    t.expect("Profile (number or name; Enter alone cancels): ");
     t.send("1");
     let (code, screen) = t.finish();
     assert_eq!(code, 0, "{screen}");
@@ -333,4 +350,132 @@ fn failure_dialog_skip_disables_and_cancel_fails_the_logon() {
         screen.contains("MAPI_E_USER_CANCEL (0x80040113)"),
         "{screen}"
     );
+}
+
+#[test]
+fn an_empty_line_at_the_chooser_cancels_even_with_a_default() {
+    let (_d, h) = home();
+    mapi(&h, &["profile", "create", "Beta", "--default"], "");
+    add_store(&h, "Beta");
+    let mut t = Pty::spawn(&h, &["logon", "--flags", "LOGON_UI", "--ui", "terminal"]);
+    t.expect("1. Beta (default)");
+    t.expect("Enter alone cancels");
+    t.send("");
+    let (code, screen) = t.finish();
+    assert_ne!(code, 0, "{screen}");
+    assert!(
+        screen.contains("MAPI_E_USER_CANCEL (0x80040113)"),
+        "{screen}"
+    );
+    assert!(!screen.contains("logged on"), "{screen}");
+}
+
+#[test]
+fn no_profiles_at_the_chooser_is_a_logon_failure_naming_the_cause() {
+    let (_d, h) = home();
+    mapi(&h, &["profile", "list"], "");
+    let t = Pty::spawn(&h, &["logon", "--flags", "LOGON_UI", "--ui", "terminal"]);
+    let (code, screen) = t.finish();
+    assert_ne!(code, 0, "{screen}");
+    assert!(
+        screen.contains("MAPI_E_LOGON_FAILED (0x80040111)")
+            && screen.contains("there are no profiles to choose from"),
+        "{screen}"
+    );
+    assert!(!screen.contains("USER_CANCEL"), "{screen}");
+}
+
+#[test]
+fn an_unknown_profile_name_is_shown_escaped() {
+    let (_d, h) = home();
+    mapi(&h, &["profile", "create", "Beta"], "");
+    let evil = "\u{1b}[2J\u{1b}]0;owned\u{7}X";
+    let t = Pty::spawn(&h, &["logon", "--profile", evil]);
+    let (code, screen) = t.finish();
+    assert_ne!(code, 0, "{screen}");
+    assert!(
+        !screen.contains('\u{1b}'),
+        "raw ESC on the terminal: {screen:?}"
+    );
+    assert!(
+        screen.contains(r#"no profile named "\u{1b}[2J\u{1b}]0;owned\u{7}X""#),
+        "{screen}"
+    );
+}
+
+/// The terminal modes `stty -a` printed after `rc=`: (rc, flags).
+fn after_exit(screen: &str) -> (String, Vec<String>) {
+    let rest = screen
+        .rsplit_once("rc=")
+        .unwrap_or_else(|| panic!("no rc= line: {screen}"))
+        .1;
+    let rc = rest.lines().next().unwrap_or("").trim().to_string();
+    let flags = rest
+        .split_whitespace()
+        .map(|w| w.trim_end_matches(';').to_string())
+        .collect();
+    (rc, flags)
+}
+
+/// Ctrl-C at the prompt `t` shows, then checks the terminal is back to normal.
+fn ctrl_c_restores_the_terminal(mut t: Pty, prompt: &str) {
+    t.expect(prompt);
+    t.stdin.write_all(&[3]).unwrap(); // Ctrl-C: SIGINT from the terminal
+    t.stdin.flush().unwrap();
+    t.expect("stty-done");
+    let (_, screen) = t.finish();
+    let (rc, flags) = after_exit(&screen);
+    assert_eq!(rc, "130", "killed by SIGINT at {prompt:?}: {screen}");
+    for mode in ["echo", "icanon", "isig"] {
+        assert!(
+            flags.iter().any(|f| f == mode),
+            "{mode} not restored after Ctrl-C at {prompt:?}: {screen}"
+        );
+        assert!(
+            !flags.iter().any(|f| *f == format!("-{mode}")),
+            "-{mode} after Ctrl-C at {prompt:?}: {screen}"
+        );
+    }
+}
+
+#[test]
+fn ctrl_c_at_every_prompt_leaves_the_terminal_as_it_was() {
+    let (_d, h) = home();
+    mapi(
+        &h,
+        &["profile", "create", "Locked", "--password-stdin"],
+        "open sesame\n",
+    );
+    add_store(&h, "Locked");
+    mapi(&h, &["profile", "create", "Mail"], "");
+    mapi(&h, &["service", "add", "Mail", "internet-mail"], "");
+    mapi(&h, &["profile", "create", "Broken"], "");
+    let store = add_store(&h, "Broken");
+    std::fs::remove_file(&store).unwrap();
+    let ui = |profile: &'static str, flags: &'static str| {
+        let mut a = vec!["logon", "--flags", flags, "--ui", "terminal"];
+        if !profile.is_empty() {
+            a.extend(["--profile", profile]);
+        }
+        a
+    };
+
+    // The chooser.
+    let t = Pty::spawn_then_stty(&h, &ui("", "LOGON_UI"));
+    ctrl_c_restores_the_terminal(t, "Enter alone cancels): ");
+    // The profile password (hidden).
+    let t = Pty::spawn_then_stty(&h, &ui("Locked", "PASSWORD_UI"));
+    ctrl_c_restores_the_terminal(t, "Password for profile \"Locked\": ");
+    // A plain setting, then a secret one (hidden).
+    let t = Pty::spawn_then_stty(&h, &ui("Mail", "LOGON_UI"));
+    ctrl_c_restores_the_terminal(t, "E-mail address (required): ");
+    let mut t = Pty::spawn_then_stty(&h, &ui("Mail", "LOGON_UI"));
+    t.expect("E-mail address (required): ");
+    t.send("me@example.org");
+    t.expect("User name (required): ");
+    t.send("me");
+    ctrl_c_restores_the_terminal(t, "Password (required): ");
+    // The retry / edit / skip / cancel choice.
+    let t = Pty::spawn_then_stty(&h, &ui("Broken", "LOGON_UI"));
+    ctrl_c_restores_the_terminal(t, "[c]ancel logon: ");
 }

@@ -230,3 +230,95 @@ fn twenty_processes_share_one_imap_logon_on_a_one_connection_server() {
     );
     h.ok(&["logoff", "--shared"]);
 }
+
+#[test]
+fn profile_store_flag_reaches_logons_and_the_daemon_it_starts() {
+    let h = Home::new();
+    let base = h._dir.path();
+    let db = base.join("elsewhere.db");
+    let store = db.to_str().unwrap();
+    let mail = base.join("m.store");
+    let path_set = format!("path={}", mail.display());
+    h.ok(&["--profile-store", store, "profile", "create", "Elsewhere"]);
+    h.ok(&[
+        "--profile-store",
+        store,
+        "service",
+        "add",
+        "Elsewhere",
+        "local-store",
+        "--set",
+        &path_set,
+    ]);
+
+    // In this process: the named store is used, the home's own is not.
+    let v = h.json(&[
+        "--profile-store",
+        store,
+        "logon",
+        "--profile",
+        "Elsewhere",
+        "--json",
+    ]);
+    assert_eq!(v["profile"], "Elsewhere");
+    assert_eq!(v["daemon"], false);
+    let plain = h.run(&["logon", "--profile", "Elsewhere"]);
+    assert!(!plain.status.success());
+    assert!(
+        String::from_utf8_lossy(&plain.stderr).starts_with("MAPI_E_LOGON_FAILED"),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    assert!(
+        h.ok(&[
+            "--profile-store",
+            store,
+            "store",
+            "folders",
+            "--profile",
+            "Elsewhere"
+        ])
+        .contains("Inbox")
+    );
+
+    // A daemon it starts serves the same store, and says so in its store file.
+    h.ok(&[
+        "--profile-store",
+        store,
+        "logon",
+        "--profile",
+        "Elsewhere",
+        "--flags",
+        "ALLOW_OTHERS",
+        "--keep",
+    ]);
+    let sessions = h.json(&["--profile-store", store, "sessions", "--json"]);
+    assert_eq!(sessions[0]["profile"], "Elsewhere", "{sessions}");
+    let declared = std::fs::read_to_string(h.run.join("mapi").join("mapid.store")).unwrap();
+    let want = std::path::absolute(&db).unwrap();
+    assert_eq!(declared.trim_end(), format!("sqlite:{}", want.display()));
+
+    // Joining it with the same store works; naming another store, or none while the
+    // home's own store differs, is refused rather than silently joined.
+    let v = h.json(&["--profile-store", store, "logon", "--json"]);
+    assert_eq!(
+        (v["profile"].as_str(), v["daemon"].as_bool()),
+        (Some("Elsewhere"), Some(true))
+    );
+    let other = base.join("other.db");
+    for args in [
+        vec!["--profile-store", other.to_str().unwrap(), "logon"],
+        vec!["logon"],
+    ] {
+        let out = h.run(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} joined: {err}");
+        assert!(err.starts_with("MAPI_E_NO_ACCESS (0x80070005): "), "{err}");
+        assert!(
+            err.contains("elsewhere.db"),
+            "names the daemon's store: {err}"
+        );
+    }
+    let sessions = h.json(&["--profile-store", store, "sessions", "--json"]);
+    assert_eq!(sessions.as_array().unwrap().len(), 1, "{sessions}");
+}

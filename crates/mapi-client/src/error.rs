@@ -24,11 +24,13 @@ pub enum ClientError {
         source: io::Error,
     },
     /// The handshake or a frame failed (version mismatch, a refusal such as
-    /// `MAPI_E_NO_ACCESS`, damaged data): the protocol error's status.
-    #[error("{0}")]
+    /// `MAPI_E_NO_ACCESS`, damaged data): the protocol error's status. The text is its
+    /// message alone (whoever shows the error shows the status once).
+    #[error("{}", .0.message())]
     Protocol(#[from] ProtoError),
-    /// The daemon answered the request with an error: its status and message.
-    #[error("{status}: {message}")]
+    /// The daemon answered the request with an error: its status and message. The text
+    /// is the daemon's message alone: whoever shows the error shows the status once.
+    #[error("{message}")]
     Daemon {
         /// The daemon's status.
         status: Status,
@@ -76,6 +78,19 @@ pub enum ClientError {
         /// The exit status and what the daemon printed.
         reason: String,
     },
+    /// The running daemon serves another profile store than the one this logon named.
+    /// `MAPI_E_NO_ACCESS`.
+    #[error(
+        "the MAPI daemon on {socket} serves the profile store {daemon}, not {wanted}; stop it (`mapi daemon stop`) or give this store its own MAPI_SOCKET"
+    )]
+    OtherStore {
+        /// The socket.
+        socket: PathBuf,
+        /// The daemon's store (no password), or "an unknown store".
+        daemon: String,
+        /// The store this client uses (no password).
+        wanted: String,
+    },
     /// `mapid` was started but its socket did not answer in time. `MAPI_E_TIMEOUT`.
     #[error(
         "the MAPI daemon did not answer on {path} within {waited_ms} ms; run `mapid --foreground` to see why"
@@ -114,6 +129,7 @@ impl MapiStatus for ClientError {
             }
             ClientError::DaemonNotFound { .. } => Status::MAPI_E_NOT_FOUND,
             ClientError::StartTimeout { .. } => Status::MAPI_E_TIMEOUT,
+            ClientError::OtherStore { .. } => Status::MAPI_E_NO_ACCESS,
         }
     }
 }
@@ -127,76 +143,70 @@ mod tests {
 
     #[test]
     fn every_variant_maps_to_its_status() {
-        let cases: Vec<(ClientError, Status)> = vec![
-            (
-                ClientError::Connect {
+        mapi_types::assert_status_table!(ClientError;
+            ClientError::Connect { source, .. }
+                if source.kind() == io::ErrorKind::PermissionDenied
+                => ClientError::Connect {
                     path: "/s".into(),
                     source: io::Error::from(io::ErrorKind::PermissionDenied),
-                },
-                Status::MAPI_E_NO_ACCESS,
-            ),
-            (
-                ClientError::Connect {
+                }
+                => Status::MAPI_E_NO_ACCESS,
+            ClientError::Connect { .. }
+                => ClientError::Connect {
                     path: "/s".into(),
                     source: io::Error::from(io::ErrorKind::TimedOut),
-                },
-                Status::MAPI_E_NETWORK_ERROR,
-            ),
-            (
-                ClientError::Protocol(ProtoError::VersionMismatch {
+                }
+                => Status::MAPI_E_NETWORK_ERROR,
+            ClientError::Protocol(..)
+                => ClientError::Protocol(ProtoError::VersionMismatch {
                     client: 1,
                     daemon: 2,
-                }),
-                Status::MAPI_E_VERSION,
-            ),
-            (
-                ClientError::Daemon {
+                })
+                => Status::MAPI_E_VERSION,
+            ClientError::Daemon { status, .. } if status.failed()
+                => ClientError::Daemon {
                     status: Status::MAPI_E_LOGON_FAILED,
                     message: "m".into(),
-                },
-                Status::MAPI_E_LOGON_FAILED,
-            ),
-            (
-                ClientError::Daemon {
+                }
+                => Status::MAPI_E_LOGON_FAILED,
+            ClientError::Daemon { .. }
+                => ClientError::Daemon {
                     status: Status::S_OK,
                     message: "confused".into(),
-                },
-                Status::MAPI_E_CALL_FAILED,
-            ),
-            (
-                ClientError::Disconnected { reason: "r".into() },
-                Status::MAPI_E_END_OF_SESSION,
-            ),
-            (
-                ClientError::SessionEnded { reason: "r".into() },
-                Status::MAPI_E_END_OF_SESSION,
-            ),
-            (
-                ClientError::UnexpectedReply {
+                }
+                => Status::MAPI_E_CALL_FAILED,
+            ClientError::Disconnected { .. }
+                => ClientError::Disconnected { reason: "r".into() }
+                => Status::MAPI_E_END_OF_SESSION,
+            ClientError::SessionEnded { .. }
+                => ClientError::SessionEnded { reason: "r".into() }
+                => Status::MAPI_E_END_OF_SESSION,
+            ClientError::UnexpectedReply { .. }
+                => ClientError::UnexpectedReply {
                     request: "Ping",
                     got: "Table",
-                },
-                Status::MAPI_E_CALL_FAILED,
-            ),
-            (
-                ClientError::DaemonNotFound { looked: "x".into() },
-                Status::MAPI_E_NOT_FOUND,
-            ),
-            (
-                ClientError::StartFailed { reason: "x".into() },
-                Status::MAPI_E_CALL_FAILED,
-            ),
-            (
-                ClientError::StartTimeout {
+                }
+                => Status::MAPI_E_CALL_FAILED,
+            ClientError::DaemonNotFound { .. }
+                => ClientError::DaemonNotFound { looked: "x".into() }
+                => Status::MAPI_E_NOT_FOUND,
+            ClientError::StartFailed { .. }
+                => ClientError::StartFailed { reason: "x".into() }
+                => Status::MAPI_E_CALL_FAILED,
+            ClientError::StartTimeout { .. }
+                => ClientError::StartTimeout {
                     path: "/s".into(),
                     waited_ms: 2000,
-                },
-                Status::MAPI_E_TIMEOUT,
-            ),
-        ];
-        for (e, s) in cases {
-            assert_eq!(e.status(), s, "{e}");
-        }
+                }
+                => Status::MAPI_E_TIMEOUT,
+            ClientError::OtherStore { .. }
+                => ClientError::OtherStore {
+                    socket: "/s".into(),
+                    daemon: "sqlite:/a".into(),
+                    wanted: "sqlite:/b".into(),
+                }
+                => Status::MAPI_E_NO_ACCESS,
+        );
     }
 
     #[test]
@@ -205,9 +215,14 @@ mod tests {
             status: Status::MAPI_E_END_OF_SESSION,
             message: "the shared session was logged off".into(),
         };
-        assert_eq!(
-            e.to_string(),
-            "MAPI_E_END_OF_SESSION (0x80040200): the shared session was logged off"
-        );
+        assert_eq!(e.to_string(), "the shared session was logged off");
+        assert_eq!(e.status(), Status::MAPI_E_END_OF_SESSION);
+        // Nor does a protocol error (a refusal, a version mismatch) repeat its status.
+        let e = ClientError::Protocol(ProtoError::VersionMismatch {
+            client: 1,
+            daemon: 2,
+        });
+        assert!(!e.to_string().contains("MAPI_E_"), "{e}");
+        assert_eq!(e.status(), Status::MAPI_E_VERSION);
     }
 }

@@ -5,7 +5,7 @@
 //! [`mapi_engine::LogonUi`]; the daemon never shows UI.
 //!
 //! # Layout
-//! - [`path`]: [`socket_path`] (the one rule the daemon and clients share), pid file.
+//! - [`path`]: [`socket_path`], pid and log files: the rules of `mapi-paths`, re-exported.
 //! - [`start`]: [`DaemonLink`], [`connect`], [`connect_or_start`]: reaching and starting
 //!   `mapid`.
 //! - [`conn`]: [`Connection`]: handshake, request/response matching, notifications,
@@ -39,10 +39,10 @@ mod ui;
 
 pub use conn::Connection;
 pub use error::{ClientError, Result};
-pub use mapi_proto::{DisabledService, Notification, PromptKind, SessionInfo};
+pub use mapi_proto::{DisabledService, Notification, PromptKind, SessionInfo, TableKind};
 pub use path::{
-    MAPID_BIN_ENV, PID_NAME, SOCKET_ENV, SOCKET_NAME, default_socket_dir, is_default_location,
-    pid_path, socket_path,
+    MAPID_BIN_ENV, PID_NAME, PROFILE_STORE_ENV, SOCKET_ENV, SOCKET_NAME, STORE_NAME,
+    default_socket_dir, is_default_location, log_path, pid_path, socket_path, store_path,
 };
 pub use session::{RemoteLogon, RemoteSession, SessionEvents};
 pub use start::{

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use mapi_engine::{LogonUi, NoUi};
-use mapi_proto::{DisabledService, Notification, RequestBody, ResponseBody, Secret};
-use mapi_types::{LogoffFlags, LogonFlags, Row, Status, Table};
+use mapi_proto::{DisabledService, Notification, RequestBody, ResponseBody, Secret, TableKind};
+use mapi_types::{LogoffFlags, LogonFlags, PropTag, Restriction, Row, SortKey, Status, Table};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::conn::{Connection, SessionState, unexpected};
@@ -349,6 +349,125 @@ impl RemoteSession {
         {
             ResponseBody::Done => Ok(()),
             other => Err(unexpected("Submit", &other)),
+        }
+    }
+
+    /// Opens a table's row source at the daemon: its handle, default and all columns.
+    /// Hierarchy and contents tables name a store (store-table PR_ENTRYID) and folder.
+    pub async fn open_table(
+        &self,
+        kind: TableKind,
+        store: Option<&[u8]>,
+        folder: Option<&[u8]>,
+        flags: u32,
+    ) -> Result<(u64, Vec<PropTag>, Vec<PropTag>)> {
+        match self
+            .call(RequestBody::OpenTable {
+                session: self.id,
+                kind,
+                store: store.map(<[u8]>::to_vec),
+                folder: folder.map(<[u8]>::to_vec),
+                flags,
+            })
+            .await?
+        {
+            ResponseBody::TableOpened {
+                table,
+                default_columns,
+                all_columns,
+            } => Ok((table, default_columns, all_columns)),
+            other => Err(unexpected("OpenTable", &other)),
+        }
+    }
+
+    /// A table's new restriction and sort order.
+    pub async fn table_query(
+        &self,
+        table: u64,
+        restriction: Option<Restriction>,
+        sort: Vec<SortKey>,
+    ) -> Result<()> {
+        match self
+            .call(RequestBody::TableQuery {
+                session: self.id,
+                table,
+                restriction,
+                sort,
+            })
+            .await?
+        {
+            ResponseBody::Done => Ok(()),
+            other => Err(unexpected("TableQuery", &other)),
+        }
+    }
+
+    /// Rows passing a table's query.
+    pub async fn table_count(&self, table: u64) -> Result<u64> {
+        match self
+            .call(RequestBody::TableCount {
+                session: self.id,
+                table,
+            })
+            .await?
+        {
+            ResponseBody::Count(n) => Ok(n),
+            other => Err(unexpected("TableCount", &other)),
+        }
+    }
+
+    /// Rows `start..start + count` of a table (the daemon may answer fewer at once).
+    pub async fn table_rows(
+        &self,
+        table: u64,
+        start: u64,
+        count: u32,
+        columns: &[PropTag],
+    ) -> Result<Vec<Row>> {
+        match self
+            .call(RequestBody::TableRows {
+                session: self.id,
+                table,
+                start,
+                count,
+                columns: columns.to_vec(),
+            })
+            .await?
+        {
+            ResponseBody::Rows(rows) => Ok(rows),
+            other => Err(unexpected("TableRows", &other)),
+        }
+    }
+
+    /// The first row from `from` (before it when `backward`) satisfying `restriction`.
+    pub async fn table_find(
+        &self,
+        table: u64,
+        restriction: &Restriction,
+        from: u64,
+        backward: bool,
+    ) -> Result<Option<u64>> {
+        match self
+            .call(RequestBody::TableFind {
+                session: self.id,
+                table,
+                restriction: restriction.clone(),
+                from,
+                backward,
+            })
+            .await?
+        {
+            ResponseBody::Found(p) => Ok(p),
+            other => Err(unexpected("TableFind", &other)),
+        }
+    }
+
+    /// Releases a table without waiting for the answer.
+    pub fn release_table(&self, table: u64) {
+        if self.ended().is_none() && self.conn.is_alive() {
+            self.conn.send_unanswered(RequestBody::TableRelease {
+                session: self.id,
+                table,
+            });
         }
     }
 

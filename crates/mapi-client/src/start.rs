@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::conn::Connection;
 use crate::error::{ClientError, Result};
-use crate::path::{MAPID_BIN_ENV, socket_path};
+use crate::path::{MAPID_BIN_ENV, PROFILE_STORE_ENV, log_path, socket_path, store_path};
 
 /// Exit status `mapid` uses when another daemon already holds the socket.
 pub const EXIT_ALREADY_RUNNING: i32 = 3;
@@ -19,13 +19,30 @@ pub const EXIT_ALREADY_RUNNING: i32 = 3;
 pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How to reach the daemon of a MAPI home.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct DaemonLink {
     home: PathBuf,
     socket: PathBuf,
     mapid: Option<PathBuf>,
     program: String,
     start_timeout: Duration,
+    profile_store: Option<String>,
+}
+
+/// Shows the store without a password a URL may hold.
+impl std::fmt::Debug for DaemonLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DaemonLink")
+            .field("home", &self.home)
+            .field("socket", &self.socket)
+            .field("mapid", &self.mapid)
+            .field("program", &self.program)
+            .field(
+                "profile_store",
+                &self.profile_store.as_ref().map(|_| "(set)"),
+            )
+            .finish()
+    }
 }
 
 impl DaemonLink {
@@ -43,6 +60,38 @@ impl DaemonLink {
             mapid: None,
             program,
             start_timeout: DEFAULT_START_TIMEOUT,
+            profile_store: None,
+        }
+    }
+
+    /// A daemon this link starts serves this profile store (`--profile-store`), given
+    /// to it in `MAPI_PROFILE_STORE` (the environment, not the command line: a URL may
+    /// hold a password).
+    pub fn with_profile_store(mut self, store: Option<&str>) -> DaemonLink {
+        self.profile_store = store.map(str::to_string);
+        self
+    }
+
+    /// The store the daemon on this socket serves, from its store file (`None`: no
+    /// daemon wrote one).
+    pub fn daemon_store(&self) -> Option<String> {
+        std::fs::read_to_string(store_path(&self.socket))
+            .ok()
+            .map(|s| s.trim_end().to_string())
+    }
+
+    /// Checks that the daemon on this socket serves the store named `wanted` (a
+    /// password-free identity). A daemon that wrote no store file passes unless
+    /// `strict` (the logon named its store explicitly).
+    pub fn check_store(&self, wanted: &str, strict: bool) -> Result<()> {
+        match self.daemon_store() {
+            Some(d) if d == wanted => Ok(()),
+            None if !strict => Ok(()),
+            other => Err(ClientError::OtherStore {
+                socket: self.socket.clone(),
+                daemon: other.unwrap_or_else(|| "an unknown store".into()),
+                wanted: wanted.to_string(),
+            }),
         }
     }
 
@@ -137,8 +186,8 @@ impl DaemonLink {
         })
     }
 
-    /// Starts `mapid --foreground` detached (own process group, no terminal input) and
-    /// waits until its socket answers. If another daemon wins a start race, connects to
+    /// Starts `mapid --foreground` detached (own process group, no terminal input,
+    /// logging to [`log_path`] once it listens) and waits until its socket answers. If another daemon wins a start race, connects to
     /// that one.
     pub async fn start(&self) -> Result<Connection> {
         let bin = self.find_mapid()?;
@@ -148,9 +197,14 @@ impl DaemonLink {
             .arg(&self.home)
             .arg("--socket")
             .arg(&self.socket)
+            .arg("--log-file")
+            .arg(log_path(&self.socket))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
+        if let Some(store) = &self.profile_store {
+            cmd.env(PROFILE_STORE_ENV, store);
+        }
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let mut child = cmd.spawn().map_err(|e| ClientError::StartFailed {
             reason: format!("cannot run {}: {e}", bin.display()),
@@ -201,7 +255,7 @@ impl DaemonLink {
 }
 
 /// Waits for the daemon on a thread so it never lingers as a zombie of this process.
-/// Its stderr pipe is closed first: from now on the daemon's messages go nowhere.
+/// Its stderr pipe is closed first: from now on the daemon logs to its log file.
 fn reap_in_background(mut child: Child) {
     drop(child.stderr.take());
     let _ = std::thread::Builder::new()
@@ -220,4 +274,31 @@ pub async fn connect(home: &Path) -> Result<Option<Connection>> {
 /// Connects to the daemon of `home`, starting `mapid` when none listens.
 pub async fn connect_or_start(home: &Path) -> Result<Connection> {
     DaemonLink::new(home).connect_or_start().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mapi_types::{MapiStatus, Status};
+
+    #[test]
+    fn a_daemon_of_another_store_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = DaemonLink::new(dir.path()).with_socket(dir.path().join("mapid.sock"));
+        // No store file (a daemon that wrote none): passes unless the store was named.
+        assert!(link.check_store("sqlite:/a", false).is_ok());
+        let e = link.check_store("sqlite:/a", true).unwrap_err();
+        assert_eq!(e.status(), Status::MAPI_E_NO_ACCESS);
+        assert!(e.to_string().contains("an unknown store"), "{e}");
+        std::fs::write(dir.path().join(crate::STORE_NAME), "sqlite:/a\n").unwrap();
+        assert_eq!(link.daemon_store().as_deref(), Some("sqlite:/a"));
+        assert!(link.check_store("sqlite:/a", true).is_ok());
+        let e = link.check_store("postgres://u@h/db", false).unwrap_err();
+        assert_eq!(e.status(), Status::MAPI_E_NO_ACCESS);
+        let text = e.to_string();
+        assert!(
+            text.contains("sqlite:/a") && text.contains("postgres://u@h/db"),
+            "{text}"
+        );
+    }
 }

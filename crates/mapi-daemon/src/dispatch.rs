@@ -209,6 +209,12 @@ async fn answer(
             state.request_stop();
             Ok(ResponseBody::Done)
         }
+        body @ (RequestBody::OpenTable { .. }
+        | RequestBody::TableQuery { .. }
+        | RequestBody::TableCount { .. }
+        | RequestBody::TableRows { .. }
+        | RequestBody::TableFind { .. }
+        | RequestBody::TableRelease { .. }) => crate::tables::answer(conn, body).await,
         // Answered inline by the reader; never reaches here.
         RequestBody::UiReply { prompt_id, .. } => Err(DaemonError::NoSuchPrompt(prompt_id)),
     }

@@ -122,68 +122,61 @@ mod tests {
     #[test]
     fn every_variant_maps_to_its_status() {
         let io = || io::Error::from(io::ErrorKind::PermissionDenied);
-        let cases: Vec<(DaemonError, Status)> = vec![
-            (
-                DaemonError::InsecureDir {
+        mapi_types::assert_status_table!(DaemonError;
+            DaemonError::InsecureDir { .. }
+                => DaemonError::InsecureDir {
                     path: "/d".into(),
                     problem: "mode 0777".into(),
-                },
-                Status::MAPI_E_NO_ACCESS,
-            ),
-            (
-                DaemonError::Fs {
+                }
+                => Status::MAPI_E_NO_ACCESS,
+            DaemonError::Fs { .. }
+                => DaemonError::Fs {
                     what: "create",
                     path: "/d".into(),
                     source: io(),
-                },
-                Status::MAPI_E_DISK_ERROR,
-            ),
-            (
-                DaemonError::Socket {
+                }
+                => Status::MAPI_E_DISK_ERROR,
+            DaemonError::Socket { .. }
+                => DaemonError::Socket {
                     what: "bind",
                     path: "/s".into(),
                     source: io(),
-                },
-                Status::MAPI_E_NETWORK_ERROR,
-            ),
-            (
-                DaemonError::AlreadyRunning {
+                }
+                => Status::MAPI_E_NETWORK_ERROR,
+            DaemonError::AlreadyRunning { .. }
+                => DaemonError::AlreadyRunning {
                     path: "/s".into(),
                     pid: Some(7),
-                },
-                Status::MAPI_E_BUSY,
-            ),
-            (
-                DaemonError::NoSuchSession(9),
-                Status::MAPI_E_INVALID_PARAMETER,
-            ),
-            (DaemonError::NotShared, Status::MAPI_E_INVALID_PARAMETER),
-            (
-                DaemonError::SessionEnded("logged off".into()),
-                Status::MAPI_E_END_OF_SESSION,
-            ),
-            (DaemonError::NoSuchPrompt(3), Status::MAPI_E_NOT_FOUND),
-            (
-                DaemonError::WrongAnswer(3),
-                Status::MAPI_E_INVALID_PARAMETER,
-            ),
-            (DaemonError::ShuttingDown, Status::MAPI_E_END_OF_SESSION),
-            (
-                DaemonError::Protocol(ProtoError::Truncated { what: "x" }),
-                Status::MAPI_E_CORRUPT_DATA,
-            ),
-            (
-                DaemonError::Engine(EngineError::LogonFailed("x".into())),
-                Status::MAPI_E_LOGON_FAILED,
-            ),
-            (
-                DaemonError::Provider(ProviderError::new(Status::MAPI_E_SESSION_LIMIT, "x")),
-                Status::MAPI_E_SESSION_LIMIT,
-            ),
-        ];
-        for (e, s) in cases {
-            assert_eq!(e.status(), s, "{e}");
-        }
+                }
+                => Status::MAPI_E_BUSY,
+            DaemonError::NoSuchSession(..)
+                => DaemonError::NoSuchSession(9)
+                => Status::MAPI_E_INVALID_PARAMETER,
+            DaemonError::NotShared
+                => DaemonError::NotShared
+                => Status::MAPI_E_INVALID_PARAMETER,
+            DaemonError::SessionEnded(..)
+                => DaemonError::SessionEnded("logged off".into())
+                => Status::MAPI_E_END_OF_SESSION,
+            DaemonError::NoSuchPrompt(..)
+                => DaemonError::NoSuchPrompt(3)
+                => Status::MAPI_E_NOT_FOUND,
+            DaemonError::WrongAnswer(..)
+                => DaemonError::WrongAnswer(3)
+                => Status::MAPI_E_INVALID_PARAMETER,
+            DaemonError::ShuttingDown
+                => DaemonError::ShuttingDown
+                => Status::MAPI_E_END_OF_SESSION,
+            DaemonError::Protocol(..)
+                => DaemonError::Protocol(ProtoError::Truncated { what: "x" })
+                => Status::MAPI_E_CORRUPT_DATA,
+            DaemonError::Engine(..)
+                => DaemonError::Engine(EngineError::LogonFailed("x".into()))
+                => Status::MAPI_E_LOGON_FAILED,
+            DaemonError::Provider(..)
+                => DaemonError::Provider(ProviderError::new(Status::MAPI_E_SESSION_LIMIT, "x"))
+                => Status::MAPI_E_SESSION_LIMIT,
+        );
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub(crate) struct Handle {
     ended: Mutex<Option<String>>,
     logged_off: AtomicBool,
     watcher: Mutex<Option<AbortHandle>>,
+    /// The tables opened on this handle.
+    pub tables: crate::tables::Tables,
 }
 
 impl Handle {
@@ -35,6 +37,7 @@ impl Handle {
             ended: Mutex::new(None),
             logged_off: AtomicBool::new(false),
             watcher: Mutex::new(None),
+            tables: Default::default(),
         })
     }
 

@@ -16,8 +16,10 @@
 //! - `dispatch` (private): a request run against the engine.
 //! - `handles` (private): wire session ids and the event forwarder of each.
 //! - `remote_ui` (private): the engine's `LogonUi` forwarding prompts to the client.
+//! - `tables` (private): the row sources of tables clients opened, per session handle.
 //! - [`sockdir`]: socket directory check, one-daemon lock, pid file, cleanup.
-//! - [`log`]: one-line log records on stderr.
+//! - [`log`]: the daemon's logger (its events and the engine's and providers' records,
+//!   at `MAPI_LOG`'s level) on stderr or a size-capped log file.
 //! - [`error`]: [`DaemonError`] and its MAPI status codes.
 
 mod conn;
@@ -28,6 +30,7 @@ pub mod log;
 mod remote_ui;
 pub mod server;
 pub mod sockdir;
+mod tables;
 
 pub use error::{DaemonError, Result};
 pub use remote_ui::PROMPT_TIMEOUT;

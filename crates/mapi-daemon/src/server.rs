@@ -39,13 +39,13 @@ pub struct DaemonConfig {
 
 impl DaemonConfig {
     /// The configuration for a MAPI home: `socket` if given, else
-    /// [`mapi_client::socket_path`]; the directory check is strict for the default
+    /// [`mapi_paths::socket_path`]; the directory check is strict for the default
     /// location.
     pub fn new(home: &Path, socket: Option<PathBuf>) -> DaemonConfig {
-        let socket = socket.unwrap_or_else(|| mapi_client::socket_path(home));
+        let socket = socket.unwrap_or_else(|| mapi_paths::socket_path(home));
         DaemonConfig {
-            strict_dir: mapi_client::is_default_location(home, &socket),
-            pid_file: mapi_client::pid_path(&socket),
+            strict_dir: mapi_paths::is_default_location(home, &socket),
+            pid_file: mapi_paths::pid_path(&socket),
             socket,
             drain_timeout: Duration::from_secs(10),
         }
@@ -128,7 +128,7 @@ pub struct Daemon {
 impl Daemon {
     /// Checks the socket directory (creating it 0700), takes the one-daemon lock
     /// (`MAPI_E_BUSY` if another daemon serves the socket), replaces a stale socket,
-    /// binds, writes the pid file and installs the SIGTERM/SIGINT handlers. Call inside
+    /// binds, writes the store file (which profile store it serves) and the pid file and installs the SIGTERM/SIGINT handlers. Call inside
     /// a tokio runtime; `engine` must be initialized.
     pub fn bind(engine: Engine, config: DaemonConfig) -> Result<Daemon> {
         let dir = sockdir::socket_dir(&config.socket);
@@ -146,7 +146,12 @@ impl Daemon {
             signal(SignalKind::terminate()).map_err(sock_err("install a SIGTERM handler for"))?;
         let sigint =
             signal(SignalKind::interrupt()).map_err(sock_err("install a SIGINT handler for"))?;
-        if let Err(e) = sockdir::write_pid(&config.pid_file) {
+        let identity = engine.store_identity().ok();
+        let store_file = mapi_paths::store_path(&config.socket);
+        if let Err(e) = sockdir::write_store(&store_file, identity.as_deref())
+            .and_then(|()| sockdir::write_pid(&config.pid_file))
+        {
+            let _ = std::fs::remove_file(&store_file);
             sockdir::cleanup(&config.socket, socket_id, &config.pid_file);
             return Err(e);
         }

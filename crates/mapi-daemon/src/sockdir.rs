@@ -1,27 +1,27 @@
 //! The files next to the socket: the directory check (private to this user), the lock
 //! that makes one daemon per socket, the pid file, and removing them at exit.
 //!
-//! Rules: the default socket directory (`$XDG_RUNTIME_DIR/mapi` or `<home>/run`) is
-//! created 0700 and must be owned by this user with no group/other permission at all. A
-//! directory named explicitly (`--socket`, `MAPI_SOCKET`) must be owned by this user and
-//! not writable by group or others (so nobody can replace the socket); it may be
-//! traversable, in which case the per-connection peer check still refuses other users.
-//! The socket itself is mode 0666: the directory and the peer check are the barriers.
+//! Rules (in `mapi-paths`): the default socket directory (`<runtime dir>/mapi` or
+//! `<home>/run`) is created 0700 and must be owned by this user with no group/other
+//! permission at all. A directory named explicitly (`--socket`, `MAPI_SOCKET`) must be
+//! owned by this user and not writable by group or others (so nobody can replace the
+//! socket); it may be traversable, in which case the per-connection peer check still
+//! refuses other users. The socket itself is mode 0666: the directory and the peer check
+//! are the barriers.
 
-use std::fs::{DirBuilder, File, OpenOptions, TryLockError};
+use std::fs::{File, OpenOptions, TryLockError};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use mapi_paths::DirProblem;
 
 use crate::error::{DaemonError, Result};
 
 /// File name of the lock held while a daemon serves the socket next to it.
 pub const LOCK_NAME: &str = "mapid.lock";
 
-/// This process's effective uid.
-pub fn current_uid() -> u32 {
-    rustix::process::geteuid().as_raw()
-}
+pub use mapi_paths::{current_uid, socket_dir};
 
 fn fs_err<'a>(
     what: &'static str,
@@ -34,60 +34,17 @@ fn fs_err<'a>(
     }
 }
 
-/// The directory holding `socket`.
-pub fn socket_dir(socket: &Path) -> PathBuf {
-    match socket.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
-/// Checks (creating it 0700 when absent) the socket directory. `strict`: the default
-/// directory, which must have no group/other permission; else only group/other write
-/// is refused.
+/// Checks (creating it 0700 when absent) the socket directory by the rule of
+/// [`mapi_paths::check_dir`]. `strict`: the default directory, which must have no
+/// group/other permission; else only group/other write is refused.
 pub fn check_dir(dir: &Path, strict: bool) -> Result<()> {
-    let meta = match std::fs::symlink_metadata(dir) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(fs_err("create the socket directory", dir))?;
-            std::fs::symlink_metadata(dir).map_err(fs_err("inspect the socket directory", dir))?
-        }
-        Err(e) => return Err(fs_err("inspect the socket directory", dir)(e)),
-    };
-    let insecure = |problem: String| DaemonError::InsecureDir {
-        path: dir.to_path_buf(),
-        problem,
-    };
-    if meta.file_type().is_symlink() {
-        return Err(insecure("it is a symbolic link".into()));
-    }
-    if !meta.is_dir() {
-        return Err(insecure("it is not a directory".into()));
-    }
-    let me = current_uid();
-    if meta.uid() != me {
-        return Err(insecure(format!(
-            "it is owned by uid {}, not by this user (uid {me})",
-            meta.uid()
-        )));
-    }
-    let mode = meta.permissions().mode() & 0o7777;
-    if strict && mode & 0o077 != 0 {
-        return Err(insecure(format!(
-            "its mode is {mode:04o}: group/others have access, and the default socket \
-             directory must be private"
-        )));
-    }
-    if mode & 0o022 != 0 {
-        return Err(insecure(format!(
-            "its mode is {mode:04o}: group/others may write in it and could replace the socket"
-        )));
-    }
-    Ok(())
+    mapi_paths::check_dir(dir, strict).map_err(|p| match p {
+        DirProblem::Io { what, source } => fs_err(what, dir)(source),
+        DirProblem::Insecure(problem) => DaemonError::InsecureDir {
+            path: dir.to_path_buf(),
+            problem,
+        },
+    })
 }
 
 /// The pid in a pid file, if it holds one.
@@ -153,27 +110,45 @@ pub fn set_socket_mode(socket: &Path) -> Result<()> {
         .map_err(fs_err("set the mode of", socket))
 }
 
-/// Writes this process's pid (0600), atomically.
-pub fn write_pid(pid_file: &Path) -> Result<()> {
-    let tmp = pid_file.with_extension("pid.tmp");
+/// Writes `line` and a newline to `path` (0600), atomically: through `path` with
+/// extension `tmp_ext`, then renamed.
+fn write_atomic(path: &Path, tmp_ext: &str, what: &'static str, line: &str) -> Result<()> {
+    let tmp = path.with_extension(tmp_ext);
     let mut f = OpenOptions::new()
         .create(true)
         .truncate(true)
         .write(true)
         .mode(0o600)
         .open(&tmp)
-        .map_err(fs_err("write the pid file", &tmp))?;
-    writeln!(f, "{}", std::process::id()).map_err(fs_err("write the pid file", &tmp))?;
-    std::fs::rename(&tmp, pid_file).map_err(fs_err("write the pid file", pid_file))
+        .map_err(fs_err(what, &tmp))?;
+    writeln!(f, "{line}").map_err(fs_err(what, &tmp))?;
+    std::fs::rename(&tmp, path).map_err(fs_err(what, path))
 }
 
-/// Removes the socket if it is still the one we bound, and the pid file if it still
-/// names us.
+/// Writes this process's pid (0600), atomically.
+pub fn write_pid(pid_file: &Path) -> Result<()> {
+    let pid = std::process::id().to_string();
+    write_atomic(pid_file, "pid.tmp", "write the pid file", &pid)
+}
+
+/// Writes the store file (0600, atomically): the password-free name of the profile
+/// store this daemon serves; `None` removes a stale one.
+pub fn write_store(store_file: &Path, identity: Option<&str>) -> Result<()> {
+    let Some(identity) = identity else {
+        let _ = std::fs::remove_file(store_file);
+        return Ok(());
+    };
+    write_atomic(store_file, "store.tmp", "write the store file", identity)
+}
+
+/// Removes the socket if it is still the one we bound, and the pid file (with the
+/// store file next to it) if it still names us.
 pub fn cleanup(socket: &Path, socket_id: Option<(u64, u64)>, pid_file: &Path) {
     if socket_id.is_some() && file_id(socket) == socket_id {
         let _ = std::fs::remove_file(socket);
     }
     if read_pid(pid_file) == Some(std::process::id()) {
+        let _ = std::fs::remove_file(mapi_paths::store_path(socket));
         let _ = std::fs::remove_file(pid_file);
     }
 }
@@ -187,17 +162,10 @@ mod tests {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
     }
 
+    /// The rule itself is `mapi_paths::check_dir`'s (tested there); this checks how the
+    /// daemon reports its two answers.
     #[test]
-    fn an_absent_directory_is_created_private() {
-        let t = tempfile::tempdir().unwrap();
-        let d = t.path().join("a/b/mapi");
-        check_dir(&d, true).unwrap();
-        let mode = std::fs::metadata(&d).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o700);
-    }
-
-    #[test]
-    fn open_directories_are_refused_naming_path_and_mode() {
+    fn dir_problems_become_daemon_errors_naming_the_path() {
         let t = tempfile::tempdir().unwrap();
         let d = t.path().join("s");
         std::fs::create_dir(&d).unwrap();
@@ -211,36 +179,18 @@ mod tests {
                 "{text}"
             );
         }
-        // Traversable but not writable: only an explicitly named directory may be so.
-        chmod(&d, 0o755);
-        assert!(check_dir(&d, true).is_err());
-        check_dir(&d, false).unwrap();
         chmod(&d, 0o700);
         check_dir(&d, true).unwrap();
-    }
-
-    #[test]
-    fn a_symlink_or_file_is_refused() {
-        let t = tempfile::tempdir().unwrap();
-        let real = t.path().join("real");
-        std::fs::create_dir(&real).unwrap();
-        chmod(&real, 0o700);
         let link = t.path().join("link");
-        std::os::unix::fs::symlink(&real, &link).unwrap();
-        assert!(
-            check_dir(&link, false)
-                .unwrap_err()
-                .to_string()
-                .contains("symbolic link")
-        );
+        std::os::unix::fs::symlink(&d, &link).unwrap();
+        let e = check_dir(&link, false).unwrap_err().to_string();
+        assert!(e.contains("symbolic link"), "{e}");
+        // A file where a parent should be: creating fails, a disk error naming the path.
         let file = t.path().join("file");
         std::fs::write(&file, b"x").unwrap();
-        assert!(
-            check_dir(&file, false)
-                .unwrap_err()
-                .to_string()
-                .contains("not a directory")
-        );
+        let e = check_dir(&file.join("sub"), true).unwrap_err();
+        assert_eq!(e.status(), Status::MAPI_E_DISK_ERROR);
+        assert!(e.to_string().contains(&file.display().to_string()), "{e}");
     }
 
     #[test]

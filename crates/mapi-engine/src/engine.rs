@@ -114,6 +114,16 @@ impl Engine {
         Some(Session::attach(s.clone(), flags))
     }
 
+    /// The password-free name of the profile store this engine uses
+    /// ([`mapi_profile::location::identity`]).
+    pub fn store_identity(&self) -> Result<String> {
+        let config = &self.inner.config;
+        Ok(mapi_profile::location::identity(
+            &config.home,
+            config.profile_store.as_deref(),
+        )?)
+    }
+
     /// Runs `f` on the profile store (opened once, kept open).
     pub fn with_store<T>(&self, f: impl FnOnce(&mut ProfileStore) -> Result<T>) -> Result<T> {
         let mut guard =
@@ -121,7 +131,11 @@ impl Engine {
                 EngineError::LogonFailed("the profile store lock is poisoned".into())
             })?;
         if guard.is_none() {
-            *guard = Some(ProfileStore::open_home(&self.inner.config.home)?);
+            let config = &self.inner.config;
+            *guard = Some(ProfileStore::open_location(
+                &config.home,
+                config.profile_store.as_deref(),
+            )?);
         }
         match guard.as_mut() {
             Some(store) => f(store),

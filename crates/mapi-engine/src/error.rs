@@ -2,7 +2,7 @@
 
 use mapi_profile::ProfileError;
 use mapi_spi::ProviderError;
-use mapi_types::{MapiStatus, Status};
+use mapi_types::{MapiStatus, Status, TableError};
 use thiserror::Error;
 
 /// What a logon or a session call can fail with.
@@ -52,6 +52,9 @@ pub enum EngineError {
     /// A provider call failed.
     #[error("{}", .0.message)]
     Provider(#[from] ProviderError),
+    /// A table call failed.
+    #[error("{}", .0.message)]
+    Table(#[from] TableError),
 }
 
 impl MapiStatus for EngineError {
@@ -69,6 +72,7 @@ impl MapiStatus for EngineError {
             EngineError::Status(s, _) => *s,
             EngineError::Profile(e) => e.status(),
             EngineError::Provider(e) => e.status(),
+            EngineError::Table(e) => e.status(),
         }
     }
 }
@@ -82,50 +86,50 @@ mod tests {
 
     #[test]
     fn every_variant_maps_to_its_status() {
-        let cases: Vec<(EngineError, Status)> = vec![
-            (EngineError::NotInitialized, Status::MAPI_E_NOT_INITIALIZED),
-            (
-                EngineError::LogonFailed("x".into()),
-                Status::MAPI_E_LOGON_FAILED,
-            ),
-            (EngineError::UserCancel, Status::MAPI_E_USER_CANCEL),
-            (EngineError::Timeout(3000), Status::MAPI_E_TIMEOUT),
-            (
-                EngineError::EndOfSession("x".into()),
-                Status::MAPI_E_END_OF_SESSION,
-            ),
-            (
-                EngineError::ServiceDisabled {
+        mapi_types::assert_status_table!(EngineError;
+            EngineError::NotInitialized
+                => EngineError::NotInitialized
+                => Status::MAPI_E_NOT_INITIALIZED,
+            EngineError::LogonFailed(..)
+                => EngineError::LogonFailed("x".into())
+                => Status::MAPI_E_LOGON_FAILED,
+            EngineError::UserCancel
+                => EngineError::UserCancel
+                => Status::MAPI_E_USER_CANCEL,
+            EngineError::Timeout(..)
+                => EngineError::Timeout(3000)
+                => Status::MAPI_E_TIMEOUT,
+            EngineError::EndOfSession(..)
+                => EngineError::EndOfSession("x".into())
+                => Status::MAPI_E_END_OF_SESSION,
+            EngineError::ServiceDisabled { .. }
+                => EngineError::ServiceDisabled {
                     service: "s".into(),
                     status: Status::MAPI_E_NOT_FOUND,
                     reason: "r".into(),
-                },
-                Status::MAPI_E_NOT_FOUND,
-            ),
-            (EngineError::NotFound("x".into()), Status::MAPI_E_NOT_FOUND),
-            (
-                EngineError::NoSupport("x".into()),
-                Status::MAPI_E_NO_SUPPORT,
-            ),
-            (
-                EngineError::InvalidParameter("x".into()),
-                Status::MAPI_E_INVALID_PARAMETER,
-            ),
-            (
-                EngineError::Status(Status::MAPI_E_END_OF_SESSION, "x".into()),
-                Status::MAPI_E_END_OF_SESSION,
-            ),
-            (
-                EngineError::Profile(ProfileError::ProfileExists("p".into())),
-                Status::MAPI_E_NO_ACCESS,
-            ),
-            (
-                EngineError::Provider(ProviderError::new(Status::MAPI_E_SESSION_LIMIT, "x")),
-                Status::MAPI_E_SESSION_LIMIT,
-            ),
-        ];
-        for (e, s) in cases {
-            assert_eq!(e.status(), s, "{e:?}");
-        }
+                }
+                => Status::MAPI_E_NOT_FOUND,
+            EngineError::NotFound(..)
+                => EngineError::NotFound("x".into())
+                => Status::MAPI_E_NOT_FOUND,
+            EngineError::NoSupport(..)
+                => EngineError::NoSupport("x".into())
+                => Status::MAPI_E_NO_SUPPORT,
+            EngineError::InvalidParameter(..)
+                => EngineError::InvalidParameter("x".into())
+                => Status::MAPI_E_INVALID_PARAMETER,
+            EngineError::Status(..)
+                => EngineError::Status(Status::MAPI_E_END_OF_SESSION, "x".into())
+                => Status::MAPI_E_END_OF_SESSION,
+            EngineError::Profile(..)
+                => EngineError::Profile(ProfileError::ProfileExists("p".into()))
+                => Status::MAPI_E_NO_ACCESS,
+            EngineError::Provider(..)
+                => EngineError::Provider(ProviderError::new(Status::MAPI_E_SESSION_LIMIT, "x"))
+                => Status::MAPI_E_SESSION_LIMIT,
+            EngineError::Table(..)
+                => EngineError::Table(TableError::new(Status::MAPI_E_INVALID_BOOKMARK, "x"))
+                => Status::MAPI_E_INVALID_BOOKMARK,
+        );
     }
 }

@@ -8,6 +8,8 @@
 //! - [`logon`]: [`LogonRequest`] and `Engine::logon`: flowchart steps 1-7; `logon::services`
 //!   runs the service phase (configure, retry once, disable).
 //! - [`session`]: [`Session`]: tables, stores, identity, submit, events, logoff.
+//! - [`tables`]: table views (`IMAPITable`): status, stores, hierarchy, contents,
+//!   profiles, services, providers.
 //! - [`addrbook`]: the merged address book.
 //! - `support`: the support object handed to providers.
 //! - [`ui`]: [`LogonUi`] with [`NoUi`] and [`ScriptedUi`].
@@ -23,12 +25,13 @@ pub mod error;
 pub mod logon;
 pub mod session;
 mod support;
+pub mod tables;
 pub mod ui;
 
 pub use addrbook::MergedAddressBook;
 pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::{EngineError, Result};
-pub use logon::LogonRequest;
+pub use logon::{LogonRequest, check_flags};
 pub use session::{DisabledService, Session, SessionEvent, SubmitOutcome};
 pub use ui::{Answer, FailureChoice, LogonUi, NoUi, Prompt, PromptField, ScriptedUi};

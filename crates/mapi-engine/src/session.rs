@@ -105,7 +105,7 @@ pub(crate) struct SessionInner {
 const STORE_ENTRY_MARK: &[u8; 8] = b"MAPISTOR";
 
 impl SessionInner {
-    fn end_reason(&self) -> Option<String> {
+    pub(crate) fn end_reason(&self) -> Option<String> {
         self.ended.lock().ok().and_then(|e| e.clone())
     }
 
@@ -149,7 +149,7 @@ pub struct Session {
     /// This client's own logon flags: members of a shared session keep their own
     /// characteristics (a `MAPI_NO_MAIL` member cannot submit; a messaging one can).
     flags: LogonFlags,
-    logged_off: AtomicBool,
+    pub(crate) logged_off: Arc<AtomicBool>,
 }
 
 impl Session {
@@ -158,7 +158,7 @@ impl Session {
         Session {
             inner,
             flags,
-            logged_off: AtomicBool::new(false),
+            logged_off: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -656,7 +656,7 @@ impl Session {
     }
 }
 
-fn slot_store(slot: &ProviderSlot) -> Result<Arc<dyn MsgStore>> {
+pub(crate) fn slot_store(slot: &ProviderSlot) -> Result<Arc<dyn MsgStore>> {
     if let Some((status, reason)) = &slot.disabled {
         return Err(EngineError::ServiceDisabled {
             service: slot.service_display.clone(),

@@ -38,6 +38,33 @@ async fn decision_1_error_texts_name_the_cause() {
 }
 
 #[tokio::test]
+async fn decision_1_no_profiles_to_choose_from_is_a_logon_failure_not_a_cancel() {
+    let fx = Fixture::new();
+    let ui = scripted(vec![]);
+    let e = error_of(fx.logon(None, with_ui(), Some(ui.clone())).await);
+    assert_eq!(e.status(), Status::MAPI_E_LOGON_FAILED, "{e}");
+    assert!(e.to_string().contains("there are no profiles"), "{e}");
+    assert!(
+        ui.prompts().is_empty(),
+        "no chooser shown: {:?}",
+        ui.prompts()
+    );
+}
+
+#[tokio::test]
+async fn decision_1_a_name_with_control_characters_is_named_escaped() {
+    let fx = Fixture::new();
+    let e = error_of(fx.logon(Some("\u{1b}[2J\nX"), NEW, None).await);
+    assert_eq!(e.status(), Status::MAPI_E_LOGON_FAILED);
+    let text = e.to_string();
+    assert!(!text.chars().any(char::is_control), "{text:?}");
+    assert!(
+        text.contains(r#"no profile named "\u{1b}[2J\nX""#),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn decision_5_cancelling_a_service_prompt_disables_that_service_only() {
     let fx = Fixture::new();
     fx.profile("P", None);

@@ -139,6 +139,30 @@ pub enum ProfileError {
     /// The OS keyring failed.
     #[error("the OS keyring failed: {0}")]
     SecretBackend(String),
+    /// The PostgreSQL profile store cannot be reached (down, refused, connection lost).
+    #[error("the profile store {store} cannot be reached: {detail}")]
+    Network {
+        /// The store (its URL without password).
+        store: String,
+        /// What failed.
+        detail: String,
+    },
+    /// Another host changed the same rows at the same time and this write lost.
+    #[error("the profile store {0} was changed by another writer at the same time; try again")]
+    ObjectChanged(String),
+    /// The profile-store location (URL, `store.toml`) is not usable.
+    #[error("profile store {origin}: {detail}")]
+    StoreConfig {
+        /// Where the setting came from.
+        origin: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A write on a store opened from its local read-only copy (the database is away).
+    #[error(
+        "the profile store {0} is not reachable: using the local read-only copy, so changes cannot be saved"
+    )]
+    ReadOnlyCache(String),
     /// Any other SQLite or OS failure.
     #[error("profile store failure: {0}")]
     Other(String),
@@ -175,6 +199,10 @@ impl MapiStatus for ProfileError {
             Registry { .. } => Status::MAPI_E_CORRUPT_DATA,
             ProfileLocked(_) => Status::MAPI_E_LOGON_FAILED,
             SecretBackend(_) => Status::MAPI_E_CALL_FAILED,
+            Network { .. } => Status::MAPI_E_NETWORK_ERROR,
+            ObjectChanged(_) => Status::MAPI_E_OBJECT_CHANGED,
+            StoreConfig { .. } => Status::MAPI_E_INVALID_PARAMETER,
+            ReadOnlyCache(_) => Status::MAPI_E_NETWORK_ERROR,
             Other(_) => Status::MAPI_E_CALL_FAILED,
         }
     }
@@ -209,107 +237,124 @@ mod tests {
     #[test]
     fn every_variant_maps_to_its_status() {
         let s = String::new;
-        let cases: Vec<(ProfileError, Status)> = vec![
-            (
-                ProfileError::InvalidName {
+        mapi_types::assert_status_table!(ProfileError;
+            ProfileError::InvalidName { .. }
+                => ProfileError::InvalidName {
                     name: s(),
                     reason: s(),
-                },
-                Status::MAPI_E_INVALID_PARAMETER,
-            ),
-            (ProfileError::ProfileExists(s()), Status::MAPI_E_NO_ACCESS),
-            (ProfileError::ProfileNotFound(s()), Status::MAPI_E_NOT_FOUND),
-            (ProfileError::NoDefaultProfile, Status::MAPI_E_NOT_FOUND),
-            (
-                ProfileError::WrongPassword(s()),
-                Status::MAPI_E_LOGON_FAILED,
-            ),
-            (
-                ProfileError::ServiceNotFound {
+                }
+                => Status::MAPI_E_INVALID_PARAMETER,
+            ProfileError::ProfileExists(..)
+                => ProfileError::ProfileExists(s())
+                => Status::MAPI_E_NO_ACCESS,
+            ProfileError::ProfileNotFound(..)
+                => ProfileError::ProfileNotFound(s())
+                => Status::MAPI_E_NOT_FOUND,
+            ProfileError::NoDefaultProfile
+                => ProfileError::NoDefaultProfile
+                => Status::MAPI_E_NOT_FOUND,
+            ProfileError::WrongPassword(..)
+                => ProfileError::WrongPassword(s())
+                => Status::MAPI_E_LOGON_FAILED,
+            ProfileError::ServiceNotFound { .. }
+                => ProfileError::ServiceNotFound {
                     profile: s(),
                     uid: s(),
-                },
-                Status::MAPI_E_NOT_FOUND,
-            ),
-            (ProfileError::UnknownService(s()), Status::MAPI_E_NOT_FOUND),
-            (ProfileError::SingleCopy(s()), Status::MAPI_E_NO_ACCESS),
-            (
-                ProfileError::TransportCount {
+                }
+                => Status::MAPI_E_NOT_FOUND,
+            ProfileError::UnknownService(..)
+                => ProfileError::UnknownService(s())
+                => Status::MAPI_E_NOT_FOUND,
+            ProfileError::SingleCopy(..)
+                => ProfileError::SingleCopy(s())
+                => Status::MAPI_E_NO_ACCESS,
+            ProfileError::TransportCount { .. }
+                => ProfileError::TransportCount {
                     expected: 1,
                     got: 2,
-                },
-                Status::MAPI_E_BUSY,
-            ),
-            (ProfileError::NotATransport(s()), Status::MAPI_E_NOT_FOUND),
-            (
-                ProfileError::NoPrimaryIdentity(s()),
-                Status::MAPI_E_NO_ACCESS,
-            ),
-            (
-                ProfileError::ProviderNotFound(s()),
-                Status::MAPI_E_NOT_FOUND,
-            ),
-            (ProfileError::SectionNotFound(s()), Status::MAPI_E_NOT_FOUND),
-            (
-                ProfileError::UnknownSetting {
+                }
+                => Status::MAPI_E_BUSY,
+            ProfileError::NotATransport(..)
+                => ProfileError::NotATransport(s())
+                => Status::MAPI_E_NOT_FOUND,
+            ProfileError::NoPrimaryIdentity(..)
+                => ProfileError::NoPrimaryIdentity(s())
+                => Status::MAPI_E_NO_ACCESS,
+            ProfileError::ProviderNotFound(..)
+                => ProfileError::ProviderNotFound(s())
+                => Status::MAPI_E_NOT_FOUND,
+            ProfileError::SectionNotFound(..)
+                => ProfileError::SectionNotFound(s())
+                => Status::MAPI_E_NOT_FOUND,
+            ProfileError::UnknownSetting { .. }
+                => ProfileError::UnknownSetting {
                     service: s(),
                     key: s(),
                     known: s(),
-                },
-                Status::MAPI_E_INVALID_PARAMETER,
-            ),
-            (
-                ProfileError::InvalidSetting {
+                }
+                => Status::MAPI_E_INVALID_PARAMETER,
+            ProfileError::InvalidSetting { .. }
+                => ProfileError::InvalidSetting {
                     key: s(),
                     reason: s(),
-                },
-                Status::MAPI_E_INVALID_PARAMETER,
-            ),
-            (
-                ProfileError::InvalidProperty(s(), s()),
-                Status::MAPI_E_INVALID_PARAMETER,
-            ),
-            (
-                ProfileError::NewerSchema {
+                }
+                => Status::MAPI_E_INVALID_PARAMETER,
+            ProfileError::InvalidProperty(..)
+                => ProfileError::InvalidProperty(s(), s())
+                => Status::MAPI_E_INVALID_PARAMETER,
+            ProfileError::NewerSchema { .. }
+                => ProfileError::NewerSchema {
                     path: s(),
                     found: 9,
                     supported: 2,
-                },
-                Status::MAPI_E_VERSION,
-            ),
-            (
-                ProfileError::Corrupt {
+                }
+                => Status::MAPI_E_VERSION,
+            ProfileError::Corrupt { .. }
+                => ProfileError::Corrupt {
                     path: s(),
                     detail: s(),
-                },
-                Status::MAPI_E_CORRUPT_DATA,
-            ),
-            (
-                ProfileError::NoAccess {
+                }
+                => Status::MAPI_E_CORRUPT_DATA,
+            ProfileError::NoAccess { .. }
+                => ProfileError::NoAccess {
                     path: s(),
                     detail: s(),
-                },
-                Status::MAPI_E_NO_ACCESS,
-            ),
-            (ProfileError::Busy, Status::MAPI_E_BUSY),
-            (ProfileError::DiskFull(s()), Status::MAPI_E_NOT_ENOUGH_DISK),
-            (
-                ProfileError::Registry {
+                }
+                => Status::MAPI_E_NO_ACCESS,
+            ProfileError::Busy
+                => ProfileError::Busy
+                => Status::MAPI_E_BUSY,
+            ProfileError::DiskFull(..)
+                => ProfileError::DiskFull(s())
+                => Status::MAPI_E_NOT_ENOUGH_DISK,
+            ProfileError::Registry { .. }
+                => ProfileError::Registry {
                     file: s(),
                     line: 1,
                     reason: s(),
-                },
-                Status::MAPI_E_CORRUPT_DATA,
-            ),
-            (
-                ProfileError::ProfileLocked(s()),
-                Status::MAPI_E_LOGON_FAILED,
-            ),
-            (ProfileError::SecretBackend(s()), Status::MAPI_E_CALL_FAILED),
-            (ProfileError::Other(s()), Status::MAPI_E_CALL_FAILED),
-        ];
-        for (err, status) in cases {
-            assert_eq!(err.status(), status, "{err:?}");
-        }
+                }
+                => Status::MAPI_E_CORRUPT_DATA,
+            ProfileError::ProfileLocked(..)
+                => ProfileError::ProfileLocked(s())
+                => Status::MAPI_E_LOGON_FAILED,
+            ProfileError::SecretBackend(..)
+                => ProfileError::SecretBackend(s())
+                => Status::MAPI_E_CALL_FAILED,
+            ProfileError::Network { .. }
+                => ProfileError::Network { store: s(), detail: s() }
+                => Status::MAPI_E_NETWORK_ERROR,
+            ProfileError::ObjectChanged(..)
+                => ProfileError::ObjectChanged(s())
+                => Status::MAPI_E_OBJECT_CHANGED,
+            ProfileError::StoreConfig { .. }
+                => ProfileError::StoreConfig { origin: s(), detail: s() }
+                => Status::MAPI_E_INVALID_PARAMETER,
+            ProfileError::ReadOnlyCache(..)
+                => ProfileError::ReadOnlyCache(s())
+                => Status::MAPI_E_NETWORK_ERROR,
+            ProfileError::Other(..)
+                => ProfileError::Other(s())
+                => Status::MAPI_E_CALL_FAILED,
+        );
     }
 }

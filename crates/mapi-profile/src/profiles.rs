@@ -1,15 +1,14 @@
 //! `IProfAdmin`: the profile table, create, delete, copy, rename, default profile and the
 //! optional profile password.
 
-use mapi_types::MapiUid;
-use rusqlite::{OptionalExtension, Transaction, params};
-
-use crate::error::{ProfileError, Result, from_sqlite};
+use crate::db::{Db, args};
+use crate::error::{ProfileError, Result};
 use crate::name::{name_key, validate_profile_name};
 use crate::password::{hash_password, verify_password};
 use crate::secrets::crypto::{derive_key, new_salt};
 use crate::secrets::{Mode, reseal_section, secret_sections};
 use crate::store::ProfileStore;
+use mapi_types::MapiUid;
 
 /// A row of the profile table (reference §7.4) plus what we keep per profile.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,25 +32,24 @@ pub(crate) struct ProfileRef {
 impl ProfileStore {
     /// `GetProfileTable`: every profile, sorted by name (case ignored).
     pub fn profile_table(&self) -> Result<Vec<ProfileInfo>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT name, is_default, password_hash IS NOT NULL, search_key
+        self.with_db(|db| {
+            db.rows(
+                "SELECT name, is_default, CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END,
+                        search_key
                  FROM profiles ORDER BY name_key",
-            )
-            .map_err(|e| self.sql(e))?;
-        let rows = stmt
-            .query_map([], |r| {
+                &[],
+            )?
+            .iter()
+            .map(|r| {
                 Ok(ProfileInfo {
-                    name: r.get(0)?,
-                    default: r.get(1)?,
-                    has_password: r.get(2)?,
-                    search_key: r.get(3)?,
+                    name: r.text(0)?,
+                    default: r.bool(1)?,
+                    has_password: r.bool(2)?,
+                    search_key: r.blob(3)?,
                 })
             })
-            .map_err(|e| self.sql(e))?;
-        rows.collect::<std::result::Result<_, _>>()
-            .map_err(|e| self.sql(e))
+            .collect()
+        })
     }
 
     /// One profile's row.
@@ -71,18 +69,17 @@ impl ProfileStore {
             .map(hash_password)
             .transpose()?;
         let salt = new_salt()?;
-        let path = self.path.display().to_string();
+        let path = self.name.clone();
         self.write(|tx| {
             if find(tx, &path, name)?.is_some() {
                 return Err(ProfileError::ProfileExists(name.to_string()));
             }
             let key = new_search_key(tx, &path)?;
-            tx.execute(
+            tx.exec(
                 "INSERT INTO profiles (name, name_key, search_key, password_hash, secret_salt)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![name, name_key(name), key, hash, salt],
-            )
-            .map_err(|e| from_sqlite(&path, e))?;
+                args![name, name_key(name), &key, hash.clone(), &salt],
+            )?;
             Ok(ProfileInfo {
                 name: name.to_string(),
                 default: false,
@@ -96,11 +93,10 @@ impl ProfileStore {
     /// secrets (in the side file or keyring too).
     pub fn delete_profile(&mut self, name: &str) -> Result<()> {
         let search_key = self.secret_row(name)?.search_key;
-        let path = self.path.display().to_string();
+        let path = self.name.clone();
         self.write(|tx| {
             let p = require(tx, &path, name)?;
-            tx.execute("DELETE FROM profiles WHERE id = ?1", [p.id])
-                .map_err(|e| from_sqlite(&path, e))?;
+            tx.exec("DELETE FROM profiles WHERE id = ?1", args![p.id])?;
             Ok(())
         })?;
         self.secrets.keys.remove(&search_key);
@@ -117,34 +113,40 @@ impl ProfileStore {
         let src_row = self.secret_row(from)?;
         let has_secrets = self.has_secrets(src_row.id)?;
         let src_vault = self.vault_with_password(from, password, has_secrets)?;
-        let path = self.path.display().to_string();
+        let path = self.name.clone();
         let new_key = self.write(|tx| {
             let src = require(tx, &path, from)?;
             if find(tx, &path, to)?.is_some() {
                 return Err(ProfileError::ProfileExists(to.to_string()));
             }
             let key = new_search_key(tx, &path)?;
-            tx.execute(
-                "INSERT INTO profiles (name, name_key, search_key, password_hash, secret_salt)
-                 SELECT ?1, ?2, ?3, password_hash, secret_salt FROM profiles WHERE id = ?4",
-                params![to, name_key(to), key, src.id],
-            )
-            .map_err(|e| from_sqlite(&path, e))?;
-            let dst = tx.last_insert_rowid();
+            let from_row = tx.one(
+                "SELECT password_hash, secret_salt FROM profiles WHERE id = ?1",
+                args![src.id],
+            )?;
+            let dst = tx
+                .one(
+                    "INSERT INTO profiles (name, name_key, search_key, password_hash, secret_salt)
+                     VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                    args![
+                        to,
+                        name_key(to),
+                        &key,
+                        from_row.opt_text(0)?,
+                        from_row.opt_blob(1)?
+                    ],
+                )?
+                .int(0)?;
             let dst_vault = crate::secrets::Vault {
                 profile: to.to_string(),
                 profile_id: dst,
                 search_key: key.clone(),
                 ..src_vault.clone()
             };
-            let services: Vec<Vec<u8>> = {
-                let mut st = tx
-                    .prepare("SELECT uid FROM services WHERE profile_id = ?1 ORDER BY seq")
-                    .map_err(|e| from_sqlite(&path, e))?;
-                st.query_map([src.id], |r| r.get(0))
-                    .and_then(|rows| rows.collect())
-                    .map_err(|e| from_sqlite(&path, e))?
-            };
+            let services = tx.blobs(
+                "SELECT uid FROM services WHERE profile_id = ?1 ORDER BY seq",
+                args![src.id],
+            )?;
             for uid in services {
                 let uid = MapiUid::from_slice(&uid).ok_or_else(|| ProfileError::Corrupt {
                     path: path.clone(),
@@ -153,20 +155,14 @@ impl ProfileStore {
                 crate::services::copy_service_rows(tx, &path, &src_vault, uid, &dst_vault)?;
             }
             // Sections that belong to no service (e.g. the profile's own) come along too.
-            let others: Vec<Vec<u8>> = {
-                let mut st = tx
-                    .prepare(
-                        "SELECT DISTINCT section FROM section_props
-                         WHERE profile_id = ?1
-                           AND section NOT IN (SELECT uid FROM services WHERE profile_id = ?1)
-                           AND section NOT IN (SELECT p.uid FROM providers p JOIN services s
-                                               ON p.service_uid = s.uid WHERE s.profile_id = ?1)",
-                    )
-                    .map_err(|e| from_sqlite(&path, e))?;
-                st.query_map([src.id], |r| r.get(0))
-                    .and_then(|rows| rows.collect())
-                    .map_err(|e| from_sqlite(&path, e))?
-            };
+            let others = tx.blobs(
+                "SELECT DISTINCT section FROM section_props
+                 WHERE profile_id = ?1
+                   AND section NOT IN (SELECT uid FROM services WHERE profile_id = ?1)
+                   AND section NOT IN (SELECT p.uid FROM providers p JOIN services s
+                                       ON p.service_uid = s.uid WHERE s.profile_id = ?1)",
+                args![src.id],
+            )?;
             for section in others {
                 let section =
                     MapiUid::from_slice(&section).ok_or_else(|| ProfileError::Corrupt {
@@ -187,7 +183,7 @@ impl ProfileStore {
     pub fn rename_profile(&mut self, from: &str, password: Option<&str>, to: &str) -> Result<()> {
         validate_profile_name(to)?;
         self.check_password(from, password)?;
-        let path = self.path.display().to_string();
+        let path = self.name.clone();
         self.write(|tx| {
             let src = require(tx, &path, from)?;
             if let Some(other) = find(tx, &path, to)?
@@ -195,28 +191,28 @@ impl ProfileStore {
             {
                 return Err(ProfileError::ProfileExists(to.to_string()));
             }
-            tx.execute(
+            tx.exec(
                 "UPDATE profiles SET name = ?1, name_key = ?2 WHERE id = ?3",
-                params![to, name_key(to), src.id],
-            )
-            .map_err(|e| from_sqlite(&path, e))?;
+                args![to, name_key(to), src.id],
+            )?;
             Ok(())
         })
     }
 
     /// `SetDefaultProfile`; `None` clears the default.
     pub fn set_default_profile(&mut self, name: Option<&str>) -> Result<()> {
-        let path = self.path.display().to_string();
+        let path = self.name.clone();
         self.write(|tx| {
             let target = name.map(|n| require(tx, &path, n)).transpose()?;
-            tx.execute(
+            tx.exec(
                 "UPDATE profiles SET is_default = 0 WHERE is_default = 1",
-                [],
-            )
-            .map_err(|e| from_sqlite(&path, e))?;
-            if let Some(p) = target {
-                tx.execute("UPDATE profiles SET is_default = 1 WHERE id = ?1", [p.id])
-                    .map_err(|e| from_sqlite(&path, e))?;
+                &[],
+            )?;
+            if let Some(p) = &target {
+                tx.exec(
+                    "UPDATE profiles SET is_default = 1 WHERE id = ?1",
+                    args![p.id],
+                )?;
             }
             Ok(())
         })
@@ -224,26 +220,25 @@ impl ProfileStore {
 
     /// The default profile's name, if one is set.
     pub fn default_profile(&self) -> Result<Option<String>> {
-        self.conn
-            .query_row("SELECT name FROM profiles WHERE is_default = 1", [], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(|e| self.sql(e))
+        self.with_db(|db| {
+            db.row("SELECT name FROM profiles WHERE is_default = 1", &[])?
+                .map(|r| r.text(0))
+                .transpose()
+        })
     }
 
     /// Whether `password` validates the profile: a profile without a password accepts
     /// any (or none); one with a password needs it (`MAPI_E_LOGON_FAILED` otherwise).
     pub fn check_password(&self, name: &str, password: Option<&str>) -> Result<()> {
         let hash: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT password_hash FROM profiles WHERE name_key = ?1",
-                [name_key(name)],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.sql(e))?
+            .with_db(|db| {
+                db.row(
+                    "SELECT password_hash FROM profiles WHERE name_key = ?1",
+                    args![name_key(name)],
+                )?
+                .map(|r| r.opt_text(0))
+                .transpose()
+            })?
             .ok_or_else(|| ProfileError::ProfileNotFound(name.to_string()))?;
         match (hash, password) {
             (None, _) => Ok(()),
@@ -271,6 +266,8 @@ impl ProfileStore {
         let salt = new_salt()?;
         let mode = match new {
             Some(pw) => Mode::Password(Some(derive_key(pw, &salt)?)),
+            // PostgreSQL: password-less profiles seal under the user's key file.
+            None if self.secrets.key_file.is_some() => Mode::KeyFile(self.user_key(has_secrets)?),
             None if self.secrets.backend.is_some() => Mode::Keyring,
             None => {
                 self.attach_side(has_secrets)?;
@@ -281,14 +278,13 @@ impl ProfileStore {
             mode,
             ..old_vault.clone()
         };
-        let path = self.path.display().to_string();
+        let path = self.name.clone();
         self.write(|tx| {
             let p = require(tx, &path, name)?;
-            tx.execute(
+            tx.exec(
                 "UPDATE profiles SET password_hash = ?1, secret_salt = ?2 WHERE id = ?3",
-                params![hash, salt, p.id],
-            )
-            .map_err(|e| from_sqlite(&path, e))?;
+                args![hash.clone(), &salt, p.id],
+            )?;
             for section in secret_sections(tx, &path, p.id)? {
                 reseal_section(tx, &path, &old_vault, section, &new_vault, section, false)?;
             }
@@ -306,44 +302,53 @@ impl ProfileStore {
     }
 
     pub(crate) fn profile_ref(&self, name: &str) -> Result<ProfileRef> {
-        let path = self.path.display().to_string();
-        find_conn(&self.conn, &path, name)?
+        self.with_db(|db| find(db, "", name))?
             .ok_or_else(|| ProfileError::ProfileNotFound(name.to_string()))
     }
 }
 
-fn find_conn(conn: &rusqlite::Connection, path: &str, name: &str) -> Result<Option<ProfileRef>> {
-    conn.query_row(
+pub(crate) fn find(tx: &dyn Db, _path: &str, name: &str) -> Result<Option<ProfileRef>> {
+    tx.row(
         "SELECT id, name FROM profiles WHERE name_key = ?1",
-        [name_key(name)],
-        |r| {
-            Ok(ProfileRef {
-                id: r.get(0)?,
-                name: r.get(1)?,
-            })
-        },
-    )
-    .optional()
-    .map_err(|e| from_sqlite(path, e))
+        args![name_key(name)],
+    )?
+    .map(|r| {
+        Ok(ProfileRef {
+            id: r.int(0)?,
+            name: r.text(1)?,
+        })
+    })
+    .transpose()
 }
 
-pub(crate) fn find(tx: &Transaction<'_>, path: &str, name: &str) -> Result<Option<ProfileRef>> {
-    find_conn(tx, path, name)
+/// The profile a write works on. On PostgreSQL its row is locked until the transaction
+/// ends, so writers to one profile (from any host) take turns and none loses an update.
+pub(crate) fn require(tx: &dyn Db, _path: &str, name: &str) -> Result<ProfileRef> {
+    let lock = match tx.kind() {
+        crate::db::Kind::Postgres => " FOR UPDATE",
+        crate::db::Kind::Sqlite => "",
+    };
+    tx.row(
+        &format!("SELECT id, name FROM profiles WHERE name_key = ?1{lock}"),
+        args![name_key(name)],
+    )?
+    .map(|r| {
+        Ok(ProfileRef {
+            id: r.int(0)?,
+            name: r.text(1)?,
+        })
+    })
+    .transpose()?
+    .ok_or_else(|| ProfileError::ProfileNotFound(name.to_string()))
 }
 
-pub(crate) fn require(tx: &Transaction<'_>, path: &str, name: &str) -> Result<ProfileRef> {
-    find(tx, path, name)?.ok_or_else(|| ProfileError::ProfileNotFound(name.to_string()))
-}
-
-fn new_search_key(tx: &Transaction<'_>, path: &str) -> Result<Vec<u8>> {
+fn new_search_key(tx: &dyn Db, _path: &str) -> Result<Vec<u8>> {
     loop {
         let key = MapiUid::random().0.to_vec();
-        let added = tx
-            .execute(
-                "INSERT OR IGNORE INTO issued_search_keys (key) VALUES (?1)",
-                [&key],
-            )
-            .map_err(|e| from_sqlite(path, e))?;
+        let added = tx.exec(
+            "INSERT INTO issued_search_keys (key) VALUES (?1) ON CONFLICT DO NOTHING",
+            args![&key],
+        )?;
         if added == 1 {
             return Ok(key);
         }

@@ -2,9 +2,9 @@
 //! PR_PROVIDER_ORDINAL computed from the transport order.
 
 use mapi_types::{MapiUid, ProviderFlags, resource_type};
-use rusqlite::params;
 
-use crate::error::{ProfileError, Result, from_sqlite};
+use crate::db::args;
+use crate::error::{ProfileError, Result};
 use crate::profiles::require;
 use crate::registry::Registry;
 use crate::services::put_props;
@@ -39,44 +39,27 @@ impl ProfileStore {
     /// PR_PROVIDER_ORDINAL.
     pub fn provider_table(&self, profile: &str) -> Result<Vec<ProviderInfo>> {
         let p = self.profile_ref(profile)?;
-        let mut st = self
-            .conn
-            .prepare_cached(
+        let rows = self.with_db(|db| {
+            db.rows(
                 "SELECT p.uid, p.service_uid, s.service_name, p.provider_name, p.display_name,
                         p.provider_display, p.resource_type, p.flags, p.transport_order
                  FROM providers p JOIN services s ON p.service_uid = s.uid
                  WHERE s.profile_id = ?1 ORDER BY s.seq, p.seq",
+                args![p.id],
             )
-            .map_err(|e| self.sql(e))?;
-        let rows = st
-            .query_map([p.id], |r| {
-                Ok((
-                    r.get::<_, Vec<u8>>(0)?,
-                    r.get::<_, Vec<u8>>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, i64>(6)?,
-                    r.get::<_, i64>(7)?,
-                    r.get::<_, Option<i64>>(8)?,
-                ))
-            })
-            .map_err(|e| self.sql(e))?;
+        })?;
         let mut out = Vec::new();
         let mut orders = Vec::new();
-        for row in rows {
-            let (
-                uid,
-                suid,
-                service_name,
-                provider_name,
-                display_name,
-                provider_display,
-                rt,
-                flags,
-                order,
-            ) = row.map_err(|e| self.sql(e))?;
+        for r in rows {
+            let (uid, suid, service_name, provider_name, display_name, provider_display) = (
+                r.blob(0)?,
+                r.blob(1)?,
+                r.text(2)?,
+                r.text(3)?,
+                r.text(4)?,
+                r.text(5)?,
+            );
+            let (rt, flags, order) = (r.int(6)?, r.int(7)?, r.opt_int(8)?);
             orders.push(order);
             out.push(ProviderInfo {
                 uid: self.uid(&uid)?,
@@ -138,26 +121,25 @@ impl ProfileStore {
             .ok_or_else(|| ProfileError::ProviderNotFound(provider_name.to_string()))?
             .clone();
         let vault = self.vault(profile, prov.props.iter().any(|(t, _)| t.is_secure()))?;
-        let path = self.path.display().to_string();
+        let path = self.name.clone();
         self.write(|tx| {
             require(tx, &path, profile)?;
             let uid = MapiUid::random();
-            tx.execute(
+            tx.exec(
                 "INSERT INTO providers (uid, service_uid, provider_name, display_name,
                     provider_display, resource_type, flags, seq)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,
                     (SELECT COALESCE(MAX(seq), -1) + 1 FROM providers WHERE service_uid = ?2))",
-                params![
+                args![
                     uid.0.as_slice(),
                     service.0.as_slice(),
-                    prov.name,
-                    prov.display_name,
-                    prov.provider_display,
+                    &prov.name,
+                    &prov.display_name,
+                    &prov.provider_display,
                     prov.resource_type as i64,
                     prov.flags.0 as i64
                 ],
-            )
-            .map_err(|e| from_sqlite(&path, e))?;
+            )?;
             put_props(tx, &path, &vault, uid, &prov.props)?;
             Ok(uid)
         })
@@ -168,16 +150,17 @@ impl ProfileStore {
         if !self.provider_table(profile)?.iter().any(|p| p.uid == uid) {
             return Err(ProfileError::ProviderNotFound(uid.to_string()));
         }
-        let path = self.path.display().to_string();
+        let path = self.name.clone();
         self.write(|tx| {
             let p = require(tx, &path, profile)?;
-            tx.execute(
+            tx.exec(
                 "DELETE FROM section_props WHERE profile_id = ?1 AND section = ?2",
-                params![p.id, uid.0.as_slice()],
-            )
-            .map_err(|e| from_sqlite(&path, e))?;
-            tx.execute("DELETE FROM providers WHERE uid = ?1", [uid.0.as_slice()])
-                .map_err(|e| from_sqlite(&path, e))?;
+                args![p.id, uid.0.as_slice()],
+            )?;
+            tx.exec(
+                "DELETE FROM providers WHERE uid = ?1",
+                args![uid.0.as_slice()],
+            )?;
             Ok(())
         })
     }

@@ -3,9 +3,9 @@
 //! listed, only returned when asked for by tag.
 
 use mapi_types::{MUID_PROFILE_INSTANCE, MapiUid, PropTag, PropValue, codec, object_type, tags};
-use rusqlite::params;
 
-use crate::error::{ProfileError, Result, from_sqlite};
+use crate::db::args;
+use crate::error::{ProfileError, Result};
 use crate::profiles::require;
 use crate::secrets::{Sealing, Vault};
 use crate::services::{LOCKED, put_props};
@@ -37,29 +37,21 @@ impl ProfileStore {
     ) -> Result<Vec<(PropTag, PropValue)>> {
         let p = self.profile_ref(profile)?;
         let mut all = self.computed_props(&p.name, p.id, section)?;
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "SELECT tag, value, sealed FROM section_props WHERE profile_id = ?1 AND section = ?2 ORDER BY tag",
+        let rows = self.with_db(|db| {
+            db.rows(
+                "SELECT tag, value, sealed FROM section_props
+                 WHERE profile_id = ?1 AND section = ?2 ORDER BY tag",
+                args![p.id, section.0.as_slice()],
             )
-            .map_err(|e| self.sql(e))?;
-        let rows = st
-            .query_map(params![p.id, section.0.as_slice()], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, Vec<u8>>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            })
-            .map_err(|e| self.sql(e))?;
+        })?;
         let mut stored = false;
         let mut vault: Option<Vault> = None;
         for row in rows {
-            let (tag, stored_bytes, sealed) = row.map_err(|e| self.sql(e))?;
+            let (tag, stored_bytes, sealed) = (row.int(0)?, row.blob(1)?, row.int(2)?);
             stored = true;
             let ptag = PropTag(tag as u32);
             let sealing = Sealing::from_db(sealed).ok_or_else(|| ProfileError::Corrupt {
-                path: self.path.display().to_string(),
+                path: self.name.clone(),
                 detail: format!(
                     "property 0x{tag:08X} of section {section} has unknown sealing {sealed}"
                 ),
@@ -84,8 +76,10 @@ impl ProfileStore {
                     Some(v) => v,
                     None => vault.insert(self.vault(profile, false)?),
                 };
-                match v.unseal(&self.conn, section, ptag, sealing, &stored_bytes)? {
+                match self.with_db(|db| v.unseal(db, section, ptag, sealing, &stored_bytes))? {
                     Some(b) => b,
+                    // A key file this host lacks: the secret is missing here.
+                    None if sealing == Sealing::KeyFile => continue,
                     None => {
                         all.push((
                             ptag.with_type(mapi_types::PropType::PT_ERROR),
@@ -96,7 +90,7 @@ impl ProfileStore {
                 }
             };
             let value = codec::value_from_bytes(&bytes).map_err(|e| ProfileError::Corrupt {
-                path: self.path.display().to_string(),
+                path: self.name.clone(),
                 detail: format!("property 0x{tag:08X} of section {section}: {e}"),
             })?;
             all.push((PropTag(tag as u32), value));
@@ -154,7 +148,7 @@ impl ProfileStore {
         }
         let secret = props.iter().any(|(t, _)| t.is_secure());
         let vault = self.vault(profile, secret)?;
-        let path = self.path.display().to_string();
+        let path = self.name.clone();
         self.write(|tx| {
             require(tx, &path, profile)?;
             put_props(tx, &path, &vault, section, props)
@@ -168,15 +162,14 @@ impl ProfileStore {
         section: MapiUid,
         tags: &[PropTag],
     ) -> Result<()> {
-        let path = self.path.display().to_string();
+        let path = self.name.clone();
         self.write(|tx| {
             let p = require(tx, &path, profile)?;
             for t in tags {
-                tx.execute(
+                tx.exec(
                     "DELETE FROM section_props WHERE profile_id = ?1 AND section = ?2 AND (tag >> 16) = ?3",
-                    params![p.id, section.0.as_slice(), t.id() as i64],
-                )
-                .map_err(|e| from_sqlite(&path, e))?;
+                    args![p.id, section.0.as_slice(), t.id() as i64],
+                )?;
             }
             Ok(())
         })
@@ -195,55 +188,48 @@ impl ProfileStore {
             ),
             (tags::PR_PROFILE_NAME, PropValue::Unicode(name.to_string())),
         ];
-        let sql = |e| from_sqlite(&self.path.display().to_string(), e);
         if section == MUID_PROFILE_INSTANCE {
-            let key: Vec<u8> = self
-                .conn
-                .query_row(
+            let key = self.with_db(|db| {
+                db.one(
                     "SELECT search_key FROM profiles WHERE id = ?1",
-                    [profile_id],
-                    |r| r.get(0),
-                )
-                .map_err(sql)?;
+                    args![profile_id],
+                )?
+                .blob(0)
+            })?;
             out.push((tags::PR_SEARCH_KEY, PropValue::Binary(key)));
             return Ok(out);
         }
-        let service = self
-            .conn
-            .query_row(
-                "SELECT service_name, display_name, flags FROM services WHERE uid = ?1 AND profile_id = ?2",
-                params![section.0.as_slice(), profile_id],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)),
-            );
-        if let Ok((sname, display, flags)) = service {
+        let (service, provider) = self.with_db(|db| {
+            let service = db.row(
+                "SELECT service_name, display_name, flags FROM services
+                 WHERE uid = ?1 AND profile_id = ?2",
+                args![section.0.as_slice(), profile_id],
+            )?;
+            if service.is_some() {
+                return Ok((service, None));
+            }
+            let provider = db.row(
+                "SELECT p.service_uid, p.display_name, p.provider_display, p.resource_type, p.flags
+                 FROM providers p JOIN services s ON p.service_uid = s.uid
+                 WHERE p.uid = ?1 AND s.profile_id = ?2",
+                args![section.0.as_slice(), profile_id],
+            )?;
+            Ok((None, provider))
+        })?;
+        if let Some(r) = service {
             out.push((tags::PR_SERVICE_UID, PropValue::Binary(section.0.to_vec())));
-            out.push((tags::PR_SERVICE_NAME, PropValue::Unicode(sname)));
-            out.push((tags::PR_DISPLAY_NAME, PropValue::Unicode(display)));
-            out.push((tags::PR_RESOURCE_FLAGS, PropValue::Long(flags as i32)));
+            out.push((tags::PR_SERVICE_NAME, PropValue::Unicode(r.text(0)?)));
+            out.push((tags::PR_DISPLAY_NAME, PropValue::Unicode(r.text(1)?)));
+            out.push((tags::PR_RESOURCE_FLAGS, PropValue::Long(r.int(2)? as i32)));
             return Ok(out);
         }
-        let provider = self.conn.query_row(
-            "SELECT p.service_uid, p.display_name, p.provider_display, p.resource_type, p.flags
-             FROM providers p JOIN services s ON p.service_uid = s.uid
-             WHERE p.uid = ?1 AND s.profile_id = ?2",
-            params![section.0.as_slice(), profile_id],
-            |r| {
-                Ok((
-                    r.get::<_, Vec<u8>>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, i64>(4)?,
-                ))
-            },
-        );
-        if let Ok((suid, display, pdisplay, rt, flags)) = provider {
+        if let Some(r) = provider {
             out.push((tags::PR_PROVIDER_UID, PropValue::Binary(section.0.to_vec())));
-            out.push((tags::PR_SERVICE_UID, PropValue::Binary(suid)));
-            out.push((tags::PR_DISPLAY_NAME, PropValue::Unicode(display)));
-            out.push((tags::PR_PROVIDER_DISPLAY, PropValue::Unicode(pdisplay)));
-            out.push((tags::PR_RESOURCE_TYPE, PropValue::Long(rt as i32)));
-            out.push((tags::PR_RESOURCE_FLAGS, PropValue::Long(flags as i32)));
+            out.push((tags::PR_SERVICE_UID, PropValue::Binary(r.blob(0)?)));
+            out.push((tags::PR_DISPLAY_NAME, PropValue::Unicode(r.text(1)?)));
+            out.push((tags::PR_PROVIDER_DISPLAY, PropValue::Unicode(r.text(2)?)));
+            out.push((tags::PR_RESOURCE_TYPE, PropValue::Long(r.int(3)? as i32)));
+            out.push((tags::PR_RESOURCE_FLAGS, PropValue::Long(r.int(4)? as i32)));
         }
         Ok(out)
     }

@@ -2,9 +2,9 @@
 //! transport order, primary identity, and the settings a service holds.
 
 use mapi_types::{MapiUid, PropTag, PropValue, ProviderFlags, ServiceFlags, codec, resource_type};
-use rusqlite::{OptionalExtension, Transaction, params};
 
-use crate::error::{ProfileError, Result, from_sqlite};
+use crate::db::{Db, args};
+use crate::error::{ProfileError, Result};
 use crate::profiles::require;
 use crate::registry::{Registry, ServiceDef, SettingDef, parse_setting_value};
 use crate::secrets::{Sealing, Vault, reseal_section};
@@ -75,31 +75,20 @@ impl ProfileStore {
     /// `GetMsgServiceTable`: the profile's services in the order they were added.
     pub fn msg_service_table(&self, profile: &str) -> Result<Vec<ServiceInfo>> {
         let p = self.profile_ref(profile)?;
-        let mut st = self
-            .conn
-            .prepare_cached(
+        let rows = self.with_db(|db| {
+            db.rows(
                 "SELECT uid, service_name, display_name, flags FROM services
                  WHERE profile_id = ?1 ORDER BY seq",
+                args![p.id],
             )
-            .map_err(|e| self.sql(e))?;
-        let rows = st
-            .query_map([p.id], |r| {
-                Ok((
-                    r.get::<_, Vec<u8>>(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get::<_, i64>(3)?,
-                ))
-            })
-            .map_err(|e| self.sql(e))?;
+        })?;
         let mut out = Vec::new();
-        for row in rows {
-            let (uid, service_name, display_name, flags) = row.map_err(|e| self.sql(e))?;
+        for r in rows {
             out.push(ServiceInfo {
-                uid: self.uid(&uid)?,
-                service_name,
-                display_name,
-                flags: ServiceFlags(flags as u32),
+                uid: self.uid(&r.blob(0)?)?,
+                service_name: r.text(1)?,
+                display_name: r.text(2)?,
+                flags: ServiceFlags(r.int(3)? as u32),
             });
         }
         Ok(out)
@@ -134,43 +123,41 @@ impl ProfileStore {
             || any_secure(&def.props)
             || def.providers.iter().any(|p| any_secure(&p.props));
         let vault = self.vault(profile, secret)?;
-        let path = self.path.display().to_string();
+        let path = self.name.clone();
         self.write(|tx| {
             let p = require(tx, &path, profile)?;
             check_single_copy(tx, &path, p.id, &def.name, def.flags)?;
             let uid = MapiUid::random();
             let seq = next_seq(tx, &path, p.id)?;
-            tx.execute(
+            tx.exec(
                 "INSERT INTO services (uid, profile_id, service_name, display_name, flags, seq)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
+                args![
                     uid.0.as_slice(),
                     p.id,
-                    def.name,
+                    &def.name,
                     display_name.unwrap_or(&def.display_name),
                     def.flags.0 as i64,
                     seq
                 ],
-            )
-            .map_err(|e| from_sqlite(&path, e))?;
+            )?;
             for (i, prov) in def.providers.iter().enumerate() {
                 let puid = MapiUid::random();
-                tx.execute(
+                tx.exec(
                     "INSERT INTO providers (uid, service_uid, provider_name, display_name,
                         provider_display, resource_type, flags, seq)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    params![
+                    args![
                         puid.0.as_slice(),
                         uid.0.as_slice(),
-                        prov.name,
-                        prov.display_name,
-                        prov.provider_display,
+                        &prov.name,
+                        &prov.display_name,
+                        &prov.provider_display,
                         prov.resource_type as i64,
                         prov.flags.0 as i64,
                         i as i64
                     ],
-                )
-                .map_err(|e| from_sqlite(&path, e))?;
+                )?;
                 put_props(tx, &path, &vault, puid, &prov.props)?;
             }
             put_props(tx, &path, &vault, uid, &def.props)?;
@@ -198,16 +185,15 @@ impl ProfileStore {
         }
         let values = parse_settings(&def, &set)?;
         let vault = self.vault(profile, any_secure(&values))?;
-        let path = self.path.display().to_string();
+        let path = self.name.clone();
         self.write(|tx| {
             let p = require(tx, &path, profile)?;
             for (k, _) in &clear {
                 let tag = lookup(&def, k)?.tag;
-                tx.execute(
+                tx.exec(
                     "DELETE FROM section_props WHERE profile_id = ?1 AND section = ?2 AND tag = ?3",
-                    params![p.id, uid.0.as_slice(), tag.0 as i64],
-                )
-                .map_err(|e| from_sqlite(&path, e))?;
+                    args![p.id, uid.0.as_slice(), tag.0 as i64],
+                )?;
             }
             put_props(tx, &path, &vault, uid, &values)
         })
@@ -266,17 +252,18 @@ impl ProfileStore {
     /// secrets (in the side file or keyring too).
     pub fn delete_msg_service(&mut self, profile: &str, uid: MapiUid) -> Result<()> {
         self.msg_service(profile, uid)?;
-        let path = self.path.display().to_string();
+        let path = self.name.clone();
         self.write(|tx| {
             let p = require(tx, &path, profile)?;
-            tx.execute(
+            tx.exec(
                 "DELETE FROM section_props WHERE profile_id = ?1 AND (section = ?2 OR section IN
                     (SELECT uid FROM providers WHERE service_uid = ?2))",
-                params![p.id, uid.0.as_slice()],
-            )
-            .map_err(|e| from_sqlite(&path, e))?;
-            tx.execute("DELETE FROM services WHERE uid = ?1", [uid.0.as_slice()])
-                .map_err(|e| from_sqlite(&path, e))?;
+                args![p.id, uid.0.as_slice()],
+            )?;
+            tx.exec(
+                "DELETE FROM services WHERE uid = ?1",
+                args![uid.0.as_slice()],
+            )?;
             Ok(())
         })
     }
@@ -295,7 +282,7 @@ impl ProfileStore {
         let src = self.vault(profile, false)?;
         let has_secrets = self.has_secrets(src.profile_id)?;
         let dst = self.vault(to_profile, has_secrets)?;
-        let path = self.path.display().to_string();
+        let path = self.name.clone();
         self.write(|tx| {
             check_single_copy(tx, &path, dst.profile_id, &svc.service_name, svc.flags)?;
             copy_service_rows(tx, &path, &src, uid, &dst)
@@ -332,14 +319,13 @@ impl ProfileStore {
                 got: seen.len(),
             });
         }
-        let path = self.path.display().to_string();
+
         self.write(|tx| {
             for (i, u) in order.iter().enumerate() {
-                tx.execute(
+                tx.exec(
                     "UPDATE providers SET transport_order = ?1 WHERE uid = ?2",
-                    params![i as i64, u.0.as_slice()],
-                )
-                .map_err(|e| from_sqlite(&path, e))?;
+                    args![i as i64, u.0.as_slice()],
+                )?;
             }
             Ok(())
         })
@@ -370,7 +356,7 @@ impl ProfileStore {
                 return Err(ProfileError::NoPrimaryIdentity(svc.service_name.clone()));
             }
         }
-        let path = self.path.display().to_string();
+
         self.write(|tx| {
             for s in &services {
                 let chosen = Some(s.uid) == uid;
@@ -384,11 +370,10 @@ impl ProfileStore {
                         f |= ServiceFlags::SERVICE_NO_PRIMARY_IDENTITY;
                     }
                 }
-                tx.execute(
+                tx.exec(
                     "UPDATE services SET flags = ?1 WHERE uid = ?2",
-                    params![f.0 as i64, s.uid.0.as_slice()],
-                )
-                .map_err(|e| from_sqlite(&path, e))?;
+                    args![f.0 as i64, s.uid.0.as_slice()],
+                )?;
                 let (add, remove) = if chosen {
                     (
                         ProviderFlags::STATUS_PRIMARY_IDENTITY.0,
@@ -397,11 +382,11 @@ impl ProfileStore {
                 } else {
                     (0, ProviderFlags::STATUS_PRIMARY_IDENTITY.0)
                 };
-                tx.execute(
-                    "UPDATE providers SET flags = (flags & ~?1) | ?2 WHERE service_uid = ?3",
-                    params![remove as i64, add as i64, s.uid.0.as_slice()],
-                )
-                .map_err(|e| from_sqlite(&path, e))?;
+                tx.exec(
+                    "UPDATE providers SET flags = (flags & ~CAST(?1 AS BIGINT)) | CAST(?2 AS BIGINT)
+                     WHERE service_uid = ?3",
+                    args![remove as i64, add as i64, s.uid.0.as_slice()],
+                )?;
             }
             Ok(())
         })
@@ -409,7 +394,7 @@ impl ProfileStore {
 
     pub(crate) fn uid(&self, bytes: &[u8]) -> Result<MapiUid> {
         MapiUid::from_slice(bytes).ok_or_else(|| ProfileError::Corrupt {
-            path: self.path.display().to_string(),
+            path: self.name.clone(),
             detail: "a uid is not 16 bytes".into(),
         })
     }
@@ -443,8 +428,8 @@ fn parse_settings(
 }
 
 fn check_single_copy(
-    tx: &Transaction<'_>,
-    path: &str,
+    tx: &dyn Db,
+    _path: &str,
     profile_id: i64,
     service_name: &str,
     flags: ServiceFlags,
@@ -452,27 +437,22 @@ fn check_single_copy(
     if !flags.contains(ServiceFlags::SERVICE_SINGLE_COPY) {
         return Ok(());
     }
-    let present: Option<i64> = tx
-        .query_row(
-            "SELECT 1 FROM services WHERE profile_id = ?1 AND service_name = ?2",
-            params![profile_id, service_name],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(|e| from_sqlite(path, e))?;
+    let present = tx.row(
+        "SELECT 1 FROM services WHERE profile_id = ?1 AND service_name = ?2",
+        args![profile_id, service_name],
+    )?;
     if present.is_some() {
         return Err(ProfileError::SingleCopy(service_name.to_string()));
     }
     Ok(())
 }
 
-fn next_seq(tx: &Transaction<'_>, path: &str, profile_id: i64) -> Result<i64> {
-    tx.query_row(
+fn next_seq(tx: &dyn Db, _path: &str, profile_id: i64) -> Result<i64> {
+    tx.one(
         "SELECT COALESCE(MAX(seq), -1) + 1 FROM services WHERE profile_id = ?1",
-        [profile_id],
-        |r| r.get(0),
-    )
-    .map_err(|e| from_sqlite(path, e))
+        args![profile_id],
+    )?
+    .int(0)
 }
 
 /// `PropValue::Error` code `get_props` gives for a secret that is stored but cannot be
@@ -485,40 +465,38 @@ fn any_secure(props: &[(PropTag, PropValue)]) -> bool {
 
 /// Stores properties in a section; secure ones are sealed by `vault`.
 pub(crate) fn put_props(
-    tx: &Transaction<'_>,
+    tx: &dyn Db,
     path: &str,
     vault: &Vault,
     section: MapiUid,
     props: &[(PropTag, PropValue)],
 ) -> Result<()> {
     let profile_id = vault.profile_id;
-    let mut st = tx
-        .prepare_cached(
-            "INSERT OR REPLACE INTO section_props (profile_id, section, tag, value, sealed)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
-        .map_err(|e| from_sqlite(path, e))?;
     for (tag, value) in props {
         // One row per property id: replace a value stored under the other string width.
-        tx.execute(
+        tx.exec(
             "DELETE FROM section_props WHERE profile_id = ?1 AND section = ?2 AND (tag >> 16) = ?3",
-            params![profile_id, section.0.as_slice(), tag.id() as i64],
-        )
-        .map_err(|e| from_sqlite(path, e))?;
+            args![profile_id, section.0.as_slice(), tag.id() as i64],
+        )?;
         let bytes = zeroize::Zeroizing::new(codec::value_to_bytes(value));
         let (sealing, stored) = if tag.is_secure() {
             vault.seal(tx, path, section, *tag, &bytes)?
         } else {
             (Sealing::Plain, bytes.to_vec())
         };
-        st.execute(params![
-            profile_id,
-            section.0.as_slice(),
-            tag.0 as i64,
-            stored,
-            sealing as i64
-        ])
-        .map_err(|e| from_sqlite(path, e))?;
+        tx.exec(
+            "INSERT INTO section_props (profile_id, section, tag, value, sealed)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (profile_id, section, tag)
+             DO UPDATE SET value = excluded.value, sealed = excluded.sealed",
+            args![
+                profile_id,
+                section.0.as_slice(),
+                tag.0 as i64,
+                stored,
+                sealing as i64
+            ],
+        )?;
     }
     Ok(())
 }
@@ -526,41 +504,34 @@ pub(crate) fn put_props(
 /// Copies one service (rows, providers, sections) from one profile into another under
 /// new uids; returns the new service uid.
 pub(crate) fn copy_service_rows(
-    tx: &Transaction<'_>,
+    tx: &dyn Db,
     path: &str,
     src: &Vault,
     uid: MapiUid,
     dst: &Vault,
 ) -> Result<MapiUid> {
     let dst_profile = dst.profile_id;
-    let sql = |e| from_sqlite(path, e);
     let new_uid = MapiUid::random();
     let seq = next_seq(tx, path, dst_profile)?;
-    tx.execute(
+    tx.exec(
         "INSERT INTO services (uid, profile_id, service_name, display_name, flags, seq)
          SELECT ?1, ?2, service_name, display_name, flags, ?3 FROM services WHERE uid = ?4",
-        params![new_uid.0.as_slice(), dst_profile, seq, uid.0.as_slice()],
-    )
-    .map_err(sql)?;
+        args![new_uid.0.as_slice(), dst_profile, seq, uid.0.as_slice()],
+    )?;
     copy_section(tx, path, src, uid, dst, new_uid)?;
-    let providers: Vec<Vec<u8>> = {
-        let mut st = tx
-            .prepare("SELECT uid FROM providers WHERE service_uid = ?1 ORDER BY seq")
-            .map_err(sql)?;
-        st.query_map([uid.0.as_slice()], |r| r.get(0))
-            .and_then(|rows| rows.collect())
-            .map_err(sql)?
-    };
+    let providers = tx.blobs(
+        "SELECT uid FROM providers WHERE service_uid = ?1 ORDER BY seq",
+        args![uid.0.as_slice()],
+    )?;
     for old in providers {
         let new_p = MapiUid::random();
-        tx.execute(
+        tx.exec(
             "INSERT INTO providers (uid, service_uid, provider_name, display_name, provider_display,
                 resource_type, flags, seq, transport_order)
              SELECT ?1, ?2, provider_name, display_name, provider_display, resource_type, flags, seq,
                 transport_order FROM providers WHERE uid = ?3",
-            params![new_p.0.as_slice(), new_uid.0.as_slice(), old],
-        )
-        .map_err(sql)?;
+            args![new_p.0.as_slice(), new_uid.0.as_slice(), &old],
+        )?;
         let old_uid = MapiUid::from_slice(&old).ok_or_else(|| ProfileError::Corrupt {
             path: path.to_string(),
             detail: "a provider uid is not 16 bytes".into(),
@@ -573,23 +544,23 @@ pub(crate) fn copy_service_rows(
 /// Copies one section's properties, then re-seals its secrets for the target (a new
 /// section uid, maybe another profile and another sealing).
 pub(crate) fn copy_section(
-    tx: &Transaction<'_>,
+    tx: &dyn Db,
     path: &str,
     src: &Vault,
     src_section: MapiUid,
     dst: &Vault,
     dst_section: MapiUid,
 ) -> Result<()> {
-    tx.execute(
-        "INSERT OR IGNORE INTO section_props (profile_id, section, tag, value, sealed)
-         SELECT ?1, ?2, tag, value, sealed FROM section_props WHERE profile_id = ?3 AND section = ?4",
-        params![
+    tx.exec(
+        "INSERT INTO section_props (profile_id, section, tag, value, sealed)
+         SELECT ?1, ?2, tag, value, sealed FROM section_props WHERE profile_id = ?3 AND section = ?4
+         ON CONFLICT DO NOTHING",
+        args![
             dst.profile_id,
             dst_section.0.as_slice(),
             src.profile_id,
             src_section.0.as_slice()
         ],
-    )
-    .map_err(|e| from_sqlite(path, e))?;
+    )?;
     reseal_section(tx, path, src, src_section, dst, dst_section, false)
 }

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+use crate::db::Db;
+use crate::db::sqlite::SqliteDb;
 use crate::error::{ProfileError, Result, from_sqlite};
 use crate::home::PROFILES_DB;
 use crate::schema::{MIGRATIONS, SCHEMA_VERSION};
@@ -15,16 +17,49 @@ use crate::secrets::{self, SecretState, SecretTool, side_file_path};
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The profile store: one SQLite file in the MAPI home (plus the side file for secrets
-/// when one is needed, see [`secrets`]).
+/// when one is needed, see [`secrets`]), or a PostgreSQL database shared by many hosts
+/// (see [`crate::location`]).
 pub struct ProfileStore {
-    pub(crate) conn: Connection,
+    pub(crate) backend: Backend,
     pub(crate) path: PathBuf,
+    /// The store as errors name it: the file, or the URL without its password.
+    pub(crate) name: String,
     pub(crate) secrets: SecretState,
+    /// Set on the local read-only copy opened while the database is away (the store it
+    /// copies): every write fails with `MAPI_E_NETWORK_ERROR`.
+    pub(crate) read_only: Option<String>,
+    /// The local copy to refresh after each write (a PostgreSQL store with `cache`).
+    pub(crate) cache: Option<PathBuf>,
+}
+
+/// The database behind a [`ProfileStore`].
+pub(crate) enum Backend {
+    Sqlite(Connection),
+    Postgres(crate::pg_store::PgStore),
 }
 
 impl ProfileStore {
-    /// Opens (creating when absent) `profiles.db` in `home`, creating `home` too.
+    /// Opens the profile store of the MAPI home `home`: the one `MAPI_PROFILE_STORE` or
+    /// the home's `store.toml` names (see [`crate::location`]), else `profiles.db` in
+    /// `home` (created when absent, with `home`).
     pub fn open_home(home: &Path) -> Result<ProfileStore> {
+        ProfileStore::open_location(home, None)
+    }
+
+    /// Like [`open_home`](Self::open_home) with an explicit location (`--profile-store`:
+    /// a `postgres://` URL or a SQLite file path) that wins over the environment and
+    /// `store.toml`.
+    pub fn open_location(home: &Path, explicit: Option<&str>) -> Result<ProfileStore> {
+        match crate::location::resolve(home, explicit)? {
+            crate::location::Location::Sqlite(path) => match path {
+                Some(p) => ProfileStore::open(&p),
+                None => ProfileStore::open_sqlite_home(home),
+            },
+            crate::location::Location::Postgres(cfg) => crate::pg_store::open(home, &cfg),
+        }
+    }
+
+    fn open_sqlite_home(home: &Path) -> Result<ProfileStore> {
         if home.exists() && !home.is_dir() {
             return Err(ProfileError::NoAccess {
                 path: home.display().to_string(),
@@ -109,7 +144,10 @@ impl ProfileStore {
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
             .map_err(sql)?;
         let mut store = ProfileStore {
-            conn,
+            backend: Backend::Sqlite(conn),
+            name: shown.clone(),
+            read_only: None,
+            cache: None,
             path: path.to_path_buf(),
             secrets: SecretState::new(side_file_path(path)),
         };
@@ -125,22 +163,59 @@ impl ProfileStore {
         Ok(store)
     }
 
-    /// The file this store lives in.
+    /// The file this store lives in (for PostgreSQL: the home's local files, see
+    /// [`location`](Self::location)).
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// The schema version of the open file.
-    pub fn schema_version(&self) -> Result<i64> {
-        self.conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| self.sql(e))
+    /// The store as messages name it: the SQLite file, or the PostgreSQL URL without its
+    /// password.
+    pub fn location(&self) -> &str {
+        &self.name
     }
 
-    /// Runs `PRAGMA integrity_check`; `Ok(())` when the file is sound.
+    /// Whether this is the local read-only copy of a PostgreSQL store, opened because
+    /// the database could not be reached (`cache = true` in `store.toml`).
+    pub fn is_offline_copy(&self) -> bool {
+        self.read_only.is_some()
+    }
+
+    /// Which engine holds this store.
+    pub fn kind(&self) -> crate::db::Kind {
+        match &self.backend {
+            Backend::Sqlite(_) => crate::db::Kind::Sqlite,
+            Backend::Postgres(_) => crate::db::Kind::Postgres,
+        }
+    }
+
+    /// The schema version of the open store.
+    pub fn schema_version(&self) -> Result<i64> {
+        match &self.backend {
+            Backend::Sqlite(c) => c
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(|e| self.sql(e)),
+            Backend::Postgres(_) => {
+                self.with_db(|db| db.one("SELECT version FROM mapi_schema", &[])?.int(0))
+            }
+        }
+    }
+
+    /// Checks the store is sound (`PRAGMA integrity_check` on SQLite; on PostgreSQL the
+    /// server keeps its own files sound, and a query of every table is made).
     pub fn integrity_check(&self) -> Result<()> {
-        let verdict: String = self
-            .conn
+        let conn = match &self.backend {
+            Backend::Sqlite(c) => c,
+            Backend::Postgres(_) => {
+                return self.with_db(|db| {
+                    for t in ["profiles", "services", "providers", "section_props"] {
+                        db.rows(&format!("SELECT count(*) FROM {t}"), &[])?;
+                    }
+                    Ok(())
+                });
+            }
+        };
+        let verdict: String = conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .map_err(|e| self.sql(e))?;
         if verdict == "ok" {
@@ -155,7 +230,13 @@ impl ProfileStore {
 
     fn migrate(&mut self) -> Result<()> {
         let path = self.path.display().to_string();
-        self.write_with(false, |tx| {
+        let Backend::Sqlite(conn) = &mut self.backend else {
+            return Ok(());
+        };
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| from_sqlite(&path, e))?;
+        {
             // Another process may have migrated while we waited for the write lock.
             let version: i64 = tx
                 .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -172,51 +253,78 @@ impl ProfileStore {
                 tx.pragma_update(None, "user_version", (i + 1) as i64)
                     .map_err(|e| from_sqlite(&path, e))?;
             }
-            Ok(())
-        })
+        }
+        tx.commit().map_err(|e| from_sqlite(&path, e))
     }
 
-    /// Runs `f` in one immediate (write-locking) transaction, committed when `f`
-    /// succeeds and rolled back otherwise. Secrets whose rows `f` removed go too: side-file
-    /// rows in the same transaction, keyring entries after the commit.
-    pub(crate) fn write<T>(
-        &mut self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
-    ) -> Result<T> {
-        self.write_with(true, f)
+    /// Runs `f` on a connection of the store (a PostgreSQL one from the pool).
+    pub(crate) fn with_db<T>(&self, f: impl FnOnce(&dyn Db) -> Result<T>) -> Result<T> {
+        match &self.backend {
+            Backend::Sqlite(conn) => f(&SqliteDb {
+                conn,
+                name: &self.name,
+            }),
+            Backend::Postgres(pg) => pg.with_db(&self.name, f),
+        }
     }
 
-    /// [`write`](Self::write); with `attach` false an existing side file is left alone
-    /// (the schema migration in `open`, which must not fail on it). During the
-    /// migration there is no backend yet either, so `sealed` is read only once it exists.
-    fn write_with<T>(
-        &mut self,
-        attach: bool,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
-    ) -> Result<T> {
+    /// The SQLite connection (`None` on PostgreSQL): for the file's own features (the
+    /// attached side file, pragmas).
+    pub(crate) fn sqlite(&self) -> Option<&Connection> {
+        match &self.backend {
+            Backend::Sqlite(c) => Some(c),
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    /// Runs `f` in one transaction, committed when `f` succeeds and rolled back
+    /// otherwise: on SQLite an immediate (write-locking) one; on PostgreSQL one that
+    /// locks the profile row it changes, run again from the start (up to
+    /// [`WRITE_RETRIES`] times) when another host's transaction won a race, so no update
+    /// is lost. Secrets whose rows
+    /// `f` removed go too: side-file rows in the same transaction, keyring entries after
+    /// the commit.
+    pub(crate) fn write<T>(&mut self, mut f: impl FnMut(&dyn Db) -> Result<T>) -> Result<T> {
+        if let Some(store) = &self.read_only {
+            return Err(ProfileError::ReadOnlyCache(store.clone()));
+        }
+        if let Backend::Postgres(pg) = &self.backend {
+            let out = pg.write(&self.name, &mut f)?;
+            if let Some(cache) = self.cache.clone() {
+                // Best effort: the copy is only for logons while the database is away.
+                let _ = crate::cache::refresh(self, &cache);
+            }
+            return Ok(out);
+        }
         // A side file made by another process is attached (mode checked) so that
         // secrets removed here leave it too.
-        if attach && !self.secrets.side_attached.get() && self.secrets.side_path.exists() {
+        if !self.secrets.side_attached.get() && self.secrets.side_path.exists() {
             self.attach_side(false)?;
         }
         let side = self.secrets.side_attached.get();
         let backend = self.secrets.backend.clone();
-        let path = self.path.display().to_string();
-        let tx = self
-            .conn
+        let path = self.name.clone();
+        let Backend::Sqlite(conn) = &mut self.backend else {
+            unreachable!("handled above")
+        };
+        let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| from_sqlite(&path, e))?;
+        let db = SqliteDb {
+            conn: &tx,
+            name: &path,
+        };
         let before = match &backend {
-            Some(_) => secrets::keyring_ids(&tx, &path)?,
+            Some(_) => secrets::keyring_ids(&db)?,
             _ => Vec::new(),
         };
-        let out = f(&tx)?;
+        let out = f(&db)?;
         if side {
-            secrets::gc_side_file(&tx, &path)?;
+            secrets::gc_side_file(&db)?;
         }
         let gone: Vec<Vec<u8>> = match &backend {
             Some(_) => {
-                let after = secrets::keyring_ids(&tx, &path)?;
+                let after = secrets::keyring_ids(&db)?;
                 before
                     .into_iter()
                     .filter(|id| !after.contains(id))
@@ -235,9 +343,13 @@ impl ProfileStore {
     }
 
     pub(crate) fn sql(&self, e: rusqlite::Error) -> ProfileError {
-        from_sqlite(&self.path.display().to_string(), e)
+        from_sqlite(&self.name, e)
     }
 }
+
+/// How often a PostgreSQL write is run again after losing to a concurrent one before
+/// `MAPI_E_OBJECT_CHANGED`.
+pub const WRITE_RETRIES: usize = 8;
 
 fn io_error(path: &Path, e: std::io::Error) -> ProfileError {
     ProfileError::NoAccess {

@@ -1,4 +1,4 @@
-//! The admin API against a real SQLite file: documented results of IProfAdmin,
+//! The admin API against both backends (a real SQLite file, a real PostgreSQL server): documented results of IProfAdmin,
 //! IMsgServiceAdmin and IProviderAdmin, sections, schema versions and damaged files.
 
 use mapi_profile::{ProfileError, ProfileStore, Registry};
@@ -7,11 +7,7 @@ use mapi_types::{
     Status, resource_type, tags,
 };
 
-fn store() -> (tempfile::TempDir, ProfileStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let s = ProfileStore::open_home(dir.path()).unwrap();
-    (dir, s)
-}
+mod support;
 
 fn status<T: std::fmt::Debug>(r: Result<T, ProfileError>) -> Status {
     r.expect_err("expected an error").status()
@@ -24,9 +20,8 @@ fn set(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-#[test]
-fn profiles_create_list_default_rename_copy_delete() {
-    let (_d, mut s) = store();
+both_backends!(profiles_create_list_default_rename_copy_delete, |fx| {
+    let mut s = fx.open();
     s.create_profile("Work", None).unwrap();
     s.create_profile("Home", None).unwrap();
     assert_eq!(
@@ -88,11 +83,10 @@ fn profiles_create_list_default_rename_copy_delete() {
     // Recreating a deleted name gives a new search key: unique over time.
     s.create_profile("Copy", None).unwrap();
     assert_ne!(s.profile("Copy").unwrap().search_key, b);
-}
+});
 
-#[test]
-fn passwords_validate_and_copy_along() {
-    let (_d, mut s) = store();
+both_backends!(passwords_validate_and_copy_along, |fx| {
+    let mut s = fx.open();
     s.create_profile("Locked", Some("pw1")).unwrap();
     assert!(s.profile("Locked").unwrap().has_password);
     s.check_password("Locked", Some("pw1")).unwrap();
@@ -112,11 +106,11 @@ fn passwords_validate_and_copy_along() {
     s.check_password("C", Some("pw1")).unwrap();
     s.change_profile_password("C", Some("pw1"), None).unwrap();
     s.check_password("C", None).unwrap();
-}
+});
 
-#[test]
-fn services_documented_results() {
-    let (dir, mut s) = store();
+both_backends!(services_documented_results, |fx| {
+    let dir = &fx.home;
+    let mut s = fx.open();
     let reg = Registry::builtin();
     s.create_profile("P", None).unwrap();
     let path = dir.path().join("m.store");
@@ -242,11 +236,10 @@ fn services_documented_results() {
         status(s.get_props("P", contacts, None)),
         Status::MAPI_E_NOT_FOUND
     );
-}
+});
 
-#[test]
-fn transport_order_and_copy() {
-    let (_d, mut s) = store();
+both_backends!(transport_order_and_copy, |fx| {
+    let mut s = fx.open();
     let reg = Registry::builtin();
     s.create_profile("P", None).unwrap();
     s.create_profile("Q", None).unwrap();
@@ -304,11 +297,59 @@ fn transport_order_and_copy() {
     // A whole-profile copy carries services and settings.
     s.copy_profile("P", None, "R").unwrap();
     assert_eq!(s.msg_service_table("R").unwrap().len(), 3);
-}
+});
 
-#[test]
-fn sections_and_profile_instance() {
-    let (_d, mut s) = store();
+both_backends!(providers_create_and_delete, |fx| {
+    let mut s = fx.open();
+    let reg = Registry::builtin();
+    s.create_profile("P", None).unwrap();
+    let mail = s
+        .create_msg_service(&reg, "P", "internet-mail", None, &[])
+        .unwrap();
+    let before = s.service_provider_table("P", mail).unwrap();
+    assert_eq!(before.len(), 2);
+    let extra = s
+        .create_provider(&reg, "P", mail, "internet-mail.smtp")
+        .unwrap();
+    let after = s.service_provider_table("P", mail).unwrap();
+    assert_eq!(after.len(), 3);
+    let added = after.iter().find(|p| p.uid == extra).unwrap();
+    assert_eq!(added.resource_type, resource_type::MAPI_TRANSPORT_PROVIDER);
+    assert!(
+        s.provider_table("P")
+            .unwrap()
+            .iter()
+            .any(|p| p.uid == extra)
+    );
+    assert_eq!(
+        status(s.create_provider(&reg, "P", mail, "internet-mail.nope")),
+        Status::MAPI_E_NOT_FOUND
+    );
+    assert_eq!(
+        status(s.create_provider(&reg, "P", MapiUid::random(), "internet-mail.smtp")),
+        Status::MAPI_E_NOT_FOUND
+    );
+    assert_eq!(
+        status(s.create_provider(&reg, "Nope", mail, "internet-mail.smtp")),
+        Status::MAPI_E_NOT_FOUND
+    );
+    assert_eq!(s.service_provider_table("P", mail).unwrap().len(), 3);
+    s.delete_provider("P", extra).unwrap();
+    assert_eq!(
+        status(s.delete_provider("P", extra)),
+        Status::MAPI_E_NOT_FOUND
+    );
+    let left: Vec<_> = s
+        .service_provider_table("P", mail)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.uid)
+        .collect();
+    assert_eq!(left, before.iter().map(|p| p.uid).collect::<Vec<_>>());
+});
+
+both_backends!(sections_and_profile_instance, |fx| {
+    let mut s = fx.open();
     s.create_profile("P", None).unwrap();
     let props = s.get_props("P", MUID_PROFILE_INSTANCE, None).unwrap();
     let key = props
@@ -364,7 +405,7 @@ fn sections_and_profile_instance() {
     s.delete_props("P", section, &[private]).unwrap();
     let got = s.get_props("P", section, Some(&[private])).unwrap();
     assert_eq!(got[0].1, PropValue::Error(Status::MAPI_E_NOT_FOUND.0));
-}
+});
 
 #[test]
 fn newer_schema_is_refused_and_left_untouched() {
@@ -453,4 +494,31 @@ fn version_one_files_are_migrated_with_their_data() {
     // The migrated search key counts as issued.
     s.create_profile("New", None).unwrap();
     s.integrity_check().unwrap();
+}
+
+#[test]
+fn postgres_newer_schema_is_refused_and_left_untouched() {
+    let fx = support::Fixture::postgres();
+    let mut s = fx.open();
+    s.create_profile("Kept", None).unwrap();
+    drop(s);
+    let mut admin = fx.server().admin_db("mapi_test").unwrap();
+    admin
+        .batch_execute("UPDATE mapi_schema SET version = 99")
+        .unwrap();
+    let err = fx.try_open().err().unwrap();
+    assert_eq!(err.status(), Status::MAPI_E_VERSION);
+    assert!(err.to_string().contains("99"), "{err}");
+    // The URL's password is never shown.
+    assert!(!err.to_string().contains("pw-mapi_test"), "{err}");
+    let v: i64 = admin
+        .query_one("SELECT version FROM mapi_schema", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(v, 99);
+    let n: i64 = admin
+        .query_one("SELECT count(*) FROM profiles", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
 }

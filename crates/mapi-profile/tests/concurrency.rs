@@ -1,5 +1,9 @@
-//! Two processes writing one profile store at once: every create lands and the file
-//! stays sound. The test re-runs its own executable as the writer processes.
+//! Two processes writing one profile store at once, on both backends (a SQLite file,
+//! a real PostgreSQL server): every create lands and the store stays sound. The test
+//! re-runs its own executable as the writer processes; a PostgreSQL writer gets the
+//! store's URL in `MAPI_PROFILE_STORE`.
+
+mod support;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -10,7 +14,7 @@ use mapi_profile::ProfileStore;
 const ROLE: &str = "MAPI_PROFILE_TEST_WRITER";
 const HOME: &str = "MAPI_PROFILE_TEST_HOME";
 const PER_WRITER: usize = 100;
-const TEST_NAME: &str = "two_processes_create_100_profiles_each";
+const STORE: &str = "MAPI_PROFILE_STORE";
 
 /// The writer role: wait for the start signal, then create PER_WRITER profiles,
 /// opening the (possibly not yet existing) store at the same moment as the other writer.
@@ -45,20 +49,44 @@ fn writer(id: &str, home: &Path) {
 }
 
 #[test]
-fn two_processes_create_100_profiles_each() {
+fn two_processes_create_100_profiles_each_sqlite() {
     if let Ok(id) = std::env::var(ROLE) {
         writer(&id, Path::new(&std::env::var(HOME).unwrap()));
         return;
     }
+    two_writers("two_processes_create_100_profiles_each_sqlite", None);
+}
+
+#[test]
+fn two_processes_create_100_profiles_each_postgres() {
+    if let Ok(id) = std::env::var(ROLE) {
+        writer(&id, Path::new(&std::env::var(HOME).unwrap()));
+        return;
+    }
+    let fx = support::Fixture::postgres();
+    two_writers(
+        "two_processes_create_100_profiles_each_postgres",
+        fx.url.as_deref(),
+    );
+}
+
+/// Runs this test's executable twice as writers on one store (`url`: PostgreSQL, else
+/// the SQLite file of a fresh home) and checks every create landed.
+fn two_writers(test_name: &str, url: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
     let exe = std::env::current_exe().unwrap();
     let children: Vec<_> = ["a", "b"]
         .iter()
         .map(|id| {
-            let child = Command::new(&exe)
-                .args(["--exact", TEST_NAME, "--nocapture", "--test-threads", "1"])
+            let mut cmd = Command::new(&exe);
+            cmd.args(["--exact", test_name, "--nocapture", "--test-threads", "1"])
                 .env(ROLE, id)
-                .env(HOME, dir.path())
+                .env(HOME, dir.path());
+            match url {
+                Some(u) => cmd.env(STORE, u),
+                None => cmd.env_remove(STORE),
+            };
+            let child = cmd
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -82,7 +110,7 @@ fn two_processes_create_100_profiles_each() {
             "writer {id} did not run the writer role"
         );
     }
-    let store = ProfileStore::open_home(&dir.path().join("home")).unwrap();
+    let store = ProfileStore::open_location(&dir.path().join("home"), url).unwrap();
     store.integrity_check().unwrap();
     let names: Vec<String> = store
         .profile_table()
@@ -98,19 +126,21 @@ fn two_processes_create_100_profiles_each() {
         }
     }
     // How often commits alternated between the writers (informational: shows overlap).
-    let conn = rusqlite::Connection::open(store.path()).unwrap();
-    let order: Vec<String> = conn
-        .prepare("SELECT name FROM profiles ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get::<_, String>(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    let switches = order
-        .windows(2)
-        .filter(|w| w[0].as_bytes()[7] != w[1].as_bytes()[7])
-        .count();
-    eprintln!("commits switched writer {switches} times");
+    if url.is_none() {
+        let conn = rusqlite::Connection::open(store.path()).unwrap();
+        let order: Vec<String> = conn
+            .prepare("SELECT name FROM profiles ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let switches = order
+            .windows(2)
+            .filter(|w| w[0].as_bytes()[7] != w[1].as_bytes()[7])
+            .count();
+        eprintln!("commits switched writer {switches} times");
+    }
     // Search keys are unique across both writers.
     let mut keys: Vec<Vec<u8>> = store
         .profile_table()

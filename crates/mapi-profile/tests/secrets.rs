@@ -1,6 +1,8 @@
 //! Secrets at rest against real files: service passwords never reach `profiles.db` (or
 //! its WAL) in clear; under a profile password they are encrypted, otherwise they go to
 //! a mode-0600 side file (or a keyring backend). Every file of the home is scanned.
+//! The sealing behaviour (lock, unlock, password changes, copies) runs on both backends;
+//! the checks of SQLite's own files (side file, raw scans) on SQLite only.
 
 use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
@@ -9,6 +11,8 @@ use std::sync::{Arc, Mutex};
 
 use mapi_profile::{ProfileError, ProfileStore, Registry, SecretBackend};
 use mapi_types::{MapiStatus, MapiUid, PropTag, PropValue, Status};
+
+mod support;
 
 const SECRET: &str = "Zq7-secret-pass-42";
 
@@ -21,6 +25,13 @@ fn set(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 
 fn status<T: std::fmt::Debug>(r: Result<T, ProfileError>) -> Status {
     r.expect_err("expected an error").status()
+}
+
+/// Opens the fixture's store with no keyring (SQLite: the side file is the fallback).
+fn open_fx(fx: &support::Fixture) -> ProfileStore {
+    let mut s = fx.open();
+    s.set_secret_backend(None);
+    s
 }
 
 /// Opens the home with no keyring, so the side file is the fallback whatever the machine.
@@ -84,6 +95,80 @@ fn side_rows(home: &Path) -> i64 {
         .unwrap()
 }
 
+/// One SQL statement run past the API on the fixture's database (PostgreSQL: as the
+/// superuser, which row-level security does not restrict).
+fn raw_value(fx: &support::Fixture, uid: MapiUid, tag: PropTag) -> Vec<u8> {
+    let sql = "SELECT value FROM section_props WHERE section = $1 AND tag = $2";
+    match fx.url {
+        None => rusqlite::Connection::open(fx.home.path().join("profiles.db"))
+            .unwrap()
+            .query_row(
+                sql,
+                rusqlite::params![uid.0.as_slice(), tag.0 as i64],
+                |r| r.get(0),
+            )
+            .unwrap(),
+        Some(_) => fx
+            .server()
+            .admin_db("mapi_test")
+            .unwrap()
+            .query_one(sql, &[&uid.0.as_slice(), &(tag.0 as i64)])
+            .unwrap()
+            .get(0),
+    }
+}
+
+fn set_raw_value(fx: &support::Fixture, uid: MapiUid, tag: PropTag, v: &[u8]) {
+    let sql = "UPDATE section_props SET value = $1 WHERE section = $2 AND tag = $3";
+    let n = match fx.url {
+        None => rusqlite::Connection::open(fx.home.path().join("profiles.db"))
+            .unwrap()
+            .execute(sql, rusqlite::params![v, uid.0.as_slice(), tag.0 as i64])
+            .unwrap() as u64,
+        Some(_) => fx
+            .server()
+            .admin_db("mapi_test")
+            .unwrap()
+            .execute(sql, &[&v, &uid.0.as_slice(), &(tag.0 as i64)])
+            .unwrap(),
+    };
+    assert_eq!(n, 1);
+}
+
+fn raw_salt(fx: &support::Fixture, profile: &str) -> Vec<u8> {
+    let sql = "SELECT secret_salt FROM profiles WHERE name = $1";
+    match fx.url {
+        None => rusqlite::Connection::open(fx.home.path().join("profiles.db"))
+            .unwrap()
+            .query_row(sql, [profile], |r| r.get(0))
+            .unwrap(),
+        Some(_) => fx
+            .server()
+            .admin_db("mapi_test")
+            .unwrap()
+            .query_one(sql, &[&profile])
+            .unwrap()
+            .get(0),
+    }
+}
+
+fn raw_prop_rows(fx: &support::Fixture) -> i64 {
+    let sql = "SELECT count(*) FROM section_props";
+    match fx.url {
+        None => rusqlite::Connection::open(fx.home.path().join("profiles.db"))
+            .unwrap()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap(),
+        Some(_) => fx
+            .server()
+            .admin_db("mapi_test")
+            .unwrap()
+            .query_one(sql, &[])
+            .unwrap()
+            .get(0),
+    }
+}
+
 fn mode(p: &Path) -> u32 {
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
@@ -94,12 +179,11 @@ fn store_is_send() {
     send::<ProfileStore>();
 }
 
-#[test]
-fn password_profile_encrypts_and_needs_unlock() {
-    let dir = tempfile::tempdir().unwrap();
-    let home = dir.path();
+both_backends!(password_profile_encrypts_and_needs_unlock, |fx| {
+    let home = fx.home.path();
+    let sqlite = fx.url.is_none();
     let reg = Registry::builtin();
-    let mut s = open(home);
+    let mut s = open_fx(fx);
     s.create_profile("P", Some("pw1")).unwrap();
     assert!(!s.is_unlocked("P").unwrap());
 
@@ -152,15 +236,17 @@ fn password_profile_encrypts_and_needs_unlock() {
     );
     drop(s);
 
-    assert_eq!(files_with(home, SECRET), Vec::<PathBuf>::new());
-    assert!(
-        !home.join("secrets.db").exists(),
-        "a password profile needs no side file"
-    );
+    if sqlite {
+        assert_eq!(files_with(home, SECRET), Vec::<PathBuf>::new());
+        assert!(
+            !home.join("secrets.db").exists(),
+            "a password profile needs no side file"
+        );
+    }
 
     // A new store (a new process) is locked: the secret is stored but unreadable, and
     // not reported missing.
-    let mut s = open(home);
+    let mut s = open_fx(fx);
     let cfg = s.service_config(&reg, "P", a).unwrap();
     let pw = cfg
         .settings
@@ -202,137 +288,112 @@ fn password_profile_encrypts_and_needs_unlock() {
 
     // Values are bound to their place: swapping two ciphertexts makes both unreadable
     // (damaged), never the other service's password.
-    {
-        let c = rusqlite::Connection::open(home.join("profiles.db")).unwrap();
-        let tag = pw_tag(&reg).0 as i64;
-        let get = |uid: MapiUid| -> Vec<u8> {
-            c.query_row(
-                "SELECT value FROM section_props WHERE section = ?1 AND tag = ?2",
-                rusqlite::params![uid.0.as_slice(), tag],
-                |r| r.get(0),
-            )
-            .unwrap()
-        };
-        let (va, vb) = (get(a), get(b));
-        for (uid, v) in [(a, &vb), (b, &va)] {
-            c.execute(
-                "UPDATE section_props SET value = ?1 WHERE section = ?2 AND tag = ?3",
-                rusqlite::params![v, uid.0.as_slice(), tag],
-            )
-            .unwrap();
-        }
-    }
-    let mut s = open(home);
+    let tag = pw_tag(&reg);
+    let (va, vb) = (raw_value(fx, a, tag), raw_value(fx, b, tag));
+    assert!(!va.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()));
+    set_raw_value(fx, a, tag, &vb);
+    set_raw_value(fx, b, tag, &va);
+    let mut s = open_fx(fx);
     s.unlock("P", "pw1").unwrap();
     let err = s.get_props("P", a, Some(&[pw_tag(&reg)])).unwrap_err();
     assert_eq!(err.status(), Status::MAPI_E_CORRUPT_DATA, "{err}");
-}
+});
 
-#[test]
-fn change_password_reencrypts_and_removing_it_moves_to_the_side_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let home = dir.path();
-    let reg = Registry::builtin();
-    let mut s = open(home);
-    s.create_profile("P", Some("pw1")).unwrap();
-    s.unlock("P", "pw1").unwrap();
-    let a = s
-        .create_msg_service(
-            &reg,
-            "P",
-            "internet-mail",
-            None,
-            &set(&[("password", SECRET)]),
-        )
-        .unwrap();
-    let raw = |home: &Path| -> (Vec<u8>, Vec<u8>) {
-        let c = rusqlite::Connection::open(home.join("profiles.db")).unwrap();
-        let v = c
-            .query_row(
-                "SELECT value FROM section_props WHERE section = ?1 AND tag = ?2",
-                rusqlite::params![a.0.as_slice(), pw_tag(&reg).0 as i64],
-                |r| r.get(0),
+both_backends!(
+    change_password_reencrypts_and_removing_it_moves_to_the_side_file,
+    |fx| {
+        let home = fx.home.path();
+        let sqlite = fx.url.is_none();
+        let reg = Registry::builtin();
+        let mut s = open_fx(fx);
+        s.create_profile("P", Some("pw1")).unwrap();
+        s.unlock("P", "pw1").unwrap();
+        let a = s
+            .create_msg_service(
+                &reg,
+                "P",
+                "internet-mail",
+                None,
+                &set(&[("password", SECRET)]),
             )
             .unwrap();
-        let salt = c
-            .query_row(
-                "SELECT secret_salt FROM profiles WHERE name = 'P'",
-                [],
-                |r| r.get(0),
-            )
+        let raw = || (raw_value(fx, a, pw_tag(&reg)), raw_salt(fx, "P"));
+        let before = raw();
+        assert_eq!(
+            status(s.change_profile_password("P", Some("bad"), Some("pw2"))),
+            Status::MAPI_E_LOGON_FAILED
+        );
+        s.change_profile_password("P", Some("pw1"), Some("pw2"))
             .unwrap();
-        (v, salt)
-    };
-    let before = raw(home);
-    assert_eq!(
-        status(s.change_profile_password("P", Some("bad"), Some("pw2"))),
-        Status::MAPI_E_LOGON_FAILED
-    );
-    s.change_profile_password("P", Some("pw1"), Some("pw2"))
-        .unwrap();
-    // Still unlocked, with the new key.
-    assert_eq!(
-        read_secret(&s, "P", a, &reg),
-        PropValue::Unicode(SECRET.into())
-    );
-    drop(s);
-    let after = raw(home);
-    assert_ne!(before.0, after.0, "re-encrypted");
-    assert_ne!(before.1, after.1, "new salt");
+        // Still unlocked, with the new key.
+        assert_eq!(
+            read_secret(&s, "P", a, &reg),
+            PropValue::Unicode(SECRET.into())
+        );
+        drop(s);
+        let after = raw();
+        assert_ne!(before.0, after.0, "re-encrypted");
+        assert_ne!(before.1, after.1, "new salt");
 
-    let mut s = open(home);
-    assert_eq!(status(s.unlock("P", "pw1")), Status::MAPI_E_LOGON_FAILED);
-    assert_eq!(
-        read_secret(&s, "P", a, &reg),
-        PropValue::Error(Status::MAPI_E_NO_ACCESS.0)
-    );
-    s.unlock("P", "pw2").unwrap();
-    assert_eq!(
-        read_secret(&s, "P", a, &reg),
-        PropValue::Unicode(SECRET.into())
-    );
-    assert_eq!(files_with(home, SECRET), Vec::<PathBuf>::new());
+        let mut s = open_fx(fx);
+        assert_eq!(status(s.unlock("P", "pw1")), Status::MAPI_E_LOGON_FAILED);
+        assert_eq!(
+            read_secret(&s, "P", a, &reg),
+            PropValue::Error(Status::MAPI_E_NO_ACCESS.0)
+        );
+        s.unlock("P", "pw2").unwrap();
+        assert_eq!(
+            read_secret(&s, "P", a, &reg),
+            PropValue::Unicode(SECRET.into())
+        );
+        if sqlite {
+            assert_eq!(files_with(home, SECRET), Vec::<PathBuf>::new());
+        }
 
-    // No password any more: the secret moves to the side file, readable without unlock.
-    s.change_profile_password("P", Some("pw2"), None).unwrap();
-    drop(s);
-    let s = open(home);
-    assert!(s.is_unlocked("P").unwrap());
-    assert_eq!(
-        read_secret(&s, "P", a, &reg),
-        PropValue::Unicode(SECRET.into())
-    );
-    assert_eq!(mode(&home.join("secrets.db")), 0o600);
-    for f in files_with(home, SECRET) {
-        let name = f.file_name().unwrap().to_string_lossy().to_string();
-        assert!(name.starts_with("secrets.db"), "secret in clear in {name}");
+        // No password any more: the secret moves to the side file, readable without unlock.
+        s.change_profile_password("P", Some("pw2"), None).unwrap();
+        drop(s);
+        let s = open_fx(fx);
+        assert!(s.is_unlocked("P").unwrap());
+        assert_eq!(
+            read_secret(&s, "P", a, &reg),
+            PropValue::Unicode(SECRET.into())
+        );
+        if sqlite {
+            assert_eq!(mode(&home.join("secrets.db")), 0o600);
+            for f in files_with(home, SECRET) {
+                let name = f.file_name().unwrap().to_string_lossy().to_string();
+                assert!(name.starts_with("secrets.db"), "secret in clear in {name}");
+            }
+            assert_eq!(side_rows(home), 1);
+        }
+        drop(s);
+
+        // And back under a password (SQLite: the side-file row goes).
+        let mut s = open_fx(fx);
+        s.change_profile_password("P", None, Some("pw3")).unwrap();
+        if sqlite {
+            assert_eq!(side_rows(home), 0);
+        }
+        assert_eq!(
+            read_secret(&s, "P", a, &reg),
+            PropValue::Unicode(SECRET.into())
+        );
+        drop(s);
+        let mut s = open_fx(fx);
+        s.unlock("P", "pw3").unwrap();
+        assert_eq!(
+            read_secret(&s, "P", a, &reg),
+            PropValue::Unicode(SECRET.into())
+        );
     }
-    assert_eq!(side_rows(home), 1);
-    drop(s);
+);
 
-    // And back under a password: the side-file row goes.
-    let mut s = open(home);
-    s.change_profile_password("P", None, Some("pw3")).unwrap();
-    assert_eq!(side_rows(home), 0);
-    assert_eq!(
-        read_secret(&s, "P", a, &reg),
-        PropValue::Unicode(SECRET.into())
-    );
-    drop(s);
-    let mut s = open(home);
-    s.unlock("P", "pw3").unwrap();
-    assert_eq!(
-        read_secret(&s, "P", a, &reg),
-        PropValue::Unicode(SECRET.into())
-    );
-}
-
-#[test]
-fn copy_rename_delete_keep_secrets_consistent() {
-    let dir = tempfile::tempdir().unwrap();
-    let home = dir.path();
+both_backends!(copy_rename_delete_keep_secrets_consistent, |fx| {
+    let home = fx.home.path();
+    let sqlite = fx.url.is_none();
     let reg = Registry::builtin();
-    let mut s = open(home);
+    let mut s = open_fx(fx);
     s.create_profile("P", Some("pw1")).unwrap();
     s.create_profile("Q", None).unwrap();
     s.unlock("P", "pw1").unwrap();
@@ -357,14 +418,14 @@ fn copy_rename_delete_keep_secrets_consistent() {
     drop(s);
 
     // A copy needs the source's password, and keeps it: the same password opens it.
-    let mut s = open(home);
+    let mut s = open_fx(fx);
     assert_eq!(
         status(s.copy_profile("P", Some("nope"), "C")),
         Status::MAPI_E_LOGON_FAILED
     );
     s.copy_profile("P", Some("pw1"), "C").unwrap();
     drop(s);
-    let mut s = open(home);
+    let mut s = open_fx(fx);
     s.unlock("C", "pw1").unwrap();
     let c_svc = s.msg_service_table("C").unwrap()[0].uid;
     assert_ne!(c_svc, a);
@@ -381,7 +442,7 @@ fn copy_rename_delete_keep_secrets_consistent() {
         .unwrap();
     s.rename_profile("C", Some("cpw"), "D").unwrap();
     drop(s);
-    let mut s = open(home);
+    let mut s = open_fx(fx);
     s.unlock("D", "cpw").unwrap();
     assert_eq!(
         read_secret(&s, "D", c_svc, &reg),
@@ -397,8 +458,11 @@ fn copy_rename_delete_keep_secrets_consistent() {
 
     // Copying a service into a profile without a password puts its secret in the side file.
     let q_svc = s.copy_msg_service("P", a, "Q").unwrap();
-    assert_eq!(side_rows(home), 1);
-    assert_eq!(mode(&home.join("secrets.db")), 0o600);
+    if sqlite {
+        assert_eq!(side_rows(home), 1);
+        assert_eq!(mode(&home.join("secrets.db")), 0o600);
+    }
+    let rows = raw_prop_rows(fx);
     s.lock("P").unwrap();
     assert_eq!(
         status(s.copy_msg_service("P", a, "Q")),
@@ -410,32 +474,37 @@ fn copy_rename_delete_keep_secrets_consistent() {
         Status::MAPI_E_LOGON_FAILED,
         "nor into a locked target"
     );
-    assert_eq!(side_rows(home), 1, "the failed copies left nothing");
+    assert_eq!(raw_prop_rows(fx), rows, "the failed copies left nothing");
+    if sqlite {
+        assert_eq!(side_rows(home), 1, "the failed copies left nothing");
+    }
     drop(s);
-    let s = open(home);
+    let s = open_fx(fx);
     assert_eq!(
         read_secret(&s, "Q", q_svc, &reg),
         PropValue::Unicode(SECRET.into())
     );
     drop(s);
-    for f in files_with(home, SECRET) {
-        let name = f.file_name().unwrap().to_string_lossy().to_string();
-        assert!(name.starts_with("secrets.db"), "secret in clear in {name}");
+    if sqlite {
+        for f in files_with(home, SECRET) {
+            let name = f.file_name().unwrap().to_string_lossy().to_string();
+            assert!(name.starts_with("secrets.db"), "secret in clear in {name}");
+        }
     }
 
-    // Deleting removes the secrets, in the side file too.
-    let mut s = open(home);
+    // Deleting removes the secrets (SQLite: in the side file too).
+    let mut s = open_fx(fx);
     s.delete_profile("D").unwrap();
     s.delete_profile("P").unwrap();
-    assert_eq!(side_rows(home), 1);
+    if sqlite {
+        assert_eq!(side_rows(home), 1);
+    }
     s.delete_profile("Q").unwrap();
-    assert_eq!(side_rows(home), 0);
-    let c = rusqlite::Connection::open(home.join("profiles.db")).unwrap();
-    let left: i64 = c
-        .query_row("SELECT count(*) FROM section_props", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(left, 0);
-}
+    if sqlite {
+        assert_eq!(side_rows(home), 0);
+    }
+    assert_eq!(raw_prop_rows(fx), 0);
+});
 
 #[test]
 fn no_password_uses_a_0600_side_file_and_refuses_a_readable_one() {
@@ -469,6 +538,10 @@ fn no_password_uses_a_0600_side_file_and_refuses_a_readable_one() {
         .expect("a warning when the side file is made");
     assert!(warning.contains(&side.display().to_string()), "{warning}");
     assert!(!warning.contains(SECRET));
+    assert!(
+        warning.starts_with("no profile password"),
+        "the sentence alone, no \"warning:\" of its own: {warning}"
+    );
     assert_eq!(s.take_warning(), None, "once");
     assert_eq!(
         read_secret(&s, "P", a, &reg),

@@ -19,7 +19,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 # Seed corpus: one encoded message of every variant.
-cargo run --quiet --manifest-path ../Cargo.toml --example fuzz_seeds -- corpus/decode
+cargo run --locked --quiet --manifest-path ../Cargo.toml --example fuzz_seeds -- corpus/decode
 
 RUSTC_BOOTSTRAP=1 exec cargo fuzz run decode corpus/decode -- \
     -max_total_time="$secs" -timeout=10 -malloc_limit_mb=32

@@ -12,7 +12,8 @@
 //! - [`secret`]: [`Secret`], a string whose `Debug` prints `***`.
 //! - [`limits`]: frame, string, entry-id, blob and list limits.
 //! - [`error`]: [`ProtoError`], mapped to MAPI status codes.
-//! - `wire`, `props` (private): the primitive encoding and rows via `mapi_types::codec`.
+//! - `wire`, `props`, `restrict` (private): the primitive encoding, rows via
+//!   `mapi_types::codec`, restrictions and sort keys.
 //!
 //! # Choices
 //! - An oversize frame length is `MAPI_E_TOO_BIG` (the bytes may be fine; they are just
@@ -51,6 +52,7 @@ pub mod notification;
 mod props;
 pub mod request;
 pub mod response;
+mod restrict;
 pub mod secret;
 mod wire;
 
@@ -63,6 +65,6 @@ pub use handshake::{
 pub use limits::{MAX_BLOB_LEN, MAX_ENTRY_ID_LEN, MAX_FRAME_LEN, MAX_LIST_LEN, MAX_STRING_LEN};
 pub use message::Message;
 pub use notification::{Notification, PromptField, PromptKind};
-pub use request::{FailureChoice, Request, RequestBody, UiAnswer};
+pub use request::{FailureChoice, Request, RequestBody, TableKind, UiAnswer};
 pub use response::{DisabledService, Response, ResponseBody, SessionInfo};
 pub use secret::Secret;

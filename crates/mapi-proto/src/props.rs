@@ -12,42 +12,50 @@ use crate::error::ProtoError;
 use crate::wire::{Input, Writer};
 
 /// Smallest encoding of one (tag, value) pair: a tag and a `PT_NULL` type.
-const MIN_PROP: usize = 6;
+pub(crate) const MIN_PROP: usize = 6;
 
 pub(crate) fn put_row(w: &mut Writer, row: &Row) {
     w.list("row", &row.0, |_, _| {});
     // `list` wrote the count and checked the limit; the codec writes the pairs.
     for (tag, value) in &row.0 {
-        w.u32(tag.0);
-        codec::encode_value(value, &mut w.buf);
+        put_prop(w, *tag, value);
     }
 }
 
-pub(crate) fn get_row(r: &mut Input<'_>) -> Result<Row, ProtoError> {
-    let props = r.list("row", MIN_PROP, |r| {
-        let tag = PropTag(r.u32("row property tag")?);
-        let ty = match r.rest {
-            [lo, hi, ..] => PropType(u16::from_le_bytes([*lo, *hi])),
-            _ => {
-                return Err(ProtoError::Truncated {
-                    what: "row property type",
-                });
-            }
-        };
-        if ty.is_multi() && ty.base() == PropType::PT_NULL {
-            return Err(ProtoError::Malformed {
+/// One (tag, value) pair, as a row holds it.
+pub(crate) fn put_prop(w: &mut Writer, tag: PropTag, value: &mapi_types::PropValue) {
+    w.u32(tag.0);
+    codec::encode_value(value, &mut w.buf);
+}
+
+/// One (tag, value) pair; a multi-valued `PT_NULL` is refused.
+pub(crate) fn get_prop(r: &mut Input<'_>) -> Result<(PropTag, mapi_types::PropValue), ProtoError> {
+    let tag = PropTag(r.u32("row property tag")?);
+    let ty = match r.rest {
+        [lo, hi, ..] => PropType(u16::from_le_bytes([*lo, *hi])),
+        _ => {
+            return Err(ProtoError::Truncated {
                 what: "row property type",
-                why: "multi-valued PT_NULL is not a property type",
             });
         }
-        let mut cr = Reader { b: r.rest };
-        let value = codec::decode_value(&mut cr).map_err(|e| ProtoError::Malformed {
-            what: "row property value",
-            why: e.0,
-        })?;
-        r.rest = cr.b;
-        Ok((tag, value))
+    };
+    if ty.is_multi() && ty.base() == PropType::PT_NULL {
+        return Err(ProtoError::Malformed {
+            what: "row property type",
+            why: "multi-valued PT_NULL is not a property type",
+        });
+    }
+    let mut cr = Reader { b: r.rest };
+    let value = codec::decode_value(&mut cr).map_err(|e| ProtoError::Malformed {
+        what: "row property value",
+        why: e.0,
     })?;
+    r.rest = cr.b;
+    Ok((tag, value))
+}
+
+pub(crate) fn get_row(r: &mut Input<'_>) -> Result<Row, ProtoError> {
+    let props = r.list("row", MIN_PROP, get_prop)?;
     Ok(Row(props))
 }
 

@@ -2,8 +2,12 @@
 //!
 //! Encoding: request id (u32), kind (u8), then the fields in declaration order.
 
+use mapi_types::{PropTag, Restriction, SortKey};
+
 use crate::error::ProtoError;
 use crate::limits::{MAX_BLOB_LEN, MAX_ENTRY_ID_LEN};
+use crate::props::{get_tags, put_tags};
+use crate::restrict::{get_restriction, get_sort, put_restriction, put_sort};
 use crate::secret::Secret;
 use crate::wire::{Input, Writer};
 
@@ -122,6 +126,112 @@ pub enum RequestBody {
         /// The answer.
         answer: UiAnswer,
     },
+    /// Opens a table's row source at the daemon (`GetStatusTable`, `GetMsgStoresTable`,
+    /// `GetHierarchyTable`, `GetContentsTable`); the client keeps the cursor. Reply:
+    /// `TableOpened`.
+    OpenTable {
+        /// The session.
+        session: u64,
+        /// Which table.
+        kind: TableKind,
+        /// The store's entry id (hierarchy and contents tables).
+        store: Option<Vec<u8>>,
+        /// The folder's entry id (hierarchy and contents tables).
+        folder: Option<Vec<u8>>,
+        /// The `Get*Table` flags.
+        flags: u32,
+    },
+    /// A table's new restriction and sort order (`RowSource::set_query`). Reply: `Done`.
+    TableQuery {
+        /// The session.
+        session: u64,
+        /// The table, as `TableOpened` named it.
+        table: u64,
+        /// The restriction; `None` = every row.
+        restriction: Option<Restriction>,
+        /// The sort keys.
+        sort: Vec<SortKey>,
+    },
+    /// How many rows pass the table's query. Reply: `Count`.
+    TableCount {
+        /// The session.
+        session: u64,
+        /// The table.
+        table: u64,
+    },
+    /// Rows `start..start + count` in query order. Reply: `Rows`.
+    TableRows {
+        /// The session.
+        session: u64,
+        /// The table.
+        table: u64,
+        /// The first row's position.
+        start: u64,
+        /// How many rows at most.
+        count: u32,
+        /// The columns wanted.
+        columns: Vec<PropTag>,
+    },
+    /// The position of the first row from `from` (before it when `backward`) that
+    /// satisfies a restriction. Reply: `Found`.
+    TableFind {
+        /// The session.
+        session: u64,
+        /// The table.
+        table: u64,
+        /// What a row must satisfy.
+        restriction: Restriction,
+        /// Where the search starts.
+        from: u64,
+        /// Search towards the beginning (`DIR_BACKWARD`).
+        backward: bool,
+    },
+    /// Releases a table. Reply: `Done`.
+    TableRelease {
+        /// The session.
+        session: u64,
+        /// The table.
+        table: u64,
+    },
+}
+
+/// Which table `OpenTable` opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableKind {
+    /// `GetStatusTable`.
+    Status,
+    /// `GetMsgStoresTable`.
+    Stores,
+    /// `GetHierarchyTable` of a folder.
+    Hierarchy,
+    /// `GetContentsTable` of a folder.
+    Contents,
+}
+
+impl TableKind {
+    fn code(self) -> u8 {
+        match self {
+            TableKind::Status => 1,
+            TableKind::Stores => 2,
+            TableKind::Hierarchy => 3,
+            TableKind::Contents => 4,
+        }
+    }
+
+    fn from_code(tag: u8) -> Result<TableKind, ProtoError> {
+        Ok(match tag {
+            1 => TableKind::Status,
+            2 => TableKind::Stores,
+            3 => TableKind::Hierarchy,
+            4 => TableKind::Contents,
+            tag => {
+                return Err(ProtoError::UnknownTag {
+                    what: "table kind",
+                    tag,
+                });
+            }
+        })
+    }
 }
 
 /// The answer to a prompt.
@@ -161,6 +271,12 @@ impl RequestBody {
             RequestBody::Shutdown => "Shutdown",
             RequestBody::UiReply { .. } => "UiReply",
             RequestBody::Keep { .. } => "Keep",
+            RequestBody::OpenTable { .. } => "OpenTable",
+            RequestBody::TableQuery { .. } => "TableQuery",
+            RequestBody::TableCount { .. } => "TableCount",
+            RequestBody::TableRows { .. } => "TableRows",
+            RequestBody::TableFind { .. } => "TableFind",
+            RequestBody::TableRelease { .. } => "TableRelease",
         }
     }
 
@@ -181,6 +297,12 @@ impl RequestBody {
             RequestBody::Shutdown => 13,
             RequestBody::UiReply { .. } => 14,
             RequestBody::Keep { .. } => 15,
+            RequestBody::OpenTable { .. } => 16,
+            RequestBody::TableQuery { .. } => 17,
+            RequestBody::TableCount { .. } => 18,
+            RequestBody::TableRows { .. } => 19,
+            RequestBody::TableFind { .. } => 20,
+            RequestBody::TableRelease { .. } => 21,
         }
     }
 }
@@ -266,6 +388,61 @@ impl Request {
                 w.u64(*prompt_id);
                 answer.put(w);
             }
+            RequestBody::OpenTable {
+                session,
+                kind,
+                store,
+                folder,
+                flags,
+            } => {
+                w.u64(*session);
+                w.u8(kind.code());
+                w.opt(store.as_ref(), |w, id| put_id(w, "OpenTable.store", id));
+                w.opt(folder.as_ref(), |w, id| put_id(w, "OpenTable.folder", id));
+                w.u32(*flags);
+            }
+            RequestBody::TableQuery {
+                session,
+                table,
+                restriction,
+                sort,
+            } => {
+                w.u64(*session);
+                w.u64(*table);
+                w.opt(restriction.as_ref(), put_restriction);
+                put_sort(w, sort);
+            }
+            RequestBody::TableCount { session, table }
+            | RequestBody::TableRelease { session, table } => {
+                w.u64(*session);
+                w.u64(*table);
+            }
+            RequestBody::TableRows {
+                session,
+                table,
+                start,
+                count,
+                columns,
+            } => {
+                w.u64(*session);
+                w.u64(*table);
+                w.u64(*start);
+                w.u32(*count);
+                put_tags(w, "TableRows.columns", columns);
+            }
+            RequestBody::TableFind {
+                session,
+                table,
+                restriction,
+                from,
+                backward,
+            } => {
+                w.u64(*session);
+                w.u64(*table);
+                put_restriction(w, restriction);
+                w.u64(*from);
+                w.bool(*backward);
+            }
         }
     }
 
@@ -335,6 +512,41 @@ impl Request {
             },
             15 => RequestBody::Keep {
                 session: r.u64("Keep.session")?,
+            },
+            16 => RequestBody::OpenTable {
+                session: r.u64("OpenTable.session")?,
+                kind: TableKind::from_code(r.u8("OpenTable.kind")?)?,
+                store: r.opt("OpenTable.store", |r| get_id(r, "OpenTable.store"))?,
+                folder: r.opt("OpenTable.folder", |r| get_id(r, "OpenTable.folder"))?,
+                flags: r.u32("OpenTable.flags")?,
+            },
+            17 => RequestBody::TableQuery {
+                session: r.u64("TableQuery.session")?,
+                table: r.u64("TableQuery.table")?,
+                restriction: r.opt("TableQuery.restriction", get_restriction)?,
+                sort: get_sort(r)?,
+            },
+            18 => RequestBody::TableCount {
+                session: r.u64("TableCount.session")?,
+                table: r.u64("TableCount.table")?,
+            },
+            19 => RequestBody::TableRows {
+                session: r.u64("TableRows.session")?,
+                table: r.u64("TableRows.table")?,
+                start: r.u64("TableRows.start")?,
+                count: r.u32("TableRows.count")?,
+                columns: get_tags(r, "TableRows.columns")?,
+            },
+            20 => RequestBody::TableFind {
+                session: r.u64("TableFind.session")?,
+                table: r.u64("TableFind.table")?,
+                restriction: get_restriction(r)?,
+                from: r.u64("TableFind.from")?,
+                backward: r.bool("TableFind.backward")?,
+            },
+            21 => RequestBody::TableRelease {
+                session: r.u64("TableRelease.session")?,
+                table: r.u64("TableRelease.table")?,
             },
             kind => return Err(ProtoError::UnknownRequest { id, kind }),
         };

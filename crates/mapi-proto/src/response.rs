@@ -50,6 +50,19 @@ pub enum ResponseBody {
     Done,
     /// The answer to `Ping`.
     Pong,
+    /// A table opened at the daemon (`OpenTable`).
+    TableOpened {
+        /// Its handle on this connection.
+        table: u64,
+        /// The column set a new view starts with.
+        default_columns: Vec<PropTag>,
+        /// Every column its rows can hold.
+        all_columns: Vec<PropTag>,
+    },
+    /// A row count (`TableCount`).
+    Count(u64),
+    /// The row `TableFind` found, if any.
+    Found(Option<u64>),
     /// The request failed.
     Error {
         /// The MAPI status (a failure code).
@@ -158,6 +171,24 @@ impl Response {
                 w.u32(status.0);
                 w.str("Error.message", message);
             }
+            ResponseBody::TableOpened {
+                table,
+                default_columns,
+                all_columns,
+            } => {
+                w.u8(9);
+                w.u64(*table);
+                put_tags(w, "TableOpened.default_columns", default_columns);
+                put_tags(w, "TableOpened.all_columns", all_columns);
+            }
+            ResponseBody::Count(n) => {
+                w.u8(10);
+                w.u64(*n);
+            }
+            ResponseBody::Found(p) => {
+                w.u8(11);
+                w.opt(p.as_ref(), |w, p| w.u64(*p));
+            }
         }
     }
 
@@ -198,6 +229,13 @@ impl Response {
                 status: Status(r.u32("Error.status")?),
                 message: r.string("Error.message")?,
             },
+            9 => ResponseBody::TableOpened {
+                table: r.u64("TableOpened.table")?,
+                default_columns: get_tags(r, "TableOpened.default_columns")?,
+                all_columns: get_tags(r, "TableOpened.all_columns")?,
+            },
+            10 => ResponseBody::Count(r.u64("Count")?),
+            11 => ResponseBody::Found(r.opt("Found", |r| r.u64("Found"))?),
             tag => {
                 return Err(ProtoError::UnknownTag {
                     what: "response",
@@ -221,6 +259,9 @@ impl ResponseBody {
             ResponseBody::Done => "Done",
             ResponseBody::Pong => "Pong",
             ResponseBody::Error { .. } => "Error",
+            ResponseBody::TableOpened { .. } => "TableOpened",
+            ResponseBody::Count(_) => "Count",
+            ResponseBody::Found(_) => "Found",
         }
     }
 }

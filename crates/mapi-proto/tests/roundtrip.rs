@@ -21,9 +21,9 @@ fn every_variant_round_trips() {
 #[test]
 fn the_samples_cover_every_variant() {
     let reqs: BTreeSet<_> = request_bodies().iter().map(RequestBody::name).collect();
-    assert_eq!(reqs.len(), 15, "{reqs:?}");
+    assert_eq!(reqs.len(), 21, "{reqs:?}");
     let resps: BTreeSet<_> = response_bodies().iter().map(ResponseBody::name).collect();
-    assert_eq!(resps.len(), 8, "{resps:?}");
+    assert_eq!(resps.len(), 11, "{resps:?}");
     let notes: BTreeSet<_> = notifications().iter().map(Notification::name).collect();
     assert_eq!(notes.len(), 4, "{notes:?}");
     let msgs: BTreeSet<_> = messages().iter().map(Message::name).collect();

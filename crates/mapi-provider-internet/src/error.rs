@@ -202,111 +202,104 @@ mod tests {
 
     #[test]
     fn every_variant_maps_to_its_status() {
+        use mapi_types::assert_status_table;
         let s = || "127.0.0.1:1".to_string();
         let d = || "x".to_string();
-        let table: Vec<(InternetError, Status)> = vec![
-            (
-                InternetError::Unconfigured(vec!["user".into()]),
-                Status::MAPI_E_UNCONFIGURED,
-            ),
-            (
-                InternetError::InvalidSetting {
+        assert_status_table!(InternetError;
+            InternetError::Unconfigured(..)
+                => InternetError::Unconfigured(vec!["user".into()])
+                => Status::MAPI_E_UNCONFIGURED,
+            InternetError::InvalidSetting { .. }
+                => InternetError::InvalidSetting {
                     key: "imap_port".into(),
                     reason: d(),
-                },
-                Status::MAPI_E_UNCONFIGURED,
-            ),
-            (
-                InternetError::Unreachable {
+                }
+                => Status::MAPI_E_UNCONFIGURED,
+            InternetError::Unreachable { .. }
+                => InternetError::Unreachable {
                     server: s(),
                     detail: d(),
-                },
-                Status::MAPI_E_NETWORK_ERROR,
-            ),
-            (
-                InternetError::Timeout {
+                }
+                => Status::MAPI_E_NETWORK_ERROR,
+            InternetError::Timeout { .. }
+                => InternetError::Timeout {
                     server: s(),
                     step: d(),
                     secs: 1.0,
-                },
-                Status::MAPI_E_NETWORK_ERROR,
-            ),
-            (
-                InternetError::Certificate {
+                }
+                => Status::MAPI_E_NETWORK_ERROR,
+            InternetError::Certificate { .. }
+                => InternetError::Certificate {
                     server: s(),
                     detail: d(),
-                },
-                Status::MAPI_E_NETWORK_ERROR,
-            ),
-            (
-                InternetError::Tls {
+                }
+                => Status::MAPI_E_NETWORK_ERROR,
+            InternetError::Tls { .. }
+                => InternetError::Tls {
                     server: s(),
                     detail: d(),
-                },
-                Status::MAPI_E_NETWORK_ERROR,
-            ),
-            (
-                InternetError::AuthFailed { server: s() },
-                Status::MAPI_E_LOGON_FAILED,
-            ),
-            (
-                InternetError::LoginRefused {
+                }
+                => Status::MAPI_E_NETWORK_ERROR,
+            InternetError::AuthFailed { .. }
+                => InternetError::AuthFailed { server: s() }
+                => Status::MAPI_E_LOGON_FAILED,
+            InternetError::LoginRefused { .. }
+                => InternetError::LoginRefused {
                     server: s(),
                     detail: d(),
-                },
-                Status::MAPI_E_LOGON_FAILED,
-            ),
-            (
-                InternetError::SessionLimit {
+                }
+                => Status::MAPI_E_LOGON_FAILED,
+            InternetError::SessionLimit { .. }
+                => InternetError::SessionLimit {
                     server: s(),
                     detail: d(),
-                },
-                Status::MAPI_E_SESSION_LIMIT,
-            ),
-            (
-                InternetError::Protocol {
+                }
+                => Status::MAPI_E_SESSION_LIMIT,
+            InternetError::Protocol { .. }
+                => InternetError::Protocol {
                     server: s(),
                     detail: d(),
-                },
-                Status::MAPI_E_CALL_FAILED,
-            ),
-            (
-                InternetError::Refused {
+                }
+                => Status::MAPI_E_CALL_FAILED,
+            InternetError::Refused { .. }
+                => InternetError::Refused {
                     server: s(),
                     command: d(),
                     text: d(),
-                },
-                Status::MAPI_E_CALL_FAILED,
-            ),
-            (
-                InternetError::Cache {
+                }
+                => Status::MAPI_E_CALL_FAILED,
+            InternetError::Cache { .. }
+                => InternetError::Cache {
                     path: d(),
                     detail: d(),
-                },
-                Status::MAPI_E_DISK_ERROR,
-            ),
-            (
-                InternetError::CacheVersion {
+                }
+                => Status::MAPI_E_DISK_ERROR,
+            InternetError::CacheVersion { .. }
+                => InternetError::CacheVersion {
                     path: d(),
                     found: 9,
                     supported: 1,
-                },
-                Status::MAPI_E_VERSION,
-            ),
-            (
-                InternetError::InvalidEntryId(d()),
-                Status::MAPI_E_INVALID_ENTRYID,
-            ),
-            (InternetError::NotFound(d()), Status::MAPI_E_NOT_FOUND),
-            (InternetError::Offline(d()), Status::MAPI_E_OFFLINE),
-            (InternetError::NoSupport(d()), Status::MAPI_E_NO_SUPPORT),
-            (InternetError::NoRecipients, Status::MAPI_E_NO_RECIPIENTS),
-        ];
-        for (err, status) in table {
-            assert_eq!(err.status(), status, "{err}");
-            let p: ProviderError = err.into();
-            assert_eq!(p.status, status);
-        }
+                }
+                => Status::MAPI_E_VERSION,
+            InternetError::InvalidEntryId(..)
+                => InternetError::InvalidEntryId(d())
+                => Status::MAPI_E_INVALID_ENTRYID,
+            InternetError::NotFound(..)
+                => InternetError::NotFound(d())
+                => Status::MAPI_E_NOT_FOUND,
+            InternetError::Offline(..)
+                => InternetError::Offline(d())
+                => Status::MAPI_E_OFFLINE,
+            InternetError::NoSupport(..)
+                => InternetError::NoSupport(d())
+                => Status::MAPI_E_NO_SUPPORT,
+            InternetError::NoRecipients
+                => InternetError::NoRecipients
+                => Status::MAPI_E_NO_RECIPIENTS,
+        );
+        // The provider error a caller gets keeps the status.
+        let p: ProviderError = InternetError::NoRecipients.into();
+        assert_eq!(p.status, Status::MAPI_E_NO_RECIPIENTS);
     }
 
     #[test]

@@ -379,7 +379,7 @@ pub fn replay(data: &[u8]) -> Option<InternetError> {
             stream: Bounded::new(Replay(data)),
             timeout: limit,
         };
-        let err = |c: &SmtpClient<Bounded<Replay>>, e, what| {
+        let err = |c: &SmtpClient<Bounded<Replay<'_>>>, e, what| {
             map_error("replay", limit, c.stream.closed, e, what)
         };
         if let Err(e) = c.read().await {

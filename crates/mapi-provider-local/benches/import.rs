@@ -1,81 +1,19 @@
 //! Imports 10,000 generated ~4 KB RFC 5322 messages into a fresh local store (MIME parsing
 //! included) and reports messages per second. The store's creation is not timed.
 
+mod common;
+
 use std::cell::RefCell;
-use std::future::Future;
-use std::path::PathBuf;
-use std::pin::pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
+use common::{BenchSupport, block_on};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use mapi_provider_local::LocalStoreService;
-use mapi_spi::{
-    FolderKind, MessageService, Progress, ServiceEntryCall, Settings, StatusRow, Support,
-};
-use mapi_types::{LogonFlags, MapiUid, PropValue, ProviderLogonFlags};
+use mapi_spi::{FolderKind, MessageService, ServiceEntryCall, Settings};
+use mapi_types::PropValue;
 
 const MESSAGES: usize = 10_000;
-
-struct BenchSupport(Settings, Mutex<Vec<StatusRow>>);
-
-impl Support for BenchSupport {
-    fn profile_name(&self) -> &str {
-        "bench"
-    }
-    fn service_uid(&self) -> MapiUid {
-        MapiUid::ole_guid(1)
-    }
-    fn provider_uid(&self) -> MapiUid {
-        MapiUid::ole_guid(2)
-    }
-    fn service_name(&self) -> &str {
-        "local-store"
-    }
-    fn display_name(&self) -> &str {
-        "Bench"
-    }
-    fn settings(&self) -> &Settings {
-        &self.0
-    }
-    fn logon_flags(&self) -> LogonFlags {
-        LogonFlags::default()
-    }
-    fn provider_flags(&self) -> ProviderLogonFlags {
-        ProviderLogonFlags::default()
-    }
-    fn data_dir(&self) -> PathBuf {
-        std::env::temp_dir()
-    }
-    fn timeout(&self) -> Duration {
-        Duration::from_secs(5)
-    }
-    fn modify_status_row(&self, row: StatusRow) {
-        self.1.lock().unwrap().push(row);
-    }
-    fn progress(&self, _progress: Progress) {}
-}
-
-struct ThreadWaker(std::thread::Thread);
-
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-fn block_on<F: Future>(fut: F) -> F::Output {
-    let mut fut = pin!(fut);
-    let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        match fut.as_mut().poll(&mut cx) {
-            Poll::Ready(v) => return v,
-            Poll::Pending => std::thread::park(),
-        }
-    }
-}
 
 /// Message `i`: about 4 KB, real headers (Received, encoded-word subject), a plain text
 /// body, and every fourth one multipart/alternative with an HTML part.

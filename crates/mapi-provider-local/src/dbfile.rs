@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use mapi_spi::Settings;
 use mapi_types::MapiUid;
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::error::LocalError;
 use crate::openfiles::{self, FileKey, Registration};
@@ -32,6 +32,9 @@ pub struct FileKind {
     pub schema_version: i64,
     /// SQL creating the tables (besides `meta`, which every kind has).
     pub schema: &'static str,
+    /// SQL bringing an older file up: entry `i` takes version `i + 1` to `i + 2`, so
+    /// there are `schema_version - 1` of them.
+    pub migrations: &'static [&'static str],
     /// Tables that must exist in a valid file.
     pub tables: &'static [&'static str],
     /// Fills a freshly created file (e.g. the folder tree).
@@ -49,7 +52,7 @@ pub fn path_setting(settings: &Settings) -> Result<PathBuf, LocalError> {
 }
 
 /// For `Create`/`Configure`: creates the file if it does not exist, otherwise checks the
-/// existing one without changing it.
+/// existing one (bringing an older schema up to date, as every opening does).
 pub fn ensure(kind: &FileKind, path: &Path) -> Result<(), LocalError> {
     match fs::symlink_metadata(path) {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => create(kind, path),
@@ -244,7 +247,8 @@ pub struct Db {
 }
 
 /// Opens a file that passed [`inspect`]: checks identity and version again through
-/// SQLite, checks the file's integrity and tables, then sets WAL and the busy timeout.
+/// SQLite, checks the file's integrity and tables, sets WAL and the busy timeout, and
+/// brings an older schema up to date.
 pub fn open(kind: &FileKind, path: &Path, registration: Registration) -> Result<Db, LocalError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| verify_error(path, &e))?;
@@ -266,6 +270,9 @@ pub fn open(kind: &FileKind, path: &Path, registration: Registration) -> Result<
         .map_err(|e| verify_error(path, &e))?;
     conn.pragma_update(None, "synchronous", "NORMAL")
         .map_err(|e| verify_error(path, &e))?;
+    if version < kind.schema_version {
+        migrate(kind, &conn, path)?;
+    }
     let uid: Option<Vec<u8>> = conn
         .query_row("SELECT value FROM meta WHERE key = 'uid'", [], |r| r.get(0))
         .optional()
@@ -282,6 +289,35 @@ pub fn open(kind: &FileKind, path: &Path, registration: Registration) -> Result<
         uid,
         _registration: registration,
     })
+}
+
+/// Brings the file to `kind.schema_version`, each step in one transaction with the new
+/// `user_version`. The version is read again under the write lock, so when two
+/// processes open an old file at once the second finds it done; a failed step changes
+/// nothing.
+fn migrate(kind: &FileKind, conn: &Connection, path: &Path) -> Result<(), LocalError> {
+    let sql = |e: rusqlite::Error| LocalError::from_sqlite(path, &e);
+    loop {
+        // Rolled back when dropped before the commit.
+        let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate).map_err(sql)?;
+        let version: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(sql)?;
+        if version >= kind.schema_version {
+            return Ok(());
+        }
+        let step = usize::try_from(version - 1)
+            .ok()
+            .and_then(|i| kind.migrations.get(i))
+            .ok_or_else(|| LocalError::Corrupt {
+                path: path.to_path_buf(),
+                detail: format!("no upgrade is known from schema version {version}"),
+            })?;
+        tx.execute_batch(step).map_err(sql)?;
+        tx.pragma_update(None, "user_version", version + 1)
+            .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+    }
 }
 
 /// Checks identity and schema version of an already open file again (a parked

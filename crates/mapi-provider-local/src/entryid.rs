@@ -12,7 +12,7 @@ use crate::error::LocalError;
 /// The format byte of the ids this code writes.
 const FORMAT: u8 = 1;
 /// 4 flag bytes + 16 uid bytes + format + kind + 8-byte row id.
-const LEN: usize = 4 + 16 + 1 + 1 + 8;
+pub(crate) const LEN: usize = 4 + 16 + 1 + 1 + 8;
 
 /// What an entry id names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

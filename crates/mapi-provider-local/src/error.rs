@@ -286,111 +286,92 @@ mod tests {
     #[test]
     fn every_variant_maps_to_its_status() {
         let p = || PathBuf::from("store.db");
-        let cases = [
-            (
-                LocalError::Unconfigured {
+        mapi_types::assert_status_table!(LocalError;
+            LocalError::Unconfigured { .. }
+                => LocalError::Unconfigured {
                     missing: vec!["path".into()],
-                },
-                Status::MAPI_E_UNCONFIGURED,
-            ),
-            (
-                LocalError::FileMissing {
+                }
+                => Status::MAPI_E_UNCONFIGURED,
+            LocalError::FileMissing { .. }
+                => LocalError::FileMissing {
                     path: p(),
                     label: "local store",
-                },
-                Status::MAPI_E_NOT_FOUND,
-            ),
-            (
-                LocalError::FolderMissing { path: p() },
-                Status::MAPI_E_NOT_FOUND,
-            ),
-            (LocalError::NotAFile { path: p() }, Status::MAPI_E_NOT_FOUND),
-            (
-                LocalError::NoAccess {
+                }
+                => Status::MAPI_E_NOT_FOUND,
+            LocalError::FolderMissing { .. }
+                => LocalError::FolderMissing { path: p() }
+                => Status::MAPI_E_NOT_FOUND,
+            LocalError::NotAFile { .. }
+                => LocalError::NotAFile { path: p() }
+                => Status::MAPI_E_NOT_FOUND,
+            LocalError::NoAccess { .. }
+                => LocalError::NoAccess {
                     path: p(),
                     action: "read",
-                },
-                Status::MAPI_E_NO_ACCESS,
-            ),
-            (
-                LocalError::NewerSchema {
+                }
+                => Status::MAPI_E_NO_ACCESS,
+            LocalError::NewerSchema { .. }
+                => LocalError::NewerSchema {
                     path: p(),
                     found: 9,
                     known: 1,
-                },
-                Status::MAPI_E_VERSION,
-            ),
-            (
-                LocalError::Corrupt {
+                }
+                => Status::MAPI_E_VERSION,
+            LocalError::Corrupt { .. }
+                => LocalError::Corrupt {
                     path: p(),
                     detail: "x".into(),
-                },
-                Status::MAPI_E_CORRUPT_DATA,
-            ),
-            (
-                LocalError::Locked {
+                }
+                => Status::MAPI_E_CORRUPT_DATA,
+            LocalError::Locked { .. }
+                => LocalError::Locked {
                     path: p(),
                     held_exclusively: true,
-                },
-                Status::MAPI_E_SESSION_LIMIT,
-            ),
-            (
-                LocalError::Locked {
+                }
+                => Status::MAPI_E_SESSION_LIMIT,
+            LocalError::Locked { .. }
+                => LocalError::Locked {
                     path: p(),
                     held_exclusively: false,
-                },
-                Status::MAPI_E_SESSION_LIMIT,
-            ),
-            (LocalError::Busy { path: p() }, Status::MAPI_E_BUSY),
-            (
-                LocalError::DiskFull { path: p() },
-                Status::MAPI_E_NOT_ENOUGH_DISK,
-            ),
-            (
-                LocalError::Disk {
+                }
+                => Status::MAPI_E_SESSION_LIMIT,
+            LocalError::Busy { .. }
+                => LocalError::Busy { path: p() }
+                => Status::MAPI_E_BUSY,
+            LocalError::DiskFull { .. }
+                => LocalError::DiskFull { path: p() }
+                => Status::MAPI_E_NOT_ENOUGH_DISK,
+            LocalError::Disk { .. }
+                => LocalError::Disk {
                     path: p(),
                     detail: "x".into(),
-                },
-                Status::MAPI_E_DISK_ERROR,
-            ),
-            (
-                LocalError::InvalidEntryId { detail: "x".into() },
-                Status::MAPI_E_INVALID_ENTRYID,
-            ),
-            (
-                LocalError::NotFound { what: "x".into() },
-                Status::MAPI_E_NOT_FOUND,
-            ),
-            (
-                LocalError::BadMessage {
+                }
+                => Status::MAPI_E_DISK_ERROR,
+            LocalError::InvalidEntryId { .. }
+                => LocalError::InvalidEntryId { detail: "x".into() }
+                => Status::MAPI_E_INVALID_ENTRYID,
+            LocalError::NotFound { .. }
+                => LocalError::NotFound { what: "x".into() }
+                => Status::MAPI_E_NOT_FOUND,
+            LocalError::BadMessage { .. }
+                => LocalError::BadMessage {
                     index: 0,
                     detail: "x".into(),
-                },
-                Status::MAPI_E_CORRUPT_DATA,
-            ),
-            (
-                LocalError::InvalidParameter { detail: "x".into() },
-                Status::MAPI_E_INVALID_PARAMETER,
-            ),
-            (LocalError::LoggedOff, Status::MAPI_E_INVALID_OBJECT),
-            (
-                LocalError::Database {
+                }
+                => Status::MAPI_E_CORRUPT_DATA,
+            LocalError::InvalidParameter { .. }
+                => LocalError::InvalidParameter { detail: "x".into() }
+                => Status::MAPI_E_INVALID_PARAMETER,
+            LocalError::LoggedOff
+                => LocalError::LoggedOff
+                => Status::MAPI_E_INVALID_OBJECT,
+            LocalError::Database { .. }
+                => LocalError::Database {
                     path: p(),
                     detail: "x".into(),
-                },
-                Status::MAPI_E_CALL_FAILED,
-            ),
-        ];
-        for (err, status) in cases {
-            assert_eq!(err.status(), status, "{err}");
-            let pe = ProviderError::from(err.clone());
-            assert_eq!(pe.status, status, "{err}");
-            if status == Status::MAPI_E_UNCONFIGURED {
-                assert_eq!(pe.missing, ["path"]);
-            } else {
-                assert_eq!(pe.message, err.to_string());
-            }
-        }
+                }
+                => Status::MAPI_E_CALL_FAILED,
+        );
     }
 
     #[test]

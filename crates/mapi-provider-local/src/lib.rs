@@ -5,10 +5,13 @@
 //! - [`service`]: [`LocalStoreService`], [`ContactsService`] (service entry, logons) and
 //!   [`register`].
 //! - [`store`]: [`LocalStore`], the logged-on message store (folders, contents, messages).
+//! - `contents`: contents tables as a row source that pushes sort, restriction and
+//!   paging down to SQLite.
 //! - [`contacts`]: [`Contacts`], the logged-on address book.
 //! - [`dbfile`]: the `path` setting, file creation and checked opening (missing, access,
-//!   version, damage).
-//! - [`schema`]: the store and contacts file kinds, their schemas and the folder tree.
+//!   version, damage), upgrading an older schema.
+//! - [`schema`]: the store and contacts file kinds, their schemas, upgrades and the
+//!   folder tree.
 //! - [`openfiles`]: the files this process has open, so plain-read checks never cost
 //!   SQLite its POSIX locks.
 //! - [`idle`]: connections parked after logoff for the next logon to the unchanged file.
@@ -18,6 +21,7 @@
 //! - [`error`]: [`LocalError`] and its MAPI status codes.
 
 pub mod contacts;
+mod contents;
 pub mod dbfile;
 pub mod entryid;
 pub mod error;

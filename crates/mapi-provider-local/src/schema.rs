@@ -1,5 +1,5 @@
-//! The two file kinds: the message store and the contacts file, with their schemas and
-//! the store's folder tree.
+//! The two file kinds: the message store and the contacts file, with their schemas, the
+//! upgrades from older store schemas, and the store's folder tree.
 
 use mapi_spi::FolderKind;
 use rusqlite::Connection;
@@ -25,39 +25,95 @@ pub fn folder_code(kind: FolderKind) -> i64 {
         .unwrap_or(0)
 }
 
+/// The indexes of schema version 2.
+macro_rules! store_indexes {
+    () => {
+        "
+        CREATE INDEX IF NOT EXISTS messages_by_folder
+            ON messages (folder, delivery_time DESC, id DESC);
+        CREATE INDEX IF NOT EXISTS messages_summary ON messages (folder, delivery_time DESC,
+            id DESC, flags, size, has_attach, subject, sender_name, sender_email, display_to);
+        "
+    };
+}
+
+/// The triggers keeping `folders.msg_count` (schema version 2).
+macro_rules! store_count_triggers {
+    () => {
+        "
+        CREATE TRIGGER messages_count_insert AFTER INSERT ON messages BEGIN
+            UPDATE folders SET msg_count = msg_count + 1 WHERE id = NEW.folder;
+        END;
+        CREATE TRIGGER messages_count_delete AFTER DELETE ON messages BEGIN
+            UPDATE folders SET msg_count = msg_count - 1 WHERE id = OLD.folder;
+        END;
+        CREATE TRIGGER messages_count_move AFTER UPDATE OF folder ON messages
+            WHEN OLD.folder IS NOT NEW.folder BEGIN
+            UPDATE folders SET msg_count = msg_count - 1 WHERE id = OLD.folder;
+            UPDATE folders SET msg_count = msg_count + 1 WHERE id = NEW.folder;
+        END;
+        "
+    };
+}
+
+/// The store schema (version 2). `folders.msg_count` is each folder's message count,
+/// kept by triggers in the same transaction as every insert, delete and move of a
+/// message, whichever connection or process makes it: an unrestricted contents table
+/// counts its rows with one lookup. `messages_by_folder` gives a row's position in the
+/// default order (newest first) cheaply; `messages_summary` covers every summary column.
+const STORE_SCHEMA: &str = concat!(
+    "
+    CREATE TABLE folders (
+        id INTEGER PRIMARY KEY,
+        parent INTEGER,
+        kind INTEGER UNIQUE,
+        name TEXT NOT NULL,
+        class TEXT NOT NULL,
+        msg_count INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        folder INTEGER NOT NULL,
+        subject TEXT NOT NULL,
+        sender_name TEXT NOT NULL,
+        sender_email TEXT NOT NULL,
+        display_to TEXT NOT NULL,
+        display_cc TEXT NOT NULL,
+        delivery_time INTEGER NOT NULL,
+        submit_time INTEGER,
+        size INTEGER NOT NULL,
+        message_id TEXT,
+        flags INTEGER NOT NULL,
+        has_attach INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        raw BLOB NOT NULL
+    );
+    ",
+    store_indexes!(),
+    store_count_triggers!(),
+);
+
+/// Version 1 to 2: the per-folder message count (column, its value now, the triggers
+/// that keep it) and the covering summary index. A version-1 file has
+/// `messages_by_folder` and, if made while the summary index was being introduced,
+/// `messages_summary` as well; both are kept or made.
+const STORE_V1_TO_V2: &str = concat!(
+    "
+    ALTER TABLE folders ADD COLUMN msg_count INTEGER NOT NULL DEFAULT 0;
+    UPDATE folders SET msg_count = (SELECT count(*) FROM messages m WHERE m.folder = folders.id);
+    ",
+    store_indexes!(),
+    store_count_triggers!(),
+);
+
 /// The message store file.
 pub const STORE: FileKind = FileKind {
     label: "local store",
     // "MAPS"
     application_id: 0x4D41_5053,
-    schema_version: 1,
-    schema: "
-        CREATE TABLE folders (
-            id INTEGER PRIMARY KEY,
-            parent INTEGER,
-            kind INTEGER UNIQUE,
-            name TEXT NOT NULL,
-            class TEXT NOT NULL
-        );
-        CREATE TABLE messages (
-            id INTEGER PRIMARY KEY,
-            folder INTEGER NOT NULL,
-            subject TEXT NOT NULL,
-            sender_name TEXT NOT NULL,
-            sender_email TEXT NOT NULL,
-            display_to TEXT NOT NULL,
-            display_cc TEXT NOT NULL,
-            delivery_time INTEGER NOT NULL,
-            submit_time INTEGER,
-            size INTEGER NOT NULL,
-            message_id TEXT,
-            flags INTEGER NOT NULL,
-            has_attach INTEGER NOT NULL,
-            body TEXT NOT NULL,
-            raw BLOB NOT NULL
-        );
-        CREATE INDEX messages_by_folder ON messages (folder, delivery_time DESC, id DESC);
-    ",
+    schema_version: 2,
+    schema: STORE_SCHEMA,
+    migrations: &[STORE_V1_TO_V2],
     tables: &["folders", "messages"],
     init: init_folders,
 };
@@ -82,6 +138,7 @@ pub const CONTACTS: FileKind = FileKind {
     // "MAPC"
     application_id: 0x4D41_5043,
     schema_version: 1,
+    migrations: &[],
     schema: "
         CREATE TABLE entries (
             id INTEGER PRIMARY KEY,
@@ -96,3 +153,20 @@ pub const CONTACTS: FileKind = FileKind {
     tables: &["entries"],
     init: |_| Ok(()),
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_older_version_has_its_upgrade() {
+        for kind in [&STORE, &CONTACTS] {
+            assert_eq!(
+                kind.migrations.len() as i64,
+                kind.schema_version - 1,
+                "{}",
+                kind.label
+            );
+        }
+    }
+}

@@ -1,18 +1,21 @@
 //! [`LocalStore`]: a logged-on local message store (`MsgStore`) over one SQLite file.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use mail_parser::MessageParser;
 use mapi_spi::{EntryId, FolderKind, MsgStore, ProviderResult, Settings, async_trait};
+use mapi_types::table::consts::MAPI_ASSOCIATED;
 use mapi_types::tags::*;
-use mapi_types::{MapiUid, PropValue, Row, SortKey, Table, object_type};
-use rusqlite::{Connection, OptionalExtension};
+use mapi_types::{MapiUid, MemorySource, PropValue, Row, RowSource, Table, object_type};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, MAIN_DB, OptionalExtension, ffi, params};
 
-use crate::dbfile::{self, Db, path_setting};
+use crate::contents::{self, ContentsSource, Open, SharedDb};
+use crate::dbfile::{self, path_setting};
 use crate::entryid::{self, ObjectKind};
 use crate::error::LocalError;
-use crate::lock::{self, SessionLock};
+use crate::lock;
 use crate::mime::{self, MSGFLAG_HASATTACH, Parsed};
 use crate::schema::{FOLDERS, STORE, folder_code};
 
@@ -49,13 +52,8 @@ pub struct LocalStore {
     uid: MapiUid,
     props: Row,
     folders: Vec<(FolderKind, i64)>,
-    open: Mutex<Option<Open>>,
-}
-
-/// Dropped in field order: the connection closes, then the session lock goes.
-struct Open {
-    db: Db,
-    _lock: SessionLock,
+    /// Shared with the store's contents tables, which see `None` after logoff.
+    open: SharedDb,
 }
 
 impl LocalStore {
@@ -90,7 +88,7 @@ impl LocalStore {
             uid,
             props,
             folders,
-            open: Mutex::new(Some(Open { db, _lock: lock })),
+            open: Arc::new(Mutex::new(Some(Open { db, _lock: lock }))),
         })
     }
 
@@ -186,45 +184,37 @@ impl LocalStore {
         self.with_conn(|conn| {
             let folder = self.folder_id(conn, folder)?;
             let mut stmt = conn
-                .prepare_cached(
-                    "SELECT id, subject, sender_name, sender_email, delivery_time, size,
-                            display_to, flags, has_attach
-                     FROM messages WHERE folder = ?1
+                .prepare_cached(&format!(
+                    "SELECT {} FROM messages WHERE folder = ?1
                      ORDER BY delivery_time DESC, id DESC",
-                )
+                    contents::SUMMARY_SELECT
+                ))
                 .map_err(self.sql())?;
             let rows = stmt
-                .query_map([folder], |r| {
-                    let mut row = Row::default();
-                    row.set(PR_ENTRYID, PropValue::Binary(self.message_entry(r.get(0)?)));
-                    row.set(PR_SUBJECT, PropValue::Unicode(r.get(1)?));
-                    row.set(PR_SENDER_NAME, PropValue::Unicode(r.get(2)?));
-                    row.set(PR_SENDER_EMAIL_ADDRESS, PropValue::Unicode(r.get(3)?));
-                    row.set(
-                        PR_MESSAGE_DELIVERY_TIME,
-                        PropValue::SysTime(r.get::<_, i64>(4)? as u64),
-                    );
-                    row.set(PR_MESSAGE_SIZE, PropValue::Long(clamp_i32(r.get(5)?)));
-                    row.set(PR_DISPLAY_TO, PropValue::Unicode(r.get(6)?));
-                    row.set(PR_MESSAGE_FLAGS, PropValue::Long(r.get(7)?));
-                    row.set(PR_HASATTACH, PropValue::Boolean(r.get(8)?));
-                    row.set(PR_MESSAGE_CLASS, PropValue::Unicode("IPM.Note".into()));
-                    Ok(row)
-                })
+                .query_map([folder], |r| contents::contents_row(&self.uid, r))
                 .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
                 .map_err(self.sql())?;
-            let mut table = Table::new(CONTENTS_COLUMNS.to_vec(), rows);
-            table
-                .sort(vec![SortKey {
-                    tag: PR_MESSAGE_DELIVERY_TIME,
-                    descending: true,
-                }])
-                .map_err(|status| LocalError::Database {
-                    path: self.path.clone(),
-                    detail: format!("sorting the contents table failed: {status}"),
-                })?;
-            Ok(table)
+            // Already in the default order: newest first.
+            Ok(Table::new(CONTENTS_COLUMNS.to_vec(), rows))
         })
+    }
+
+    fn contents_source_now(
+        &self,
+        folder: &[u8],
+        flags: u32,
+    ) -> Result<Box<dyn RowSource>, LocalError> {
+        let id = self.with_conn(|conn| self.folder_id(conn, folder))?;
+        if flags & MAPI_ASSOCIATED != 0 {
+            // The store keeps no associated (hidden) messages.
+            return Ok(Box::new(MemorySource::new(&CONTENTS_COLUMNS, Vec::new())));
+        }
+        Ok(Box::new(ContentsSource::new(
+            self.open.clone(),
+            self.path.clone(),
+            self.uid,
+            id,
+        )))
     }
 
     fn read_message_now(&self, entry: &[u8]) -> Result<Row, LocalError> {
@@ -269,7 +259,7 @@ impl LocalStore {
                     }
                     row.set(PR_MESSAGE_FLAGS, PropValue::Long(r.get(10)?));
                     row.set(PR_HASATTACH, PropValue::Boolean(r.get(11)?));
-                    row.set(PR_BODY, PropValue::Unicode(r.get(12)?));
+                    row.set(PR_BODY, PropValue::Unicode(body_text(r.get_ref(12)?)?));
                     let raw = r.get_ref(13)?.as_blob()?;
                     row.set(
                         PR_TRANSPORT_MESSAGE_HEADERS,
@@ -348,12 +338,15 @@ impl LocalStore {
     }
 }
 
-/// Parses every message (on up to two threads for big batches); the first one that is
-/// not a message fails the whole batch.
-/// Inserts one imported message without copying its large values: the body text is
-/// bound in place (it outlives the statement) and the raw bytes are written into a
-/// zero-filled blob, so SQLite holds the body once (in the row it builds) and the raw
-/// bytes never: an import needs about twice a message's size, not six times.
+/// A body or raw message larger than this is written through incremental blob I/O
+/// instead of being bound: a bound value is copied by SQLite, a written one is not.
+const WRITE_IN_PLACE: usize = 64 * 1024;
+
+/// Inserts one imported message without SQLite copying its large values. A large body
+/// text and raw message are inserted as zero-filled blobs of their sizes (the last two
+/// columns of the row, so SQLite keeps them as lengths, not bytes), then written into
+/// the row through incremental blob I/O, which goes straight to the database pages.
+/// Such a body is stored as a blob of UTF-8 bytes ([`body_text`] reads either form).
 fn insert_imported(
     conn: &Connection,
     folder: i64,
@@ -361,113 +354,66 @@ fn insert_imported(
     raw: &[u8],
     flags: i32,
 ) -> rusqlite::Result<i64> {
-    use rusqlite::ffi;
-    use std::ffi::{CStr, c_int};
-    const SQL: &CStr = c"INSERT INTO messages (folder, subject, sender_name, sender_email,
+    let body = p.body.as_bytes();
+    let (body_len, raw_len) = (in_place(body)?, in_place(raw)?);
+    conn.prepare_cached(
+        "INSERT INTO messages (folder, subject, sender_name, sender_email,
              display_to, display_cc, delivery_time, submit_time, size, message_id, flags,
              has_attach, body, raw)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
-    // SAFETY: `db` is the open connection's handle, used on this thread only while
-    // `conn` is borrowed; the statement and blob handles are released before return;
-    // every bound text outlives the statement's step (SQLITE_STATIC).
-    unsafe {
-        let db = conn.handle();
-        let fail = |rc: c_int| {
-            let msg = CStr::from_ptr(ffi::sqlite3_errmsg(db))
-                .to_string_lossy()
-                .into_owned();
-            rusqlite::Error::SqliteFailure(ffi::Error::new(rc), Some(msg))
-        };
-        let mut stmt = std::ptr::null_mut();
-        let rc = ffi::sqlite3_prepare_v2(db, SQL.as_ptr(), -1, &mut stmt, std::ptr::null_mut());
-        if rc != ffi::SQLITE_OK {
-            return Err(fail(rc));
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        folder,
+        p.subject,
+        p.sender_name,
+        p.sender_email,
+        p.display_to,
+        p.display_cc,
+        p.delivery_time as i64,
+        p.submit_time.map(|t| t as i64),
+        raw.len() as i64,
+        p.message_id,
+        flags,
+        p.has_attach,
+        body_len.map_or(ToSqlOutput::from(p.body.as_ref()), ToSqlOutput::ZeroBlob),
+        raw_len.map_or(ToSqlOutput::from(raw), ToSqlOutput::ZeroBlob),
+    ])?;
+    let id = conn.last_insert_rowid();
+    for (column, len, bytes) in [(c"body", body_len, body), (c"raw", raw_len, raw)] {
+        if len.is_some() {
+            let mut blob = conn.blob_open(MAIN_DB, c"messages", column, id, false)?;
+            blob.write_at(bytes, 0)?;
+            blob.close()?;
         }
-        struct Finalize(*mut ffi::sqlite3_stmt);
-        impl Drop for Finalize {
-            fn drop(&mut self) {
-                // SAFETY: a statement prepared above, finalized once.
-                unsafe { ffi::sqlite3_finalize(self.0) };
-            }
-        }
-        let _finalize = Finalize(stmt);
-        let text = |i: c_int, s: &str| {
-            ffi::sqlite3_bind_text64(
-                stmt,
-                i,
-                s.as_ptr().cast(),
-                s.len() as u64,
-                ffi::SQLITE_STATIC(),
-                ffi::SQLITE_UTF8 as u8,
-            )
-        };
-        let int = |i: c_int, v: Option<i64>| match v {
-            Some(v) => ffi::sqlite3_bind_int64(stmt, i, v),
-            None => ffi::sqlite3_bind_null(stmt, i),
-        };
-        for rc in [
-            int(1, Some(folder)),
-            text(2, &p.subject),
-            text(3, &p.sender_name),
-            text(4, &p.sender_email),
-            text(5, &p.display_to),
-            text(6, &p.display_cc),
-            int(7, Some(p.delivery_time as i64)),
-            int(8, p.submit_time.map(|t| t as i64)),
-            int(9, Some(raw.len() as i64)),
-            match &p.message_id {
-                Some(m) => text(10, m),
-                None => ffi::sqlite3_bind_null(stmt, 10),
-            },
-            int(11, Some(i64::from(flags))),
-            int(12, Some(i64::from(p.has_attach))),
-            text(13, &p.body),
-            ffi::sqlite3_bind_zeroblob64(stmt, 14, raw.len() as u64),
-        ] {
-            if rc != ffi::SQLITE_OK {
-                return Err(fail(rc));
-            }
-        }
-        let rc = ffi::sqlite3_step(stmt);
-        if rc != ffi::SQLITE_DONE {
-            return Err(fail(rc));
-        }
-        let id = ffi::sqlite3_last_insert_rowid(db);
-        if !raw.is_empty() {
-            let mut blob = std::ptr::null_mut();
-            let rc = ffi::sqlite3_blob_open(
-                db,
-                c"main".as_ptr(),
-                c"messages".as_ptr(),
-                c"raw".as_ptr(),
-                id,
-                1,
-                &mut blob,
-            );
-            if rc != ffi::SQLITE_OK {
-                return Err(fail(rc));
-            }
-            let mut rc = ffi::SQLITE_OK;
-            for (i, chunk) in raw.chunks(1 << 20).enumerate() {
-                rc = ffi::sqlite3_blob_write(
-                    blob,
-                    chunk.as_ptr().cast(),
-                    chunk.len() as c_int,
-                    (i << 20) as c_int,
-                );
-                if rc != ffi::SQLITE_OK {
-                    break;
-                }
-            }
-            let closed = ffi::sqlite3_blob_close(blob);
-            if rc != ffi::SQLITE_OK || closed != ffi::SQLITE_OK {
-                return Err(fail(if rc != ffi::SQLITE_OK { rc } else { closed }));
-            }
-        }
-        Ok(id)
+    }
+    Ok(id)
+}
+
+/// The length of the zero-filled blob a value over [`WRITE_IN_PLACE`] is inserted as;
+/// `None` for a value that is bound as it is.
+fn in_place(value: &[u8]) -> rusqlite::Result<Option<i32>> {
+    if value.len() <= WRITE_IN_PLACE {
+        return Ok(None);
+    }
+    let len = i32::try_from(value.len())
+        .map_err(|_| rusqlite::Error::SqliteFailure(ffi::Error::new(ffi::SQLITE_TOOBIG), None))?;
+    Ok(Some(len))
+}
+
+/// A message's body column: text, or the UTF-8 blob a large imported body is written as.
+fn body_text(value: ValueRef<'_>) -> rusqlite::Result<String> {
+    match value {
+        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => Ok(std::str::from_utf8(bytes)?.to_owned()),
+        other => Err(rusqlite::Error::InvalidColumnType(
+            12,
+            "body".to_owned(),
+            other.data_type(),
+        )),
     }
 }
 
+/// Parses every message (on up to two threads for big batches); the first one that is
+/// not a message fails the whole batch.
 fn parse_all(messages: &[Vec<u8>]) -> Result<Vec<Parsed<'_>>, LocalError> {
     let now = mapi_types::filetime_from_unix(
         std::time::SystemTime::now()
@@ -613,6 +559,14 @@ impl MsgStore for LocalStore {
 
     async fn contents(&self, folder: &[u8]) -> ProviderResult<Table> {
         Ok(self.contents_now(folder)?)
+    }
+
+    async fn contents_source(
+        &self,
+        folder: &[u8],
+        flags: u32,
+    ) -> ProviderResult<Box<dyn RowSource>> {
+        Ok(self.contents_source_now(folder, flags)?)
     }
 
     async fn read_message(&self, entry: &[u8]) -> ProviderResult<Row> {

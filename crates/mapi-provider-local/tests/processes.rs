@@ -2,9 +2,9 @@
 //! tests run as root, since root ignores them) and the exclusive-mode lock held by
 //! another process.
 //!
-//! This file has its own `main` (no libtest harness): run with arguments
-//! `child logon <store|contacts> <path> <exclusive>` or `child hold <path> <exclusive>`,
-//! the binary is the helper process the tests start.
+//! The helper process the tests start is this test binary running only its
+//! `helper_process` test, with the helper's arguments (`logon <store|contacts> <path>
+//! <exclusive>` or `hold <path> <exclusive>`) in an environment variable.
 
 mod common;
 
@@ -16,57 +16,24 @@ use std::process::{Child, Command, Stdio};
 use common::*;
 use mapi_types::Status;
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("child") {
-        child(&args[2..]);
+/// The environment variable that makes [`helper_process`] the helper: its arguments,
+/// separated by U+001F.
+const HELPER_ENV: &str = "MAPI_LOCAL_TEST_HELPER";
+
+/// The helper process the tests start (this test binary, running only this test, with
+/// [`HELPER_ENV`] set); in an ordinary test run it has nothing to do.
+#[test]
+fn helper_process() {
+    let Ok(args) = std::env::var(HELPER_ENV) else {
         return;
-    }
-    let tests: [(&str, fn()); 5] = [
-        (
-            "unreadable_store_is_no_access",
-            unreadable_store_is_no_access,
-        ),
-        (
-            "unreadable_contacts_is_no_access",
-            unreadable_contacts_is_no_access,
-        ),
-        (
-            "exclusive_holder_in_another_process",
-            exclusive_holder_in_another_process,
-        ),
-        (
-            "shared_holder_in_another_process",
-            shared_holder_in_another_process,
-        ),
-        ("lock_dies_with_its_process", lock_dies_with_its_process),
-    ];
-    let filter: Vec<&String> = args[1..].iter().filter(|a| !a.starts_with('-')).collect();
-    let mut failed = Vec::new();
-    let mut ran = 0;
-    for (name, test) in tests {
-        if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
-            continue;
-        }
-        ran += 1;
-        let outcome = std::panic::catch_unwind(test);
-        println!(
-            "test {name} ... {}",
-            if outcome.is_ok() { "ok" } else { "FAILED" }
-        );
-        if outcome.is_err() {
-            failed.push(name);
-        }
-    }
-    println!(
-        "\ntest result: {}. {} passed; {} failed",
-        if failed.is_empty() { "ok" } else { "FAILED" },
-        ran - failed.len(),
-        failed.len()
-    );
-    if !failed.is_empty() {
-        std::process::exit(1);
-    }
+    };
+    let args: Vec<String> = args.split('\u{1f}').map(str::to_string).collect();
+    // libtest has printed `test helper_process ... ` without a newline: end that line.
+    println!();
+    child(&args);
+    std::io::stdout().flush().unwrap();
+    // Leave before libtest prints its summary on our stdout.
+    std::process::exit(0);
 }
 
 /// The helper process: logs on and reports the status on stdout.
@@ -124,7 +91,13 @@ fn helper(args: &[&str], as_nobody: bool) -> Command {
     } else {
         Command::new(exe)
     };
-    cmd.arg("child").args(args);
+    cmd.args([
+        "helper_process",
+        "--exact",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env(HELPER_ENV, args.join("\u{1f}"));
     cmd
 }
 
@@ -176,10 +149,12 @@ fn access_cases(kind: &str, create: fn(&Path)) {
     set(0o644);
 }
 
+#[test]
 fn unreadable_store_is_no_access() {
     access_cases("store", create_store);
 }
 
+#[test]
 fn unreadable_contacts_is_no_access() {
     access_cases("contacts", create_contacts);
 }
@@ -198,11 +173,18 @@ impl Holder {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
+        // libtest's own lines come first; the helper's start at READY or STATUS.
+        let mut out = BufReader::new(child.stdout.as_mut().unwrap());
         let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line.trim(), "READY", "holder did not log on");
+        loop {
+            line.clear();
+            if out.read_line(&mut line).unwrap() == 0 || line.starts_with("STATUS ") {
+                panic!("holder did not log on: {line}");
+            }
+            if line.trim() == "READY" {
+                break;
+            }
+        }
         Holder(child)
     }
 
@@ -219,6 +201,7 @@ impl Drop for Holder {
     }
 }
 
+#[test]
 fn exclusive_holder_in_another_process() {
     let dir = TempDir::new();
     let path = dir.path("mail.db");
@@ -244,6 +227,7 @@ fn exclusive_holder_in_another_process() {
     assert_eq!(helper_logon("store", &path, false, false), "S_OK");
 }
 
+#[test]
 fn shared_holder_in_another_process() {
     let dir = TempDir::new();
     let path = dir.path("mail.db");
@@ -261,6 +245,7 @@ fn shared_holder_in_another_process() {
     assert!(store_logon(exclusive_settings(&path, true)).is_ok());
 }
 
+#[test]
 fn lock_dies_with_its_process() {
     let dir = TempDir::new();
     let path = dir.path("mail.db");

@@ -56,6 +56,18 @@ impl ProviderError {
     }
 }
 
+impl From<mapi_types::TableError> for ProviderError {
+    fn from(e: mapi_types::TableError) -> ProviderError {
+        ProviderError::new(e.status, e.message)
+    }
+}
+
+impl From<ProviderError> for mapi_types::TableError {
+    fn from(e: ProviderError) -> mapi_types::TableError {
+        mapi_types::TableError::new(e.status, e.message)
+    }
+}
+
 impl MapiStatus for ProviderError {
     fn status(&self) -> Status {
         self.status

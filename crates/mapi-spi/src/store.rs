@@ -2,7 +2,11 @@
 //! messages are property rows, as MAPI presents them.
 
 use async_trait::async_trait;
-use mapi_types::{Row, Table};
+use mapi_types::table::consts::MAPI_ASSOCIATED;
+use mapi_types::{MemorySource, PropValue, Row, RowSource, Table, tags};
+
+/// `MSGFLAG_READ`.
+const MSGFLAG_READ: i64 = 0x1;
 
 use crate::error::ProviderResult;
 
@@ -44,6 +48,40 @@ pub trait MsgStore: Send + Sync {
     /// PR_SENDER_EMAIL_ADDRESS, PR_MESSAGE_DELIVERY_TIME, PR_MESSAGE_SIZE, ...), sorted by
     /// delivery time, newest first.
     async fn contents(&self, folder: &[u8]) -> ProviderResult<Table>;
+
+    /// `GetContentsTable`: the rows of a folder's contents table for a view to page
+    /// through (sort, restriction and paging evaluated by the source). `flags` are
+    /// `GetContentsTable`'s: with `MAPI_ASSOCIATED` the folder's associated messages.
+    ///
+    /// The default loads [`MsgStore::contents`] and evaluates in memory; associated
+    /// contents are empty. A provider overrides it to push the work down (the local
+    /// store runs SQL and never loads a whole folder).
+    async fn contents_source(
+        &self,
+        folder: &[u8],
+        flags: u32,
+    ) -> ProviderResult<Box<dyn RowSource>> {
+        let table = self.contents(folder).await?;
+        if flags & MAPI_ASSOCIATED != 0 {
+            return Ok(Box::new(MemorySource::new(table.columns(), Vec::new())));
+        }
+        // PR_READ is computed from PR_MESSAGE_FLAGS (MSGFLAG_READ) where a row lacks it.
+        let columns = table.columns().to_vec();
+        let rows = table
+            .full_rows()
+            .into_iter()
+            .map(|r| {
+                let mut r = r.clone();
+                if r.get(tags::PR_READ).is_none()
+                    && let Some(f) = r.int(tags::PR_MESSAGE_FLAGS)
+                {
+                    r.set(tags::PR_READ, PropValue::Boolean(f & MSGFLAG_READ != 0));
+                }
+                r
+            })
+            .collect();
+        Ok(Box::new(MemorySource::new(&columns, rows)))
+    }
 
     /// All properties of one message, PR_BODY included.
     async fn read_message(&self, entry: &[u8]) -> ProviderResult<Row>;

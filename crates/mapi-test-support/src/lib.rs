@@ -3,10 +3,20 @@
 //! # Layout
 //! - [`mailstack`]: real Dovecot (IMAP) and Postfix (SMTP) on loopback ports, started
 //!   from a throwaway configuration.
+//! - [`postgres`]: a real PostgreSQL server on a loopback port, in a throwaway cluster.
 //! - [`hostile`]: a scriptable misbehaving IMAP server, for the behaviour no real server
 //!   shows on demand (silence, floods, huge literals, numbers out of range).
+//! - [`process`]: what the servers share: free loopback ports, a traversable temp dir,
+//!   running a tool as the server's user, stopping processes by PID.
+//! - [`test_ca`]: a throwaway CA and server certificate made with `openssl`.
 
 pub mod hostile;
 pub mod mailstack;
+pub mod postgres;
+pub mod process;
+pub mod test_ca;
 
-pub use mailstack::{MailStack, Options, Ports, USERS, free_port, free_ports};
+pub use mailstack::{MailStack, Options, Ports, USERS};
+pub use postgres::PgServer;
+pub use process::{free_port, free_ports};
+pub use test_ca::make_test_ca;

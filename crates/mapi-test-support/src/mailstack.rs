@@ -10,8 +10,7 @@
 use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
-use std::net::{TcpListener, TcpStream};
-use std::os::unix::fs::PermissionsExt;
+use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -19,6 +18,9 @@ use std::time::{Duration, Instant};
 
 use mapi_spi::Settings;
 use mapi_types::PropValue;
+
+use crate::process::{chown_r, free_ports, run, stop_pids, traversable_temp_dir};
+use crate::test_ca::make_test_ca;
 
 /// The users every stack has: (name, password).
 pub const USERS: [(&str, &str); 2] = [("alice", "alice-pw-1"), ("bob", "bob-pw-2")];
@@ -88,40 +90,6 @@ fn need(tool: &str, package: &str) -> Result<(), String> {
     }
 }
 
-fn run(cmd: &mut Command, what: &str) -> Result<(), String> {
-    let out = cmd
-        .output()
-        .map_err(|e| format!("{what}: cannot run: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "{what} failed ({}): {}{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(())
-}
-
-/// A free loopback TCP port.
-pub fn free_port() -> u16 {
-    free_ports::<1>()[0]
-}
-
-/// `N` distinct free loopback ports: every one stays bound until all are chosen, so
-/// none repeats.
-pub fn free_ports<const N: usize>() -> [u16; N] {
-    let held: Vec<TcpListener> = (0..N)
-        .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind a loopback port"))
-        .collect();
-    std::array::from_fn(|i| {
-        held[i]
-            .local_addr()
-            .expect("a bound port has an address")
-            .port()
-    })
-}
-
 /// Whether a server failed because one of its ports was taken meanwhile.
 fn is_port_clash(error: &str) -> bool {
     error.contains("duplicate listener")
@@ -177,12 +145,7 @@ impl MailStack {
     }
 
     fn start_once(options: Options) -> Result<MailStack, String> {
-        let dir = tempfile::Builder::new()
-            .prefix("mapi-mailstack-")
-            .tempdir()
-            .map_err(|e| format!("temp dir: {e}"))?;
-        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755))
-            .map_err(|e| e.to_string())?;
+        let dir = traversable_temp_dir("mapi-mailstack-", None)?;
         let [imap, imaps, submission, smtps, smtp_plain] = free_ports();
         let ports = Ports {
             imap,
@@ -219,67 +182,7 @@ impl MailStack {
     }
 
     fn make_tls(&self) -> Result<(), String> {
-        let t = self.dir().join("tls");
-        fs::create_dir_all(&t).map_err(|e| e.to_string())?;
-        let ossl = |args: &[&str]| {
-            run(
-                Command::new("openssl")
-                    .args(args)
-                    .current_dir(&t)
-                    .stdin(Stdio::null()),
-                "openssl",
-            )
-        };
-        ossl(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "30",
-            "-subj",
-            "/CN=Throwaway Test CA",
-        ])?;
-        ossl(&[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "key.pem",
-            "-out",
-            "leaf.csr",
-            "-subj",
-            "/CN=localhost",
-        ])?;
-        fs::write(
-            t.join("leaf.ext"),
-            "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
-        )
-        .map_err(|e| e.to_string())?;
-        ossl(&[
-            "x509",
-            "-req",
-            "-in",
-            "leaf.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "cert.pem",
-            "-days",
-            "30",
-            "-extfile",
-            "leaf.ext",
-        ])?;
-        Ok(())
+        make_test_ca(&self.dir().join("tls"))
     }
 
     fn write_dovecot(&self) -> Result<(), String> {
@@ -298,12 +201,7 @@ impl MailStack {
                     .map_err(|e| e.to_string())?;
             }
         }
-        run(
-            Command::new("chown")
-                .args(["-R", "nobody:nogroup"])
-                .arg(self.dir().join("dovecot/mail")),
-            "chown",
-        )?;
+        chown_r(&self.dir().join("dovecot/mail"), "nobody:nogroup")?;
         let p = self.ports;
         let max = self.options.max_userip_connections;
         let caps = match &self.imap_capability {
@@ -532,10 +430,7 @@ smtpd_error_sleep_time = 0s
             master.push('\n');
         }
         fs::write(pf.join("etc/master.cf"), master).map_err(|e| e.to_string())?;
-        run(
-            Command::new("chown").arg("postfix").arg(pf.join("data")),
-            "chown postfix data",
-        )?;
+        chown_r(&pf.join("data"), "postfix")?;
         let etc = pf.join("etc");
         // `postfix check` reports fatal errors only to syslog unless stderr is a tty: run
         // it under `script` so a broken config shows why.
@@ -640,11 +535,9 @@ smtpd_error_sleep_time = 0s
             let mut f = fs::File::create(cur.join(name)).map_err(|e| e.to_string())?;
             f.write_all(m.as_bytes()).map_err(|e| e.to_string())?;
         }
-        run(
-            Command::new("chown")
-                .args(["-R", "nobody:nogroup"])
-                .arg(self.dir().join("dovecot/mail").join(user)),
-            "chown",
+        chown_r(
+            &self.dir().join("dovecot/mail").join(user),
+            "nobody:nogroup",
         )
     }
 
@@ -685,45 +578,12 @@ smtpd_error_sleep_time = 0s
 /// Stops a child started in its own process group: SIGTERM to the group (and to
 /// `extra_pid`), wait for exit, SIGKILL after 10 s.
 fn stop_child(mut child: Child, extra_pid: Option<i32>) {
-    let pgid = child.id() as i32;
-    // SAFETY: plain kill(2) calls on ids this harness started.
-    unsafe {
-        libc::kill(-pgid, libc::SIGTERM);
-        if let Some(p) = extra_pid {
-            libc::kill(p, libc::SIGTERM);
-        }
-    }
-    let end = Instant::now() + Duration::from_secs(10);
-    loop {
-        let group_alive = unsafe { libc::kill(-pgid, 0) } == 0;
-        let extra_alive =
-            extra_pid.is_some_and(|p| unsafe { libc::kill(p, 0) } == 0 && !is_zombie(p));
-        let exited = matches!(child.try_wait(), Ok(Some(_)));
-        if exited && !group_alive && !extra_alive {
-            break;
-        }
-        if Instant::now() > end {
-            unsafe {
-                libc::kill(-pgid, libc::SIGKILL);
-                if let Some(p) = extra_pid {
-                    libc::kill(p, libc::SIGKILL);
-                }
-            }
-            let _ = child.wait();
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn is_zombie(pid: i32) -> bool {
-    fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            s.rsplit(')')
-                .next()
-                .is_some_and(|r| r.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(true)
+    let mut targets = vec![-(child.id() as i32)];
+    targets.extend(extra_pid);
+    stop_pids(&targets, libc::SIGTERM, Duration::from_secs(10), || {
+        let _ = child.try_wait();
+    });
+    let _ = child.wait();
 }
 
 impl Drop for MailStack {

@@ -10,7 +10,9 @@
 //! - [`choice`]: [`FailureChoice`], the answer to a failed service's dialog.
 //! - [`hex`]: hex text of bytes and back.
 //! - [`codec`]: a bounded binary encoding of property values (storage and wire).
-//! - [`table`]: rows and the in-memory [`Table`] with columns, sort and restrictions.
+//! - [`table`]: rows, the in-memory [`Table`], restrictions, and [`TableView`]
+//!   (`IMAPITable`: cursor, bookmarks, seek, find, sort, restrict) over a [`RowSource`].
+//! - `status_table`: [`assert_status_table!`], the exhaustive error-to-status table test.
 
 #![warn(missing_docs)]
 
@@ -20,6 +22,7 @@ pub mod flags;
 pub mod hex;
 pub mod prop;
 pub mod status;
+mod status_table;
 pub mod table;
 pub mod uid;
 
@@ -30,31 +33,36 @@ pub use flags::{
 };
 pub use prop::{PropTag, PropType, PropValue, filetime_from_unix, tags, unix_from_filetime};
 pub use status::{MapiStatus, Status, StatusClass};
-pub use table::{ContentMatch, Relop, Restriction, Row, SortKey, Table};
+pub use table::{
+    Bookmark, ContentMatch, MemorySource, Query, Relop, Restriction, Row, RowSource, SortKey,
+    Table, TableError, TableView,
+};
 pub use uid::{MUID_PROFILE_INSTANCE, MapiUid};
 
 #[cfg(test)]
 mod error_status_tests {
     use super::*;
 
-    /// Every error type of this crate, mapped to its MAPI status.
+    /// Every error type of this crate (two structs), mapped to its MAPI status.
     #[test]
     fn every_error_maps_to_its_status() {
-        let cases: Vec<(Box<dyn MapiStatus>, Status)> = vec![
-            (
-                Box::new(codec::DecodeError("truncated")),
-                Status::MAPI_E_CORRUPT_DATA,
-            ),
-            (
-                Box::new(flags::FlagParseError {
+        assert_status_table!(codec::DecodeError;
+            codec::DecodeError(_)
+                => codec::DecodeError("truncated")
+                => Status::MAPI_E_CORRUPT_DATA,
+        );
+        assert_status_table!(flags::FlagParseError;
+            flags::FlagParseError { .. }
+                => flags::FlagParseError {
                     word: "X".into(),
                     set: "logon",
-                }),
-                Status::MAPI_E_UNKNOWN_FLAGS,
-            ),
-        ];
-        for (e, s) in cases {
-            assert_eq!(e.status(), s);
-        }
+                }
+                => Status::MAPI_E_UNKNOWN_FLAGS,
+        );
+        assert_status_table!(table::TableError;
+            table::TableError { .. }
+                => table::TableError::too_complex("x")
+                => Status::MAPI_E_TOO_COMPLEX,
+        );
     }
 }

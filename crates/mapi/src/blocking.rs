@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use mapi_engine::{DisabledService, Engine, LogonRequest, MergedAddressBook, Result};
 use mapi_spi::{EntryId, FolderKind, MsgStore, OutgoingMessage};
-use mapi_types::{LogoffFlags, Row, Status, Table};
+use mapi_types::table::view::Liveness;
+use mapi_types::{LogoffFlags, Row, Status, Table, TableView};
 use tokio::runtime::{Builder, Runtime};
 
 use crate::quickstart::{Quickstart, ensure_default_profile};
@@ -19,6 +20,14 @@ pub struct Mapi {
 impl Mapi {
     /// Opens the MAPI home (`None`: `MAPI_HOME`, else the XDG data dir) and initializes.
     pub fn open(home: Option<&Path>) -> Result<Mapi> {
+        Mapi::open_with_store(home, None)
+    }
+
+    /// [`open`](Self::open) with the profile store named (`--profile-store`: a
+    /// `postgres://` URL or a SQLite file; `None`: `MAPI_PROFILE_STORE`, else the home's
+    /// `store.toml`, else its profiles.db). Logons in this process and a daemon this
+    /// process starts use it.
+    pub fn open_with_store(home: Option<&Path>, store: Option<&str>) -> Result<Mapi> {
         // One worker thread, so provider tasks (a background mailbox download) go on
         // between blocking calls.
         let rt = Builder::new_multi_thread()
@@ -28,7 +37,7 @@ impl Mapi {
             .map_err(|e| {
                 mapi_engine::EngineError::LogonFailed(format!("cannot start a runtime: {e}"))
             })?;
-        let engine = crate::open_engine(home)?;
+        let engine = crate::open_engine(home, store)?;
         Ok(Mapi {
             rt: Arc::new(rt),
             engine,
@@ -103,11 +112,22 @@ impl Session {
         self.inner.store_table()
     }
 
+    /// `GetStatusTable` as a view (cursor, sort, restriction); `flags`: `MAPI_UNICODE`.
+    pub fn get_status_table(&self, flags: u32) -> Result<TableView> {
+        self.inner.get_status_table(flags)
+    }
+
+    /// `GetMsgStoresTable` as a view; `flags`: `MAPI_UNICODE`.
+    pub fn get_msg_stores_table(&self, flags: u32) -> Result<TableView> {
+        self.inner.get_msg_stores_table(flags)
+    }
+
     /// The default store.
     pub fn default_store(&self) -> Result<Store> {
         Ok(Store {
             rt: self.rt.clone(),
             inner: self.inner.default_store()?,
+            alive: self.inner.liveness(),
         })
     }
 
@@ -116,6 +136,7 @@ impl Session {
         Ok(Store {
             rt: self.rt.clone(),
             inner: self.inner.open_msg_store(entry_id)?,
+            alive: self.inner.liveness(),
         })
     }
 
@@ -152,6 +173,8 @@ impl Session {
 pub struct Store {
     rt: Arc<Runtime>,
     inner: Arc<dyn MsgStore>,
+    /// Whether the session that opened the store lives (for its tables).
+    alive: Liveness,
 }
 
 impl Store {
@@ -178,6 +201,28 @@ impl Store {
     /// A folder's contents table.
     pub fn contents(&self, folder: &[u8]) -> Result<Table> {
         Ok(self.rt.block_on(self.inner.contents(folder))?)
+    }
+
+    /// `GetHierarchyTable` of a folder: its subfolders, or with `CONVENIENT_DEPTH` every
+    /// level below it (rows carry `PR_DEPTH`).
+    pub fn get_hierarchy_table(&self, folder: &[u8], flags: u32) -> Result<TableView> {
+        self.rt.block_on(mapi_engine::tables::hierarchy_table(
+            &self.inner,
+            folder,
+            flags,
+            self.alive.clone(),
+        ))
+    }
+
+    /// `GetContentsTable` of a folder (`MAPI_ASSOCIATED`: its associated messages).
+    /// The store evaluates sort, restriction and paging (the local store in SQL).
+    pub fn get_contents_table(&self, folder: &[u8], flags: u32) -> Result<TableView> {
+        self.rt.block_on(mapi_engine::tables::contents_table(
+            &self.inner,
+            folder,
+            flags,
+            self.alive.clone(),
+        ))
     }
 
     /// A message's properties.

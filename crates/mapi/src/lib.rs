@@ -21,11 +21,19 @@
 //! - [`blocking`]: [`blocking::Mapi`], [`blocking::Session`], [`blocking::Store`]: the
 //!   same API without async.
 //! - [`compose`]: building a message to submit; recipients of an existing one.
+//! - [`filter`]: the `--where` / `--sort` text syntax, parsed into restrictions and
+//!   sort keys.
+//! - [`listing`]: [`listing::Listing`], a page of a folder's messages read through its
+//!   contents table.
 //! - [`link`]: where a logon runs (the daemon's shared session or this process), and
 //!   the daemon's control.
 //! - [`mbox`]: files to import: mbox files split into messages, the header-block check.
+//! - [`printable`](mod@printable): [`printable()`], text from outside made safe to show on a terminal.
+//! - `remote_table`: the row source of a table whose rows live at the daemon.
 //! - [`quickstart`]: makes the embedded `Default` profile (local store + contacts).
-//! - [`terminal`]: [`terminal::TerminalUi`], logon prompts on the terminal.
+//! - [`terminal`]: [`terminal::TerminalUi`], logon prompts on the terminal;
+//!   `hidden_input` (private): a line read with echo off, the terminal restored even
+//!   when a signal ends the process.
 //! - Re-exports: the engine ([`Engine`], [`Session`], [`LogonRequest`], UI traits), the
 //!   provider-side types a client handles ([`MsgStore`], [`FolderKind`], ...) and
 //!   `mapi-types`.
@@ -35,9 +43,14 @@
 pub mod blocking;
 pub mod catalog;
 pub mod compose;
+pub mod filter;
+mod hidden_input;
 pub mod link;
+pub mod listing;
 pub mod mbox;
+pub mod printable;
 pub mod quickstart;
+mod remote_table;
 pub mod terminal;
 
 use std::path::Path;
@@ -50,15 +63,16 @@ pub use mapi_engine::{
 pub use mapi_profile::{ProfileStore, Registry, resolve_home};
 pub use mapi_spi::{AddressBook, EntryId, FolderKind, MsgStore, OutgoingMessage, Transport};
 pub use mapi_types::*;
+pub use printable::printable;
 
 /// An initialized engine over a MAPI home (`None`: `MAPI_HOME`, else the XDG data dir)
 /// with every service compiled in.
 pub async fn initialize(home: Option<&Path>) -> Result<Engine> {
-    open_engine(home)
+    open_engine(home, None)
 }
 
-pub(crate) fn open_engine(home: Option<&Path>) -> Result<Engine> {
-    let config = EngineConfig::new(resolve_home(home));
+pub(crate) fn open_engine(home: Option<&Path>, store: Option<&str>) -> Result<Engine> {
+    let config = EngineConfig::new(resolve_home(home)).with_profile_store(store);
     let engine = Engine::new(config, catalog::catalog())?;
     engine.initialize()?;
     Ok(engine)

@@ -7,13 +7,18 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use mapi_client::{Connection, DaemonLink, RemoteLogon, RemoteSession, SessionInfo};
+use mapi_client::{Connection, DaemonLink, RemoteLogon, RemoteSession, SessionInfo, TableKind};
 use mapi_engine::{EngineError, LogonRequest, Result, SubmitOutcome};
 use mapi_spi::{EntryId, OutgoingMessage};
-use mapi_types::{LogoffFlags, LogonFlags, MapiStatus, Row, Status, Table, tags};
+use mapi_types::table::consts::TBLTYPE_DYNAMIC;
+use mapi_types::table::view::Liveness;
+use mapi_types::{
+    LogoffFlags, LogonFlags, MapiStatus, Row, Status, Table, TableError, TableView, tags,
+};
 use tokio::runtime::Runtime;
 
 use crate::blocking::{Mapi, Session, Store};
+use crate::remote_table::RemoteSource;
 
 fn client_err(e: mapi_client::ClientError) -> EngineError {
     EngineError::Status(e.status(), e.to_string())
@@ -47,12 +52,28 @@ pub struct RemoteHandle {
 }
 
 impl Mapi {
+    /// The link to this home's daemon; a daemon it starts gets this engine's profile
+    /// store (`--profile-store`).
+    pub fn daemon_link(&self) -> DaemonLink {
+        daemon_link(&self.engine().config().home)
+            .with_profile_store(self.engine().config().profile_store.as_deref())
+    }
+
+    /// Checks that the daemon behind `link` serves this engine's profile store: a
+    /// daemon serving another one is never used (`MAPI_E_NO_ACCESS` naming both,
+    /// without passwords).
+    pub fn check_daemon_store(&self, link: &DaemonLink) -> Result<()> {
+        let wanted = self.engine().store_identity()?;
+        let strict = self.engine().config().profile_store.is_some();
+        link.check_store(&wanted, strict).map_err(client_err)
+    }
+
     /// `MAPILogonEx` across processes: without `MAPI_NEW_SESSION`, a running daemon's
     /// shared session is joined (profile name and password ignored, no daemon started);
     /// otherwise `MAPI_ALLOW_OTHERS` makes the shared session in the daemon (started on
     /// demand), and any other logon runs in this process.
     pub fn logon_any(&self, req: LogonRequest) -> Result<AnySession> {
-        let link = daemon_link(&self.engine().config().home);
+        let link = self.daemon_link();
         let flags = req.flags;
         let remote = |conn: Connection, joined: bool| -> Result<AnySession> {
             let rl = RemoteLogon {
@@ -68,41 +89,99 @@ impl Mapi {
                 joined,
             }))
         };
-        if !flags.contains(LogonFlags::MAPI_NEW_SESSION)
-            && let Some(conn) = self.block_on(link.connect()).map_err(client_err)?
-        {
-            let sessions = self.block_on(conn.list_sessions()).map_err(client_err)?;
-            if sessions.iter().any(|s| s.shared) {
-                return remote(conn, true);
+        let allow_others = flags.contains(LogonFlags::MAPI_ALLOW_OTHERS);
+        // A logon the engine would refuse for its flags starts nothing.
+        mapi_engine::check_flags(flags)?;
+        if !flags.contains(LogonFlags::MAPI_NEW_SESSION) {
+            // Joining needs a daemon that answers; one that cannot be reached (a socket
+            // of another user, a dead daemon) only fails a logon that needs the daemon.
+            let shared = self.block_on(async {
+                let Some(conn) = link.connect().await? else {
+                    return Ok(None);
+                };
+                let sessions = conn.list_sessions().await?;
+                Ok(sessions.iter().any(|s| s.shared).then_some(conn))
+            });
+            match shared {
+                Ok(Some(conn)) => {
+                    self.check_daemon_store(&link)?;
+                    return remote(conn, true);
+                }
+                Ok(None) => {}
+                Err(e) if allow_others => return Err(client_err(e)),
+                Err(e) => log::warn!(
+                    "no shared session joined, the daemon cannot be reached ({e}); logging on in this process"
+                ),
             }
         }
-        if flags.contains(LogonFlags::MAPI_ALLOW_OTHERS) {
-            let conn = self.block_on(link.connect_or_start()).map_err(client_err)?;
-            return remote(conn, false);
+        if allow_others {
+            let (conn, started) = self.block_on(connect_or_start(&link)).map_err(client_err)?;
+            self.check_daemon_store(&link)?;
+            let made = remote(conn, false);
+            if made.is_err() && started {
+                // A logon that fails leaves no daemon it started behind.
+                self.block_on(stop_if_idle(&link));
+            }
+            return made;
         }
         Ok(AnySession::Local(self.logon(req)?))
     }
 }
 
+/// Connects to the daemon, starting it when none listens; `true` when this call started
+/// it.
+async fn connect_or_start(link: &DaemonLink) -> mapi_client::Result<(Connection, bool)> {
+    match link.connect().await {
+        Ok(Some(c)) => Ok((c, false)),
+        Ok(None) | Err(mapi_client::ClientError::Disconnected { .. }) => {
+            Ok((link.start().await?, true))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Shuts the daemon down when it hosts no session (nobody else began using it).
+async fn stop_if_idle(link: &DaemonLink) {
+    let Ok(Some(conn)) = link.connect().await else {
+        return;
+    };
+    if conn.list_sessions().await.is_ok_and(|s| s.is_empty()) {
+        let pid = conn.daemon_pid();
+        match conn.shutdown_daemon().await {
+            Ok(()) => log::debug!("stopped the daemon (pid {pid}) started for a failed logon"),
+            Err(e) => {
+                log::warn!("cannot stop the daemon (pid {pid}) started for a failed logon: {e}")
+            }
+        }
+    }
+}
+
 /// Whether the daemon for a home is running: its pid and socket.
 pub fn daemon_status(mapi: &Mapi) -> Result<Option<(u32, PathBuf)>> {
-    let link = daemon_link(&mapi.engine().config().home);
+    let link = mapi.daemon_link();
     Ok(mapi
         .block_on(link.connect())
         .map_err(client_err)?
         .map(|c| (c.daemon_pid(), c.socket().to_path_buf())))
 }
 
+/// Where the running daemon with this pid logs: what its standard error is (the log file
+/// next to its socket when it was started on demand, the terminal or file it was given
+/// when started by hand). `None` when that cannot be seen (no `/proc`).
+pub fn daemon_log(pid: u32) -> Option<PathBuf> {
+    std::fs::read_link(format!("/proc/{pid}/fd/2")).ok()
+}
+
 /// Starts the daemon when it is not running; returns its pid and socket.
 pub fn start_daemon(mapi: &Mapi) -> Result<(u32, PathBuf)> {
-    let link = daemon_link(&mapi.engine().config().home);
+    let link = mapi.daemon_link();
     let c = mapi.block_on(link.connect_or_start()).map_err(client_err)?;
     Ok((c.daemon_pid(), c.socket().to_path_buf()))
 }
 
 /// Stops the running daemon (its sessions log off); `false` when none was running.
 pub fn stop_daemon(mapi: &Mapi) -> Result<bool> {
-    let link = daemon_link(&mapi.engine().config().home);
+    let link = mapi.daemon_link();
     match mapi.block_on(link.connect()).map_err(client_err)? {
         None => Ok(false),
         Some(c) => {
@@ -114,7 +193,7 @@ pub fn stop_daemon(mapi: &Mapi) -> Result<bool> {
 
 /// The daemon's live sessions (empty when no daemon runs; none is started).
 pub fn daemon_sessions(mapi: &Mapi) -> Result<Vec<SessionInfo>> {
-    let link = daemon_link(&mapi.engine().config().home);
+    let link = mapi.daemon_link();
     match mapi.block_on(link.connect()).map_err(client_err)? {
         None => Ok(Vec::new()),
         Some(c) => mapi.block_on(c.list_sessions()).map_err(client_err),
@@ -123,7 +202,7 @@ pub fn daemon_sessions(mapi: &Mapi) -> Result<Vec<SessionInfo>> {
 
 /// `Logoff(MAPI_LOGOFF_SHARED)` on the daemon's shared session: it ends for every client.
 pub fn logoff_shared(mapi: &Mapi) -> Result<String> {
-    let link = daemon_link(&mapi.engine().config().home);
+    let link = mapi.daemon_link();
     let none =
         || EngineError::NotFound("there is no shared session (no MAPI daemon runs one)".into());
     let conn = mapi
@@ -197,6 +276,39 @@ impl AnySession {
         match self {
             AnySession::Local(s) => s.store_table(),
             AnySession::Remote(r) => r.rt.block_on(r.session.store_table()).map_err(client_err),
+        }
+    }
+
+    /// `GetStatusTable` as a view; `flags`: `MAPI_UNICODE`. A daemon-hosted session's
+    /// table is fetched once and evaluated here.
+    pub fn get_status_table(&self, flags: u32) -> Result<TableView> {
+        match self {
+            AnySession::Local(s) => s.get_status_table(flags),
+            AnySession::Remote(r) => Ok(RemoteSource::open_view(
+                r.rt.clone(),
+                r.session.clone(),
+                TableKind::Status,
+                None,
+                None,
+                flags,
+            )?
+            .with_table_type(TBLTYPE_DYNAMIC)),
+        }
+    }
+
+    /// `GetMsgStoresTable` as a view; `flags`: `MAPI_UNICODE`.
+    pub fn get_msg_stores_table(&self, flags: u32) -> Result<TableView> {
+        match self {
+            AnySession::Local(s) => s.get_msg_stores_table(flags),
+            AnySession::Remote(r) => Ok(RemoteSource::open_view(
+                r.rt.clone(),
+                r.session.clone(),
+                TableKind::Stores,
+                None,
+                None,
+                flags,
+            )?
+            .with_table_type(TBLTYPE_DYNAMIC)),
         }
     }
 
@@ -291,6 +403,17 @@ impl AnySession {
     }
 }
 
+/// A remote session's liveness: ended once the daemon or another sharer ended it.
+pub(crate) fn remote_liveness(session: Arc<RemoteSession>) -> Liveness {
+    Arc::new(move || match session.ended() {
+        Some(reason) => Err(TableError::new(
+            Status::MAPI_E_END_OF_SESSION,
+            format!("the table's session has ended: {reason}"),
+        )),
+        None => Ok(()),
+    })
+}
+
 /// A message store wherever its session runs.
 pub enum AnyStore {
     /// In this process.
@@ -328,6 +451,39 @@ impl AnyStore {
             AnyStore::Remote { rt, session, store } => rt
                 .block_on(session.contents(store, folder))
                 .map_err(client_err),
+        }
+    }
+
+    /// `GetHierarchyTable` of a folder (`CONVENIENT_DEPTH`: every level, with
+    /// `PR_DEPTH`).
+    pub fn get_hierarchy_table(&self, folder: &[u8], flags: u32) -> Result<TableView> {
+        match self {
+            AnyStore::Local(s) => s.get_hierarchy_table(folder, flags),
+            AnyStore::Remote { rt, session, store } => Ok(RemoteSource::open_view(
+                rt.clone(),
+                session.clone(),
+                TableKind::Hierarchy,
+                Some(store),
+                Some(folder),
+                flags,
+            )?),
+        }
+    }
+
+    /// `GetContentsTable` of a folder (`MAPI_ASSOCIATED`: its associated messages). The
+    /// store evaluates sort, restriction and paging (the local store in SQL), in this
+    /// process or at the daemon for a daemon-hosted session (the cursor stays here).
+    pub fn get_contents_table(&self, folder: &[u8], flags: u32) -> Result<TableView> {
+        match self {
+            AnyStore::Local(s) => s.get_contents_table(folder, flags),
+            AnyStore::Remote { rt, session, store } => Ok(RemoteSource::open_view(
+                rt.clone(),
+                session.clone(),
+                TableKind::Contents,
+                Some(store),
+                Some(folder),
+                flags,
+            )?),
         }
     }
 

@@ -1,7 +1,9 @@
 //! Logon prompts on the terminal: profile chooser, hidden password input, service
 //! settings (secrets hidden), and the retry / edit / skip / cancel choice after a failure.
 //! Prompts go to the controlling terminal (`/dev/tty`), so piped stdin and stdout stay
-//! free for data.
+//! free for data. An empty line at the profile chooser cancels the logon; hidden input
+//! (passwords, secret settings) always leaves the terminal as it found it, Ctrl-C
+//! included.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -10,6 +12,8 @@ use std::sync::Mutex;
 use mapi_engine::{FailureChoice, LogonUi, PromptField};
 use mapi_spi::async_trait;
 use mapi_types::Status;
+
+use crate::printable::printable;
 
 /// Prompts on the controlling terminal.
 pub struct TerminalUi {
@@ -51,11 +55,12 @@ impl TerminalUi {
         }
     }
 
+    /// Reads a line with echo off; the terminal is restored whatever ends the read
+    /// (see `hidden_input`).
     fn ask_hidden(&self, prompt: &str) -> Option<String> {
-        let g = self.tty.lock().ok()?;
-        g.as_ref()?;
-        drop(g);
-        rpassword::prompt_password(prompt).ok()
+        let mut g = self.tty.lock().ok()?;
+        let (r, w) = g.as_mut()?;
+        crate::hidden_input::read_hidden(r, w, prompt)
     }
 }
 
@@ -73,7 +78,7 @@ impl LogonUi for TerminalUi {
 
     async fn choose_profile(&self, profiles: &[String], preselect: Option<&str>) -> Option<String> {
         if profiles.is_empty() {
-            self.say("There are no profiles; create one with `mapi profile create NAME`.\n");
+            // The engine fails such a logon before asking (there is nothing to choose).
             return None;
         }
         self.say("Choose a profile:\n");
@@ -83,16 +88,13 @@ impl LogonUi for TerminalUi {
             } else {
                 ""
             };
-            self.say(&format!("  {}. {p}{mark}\n", i + 1));
+            self.say(&format!("  {}. {}{mark}\n", i + 1, printable(p)));
         }
         loop {
-            let hint = preselect.map(|p| format!(" [{p}]")).unwrap_or_default();
-            let answer = self.ask(&format!(
-                "Profile{hint} (number or name, empty line to cancel): "
-            ))?;
+            let answer = self.ask("Profile (number or name; Enter alone cancels): ")?;
             let answer = answer.trim();
             if answer.is_empty() {
-                return preselect.map(str::to_string);
+                return None;
             }
             if let Ok(n) = answer.parse::<usize>()
                 && (1..=profiles.len()).contains(&n)
@@ -102,7 +104,7 @@ impl LogonUi for TerminalUi {
             if let Some(p) = profiles.iter().find(|p| p.eq_ignore_ascii_case(answer)) {
                 return Some(p.clone());
             }
-            self.say(&format!("No profile \"{answer}\".\n"));
+            self.say(&format!("No profile \"{}\".\n", printable(answer)));
         }
     }
 
@@ -120,7 +122,9 @@ impl LogonUi for TerminalUi {
         fields: &[PromptField],
     ) -> Option<Vec<(String, String)>> {
         self.say(&format!(
-            "Settings of \"{service}\" ({reason}). End of input cancels.\n"
+            "Settings of \"{}\" ({}). End of input cancels.\n",
+            printable(service),
+            printable(reason)
         ));
         let mut out = Vec::new();
         for f in fields {
@@ -152,7 +156,9 @@ impl LogonUi for TerminalUi {
 
     async fn service_failed(&self, service: &str, status: Status, reason: &str) -> FailureChoice {
         self.say(&format!(
-            "Service \"{service}\" could not log on: {status}: {reason}\n"
+            "Service \"{}\" could not log on: {status}: {}\n",
+            printable(service),
+            printable(reason)
         ));
         loop {
             let Some(a) =

@@ -1,26 +1,33 @@
 //! `mapid`: the per-user MAPI daemon hosting shared sessions across processes.
 //!
 //! ```text
-//! mapid [--home DIR] [--socket PATH] [--foreground]
+//! mapid [--home DIR] [--socket PATH] [--foreground] [--log-file PATH]
 //! ```
 //! With `--foreground` it serves in this process until SIGTERM / SIGINT / a `Shutdown`
-//! request. Without it, it starts itself detached (its own process group) and returns
-//! once the daemon answers on its socket. The logic lives in `mapi-daemon`.
+//! request, logging to stderr (or, with `--log-file`, to that file once it listens).
+//! Without it, it starts itself detached (its own process group), logging to the log
+//! file next to its socket, and returns once the daemon answers on its socket. The
+//! logic lives in `mapi-daemon`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: mapid [--home DIR] [--socket PATH] [--foreground]
+const USAGE: &str = "usage: mapid [--home DIR] [--socket PATH] [--foreground] [--log-file PATH]
 
-  --home DIR     the MAPI home (default: MAPI_HOME, else the XDG data dir)
-  --socket PATH  the socket (default: MAPI_SOCKET, else $XDG_RUNTIME_DIR/mapi/mapid.sock,
-                 else <home>/run/mapid.sock)
-  --foreground   serve in this process (default: start detached and return)";
+  --home DIR       the MAPI home (default: MAPI_HOME, else the XDG data dir)
+  --socket PATH    the socket (default: MAPI_SOCKET, else $XDG_RUNTIME_DIR/mapi/mapid.sock
+                   when that directory is this user's and private, else <home>/run/mapid.sock)
+  --foreground     serve in this process (default: start detached and return)
+  --log-file PATH  once listening, log there (size-capped) instead of stderr; a detached
+                   daemon logs to mapid.log next to its socket
+
+  MAPI_LOG=LEVEL   error, warn, info (default), debug, trace or off";
 
 struct Args {
     home: Option<PathBuf>,
     socket: Option<PathBuf>,
     foreground: bool,
+    log_file: Option<PathBuf>,
 }
 
 fn parse(mut it: impl Iterator<Item = std::ffi::OsString>) -> Result<Option<Args>, String> {
@@ -28,12 +35,16 @@ fn parse(mut it: impl Iterator<Item = std::ffi::OsString>) -> Result<Option<Args
         home: None,
         socket: None,
         foreground: false,
+        log_file: None,
     };
     while let Some(arg) = it.next() {
         match arg.to_str() {
             Some("--home") => a.home = Some(it.next().ok_or("--home needs a directory")?.into()),
             Some("--socket") => a.socket = Some(it.next().ok_or("--socket needs a path")?.into()),
             Some("--foreground") => a.foreground = true,
+            Some("--log-file") => {
+                a.log_file = Some(it.next().ok_or("--log-file needs a path")?.into())
+            }
             Some("-h" | "--help") => return Ok(None),
             _ => return Err(format!("unknown argument {}", arg.to_string_lossy())),
         }
@@ -58,6 +69,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    mapi_daemon::log::init();
     let home = mapi_profile::resolve_home(args.home.as_deref());
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -72,7 +84,7 @@ fn main() -> ExitCode {
     if !args.foreground {
         return rt.block_on(start_detached(home, args.socket));
     }
-    rt.block_on(serve(home, args.socket))
+    rt.block_on(serve(home, args.socket, args.log_file))
 }
 
 /// Starts `mapid --foreground` detached and waits until it answers.
@@ -100,7 +112,7 @@ async fn start_detached(home: PathBuf, socket: Option<PathBuf>) -> ExitCode {
     }
 }
 
-async fn serve(home: PathBuf, socket: Option<PathBuf>) -> ExitCode {
+async fn serve(home: PathBuf, socket: Option<PathBuf>, log_file: Option<PathBuf>) -> ExitCode {
     let fail = |status, msg: String| {
         eprintln!("{}", status_line(status, msg));
         ExitCode::FAILURE
@@ -124,6 +136,15 @@ async fn serve(home: PathBuf, socket: Option<PathBuf>) -> ExitCode {
         }
         Err(e) => return fail(e.status(), e.to_string()),
     };
+    // Until it listens, failures go to stderr (which the starting client reads).
+    if let Some(path) = log_file
+        && let Err(e) = mapi_daemon::log::to_file(&path)
+    {
+        mapi_daemon::log::log(format!(
+            "cannot log to {}: {e}; logging to stderr",
+            path.display()
+        ));
+    }
     match daemon.run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e.status(), e.to_string()),

@@ -1,9 +1,9 @@
 //! The daemon with real processes: `mapid` started by the tests or on demand, client
 //! processes (this binary re-invoked as `child`), SIGKILL / SIGTERM, another user.
 //!
-//! This file has its own `main` (no libtest harness): with the argument `child` it is a
-//! client process reading commands on stdin (see `child`); otherwise it runs the tests
-//! (a name filter may be given).
+//! A client process is this test binary running only its `client_process` test with
+//! `CLIENT_ENV` set: it reads commands on stdin (see `child`) and answers on stdout,
+//! after a `CLIENT READY` line (libtest's own lines come before it).
 //!
 //! How the other-user test works: the tests run as root; the daemon's socket is put in
 //! an explicitly named directory of mode 0755 (allowed for an explicit path: only
@@ -25,83 +25,16 @@ use mapi_engine::{Answer, ScriptedUi};
 use mapi_proto::{ClientHandshake, FrameDecoder, Message, Notification, PROTOCOL_VERSION};
 use mapi_types::{LogoffFlags, LogonFlags, MapiStatus, Status, tags};
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("child") {
-        child();
+/// The client process the tests start: this test binary running only this test, with
+/// [`CLIENT_ENV`] set; in an ordinary test run it has nothing to do.
+#[test]
+fn client_process() {
+    if std::env::var_os(CLIENT_ENV).is_none() {
         return;
     }
-    let tests: &[(&str, fn())] = &[
-        (
-            "shared_session_is_joined_across_processes",
-            shared_session_is_joined_across_processes,
-        ),
-        (
-            "plain_logoff_keeps_the_shared_session_logoff_shared_ends_it",
-            plain_logoff_keeps_the_shared_session_logoff_shared_ends_it,
-        ),
-        ("killed_client_is_cleaned_up", killed_client_is_cleaned_up),
-        (
-            "prompts_run_in_the_calling_process",
-            prompts_run_in_the_calling_process,
-        ),
-        (
-            "remote_session_reads_the_store",
-            remote_session_reads_the_store,
-        ),
-        ("other_user_gets_no_access", other_user_gets_no_access),
-        (
-            "insecure_socket_dirs_are_refused",
-            insecure_socket_dirs_are_refused,
-        ),
-        ("one_daemon_per_socket", one_daemon_per_socket),
-        (
-            "detached_start_returns_once_listening",
-            detached_start_returns_once_listening,
-        ),
-        (
-            "daemon_death_ends_sessions_and_a_new_logon_starts_a_new_daemon",
-            daemon_death_ends_sessions_and_a_new_logon_starts_a_new_daemon,
-        ),
-        (
-            "sigterm_finishes_in_flight_requests_and_logs_off",
-            sigterm_finishes_in_flight_requests_and_logs_off,
-        ),
-        (
-            "version_mismatch_names_both_versions",
-            version_mismatch_names_both_versions,
-        ),
-        (
-            "shutdown_request_stops_the_daemon",
-            shutdown_request_stops_the_daemon,
-        ),
-    ];
-    let filter: Vec<&String> = args[1..].iter().filter(|a| !a.starts_with('-')).collect();
-    let mut failed = Vec::new();
-    let mut ran = 0;
-    for (name, test) in tests {
-        if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
-            continue;
-        }
-        ran += 1;
-        let outcome = std::panic::catch_unwind(test);
-        println!(
-            "test {name} ... {}",
-            if outcome.is_ok() { "ok" } else { "FAILED" }
-        );
-        if outcome.is_err() {
-            failed.push(*name);
-        }
-    }
-    println!(
-        "\ntest result: {}. {} passed; {} failed",
-        if failed.is_empty() { "ok" } else { "FAILED" },
-        ran - failed.len(),
-        failed.len()
-    );
-    if !failed.is_empty() {
-        std::process::exit(1);
-    }
+    child();
+    // Leave before libtest prints its summary on our stdout.
+    std::process::exit(0);
 }
 
 // ---------------------------------------------------------------------------------
@@ -111,8 +44,8 @@ fn main() {
 /// - `logon PROFILE|- PASSWORD|- FLAGS` -> `LOGGEDON shared=B profile=P` or `ERR NAME`
 /// - `uilogon PROFILE|- ANSWER|- FLAGS`: the password prompt answered by a `ScriptedUi`
 ///   (`-`: no answer, i.e. cancel) -> the logon line, then `PROMPTS [...]`
-/// - `slowlogon ANSWER DELAY_MS FLAGS`: prints `PROMPTED` when asked, answers after the
-///   delay -> then the logon line
+/// - `slowlogon ANSWER FLAGS`: prints `PROMPTED` when asked, answers once the line
+///   `answer` arrives on stdin -> then the logon line
 /// - `status`, `ping`, `logoff [shared]`, `shutdown` -> `OK ...` or `ERR NAME`
 /// - `sessions` -> `SESSIONS n=N id:profile:clients:shared ...`
 /// - `events MS` -> `ENDED reason` or `NONE`
@@ -125,16 +58,33 @@ fn child() {
     let mut conn: Option<Connection> = None;
     let mut session: Option<RemoteSession> = None;
     let mut events = None;
-    let stdin = std::io::stdin();
+    // Lines from stdin: `answer` releases a waiting `slowlogon` prompt (which runs while
+    // the main loop below is busy with that logon); every other line is a command.
+    let answer = Arc::new(tokio::sync::Notify::new());
+    let (commands, lines) = std::sync::mpsc::channel::<String>();
+    {
+        let answer = answer.clone();
+        std::thread::spawn(move || {
+            for line in std::io::stdin().lock().lines() {
+                let Ok(line) = line else { break };
+                if line == "answer" {
+                    answer.notify_one();
+                } else if commands.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    }
     let say = |s: String| {
         let mut o = std::io::stdout().lock();
         writeln!(o, "{s}").unwrap();
         o.flush().unwrap();
     };
+    // libtest has printed `test client_process ... ` without a newline.
+    say(format!("\n{CLIENT_READY}"));
     let err =
         |e: &mapi_client::ClientError| format!("ERR {} {e}", e.status().name().unwrap_or("?"));
-    for line in stdin.lock().lines() {
-        let line = line.unwrap();
+    for line in lines {
         let w: Vec<&str> = line.split_whitespace().collect();
         let opt = |s: &str| (s != "-").then(|| s.to_string());
         rt.block_on(async {
@@ -144,7 +94,7 @@ fn child() {
                         Ok(c) => c,
                         Err(e) => return say(err(&e)),
                     };
-                    let flags = LogonFlags::parse(w[3]).unwrap();
+                    let flags = LogonFlags::parse(w[w.len() - 1]).unwrap();
                     let (req, ui) = match w[0] {
                         "logon" => (
                             RemoteLogon::new(opt(w[1]).as_deref(), flags)
@@ -163,7 +113,7 @@ fn child() {
                         _ => {
                             let ui = Arc::new(SlowUi {
                                 answer: w[1].to_string(),
-                                delay: Duration::from_millis(w[2].parse().unwrap()),
+                                go: answer.clone(),
                             });
                             (RemoteLogon::new(Some("Work"), flags).ui(ui), None)
                         }
@@ -260,7 +210,7 @@ async fn need_conn(
 /// A UI that announces the password prompt, then answers after a delay.
 struct SlowUi {
     answer: String,
-    delay: Duration,
+    go: Arc<tokio::sync::Notify>,
 }
 
 #[async_trait::async_trait]
@@ -274,7 +224,7 @@ impl mapi_engine::LogonUi for SlowUi {
             writeln!(o, "PROMPTED").unwrap();
             o.flush().unwrap();
         }
-        tokio::time::sleep(self.delay).await;
+        self.go.notified().await;
         Some(self.answer.clone())
     }
     async fn service_settings(
@@ -340,6 +290,7 @@ fn expect(got: String, prefix: &str) -> String {
     got
 }
 
+#[test]
 fn shared_session_is_joined_across_processes() {
     let fx = Fixture::new(Some(PASSWORD));
     let _d = start_daemon(&fx.home, &fx.socket);
@@ -372,6 +323,7 @@ fn shared_session_is_joined_across_processes() {
     );
 }
 
+#[test]
 fn plain_logoff_keeps_the_shared_session_logoff_shared_ends_it() {
     let fx = Fixture::new(None);
     let _d = start_daemon(&fx.home, &fx.socket);
@@ -390,7 +342,9 @@ fn plain_logoff_keeps_the_shared_session_logoff_shared_ends_it() {
     expect(b.cmd("logoff"), "OK");
     expect(b.cmd("status"), "ERR MAPI_E_END_OF_SESSION");
     expect(a.cmd("status"), "OK ");
-    expect(a.cmd("events 300"), "NONE");
+    // Notifications travel before later replies on the same connection: after the
+    // status reply above, an ENDED sent earlier would already be queued.
+    expect(a.cmd("events 0"), "NONE");
     let s = a.sessions_until(|s| s.ends_with(":Work:2:true"));
     assert!(s.starts_with("SESSIONS n=1"), "{s}");
 
@@ -406,6 +360,7 @@ fn plain_logoff_keeps_the_shared_session_logoff_shared_ends_it() {
     expect(b.cmd("logon Work - ALLOW_OTHERS"), "LOGGEDON shared=true");
 }
 
+#[test]
 fn killed_client_is_cleaned_up() {
     let fx = Fixture::new(None);
     let d = start_daemon(&fx.home, &fx.socket);
@@ -418,13 +373,9 @@ fn killed_client_is_cleaned_up() {
     b.child.wait().unwrap();
     a.sessions_until(|s| s.ends_with(":Work:1:true"));
     expect(a.cmd("status"), "OK ");
-    assert!(
-        d.stderr
-            .text()
-            .contains("disconnected; logged off 1 session handle(s)"),
-        "{}",
-        d.stderr.text()
-    );
+    // The daemon logs it as it cleans up; its stderr is read on another thread.
+    d.stderr
+        .wait_for("disconnected; logged off 1 session handle(s)");
     // The last client killed: the session ends and the store is released.
     a.child.kill().unwrap();
     a.child.wait().unwrap();
@@ -433,6 +384,7 @@ fn killed_client_is_cleaned_up() {
     assert!(fx.exclusive_logon_succeeds());
 }
 
+#[test]
 fn prompts_run_in_the_calling_process() {
     let fx = Fixture::new(Some("s3cret"));
     let d = start_daemon(&fx.home, &fx.socket);
@@ -457,7 +409,7 @@ fn prompts_run_in_the_calling_process() {
     );
     expect(b.line(), "PROMPTS []");
     // The daemon showed nothing: no output, nothing asked on its (null) stdin.
-    let log = d.stderr.text();
+    let log = d.stderr.wait_for("logged on to session");
     assert!(d.stdout.text().is_empty(), "{}", d.stdout.text());
     assert!(
         !log.to_lowercase().contains("password") && !log.contains("s3cret"),
@@ -466,6 +418,7 @@ fn prompts_run_in_the_calling_process() {
     assert!(log.contains("logged on to session"), "{log}");
 }
 
+#[test]
 fn remote_session_reads_the_store() {
     let fx = Fixture::new(None);
     let _d = start_daemon(&fx.home, &fx.socket);
@@ -507,6 +460,100 @@ fn remote_session_reads_the_store() {
     });
 }
 
+#[test]
+fn remote_tables_are_bounded_and_released() {
+    use mapi_proto::TableKind;
+    use mapi_types::{PropTag, Restriction, SortKey};
+    let fx = Fixture::new(None);
+    let _d = start_daemon(&fx.home, &fx.socket);
+    let link = DaemonLink::new(&fx.home).with_socket(&fx.socket);
+    rt().block_on(async {
+        let c = link.connect().await.unwrap().expect("the daemon listens");
+        let s = c
+            .logon(RemoteLogon::new(None, LogonFlags::MAPI_USE_DEFAULT))
+            .await
+            .unwrap();
+        let stores = s.store_table().await.unwrap();
+        let store = stores.query_rows()[0]
+            .get(tags::PR_ENTRYID)
+            .and_then(|v| v.as_bytes())
+            .unwrap()
+            .to_vec();
+        let folders = s.folders(&store).await.unwrap();
+        let inbox = folders
+            .full_rows()
+            .into_iter()
+            .find(|r| r.str(tags::PR_DISPLAY_NAME) == Some("Inbox"))
+            .and_then(|r| r.get(tags::PR_ENTRYID)?.as_bytes().map(<[u8]>::to_vec))
+            .unwrap();
+        let (t, default_columns, all) = s
+            .open_table(TableKind::Contents, Some(&store), Some(&inbox), 0)
+            .await
+            .unwrap();
+        assert!(default_columns.contains(&tags::PR_SUBJECT));
+        assert!(all.len() >= default_columns.len());
+        assert_eq!(s.table_count(t).await.unwrap(), 0);
+        let status = |e: mapi_client::ClientError| e.status();
+        // Bounds the client-side view enforces hold at the daemon too.
+        let keys = vec![SortKey::ascending(tags::PR_SUBJECT); 33];
+        let e = s.table_query(t, None, keys).await.unwrap_err();
+        assert_eq!(status(e), Status::MAPI_E_TOO_COMPLEX);
+        let mv = vec![SortKey::ascending(PropTag(0x8001_101F))];
+        assert_eq!(
+            status(s.table_query(t, None, mv).await.unwrap_err()),
+            Status::MAPI_E_TOO_COMPLEX
+        );
+        let columns: Vec<PropTag> = (0..2000u32).map(|i| PropTag((i << 16) | 3)).collect();
+        let e = s.table_rows(t, 0, 10, &columns).await.unwrap_err();
+        assert_eq!(status(e), Status::MAPI_E_TOO_BIG);
+        let sub = Restriction::Sub {
+            object: mapi_types::table::consts::PR_MESSAGE_RECIPIENTS,
+            restriction: Box::new(Restriction::Exist(tags::PR_EMAIL_ADDRESS)),
+        };
+        let e = s.table_query(t, Some(sub), vec![]).await.unwrap_err();
+        assert_eq!(status(e), Status::MAPI_E_TOO_COMPLEX);
+        let e = s
+            .open_table(TableKind::Contents, Some(&store), None, 0)
+            .await
+            .unwrap_err();
+        assert_eq!(status(e), Status::MAPI_E_INVALID_PARAMETER);
+        let e = s
+            .open_table(TableKind::Status, None, None, 0x4)
+            .await
+            .unwrap_err();
+        assert_eq!(status(e), Status::MAPI_E_UNKNOWN_FLAGS);
+        // A released or unknown table is gone.
+        s.release_table(t);
+        // The release is not answered: poll, with a deadline, until it took effect.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            match s.table_count(t).await {
+                Err(e) => {
+                    assert_eq!(status(e), Status::MAPI_E_INVALID_OBJECT);
+                    break;
+                }
+                Ok(_) => assert!(std::time::Instant::now() < deadline, "never released"),
+            }
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            status(s.table_count(99).await.unwrap_err()),
+            Status::MAPI_E_INVALID_OBJECT
+        );
+        let (h, _, _) = s
+            .open_table(TableKind::Hierarchy, Some(&store), Some(&inbox), 1)
+            .await
+            .unwrap();
+        assert_eq!(s.table_count(h).await.unwrap(), 0);
+        s.logoff(LogoffFlags::default()).await.unwrap();
+        assert_eq!(
+            status(s.table_count(h).await.unwrap_err()),
+            Status::MAPI_E_END_OF_SESSION
+        );
+    });
+}
+
+#[test]
 fn other_user_gets_no_access() {
     let fx = Fixture::new(None);
     chmod(fx.dir.path(), 0o755);
@@ -526,16 +573,13 @@ fn other_user_gets_no_access() {
     );
     expect(n.line(), "CLOSED yes");
     expect(n.line(), "CLIENT MAPI_E_NO_ACCESS");
-    assert!(
-        d.stderr
-            .text()
-            .contains("refused a connection from uid 65534")
-    );
+    d.stderr.wait_for("refused a connection from uid 65534");
     // The same user still gets in.
     let mut me = Client::spawn(&fx.home, &socket);
     expect(me.cmd("logon Work - 0"), "LOGGEDON");
 }
 
+#[test]
 fn insecure_socket_dirs_are_refused() {
     let fx = Fixture::new(None);
     let home = fx.home.as_os_str();
@@ -584,8 +628,10 @@ fn insecure_socket_dirs_are_refused() {
         "{err}"
     );
     // The default directory must be private: 0755 is refused there.
+    // (The runtime dir itself is private: one open to others is not used at all.)
     let xdg = fx.dir.path().join("xdg");
     std::fs::create_dir_all(xdg.join("mapi")).unwrap();
+    chmod(&xdg, 0o700);
     chmod(&xdg.join("mapi"), 0o755);
     let (st, err) = run_mapid(
         &["--foreground".as_ref(), "--home".as_ref(), home],
@@ -619,6 +665,7 @@ fn insecure_socket_dirs_are_refused() {
     assert_eq!(mode, 0o700);
 }
 
+#[test]
 fn one_daemon_per_socket() {
     let fx = Fixture::new(None);
     let d = start_daemon(&fx.home, &fx.socket);
@@ -642,6 +689,7 @@ fn one_daemon_per_socket() {
     assert_eq!(pid.trim(), d.pid().to_string());
 }
 
+#[test]
 fn daemon_death_ends_sessions_and_a_new_logon_starts_a_new_daemon() {
     let fx = Fixture::new(None);
     assert!(!fx.socket.exists());
@@ -696,6 +744,7 @@ fn daemon_death_ends_sessions_and_a_new_logon_starts_a_new_daemon() {
     assert!(!fx.socket.exists());
 }
 
+#[test]
 fn sigterm_finishes_in_flight_requests_and_logs_off() {
     let fx = Fixture::new(Some("s3cret"));
     let mut d = start_daemon(&fx.home, &fx.socket);
@@ -704,15 +753,26 @@ fn sigterm_finishes_in_flight_requests_and_logs_off() {
         a.cmd("logon Work s3cret ALLOW_OTHERS"),
         "LOGGEDON shared=true",
     );
-    // A logon in flight: it waits for a password the client gives after 1.5 s.
+    // A logon in flight: it waits for a password the client gives when told.
     let mut b = Client::spawn(&fx.home, &fx.socket);
-    b.send("slowlogon s3cret 1500 NEW_SESSION|PASSWORD_UI");
+    b.send("slowlogon s3cret NEW_SESSION|PASSWORD_UI");
     expect(b.line(), "PROMPTED");
     rustix::process::kill_process(
         rustix::process::Pid::from_raw(d.pid() as i32).unwrap(),
         rustix::process::Signal::TERM,
     )
     .unwrap();
+    // The daemon waits for it (rather than dropping it); then the password is given.
+    let t = std::time::Instant::now();
+    while !d
+        .stderr
+        .text()
+        .contains("waiting for 1 request(s) in flight")
+    {
+        assert!(t.elapsed() < Duration::from_secs(10), "{}", d.stderr.text());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    b.send("answer");
     // The in-flight logon completes, then its session is ended by the shutdown.
     expect(b.line(), "LOGGEDON shared=false profile=Work");
     expect(
@@ -725,7 +785,7 @@ fn sigterm_finishes_in_flight_requests_and_logs_off() {
     );
     let st = d.wait_exit(Duration::from_secs(15));
     assert!(st.success(), "{st}");
-    let log = d.stderr.text();
+    let log = d.stderr.wait_for("stopped; logged off");
     assert!(log.contains("SIGTERM received"), "{log}");
     assert!(log.contains("waiting for 1 request(s) in flight"), "{log}");
     assert!(
@@ -741,6 +801,7 @@ fn sigterm_finishes_in_flight_requests_and_logs_off() {
     assert!(fx.exclusive_logon_succeeds());
 }
 
+#[test]
 fn version_mismatch_names_both_versions() {
     let fx = Fixture::new(None);
     let _d = start_daemon(&fx.home, &fx.socket);
@@ -762,6 +823,7 @@ fn version_mismatch_names_both_versions() {
     });
 }
 
+#[test]
 fn shutdown_request_stops_the_daemon() {
     let fx = Fixture::new(None);
     let mut d = start_daemon(&fx.home, &fx.socket);
@@ -795,6 +857,7 @@ fn mapi_daemon_reason() -> &'static str {
     "the MAPI daemon is shutting down"
 }
 
+#[test]
 fn detached_start_returns_once_listening() {
     let fx = Fixture::new(None);
     let out = Command::new(MAPID)

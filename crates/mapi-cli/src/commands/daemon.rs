@@ -1,6 +1,8 @@
 //! `mapi logoff --shared`, `mapi sessions`, `mapi daemon start|stop|status`.
 
-use mapi::link::{daemon_sessions, daemon_status, logoff_shared, start_daemon, stop_daemon};
+use mapi::link::{
+    daemon_log, daemon_sessions, daemon_status, logoff_shared, start_daemon, stop_daemon,
+};
 use serde_json::json;
 
 use super::Ctx;
@@ -89,10 +91,17 @@ pub fn daemon(ctx: &Ctx, cmd: DaemonCmd) -> Result<(), CliError> {
         }
         DaemonCmd::Status => match daemon_status(&mapi)? {
             Some((pid, socket)) => {
+                let log = daemon_log(pid);
                 if ctx.json {
-                    print_json(&json!({"running": true, "pid": pid, "socket": socket}));
+                    print_json(&json!({
+                        "running": true, "pid": pid, "socket": socket, "log": log,
+                    }));
                 } else {
                     println!("mapid running (pid {pid}) on {}", socket.display());
+                    match log {
+                        Some(log) => println!("log: {}", mapi::printable(&log.to_string_lossy())),
+                        None => println!("log: unknown (its standard error is not visible)"),
+                    }
                 }
             }
             None => {

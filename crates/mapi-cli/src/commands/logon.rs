@@ -15,9 +15,12 @@ use crate::cli::{LogonArgs, UiChoice};
 use crate::error::CliError;
 use crate::output::{print_json, print_table, read_stdin_line, row_json, value_text};
 
-/// Opens the engine over the home.
+/// Opens the engine over the home and the profile store `--profile-store` names.
 pub fn open(ctx: &Ctx) -> Result<Mapi, CliError> {
-    Ok(Mapi::open(Some(&ctx.home))?)
+    Ok(Mapi::open_with_store(
+        Some(&ctx.home),
+        ctx.profile_store.as_deref(),
+    )?)
 }
 
 /// Logs on as the options say: joins the daemon's shared session unless
@@ -165,9 +168,9 @@ fn report(ctx: &Ctx, session: &AnySession) -> Result<(), CliError> {
         .collect();
     print_table(&["DISPLAY NAME", "DEFAULT", "PROVIDER", "ENTRY ID"], &rows);
     for (service, status, reason) in disabled {
-        eprintln!(
-            "warning: service \"{service}\" is disabled for this session: {status}: {reason}"
-        );
+        crate::output::warn(&format!(
+            "service \"{service}\" is disabled for this session: {status}: {reason}"
+        ));
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 pub mod daemon;
 pub mod logon;
 pub mod profile;
+pub mod profile_store;
 pub mod provider;
 pub mod send;
 pub mod service;
@@ -21,12 +22,17 @@ pub struct Ctx {
     pub home: PathBuf,
     /// `--json`.
     pub json: bool,
+    /// `--profile-store`.
+    pub profile_store: Option<String>,
 }
 
 impl Ctx {
     /// Opens the profile store in the home.
     pub fn store(&self) -> Result<ProfileStore, CliError> {
-        Ok(ProfileStore::open_home(&self.home)?)
+        Ok(ProfileStore::open_location(
+            &self.home,
+            self.profile_store.as_deref(),
+        )?)
     }
 
     /// Loads the service registry (built-in plus the home's files).

@@ -62,7 +62,7 @@ pub fn run(ctx: &Ctx, args: SendArgs) -> Result<(), CliError> {
         } else {
             println!("sent to {}", message.recipients.join(", "));
             if let Some(w) = &outcome.warning {
-                eprintln!("warning: {w}");
+                crate::output::warn(w);
             }
         }
         Ok(())

@@ -120,7 +120,7 @@ pub fn run(ctx: &Ctx, cmd: ServiceCmd) -> Result<(), CliError> {
 /// Prints the profile store's one-time warning (secrets kept in a 0600 file).
 fn warn_once(engine: &mapi::Engine) {
     if let Ok(Some(w)) = engine.with_store(|s| Ok(s.take_warning())) {
-        eprintln!("warning: {w}");
+        crate::output::warn(&w);
     }
 }
 

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use mapi::link::AnyStore as Store;
+use mapi::listing::Listing;
 use mapi::{LogoffFlags, Row, tags};
 use serde_json::{Value, json};
 
@@ -24,7 +25,17 @@ pub fn run(ctx: &Ctx, cmd: StoreCmd) -> Result<(), CliError> {
         let store = session.default_store()?;
         match cmd {
             StoreCmd::Folders { .. } => folders(ctx, &store),
-            StoreCmd::Ls { folder, limit, .. } => ls(ctx, &store, &folder, limit),
+            StoreCmd::Ls {
+                folder,
+                sort,
+                where_,
+                limit,
+                offset,
+                ..
+            } => {
+                let listing = Listing::parse(where_.as_deref(), sort.as_deref(), offset, limit)?;
+                ls(ctx, &store, &folder, &listing)
+            }
             StoreCmd::Import { files, folder, .. } => import(ctx, &store, &files, &folder),
             StoreCmd::Show { entry_id, raw, .. } => show(ctx, &store, &entry_id, raw),
         }
@@ -99,8 +110,12 @@ fn message_json(r: &Row) -> Value {
         "delivery_time": r.get(tags::PR_MESSAGE_DELIVERY_TIME).map(value_text),
         "size": r.int(tags::PR_MESSAGE_SIZE),
         "to": r.str(tags::PR_DISPLAY_TO),
+        "unread": r.int(tags::PR_MESSAGE_FLAGS).map(|f| f & MSGFLAG_READ == 0),
     })
 }
+
+/// `MSGFLAG_READ`.
+const MSGFLAG_READ: i64 = 0x1;
 
 fn sender(r: &Row) -> String {
     match (
@@ -114,18 +129,12 @@ fn sender(r: &Row) -> String {
     }
 }
 
-fn ls(ctx: &Ctx, store: &Store, folder: &str, limit: Option<usize>) -> Result<(), CliError> {
+fn ls(ctx: &Ctx, store: &Store, folder: &str, listing: &Listing) -> Result<(), CliError> {
     let id = find_folder(store, folder)?;
-    let table = store.contents(&id)?;
-    let rows: Vec<&Row> = table
-        .full_rows()
-        .into_iter()
-        .take(limit.unwrap_or(usize::MAX))
-        .collect();
+    let mut table = store.get_contents_table(&id, 0)?;
+    let rows = listing.run(&mut table)?;
     if ctx.json {
-        print_json(&Value::Array(
-            rows.iter().map(|r| message_json(r)).collect(),
-        ));
+        print_json(&Value::Array(rows.iter().map(message_json).collect()));
         return Ok(());
     }
     let lines: Vec<Vec<String>> = rows

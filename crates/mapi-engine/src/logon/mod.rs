@@ -64,6 +64,27 @@ impl std::fmt::Debug for LogonRequest {
     }
 }
 
+/// The checks of `MAPILogonEx`'s flags that need no profile, no UI and no daemon: what
+/// the engine refuses before anything else, so a caller can refuse the same logon before
+/// it starts anything (such as the daemon for `MAPI_ALLOW_OTHERS`).
+///
+/// ```
+/// use mapi_engine::check_flags;
+/// use mapi_types::{LogonFlags, MapiStatus, Status};
+///
+/// assert!(check_flags(LogonFlags::MAPI_LOGON_UI | LogonFlags::MAPI_ALLOW_OTHERS).is_ok());
+/// let both = LogonFlags::MAPI_LOGON_UI | LogonFlags::MAPI_PASSWORD_UI;
+/// assert_eq!(check_flags(both).unwrap_err().status(), Status::MAPI_E_LOGON_FAILED);
+/// ```
+pub fn check_flags(flags: LogonFlags) -> Result<()> {
+    if flags.contains(LogonFlags::MAPI_LOGON_UI) && flags.contains(LogonFlags::MAPI_PASSWORD_UI) {
+        return Err(EngineError::LogonFailed(
+            "MAPI_LOGON_UI and MAPI_PASSWORD_UI are mutually exclusive: pass at most one".into(),
+        ));
+    }
+    Ok(())
+}
+
 impl Engine {
     /// `MAPILogonEx`.
     pub async fn logon(&self, req: LogonRequest) -> Result<Session> {
@@ -91,13 +112,7 @@ impl Engine {
             );
             return Ok(s);
         }
-        if flags.contains(LogonFlags::MAPI_LOGON_UI) && flags.contains(LogonFlags::MAPI_PASSWORD_UI)
-        {
-            return Err(EngineError::LogonFailed(
-                "MAPI_LOGON_UI and MAPI_PASSWORD_UI are mutually exclusive: pass at most one"
-                    .into(),
-            ));
-        }
+        check_flags(flags)?;
         let ui_present = req.ui.available();
         let profile = self.choose_profile(&req, ui_present).await?;
         self.check_credentials(&req, &profile, ui_present).await?;
@@ -150,6 +165,13 @@ impl Engine {
                 let d = t.iter().find(|p| p.default).map(|p| p.name.clone());
                 Ok((t.into_iter().map(|p| p.name).collect::<Vec<_>>(), d))
             })?;
+            // Rule 1: nothing to choose from is a flowchart error exit, not a cancel.
+            if names.is_empty() {
+                return Err(EngineError::LogonFailed(
+                    "there are no profiles to choose from: create one with `mapi profile create NAME`"
+                        .into(),
+                ));
+            }
             // Decision 3: EXPLICIT_PROFILE preselects nothing.
             let pre = if flags.contains(LogonFlags::MAPI_EXPLICIT_PROFILE) {
                 None
@@ -171,7 +193,7 @@ impl Engine {
         self.with_store(|s| Ok(s.profile(&name)?.name))
             .map_err(|e| match e.status() {
                 mapi_types::Status::MAPI_E_NOT_FOUND => {
-                    EngineError::LogonFailed(format!("no profile named \"{name}\""))
+                    EngineError::LogonFailed(format!("no profile named {name:?}"))
                 }
                 _ => e,
             })

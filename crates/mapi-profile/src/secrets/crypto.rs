@@ -26,6 +26,13 @@ impl std::fmt::Debug for SecretKey {
     }
 }
 
+impl SecretKey {
+    /// A key from raw bytes (the user's key file).
+    pub fn from_bytes(bytes: [u8; 32]) -> SecretKey {
+        SecretKey(Zeroizing::new(bytes))
+    }
+}
+
 /// Derives the key of a profile from its password and salt (argon2id, default cost).
 pub fn derive_key(password: &str, salt: &[u8]) -> Result<SecretKey> {
     let mut out = Zeroizing::new([0u8; 32]);

@@ -8,14 +8,21 @@
 //! 3. else: the mode-0600 side file `secrets.db` ([`side_file`]), `profiles.db` keeping
 //!    only a random id.
 //!
+//! On a PostgreSQL store (shared by many hosts, see [`crate::location`]) 2 and 3 are
+//! host-local, so a profile without a password seals under a per-user key instead: the
+//! 32 random bytes of the mode-0600 key file [`KEY_FILE`] in the MAPI home
+//! ([`key_file`]), which the admin copies to every host. A host without it treats the
+//! secret as missing.
+//!
 //! How a row is held is in its `sealed` column ([`Sealing`]), so reading never needs
 //! the registry. `Vault` is one profile's sealing context; `unlock.rs` holds the
 //! store-level calls.
 
 pub mod crypto;
+pub mod key_file;
 pub mod keyring;
 pub mod side_file;
-mod unlock;
+pub(crate) mod unlock;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -23,11 +30,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use mapi_types::{MapiUid, PropTag};
-use rusqlite::{Connection, params};
 use zeroize::Zeroizing;
 
-use crate::error::{ProfileError, Result, from_sqlite};
+use crate::db::{Db, args};
+use crate::error::{ProfileError, Result};
 pub use crypto::SecretKey;
+pub use key_file::KEY_FILE;
 pub use keyring::{SecretBackend, SecretTool};
 pub use side_file::{SECRETS_DB, side_file_path};
 
@@ -45,6 +53,8 @@ pub enum Sealing {
     SideFile = 2,
     /// A random id of a keyring entry.
     Keyring = 3,
+    /// `version || nonce || ciphertext` under the user's key file (PostgreSQL stores).
+    KeyFile = 4,
 }
 
 impl Sealing {
@@ -54,6 +64,7 @@ impl Sealing {
             1 => Sealing::ProfileKey,
             2 => Sealing::SideFile,
             3 => Sealing::Keyring,
+            4 => Sealing::KeyFile,
             _ => return None,
         })
     }
@@ -67,6 +78,8 @@ pub(crate) struct SecretState {
     pub side_path: PathBuf,
     pub side_attached: Cell<bool>,
     pub warning: RefCell<Option<String>>,
+    /// The user's key file (PostgreSQL stores only).
+    pub key_file: Option<PathBuf>,
 }
 
 impl SecretState {
@@ -77,6 +90,7 @@ impl SecretState {
             side_path,
             side_attached: Cell::new(false),
             warning: RefCell::new(None),
+            key_file: None,
         }
     }
 }
@@ -88,6 +102,8 @@ pub(crate) enum Mode {
     Password(Option<SecretKey>),
     Keyring,
     SideFile,
+    /// The user's key file; `None` on a host that lacks it.
+    KeyFile(Option<SecretKey>),
 }
 
 /// One profile's sealing context.
@@ -109,8 +125,8 @@ impl Vault {
     /// Seals the encoded value of `tag` in `section`; returns how and what to store.
     pub fn seal(
         &self,
-        conn: &Connection,
-        path: &str,
+        conn: &dyn Db,
+        _path: &str,
         section: MapiUid,
         tag: PropTag,
         plain: &[u8],
@@ -120,6 +136,17 @@ impl Vault {
             Mode::Password(Some(key)) => {
                 let aad = crypto::associated_data(&self.search_key, &section.0, tag.0);
                 Ok((Sealing::ProfileKey, crypto::seal(key, &aad, plain)?))
+            }
+            Mode::KeyFile(None) => Err(ProfileError::NoAccess {
+                path: self.side_path.display().to_string(),
+                detail: format!(
+                    "this host has no {KEY_FILE} for the profile store, so secrets cannot be \
+                     stored; copy it from a host that has it"
+                ),
+            }),
+            Mode::KeyFile(Some(key)) => {
+                let aad = crypto::associated_data(&self.search_key, &section.0, tag.0);
+                Ok((Sealing::KeyFile, crypto::seal(key, &aad, plain)?))
             }
             Mode::Keyring => {
                 let backend = self
@@ -132,14 +159,13 @@ impl Vault {
             }
             Mode::SideFile => {
                 let id = crypto::random(16)?;
-                conn.execute(
+                conn.exec(
                     &format!(
                         "INSERT INTO {}.secrets (id, value) VALUES (?1, ?2)",
                         side_file::SCHEMA
                     ),
-                    params![id, plain],
-                )
-                .map_err(|e| from_sqlite(path, e))?;
+                    args![&id, plain],
+                )?;
                 Ok((Sealing::SideFile, id))
             }
         }
@@ -149,7 +175,7 @@ impl Vault {
     /// profile, no keyring in this session).
     pub fn unseal(
         &self,
-        conn: &Connection,
+        conn: &dyn Db,
         section: MapiUid,
         tag: PropTag,
         sealing: Sealing,
@@ -171,6 +197,15 @@ impl Vault {
                     self.damaged(section, tag, "does not decrypt (damaged or moved)")
                 })
             }
+            Sealing::KeyFile => {
+                let Mode::KeyFile(key) = &self.mode else {
+                    return Err(self.damaged(section, tag, "sealed with a key file it cannot use"));
+                };
+                let Some(key) = key else { return Ok(None) };
+                let aad = crypto::associated_data(&self.search_key, &section.0, tag.0);
+                // Another host's different key file: missing here, never garbage.
+                Ok(crypto::open(key, &aad, stored))
+            }
             Sealing::Keyring => match &self.backend {
                 None => Ok(None),
                 Some(b) => b
@@ -184,21 +219,16 @@ impl Vault {
                     }),
             },
             Sealing::SideFile => {
-                let found: Option<Vec<u8>> = conn
-                    .query_row(
+                let found = conn
+                    .row(
                         &format!(
                             "SELECT value FROM {}.secrets WHERE id = ?1",
                             side_file::SCHEMA
                         ),
-                        [stored],
-                        |r| r.get(0),
-                    )
-                    .map(Some)
-                    .or_else(|e| match e {
-                        rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                        e => Err(e),
-                    })
-                    .map_err(|e| from_sqlite(&self.side_path.display().to_string(), e))?;
+                        args![stored],
+                    )?
+                    .map(|r| r.blob(0))
+                    .transpose()?;
                 found
                     .map(|v| Some(Zeroizing::new(v)))
                     .ok_or_else(|| ProfileError::Corrupt {
@@ -223,7 +253,7 @@ impl Vault {
 /// for `from_section` (after a copy, or in place for a new password). With
 /// `only_plain`, only secrets still in plain text.
 pub(crate) fn reseal_section(
-    conn: &Connection,
+    conn: &dyn Db,
     path: &str,
     from: &Vault,
     from_section: MapiUid,
@@ -231,25 +261,22 @@ pub(crate) fn reseal_section(
     to_section: MapiUid,
     only_plain: bool,
 ) -> Result<()> {
-    let sql = |e| from_sqlite(path, e);
     let cond = if only_plain {
         "sealed = 0 AND (tag >> 16) BETWEEN 26608 AND 26623"
     } else {
         SECRET_ROW
     };
-    let rows: Vec<(i64, i64, Vec<u8>)> = {
-        let mut st = conn
-            .prepare(&format!(
+    let rows = conn
+        .rows(
+            &format!(
                 "SELECT tag, sealed, value FROM section_props
                  WHERE profile_id = ?1 AND section = ?2 AND {cond}"
-            ))
-            .map_err(sql)?;
-        st.query_map(params![to.profile_id, to_section.0.as_slice()], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(sql)?
-    };
+            ),
+            args![to.profile_id, to_section.0.as_slice()],
+        )?
+        .iter()
+        .map(|r| Ok((r.int(0)?, r.int(1)?, r.blob(2)?)))
+        .collect::<Result<Vec<(i64, i64, Vec<u8>)>>>()?;
     for (tag, sealed, stored) in rows {
         let tag = PropTag(tag as u32);
         let sealing = Sealing::from_db(sealed).ok_or_else(|| ProfileError::Corrupt {
@@ -260,38 +287,29 @@ pub(crate) fn reseal_section(
             .unseal(conn, from_section, tag, sealing, &stored)?
             .ok_or_else(|| from.locked())?;
         let (how, value) = to.seal(conn, path, to_section, tag, &plain)?;
-        conn.execute(
+        conn.exec(
             "UPDATE section_props SET sealed = ?1, value = ?2
              WHERE profile_id = ?3 AND section = ?4 AND tag = ?5",
-            params![
+            args![
                 how as i64,
                 value,
                 to.profile_id,
                 to_section.0.as_slice(),
                 tag.0 as i64
             ],
-        )
-        .map_err(sql)?;
+        )?;
     }
     Ok(())
 }
 
 /// The sections of a profile that hold secrets.
-pub(crate) fn secret_sections(
-    conn: &Connection,
-    path: &str,
-    profile_id: i64,
-) -> Result<Vec<MapiUid>> {
-    let sql = |e| from_sqlite(path, e);
-    let mut st = conn
-        .prepare(&format!(
+pub(crate) fn secret_sections(conn: &dyn Db, path: &str, profile_id: i64) -> Result<Vec<MapiUid>> {
+    let raw = conn.blobs(
+        &format!(
             "SELECT DISTINCT section FROM section_props WHERE profile_id = ?1 AND {SECRET_ROW}"
-        ))
-        .map_err(sql)?;
-    let raw: Vec<Vec<u8>> = st
-        .query_map([profile_id], |r| r.get(0))
-        .and_then(|rows| rows.collect())
-        .map_err(sql)?;
+        ),
+        args![profile_id],
+    )?;
     raw.iter()
         .map(|b| {
             MapiUid::from_slice(b).ok_or_else(|| ProfileError::Corrupt {
@@ -303,25 +321,19 @@ pub(crate) fn secret_sections(
 }
 
 /// Drops side-file rows no longer referenced from `profiles.db`.
-pub(crate) fn gc_side_file(conn: &Connection, path: &str) -> Result<()> {
-    conn.execute(
+pub(crate) fn gc_side_file(conn: &dyn Db) -> Result<()> {
+    conn.exec(
         &format!(
             "DELETE FROM {}.secrets WHERE id NOT IN
                 (SELECT value FROM main.section_props WHERE sealed = 2)",
             side_file::SCHEMA
         ),
-        [],
-    )
-    .map_err(|e| from_sqlite(path, e))?;
+        &[],
+    )?;
     Ok(())
 }
 
 /// Every keyring id `profiles.db` refers to.
-pub(crate) fn keyring_ids(conn: &Connection, path: &str) -> Result<Vec<Vec<u8>>> {
-    let mut st = conn
-        .prepare_cached("SELECT value FROM main.section_props WHERE sealed = 3")
-        .map_err(|e| from_sqlite(path, e))?;
-    st.query_map([], |r| r.get(0))
-        .and_then(|rows| rows.collect())
-        .map_err(|e| from_sqlite(path, e))
+pub(crate) fn keyring_ids(conn: &dyn Db) -> Result<Vec<Vec<u8>>> {
+    conn.blobs("SELECT value FROM main.section_props WHERE sealed = 3", &[])
 }

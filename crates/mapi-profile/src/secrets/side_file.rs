@@ -100,10 +100,11 @@ pub(crate) fn attach(conn: &Connection, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The warning shown once, when the side file is first created.
+/// The warning shown once, when the side file is first created (the sentence alone:
+/// whoever shows it says it is a warning).
 pub(crate) fn warning(path: &Path) -> String {
     format!(
-        "warning: no profile password and no OS keyring: service passwords are stored \
+        "no profile password and no OS keyring: service passwords are stored \
          unencrypted in {} (mode 0600, readable only by you); set a profile password \
          to encrypt them",
         path.display()

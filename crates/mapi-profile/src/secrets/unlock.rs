@@ -4,11 +4,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use rusqlite::{OptionalExtension, params};
-
 use super::crypto::{derive_key, new_salt};
 use super::{Mode, SECRET_ROW, SecretBackend, Vault, reseal_section, secret_sections, side_file};
-use crate::error::{ProfileError, Result, from_sqlite};
+use crate::db::args;
+use crate::error::{ProfileError, Result};
 use crate::name::name_key;
 use crate::store::ProfileStore;
 
@@ -37,13 +36,12 @@ impl ProfileStore {
             Some(s) if s.len() >= 8 => s,
             _ => {
                 let salt = new_salt()?;
-                let path = self.path.display().to_string();
+
                 self.write(|tx| {
-                    tx.execute(
+                    tx.exec(
                         "UPDATE profiles SET secret_salt = ?1 WHERE id = ?2",
-                        params![salt, row.id],
-                    )
-                    .map_err(|e| from_sqlite(&path, e))?;
+                        args![&salt, row.id],
+                    )?;
                     Ok(())
                 })?;
                 salt
@@ -104,8 +102,11 @@ impl ProfileStore {
             }
             created = side_file::create(path)?;
         }
+        let Some(conn) = self.sqlite() else {
+            return Ok(false);
+        };
         side_file::check_mode(path)?;
-        side_file::attach(&self.conn, path)?;
+        side_file::attach(conn, path)?;
         self.secrets.side_attached.set(true);
         if created {
             *self.secrets.warning.borrow_mut() = Some(side_file::warning(path));
@@ -114,24 +115,25 @@ impl ProfileStore {
     }
 
     pub(crate) fn secret_row(&self, profile: &str) -> Result<SecretRow> {
-        self.conn
-            .query_row(
-                "SELECT id, name, search_key, password_hash IS NOT NULL, secret_salt
+        self.with_db(|db| {
+            db.row(
+                "SELECT id, name, search_key,
+                        CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END, secret_salt
                  FROM profiles WHERE name_key = ?1",
-                [name_key(profile)],
-                |r| {
-                    Ok(SecretRow {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        search_key: r.get(2)?,
-                        has_password: r.get(3)?,
-                        salt: r.get(4)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(|e| self.sql(e))?
-            .ok_or_else(|| ProfileError::ProfileNotFound(profile.to_string()))
+                args![name_key(profile)],
+            )?
+            .map(|r| {
+                Ok(SecretRow {
+                    id: r.int(0)?,
+                    name: r.text(1)?,
+                    search_key: r.blob(2)?,
+                    has_password: r.bool(3)?,
+                    salt: r.opt_blob(4)?,
+                })
+            })
+            .transpose()
+        })?
+        .ok_or_else(|| ProfileError::ProfileNotFound(profile.to_string()))
     }
 
     /// The sealing context of a profile. With `create_side`, a profile that would use
@@ -153,7 +155,12 @@ impl ProfileStore {
         self.vault_of(row, password, create_side)
     }
 
-    fn vault_of(&self, row: SecretRow, password: Option<&str>, create_side: bool) -> Result<Vault> {
+    pub(crate) fn vault_of(
+        &self,
+        row: SecretRow,
+        password: Option<&str>,
+        create_side: bool,
+    ) -> Result<Vault> {
         let mode = if row.has_password {
             let key = match (self.secrets.keys.get(&row.search_key), password, &row.salt) {
                 (Some(k), _, _) => Some(k.clone()),
@@ -161,6 +168,8 @@ impl ProfileStore {
                 _ => None,
             };
             Mode::Password(key)
+        } else if self.secrets.key_file.is_some() {
+            Mode::KeyFile(self.user_key(create_side)?)
         } else if self.secrets.backend.is_some() {
             Mode::Keyring
         } else {
@@ -173,34 +182,83 @@ impl ProfileStore {
             search_key: row.search_key,
             mode,
             backend: self.secrets.backend.clone(),
-            side_path: self.secrets.side_path.clone(),
+            side_path: self
+                .secrets
+                .key_file
+                .clone()
+                .unwrap_or_else(|| self.secrets.side_path.clone()),
         })
+    }
+
+    /// The user's key from this host's key file, if it is the user's key (checked
+    /// against `user_keys`). With `create`, a user who has no key yet gets one (the file,
+    /// and its check in the database); a host lacking the file of an existing key gets
+    /// `None`, never a second key.
+    pub(crate) fn user_key(&self, create: bool) -> Result<Option<super::SecretKey>> {
+        let Some(path) = &self.secrets.key_file else {
+            return Ok(None);
+        };
+        const AAD: &[u8] = b"mapi-profile-store-user-key";
+        if self.sqlite().is_some() {
+            // The local copy of a PostgreSQL store: the key file as it is, never a new one.
+            return super::key_file::load(path);
+        }
+        let check = self.with_db(|db| {
+            db.row("SELECT key_check FROM user_keys", &[])?
+                .map(|r| r.blob(0))
+                .transpose()
+        })?;
+        let matches = |k: &super::SecretKey, c: &[u8]| super::crypto::open(k, AAD, c).is_some();
+        match (super::key_file::load(path)?, check) {
+            (Some(k), Some(c)) => Ok(matches(&k, &c).then_some(k)),
+            (None, Some(_)) => Ok(None),
+            (Some(k), None) if !create => Ok(Some(k)),
+            (None, None) if !create => Ok(None),
+            (file, None) => {
+                let k = match file {
+                    Some(k) => k,
+                    None => super::key_file::load_or_create(path)?,
+                };
+                let sealed = super::crypto::seal(&k, AAD, b"")?;
+                let c = self.with_db(|db| {
+                    db.exec(
+                        "INSERT INTO user_keys (key_check) VALUES (?1) ON CONFLICT DO NOTHING",
+                        args![&sealed],
+                    )?;
+                    db.one("SELECT key_check FROM user_keys", &[])?.blob(0)
+                })?;
+                // Another host may have registered its key first: only that one counts.
+                Ok(matches(&k, &c).then_some(k))
+            }
+        }
     }
 
     /// Whether a profile holds any secret.
     pub(crate) fn has_secrets(&self, profile_id: i64) -> Result<bool> {
-        self.conn
-            .query_row(
-                &format!("SELECT EXISTS (SELECT 1 FROM section_props WHERE profile_id = ?1 AND {SECRET_ROW})"),
-                [profile_id],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.sql(e))
+        self.with_db(|db| {
+            db.one(
+                &format!(
+                    "SELECT CASE WHEN EXISTS (SELECT 1 FROM section_props
+                        WHERE profile_id = ?1 AND {SECRET_ROW}) THEN 1 ELSE 0 END"
+                ),
+                args![profile_id],
+            )?
+            .bool(0)
+        })
     }
 
     /// Seals the profile's secrets still in plain text (written before schema 3), when
     /// its mode allows (a password profile must be unlocked).
     pub(crate) fn seal_plain_secrets(&mut self, profile: &str) -> Result<()> {
         let row = self.secret_row(profile)?;
-        let plain: bool = self
-            .conn
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM section_props WHERE profile_id = ?1
-                    AND sealed = 0 AND (tag >> 16) BETWEEN 26608 AND 26623)",
-                [row.id],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.sql(e))?;
+        let plain = self.with_db(|db| {
+            db.one(
+                "SELECT CASE WHEN EXISTS (SELECT 1 FROM section_props WHERE profile_id = ?1
+                    AND sealed = 0 AND (tag >> 16) BETWEEN 26608 AND 26623) THEN 1 ELSE 0 END",
+                args![row.id],
+            )?
+            .bool(0)
+        })?;
         if !plain {
             return Ok(());
         }
@@ -208,35 +266,34 @@ impl ProfileStore {
         if matches!(vault.mode, Mode::Password(None)) {
             return Ok(());
         }
-        let path = self.path.display().to_string();
+        let path = self.name.clone();
         // Freed pages that held the plain text are zeroed.
-        self.conn
-            .execute_batch("PRAGMA main.secure_delete = ON")
-            .map_err(|e| self.sql(e))?;
+        if let Some(conn) = self.sqlite() {
+            conn.execute_batch("PRAGMA main.secure_delete = ON")
+                .map_err(|e| self.sql(e))?;
+        }
         self.write(|tx| {
             for section in secret_sections(tx, &path, vault.profile_id)? {
                 reseal_section(tx, &path, &vault, section, &vault, section, true)?;
             }
             Ok(())
         })?;
-        self.conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-            .map_err(|e| self.sql(e))?;
+        if let Some(conn) = self.sqlite() {
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(|e| self.sql(e))?;
+        }
         Ok(())
     }
 
     /// After an upgrade to schema 3: seals the plain-text secrets of every profile
     /// without a password.
     pub(crate) fn seal_plain_secrets_everywhere(&mut self) -> Result<()> {
-        let names: Vec<String> = {
-            let mut st = self
-                .conn
-                .prepare("SELECT name FROM profiles WHERE password_hash IS NULL")
-                .map_err(|e| self.sql(e))?;
-            st.query_map([], |r| r.get(0))
-                .and_then(|rows| rows.collect())
-                .map_err(|e| self.sql(e))?
-        };
+        let names = self.with_db(|db| {
+            db.rows("SELECT name FROM profiles WHERE password_hash IS NULL", &[])?
+                .iter()
+                .map(|r| r.text(0))
+                .collect::<Result<Vec<String>>>()
+        })?;
         for name in names {
             self.seal_plain_secrets(&name)?;
         }

@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 use mapi_proto::*;
-use mapi_types::{PropTag, PropType, PropValue, Row, Status, tags};
+use mapi_types::{
+    ContentMatch, PropTag, PropType, PropValue, Relop, Restriction, Row, SortKey, Status, tags,
+};
 
 fn row(name: &str) -> Row {
     Row(vec![
@@ -123,7 +125,113 @@ pub fn request_bodies() -> Vec<RequestBody> {
             prompt_id: 8,
             answer: UiAnswer::FailureChoice(FailureChoice::Cancel),
         },
+        RequestBody::OpenTable {
+            session: 42,
+            kind: TableKind::Contents,
+            store: Some(vec![1, 2, 3]),
+            folder: Some(vec![4, 5]),
+            flags: 0x40,
+        },
+        RequestBody::OpenTable {
+            session: 42,
+            kind: TableKind::Status,
+            store: None,
+            folder: None,
+            flags: 0,
+        },
+        RequestBody::TableQuery {
+            session: 42,
+            table: 7,
+            restriction: Some(every_restriction()),
+            sort: vec![
+                SortKey::descending(tags::PR_MESSAGE_DELIVERY_TIME),
+                SortKey::ascending(tags::PR_SUBJECT),
+            ],
+        },
+        RequestBody::TableQuery {
+            session: 42,
+            table: 7,
+            restriction: None,
+            sort: vec![],
+        },
+        RequestBody::TableCount {
+            session: 42,
+            table: 7,
+        },
+        RequestBody::TableRows {
+            session: 42,
+            table: 7,
+            start: 50_000,
+            count: 50,
+            columns: vec![tags::PR_SUBJECT, tags::PR_ENTRYID],
+        },
+        RequestBody::TableFind {
+            session: 42,
+            table: 7,
+            restriction: Restriction::Exist(tags::PR_SUBJECT),
+            from: 3,
+            backward: true,
+        },
+        RequestBody::TableRelease {
+            session: 42,
+            table: 7,
+        },
     ]
+}
+
+/// One restriction with every `RES_*` type inside.
+pub fn every_restriction() -> Restriction {
+    let subject = |how, ignore_case| Restriction::Content {
+        tag: tags::PR_SUBJECT,
+        text: "invoice".into(),
+        how,
+        ignore_case,
+    };
+    Restriction::And(vec![
+        Restriction::Or(vec![
+            subject(ContentMatch::Substring, true),
+            subject(ContentMatch::Prefix, false),
+            subject(ContentMatch::Full, true),
+        ]),
+        Restriction::Not(Box::new(Restriction::BitMask {
+            tag: tags::PR_MESSAGE_FLAGS,
+            mask: 1,
+            nonzero: true,
+        })),
+        Restriction::Property {
+            op: Relop::Gt,
+            tag: tags::PR_MESSAGE_SIZE,
+            value: PropValue::Long(10_000),
+        },
+        Restriction::CompareProps {
+            op: Relop::Ne,
+            left: tags::PR_SENDER_NAME,
+            right: tags::PR_SENDER_EMAIL_ADDRESS,
+        },
+        Restriction::Size {
+            op: Relop::Le,
+            tag: tags::PR_SUBJECT,
+            size: 64,
+        },
+        Restriction::Exist(tags::PR_BODY),
+        Restriction::Sub {
+            object: mapi_types::table::consts::PR_MESSAGE_RECIPIENTS,
+            restriction: Box::new(Restriction::Exist(tags::PR_EMAIL_ADDRESS)),
+        },
+        Restriction::Comment {
+            props: vec![(tags::PR_DISPLAY_NAME, PropValue::Unicode("why".into()))],
+            restriction: Some(Box::new(Restriction::Or(vec![]))),
+        },
+        Restriction::Comment {
+            props: vec![],
+            restriction: None,
+        },
+        Restriction::Property {
+            op: Relop::Re,
+            tag: tags::PR_SUBJECT,
+            value: PropValue::Unicode("^a".into()),
+        },
+    ])
 }
 
 /// Every response body variant.
@@ -160,6 +268,14 @@ pub fn response_bodies() -> Vec<ResponseBody> {
             status: Status::MAPI_E_LOGON_FAILED,
             message: "no profile named X".into(),
         },
+        ResponseBody::TableOpened {
+            table: 7,
+            default_columns: vec![tags::PR_SUBJECT],
+            all_columns: vec![tags::PR_SUBJECT, tags::PR_ENTRYID],
+        },
+        ResponseBody::Count(100_000),
+        ResponseBody::Found(Some(12)),
+        ResponseBody::Found(None),
     ]
 }
 

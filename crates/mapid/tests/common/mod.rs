@@ -141,6 +141,22 @@ impl Captured {
     pub fn text(&self) -> String {
         self.0.lock().unwrap().clone()
     }
+
+    /// Waits (10 s at most) until the captured text contains `needle`; the text.
+    pub fn wait_for(&self, needle: &str) -> String {
+        let t = Instant::now();
+        loop {
+            let text = self.text();
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                t.elapsed() < Duration::from_secs(10),
+                "no {needle:?} in:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
 }
 
 /// A `mapid --foreground` the test started.
@@ -231,8 +247,14 @@ pub fn run_mapid(
     )
 }
 
-/// A client process: this test binary as `child`, driven by commands on stdin, one
-/// answer line each on stdout.
+/// Set in a client process's environment: it runs the client, not the tests.
+pub const CLIENT_ENV: &str = "MAPID_TEST_CLIENT";
+
+/// The line a client process prints before its first answer.
+pub const CLIENT_READY: &str = "CLIENT READY";
+
+/// A client process: this test binary running only its `client_process` test, driven
+/// by commands on stdin, one answer line each on stdout.
 pub struct Client {
     pub child: Child,
     stdin: ChildStdin,
@@ -246,20 +268,31 @@ impl Client {
     }
 
     pub fn spawn_with(mut cmd: Command, home: &Path, socket: &Path) -> Client {
-        cmd.arg("child")
-            .env("MAPI_HOME", home)
-            .env("MAPI_SOCKET", socket)
-            .env("MAPID_BIN", MAPID)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+        cmd.args([
+            "client_process",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CLIENT_ENV, "1")
+        .env("MAPI_HOME", home)
+        .env("MAPI_SOCKET", socket)
+        .env("MAPID_BIN", MAPID)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
         let mut child = cmd.spawn().unwrap();
         let stdin = child.stdin.take().unwrap();
         let out = BufReader::new(child.stdout.take().unwrap());
         let (tx, lines) = channel();
         std::thread::spawn(move || {
+            let mut ready = false;
             for line in out.lines() {
                 let Ok(line) = line else { break };
+                if !ready {
+                    ready = line == CLIENT_READY;
+                    continue;
+                }
                 if tx.send(line).is_err() {
                     break;
                 }

@@ -1,10 +1,28 @@
-//! Rows and an in-memory table: column sets, sort orders and restrictions (property
-//! comparison, bitmask, exists, content, and/or/not), as `IMAPITable` offers them.
+//! Rows, tables and their views, as `IMAPITable` offers them.
+//!
+//! - this module: [`Row`], [`SortKey`], [`compare`] and [`Table`], a plain in-memory table.
+//! - [`restriction`]: [`Restriction`] with every documented `RES_*` type, checked and
+//!   evaluated.
+//! - [`view`]: [`TableView`] (cursor, bookmarks, seek, find, sort, restrict) over a
+//!   [`RowSource`]; [`MemorySource`] evaluates in memory.
+//! - [`hierarchy`]: hierarchy-table rows (`CONVENIENT_DEPTH`, `PR_DEPTH`).
+//! - [`consts`]: the `TBL_*`, `BOOKMARK_*`, `RES_*`, `RELOP_*`, `FL_*` values.
+//! - [`error`]: [`TableError`], a status and a sentence.
 
 use std::cmp::Ordering;
 
-use crate::prop::{PropTag, PropType, PropValue};
+use crate::prop::{PropTag, PropValue};
 use crate::status::Status;
+
+pub mod consts;
+pub mod error;
+pub mod hierarchy;
+pub mod restriction;
+pub mod view;
+
+pub use error::TableError;
+pub use restriction::{ContentMatch, Relop, Restriction, SubObjects};
+pub use view::{Bookmark, MemorySource, Position, Query, RowSource, TableView, project};
 
 /// One row: (tag, value) pairs in column order.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -35,126 +53,6 @@ impl Row {
     /// An integer column.
     pub fn int(&self, tag: PropTag) -> Option<i64> {
         self.get(tag).and_then(PropValue::as_i64)
-    }
-}
-
-/// Relational operators of `RES_PROPERTY` (`RELOP_*`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Relop {
-    /// `RELOP_LT`.
-    Lt,
-    /// `RELOP_LE`.
-    Le,
-    /// `RELOP_GT`.
-    Gt,
-    /// `RELOP_GE`.
-    Ge,
-    /// `RELOP_EQ`.
-    Eq,
-    /// `RELOP_NE`.
-    Ne,
-}
-
-/// How `RES_CONTENT` matches a string.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ContentMatch {
-    /// `FL_FULLSTRING`.
-    Full,
-    /// `FL_SUBSTRING`.
-    Substring,
-    /// `FL_PREFIX`.
-    Prefix,
-}
-
-/// A restriction (`SRestriction`).
-#[derive(Clone, Debug, PartialEq)]
-pub enum Restriction {
-    /// `RES_AND`.
-    And(Vec<Restriction>),
-    /// `RES_OR`.
-    Or(Vec<Restriction>),
-    /// `RES_NOT`.
-    Not(Box<Restriction>),
-    /// `RES_PROPERTY`: compare a column with a value.
-    Property {
-        /// The comparison.
-        op: Relop,
-        /// The column.
-        tag: PropTag,
-        /// The value compared against.
-        value: PropValue,
-    },
-    /// `RES_BITMASK`: `BMR_NEZ` when `nonzero`, else `BMR_EQZ`.
-    BitMask {
-        /// The column (an integer).
-        tag: PropTag,
-        /// The mask.
-        mask: u32,
-        /// Whether `value & mask` must be non-zero.
-        nonzero: bool,
-    },
-    /// `RES_EXIST`: the column has a value.
-    Exist(PropTag),
-    /// `RES_CONTENT` on a string column (`FL_IGNORECASE` when `ignore_case`).
-    Content {
-        /// The column.
-        tag: PropTag,
-        /// The text looked for.
-        text: String,
-        /// Full, substring or prefix.
-        how: ContentMatch,
-        /// Whether case is ignored.
-        ignore_case: bool,
-    },
-}
-
-impl Restriction {
-    /// Whether a row satisfies the restriction.
-    pub fn matches(&self, row: &Row) -> bool {
-        match self {
-            Restriction::And(rs) => rs.iter().all(|r| r.matches(row)),
-            Restriction::Or(rs) => rs.iter().any(|r| r.matches(row)),
-            Restriction::Not(r) => !r.matches(row),
-            Restriction::Property { op, tag, value } => match row.get(*tag) {
-                None => false,
-                Some(v) => match compare(v, value) {
-                    None => *op == Relop::Ne,
-                    Some(ord) => match op {
-                        Relop::Lt => ord == Ordering::Less,
-                        Relop::Le => ord != Ordering::Greater,
-                        Relop::Gt => ord == Ordering::Greater,
-                        Relop::Ge => ord != Ordering::Less,
-                        Relop::Eq => ord == Ordering::Equal,
-                        Relop::Ne => ord != Ordering::Equal,
-                    },
-                },
-            },
-            Restriction::BitMask { tag, mask, nonzero } => match row.int(*tag) {
-                None => false,
-                Some(v) => ((v as u32 & mask) != 0) == *nonzero,
-            },
-            Restriction::Exist(tag) => row.get(*tag).is_some(),
-            Restriction::Content {
-                tag,
-                text,
-                how,
-                ignore_case,
-            } => match row.str(*tag) {
-                None => false,
-                Some(s) => {
-                    let (s, t) = if *ignore_case {
-                        (s.to_lowercase(), text.to_lowercase())
-                    } else {
-                        (s.to_string(), text.clone())
-                    };
-                    match how {
-                        ContentMatch::Full => s == t,
-                        ContentMatch::Substring => s.contains(&t),
-                        ContentMatch::Prefix => s.starts_with(&t),
-                    }
-                }
-            },
-        }
     }
 }
 
@@ -193,6 +91,40 @@ pub struct SortKey {
     pub tag: PropTag,
     /// `TABLE_SORT_DESCEND` when true.
     pub descending: bool,
+}
+
+impl SortKey {
+    /// An ascending key.
+    pub fn ascending(tag: PropTag) -> SortKey {
+        SortKey {
+            tag,
+            descending: false,
+        }
+    }
+
+    /// A descending key.
+    pub fn descending(tag: PropTag) -> SortKey {
+        SortKey {
+            tag,
+            descending: true,
+        }
+    }
+
+    /// From an `SSortOrder`: `TABLE_SORT_ASCEND` or `TABLE_SORT_DESCEND`; categories
+    /// (`TABLE_SORT_COMBINE`, `TABLE_SORT_CATEG_MAX/MIN`) are `MAPI_E_TOO_COMPLEX`,
+    /// other values `MAPI_E_INVALID_PARAMETER`.
+    pub fn from_mapi(tag: PropTag, order: u32) -> Result<SortKey, TableError> {
+        match order {
+            consts::TABLE_SORT_ASCEND => Ok(SortKey::ascending(tag)),
+            consts::TABLE_SORT_DESCEND => Ok(SortKey::descending(tag)),
+            consts::TABLE_SORT_COMBINE | 4 | 8 => Err(TableError::too_complex(
+                "categorized sorts (TABLE_SORT_COMBINE, CATEG_MAX/MIN) are not supported",
+            )),
+            other => Err(TableError::invalid(format!(
+                "{other} is not a TABLE_SORT_* value"
+            ))),
+        }
+    }
 }
 
 /// An in-memory table: all rows with all their properties, plus the client's view
@@ -236,9 +168,14 @@ impl Table {
         Ok(())
     }
 
-    /// `Restrict`; `None` removes the restriction.
-    pub fn restrict(&mut self, restriction: Option<Restriction>) {
+    /// `Restrict`; `None` removes the restriction. It is checked first
+    /// ([`Restriction::check`]).
+    pub fn restrict(&mut self, restriction: Option<Restriction>) -> Result<(), TableError> {
+        if let Some(r) = &restriction {
+            r.check()?;
+        }
         self.restriction = restriction;
+        Ok(())
     }
 
     /// Adds a row (dynamic tables).
@@ -256,19 +193,7 @@ impl Table {
     pub fn query_rows(&self) -> Vec<Row> {
         self.view()
             .into_iter()
-            .map(|row| {
-                Row(self
-                    .columns
-                    .iter()
-                    .map(|tag| match row.get(*tag) {
-                        Some(v) => (*tag, v.clone()),
-                        None => (
-                            tag.with_type(PropType::PT_ERROR),
-                            PropValue::Error(Status::MAPI_E_NOT_FOUND.0),
-                        ),
-                    })
-                    .collect())
-            })
+            .map(|row| project(row, &self.columns))
             .collect()
     }
 
@@ -284,21 +209,7 @@ impl Table {
             .filter(|r| self.restriction.as_ref().is_none_or(|res| res.matches(r)))
             .collect();
         if !self.sort.is_empty() {
-            v.sort_by(|a, b| {
-                for key in &self.sort {
-                    let ord = match (a.get(key.tag), b.get(key.tag)) {
-                        (Some(x), Some(y)) => compare(x, y).unwrap_or(Ordering::Equal),
-                        (Some(_), None) => Ordering::Less,
-                        (None, Some(_)) => Ordering::Greater,
-                        (None, None) => Ordering::Equal,
-                    };
-                    let ord = if key.descending { ord.reverse() } else { ord };
-                    if ord != Ordering::Equal {
-                        return ord;
-                    }
-                }
-                Ordering::Equal
-            });
+            v.sort_by(|a, b| view::compare_rows(a, b, &self.sort));
         }
         v
     }
@@ -307,6 +218,7 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prop::PropType;
     use crate::tags::*;
 
     fn table() -> Table {
@@ -327,6 +239,12 @@ mod tests {
                 row("gamma", 6, None),
             ],
         )
+    }
+
+    impl Table {
+        fn restrict_ok(&mut self, r: Option<Restriction>) {
+            self.restrict(r).unwrap();
+        }
     }
 
     fn names(t: &Table) -> Vec<String> {
@@ -363,19 +281,19 @@ mod tests {
     #[test]
     fn restrictions_filter() {
         let mut t = table();
-        t.restrict(Some(Restriction::BitMask {
+        t.restrict_ok(Some(Restriction::BitMask {
             tag: PR_RESOURCE_FLAGS,
             mask: 2,
             nonzero: true,
         }));
         assert_eq!(names(&t), ["beta", "gamma"]);
-        t.restrict(Some(Restriction::Exist(PR_DEFAULT_STORE)));
+        t.restrict_ok(Some(Restriction::Exist(PR_DEFAULT_STORE)));
         assert_eq!(names(&t), ["beta", "Alpha"]);
-        t.restrict(Some(Restriction::Not(Box::new(Restriction::Exist(
+        t.restrict_ok(Some(Restriction::Not(Box::new(Restriction::Exist(
             PR_DEFAULT_STORE,
         )))));
         assert_eq!(names(&t), ["gamma"]);
-        t.restrict(Some(Restriction::And(vec![
+        t.restrict_ok(Some(Restriction::And(vec![
             Restriction::Property {
                 op: Relop::Eq,
                 tag: PR_DEFAULT_STORE,
@@ -388,7 +306,7 @@ mod tests {
             },
         ])));
         assert_eq!(names(&t), ["beta"]);
-        t.restrict(Some(Restriction::Or(vec![
+        t.restrict_ok(Some(Restriction::Or(vec![
             Restriction::Property {
                 op: Relop::Lt,
                 tag: PR_RESOURCE_FLAGS,
@@ -402,7 +320,7 @@ mod tests {
             },
         ])));
         assert_eq!(names(&t), ["beta", "gamma"]);
-        t.restrict(Some(Restriction::BitMask {
+        t.restrict_ok(Some(Restriction::BitMask {
             tag: PR_RESOURCE_FLAGS,
             mask: 4,
             nonzero: false,

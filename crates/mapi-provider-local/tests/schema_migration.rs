@@ -1,0 +1,267 @@
+//! Store files made with schema version 1 (built here with that version's DDL) are
+//! brought to the current schema at logon: the covering summary index, the position
+//! index and the per-folder message counts with their triggers exist afterwards, and
+//! every table answer is the one a file made new gives over the same messages. A file
+//! with a schema newer than this code knows is still refused and left as it is, and an
+//! upgrade that fails part way changes nothing.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use common::*;
+use mapi_spi::{FolderKind, MsgStore};
+use mapi_types::table::consts::*;
+use mapi_types::tags::*;
+use mapi_types::{Bookmark, ContentMatch, Restriction, Row, SortKey, Status, TableView};
+use rusqlite::Connection;
+
+/// The version-1 store tables, as that schema made them.
+const V1_TABLES: &str = "
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+    CREATE TABLE folders (
+        id INTEGER PRIMARY KEY,
+        parent INTEGER,
+        kind INTEGER UNIQUE,
+        name TEXT NOT NULL,
+        class TEXT NOT NULL
+    );
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        folder INTEGER NOT NULL,
+        subject TEXT NOT NULL,
+        sender_name TEXT NOT NULL,
+        sender_email TEXT NOT NULL,
+        display_to TEXT NOT NULL,
+        display_cc TEXT NOT NULL,
+        delivery_time INTEGER NOT NULL,
+        submit_time INTEGER,
+        size INTEGER NOT NULL,
+        message_id TEXT,
+        flags INTEGER NOT NULL,
+        has_attach INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        raw BLOB NOT NULL
+    );
+";
+/// The first version-1 index.
+const V1_INDEX: &str =
+    "CREATE INDEX messages_by_folder ON messages (folder, delivery_time DESC, id DESC);";
+/// The covering index some version-1 files got instead.
+const V1_SUMMARY_INDEX: &str = "CREATE INDEX messages_summary ON messages (folder,
+    delivery_time DESC, id DESC, flags, size, has_attach, subject, sender_name, sender_email,
+    display_to);";
+
+fn message(i: usize) -> Vec<u8> {
+    let subject = match i % 4 {
+        0 => format!("Invoice {i}"),
+        1 => format!("re: INVOICE {i}"),
+        2 => format!("Lunch {i}"),
+        _ => format!("Notes {i}"),
+    };
+    format!(
+        "From: Sender {} <s{}@example.net>\r\nTo: Bob <bob@example.org>\r\n\
+         Subject: {subject}\r\nDate: Tue, {:02} Feb 2024 09:{:02}:00 +0000\r\n\
+         Content-Type: text/plain\r\n\r\n{}\r\n",
+        i % 7,
+        i % 7,
+        1 + i % 27,
+        i % 60,
+        "y".repeat(20 * (i % 11))
+    )
+    .into_bytes()
+}
+
+/// A current store at `path` with `n` messages in the Inbox, some read and a few in
+/// Sent Items.
+fn current_store(path: &Path, n: usize) {
+    create_store(path);
+    let store = store_logon(settings(path)).unwrap();
+    let inbox = block_on(store.folder(FolderKind::Inbox)).unwrap();
+    block_on(store.import_raw(&inbox, (0..n).map(message).collect())).unwrap();
+    block_on(store.logoff());
+    let conn = Connection::open(path).unwrap();
+    conn.execute_batch(
+        "UPDATE messages SET flags = flags | 1 WHERE id % 3 = 0;
+         UPDATE messages SET folder = (SELECT id FROM folders WHERE kind = 3)
+             WHERE id % 10 = 0;",
+    )
+    .unwrap();
+}
+
+/// A version-1 file at `old` holding the same uid, folders and messages as `current`.
+fn version1_copy(current: &Path, old: &Path, indexes: &[&str]) {
+    let conn = Connection::open(old).unwrap();
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    conn.pragma_update(None, "application_id", 0x4D41_5053)
+        .unwrap();
+    conn.pragma_update(None, "user_version", 1).unwrap();
+    conn.execute_batch(V1_TABLES).unwrap();
+    for index in indexes {
+        conn.execute_batch(index).unwrap();
+    }
+    conn.execute("ATTACH ?1 AS src", [current.display().to_string()])
+        .unwrap();
+    conn.execute_batch(
+        "INSERT INTO meta SELECT key, value FROM src.meta;
+         INSERT INTO folders SELECT id, parent, kind, name, class FROM src.folders;
+         INSERT INTO messages SELECT * FROM src.messages;
+         DETACH src;",
+    )
+    .unwrap();
+}
+
+fn schema_of(path: &Path) -> (i64, Vec<(String, String)>, Vec<String>) {
+    let conn = Connection::open(path).unwrap();
+    let version = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    let objects = conn
+        .prepare(
+            "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'
+             ORDER BY type, name",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let folder_columns = conn
+        .prepare("SELECT name FROM pragma_table_info('folders') ORDER BY cid")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    (version, objects, folder_columns)
+}
+
+/// Every answer a set of views gives: counts, all rows, pages after seeks.
+fn answers(store: &Arc<dyn MsgStore>) -> Vec<(u32, Vec<Row>)> {
+    let invoice = Restriction::Content {
+        tag: PR_SUBJECT,
+        text: "invoice".into(),
+        how: ContentMatch::Substring,
+        ignore_case: true,
+    };
+    let unread = Restriction::BitMask {
+        tag: PR_MESSAGE_FLAGS,
+        mask: 1,
+        nonzero: false,
+    };
+    let mut out = Vec::new();
+    for kind in [FolderKind::Inbox, FolderKind::SentItems, FolderKind::Drafts] {
+        let folder = block_on(store.folder(kind)).unwrap();
+        for restriction in [None, Some(invoice.clone()), Some(unread.clone())] {
+            for sort in [
+                vec![],
+                vec![SortKey::descending(PR_MESSAGE_SIZE)],
+                vec![SortKey::ascending(PR_SUBJECT)],
+            ] {
+                let open = || {
+                    let mut v =
+                        TableView::over(block_on(store.contents_source(&folder, 0)).unwrap());
+                    v.restrict(restriction.clone(), 0).unwrap();
+                    v.sort_table(&sort, 0).unwrap();
+                    v
+                };
+                let mut v = open();
+                let count = v.get_row_count(0).unwrap();
+                let cols = v.query_columns(TBL_ALL_COLUMNS).unwrap();
+                v.set_columns(&cols, 0).unwrap();
+                out.push((count, v.query_rows(100_000, 0).unwrap()));
+                let mut fresh = open();
+                fresh
+                    .seek_row(Bookmark::Beginning, count as i32 / 2 + 3)
+                    .unwrap();
+                out.push((count, fresh.query_rows(25, 0).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn version1_files_are_brought_to_the_current_schema_with_the_same_answers() {
+    let dir = TempDir::new();
+    let current = dir.path("current.db");
+    current_store(&current, 700);
+    let expected_schema = schema_of(&current);
+    assert_eq!(expected_schema.0, 2);
+    let expected = {
+        let store = store_logon(settings(&current)).unwrap();
+        let a = answers(&store);
+        block_on(store.logoff());
+        a
+    };
+    assert!(
+        expected.iter().any(|(n, _)| *n > 300),
+        "a view pages by position"
+    );
+    for (name, indexes) in [
+        ("first.db", &[V1_INDEX][..]),
+        ("summary.db", &[V1_SUMMARY_INDEX][..]),
+        ("both.db", &[V1_INDEX, V1_SUMMARY_INDEX][..]),
+    ] {
+        let old = dir.path(name);
+        version1_copy(&current, &old, indexes);
+        let before = schema_of(&old);
+        assert_eq!(before.0, 1);
+        assert!(!before.2.contains(&"msg_count".to_string()));
+        let store = store_logon(settings(&old)).unwrap();
+        // The same objects (tables, both indexes, the count triggers) and columns as a
+        // new file.
+        assert_eq!(schema_of(&old), expected_schema, "{name}");
+        assert_eq!(answers(&store), expected, "{name}");
+        // The migrated counts follow changes.
+        let inbox = block_on(store.folder(FolderKind::Inbox)).unwrap();
+        block_on(store.import_raw(&inbox, (0..5).map(message).collect())).unwrap();
+        let mut v = TableView::over(block_on(store.contents_source(&inbox, 0)).unwrap());
+        assert_eq!(v.get_row_count(0).unwrap(), expected[0].0 + 5);
+        block_on(store.logoff());
+        // A second logon finds nothing to do.
+        let store = store_logon(settings(&old)).unwrap();
+        assert_eq!(schema_of(&old), expected_schema);
+        block_on(store.logoff());
+    }
+}
+
+#[test]
+fn a_failed_upgrade_changes_nothing() {
+    let dir = TempDir::new();
+    let current = dir.path("current.db");
+    current_store(&current, 10);
+    let old = dir.path("old.db");
+    version1_copy(&current, &old, &[V1_INDEX]);
+    // The upgrade's last statement fails: a trigger of that name already exists.
+    Connection::open(&old)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER messages_count_move AFTER DELETE ON folders BEGIN SELECT 1; END;",
+        )
+        .unwrap();
+    let before = schema_of(&old);
+    let e = err(store_logon(settings(&old)));
+    assert_eq!(e.status, Status::MAPI_E_CALL_FAILED);
+    assert!(e.message.contains("messages_count_move"), "{e}");
+    assert_eq!(schema_of(&old), before);
+}
+
+#[test]
+fn a_newer_schema_is_still_refused_and_left_alone() {
+    let dir = TempDir::new();
+    let path = dir.path("mail.db");
+    current_store(&path, 3);
+    Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", 3)
+        .unwrap();
+    let before = schema_of(&path);
+    let e = err(store_logon(settings(&path)));
+    assert_eq!(e.status, Status::MAPI_E_VERSION);
+    assert!(e.message.contains("version 3"), "{e}");
+    // Nothing was upgraded or rolled back.
+    assert_eq!(schema_of(&path), before);
+    assert_eq!(before.0, 3);
+}
