@@ -98,6 +98,63 @@ fn cached_subjects(path: &std::path::Path) -> Vec<(u32, Option<String>)> {
     out
 }
 
+/// A server that answers no command but sends `behaviour`'s unsolicited line every
+/// 100 ms: the logon is abandoned after the read timeout, naming the server and that
+/// its responses brought no progress.
+async fn assert_dripping_server_is_abandoned(behaviour: Behaviour) {
+    let server = HostileImap::start(behaviour, Vec::new());
+    let dir = data_dir();
+    let start = Instant::now();
+    let (_, r) = logon(&server, dir.path(), Duration::from_millis(800)).await;
+    let e = r.err().expect("must fail");
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(e.status, Status::MAPI_E_NETWORK_ERROR, "{e}");
+    assert!(
+        e.message.contains(&server.label())
+            && e.message.contains("did not answer")
+            && e.message.contains("brought no progress"),
+        "{e}"
+    );
+}
+
+/// A server whose `behaviour` sends many untagged responses the client does not keep:
+/// they are dropped as they come (the peak grows by less than 40 MiB) and the logon
+/// succeeds with the three messages.
+async fn assert_untagged_noise_is_dropped(behaviour: Behaviour, what: &str) {
+    let server = HostileImap::start(behaviour, HostileImap::messages(3, "m"));
+    let dir = data_dir();
+    let before = reset_peak();
+    let (_, r) = logon(&server, dir.path(), Duration::from_secs(20)).await;
+    let store = r.expect("the responses are dropped as they come; the logon succeeds");
+    let grew = status_kib("VmHWM").saturating_sub(before);
+    assert!(grew < 40 << 10, "peak grew by {grew} KiB for {what}");
+    assert_eq!(subjects(&store).await, ["m 1", "m 2", "m 3"]);
+    store.logoff().await;
+}
+
+/// After an honest sync of three messages, the server turns to `behaviour`: the next
+/// logon fails with an error naming the server and holding `says`, and the cache is
+/// unchanged.
+async fn assert_refused_with_cache_unchanged(behaviour: Behaviour, says: &str) {
+    let server = HostileImap::start(Behaviour::Honest, HostileImap::messages(3, "m"));
+    let dir = data_dir();
+    let path = cached_three(&server, dir.path()).await;
+    let before = cached_subjects(&path);
+    assert_eq!(before.len(), 3);
+    server.set(behaviour);
+    let (_, r) = logon(&server, dir.path(), Duration::from_secs(10)).await;
+    let e = r.err().expect("must fail");
+    assert!(
+        e.message.contains(says) && e.message.contains(&server.label()),
+        "{e}"
+    );
+    assert_eq!(cached_subjects(&path), before, "cache unchanged");
+}
+
 #[tokio::test(start_paused = true)]
 async fn silent_server_is_given_up_at_the_greeting_deadline() {
     let _g = SERIAL.lock().await;
@@ -128,53 +185,6 @@ async fn silent_server_is_given_up_at_the_greeting_deadline() {
         text.contains("greeting") || text.contains("connecting"),
         "{text}"
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unsolicited_lines_do_not_keep_a_logon_alive() {
-    let _g = SERIAL.lock().await;
-    let server = HostileImap::start(
-        Behaviour::Drip {
-            every: Duration::from_millis(100),
-        },
-        Vec::new(),
-    );
-    let dir = data_dir();
-    let start = Instant::now();
-    let (_, r) = logon(&server, dir.path(), Duration::from_millis(800)).await;
-    let e = r.err().expect("must fail");
-    assert!(
-        start.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        start.elapsed()
-    );
-    assert_eq!(e.status, Status::MAPI_E_NETWORK_ERROR, "{e}");
-    assert!(
-        e.message.contains(&server.label())
-            && e.message.contains("did not answer")
-            && e.message.contains("brought no progress"),
-        "{e}"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_flood_of_untagged_lines_is_not_held() {
-    let _g = SERIAL.lock().await;
-    let server = HostileImap::start(
-        Behaviour::FloodOnList { bytes: 60 << 20 },
-        HostileImap::messages(3, "m"),
-    );
-    let dir = data_dir();
-    let before = reset_peak();
-    let (_, r) = logon(&server, dir.path(), Duration::from_secs(20)).await;
-    let store = r.expect("the flood is dropped as it comes; the logon succeeds");
-    let grew = status_kib("VmHWM").saturating_sub(before);
-    assert!(
-        grew < 40 << 10,
-        "peak grew by {grew} KiB for 60 MB of untagged lines"
-    );
-    assert_eq!(subjects(&store).await, ["m 1", "m 2", "m 3"]);
-    store.logoff().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -255,36 +265,13 @@ async fn a_multibyte_internaldate_zone_does_not_panic() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_uid_out_of_range_is_an_error_and_changes_nothing() {
     let _g = SERIAL.lock().await;
-    let server = HostileImap::start(Behaviour::Honest, HostileImap::messages(3, "m"));
-    let dir = data_dir();
-    let path = cached_three(&server, dir.path()).await;
-    let before = cached_subjects(&path);
-    server.set(Behaviour::UidOutOfRange);
-    let (_, r) = logon(&server, dir.path(), Duration::from_secs(10)).await;
-    let e = r.err().expect("must fail");
-    assert!(
-        e.message.contains("4294967297") && e.message.contains(&server.label()),
-        "{e}"
-    );
-    assert_eq!(cached_subjects(&path), before, "cache unchanged");
+    assert_refused_with_cache_unchanged(Behaviour::UidOutOfRange, "4294967297").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unparsable_status_is_an_error_not_a_cache_reset() {
     let _g = SERIAL.lock().await;
-    let server = HostileImap::start(Behaviour::Honest, HostileImap::messages(3, "m"));
-    let dir = data_dir();
-    let path = cached_three(&server, dir.path()).await;
-    let before = cached_subjects(&path);
-    assert_eq!(before.len(), 3);
-    server.set(Behaviour::BadStatus);
-    let (_, r) = logon(&server, dir.path(), Duration::from_secs(10)).await;
-    let e = r.err().expect("must fail");
-    assert!(
-        e.message.contains("STATUS") && e.message.contains(&server.label()),
-        "{e}"
-    );
-    assert_eq!(cached_subjects(&path), before, "cache unchanged");
+    assert_refused_with_cache_unchanged(Behaviour::BadStatus, "STATUS").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -338,63 +325,35 @@ async fn a_latin1_mailbox_name_is_skipped_with_a_warning() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn untagged_responses_that_do_not_decode_are_skipped() {
+async fn a_uidnext_code_out_of_range_is_an_error_and_changes_nothing() {
     let _g = SERIAL.lock().await;
-    let server = HostileImap::start(
-        Behaviour::UnknownUntagged { count: 20_000 },
-        HostileImap::messages(3, "m"),
-    );
-    let dir = data_dir();
-    let before = reset_peak();
-    let (_, r) = logon(&server, dir.path(), Duration::from_secs(20)).await;
-    let store = r.expect("vendor responses are skipped; the logon succeeds");
-    let grew = status_kib("VmHWM").saturating_sub(before);
-    assert!(
-        grew < 40 << 10,
-        "peak grew by {grew} KiB for 20,000 skipped responses"
-    );
-    assert_eq!(subjects(&store).await, ["m 1", "m 2", "m 3"]);
-    store.logoff().await;
+    assert_refused_with_cache_unchanged(Behaviour::UidNextOutOfRange, "UIDNEXT 4294967297").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsolicited_lines_do_not_keep_a_logon_alive() {
+    let _g = SERIAL.lock().await;
+    let every = Duration::from_millis(100);
+    assert_dripping_server_is_abandoned(Behaviour::Drip { every }).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undecodable_unsolicited_lines_do_not_keep_a_logon_alive() {
     let _g = SERIAL.lock().await;
-    let server = HostileImap::start(
-        Behaviour::DripUnknown {
-            every: Duration::from_millis(100),
-        },
-        Vec::new(),
-    );
-    let dir = data_dir();
-    let start = Instant::now();
-    let (_, r) = logon(&server, dir.path(), Duration::from_millis(800)).await;
-    let e = r.err().expect("must fail");
-    assert!(
-        start.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        start.elapsed()
-    );
-    assert_eq!(e.status, Status::MAPI_E_NETWORK_ERROR, "{e}");
-    assert!(
-        e.message.contains(&server.label()) && e.message.contains("brought no progress"),
-        "{e}"
-    );
+    let every = Duration::from_millis(100);
+    assert_dripping_server_is_abandoned(Behaviour::DripUnknown { every }).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_uidnext_code_out_of_range_is_an_error_and_changes_nothing() {
+async fn a_flood_of_untagged_lines_is_not_held() {
     let _g = SERIAL.lock().await;
-    let server = HostileImap::start(Behaviour::Honest, HostileImap::messages(3, "m"));
-    let dir = data_dir();
-    let path = cached_three(&server, dir.path()).await;
-    let before = cached_subjects(&path);
-    server.set(Behaviour::UidNextOutOfRange);
-    let (_, r) = logon(&server, dir.path(), Duration::from_secs(10)).await;
-    let e = r.err().expect("must fail");
-    assert!(
-        e.message.contains("UIDNEXT 4294967297") && e.message.contains(&server.label()),
-        "{e}"
-    );
-    assert_eq!(cached_subjects(&path), before, "cache unchanged");
+    let flood = Behaviour::FloodOnList { bytes: 60 << 20 };
+    assert_untagged_noise_is_dropped(flood, "60 MB of untagged lines").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn untagged_responses_that_do_not_decode_are_skipped() {
+    let _g = SERIAL.lock().await;
+    let noise = Behaviour::UnknownUntagged { count: 20_000 };
+    assert_untagged_noise_is_dropped(noise, "20,000 skipped responses").await;
 }
