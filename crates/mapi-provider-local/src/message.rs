@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use mapi_spi::{PropObject, PropStream, PropValues, ProviderResult, Reply, async_trait};
+use mapi_spi::{PropNames, PropObject, PropStream, PropValues, ProviderResult, Reply, async_trait};
 use mapi_types::object::{
     FORCE_SAVE, IID_ISTREAM, KEEP_OPEN_READONLY, KEEP_OPEN_READWRITE, MAPI_BEST_ACCESS,
     MAPI_CREATE, MAPI_DEFERRED_ERRORS, MAPI_MODIFY, STREAM_APPEND,
@@ -724,7 +724,7 @@ impl PropObject for LocalMessage {
         tags: Option<&[PropTag]>,
         guid: Option<&MapiUid>,
         flags: u32,
-    ) -> ProviderResult<Reply<Vec<(PropTag, Option<NameId>)>>> {
+    ) -> ProviderResult<Reply<PropNames>> {
         Ok(named::get_names(&self.inner.ctx, tags, guid, flags)?)
     }
 }

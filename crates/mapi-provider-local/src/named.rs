@@ -11,7 +11,7 @@ use mapi_types::object::{NAMED_PROP_MAX, NAMED_PROP_MIN, PS_INTERNET_HEADERS, PS
 use mapi_types::{MapiUid, NameId, NameKind, PropTag, PropType};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use mapi_spi::Reply;
+use mapi_spi::{PropNames, Reply};
 use mapi_types::object::{MAPI_CREATE, MAPI_NO_IDS, MAPI_NO_STRINGS};
 
 use crate::error::LocalError;
@@ -192,7 +192,7 @@ pub fn all_names(
 
 /// Whether a named id (0x8000 and up) has a name in the map.
 pub fn is_mapped(conn: &Connection, id: u16) -> rusqlite::Result<bool> {
-    Ok(id >= NAMED_PROP_MIN && id <= NAMED_PROP_MAX && name_of_id(conn, id)?.is_some())
+    Ok((NAMED_PROP_MIN..=NAMED_PROP_MAX).contains(&id) && name_of_id(conn, id)?.is_some())
 }
 
 /// `GetIDsFromNames` for any object of the store. `flags`: `MAPI_CREATE`.
@@ -210,7 +210,7 @@ pub fn get_names(
     tags: Option<&[PropTag]>,
     guid: Option<&MapiUid>,
     flags: u32,
-) -> Result<Reply<Vec<(PropTag, Option<NameId>)>>, LocalError> {
+) -> Result<Reply<PropNames>, LocalError> {
     check_flags("GetNamesFromIDs", flags, MAPI_NO_STRINGS | MAPI_NO_IDS)?;
     let wanted = |n: &NameId| match n.kind {
         NameKind::Id(_) => flags & MAPI_NO_IDS == 0,

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use mapi_spi::{PropObject, PropValues, ProviderResult, Reply, async_trait};
+use mapi_spi::{PropNames, PropObject, PropValues, ProviderResult, Reply, async_trait};
 use mapi_types::{MapiUid, NameId, PropTag, Row};
 
 use crate::message::Ctx;
@@ -61,7 +61,7 @@ impl PropObject for RowObject {
         tags: Option<&[PropTag]>,
         guid: Option<&MapiUid>,
         flags: u32,
-    ) -> ProviderResult<Reply<Vec<(PropTag, Option<NameId>)>>> {
+    ) -> ProviderResult<Reply<PropNames>> {
         Ok(named::get_names(&self.ctx, tags, guid, flags)?)
     }
 }

@@ -141,9 +141,7 @@ impl PropSet {
                 }
             }
         }
-        let errors = out
-            .iter()
-            .any(|(t, _)| t.prop_type() == PropType::PT_ERROR);
+        let errors = out.iter().any(|(t, _)| t.prop_type() == PropType::PT_ERROR);
         Ok(Reply::warn_if(errors, out))
     }
 }

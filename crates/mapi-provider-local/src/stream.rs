@@ -39,6 +39,11 @@ impl Staged {
         self.len
     }
 
+    /// Whether it is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// Reads from `pos`; 0 at the end.
     pub fn read_at(&self, buf: &mut [u8], pos: u64) -> std::io::Result<usize> {
         if pos >= self.len {

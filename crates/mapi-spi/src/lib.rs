@@ -27,7 +27,7 @@ pub mod transport;
 pub use addrbook::AddressBook;
 pub use async_trait::async_trait;
 pub use error::{ProviderError, ProviderResult};
-pub use object::{PropObject, PropStream, PropValues, Reply};
+pub use object::{PropNames, PropObject, PropStream, PropValues, Reply};
 pub use provider::{MessageService, ProviderCatalog, ServiceEntryCall};
 pub use settings::Settings;
 pub use store::{EntryId, FolderKind, MsgStore};

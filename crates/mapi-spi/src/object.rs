@@ -44,6 +44,9 @@ impl<T> Reply<T> {
 /// The values a GetProps returns, in the order asked for.
 pub type PropValues = Vec<(PropTag, PropValue)>;
 
+/// What a GetNamesFromIDs returns: each tag with its name (`None` when unmapped).
+pub type PropNames = Vec<(PropTag, Option<NameId>)>;
+
 fn no_support(method: &str) -> ProviderError {
     ProviderError::no_support(format!("this object does not support {method}"))
 }
@@ -126,7 +129,7 @@ pub trait PropObject: Send + Sync {
         tags: Option<&[PropTag]>,
         guid: Option<&MapiUid>,
         flags: u32,
-    ) -> ProviderResult<Reply<Vec<(PropTag, Option<NameId>)>>> {
+    ) -> ProviderResult<Reply<PropNames>> {
         let _ = (tags, guid, flags);
         Err(no_support("GetNamesFromIDs"))
     }
