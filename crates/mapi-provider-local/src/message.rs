@@ -14,8 +14,8 @@ use mapi_types::object::{
     MAPI_CREATE, MAPI_DEFERRED_ERRORS, MAPI_MODIFY, STREAM_APPEND,
 };
 use mapi_types::tags::*;
-use mapi_types::{MapiUid, NameId, PropProblem, PropTag, PropValue, Status, object_type};
-use rusqlite::types::{ToSqlOutput, ValueRef};
+use mapi_types::{MapiUid, NameId, PropProblem, PropTag, PropType, PropValue, Status, object_type};
+use rusqlite::types::{Null, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, MAIN_DB, OptionalExtension, TransactionBehavior, params};
 
 use crate::contents::SharedDb;
@@ -25,7 +25,7 @@ use crate::props::{
     self, GETPROPS_LIMIT, Held, MAX_PER_CALL, Place, PropSet, check_flags, streamable, tag_problem,
     too_many, value_problem,
 };
-use crate::stream::{CopyError, LocalStream, Staged, Start};
+use crate::stream::{CopyError, LocalStream, Staged, Start, chunk_count, write_chunks};
 use crate::{mime, named};
 
 /// What every object of a logged-on store shares: the database, its path and uid.
@@ -228,7 +228,7 @@ fn overlay(conn: &Connection, ctx: &Ctx, id: i64, set: &mut PropSet) -> Result<(
     let sql = |e| ctx.sql(e);
     let mut stmt = conn
         .prepare_cached(
-            "SELECT id, tag, value IS NULL,
+            "SELECT id, tag, chunks, size, value IS NULL,
                     CASE WHEN octet_length(value) <= ?2 THEN value END, octet_length(value)
              FROM message_props WHERE message = ?1",
         )
@@ -238,28 +238,47 @@ fn overlay(conn: &Connection, ctx: &Ctx, id: i64, set: &mut PropSet) -> Result<(
             Ok((
                 r.get::<_, i64>(0)?,
                 PropTag(r.get::<_, i64>(1)? as u32),
-                r.get::<_, bool>(2)?,
-                r.get::<_, Option<Vec<u8>>>(3)?,
-                r.get::<_, Option<i64>>(4)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, bool>(4)?,
+                r.get::<_, Option<Vec<u8>>>(5)?,
+                r.get::<_, Option<i64>>(6)?,
             ))
         })
         .map_err(sql)?;
     for row in rows {
-        let (row_id, tag, deleted, small, len) = row.map_err(sql)?;
-        if deleted {
+        let (row_id, tag, chunks, size, null, small, len) = row.map_err(sql)?;
+        let streams = streamable(tag.prop_type());
+        if chunks > 0 && streams {
+            set.put(tag, Held::Large(size.max(0) as u64, Place::Chunks(row_id)));
+        } else if null {
             set.remove(tag.id());
         } else if let Some(bytes) = small {
             if let Some(v) = props::decode_stored(tag, bytes) {
                 set.put(tag, Held::Value(v));
             }
-        } else if streamable(tag.prop_type()) {
-            set.put(
-                tag,
-                Held::Large(len.unwrap_or(0).max(0) as u64, Place::Prop(row_id)),
-            );
+        } else if streams {
+            let len = len.unwrap_or(0).max(0) as u64;
+            set.put(tag, Held::Large(len, Place::Inline(row_id)));
         }
     }
     Ok(())
+}
+
+/// The body of a message when it was written through a stream and is kept in chunks
+/// (read whole: for the row API, which returns PR_BODY with every message).
+pub fn chunked_body(conn: &Connection, message: i64) -> rusqlite::Result<Option<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.data FROM prop_chunks c JOIN message_props p ON c.prop = p.id
+         WHERE p.message = ?1 AND p.prop_id = ?2 AND p.chunks > 0 ORDER BY c.seq",
+    )?;
+    let mut rows = stmt.query(params![message, PR_BODY.id()])?;
+    let mut body: Option<Vec<u8>> = None;
+    while let Some(r) = rows.next()? {
+        body.get_or_insert_with(Vec::new)
+            .extend_from_slice(r.get_ref(0)?.as_blob()?);
+    }
+    Ok(body.map(|b| lossy(&b)))
 }
 
 impl LocalMessage {
@@ -476,64 +495,72 @@ impl MessageInner {
         now: Option<&(PropTag, Held)>,
     ) -> Result<(), LocalError> {
         let sql = |e| self.ctx.sql(e);
-        let copy_err = |e| match e {
-            CopyError::Io(e) => LocalError::from_io(&self.ctx.path, "read", &e),
-            CopyError::Sql(e) => self.ctx.sql(e),
-        };
-        let upsert = |tag: PropTag, value: ToSqlOutput<'_>| {
+        let io = |e: std::io::Error| LocalError::from_io(&self.ctx.path, "read", &e);
+        // Any earlier row of the property goes first (its chunks with it, by trigger).
+        conn.prepare_cached("DELETE FROM message_props WHERE message = ?1 AND prop_id = ?2")
+            .and_then(|mut s| s.execute(params![self.id, id]))
+            .map_err(sql)?;
+        let insert = |tag: PropTag, size: u64, chunks: i64, value: ToSqlOutput<'_>| {
             conn.prepare_cached(
-                "INSERT INTO message_props (message, prop_id, tag, value) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (message, prop_id) DO UPDATE SET tag = excluded.tag,
-                     value = excluded.value",
+                "INSERT INTO message_props (message, prop_id, tag, size, chunks, value)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
-            .and_then(|mut s| s.execute(params![self.id, id, tag.0, value]))
+            .and_then(|mut s| s.execute(params![self.id, id, tag.0, size as i64, chunks, value]))
+            .map_err(sql)?;
+            Ok::<i64, LocalError>(conn.last_insert_rowid())
+        };
+        let chunked = |tag: PropTag, s: &Staged| {
+            let row = insert(tag, s.len(), chunk_count(s.len()), ToSqlOutput::from(Null))?;
+            write_chunks(conn, row, s).map_err(|e| match e {
+                CopyError::Io(e) => io(e),
+                CopyError::Sql(e) => self.ctx.sql(e),
+            })
+        };
+        let deleted = PropTag::new(id, PropType::PT_NULL);
+        let Some((column, kind)) = column_of(id) else {
+            return match now {
+                Some((tag, Held::Value(v))) => {
+                    let bytes = props::encode_stored(v);
+                    insert(*tag, bytes.len() as u64, 0, ToSqlOutput::from(bytes)).map(|_| ())
+                }
+                Some((tag, Held::Staged(s))) if s.len() <= GETPROPS_LIMIT => {
+                    let bytes = s.read_small().map_err(io)?;
+                    insert(*tag, bytes.len() as u64, 0, ToSqlOutput::from(bytes)).map(|_| ())
+                }
+                Some((tag, Held::Staged(s))) => chunked(*tag, s),
+                Some((_, Held::Large(..))) => Ok(()),
+                None => insert(deleted, 0, 0, ToSqlOutput::from(Null)).map(|_| ()),
+            };
+        };
+        let set = |v: ToSqlOutput<'_>| {
+            conn.execute(
+                &format!("UPDATE messages SET {column} = ?1 WHERE id = ?2"),
+                params![v, self.id],
+            )
             .map_err(sql)
         };
-        let unshadow = || {
-            conn.prepare_cached("DELETE FROM message_props WHERE message = ?1 AND prop_id = ?2")
-                .and_then(|mut s| s.execute(params![self.id, id]))
-                .map_err(sql)
-        };
-        match (column_of(id), now) {
-            (Some((column, kind)), Some((tag, held))) => {
-                let set = |v: ToSqlOutput<'_>| {
-                    conn.execute(
-                        &format!("UPDATE messages SET {column} = ?1 WHERE id = ?2"),
-                        params![v, self.id],
-                    )
-                    .map_err(sql)
-                };
-                match (held, kind) {
-                    (Held::Staged(s), Col::Body) => {
-                        set(ToSqlOutput::ZeroBlob(s.len() as i32))?;
-                        let mut blob = conn
-                            .blob_open(MAIN_DB, c"messages", c"body", self.id, false)
-                            .map_err(sql)?;
-                        s.copy_into(&mut blob).map_err(copy_err)?;
-                    }
-                    (Held::Staged(s), _) if s.len() > GETPROPS_LIMIT => {
-                        return Err(LocalError::TooBig {
-                            detail: format!(
-                                "{tag} may have at most {GETPROPS_LIMIT} bytes; nothing was saved"
-                            ),
-                        });
-                    }
-                    (Held::Staged(s), _) => {
-                        let v = props::decode_raw(
-                            *tag,
-                            s.read_small()
-                                .map_err(|e| LocalError::from_io(&self.ctx.path, "read", &e))?,
-                        );
-                        set(column_value(&v))?;
-                    }
-                    (Held::Value(v), _) => {
-                        set(column_value(v))?;
-                    }
-                    (Held::Large(..), _) => return Ok(()),
-                };
-                unshadow()?;
+        match now {
+            Some((tag, Held::Staged(s))) if s.len() > GETPROPS_LIMIT => {
+                if kind != Col::Body {
+                    return Err(LocalError::TooBig {
+                        detail: format!(
+                            "{tag} may have at most {GETPROPS_LIMIT} bytes; nothing was saved"
+                        ),
+                    });
+                }
+                // A large body is kept in chunks; the column keeps no copy.
+                set(ToSqlOutput::from(""))?;
+                chunked(*tag, s)?;
             }
-            (Some((column, kind)), None) => {
+            Some((tag, Held::Staged(s))) => {
+                let v = props::decode_raw(*tag, s.read_small().map_err(io)?);
+                set(column_value(&v))?;
+            }
+            Some((_, Held::Value(v))) => {
+                set(column_value(v))?;
+            }
+            Some((_, Held::Large(..))) => {}
+            None => {
                 let cleared = match kind {
                     Col::NullableText | Col::NullableTime => Some("NULL"),
                     Col::Text | Col::Body => Some("''"),
@@ -546,33 +573,7 @@ impl MessageInner {
                     )
                     .map_err(sql)?;
                 }
-                upsert(
-                    PropTag::new(id, mapi_types::PropType::PT_NULL),
-                    ToSqlOutput::from(rusqlite::types::Null),
-                )?;
-            }
-            (None, Some((tag, Held::Value(v)))) => {
-                upsert(*tag, ToSqlOutput::from(props::encode_stored(v)))?;
-            }
-            (None, Some((tag, Held::Staged(s)))) => {
-                upsert(*tag, ToSqlOutput::ZeroBlob(s.len() as i32))?;
-                let row: i64 = conn
-                    .prepare_cached(
-                        "SELECT id FROM message_props WHERE message = ?1 AND prop_id = ?2",
-                    )
-                    .and_then(|mut st| st.query_row(params![self.id, id], |r| r.get(0)))
-                    .map_err(sql)?;
-                let mut blob = conn
-                    .blob_open(MAIN_DB, c"message_props", c"value", row, false)
-                    .map_err(sql)?;
-                s.copy_into(&mut blob).map_err(copy_err)?;
-            }
-            (None, Some((_, Held::Large(..)))) => {}
-            (None, None) => {
-                upsert(
-                    PropTag::new(id, mapi_types::PropType::PT_NULL),
-                    ToSqlOutput::from(rusqlite::types::Null),
-                )?;
+                insert(deleted, 0, 0, ToSqlOutput::from(Null))?;
             }
         }
         Ok(())

@@ -25,8 +25,10 @@ pub const MAX_PER_CALL: usize = 4096;
 pub enum Place {
     /// `messages.body` of the message.
     Body,
-    /// `message_props.value` of this row.
-    Prop(i64),
+    /// `message_props.value` of this row (a large value set through SetProps).
+    Inline(i64),
+    /// The `prop_chunks` of this `message_props` row (a value written through a stream).
+    Chunks(i64),
 }
 
 /// One property as an object holds it.

@@ -57,11 +57,14 @@ macro_rules! store_count_triggers {
 }
 
 /// What schema version 3 adds for property objects: properties set through SetProps
-/// (or deleted: a NULL value hides a property the columns or the MIME give), one
-/// version counter per message (bumped by every SaveChanges, and when a message is
-/// deleted, so an object opened before sees `MAPI_E_OBJECT_CHANGED` even if the row
-/// id is reused), and the store's named-property map (`name_key` is the number, or
-/// the name, lowercased for `PS_INTERNET_HEADERS`).
+/// or streams (`message_props`: a small value inline in `value`; a large one, written
+/// through a stream, in `chunks` rows of `prop_chunks` of up to 1 MiB each, so it is
+/// never one record SQLite builds in memory; neither: the property was deleted and
+/// hides what the columns or the MIME give), one version counter per message (bumped
+/// by every SaveChanges, and when a message is deleted, so an object opened before sees
+/// `MAPI_E_OBJECT_CHANGED` even if the row id is reused), and the store's
+/// named-property map (`name_key` is the number, or the name, lowercased for
+/// `PS_INTERNET_HEADERS`).
 macro_rules! store_v3_objects {
     () => {
         "
@@ -70,8 +73,17 @@ macro_rules! store_v3_objects {
             message INTEGER NOT NULL,
             prop_id INTEGER NOT NULL,
             tag INTEGER NOT NULL,
+            size INTEGER NOT NULL DEFAULT 0,
+            chunks INTEGER NOT NULL DEFAULT 0,
             value BLOB,
             UNIQUE (message, prop_id)
+        );
+        CREATE TABLE prop_chunks (
+            id INTEGER PRIMARY KEY,
+            prop INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            UNIQUE (prop, seq)
         );
         CREATE TABLE message_versions (
             message INTEGER PRIMARY KEY,
@@ -86,6 +98,9 @@ macro_rules! store_v3_objects {
             name_key TEXT NOT NULL,
             UNIQUE (guid, kind, name_key)
         );
+        CREATE TRIGGER message_props_delete AFTER DELETE ON message_props BEGIN
+            DELETE FROM prop_chunks WHERE prop = OLD.id;
+        END;
         CREATE TRIGGER messages_objects_delete AFTER DELETE ON messages BEGIN
             DELETE FROM message_props WHERE message = OLD.id;
             INSERT INTO message_versions (message, version) VALUES (OLD.id, 1)

@@ -298,9 +298,14 @@ impl LocalStore {
                 })
                 .optional()
                 .map_err(self.sql())?;
-            row.ok_or_else(|| LocalError::NotFound {
+            let mut row = row.ok_or_else(|| LocalError::NotFound {
                 what: format!("message {id}"),
-            })
+            })?;
+            // A body written through a property stream is kept in chunks.
+            if let Some(body) = crate::message::chunked_body(conn, id).map_err(self.sql())? {
+                row.set(PR_BODY, PropValue::Unicode(body));
+            }
+            Ok(row)
         })
     }
 

@@ -14,7 +14,7 @@ use mapi_types::object::{
     STGM_READ, STGM_READWRITE, STREAM_SEEK_CUR, STREAM_SEEK_END, STREAM_SEEK_SET,
 };
 use mapi_types::{PropTag, PropType, StreamStat};
-use rusqlite::{Connection, MAIN_DB};
+use rusqlite::{Connection, MAIN_DB, OptionalExtension, params};
 
 use crate::error::LocalError;
 use crate::message::MessageInner;
@@ -59,22 +59,6 @@ impl Staged {
         self.file.read_exact_at(&mut out, 0)?;
         Ok(out)
     }
-
-    /// Writes the value into a blob that already has its size.
-    pub fn copy_into(&self, blob: &mut rusqlite::blob::Blob<'_>) -> Result<(), CopyError> {
-        let mut buf = vec![0; CHUNK.min(self.len as usize)];
-        let mut pos = 0u64;
-        while pos < self.len {
-            let n = self.read_at(&mut buf, pos).map_err(CopyError::Io)?;
-            if n == 0 {
-                break;
-            }
-            blob.write_at(&buf[..n], pos as usize)
-                .map_err(CopyError::Sql)?;
-            pos += n as u64;
-        }
-        Ok(())
-    }
 }
 
 /// A failed copy out of a staged file.
@@ -85,18 +69,8 @@ pub enum CopyError {
     Sql(rusqlite::Error),
 }
 
-/// The table, column and row of a stored value.
-pub fn place_blob(
-    place: Place,
-    message: i64,
-) -> (&'static std::ffi::CStr, &'static std::ffi::CStr, i64) {
-    match place {
-        Place::Body => (c"messages", c"body", message),
-        Place::Prop(row) => (c"message_props", c"value", row),
-    }
-}
-
-/// Reads part of a stored value.
+/// Reads part of a stored value: from the blob at `pos`, or from the one chunk that
+/// holds `pos` (so no read walks more than a chunk's overflow pages).
 fn read_stored(
     conn: &Connection,
     place: Place,
@@ -104,12 +78,51 @@ fn read_stored(
     buf: &mut [u8],
     pos: u64,
 ) -> rusqlite::Result<usize> {
-    let (table, column, row) = place_blob(place, message);
+    let (table, column, row, at) = match place {
+        Place::Body => (c"messages", c"body", message, pos),
+        Place::Inline(row) => (c"message_props", c"value", row, pos),
+        Place::Chunks(prop) => {
+            let seq = (pos / CHUNK as u64) as i64;
+            let row: Option<i64> = conn
+                .prepare_cached("SELECT id FROM prop_chunks WHERE prop = ?1 AND seq = ?2")?
+                .query_row([prop, seq], |r| r.get(0))
+                .optional()?;
+            let Some(row) = row else {
+                return Ok(0);
+            };
+            (c"prop_chunks", c"data", row, pos % CHUNK as u64)
+        }
+    };
     let blob = conn.blob_open(MAIN_DB, table, column, row, true)?;
-    if pos >= blob.len() as u64 {
+    if at >= blob.len() as u64 {
         return Ok(0);
     }
-    blob.read_at(buf, pos as usize)
+    blob.read_at(buf, at as usize)
+}
+
+/// Stores a staged value as the chunks of `message_props` row `prop`.
+pub fn write_chunks(conn: &Connection, prop: i64, staged: &Staged) -> Result<(), CopyError> {
+    let mut buf = vec![0; CHUNK.min(staged.len as usize)];
+    let mut stmt = conn
+        .prepare_cached("INSERT INTO prop_chunks (prop, seq, data) VALUES (?1, ?2, ?3)")
+        .map_err(CopyError::Sql)?;
+    let (mut pos, mut seq) = (0u64, 0i64);
+    while pos < staged.len {
+        let n = staged.read_at(&mut buf, pos).map_err(CopyError::Io)?;
+        if n == 0 {
+            break;
+        }
+        stmt.execute(params![prop, seq, &buf[..n]])
+            .map_err(CopyError::Sql)?;
+        pos += n as u64;
+        seq += 1;
+    }
+    Ok(())
+}
+
+/// The number of chunks a value of `len` bytes is stored in.
+pub fn chunk_count(len: u64) -> i64 {
+    len.div_ceil(CHUNK as u64) as i64
 }
 
 /// What a stream reads and writes.

@@ -548,6 +548,9 @@ fn streams_read_write_seek_set_size_stat_and_commit() {
     block_on(msg.save_changes(KEEP_OPEN_READWRITE)).unwrap();
     let reread = read_all(&*stream(&open(&store, &entry, 0), PR_BODY, 0));
     assert!(reread == big, "the body read back differs");
+    // The row API sees the same body.
+    let row = block_on(store.read_message(&entry)).unwrap();
+    assert!(row.str(PR_BODY).map(str::as_bytes) == Some(&big[..]));
 
     // Truncating with SetSize, extending with zeros; a binary property created.
     let t = stream(&msg, PR_BODY, MAPI_MODIFY);
@@ -563,6 +566,8 @@ fn streams_read_write_seek_set_size_stat_and_commit() {
     block_on(msg.save_changes(KEEP_OPEN_READWRITE)).unwrap();
     let saved = open(&store, &entry, 0);
     assert_eq!(get(&saved, PR_BODY), PropValue::Unicode("abcd!".into()));
+    let row = block_on(store.read_message(&entry)).unwrap();
+    assert_eq!(row.str(PR_BODY), Some("abcd!"));
     assert_eq!(get(&saved, PR_HTML), PropValue::Binary(vec![0, 0, 0]));
 
     // Refusals.
