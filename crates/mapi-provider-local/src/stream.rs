@@ -141,6 +141,10 @@ struct State {
     data: Data,
     pos: u64,
     dirty: bool,
+    /// The last chunk read from a single stored blob (its offset and bytes): each blob
+    /// opened walks its overflow pages from the start, so small reads are served from
+    /// here instead of opening it again.
+    ahead: Option<(u64, Vec<u8>)>,
 }
 
 /// A stream over one property of a message.
@@ -191,6 +195,7 @@ impl LocalStream {
             data,
             pos: 0,
             dirty,
+            ahead: None,
         };
         if append {
             state.pos = len_of(&state.data);
@@ -226,11 +231,36 @@ impl LocalStream {
                     0
                 } else {
                     let want = buf.len().min((*len - pos) as usize);
-                    let (place, id) = (*place, self.msg.id);
-                    self.msg.ctx.with_conn(|conn| {
-                        read_stored(conn, place, id, &mut buf[..want], pos)
-                            .map_err(|e| LocalError::from_sqlite(&self.msg.ctx.path, &e))
-                    })?
+                    let (place, id, len) = (*place, self.msg.id, *len);
+                    let read = |buf: &mut [u8], at: u64| {
+                        self.msg.ctx.with_conn(|conn| {
+                            read_stored(conn, place, id, buf, at)
+                                .map_err(|e| LocalError::from_sqlite(&self.msg.ctx.path, &e))
+                        })
+                    };
+                    if matches!(place, Place::Chunks(_)) || want >= CHUNK {
+                        read(&mut buf[..want], pos)?
+                    } else {
+                        let cached = st
+                            .ahead
+                            .as_ref()
+                            .is_some_and(|(at, b)| pos >= *at && pos < at + b.len() as u64);
+                        if !cached {
+                            let mut b = vec![0; CHUNK.min((len - pos) as usize)];
+                            let n = read(&mut b, pos)?;
+                            b.truncate(n);
+                            st.ahead = Some((pos, b));
+                        }
+                        match &st.ahead {
+                            Some((at, b)) => {
+                                let from = (pos - at) as usize;
+                                let n = want.min(b.len() - from);
+                                buf[..n].copy_from_slice(&b[from..from + n]);
+                                n
+                            }
+                            None => 0,
+                        }
+                    }
                 }
             }
             Data::Committed(s) => s.read_at(buf, pos).map_err(|e| self.io(e))?,
@@ -291,6 +321,7 @@ impl LocalStream {
             done += n as u64;
         }
         st.data = Data::Work(file, done);
+        st.ahead = None;
         Ok(())
     }
 

@@ -763,3 +763,72 @@ fn the_store_and_its_folders_answer_get_props() {
         Status::MAPI_E_NOT_FOUND
     );
 }
+
+#[test]
+fn large_values_stream_from_the_body_column_and_from_chunks() {
+    let dir = TempDir::new();
+    let (store, _) = store_with_message(&dir);
+    let inbox = block_on(store.folder(FolderKind::Inbox)).unwrap();
+    let mut raw = simple_message("Big", "Tue, 14 Nov 2023 22:13:20 +0000");
+    for i in 0..60_000 {
+        raw.extend_from_slice(format!("line {i:06} of the long body\r\n").as_bytes());
+    }
+    let entry = block_on(store.import_raw(&inbox, vec![raw])).unwrap()[0].clone();
+    let body = block_on(store.read_message(&entry))
+        .unwrap()
+        .str(PR_BODY)
+        .unwrap()
+        .to_string();
+    assert!(body.len() > 1024 * 1024);
+    let msg = open(&store, &entry, MAPI_MODIFY);
+    assert_eq!(
+        get(&msg, PR_BODY),
+        PropValue::Error(Status::MAPI_E_NOT_ENOUGH_MEMORY.0)
+    );
+    // Small reads of the imported body column.
+    let s = stream(&msg, PR_BODY, 0);
+    let mut got = Vec::new();
+    let mut buf = [0u8; 10_000];
+    loop {
+        let n = block_on(s.read(&mut buf)).unwrap();
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+    assert!(got == body.as_bytes(), "the streamed body differs");
+
+    // A 2.5 MiB binary property written through a stream is kept in chunks.
+    let html: Vec<u8> = (0..2_621_440u32).map(|i| (i % 251) as u8).collect();
+    let w = stream(&msg, PR_HTML, MAPI_CREATE);
+    block_on(w.write(&html)).unwrap();
+    block_on(w.commit(0)).unwrap();
+    block_on(msg.save_changes(KEEP_OPEN_READWRITE)).unwrap();
+    let chunks = || -> i64 {
+        rusqlite::Connection::open(dir.path("mail.db"))
+            .unwrap()
+            .query_row("SELECT count(*) FROM prop_chunks", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(chunks(), 3);
+    let again = open(&store, &entry, 0);
+    assert_eq!(
+        get(&again, PR_HTML),
+        PropValue::Error(Status::MAPI_E_NOT_ENOUGH_MEMORY.0)
+    );
+    let r = stream(&again, PR_HTML, 0);
+    block_on(r.seek(1024 * 1024 - 5, STREAM_SEEK_SET)).unwrap();
+    let mut ten = [0u8; 10];
+    let mut n = 0;
+    while n < 10 {
+        n += block_on(r.read(&mut ten[n..])).unwrap();
+    }
+    assert_eq!(&ten[..], &html[1024 * 1024 - 5..1024 * 1024 + 5]);
+    block_on(r.seek(0, STREAM_SEEK_SET)).unwrap();
+    assert!(read_all(&*r) == html, "the streamed binary differs");
+    // Deleting it removes its chunks.
+    assert!(block_on(msg.delete_props(&[PR_HTML])).unwrap().is_empty());
+    block_on(msg.save_changes(0)).unwrap();
+    assert_eq!(chunks(), 0);
+    assert_eq!(get(&open(&store, &entry, 0), PR_HTML), not_found(PR_HTML).1);
+}
