@@ -520,6 +520,10 @@ fn streams_read_write_seek_set_size_stat_and_commit() {
         Status::MAPI_E_TOO_BIG
     );
     assert_eq!(block_on(w.stat()).unwrap().size, big.len() as u64);
+    // So is a write that would end past it.
+    assert_eq!(block_on(w.seek(2 << 30, STREAM_SEEK_SET)).unwrap(), 2 << 30);
+    assert_eq!(status(block_on(w.write(b"x"))), Status::MAPI_E_TOO_BIG);
+    assert_eq!(block_on(w.stat()).unwrap().size, big.len() as u64);
     assert_eq!(block_on(w.seek(10, STREAM_SEEK_SET)).unwrap(), 10);
     let mut five = [0u8; 5];
     assert_eq!(block_on(w.read(&mut five)).unwrap(), 5);
