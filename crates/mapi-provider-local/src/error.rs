@@ -105,6 +105,52 @@ pub enum LocalError {
     },
     /// The object was used after logoff (`MAPI_E_INVALID_OBJECT`).
     LoggedOff,
+    /// A write to an object opened for reading (`MAPI_E_NO_ACCESS`).
+    ReadOnly {
+        /// The object.
+        what: String,
+    },
+    /// Another session saved the object since it was opened (`MAPI_E_OBJECT_CHANGED`).
+    ObjectChanged {
+        /// The object.
+        what: String,
+    },
+    /// The object was deleted since it was opened (`MAPI_E_OBJECT_DELETED`).
+    ObjectDeleted {
+        /// The object.
+        what: String,
+    },
+    /// A size past what the store keeps (`MAPI_E_TOO_BIG`).
+    TooBig {
+        /// What was too big.
+        detail: String,
+    },
+    /// Flags a call does not know (`MAPI_E_UNKNOWN_FLAGS`).
+    UnknownFlags {
+        /// The call.
+        call: &'static str,
+        /// The unknown bits.
+        flags: u32,
+    },
+    /// A request the store does not support (`MAPI_E_NO_SUPPORT`).
+    NoSupport {
+        /// What was asked.
+        detail: String,
+    },
+    /// An interface the object does not offer (`MAPI_E_INTERFACE_NOT_SUPPORTED`).
+    NoInterface {
+        /// What was asked.
+        detail: String,
+    },
+    /// A value that cannot be stored (`MAPI_E_BAD_VALUE`).
+    BadValue {
+        /// What is wrong.
+        detail: String,
+    },
+    /// An object used after SaveChanges closed it (`MAPI_E_INVALID_OBJECT`).
+    Closed,
+    /// Every named-property id is taken (`MAPI_E_NAMED_PROP_QUOTA_EXCEEDED`).
+    NamedPropQuota,
     /// Any other SQLite failure (`MAPI_E_CALL_FAILED`).
     Database {
         /// The file.
@@ -172,7 +218,16 @@ impl MapiStatus for LocalError {
             LocalError::Disk { .. } => Status::MAPI_E_DISK_ERROR,
             LocalError::InvalidEntryId { .. } => Status::MAPI_E_INVALID_ENTRYID,
             LocalError::InvalidParameter { .. } => Status::MAPI_E_INVALID_PARAMETER,
-            LocalError::LoggedOff => Status::MAPI_E_INVALID_OBJECT,
+            LocalError::LoggedOff | LocalError::Closed => Status::MAPI_E_INVALID_OBJECT,
+            LocalError::ReadOnly { .. } => Status::MAPI_E_NO_ACCESS,
+            LocalError::ObjectChanged { .. } => Status::MAPI_E_OBJECT_CHANGED,
+            LocalError::ObjectDeleted { .. } => Status::MAPI_E_OBJECT_DELETED,
+            LocalError::TooBig { .. } => Status::MAPI_E_TOO_BIG,
+            LocalError::UnknownFlags { .. } => Status::MAPI_E_UNKNOWN_FLAGS,
+            LocalError::NoSupport { .. } => Status::MAPI_E_NO_SUPPORT,
+            LocalError::NoInterface { .. } => Status::MAPI_E_INTERFACE_NOT_SUPPORTED,
+            LocalError::BadValue { .. } => Status::MAPI_E_BAD_VALUE,
+            LocalError::NamedPropQuota => Status::MAPI_E_NAMED_PROP_QUOTA_EXCEEDED,
             LocalError::Database { .. } => Status::MAPI_E_CALL_FAILED,
         }
     }
@@ -261,6 +316,32 @@ impl fmt::Display for LocalError {
             ),
             LocalError::InvalidParameter { detail } => write!(f, "{detail}"),
             LocalError::LoggedOff => f.write_str("the provider was logged off; log on again"),
+            LocalError::ReadOnly { what } => write!(
+                f,
+                "{what} was opened read-only; open it with MAPI_MODIFY to change it"
+            ),
+            LocalError::ObjectChanged { what } => write!(
+                f,
+                "{what} was saved by another session since it was opened; open it again \
+                 (or save with FORCE_SAVE to overwrite)"
+            ),
+            LocalError::ObjectDeleted { what } => {
+                write!(f, "{what} was deleted since it was opened")
+            }
+            LocalError::TooBig { detail } => write!(f, "{detail}"),
+            LocalError::UnknownFlags { call, flags } => {
+                write!(f, "{call} does not know the flags 0x{flags:08X}")
+            }
+            LocalError::NoSupport { detail } => write!(f, "{detail}"),
+            LocalError::NoInterface { detail } => write!(f, "{detail}"),
+            LocalError::BadValue { detail } => write!(f, "{detail}"),
+            LocalError::Closed => f.write_str(
+                "the object was saved without KEEP_OPEN_READONLY or KEEP_OPEN_READWRITE; \
+                 open it again",
+            ),
+            LocalError::NamedPropQuota => {
+                f.write_str("every named-property id (0x8000-0xFFFE) of this store is taken")
+            }
             LocalError::Database { path, detail } => {
                 write!(f, "database error on {}: {detail}", path.display())
             }
@@ -365,6 +446,36 @@ mod tests {
             LocalError::LoggedOff
                 => LocalError::LoggedOff
                 => Status::MAPI_E_INVALID_OBJECT,
+            LocalError::ReadOnly { .. }
+                => LocalError::ReadOnly { what: "x".into() }
+                => Status::MAPI_E_NO_ACCESS,
+            LocalError::ObjectChanged { .. }
+                => LocalError::ObjectChanged { what: "x".into() }
+                => Status::MAPI_E_OBJECT_CHANGED,
+            LocalError::ObjectDeleted { .. }
+                => LocalError::ObjectDeleted { what: "x".into() }
+                => Status::MAPI_E_OBJECT_DELETED,
+            LocalError::TooBig { .. }
+                => LocalError::TooBig { detail: "x".into() }
+                => Status::MAPI_E_TOO_BIG,
+            LocalError::UnknownFlags { .. }
+                => LocalError::UnknownFlags { call: "x", flags: 0x100 }
+                => Status::MAPI_E_UNKNOWN_FLAGS,
+            LocalError::NoSupport { .. }
+                => LocalError::NoSupport { detail: "x".into() }
+                => Status::MAPI_E_NO_SUPPORT,
+            LocalError::NoInterface { .. }
+                => LocalError::NoInterface { detail: "x".into() }
+                => Status::MAPI_E_INTERFACE_NOT_SUPPORTED,
+            LocalError::BadValue { .. }
+                => LocalError::BadValue { detail: "x".into() }
+                => Status::MAPI_E_BAD_VALUE,
+            LocalError::Closed
+                => LocalError::Closed
+                => Status::MAPI_E_INVALID_OBJECT,
+            LocalError::NamedPropQuota
+                => LocalError::NamedPropQuota
+                => Status::MAPI_E_NAMED_PROP_QUOTA_EXCEEDED,
             LocalError::Database { .. }
                 => LocalError::Database {
                     path: p(),

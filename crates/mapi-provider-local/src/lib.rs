@@ -7,6 +7,14 @@
 //! - [`store`]: [`LocalStore`], the logged-on message store (folders, contents, messages).
 //! - `contents`: contents tables as a row source that pushes sort, restriction and
 //!   paging down to SQLite.
+//! - [`message`]: [`LocalMessage`], a message as a transacted property object
+//!   (SetProps, SaveChanges with its version check, OpenProperty), and [`message::Ctx`].
+//! - [`props`]: a property object's values, GetProps / GetPropList over them, the
+//!   checks SetProps and DeleteProps make, and how values are stored.
+//! - [`stream`]: [`stream::LocalStream`], `IStream` over a property (blob I/O, staging
+//!   in a temporary file).
+//! - [`named`]: the store's named-property map (GetIDsFromNames / GetNamesFromIDs).
+//! - [`objects`]: the store and folders as read-only property objects.
 //! - [`contacts`]: [`Contacts`], the logged-on address book.
 //! - [`dbfile`]: the `path` setting, file creation and checked opening (missing, access,
 //!   version, damage), upgrading an older schema.
@@ -27,13 +35,19 @@ pub mod entryid;
 pub mod error;
 pub mod idle;
 pub mod lock;
+pub mod message;
 pub mod mime;
+pub mod named;
+pub mod objects;
 pub mod openfiles;
+pub mod props;
 pub mod schema;
 pub mod service;
 pub mod store;
+pub mod stream;
 
 pub use contacts::Contacts;
 pub use error::LocalError;
+pub use message::LocalMessage;
 pub use service::{ContactsService, LocalStoreService, register};
 pub use store::{LOCAL_STORE_PROVIDER, LocalStore};

@@ -56,7 +56,61 @@ macro_rules! store_count_triggers {
     };
 }
 
-/// The store schema (version 2). `folders.msg_count` is each folder's message count,
+/// What schema version 3 adds for property objects: properties set through SetProps
+/// or streams (`message_props`: a small value inline in `value`; a large one, written
+/// through a stream, in `chunks` rows of `prop_chunks` of up to 1 MiB each, so it is
+/// never one record SQLite builds in memory; neither: the property was deleted and
+/// hides what the columns or the MIME give), one version counter per message (bumped
+/// by every SaveChanges, and when a message is deleted, so an object opened before sees
+/// `MAPI_E_OBJECT_CHANGED` even if the row id is reused), and the store's
+/// named-property map (`name_key` is the number, or the name, lowercased for
+/// `PS_INTERNET_HEADERS`).
+macro_rules! store_v3_objects {
+    () => {
+        "
+        CREATE TABLE message_props (
+            id INTEGER PRIMARY KEY,
+            message INTEGER NOT NULL,
+            prop_id INTEGER NOT NULL,
+            tag INTEGER NOT NULL,
+            size INTEGER NOT NULL DEFAULT 0,
+            chunks INTEGER NOT NULL DEFAULT 0,
+            value BLOB,
+            UNIQUE (message, prop_id)
+        );
+        CREATE TABLE prop_chunks (
+            id INTEGER PRIMARY KEY,
+            prop INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            UNIQUE (prop, seq)
+        );
+        CREATE TABLE message_versions (
+            message INTEGER PRIMARY KEY,
+            version INTEGER NOT NULL
+        );
+        CREATE TABLE named_props (
+            id INTEGER PRIMARY KEY CHECK (id BETWEEN 32768 AND 65534),
+            guid BLOB NOT NULL,
+            kind INTEGER NOT NULL,
+            lid INTEGER,
+            name TEXT,
+            name_key TEXT NOT NULL,
+            UNIQUE (guid, kind, name_key)
+        );
+        CREATE TRIGGER message_props_delete AFTER DELETE ON message_props BEGIN
+            DELETE FROM prop_chunks WHERE prop = OLD.id;
+        END;
+        CREATE TRIGGER messages_objects_delete AFTER DELETE ON messages BEGIN
+            DELETE FROM message_props WHERE message = OLD.id;
+            INSERT INTO message_versions (message, version) VALUES (OLD.id, 1)
+                ON CONFLICT (message) DO UPDATE SET version = version + 1;
+        END;
+        "
+    };
+}
+
+/// The store schema (version 3; version 2 without [`store_v3_objects`]). `folders.msg_count` is each folder's message count,
 /// kept by triggers in the same transaction as every insert, delete and move of a
 /// message, whichever connection or process makes it: an unrestricted contents table
 /// counts its rows with one lookup. `messages_by_folder` gives a row's position in the
@@ -91,6 +145,7 @@ const STORE_SCHEMA: &str = concat!(
     ",
     store_indexes!(),
     store_count_triggers!(),
+    store_v3_objects!(),
 );
 
 /// Version 1 to 2: the per-folder message count (column, its value now, the triggers
@@ -106,14 +161,17 @@ const STORE_V1_TO_V2: &str = concat!(
     store_count_triggers!(),
 );
 
+/// Version 2 to 3: the property-object tables.
+const STORE_V2_TO_V3: &str = store_v3_objects!();
+
 /// The message store file.
 pub const STORE: FileKind = FileKind {
     label: "local store",
     // "MAPS"
     application_id: 0x4D41_5053,
-    schema_version: 2,
+    schema_version: 3,
     schema: STORE_SCHEMA,
-    migrations: &[STORE_V1_TO_V2],
+    migrations: &[STORE_V1_TO_V2, STORE_V2_TO_V3],
     tables: &["folders", "messages"],
     init: init_folders,
 };

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use mail_parser::MessageParser;
-use mapi_spi::{EntryId, FolderKind, MsgStore, ProviderResult, Settings, async_trait};
+use mapi_spi::{EntryId, FolderKind, MsgStore, PropObject, ProviderResult, Settings, async_trait};
+use mapi_types::object::{MAPI_BEST_ACCESS, MAPI_DEFERRED_ERRORS, MAPI_MODIFY};
 use mapi_types::table::consts::MAPI_ASSOCIATED;
 use mapi_types::tags::*;
 use mapi_types::{MapiUid, MemorySource, PropValue, Row, RowSource, Table, object_type};
@@ -16,7 +17,9 @@ use crate::dbfile::{self, path_setting};
 use crate::entryid::{self, ObjectKind};
 use crate::error::LocalError;
 use crate::lock;
+use crate::message::{Ctx, LocalMessage};
 use crate::mime::{self, MSGFLAG_HASATTACH, Parsed};
+use crate::objects::RowObject;
 use crate::schema::{FOLDERS, STORE, folder_code};
 
 /// PR_MDB_PROVIDER of every local store: the store-type MAPIUID of this provider.
@@ -90,6 +93,32 @@ impl LocalStore {
             folders,
             open: Arc::new(Mutex::new(Some(Open { db, _lock: lock }))),
         })
+    }
+
+    /// What the store's property objects share.
+    fn ctx(&self) -> Arc<Ctx> {
+        Arc::new(Ctx {
+            db: self.open.clone(),
+            path: self.path.clone(),
+            uid: self.uid,
+        })
+    }
+
+    fn open_folder_now(&self, entry: &[u8], flags: u32) -> Result<RowObject, LocalError> {
+        crate::props::check_flags(
+            "OpenEntry",
+            flags,
+            MAPI_MODIFY | MAPI_BEST_ACCESS | MAPI_DEFERRED_ERRORS,
+        )?;
+        let id = entryid::decode(&self.uid, ObjectKind::Folder, entry)?;
+        let row = self
+            .folders_now()?
+            .into_iter()
+            .find(|r| r.get(PR_ENTRYID).and_then(PropValue::as_bytes) == Some(entry))
+            .ok_or_else(|| LocalError::NotFound {
+                what: format!("folder {id}"),
+            })?;
+        Ok(RowObject::new(self.ctx(), object_type::MAPI_FOLDER, row))
     }
 
     fn with_conn<T>(
@@ -269,9 +298,14 @@ impl LocalStore {
                 })
                 .optional()
                 .map_err(self.sql())?;
-            row.ok_or_else(|| LocalError::NotFound {
+            let mut row = row.ok_or_else(|| LocalError::NotFound {
                 what: format!("message {id}"),
-            })
+            })?;
+            // A body written through a property stream is kept in chunks.
+            if let Some(body) = crate::message::chunked_body(conn, id).map_err(self.sql())? {
+                row.set(PR_BODY, PropValue::Unicode(body));
+            }
+            Ok(row)
         })
     }
 
@@ -591,6 +625,22 @@ impl MsgStore for LocalStore {
 
     async fn move_message(&self, entry: &[u8], folder: &[u8]) -> ProviderResult<EntryId> {
         Ok(self.move_now(entry, folder)?)
+    }
+
+    async fn open_message(&self, entry: &[u8], flags: u32) -> ProviderResult<Arc<dyn PropObject>> {
+        Ok(Arc::new(LocalMessage::open(self.ctx(), entry, flags)?))
+    }
+
+    async fn open_folder(&self, entry: &[u8], flags: u32) -> ProviderResult<Arc<dyn PropObject>> {
+        Ok(Arc::new(self.open_folder_now(entry, flags)?))
+    }
+
+    async fn open_store_object(&self) -> ProviderResult<Arc<dyn PropObject>> {
+        Ok(Arc::new(RowObject::new(
+            self.ctx(),
+            object_type::MAPI_STORE,
+            self.props.clone(),
+        )))
     }
 
     async fn logoff(&self) {

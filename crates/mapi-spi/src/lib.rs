@@ -8,6 +8,8 @@
 //! - [`support`]: the [`Support`] object: own profile section, status row, progress, flags.
 //! - [`provider`]: [`MessageService`] (service entry and provider logons) and [`ProviderCatalog`].
 //! - [`store`]: [`MsgStore`], a logged-on message store (folders, contents, messages).
+//! - [`object`]: [`PropObject`] (`IMAPIProp`) and [`PropStream`] (`IStream`): the
+//!   property objects a store opens (messages, folders, the store itself).
 //! - [`addrbook`]: [`AddressBook`], a logged-on address-book provider.
 //! - [`transport`]: [`Transport`], a logged-on transport provider.
 
@@ -15,6 +17,7 @@
 
 pub mod addrbook;
 pub mod error;
+pub mod object;
 pub mod provider;
 pub mod settings;
 pub mod store;
@@ -24,6 +27,7 @@ pub mod transport;
 pub use addrbook::AddressBook;
 pub use async_trait::async_trait;
 pub use error::{ProviderError, ProviderResult};
+pub use object::{PropNames, PropObject, PropStream, PropValues, Reply};
 pub use provider::{MessageService, ProviderCatalog, ServiceEntryCall};
 pub use settings::Settings;
 pub use store::{EntryId, FolderKind, MsgStore};

@@ -1,6 +1,8 @@
 //! A logged-on message store (`IMsgStore` with its folders and messages). Folders and
 //! messages are property rows, as MAPI presents them.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use mapi_types::table::consts::MAPI_ASSOCIATED;
 use mapi_types::{MemorySource, PropValue, Row, RowSource, Table, tags};
@@ -8,7 +10,8 @@ use mapi_types::{MemorySource, PropValue, Row, RowSource, Table, tags};
 /// `MSGFLAG_READ`.
 const MSGFLAG_READ: i64 = 0x1;
 
-use crate::error::ProviderResult;
+use crate::error::{ProviderError, ProviderResult};
+use crate::object::PropObject;
 
 /// A PR_ENTRYID: opaque bytes the provider understands.
 pub type EntryId = Vec<u8>;
@@ -101,6 +104,32 @@ pub trait MsgStore: Send + Sync {
 
     /// Moves a message to another folder; returns its new entry id.
     async fn move_message(&self, entry: &[u8], folder: &[u8]) -> ProviderResult<EntryId>;
+
+    /// `IMsgStore::OpenEntry` on a message: the message as a property object
+    /// (`IMessage`'s IMAPIProp part). `flags`: `MAPI_MODIFY`, `MAPI_BEST_ACCESS`,
+    /// `MAPI_DEFERRED_ERRORS`; without `MAPI_MODIFY` (or `MAPI_BEST_ACCESS`) it is
+    /// read-only. A store without property objects answers `MAPI_E_NO_SUPPORT`.
+    async fn open_message(&self, entry: &[u8], flags: u32) -> ProviderResult<Arc<dyn PropObject>> {
+        let _ = (entry, flags);
+        Err(ProviderError::no_support(
+            "this store does not open messages as objects",
+        ))
+    }
+
+    /// `IMsgStore::OpenEntry` on a folder: the folder as a property object.
+    async fn open_folder(&self, entry: &[u8], flags: u32) -> ProviderResult<Arc<dyn PropObject>> {
+        let _ = (entry, flags);
+        Err(ProviderError::no_support(
+            "this store does not open folders as objects",
+        ))
+    }
+
+    /// The store itself as a property object (`IMsgStore`'s IMAPIProp part).
+    async fn open_store_object(&self) -> ProviderResult<Arc<dyn PropObject>> {
+        Err(ProviderError::no_support(
+            "this store is not available as a property object",
+        ))
+    }
 
     /// `IMSLogon::Logoff`: release files and connections.
     async fn logoff(&self);

@@ -1,13 +1,17 @@
 //! The default `MsgStore::contents_source` (what a provider without its own row source,
 //! such as the IMAP store, gets): its folder's rows evaluated in memory, PR_READ computed
-//! from PR_MESSAGE_FLAGS, and MAPI_ASSOCIATED empty.
+//! from PR_MESSAGE_FLAGS, and MAPI_ASSOCIATED empty; and the MAPI_E_NO_SUPPORT defaults of
+//! stores and property objects without property-object methods.
 
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use mapi_spi::{EntryId, FolderKind, MsgStore, ProviderError, ProviderResult, async_trait};
+use mapi_spi::{
+    EntryId, FolderKind, MsgStore, PropObject, PropValues, ProviderError, ProviderResult, Reply,
+    async_trait,
+};
 use mapi_types::table::consts::MAPI_ASSOCIATED;
 use mapi_types::tags::*;
 use mapi_types::{PropValue, Row, SortKey, Table, TableView};
@@ -111,4 +115,67 @@ fn the_default_source_evaluates_in_memory_with_pr_read() {
     assert_eq!(assoc.get_row_count(0).unwrap(), 0);
     let e = block_on(store.contents_source(b"outbox", 0)).err().unwrap();
     assert_eq!(e.status, mapi_types::Status::MAPI_E_NOT_FOUND);
+}
+
+/// A property object that implements only GetProps and GetPropList.
+struct ReadOnlyObject;
+
+#[async_trait]
+impl PropObject for ReadOnlyObject {
+    fn object_type(&self) -> u32 {
+        mapi_types::object_type::MAPI_FOLDER
+    }
+    async fn get_props(
+        &self,
+        _: Option<&[mapi_types::PropTag]>,
+        _: u32,
+    ) -> ProviderResult<Reply<PropValues>> {
+        Ok(Reply::warn_if(true, Vec::new()))
+    }
+    async fn get_prop_list(&self, _: u32) -> ProviderResult<Vec<mapi_types::PropTag>> {
+        Ok(Vec::new())
+    }
+}
+
+#[test]
+fn stores_and_objects_without_the_methods_answer_no_support() {
+    let no_support = mapi_types::Status::MAPI_E_NO_SUPPORT;
+    let store = ThreeMessages;
+    assert_eq!(
+        block_on(store.open_message(b"m", 0)).err().unwrap().status,
+        no_support
+    );
+    assert_eq!(
+        block_on(store.open_folder(b"inbox", 0))
+            .err()
+            .unwrap()
+            .status,
+        no_support
+    );
+    assert_eq!(
+        block_on(store.open_store_object()).err().unwrap().status,
+        no_support
+    );
+    let obj = ReadOnlyObject;
+    let r = block_on(obj.get_props(None, 0)).unwrap();
+    assert_eq!(r.status, mapi_types::Status::MAPI_W_ERRORS_RETURNED);
+    assert_eq!(Reply::warn_if(false, ()).status, mapi_types::Status::S_OK);
+    let statuses = [
+        block_on(obj.set_props(&[])).err().unwrap().status,
+        block_on(obj.delete_props(&[])).err().unwrap().status,
+        block_on(obj.save_changes(0)).err().unwrap().status,
+        block_on(obj.open_property(PR_BODY, &mapi_types::object::IID_ISTREAM, 0))
+            .err()
+            .unwrap()
+            .status,
+        block_on(obj.get_ids_from_names(&[], 0))
+            .err()
+            .unwrap()
+            .status,
+        block_on(obj.get_names_from_ids(None, None, 0))
+            .err()
+            .unwrap()
+            .status,
+    ];
+    assert_eq!(statuses, [no_support; 6]);
 }

@@ -6,6 +6,8 @@
 //! - [`flags`]: logon, logoff, resource, status-code, service-entry and provider-logon flags,
 //!   parsed from names or hex; resource types, object types and service-entry contexts.
 //! - [`prop`]: property types, tags (the named tags in [`tags`]), and [`PropValue`].
+//! - [`object`]: what property objects share: SaveChanges / OpenProperty / IStream flags,
+//!   named-property names ([`NameId`]) and property sets, [`PropProblem`], [`StreamStat`].
 //! - [`uid`]: [`MapiUid`], the 16-byte MAPIUID.
 //! - [`choice`]: [`FailureChoice`], the answer to a failed service's dialog.
 //! - [`hex`]: hex text of bytes and back.
@@ -20,6 +22,7 @@ pub mod choice;
 pub mod codec;
 pub mod flags;
 pub mod hex;
+pub mod object;
 pub mod prop;
 pub mod status;
 mod status_table;
@@ -31,6 +34,7 @@ pub use flags::{
     LogoffFlags, LogonFlags, ProfAdminFlags, ProviderFlags, ProviderLogonFlags, ServiceFlags,
     ServiceUiFlags, StatusCode, TransportLogonFlags, object_type, resource_type, service_context,
 };
+pub use object::{NameId, NameKind, PropProblem, StreamStat};
 pub use prop::{PropTag, PropType, PropValue, filetime_from_unix, tags, unix_from_filetime};
 pub use status::{MapiStatus, Status, StatusClass};
 pub use table::{
