@@ -26,9 +26,8 @@ pub struct MessageProps<'a> {
     pub html: Option<Cow<'a, str>>,
     /// PR_HASATTACH: whether the message has attachments.
     pub has_attach: bool,
-    /// PR_TRANSPORT_MESSAGE_HEADERS: the header block as it is in the message, line
-    /// endings kept (bytes that are not UTF-8 become U+FFFD).
-    pub headers: Cow<'a, str>,
+    /// The header block as it is in the message (see [`MessageProps::headers`]).
+    pub header_block: &'a [u8],
     /// PR_MESSAGE_SIZE: the message's length in bytes.
     pub size: usize,
 }
@@ -39,6 +38,12 @@ impl<'a> MessageProps<'a> {
     /// the bytes of an import must pass.
     pub fn map(parser: &MessageParser, raw: &'a [u8]) -> MessageProps<'a> {
         map_counted(parser, raw).0
+    }
+
+    /// PR_TRANSPORT_MESSAGE_HEADERS: the header block as it is in the message, line
+    /// endings kept (bytes that are not UTF-8 become U+FFFD).
+    pub fn headers(&self) -> Cow<'a, str> {
+        String::from_utf8_lossy(self.header_block)
     }
 
     /// PR_SUBJECT_PREFIX (see [`crate::subject`] for the rule).
@@ -58,6 +63,10 @@ impl<'a> MessageProps<'a> {
         let text = |s: &str| PropValue::Unicode(s.to_string());
         row.set(tags::PR_MESSAGE_CLASS, text(MESSAGE_CLASS));
         row.set(tags::PR_SUBJECT_PREFIX, text(self.subject_prefix()));
+        row.set(
+            tags::PR_TRANSPORT_MESSAGE_HEADERS,
+            PropValue::Unicode(self.headers().into_owned()),
+        );
         row.set(tags::PR_NORMALIZED_SUBJECT, text(self.normalized_subject()));
         let f = self.fields;
         row.set(tags::PR_SUBJECT, PropValue::Unicode(f.subject));
@@ -108,10 +117,6 @@ impl<'a> MessageProps<'a> {
             );
         }
         row.set(
-            tags::PR_TRANSPORT_MESSAGE_HEADERS,
-            PropValue::Unicode(self.headers.into_owned()),
-        );
-        row.set(
             tags::PR_MESSAGE_SIZE,
             PropValue::Long(i32::try_from(self.size).unwrap_or(i32::MAX)),
         );
@@ -157,14 +162,13 @@ pub fn header_fields(raw: &[u8]) -> Fields {
 /// The mapping, and how many header fields the parser found.
 fn map_counted<'a>(parser: &MessageParser, raw: &'a [u8]) -> (MessageProps<'a>, usize) {
     let block = header_block(raw);
-    let headers = String::from_utf8_lossy(block);
     let Some(mut msg) = parser.parse(raw) else {
         let props = MessageProps {
             fields: Fields::none(),
             body: Cow::Borrowed(""),
             html: None,
             has_attach: false,
-            headers,
+            header_block: block,
             size: raw.len(),
         };
         return (props, 0);
@@ -199,7 +203,7 @@ fn map_counted<'a>(parser: &MessageParser, raw: &'a [u8]) -> (MessageProps<'a>, 
         body,
         html,
         has_attach,
-        headers,
+        header_block: block,
         size: raw.len(),
     };
     (props, count)
@@ -298,7 +302,7 @@ AAECAw==\r\n\
             Some("<p>HTML text</p>")
         );
         assert!(p.has_attach);
-        assert_eq!(p.headers.as_bytes(), &MESSAGE[..header_end(MESSAGE)]);
+        assert_eq!(p.headers().as_bytes(), &MESSAGE[..header_end(MESSAGE)]);
         assert_eq!(header_fields(MESSAGE), p.fields, "header-only parse agrees");
 
         let row = p.into_row(Some(42));
@@ -412,7 +416,7 @@ Content-Type: text/html\r\n\r\n<p>Only <b>HTML</b></p>\r\n";
         let p = MessageProps::map(&MessageParser::new(), raw);
         assert_eq!(p.fields, f);
         assert_eq!(
-            p.headers,
+            p.headers(),
             "To: \"Long\r\n\tName\" <a@x>, B\r\n <b@x>\nSubject: lf\n folded\n"
         );
     }

@@ -8,7 +8,7 @@ use mapi_spi::{EntryId, FolderKind, MsgStore, ProviderResult, Settings, async_tr
 use mapi_types::table::consts::MAPI_ASSOCIATED;
 use mapi_types::tags::*;
 use mapi_types::{MapiUid, MemorySource, PropValue, Row, RowSource, Table, object_type};
-use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::types::ToSqlOutput;
 use rusqlite::{Connection, MAIN_DB, OptionalExtension, ffi, params};
 
 use crate::contents::{self, ContentsSource, Open, SharedDb};
@@ -18,6 +18,7 @@ use crate::error::LocalError;
 use crate::lock;
 use crate::mime::{self, MSGFLAG_HASATTACH, Parsed};
 use crate::schema::{FOLDERS, STORE, folder_code};
+use mapi_mime::MessageProps;
 
 /// PR_MDB_PROVIDER of every local store: the store-type MAPIUID of this provider.
 pub const LOCAL_STORE_PROVIDER: MapiUid = MapiUid([
@@ -222,15 +223,17 @@ impl LocalStore {
         self.with_conn(|conn| {
             let mut stmt = conn
                 .prepare_cached(
-                    "SELECT folder, subject, sender_name, sender_email, display_to,
-                            display_cc, delivery_time, submit_time, size, message_id, flags,
-                            has_attach, body, raw
-                     FROM messages WHERE id = ?1",
+                    "SELECT folder, delivery_time, flags, raw FROM messages WHERE id = ?1",
                 )
                 .map_err(self.sql())?;
             let row = stmt
                 .query_row([id], |r| {
-                    let mut row = Row::default();
+                    // Every message property comes from the one mapping the stores share;
+                    // the store adds what is its own.
+                    let raw = r.get_ref(3)?.as_blob()?;
+                    let delivery = r.get::<_, i64>(1)? as u64;
+                    let mut row =
+                        MessageProps::map(&MessageParser::new(), raw).into_row(Some(delivery));
                     row.set(PR_ENTRYID, PropValue::Binary(self.message_entry(id)));
                     row.set(
                         PR_PARENT_ENTRYID,
@@ -240,31 +243,7 @@ impl LocalStore {
                         PR_OBJECT_TYPE,
                         PropValue::Long(object_type::MAPI_MESSAGE as i32),
                     );
-                    row.set(PR_MESSAGE_CLASS, PropValue::Unicode("IPM.Note".into()));
-                    row.set(PR_SUBJECT, PropValue::Unicode(r.get(1)?));
-                    row.set(PR_SENDER_NAME, PropValue::Unicode(r.get(2)?));
-                    row.set(PR_SENDER_EMAIL_ADDRESS, PropValue::Unicode(r.get(3)?));
-                    row.set(PR_DISPLAY_TO, PropValue::Unicode(r.get(4)?));
-                    row.set(PR_DISPLAY_CC, PropValue::Unicode(r.get(5)?));
-                    row.set(
-                        PR_MESSAGE_DELIVERY_TIME,
-                        PropValue::SysTime(r.get::<_, i64>(6)? as u64),
-                    );
-                    if let Some(t) = r.get::<_, Option<i64>>(7)? {
-                        row.set(PR_CLIENT_SUBMIT_TIME, PropValue::SysTime(t as u64));
-                    }
-                    row.set(PR_MESSAGE_SIZE, PropValue::Long(clamp_i32(r.get(8)?)));
-                    if let Some(mid) = r.get::<_, Option<String>>(9)? {
-                        row.set(PR_INTERNET_MESSAGE_ID, PropValue::Unicode(mid));
-                    }
-                    row.set(PR_MESSAGE_FLAGS, PropValue::Long(r.get(10)?));
-                    row.set(PR_HASATTACH, PropValue::Boolean(r.get(11)?));
-                    row.set(PR_BODY, PropValue::Unicode(body_text(r.get_ref(12)?)?));
-                    let raw = r.get_ref(13)?.as_blob()?;
-                    row.set(
-                        PR_TRANSPORT_MESSAGE_HEADERS,
-                        PropValue::Unicode(mime::header_block(raw)),
-                    );
+                    row.set(PR_MESSAGE_FLAGS, PropValue::Long(r.get(2)?));
                     Ok(row)
                 })
                 .optional()
@@ -346,7 +325,8 @@ const WRITE_IN_PLACE: usize = 64 * 1024;
 /// text and raw message are inserted as zero-filled blobs of their sizes (the last two
 /// columns of the row, so SQLite keeps them as lengths, not bytes), then written into
 /// the row through incremental blob I/O, which goes straight to the database pages.
-/// Such a body is stored as a blob of UTF-8 bytes ([`body_text`] reads either form).
+/// Such a body is stored as a blob of UTF-8 bytes (a reader of the column takes either
+/// form; messages are read back from their raw bytes).
 fn insert_imported(
     conn: &Connection,
     folder: i64,
@@ -398,18 +378,6 @@ fn in_place(value: &[u8]) -> rusqlite::Result<Option<i32>> {
     let len = i32::try_from(value.len())
         .map_err(|_| rusqlite::Error::SqliteFailure(ffi::Error::new(ffi::SQLITE_TOOBIG), None))?;
     Ok(Some(len))
-}
-
-/// A message's body column: text, or the UTF-8 blob a large imported body is written as.
-fn body_text(value: ValueRef<'_>) -> rusqlite::Result<String> {
-    match value {
-        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => Ok(std::str::from_utf8(bytes)?.to_owned()),
-        other => Err(rusqlite::Error::InvalidColumnType(
-            12,
-            "body".to_owned(),
-            other.data_type(),
-        )),
-    }
 }
 
 /// Parses every message (on up to two threads for big batches); the first one that is
