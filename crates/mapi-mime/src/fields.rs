@@ -72,7 +72,7 @@ impl Fields {
             display_bcc: display_list(address(msg, raw, HeaderName::Bcc).as_ref()),
             submit_time: date.map(mapi_types::filetime_from_unix),
             date,
-            message_id: msg.message_id().map(|id| format!("<{id}>")),
+            message_id: msg.message_id().map(angle_id),
             in_reply_to: ids(msg.in_reply_to()),
             importance: importance(block),
         }
@@ -84,6 +84,16 @@ impl Fields {
             importance: IMPORTANCE_NORMAL,
             ..Fields::default()
         }
+    }
+}
+
+/// A message id in angle brackets, as PR_INTERNET_MESSAGE_ID and PR_IN_REPLY_TO_ID hold
+/// it (mail-parser gives ids without them; an id already in brackets is kept as is).
+pub fn angle_id(id: &str) -> String {
+    if id.starts_with('<') && id.ends_with('>') && id.len() >= 2 {
+        id.to_string()
+    } else {
+        format!("<{id}>")
     }
 }
 
@@ -181,7 +191,7 @@ fn ids(v: &HeaderValue<'_>) -> Option<String> {
     let list: Vec<String> = list
         .into_iter()
         .filter(|s| !s.is_empty())
-        .map(|s| format!("<{s}>"))
+        .map(angle_id)
         .collect();
     (!list.is_empty()).then(|| list.join(" "))
 }

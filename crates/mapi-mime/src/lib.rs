@@ -34,7 +34,7 @@ pub mod map;
 pub mod subject;
 
 pub use error::MimeError;
-pub use fields::{Fields, IMPORTANCE_HIGH, IMPORTANCE_LOW, IMPORTANCE_NORMAL, Mailbox};
+pub use fields::{Fields, IMPORTANCE_HIGH, IMPORTANCE_LOW, IMPORTANCE_NORMAL, Mailbox, angle_id};
 pub use header::header_block;
 pub use mail_parser::MessageParser;
 pub use map::{MESSAGE_CLASS, MessageProps, header_fields, import};

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use mail_parser::MessageParser;
+use mapi_mime::MessageParser;
 use mapi_mime::MessageProps;
 
 /// `MSGFLAG_HASATTACH`.

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use mail_parser::MessageParser;
+use mapi_mime::MessageParser;
 use mapi_spi::{EntryId, FolderKind, MsgStore, ProviderResult, Settings, async_trait};
 use mapi_types::table::consts::MAPI_ASSOCIATED;
 use mapi_types::tags::*;
