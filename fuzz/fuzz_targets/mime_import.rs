@@ -1,28 +1,22 @@
-//! Messages to import, to properties: the local store's MIME parse, and the IMAP
-//! cache's summary and full property row.
+//! Messages to import, to properties: `mapi-mime`'s mapping (the one both stores use),
+//! its import check and header-only summary, and the local store's wrapper over it.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mail_parser::MessageParser;
-use mapi_provider_internet::{cache::MessageRow, props};
+use mapi_mime::{MessageParser, MessageProps};
 
 fuzz_target!(|data: &[u8]| {
-    let _ = mapi_provider_local::mime::parse(&MessageParser::new(), data, 0);
-    let s = props::summarize(data);
-    let row = MessageRow {
-        id: 1,
-        folder_id: 1,
-        uidvalidity: 1,
-        uid: 1,
-        seen: false,
-        size: data.len() as i64,
-        delivery_time: s.date,
-        subject: s.subject,
-        sender_name: s.sender_name,
-        sender_email: s.sender_email,
-        display_to: s.display_to,
-        message_id: s.message_id,
-    };
-    let _ = props::full_message(&[7; 16], &row, data);
+    let parser = MessageParser::new();
+    let _ = mapi_mime::import(&parser, data);
+    let _ = mapi_provider_local::mime::parse(&parser, data, 0);
+    let _ = mapi_mime::header_fields(data);
+    let props = MessageProps::map(&parser, data);
+    assert_eq!(
+        format!("{}{}", props.subject_prefix(), props.normalized_subject()),
+        props.fields.subject,
+        "prefix + normalized subject is the subject"
+    );
+    assert!(props.header_block.len() <= data.len());
+    let _ = props.into_row(Some(1));
 });

@@ -1,8 +1,7 @@
 //! MAPI property rows of the store, its folders and messages, and entry ids.
 
-use std::sync::OnceLock;
-
-use mail_parser::{Address, HeaderName, MessageParser};
+use mapi_mime::MessageParser;
+use mapi_mime::MessageProps;
 use mapi_types::{PropValue, Row, filetime_from_unix, tags};
 
 use crate::cache::{FolderRow, MessageRow};
@@ -65,56 +64,35 @@ pub fn parse_message(entry: &[u8], store: &[u8; 16]) -> Result<i64> {
 /// The header fields kept in the cache's summary columns.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Summary {
-    /// Subject.
+    /// PR_SUBJECT.
     pub subject: Option<String>,
-    /// First From name.
+    /// PR_SENDER_NAME.
     pub sender_name: Option<String>,
-    /// First From address.
+    /// PR_SENDER_EMAIL_ADDRESS.
     pub sender_email: Option<String>,
-    /// To, for display.
+    /// PR_DISPLAY_TO.
     pub display_to: Option<String>,
-    /// Message-ID.
+    /// PR_INTERNET_MESSAGE_ID, with angle brackets.
     pub message_id: Option<String>,
     /// Date header, seconds since the epoch.
     pub date: Option<i64>,
 }
 
-fn display_list(a: Option<&Address<'_>>) -> Option<String> {
-    let a = a?;
-    let names: Vec<String> = a
-        .iter()
-        .map(|x| x.name().or(x.address()).unwrap_or_default().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
-    (!names.is_empty()).then(|| names.join("; "))
-}
-
-/// Parses the header of a message for the summary columns (never fails: missing
-/// fields stay empty).
+/// The summary columns of a message, from `mapi-mime`'s header-only mapping (the one
+/// every store uses). Never fails: missing fields stay empty.
 pub fn summarize(raw: &[u8]) -> Summary {
-    // Only the headers the summary shows are parsed; the rest (Received chains, DKIM
-    // signatures...) are skipped: this runs for every downloaded message.
-    static SUMMARY: OnceLock<MessageParser> = OnceLock::new();
-    let parser = SUMMARY.get_or_init(|| {
-        MessageParser::new()
-            .header_text(HeaderName::Subject)
-            .header_address(HeaderName::From)
-            .header_address(HeaderName::To)
-            .header_id(HeaderName::MessageId)
-            .header_date(HeaderName::Date)
-            .default_header_ignore()
-    });
-    let Some(m) = parser.parse_headers(raw) else {
-        return Summary::default();
+    let f = mapi_mime::header_fields(raw);
+    let (sender_name, sender_email) = match f.sender {
+        Some(m) => (Some(m.name), Some(m.email)),
+        None => (None, None),
     };
-    let from = m.from().and_then(Address::first);
     Summary {
-        subject: m.subject().map(str::to_string),
-        sender_name: from.and_then(|a| a.name()).map(str::to_string),
-        sender_email: from.and_then(|a| a.address()).map(str::to_string),
-        display_to: display_list(m.to()),
-        message_id: m.message_id().map(str::to_string),
-        date: m.date().map(|d| d.to_timestamp()),
+        subject: Some(f.subject),
+        sender_name,
+        sender_email,
+        display_to: Some(f.display_to),
+        message_id: f.message_id,
+        date: f.date,
     }
 }
 
@@ -185,11 +163,17 @@ pub fn message_row(store: &[u8; 16], m: &MessageRow) -> Row {
         (tags::PR_SENDER_NAME, &m.sender_name),
         (tags::PR_SENDER_EMAIL_ADDRESS, &m.sender_email),
         (tags::PR_DISPLAY_TO, &m.display_to),
-        (tags::PR_INTERNET_MESSAGE_ID, &m.message_id),
     ] {
         if let Some(v) = text(v) {
             row.set(tag, v);
         }
+    }
+    if let Some(id) = &m.message_id {
+        // caches written before the shared mapping hold ids without brackets
+        row.set(
+            tags::PR_INTERNET_MESSAGE_ID,
+            PropValue::Unicode(mapi_mime::angle_id(id)),
+        );
     }
     if let Some(t) = m.delivery_time {
         row.set(
@@ -200,38 +184,27 @@ pub fn message_row(store: &[u8; 16], m: &MessageRow) -> Row {
     row
 }
 
-/// Every property of a message: the contents row plus body, headers, CC, attachments.
+/// Every property of a message: `mapi-mime`'s mapping of its bytes (the one every store
+/// uses), plus what is this store's own (entry ids, object type, flags, delivery time).
 pub fn full_message(store: &[u8; 16], m: &MessageRow, raw: &[u8]) -> Row {
-    let mut row = message_row(store, m);
-    if let Some(msg) = MessageParser::new().parse(raw) {
-        if let Some(body) = msg.body_text(0) {
-            row.set(tags::PR_BODY, PropValue::Unicode(body.into_owned()));
-        }
-        if let Some(cc) = display_list(msg.cc()) {
-            row.set(tags::PR_DISPLAY_CC, PropValue::Unicode(cc));
-        }
-        row.set(
-            tags::PR_HASATTACH,
-            PropValue::Boolean(msg.attachment_count() > 0),
-        );
-        if let Some(d) = msg.date() {
-            row.set(
-                tags::PR_CLIENT_SUBMIT_TIME,
-                PropValue::SysTime(filetime_from_unix(d.to_timestamp())),
-            );
-        }
-        let header_end = raw
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .map(|i| i + 2)
-            .or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|i| i + 1));
-        if let Some(end) = header_end {
-            row.set(
-                tags::PR_TRANSPORT_MESSAGE_HEADERS,
-                PropValue::Unicode(String::from_utf8_lossy(&raw[..end]).into_owned()),
-            );
-        }
-    }
+    let mut row = MessageProps::map(&MessageParser::new(), raw)
+        .into_row(m.delivery_time.map(filetime_from_unix));
+    row.set(
+        tags::PR_ENTRYID,
+        PropValue::Binary(message_entry(store, m.id)),
+    );
+    row.set(
+        tags::PR_PARENT_ENTRYID,
+        PropValue::Binary(folder_entry(store, m.folder_id)),
+    );
+    row.set(
+        tags::PR_OBJECT_TYPE,
+        PropValue::Long(mapi_types::object_type::MAPI_MESSAGE as i32),
+    );
+    row.set(
+        tags::PR_MESSAGE_FLAGS,
+        PropValue::Long(if m.seen { 1 } else { 0 }),
+    );
     row
 }
 
@@ -259,7 +232,10 @@ mod tests {
             (Some("Alice A"), Some("alice@localhost"))
         );
         assert_eq!(s.display_to.as_deref(), Some("bob@localhost; Carol"));
-        assert_eq!((s.message_id.as_deref(), s.date), (Some("m1@x"), Some(60)));
+        assert_eq!(
+            (s.message_id.as_deref(), s.date),
+            (Some("<m1@x>"), Some(60))
+        );
         let m = MessageRow {
             id: 1,
             folder_id: 2,

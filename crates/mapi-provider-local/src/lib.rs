@@ -25,7 +25,7 @@
 //! - [`idle`]: connections parked after logoff for the next logon to the unchanged file.
 //! - [`lock`]: the session lock file that enforces exclusive mode across processes.
 //! - [`entryid`]: entry ids carrying the file's uid.
-//! - [`mime`]: RFC 5322 parsing into the stored columns.
+//! - [`mime`]: the stored columns of an imported message, from `mapi-mime`'s mapping.
 //! - [`error`]: [`LocalError`] and its MAPI status codes.
 
 pub mod contacts;

@@ -21,12 +21,12 @@ use rusqlite::{Connection, MAIN_DB, OptionalExtension, TransactionBehavior, para
 use crate::contents::SharedDb;
 use crate::entryid::{self, ObjectKind};
 use crate::error::LocalError;
+use crate::named;
 use crate::props::{
     self, GETPROPS_LIMIT, Held, MAX_PER_CALL, Place, PropSet, check_flags, streamable, tag_problem,
     too_many, value_problem,
 };
 use crate::stream::{CopyError, LocalStream, Staged, Start, chunk_count, write_chunks};
-use crate::{mime, named};
 
 /// What every object of a logged-on store shares: the database, its path and uid.
 pub struct Ctx {
@@ -125,13 +125,32 @@ fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// The properties derived from the message's MIME, through the one call into
-/// [`crate::mime`]: for now the header block (`PR_TRANSPORT_MESSAGE_HEADERS`).
+/// Properties of a message that come from its header block alone (mapi-mime's mapping,
+/// the one every store uses); the rest of what the mapping gives is kept in columns.
+const HEADER_TAGS: [PropTag; 11] = [
+    PR_MESSAGE_CLASS,
+    PR_SUBJECT_PREFIX,
+    PR_NORMALIZED_SUBJECT,
+    PR_TRANSPORT_MESSAGE_HEADERS,
+    PR_SENDER_ADDRTYPE,
+    PR_SENT_REPRESENTING_NAME,
+    PR_SENT_REPRESENTING_EMAIL_ADDRESS,
+    PR_SENT_REPRESENTING_ADDRTYPE,
+    PR_DISPLAY_BCC,
+    PR_IMPORTANCE,
+    PR_IN_REPLY_TO_ID,
+];
+
+/// The properties derived from the message's header block, mapped by mapi-mime.
 fn mime_props(raw_prefix: &[u8], set: &mut PropSet) {
-    set.put(
-        PR_TRANSPORT_MESSAGE_HEADERS,
-        Held::Value(PropValue::Unicode(mime::header_block(raw_prefix))),
-    );
+    let headers = mapi_mime::header_block(raw_prefix);
+    let row =
+        mapi_mime::MessageProps::map(&mapi_mime::MessageParser::new(), headers).into_row(None);
+    for tag in HEADER_TAGS {
+        if let Some(v) = row.get(tag) {
+            set.put(tag, Held::Value(v.clone()));
+        }
+    }
 }
 
 /// Reads a message's properties and version; `None` when it does not exist.

@@ -3,13 +3,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use mail_parser::MessageParser;
+use mapi_mime::MessageParser;
 use mapi_spi::{EntryId, FolderKind, MsgStore, PropObject, ProviderResult, Settings, async_trait};
 use mapi_types::object::{MAPI_BEST_ACCESS, MAPI_DEFERRED_ERRORS, MAPI_MODIFY};
 use mapi_types::table::consts::MAPI_ASSOCIATED;
 use mapi_types::tags::*;
 use mapi_types::{MapiUid, MemorySource, PropValue, Row, RowSource, Table, object_type};
-use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::types::ToSqlOutput;
 use rusqlite::{Connection, MAIN_DB, OptionalExtension, ffi, params};
 
 use crate::contents::{self, ContentsSource, Open, SharedDb};
@@ -21,6 +21,7 @@ use crate::message::{Ctx, LocalMessage};
 use crate::mime::{self, MSGFLAG_HASATTACH, Parsed};
 use crate::objects::RowObject;
 use crate::schema::{FOLDERS, STORE, folder_code};
+use mapi_mime::MessageProps;
 
 /// PR_MDB_PROVIDER of every local store: the store-type MAPIUID of this provider.
 pub const LOCAL_STORE_PROVIDER: MapiUid = MapiUid([
@@ -251,15 +252,19 @@ impl LocalStore {
         self.with_conn(|conn| {
             let mut stmt = conn
                 .prepare_cached(
-                    "SELECT folder, subject, sender_name, sender_email, display_to,
-                            display_cc, delivery_time, submit_time, size, message_id, flags,
-                            has_attach, body, raw
+                    "SELECT folder, delivery_time, flags, raw, subject, sender_name, sender_email,
+                            display_to, display_cc, submit_time, message_id, body
                      FROM messages WHERE id = ?1",
                 )
                 .map_err(self.sql())?;
             let row = stmt
                 .query_row([id], |r| {
-                    let mut row = Row::default();
+                    // Every message property comes from the one mapping the stores share;
+                    // the store adds what is its own.
+                    let raw = r.get_ref(3)?.as_blob()?;
+                    let delivery = r.get::<_, i64>(1)? as u64;
+                    let mut row =
+                        MessageProps::map(&MessageParser::new(), raw).into_row(Some(delivery));
                     row.set(PR_ENTRYID, PropValue::Binary(self.message_entry(id)));
                     row.set(
                         PR_PARENT_ENTRYID,
@@ -269,31 +274,33 @@ impl LocalStore {
                         PR_OBJECT_TYPE,
                         PropValue::Long(object_type::MAPI_MESSAGE as i32),
                     );
-                    row.set(PR_MESSAGE_CLASS, PropValue::Unicode("IPM.Note".into()));
-                    row.set(PR_SUBJECT, PropValue::Unicode(r.get(1)?));
-                    row.set(PR_SENDER_NAME, PropValue::Unicode(r.get(2)?));
-                    row.set(PR_SENDER_EMAIL_ADDRESS, PropValue::Unicode(r.get(3)?));
-                    row.set(PR_DISPLAY_TO, PropValue::Unicode(r.get(4)?));
-                    row.set(PR_DISPLAY_CC, PropValue::Unicode(r.get(5)?));
-                    row.set(
-                        PR_MESSAGE_DELIVERY_TIME,
-                        PropValue::SysTime(r.get::<_, i64>(6)? as u64),
-                    );
-                    if let Some(t) = r.get::<_, Option<i64>>(7)? {
+                    row.set(PR_MESSAGE_FLAGS, PropValue::Long(r.get(2)?));
+                    // What SaveChanges wrote lives in the columns (imported messages
+                    // hold the mapping's own values there).
+                    for (i, tag) in [
+                        (4, PR_SUBJECT),
+                        (5, PR_SENDER_NAME),
+                        (6, PR_SENDER_EMAIL_ADDRESS),
+                        (7, PR_DISPLAY_TO),
+                        (8, PR_DISPLAY_CC),
+                        (10, PR_INTERNET_MESSAGE_ID),
+                    ] {
+                        if let Some(v) = r.get::<_, Option<String>>(i)? {
+                            row.set(tag, PropValue::Unicode(v));
+                        }
+                    }
+                    if let Some(t) = r.get::<_, Option<i64>>(9)? {
                         row.set(PR_CLIENT_SUBMIT_TIME, PropValue::SysTime(t as u64));
                     }
-                    row.set(PR_MESSAGE_SIZE, PropValue::Long(clamp_i32(r.get(8)?)));
-                    if let Some(mid) = r.get::<_, Option<String>>(9)? {
-                        row.set(PR_INTERNET_MESSAGE_ID, PropValue::Unicode(mid));
+                    match r.get_ref(11)? {
+                        rusqlite::types::ValueRef::Text(b) | rusqlite::types::ValueRef::Blob(b) => {
+                            row.set(
+                                PR_BODY,
+                                PropValue::Unicode(String::from_utf8_lossy(b).into_owned()),
+                            );
+                        }
+                        _ => {}
                     }
-                    row.set(PR_MESSAGE_FLAGS, PropValue::Long(r.get(10)?));
-                    row.set(PR_HASATTACH, PropValue::Boolean(r.get(11)?));
-                    row.set(PR_BODY, PropValue::Unicode(body_text(r.get_ref(12)?)?));
-                    let raw = r.get_ref(13)?.as_blob()?;
-                    row.set(
-                        PR_TRANSPORT_MESSAGE_HEADERS,
-                        PropValue::Unicode(mime::header_block(raw)),
-                    );
                     Ok(row)
                 })
                 .optional()
@@ -380,7 +387,8 @@ const WRITE_IN_PLACE: usize = 64 * 1024;
 /// text and raw message are inserted as zero-filled blobs of their sizes (the last two
 /// columns of the row, so SQLite keeps them as lengths, not bytes), then written into
 /// the row through incremental blob I/O, which goes straight to the database pages.
-/// Such a body is stored as a blob of UTF-8 bytes ([`body_text`] reads either form).
+/// Such a body is stored as a blob of UTF-8 bytes (a reader of the column takes either
+/// form; messages are read back from their raw bytes).
 fn insert_imported(
     conn: &Connection,
     folder: i64,
@@ -432,18 +440,6 @@ fn in_place(value: &[u8]) -> rusqlite::Result<Option<i32>> {
     let len = i32::try_from(value.len())
         .map_err(|_| rusqlite::Error::SqliteFailure(ffi::Error::new(ffi::SQLITE_TOOBIG), None))?;
     Ok(Some(len))
-}
-
-/// A message's body column: text, or the UTF-8 blob a large imported body is written as.
-fn body_text(value: ValueRef<'_>) -> rusqlite::Result<String> {
-    match value {
-        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => Ok(std::str::from_utf8(bytes)?.to_owned()),
-        other => Err(rusqlite::Error::InvalidColumnType(
-            12,
-            "body".to_owned(),
-            other.data_type(),
-        )),
-    }
 }
 
 /// Parses every message (on up to two threads for big batches); the first one that is

@@ -836,3 +836,41 @@ fn large_values_stream_from_the_body_column_and_from_chunks() {
     assert_eq!(chunks(), 0);
     assert_eq!(get(&open(&store, &entry, 0), PR_HTML), not_found(PR_HTML).1);
 }
+
+#[test]
+fn header_properties_come_from_the_shared_mime_mapping() {
+    let dir = TempDir::new();
+    let path = dir.path("mail.db");
+    create_store(&path);
+    let store = store_logon(settings(&path)).unwrap();
+    let inbox = block_on(store.folder(FolderKind::Inbox)).unwrap();
+    let raw = b"From: Ann <ann@example.org>\r\nSender: Bo <bo@example.org>\r\n\
+        To: bob@example.org\r\nBcc: Cy <cy@example.org>\r\nSubject: RE: the plan\r\n\
+        In-Reply-To: <a1@example.org>\r\nImportance: high\r\n\r\nbody\r\n"
+        .to_vec();
+    let ids = block_on(store.import_raw(&inbox, vec![raw.clone()])).unwrap();
+    let msg = open(&store, &ids[0], 0);
+    let text = |s: &str| PropValue::Unicode(s.into());
+    assert_eq!(get(&msg, PR_SUBJECT), text("RE: the plan"));
+    assert_eq!(get(&msg, PR_SUBJECT_PREFIX), text("RE: "));
+    assert_eq!(get(&msg, PR_NORMALIZED_SUBJECT), text("the plan"));
+    assert_eq!(get(&msg, PR_SENT_REPRESENTING_NAME), text("Ann"));
+    assert_eq!(
+        get(&msg, PR_SENT_REPRESENTING_EMAIL_ADDRESS),
+        text("ann@example.org")
+    );
+    assert_eq!(get(&msg, PR_SENDER_NAME), text("Bo"));
+    assert_eq!(get(&msg, PR_DISPLAY_BCC), text("Cy"));
+    assert_eq!(get(&msg, PR_IN_REPLY_TO_ID), text("<a1@example.org>"));
+    assert_eq!(get(&msg, PR_IMPORTANCE), PropValue::Long(2));
+    // and the row API gives the same values
+    let row = block_on(store.read_message(&ids[0])).unwrap();
+    for tag in [
+        PR_SUBJECT_PREFIX,
+        PR_NORMALIZED_SUBJECT,
+        PR_DISPLAY_BCC,
+        PR_IMPORTANCE,
+    ] {
+        assert_eq!(row.get(tag), Some(&get(&msg, tag)), "{tag:?}");
+    }
+}

@@ -1,0 +1,258 @@
+//! One message, two stores, the same properties: an .eml with folded header fields, a
+//! prefixed subject, an HTML part, an attachment, Cc, Bcc, Sender, Message-ID and
+//! In-Reply-To is imported into a local store and APPENDed to a real Dovecot, then read
+//! back through the Internet-mail store (from the APPEND's cache row, and downloaded
+//! into a fresh cache). Every property of the shared MIME mapping is compared; only what
+//! is each store's own (entry ids, delivery time, flags) may differ.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use mapi_provider_internet::{InternetMailService, InternetStore};
+use mapi_provider_local::LocalStore;
+use mapi_spi::{FolderKind, MsgStore, Progress, Settings, StatusRow, Support};
+use mapi_test_support::{MailStack, Options};
+use mapi_types::{LogonFlags, MapiUid, PropTag, PropValue, ProviderLogonFlags, Row, tags};
+
+const EML: &[u8] = b"From: \"Ann Example\" <ann@example.org>\r\n\
+Sender: Assistant <assist@example.org>\r\n\
+To: Bob Example <bob@example.org>,\r\n\tCarol <carol@example.org>\r\n\
+Cc: \"Dee\r\n Dee\" <dee@example.org>\r\n\
+Bcc: eve@example.org\r\n\
+Subject: Fwd: quarterly\r\n\treport and\r\n  figures\r\n\
+Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n\
+Message-ID: <same-props-1@example.org>\r\n\
+In-Reply-To: <same-props-0@example.org>\r\n\
+Importance: high\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"outer\"\r\n\
+\r\n\
+--outer\r\n\
+Content-Type: multipart/alternative; boundary=\"alt\"\r\n\
+\r\n\
+--alt\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+Content-Transfer-Encoding: quoted-printable\r\n\
+\r\n\
+The figures are attached. Gr=C3=BC=C3=9Fe\r\n\
+--alt\r\n\
+Content-Type: text/html; charset=utf-8\r\n\
+\r\n\
+<html><body><p>The figures are <b>attached</b>.</p></body></html>\r\n\
+--alt--\r\n\
+--outer\r\n\
+Content-Type: application/pdf; name=\"figures.pdf\"\r\n\
+Content-Disposition: attachment; filename=\"figures.pdf\"\r\n\
+Content-Transfer-Encoding: base64\r\n\
+\r\n\
+JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PD4+CmVuZG9iagp0cmFpbGVyCjw8Pj4KJSVFT0YK\r\n\
+--outer--\r\n";
+
+/// Every property of the shared mapping but the store's own ones.
+const COMPARED: [PropTag; 22] = [
+    tags::PR_MESSAGE_CLASS,
+    tags::PR_SUBJECT,
+    tags::PR_SUBJECT_PREFIX,
+    tags::PR_NORMALIZED_SUBJECT,
+    tags::PR_BODY,
+    tags::PR_HTML,
+    tags::PR_SENDER_NAME,
+    tags::PR_SENDER_EMAIL_ADDRESS,
+    tags::PR_SENDER_ADDRTYPE,
+    tags::PR_SENT_REPRESENTING_NAME,
+    tags::PR_SENT_REPRESENTING_EMAIL_ADDRESS,
+    tags::PR_SENT_REPRESENTING_ADDRTYPE,
+    tags::PR_DISPLAY_TO,
+    tags::PR_DISPLAY_CC,
+    tags::PR_DISPLAY_BCC,
+    tags::PR_CLIENT_SUBMIT_TIME,
+    tags::PR_HASATTACH,
+    tags::PR_INTERNET_MESSAGE_ID,
+    tags::PR_IN_REPLY_TO_ID,
+    tags::PR_TRANSPORT_MESSAGE_HEADERS,
+    tags::PR_MESSAGE_SIZE,
+    tags::PR_IMPORTANCE,
+];
+
+/// The contents-table columns both stores show.
+const SUMMARY: [PropTag; 5] = [
+    tags::PR_SUBJECT,
+    tags::PR_SENDER_NAME,
+    tags::PR_SENDER_EMAIL_ADDRESS,
+    tags::PR_DISPLAY_TO,
+    tags::PR_MESSAGE_SIZE,
+];
+
+struct TestSupport {
+    settings: Settings,
+    dir: PathBuf,
+}
+
+impl Support for TestSupport {
+    fn profile_name(&self) -> &str {
+        "same-props"
+    }
+    fn service_uid(&self) -> MapiUid {
+        MapiUid([1; 16])
+    }
+    fn provider_uid(&self) -> MapiUid {
+        MapiUid([2; 16])
+    }
+    fn service_name(&self) -> &str {
+        "internet-mail"
+    }
+    fn display_name(&self) -> &str {
+        "Mail"
+    }
+    fn settings(&self) -> &Settings {
+        &self.settings
+    }
+    fn logon_flags(&self) -> LogonFlags {
+        LogonFlags::MAPI_FORCE_DOWNLOAD
+    }
+    fn provider_flags(&self) -> ProviderLogonFlags {
+        ProviderLogonFlags::MDB_NO_DIALOG
+    }
+    fn data_dir(&self) -> PathBuf {
+        self.dir.clone()
+    }
+    fn timeout(&self) -> Duration {
+        Duration::from_secs(10)
+    }
+    fn modify_status_row(&self, _row: StatusRow) {}
+    fn progress(&self, _progress: Progress) {}
+}
+
+async fn imap_logon(stack: &MailStack, dir: &Path) -> Arc<InternetStore> {
+    let support = Arc::new(TestSupport {
+        settings: stack.settings("alice", "tls", "tls"),
+        dir: dir.to_path_buf(),
+    });
+    InternetMailService
+        .logon_store(support)
+        .await
+        .unwrap_or_else(|e| panic!("IMAP logon: {e}"))
+}
+
+fn entry(row: &Row) -> Vec<u8> {
+    row.get(tags::PR_ENTRYID)
+        .and_then(PropValue::as_bytes)
+        .expect("PR_ENTRYID")
+        .to_vec()
+}
+
+/// The only message of a folder: its contents row and its full property row.
+async fn only_message(store: &dyn MsgStore) -> (Row, Row) {
+    let inbox = store.folder(FolderKind::Inbox).await.unwrap();
+    let rows = store.contents(&inbox).await.unwrap().query_rows();
+    assert_eq!(rows.len(), 1, "one message in the Inbox");
+    let summary = rows[0].clone();
+    let full = store.read_message(&entry(&summary)).await.unwrap();
+    assert_eq!(entry(&full), entry(&summary));
+    (summary, full)
+}
+
+fn assert_same(what: &str, tags: &[PropTag], local: &Row, imap: &Row) {
+    for &tag in tags {
+        let l = local.get(tag);
+        assert!(l.is_some(), "{what}: {tag:?} missing in the local store");
+        assert_eq!(l, imap.get(tag), "{what}: {tag:?} differs");
+    }
+}
+
+#[test]
+fn one_eml_gives_the_same_properties_in_a_local_store_and_the_imap_cache() {
+    let stack = MailStack::start(Options {
+        postfix: false,
+        max_userip_connections: 4,
+    })
+    .unwrap_or_else(|e| panic!("cannot start Dovecot (install dovecot-imapd): {e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        // the local store
+        let path = dir.path().join("local.mapistore");
+        mapi_provider_local::dbfile::ensure(&mapi_provider_local::schema::STORE, &path).unwrap();
+        let mut settings = Settings::new();
+        settings.set("path", PropValue::Unicode(path.display().to_string()));
+        let local = LocalStore::logon(&settings).unwrap();
+        let inbox = local.folder(FolderKind::Inbox).await.unwrap();
+        local.import_raw(&inbox, vec![EML.to_vec()]).await.unwrap();
+        let (local_summary, local_full) = only_message(&local).await;
+
+        // the values themselves, so two equally wrong stores cannot pass
+        let s = |t| local_full.str(t).unwrap_or_else(|| panic!("{t:?}"));
+        assert_eq!(s(tags::PR_SUBJECT), "Fwd: quarterly\treport and  figures");
+        assert_eq!(s(tags::PR_SUBJECT_PREFIX), "Fwd: ");
+        assert_eq!(
+            s(tags::PR_NORMALIZED_SUBJECT),
+            "quarterly\treport and  figures"
+        );
+        assert_eq!(s(tags::PR_SENDER_NAME), "Assistant");
+        assert_eq!(
+            s(tags::PR_SENT_REPRESENTING_EMAIL_ADDRESS),
+            "ann@example.org"
+        );
+        assert_eq!(s(tags::PR_DISPLAY_TO), "Bob Example; Carol");
+        assert_eq!(s(tags::PR_DISPLAY_CC), "Dee Dee");
+        assert_eq!(s(tags::PR_DISPLAY_BCC), "eve@example.org");
+        assert_eq!(
+            s(tags::PR_INTERNET_MESSAGE_ID),
+            "<same-props-1@example.org>"
+        );
+        assert_eq!(s(tags::PR_IN_REPLY_TO_ID), "<same-props-0@example.org>");
+        assert!(s(tags::PR_BODY).contains("Grüße"));
+        let header_end = EML.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 2;
+        assert_eq!(
+            s(tags::PR_TRANSPORT_MESSAGE_HEADERS).as_bytes(),
+            &EML[..header_end]
+        );
+        let html = local_full
+            .get(tags::PR_HTML)
+            .and_then(PropValue::as_bytes)
+            .unwrap();
+        assert!(html.starts_with(b"<html><body><p>The figures are <b>attached</b>"));
+        assert_eq!(
+            local_full.get(tags::PR_HASATTACH),
+            Some(&PropValue::Boolean(true))
+        );
+        assert_eq!(
+            local_full.get(tags::PR_IMPORTANCE),
+            Some(&PropValue::Long(2))
+        );
+        assert_eq!(
+            local_full.get(tags::PR_MESSAGE_SIZE),
+            Some(&PropValue::Long(EML.len() as i32))
+        );
+
+        // APPEND to Dovecot; the row the APPEND cached
+        let appended = dir.path().join("imap-append");
+        let imap = imap_logon(&stack, &appended).await;
+        let inbox = imap.folder(FolderKind::Inbox).await.unwrap();
+        imap.import_raw(&inbox, vec![EML.to_vec()]).await.unwrap();
+        let (summary, full) = only_message(imap.as_ref()).await;
+        assert_eq!(imap.read_raw(&entry(&full)).await.unwrap(), EML);
+        assert_same("APPEND, full row", &COMPARED, &local_full, &full);
+        assert_same("APPEND, contents row", &SUMMARY, &local_summary, &summary);
+        imap.logoff().await;
+
+        // downloaded from the server into a fresh cache
+        let fresh = dir.path().join("imap-fresh");
+        let imap = imap_logon(&stack, &fresh).await;
+        let (summary, full) = only_message(imap.as_ref()).await;
+        assert_eq!(
+            imap.read_raw(&entry(&full)).await.unwrap(),
+            EML,
+            "Dovecot keeps the bytes"
+        );
+        assert_same("download, full row", &COMPARED, &local_full, &full);
+        assert_same("download, contents row", &SUMMARY, &local_summary, &summary);
+        imap.logoff().await;
+        local.logoff().await;
+    });
+}
