@@ -1,67 +1,18 @@
-//! [`RemoteSession`]: a session hosted by the daemon, with the engine session's calls;
-//! [`RemoteLogon`]: what to log on with; [`SessionEvents`]: one session's notifications.
+//! [`RemoteSession`]: a session hosted by the daemon, with the engine session's calls
+//! (logged on with `mapi_ui::LogonRequest`); [`SessionEvents`]: one session's
+//! notifications.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use mapi_engine::{LogonUi, NoUi};
 use mapi_proto::{DisabledService, Notification, RequestBody, ResponseBody, Secret, TableKind};
-use mapi_types::{LogoffFlags, LogonFlags, PropTag, Restriction, Row, SortKey, Status, Table};
+use mapi_types::{LogoffFlags, PropTag, Restriction, Row, SortKey, Status, Table};
+use mapi_ui::LogonRequest;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::conn::{Connection, SessionState, unexpected};
 use crate::error::{ClientError, Result};
 use crate::ui::{PromptCounter, answer};
-
-/// What a client passes to a logon through the daemon. Prompts the daemon's logon needs
-/// are shown by `ui` in this process.
-#[derive(Clone)]
-pub struct RemoteLogon {
-    /// `lpszProfileName`: `None` or empty = no name supplied (ignored when joining the
-    /// shared session).
-    pub profile: Option<String>,
-    /// The profile password (not needed to join the shared session).
-    pub password: Option<String>,
-    /// `flFlags` (`MAPI_ALLOW_OTHERS` makes the shared session; without
-    /// `MAPI_NEW_SESSION` an existing shared session is joined).
-    pub flags: LogonFlags,
-    /// Who answers prompts, in this process.
-    pub ui: Arc<dyn LogonUi>,
-}
-
-impl RemoteLogon {
-    /// A request without password and without UI.
-    pub fn new(profile: Option<&str>, flags: LogonFlags) -> RemoteLogon {
-        RemoteLogon {
-            profile: profile.map(str::to_string),
-            password: None,
-            flags,
-            ui: Arc::new(NoUi),
-        }
-    }
-
-    /// With a password.
-    pub fn password(mut self, password: Option<&str>) -> RemoteLogon {
-        self.password = password.map(str::to_string);
-        self
-    }
-
-    /// With a UI.
-    pub fn ui(mut self, ui: Arc<dyn LogonUi>) -> RemoteLogon {
-        self.ui = ui;
-        self
-    }
-}
-
-impl std::fmt::Debug for RemoteLogon {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RemoteLogon")
-            .field("profile", &self.profile)
-            .field("password", &self.password.as_ref().map(|_| "***"))
-            .field("flags", &self.flags)
-            .finish()
-    }
-}
 
 /// Cancels prompts still unanswered when a logon stops waiting (its future dropped),
 /// so the daemon does not hold its logon mutex for nobody.
@@ -95,7 +46,7 @@ impl Drop for PromptGuard<'_> {
 impl Connection {
     /// `MAPILogonEx` through the daemon. Prompts are answered by `req.ui` here; the
     /// daemon never shows UI.
-    pub async fn logon(&self, req: RemoteLogon) -> Result<RemoteSession> {
+    pub async fn logon(&self, req: LogonRequest) -> Result<RemoteSession> {
         let (ptx, prx) = mpsc::unbounded_channel();
         let (id, mut rx) = self.register(Some(ptx))?;
         let mut guard = PromptGuard {

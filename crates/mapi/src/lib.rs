@@ -57,8 +57,7 @@ use std::path::Path;
 
 pub use mapi_engine::{
     Answer, DisabledService, Engine, EngineConfig, EngineError, FailureChoice, LogonRequest,
-    LogonUi, MergedAddressBook, NoUi, Prompt, PromptField, Result, ScriptedUi, Session,
-    SessionEvent,
+    LogonUi, MergedAddressBook, NoUi, Prompt, PromptField, Result, Session, SessionEvent,
 };
 pub use mapi_profile::{ProfileStore, Registry, resolve_home};
 pub use mapi_spi::{AddressBook, EntryId, FolderKind, MsgStore, OutgoingMessage, Transport};

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use mapi_client::{Connection, DaemonLink, RemoteLogon, RemoteSession, SessionInfo, TableKind};
+use mapi_client::{Connection, DaemonLink, RemoteSession, SessionInfo, TableKind};
 use mapi_engine::{EngineError, LogonRequest, Result, SubmitOutcome};
 use mapi_spi::{EntryId, OutgoingMessage};
 use mapi_types::table::consts::TBLTYPE_DYNAMIC;
@@ -76,13 +76,7 @@ impl Mapi {
         let link = self.daemon_link();
         let flags = req.flags;
         let remote = |conn: Connection, joined: bool| -> Result<AnySession> {
-            let rl = RemoteLogon {
-                profile: req.profile.clone(),
-                password: req.password.clone(),
-                flags,
-                ui: req.ui.clone(),
-            };
-            let session = self.block_on(conn.logon(rl)).map_err(client_err)?;
+            let session = self.block_on(conn.logon(req.clone())).map_err(client_err)?;
             Ok(AnySession::Remote(RemoteHandle {
                 rt: self.runtime(),
                 session: Arc::new(session),
@@ -212,7 +206,7 @@ pub fn logoff_shared(mapi: &Mapi) -> Result<String> {
     let sessions = mapi.block_on(conn.list_sessions()).map_err(client_err)?;
     let shared = sessions.into_iter().find(|s| s.shared).ok_or_else(none)?;
     let s = mapi
-        .block_on(conn.logon(RemoteLogon::new(None, LogonFlags::default())))
+        .block_on(conn.logon(LogonRequest::new(None, LogonFlags::default())))
         .map_err(client_err)?;
     mapi.block_on(s.logoff(LogoffFlags::MAPI_LOGOFF_SHARED))
         .map_err(client_err)?;

@@ -20,9 +20,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use mapi_client::{Connection, DaemonLink, RemoteLogon, RemoteSession};
-use mapi_engine::{Answer, ScriptedUi};
+use mapi_client::{Connection, DaemonLink, LogonRequest, RemoteSession};
+use mapi_engine::Answer;
 use mapi_proto::{ClientHandshake, FrameDecoder, Message, Notification, PROTOCOL_VERSION};
+use mapi_test_support::ScriptedUi;
 use mapi_types::{LogoffFlags, LogonFlags, MapiStatus, Status, tags};
 
 /// The client process the tests start: this test binary running only this test, with
@@ -97,7 +98,7 @@ fn child() {
                     let flags = LogonFlags::parse(w[w.len() - 1]).unwrap();
                     let (req, ui) = match w[0] {
                         "logon" => (
-                            RemoteLogon::new(opt(w[1]).as_deref(), flags)
+                            LogonRequest::new(opt(w[1]).as_deref(), flags)
                                 .password(opt(w[2]).as_deref()),
                             None,
                         ),
@@ -106,7 +107,7 @@ fn child() {
                                 opt(w[2]).map(Answer::Text).into_iter().collect(),
                             ));
                             (
-                                RemoteLogon::new(opt(w[1]).as_deref(), flags).ui(ui.clone()),
+                                LogonRequest::new(opt(w[1]).as_deref(), flags).ui(ui.clone()),
                                 Some(ui),
                             )
                         }
@@ -115,7 +116,7 @@ fn child() {
                                 answer: w[1].to_string(),
                                 go: answer.clone(),
                             });
-                            (RemoteLogon::new(Some("Work"), flags).ui(ui), None)
+                            (LogonRequest::new(Some("Work"), flags).ui(ui), None)
                         }
                     };
                     match c.logon(req).await {
@@ -427,7 +428,7 @@ fn remote_session_reads_the_store() {
         let c = link.connect().await.unwrap().expect("the daemon listens");
         c.ping().await.unwrap();
         let s = c
-            .logon(RemoteLogon::new(None, LogonFlags::MAPI_USE_DEFAULT))
+            .logon(LogonRequest::new(None, LogonFlags::MAPI_USE_DEFAULT))
             .await
             .unwrap();
         assert_eq!(s.profile(), "Work");
@@ -470,7 +471,7 @@ fn remote_tables_are_bounded_and_released() {
     rt().block_on(async {
         let c = link.connect().await.unwrap().expect("the daemon listens");
         let s = c
-            .logon(RemoteLogon::new(None, LogonFlags::MAPI_USE_DEFAULT))
+            .logon(LogonRequest::new(None, LogonFlags::MAPI_USE_DEFAULT))
             .await
             .unwrap();
         let stores = s.store_table().await.unwrap();
@@ -832,7 +833,7 @@ fn shutdown_request_stops_the_daemon() {
         let c = link.connect().await.unwrap().unwrap();
         assert_eq!(c.daemon_pid(), d.pid());
         let s = c
-            .logon(RemoteLogon::new(
+            .logon(LogonRequest::new(
                 Some("Work"),
                 LogonFlags::MAPI_ALLOW_OTHERS,
             ))
