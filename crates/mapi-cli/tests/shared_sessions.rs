@@ -322,3 +322,56 @@ fn profile_store_flag_reaches_logons_and_the_daemon_it_starts() {
     let sessions = h.json(&["--profile-store", store, "sessions", "--json"]);
     assert_eq!(sessions.as_array().unwrap().len(), 1, "{sessions}");
 }
+
+#[test]
+fn store_import_works_over_the_shared_session() {
+    let h = Home::new();
+    h.ok(&["quickstart"]);
+    h.ok(&[
+        "logon",
+        "--profile",
+        "Default",
+        "--flags",
+        "ALLOW_OTHERS",
+        "--keep",
+    ]);
+    let mails = h.home.join("mails");
+    std::fs::create_dir_all(&mails).unwrap();
+    for (name, subject) in [("a.eml", "Shared one"), ("b.eml", "Shared two")] {
+        std::fs::write(
+            mails.join(name),
+            format!(
+                "From: ann@example.org\r\nTo: bob@example.org\r\nSubject: {subject}\r\n\
+                 Date: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\nBody.\r\n"
+            ),
+        )
+        .unwrap();
+    }
+    // Joins the daemon's shared session (no NEW_SESSION) and imports through it.
+    let v = h.json(&["store", "import", "--json", mails.to_str().unwrap()]);
+    assert_eq!(v["imported"], 2, "{v}");
+    let subjects = |rows: &Value| -> Vec<String> {
+        let mut s: Vec<String> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["subject"].as_str().unwrap().to_string())
+            .collect();
+        s.sort();
+        s
+    };
+    let shared = h.json(&["store", "ls", "--json"]);
+    assert_eq!(subjects(&shared), ["Shared one", "Shared two"]);
+    h.ok(&["logoff", "--shared"]);
+    // The same messages, read in process once the shared session is gone.
+    let local = h.json(&[
+        "store",
+        "ls",
+        "--profile",
+        "Default",
+        "--flags",
+        "NEW_SESSION",
+        "--json",
+    ]);
+    assert_eq!(subjects(&local), ["Shared one", "Shared two"]);
+}

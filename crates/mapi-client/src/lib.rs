@@ -40,7 +40,10 @@ mod ui;
 
 pub use conn::Connection;
 pub use error::{ClientError, Result};
-pub use mapi_proto::{DisabledService, Notification, PromptKind, SessionInfo, TableKind};
+pub use mapi_proto::{
+    DisabledService, MAX_IMPORT_BATCH_LEN, MAX_IMPORT_CHUNK_LEN, Notification, PromptKind,
+    SessionInfo, TableKind,
+};
 pub use mapi_ui::LogonRequest;
 pub use path::{
     MAPID_BIN_ENV, PID_NAME, PROFILE_STORE_ENV, SOCKET_ENV, SOCKET_NAME, STORE_NAME,

@@ -38,6 +38,9 @@ struct Handles {
 }
 
 /// What the daemon keeps about one connected client.
+/// An import batch being sent in parts: its messages and their bytes.
+type Staged = (Vec<Vec<u8>>, usize);
+
 pub(crate) struct ConnState {
     pub id: u64,
     pub client_pid: u32,
@@ -48,6 +51,9 @@ pub(crate) struct ConnState {
     prompts: Mutex<HashMap<u64, (AnswerKind, oneshot::Sender<UiAnswer>)>>,
     next_prompt: AtomicU64,
     close: watch::Sender<bool>,
+    /// Import batches sent in parts (`ImportPart`), by session handle: the messages and
+    /// their bytes.
+    staged: Mutex<HashMap<u64, Staged>>,
 }
 
 impl ConnState {
@@ -57,6 +63,35 @@ impl ConnState {
 
     fn prompts(&self) -> MutexGuard<'_, HashMap<u64, (AnswerKind, oneshot::Sender<UiAnswer>)>> {
         self.prompts.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds messages to a session's staged import batch; a batch that would grow past
+    /// `max` bytes is dropped whole and refused.
+    pub(crate) fn stage_import(
+        &self,
+        session: u64,
+        messages: Vec<Vec<u8>>,
+        max: usize,
+    ) -> crate::error::Result<()> {
+        let mut staged = self.staged.lock().unwrap_or_else(|p| p.into_inner());
+        let (list, bytes) = staged.entry(session).or_default();
+        let len = *bytes + messages.iter().map(Vec::len).sum::<usize>();
+        if len > max {
+            staged.remove(&session);
+            return Err(crate::error::DaemonError::ImportTooLarge {
+                len: len as u64,
+                max: max as u64,
+            });
+        }
+        *bytes = len;
+        list.extend(messages);
+        Ok(())
+    }
+
+    /// Takes a session's staged import batch (empty when none).
+    pub(crate) fn take_staged(&self, session: u64) -> Vec<Vec<u8>> {
+        let mut staged = self.staged.lock().unwrap_or_else(|p| p.into_inner());
+        staged.remove(&session).map(|(m, _)| m).unwrap_or_default()
     }
 
     /// Queues a message for the client (dropped if the client is gone).
@@ -296,6 +331,7 @@ pub(crate) async fn serve(state: Arc<DaemonState>, stream: UnixStream) {
         next_handle: AtomicU64::new(1),
         prompts: Mutex::new(HashMap::new()),
         next_prompt: AtomicU64::new(1),
+        staged: Mutex::new(HashMap::new()),
         close: watch::channel(false).0,
     });
     state.add_conn(conn.clone());

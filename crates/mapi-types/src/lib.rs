@@ -9,6 +9,8 @@
 //! - [`uid`]: [`MapiUid`], the 16-byte MAPIUID.
 //! - [`choice`]: [`FailureChoice`], the answer to a failed service's dialog.
 //! - [`hex`]: hex text of bytes and back.
+//! - [`session`]: [`DisabledService`] and [`SubmitOutcome`], what session calls return
+//!   over either link.
 //! - [`codec`]: a bounded binary encoding of property values (storage and wire).
 //! - [`table`]: rows, the in-memory [`Table`], restrictions, and [`TableView`]
 //!   (`IMAPITable`: cursor, bookmarks, seek, find, sort, restrict) over a [`RowSource`].
@@ -21,6 +23,7 @@ pub mod codec;
 pub mod flags;
 pub mod hex;
 pub mod prop;
+pub mod session;
 pub mod status;
 mod status_table;
 pub mod table;
@@ -32,6 +35,7 @@ pub use flags::{
     ServiceUiFlags, StatusCode, TransportLogonFlags, object_type, resource_type, service_context,
 };
 pub use prop::{PropTag, PropType, PropValue, filetime_from_unix, tags, unix_from_filetime};
+pub use session::{DisabledService, SubmitOutcome};
 pub use status::{MapiStatus, Status, StatusClass};
 pub use table::{
     Bookmark, ContentMatch, MemorySource, Query, Relop, Restriction, Row, RowSource, SortKey,

@@ -8,17 +8,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use mapi_client::{Connection, DaemonLink, RemoteSession, SessionInfo, TableKind};
-use mapi_engine::{EngineError, LogonRequest, Result, SubmitOutcome};
+use mapi_engine::{DisabledService, EngineError, LogonRequest, Result, SubmitOutcome};
 use mapi_spi::{EntryId, OutgoingMessage};
 use mapi_types::table::consts::TBLTYPE_DYNAMIC;
 use mapi_types::table::view::Liveness;
-use mapi_types::{
-    LogoffFlags, LogonFlags, MapiStatus, Row, Status, Table, TableError, TableView, tags,
-};
+use mapi_types::{LogoffFlags, LogonFlags, MapiStatus, Row, Status, Table, TableError, TableView};
 use tokio::runtime::Runtime;
 
 use crate::blocking::{Mapi, Session, Store};
+
 use crate::remote_table::RemoteSource;
+pub use mapi_client::{MAX_IMPORT_BATCH_LEN, MAX_IMPORT_CHUNK_LEN};
 
 fn client_err(e: mapi_client::ClientError) -> EngineError {
     EngineError::Status(e.status(), e.to_string())
@@ -240,21 +240,20 @@ impl AnySession {
         matches!(self, AnySession::Remote(r) if r.joined)
     }
 
-    /// Services disabled at logon: (service, status, reason).
-    pub fn disabled(&self) -> Vec<(String, Status, String)> {
+    /// Services disabled at logon, as the engine recorded them.
+    pub fn disabled_services(&self) -> &[DisabledService] {
         match self {
-            AnySession::Local(s) => s
-                .disabled_services()
-                .iter()
-                .map(|d| (d.display_name.clone(), d.status, d.reason.clone()))
-                .collect(),
-            AnySession::Remote(r) => r
-                .session
-                .disabled_services()
-                .iter()
-                .map(|d| (d.service.clone(), d.status, d.reason.clone()))
-                .collect(),
+            AnySession::Local(s) => s.disabled_services(),
+            AnySession::Remote(r) => r.session.disabled_services(),
         }
+    }
+
+    /// Services disabled at logon: (service display name, status, reason).
+    pub fn disabled(&self) -> Vec<(String, Status, String)> {
+        self.disabled_services()
+            .iter()
+            .map(|d| (d.display_name.clone(), d.status, d.reason.clone()))
+            .collect()
     }
 
     /// `GetStatusTable`.
@@ -311,29 +310,11 @@ impl AnySession {
         match self {
             AnySession::Local(s) => Ok(AnyStore::Local(s.default_store()?)),
             AnySession::Remote(r) => {
-                let table = self.store_table()?;
-                let rows = table.full_rows();
-                let row = rows
-                    .iter()
-                    .find(|row| {
-                        row.get(tags::PR_DEFAULT_STORE).and_then(|v| v.as_bool()) == Some(true)
-                    })
-                    .ok_or_else(|| {
-                        EngineError::NotFound(format!(
-                            "profile \"{}\" has no default store",
-                            self.profile()
-                        ))
-                    })?;
-                let id = row
-                    .get(tags::PR_ENTRYID)
-                    .and_then(|v| v.as_bytes())
-                    .map(<[u8]>::to_vec)
-                    .ok_or_else(|| {
-                        EngineError::NotFound("the default store has no entry id".into())
-                    })?;
-                // Opening checks it is up (a disabled store fails with its status).
-                r.rt.block_on(r.session.open_store(Some(&id)))
-                    .map_err(client_err)?;
+                // The engine in the daemon picks the default store, and opening it
+                // checks it is up (a disabled store fails with its status).
+                let (id, _) =
+                    r.rt.block_on(r.session.open_store(None))
+                        .map_err(client_err)?;
                 Ok(AnyStore::Remote {
                     rt: r.rt.clone(),
                     session: r.session.clone(),
@@ -343,32 +324,26 @@ impl AnySession {
         }
     }
 
-    /// `QueryIdentity` (for a daemon-hosted session, read from its status table).
+    /// `QueryIdentity`, computed by the engine (in the daemon for a daemon-hosted
+    /// session).
     pub fn query_identity(&self) -> Result<(Status, String)> {
         match self {
             AnySession::Local(s) => s.query_identity(),
-            AnySession::Remote(_) => {
-                let t = self.status_table()?;
-                let id = t
-                    .full_rows()
-                    .iter()
-                    .find_map(|r| r.str(tags::PR_IDENTITY_DISPLAY).map(str::to_string));
-                Ok(match id {
-                    Some(i) => (Status::S_OK, i),
-                    None => (Status::MAPI_W_NO_SERVICE, self.profile().to_string()),
-                })
+            AnySession::Remote(r) => {
+                r.rt.block_on(r.session.query_identity())
+                    .map_err(client_err)
             }
         }
     }
 
-    /// Submits a message.
+    /// Submits a message: Outbox, transport, Sent Items (the Sent copy's entry id and
+    /// any warning, over either link).
     pub fn submit(&self, message: &OutgoingMessage) -> Result<SubmitOutcome> {
         match self {
             AnySession::Local(s) => s.submit(message),
             AnySession::Remote(r) => {
                 r.rt.block_on(r.session.submit(&message.raw, &message.recipients))
-                    .map_err(client_err)?;
-                Ok(SubmitOutcome::default())
+                    .map_err(client_err)
             }
         }
     }
@@ -501,14 +476,14 @@ impl AnyStore {
         }
     }
 
-    /// Imports RFC 5322 messages (in-process sessions only).
+    /// Imports RFC 5322 messages into a folder, all or none (through the daemon: in
+    /// parts of at most `mapi_proto::MAX_IMPORT_CHUNK_LEN` bytes, imported at once).
     pub fn import_raw(&self, folder: &[u8], messages: Vec<Vec<u8>>) -> Result<Vec<EntryId>> {
         match self {
             AnyStore::Local(s) => s.import_raw(folder, messages),
-            AnyStore::Remote { .. } => Err(EngineError::NoSupport(
-                "importing into a store of the daemon's shared session is not supported; log on with MAPI_NEW_SESSION"
-                    .into(),
-            )),
+            AnyStore::Remote { rt, session, store } => rt
+                .block_on(session.import_raw(store, folder, messages))
+                .map_err(client_err),
         }
     }
 }

@@ -442,8 +442,12 @@ fn remote_session_reads_the_store() {
         };
         let folders = s.folders(&entry).await.unwrap();
         assert!(folders.row_count() >= 5, "{}", folders.row_count());
-        let props = s.open_store(None).await.unwrap();
+        let (default, props) = s.open_store(None).await.unwrap();
         assert!(props.str(tags::PR_DISPLAY_NAME).is_some(), "{props:?}");
+        assert_eq!(
+            default, entry,
+            "the engine's default store, by its store-table id"
+        );
         let bad = s.folders(b"no such store").await.unwrap_err();
         assert_eq!(bad.status(), Status::MAPI_E_NOT_FOUND);
         let status = s.status_table().await.unwrap();
