@@ -24,6 +24,7 @@ use crate::handles::Handle;
 use crate::log::log;
 use crate::remote_ui::AnswerKind;
 use crate::server::DaemonState;
+use crate::staging::Staging;
 
 /// How long a client has to send its `Hello`.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -38,9 +39,6 @@ struct Handles {
 }
 
 /// What the daemon keeps about one connected client.
-/// An import batch being sent in parts: its messages and their bytes.
-type Staged = (Vec<Vec<u8>>, usize);
-
 pub(crate) struct ConnState {
     pub id: u64,
     pub client_pid: u32,
@@ -51,9 +49,8 @@ pub(crate) struct ConnState {
     prompts: Mutex<HashMap<u64, (AnswerKind, oneshot::Sender<UiAnswer>)>>,
     next_prompt: AtomicU64,
     close: watch::Sender<bool>,
-    /// Import batches sent in parts (`ImportPart`), by session handle: the messages and
-    /// their bytes.
-    staged: Mutex<HashMap<u64, Staged>>,
+    /// Import batches sent in parts (`ImportPart`).
+    staged: Mutex<Staging>,
 }
 
 impl ConnState {
@@ -65,33 +62,9 @@ impl ConnState {
         self.prompts.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Adds messages to a session's staged import batch; a batch that would grow past
-    /// `max` bytes is dropped whole and refused.
-    pub(crate) fn stage_import(
-        &self,
-        session: u64,
-        messages: Vec<Vec<u8>>,
-        max: usize,
-    ) -> crate::error::Result<()> {
-        let mut staged = self.staged.lock().unwrap_or_else(|p| p.into_inner());
-        let (list, bytes) = staged.entry(session).or_default();
-        let len = *bytes + messages.iter().map(Vec::len).sum::<usize>();
-        if len > max {
-            staged.remove(&session);
-            return Err(crate::error::DaemonError::ImportTooLarge {
-                len: len as u64,
-                max: max as u64,
-            });
-        }
-        *bytes = len;
-        list.extend(messages);
-        Ok(())
-    }
-
-    /// Takes a session's staged import batch (empty when none).
-    pub(crate) fn take_staged(&self, session: u64) -> Vec<Vec<u8>> {
-        let mut staged = self.staged.lock().unwrap_or_else(|p| p.into_inner());
-        staged.remove(&session).map(|(m, _)| m).unwrap_or_default()
+    /// The connection's staged import batches.
+    pub(crate) fn staging(&self) -> MutexGuard<'_, Staging> {
+        self.staged.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Queues a message for the client (dropped if the client is gone).
@@ -331,7 +304,7 @@ pub(crate) async fn serve(state: Arc<DaemonState>, stream: UnixStream) {
         next_handle: AtomicU64::new(1),
         prompts: Mutex::new(HashMap::new()),
         next_prompt: AtomicU64::new(1),
-        staged: Mutex::new(HashMap::new()),
+        staged: Mutex::new(Staging::default()),
         close: watch::channel(false).0,
     });
     state.add_conn(conn.clone());

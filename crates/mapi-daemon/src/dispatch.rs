@@ -175,7 +175,8 @@ async fn answer(
         }
         RequestBody::ImportPart { session, messages } => {
             conn.handle(session)?.live()?;
-            conn.stage_import(session, messages, mapi_proto::MAX_IMPORT_BATCH_LEN)?;
+            conn.staging()
+                .add(session, messages, mapi_proto::MAX_IMPORT_BATCH_LEN)?;
             Ok(ResponseBody::Done)
         }
         RequestBody::Import {
@@ -184,7 +185,7 @@ async fn answer(
             folder,
             messages,
         } => {
-            let staged = conn.take_staged(session);
+            let staged = conn.staging().take(session);
             let h = conn.handle(session)?;
             let store = h.live()?.open_msg_store(&store)?;
             let mut all = staged;
@@ -202,7 +203,7 @@ async fn answer(
         RequestBody::Logoff { session, flags } => {
             let h = conn.handle(session)?;
             let flags = LogoffFlags(flags);
-            conn.take_staged(session);
+            conn.staging().take(session);
             let ended_before = h.ended_reason().is_some();
             h.logoff(flags).await;
             conn.remove_handle(session);

@@ -3,7 +3,8 @@
 //! (the Sent copy is there, no warning) and import (the count, and the imported
 //! subjects readable), against real Dovecot and Postfix. Over the daemon, a batch over
 //! one request's bound goes in parts and is imported whole; one message over the bound
-//! is refused with MAPI_E_TOO_BIG and nothing is imported.
+//! is refused with MAPI_E_TOO_BIG, a batch over the daemon's staging bound with
+//! MAPI_E_NOT_ENOUGH_MEMORY, and nothing is imported.
 //!
 //! The test re-runs itself as a child with its own XDG_RUNTIME_DIR (the daemon's socket
 //! directory), so it never meets another test's daemon.
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use mapi::blocking::Mapi;
-use mapi::link::{AnySession, AnyStore, MAX_IMPORT_CHUNK_LEN};
+use mapi::link::{AnySession, AnyStore, MAX_IMPORT_BATCH_LEN, MAX_IMPORT_CHUNK_LEN};
 use mapi::{LogoffFlags, LogonFlags, LogonRequest, MapiStatus, OutgoingMessage, Status, tags::*};
 use mapi_test_support::{MailStack, Options};
 
@@ -243,6 +244,21 @@ fn body() {
         .unwrap_err();
     assert_eq!(err.status(), Status::MAPI_E_TOO_BIG, "{err}");
     assert!(err.to_string().contains("MAX_IMPORT_CHUNK_LEN"), "{err}");
+    assert_eq!(count(&rstore, &rinbox), before);
+
+    // A batch over what the daemon stages: MAPI_E_NOT_ENOUGH_MEMORY, nothing sent.
+    // (Zeroed buffers the test never touches: they cost no memory.)
+    let n = MAX_IMPORT_BATCH_LEN / (MAX_IMPORT_CHUNK_LEN / 2) + 1;
+    let err = rstore
+        .import_raw(
+            &rinbox,
+            (0..n)
+                .map(|_| vec![0u8; MAX_IMPORT_CHUNK_LEN / 2])
+                .collect(),
+        )
+        .unwrap_err();
+    assert_eq!(err.status(), Status::MAPI_E_NOT_ENOUGH_MEMORY, "{err}");
+    assert!(err.to_string().contains("MAX_IMPORT_BATCH_LEN"), "{err}");
     assert_eq!(count(&rstore, &rinbox), before);
 
     remote.logoff(LogoffFlags::MAPI_LOGOFF_SHARED);
