@@ -322,3 +322,122 @@ fn profile_store_flag_reaches_logons_and_the_daemon_it_starts() {
     let sessions = h.json(&["--profile-store", store, "sessions", "--json"]);
     assert_eq!(sessions.as_array().unwrap().len(), 1, "{sessions}");
 }
+
+#[test]
+fn store_import_works_over_the_shared_session() {
+    let h = Home::new();
+    h.ok(&["quickstart"]);
+    h.ok(&[
+        "logon",
+        "--profile",
+        "Default",
+        "--flags",
+        "ALLOW_OTHERS",
+        "--keep",
+    ]);
+    let mails = h.home.join("mails");
+    std::fs::create_dir_all(&mails).unwrap();
+    for (name, subject) in [("a.eml", "Shared one"), ("b.eml", "Shared two")] {
+        std::fs::write(
+            mails.join(name),
+            format!(
+                "From: ann@example.org\r\nTo: bob@example.org\r\nSubject: {subject}\r\n\
+                 Date: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\nBody.\r\n"
+            ),
+        )
+        .unwrap();
+    }
+    // Joins the daemon's shared session (no NEW_SESSION) and imports through it.
+    let v = h.json(&["store", "import", "--json", mails.to_str().unwrap()]);
+    assert_eq!(v["imported"], 2, "{v}");
+    let subjects = |rows: &Value| -> Vec<String> {
+        let mut s: Vec<String> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["subject"].as_str().unwrap().to_string())
+            .collect();
+        s.sort();
+        s
+    };
+    let shared = h.json(&["store", "ls", "--json"]);
+    assert_eq!(subjects(&shared), ["Shared one", "Shared two"]);
+    h.ok(&["logoff", "--shared"]);
+    // The same messages, read in process once the shared session is gone.
+    let local = h.json(&[
+        "store",
+        "ls",
+        "--profile",
+        "Default",
+        "--flags",
+        "NEW_SESSION",
+        "--json",
+    ]);
+    assert_eq!(subjects(&local), ["Shared one", "Shared two"]);
+}
+
+#[test]
+fn send_reports_the_sent_copy_in_process_and_over_the_shared_session() {
+    let stack = MailStack::start(Options {
+        postfix: true,
+        max_userip_connections: 10,
+    })
+    .unwrap_or_else(|e| panic!("cannot start the mail servers (install dovecot and postfix): {e}"));
+    let h = Home::new();
+    h.ok(&["profile", "create", "Alice"]);
+    let mut args: Vec<String> = vec![
+        "service".into(),
+        "add".into(),
+        "Alice".into(),
+        "internet-mail".into(),
+    ];
+    for (k, v) in stack.settings("alice", "tls", "tls").iter() {
+        args.push("--set".into());
+        args.push(format!("{k}={v}"));
+    }
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    h.ok(&refs);
+    let send = |flags: &str, subject: &str| {
+        h.json(&[
+            "send",
+            "--profile",
+            "Alice",
+            "--flags",
+            flags,
+            "--ui",
+            "none",
+            "--to",
+            "bob@localhost",
+            "--subject",
+            subject,
+            "--body",
+            "hello",
+            "--json",
+        ])
+    };
+    let local = send("NEW_SESSION", "in process");
+    h.ok(&[
+        "logon",
+        "--profile",
+        "Alice",
+        "--flags",
+        "ALLOW_OTHERS",
+        "--keep",
+    ]);
+    // No NEW_SESSION: joins the daemon's shared session.
+    let shared = send("0", "through the daemon");
+    assert_eq!(local["sent_copy"], true, "{local}");
+    assert_eq!(shared, local, "the same outcome over both links");
+    // The identity the engine computed is the sender on both links.
+    let sent = h.json(&["store", "ls", "Sent", "--json"]);
+    let froms: Vec<&str> = sent
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["from"].as_str().unwrap())
+        .collect();
+    assert_eq!(froms.len(), 2, "{sent}");
+    assert_eq!(froms[0], froms[1], "{sent}");
+    assert!(froms[0].contains("alice@"), "{sent}");
+    h.ok(&["logoff", "--shared"]);
+}

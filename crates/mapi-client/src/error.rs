@@ -91,6 +91,30 @@ pub enum ClientError {
         /// The store this client uses (no password).
         wanted: String,
     },
+    /// A message to import through the daemon is larger than one request may carry.
+    /// `MAPI_E_TOO_BIG`; nothing is sent.
+    #[error(
+        "message {index} of the import is {len} bytes, over the daemon link's bound of {max} bytes per message (MAX_IMPORT_CHUNK_LEN); nothing was imported: import it with MAPI_NEW_SESSION (in this process)"
+    )]
+    MessageTooBig {
+        /// The message's position in the batch, from 1.
+        index: usize,
+        /// Its size.
+        len: u64,
+        /// The bound.
+        max: u64,
+    },
+    /// An import batch is larger than the daemon stages. `MAPI_E_NOT_ENOUGH_MEMORY`;
+    /// nothing is sent.
+    #[error(
+        "the import batch is {len} bytes, over the daemon link's bound of {max} bytes per batch (MAX_IMPORT_BATCH_LEN); nothing was imported: import fewer messages at once"
+    )]
+    BatchTooBig {
+        /// The batch's size.
+        len: u64,
+        /// The bound.
+        max: u64,
+    },
     /// `mapid` was started but its socket did not answer in time. `MAPI_E_TIMEOUT`.
     #[error(
         "the MAPI daemon did not answer on {path} within {waited_ms} ms; run `mapid --foreground` to see why"
@@ -130,6 +154,8 @@ impl MapiStatus for ClientError {
             ClientError::DaemonNotFound { .. } => Status::MAPI_E_NOT_FOUND,
             ClientError::StartTimeout { .. } => Status::MAPI_E_TIMEOUT,
             ClientError::OtherStore { .. } => Status::MAPI_E_NO_ACCESS,
+            ClientError::MessageTooBig { .. } => Status::MAPI_E_TOO_BIG,
+            ClientError::BatchTooBig { .. } => Status::MAPI_E_NOT_ENOUGH_MEMORY,
         }
     }
 }
@@ -193,6 +219,12 @@ mod tests {
             ClientError::StartFailed { .. }
                 => ClientError::StartFailed { reason: "x".into() }
                 => Status::MAPI_E_CALL_FAILED,
+            ClientError::MessageTooBig { .. }
+                => ClientError::MessageTooBig { index: 2, len: 20, max: 10 }
+                => Status::MAPI_E_TOO_BIG,
+            ClientError::BatchTooBig { .. }
+                => ClientError::BatchTooBig { len: 20, max: 10 }
+                => Status::MAPI_E_NOT_ENOUGH_MEMORY,
             ClientError::StartTimeout { .. }
                 => ClientError::StartTimeout {
                     path: "/s".into(),

@@ -2,7 +2,7 @@
 //! shared sessions across processes: where the socket is, starting the daemon on demand,
 //! the version handshake, and [`RemoteSession`], the engine session's calls over the
 //! socket. Prompts a logon needs are answered in this process by the caller's
-//! [`mapi_engine::LogonUi`]; the daemon never shows UI.
+//! [`mapi_ui::LogonUi`]; the daemon never shows UI.
 //!
 //! # Layout
 //! - [`path`]: [`socket_path`], pid and log files: the rules of `mapi-paths`, re-exported.
@@ -10,20 +10,21 @@
 //!   `mapid`.
 //! - [`conn`]: [`Connection`]: handshake, request/response matching, notifications,
 //!   `ping`, `list_sessions`, `shutdown_daemon`.
-//! - [`session`]: [`RemoteLogon`], [`RemoteSession`], [`SessionEvents`].
+//! - [`session`]: [`RemoteSession`] (logged on with [`LogonRequest`], the one request
+//!   type of `mapi-ui`), [`SessionEvents`].
 //! - `ui` (private): prompts answered through the local `LogonUi`.
 //! - [`error`]: [`ClientError`] and its MAPI status codes.
 //!
 //! # Example
 //! ```no_run
-//! use mapi_client::{RemoteLogon, connect_or_start};
+//! use mapi_client::{LogonRequest, connect_or_start};
 //! use mapi_types::{LogoffFlags, LogonFlags};
 //!
 //! # async fn run() -> mapi_client::Result<()> {
 //! let conn = connect_or_start(std::path::Path::new("/home/me/.local/share/mapi")).await?;
 //! // Joins the shared session if there is one, else logs on to the default profile.
 //! let session = conn
-//!     .logon(RemoteLogon::new(None, LogonFlags::MAPI_USE_DEFAULT | LogonFlags::MAPI_ALLOW_OTHERS))
+//!     .logon(LogonRequest::new(None, LogonFlags::MAPI_USE_DEFAULT | LogonFlags::MAPI_ALLOW_OTHERS))
 //!     .await?;
 //! println!("{} status rows", session.status_table().await?.row_count());
 //! session.logoff(LogoffFlags::default()).await?;
@@ -39,12 +40,16 @@ mod ui;
 
 pub use conn::Connection;
 pub use error::{ClientError, Result};
-pub use mapi_proto::{DisabledService, Notification, PromptKind, SessionInfo, TableKind};
+pub use mapi_proto::{
+    DisabledService, MAX_IMPORT_BATCH_LEN, MAX_IMPORT_CHUNK_LEN, Notification, PromptKind,
+    SessionInfo, TableKind,
+};
+pub use mapi_ui::LogonRequest;
 pub use path::{
     MAPID_BIN_ENV, PID_NAME, PROFILE_STORE_ENV, SOCKET_ENV, SOCKET_NAME, STORE_NAME,
     default_socket_dir, is_default_location, log_path, pid_path, socket_path, store_path,
 };
-pub use session::{RemoteLogon, RemoteSession, SessionEvents};
+pub use session::{RemoteSession, SessionEvents};
 pub use start::{
     DEFAULT_START_TIMEOUT, DaemonLink, EXIT_ALREADY_RUNNING, connect, connect_or_start,
 };

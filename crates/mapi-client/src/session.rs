@@ -1,67 +1,21 @@
-//! [`RemoteSession`]: a session hosted by the daemon, with the engine session's calls;
-//! [`RemoteLogon`]: what to log on with; [`SessionEvents`]: one session's notifications.
+//! [`RemoteSession`]: a session hosted by the daemon, with the engine session's calls
+//! (logged on with `mapi_ui::LogonRequest`); [`SessionEvents`]: one session's
+//! notifications.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use mapi_engine::{LogonUi, NoUi};
-use mapi_proto::{DisabledService, Notification, RequestBody, ResponseBody, Secret, TableKind};
-use mapi_types::{LogoffFlags, LogonFlags, PropTag, Restriction, Row, SortKey, Status, Table};
+use mapi_proto::{
+    DisabledService, MAX_IMPORT_BATCH_LEN, MAX_IMPORT_CHUNK_LEN, Notification, RequestBody,
+    ResponseBody, Secret, TableKind,
+};
+use mapi_types::{LogoffFlags, PropTag, Restriction, Row, SortKey, Status, SubmitOutcome, Table};
+use mapi_ui::LogonRequest;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::conn::{Connection, SessionState, unexpected};
 use crate::error::{ClientError, Result};
 use crate::ui::{PromptCounter, answer};
-
-/// What a client passes to a logon through the daemon. Prompts the daemon's logon needs
-/// are shown by `ui` in this process.
-#[derive(Clone)]
-pub struct RemoteLogon {
-    /// `lpszProfileName`: `None` or empty = no name supplied (ignored when joining the
-    /// shared session).
-    pub profile: Option<String>,
-    /// The profile password (not needed to join the shared session).
-    pub password: Option<String>,
-    /// `flFlags` (`MAPI_ALLOW_OTHERS` makes the shared session; without
-    /// `MAPI_NEW_SESSION` an existing shared session is joined).
-    pub flags: LogonFlags,
-    /// Who answers prompts, in this process.
-    pub ui: Arc<dyn LogonUi>,
-}
-
-impl RemoteLogon {
-    /// A request without password and without UI.
-    pub fn new(profile: Option<&str>, flags: LogonFlags) -> RemoteLogon {
-        RemoteLogon {
-            profile: profile.map(str::to_string),
-            password: None,
-            flags,
-            ui: Arc::new(NoUi),
-        }
-    }
-
-    /// With a password.
-    pub fn password(mut self, password: Option<&str>) -> RemoteLogon {
-        self.password = password.map(str::to_string);
-        self
-    }
-
-    /// With a UI.
-    pub fn ui(mut self, ui: Arc<dyn LogonUi>) -> RemoteLogon {
-        self.ui = ui;
-        self
-    }
-}
-
-impl std::fmt::Debug for RemoteLogon {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RemoteLogon")
-            .field("profile", &self.profile)
-            .field("password", &self.password.as_ref().map(|_| "***"))
-            .field("flags", &self.flags)
-            .finish()
-    }
-}
 
 /// Cancels prompts still unanswered when a logon stops waiting (its future dropped),
 /// so the daemon does not hold its logon mutex for nobody.
@@ -95,7 +49,7 @@ impl Drop for PromptGuard<'_> {
 impl Connection {
     /// `MAPILogonEx` through the daemon. Prompts are answered by `req.ui` here; the
     /// daemon never shows UI.
-    pub async fn logon(&self, req: RemoteLogon) -> Result<RemoteSession> {
+    pub async fn logon(&self, req: LogonRequest) -> Result<RemoteSession> {
         let (ptx, prx) = mpsc::unbounded_channel();
         let (id, mut rx) = self.register(Some(ptx))?;
         let mut guard = PromptGuard {
@@ -272,16 +226,91 @@ impl RemoteSession {
             .await
     }
 
-    /// `OpenMsgStore`: the store's properties; `None` = the default store.
-    pub async fn open_store(&self, store_entry_id: Option<&[u8]>) -> Result<Row> {
-        self.row(
-            "OpenStore",
-            RequestBody::OpenStore {
+    /// `OpenMsgStore`: the store's entry id in the store table and its properties;
+    /// `None` = the default store (chosen by the engine).
+    pub async fn open_store(&self, store_entry_id: Option<&[u8]>) -> Result<(Vec<u8>, Row)> {
+        match self
+            .call(RequestBody::OpenStore {
                 session: self.id,
                 entry_id: store_entry_id.map(<[u8]>::to_vec),
-            },
-        )
-        .await
+            })
+            .await?
+        {
+            ResponseBody::StoreOpened {
+                entry_id,
+                properties,
+            } => Ok((entry_id, properties)),
+            other => Err(unexpected("OpenStore", &other)),
+        }
+    }
+
+    /// `QueryIdentity`, as the engine computes it: `S_OK` and the primary identity, or
+    /// `MAPI_W_NO_SERVICE` and the profile's name.
+    pub async fn query_identity(&self) -> Result<(Status, String)> {
+        match self
+            .call(RequestBody::QueryIdentity { session: self.id })
+            .await?
+        {
+            ResponseBody::Identity { status, display } => Ok((status, display)),
+            other => Err(unexpected("QueryIdentity", &other)),
+        }
+    }
+
+    /// Imports RFC 5322 messages into a folder of a store, all or none, as in process.
+    /// A batch over [`MAX_IMPORT_CHUNK_LEN`] bytes is sent in parts split between
+    /// messages, which the daemon stages and imports at once with the last part. Refused
+    /// before anything is sent: one message over [`MAX_IMPORT_CHUNK_LEN`]
+    /// (`MAPI_E_TOO_BIG`), a batch over [`MAX_IMPORT_BATCH_LEN`]
+    /// (`MAPI_E_NOT_ENOUGH_MEMORY`).
+    pub async fn import_raw(
+        &self,
+        store_entry_id: &[u8],
+        folder: &[u8],
+        messages: Vec<Vec<u8>>,
+    ) -> Result<Vec<Vec<u8>>> {
+        let mut total = 0usize;
+        for (i, m) in messages.iter().enumerate() {
+            if m.len() > MAX_IMPORT_CHUNK_LEN - 4 {
+                return Err(ClientError::MessageTooBig {
+                    index: i + 1,
+                    len: m.len() as u64,
+                    max: (MAX_IMPORT_CHUNK_LEN - 4) as u64,
+                });
+            }
+            total += m.len();
+        }
+        if total > MAX_IMPORT_BATCH_LEN {
+            return Err(ClientError::BatchTooBig {
+                len: total as u64,
+                max: MAX_IMPORT_BATCH_LEN as u64,
+            });
+        }
+        let mut chunks = import_chunks(messages);
+        let last = chunks.pop().unwrap_or_default();
+        for part in chunks {
+            match self
+                .call(RequestBody::ImportPart {
+                    session: self.id,
+                    messages: part,
+                })
+                .await?
+            {
+                ResponseBody::Done => {}
+                other => return Err(unexpected("ImportPart", &other)),
+            }
+        }
+        match self
+            .call(RequestBody::Import {
+                session: self.id,
+                store: store_entry_id.to_vec(),
+                folder: folder.to_vec(),
+                messages: last,
+            })
+            .await?
+        {
+            ResponseBody::EntryIds(ids) => Ok(ids),
+            other => Err(unexpected("Import", &other)),
+        }
     }
 
     /// The folder hierarchy of a store (by its store-table PR_ENTRYID).
@@ -337,8 +366,9 @@ impl RemoteSession {
         }
     }
 
-    /// Sends a raw message through the session's transports.
-    pub async fn submit(&self, raw: &[u8], recipients: &[String]) -> Result<()> {
+    /// Submits a raw message as in process (Outbox, transport, Sent Items): the Sent
+    /// copy's entry id and any warning.
+    pub async fn submit(&self, raw: &[u8], recipients: &[String]) -> Result<SubmitOutcome> {
         match self
             .call(RequestBody::Submit {
                 session: self.id,
@@ -347,7 +377,7 @@ impl RemoteSession {
             })
             .await?
         {
-            ResponseBody::Done => Ok(()),
+            ResponseBody::Submitted(outcome) => Ok(outcome),
             other => Err(unexpected("Submit", &other)),
         }
     }
@@ -508,6 +538,26 @@ impl RemoteSession {
     }
 }
 
+/// Splits an import batch between messages into parts of at most
+/// [`MAX_IMPORT_CHUNK_LEN`] bytes (each message counted with its 4-byte length); always
+/// at least one part.
+fn import_chunks(messages: Vec<Vec<u8>>) -> Vec<Vec<Vec<u8>>> {
+    let mut parts = vec![Vec::new()];
+    let mut size = 0usize;
+    for m in messages {
+        let len = m.len() + 4;
+        if size + len > MAX_IMPORT_CHUNK_LEN && size > 0 {
+            parts.push(Vec::new());
+            size = 0;
+        }
+        size += len;
+        if let Some(p) = parts.last_mut() {
+            p.push(m);
+        }
+    }
+    parts
+}
+
 impl ClientError {
     fn status_is_end_of_session(&self) -> bool {
         mapi_types::MapiStatus::status(self) == Status::MAPI_E_END_OF_SESSION
@@ -578,5 +628,28 @@ fn notification_session(n: &Notification) -> Option<u64> {
         | Notification::StatusChanged { session }
         | Notification::Progress { session, .. } => Some(*session),
         Notification::Prompt { .. } => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_batches_split_between_messages_under_the_bound() {
+        let big = MAX_IMPORT_CHUNK_LEN / 2;
+        let batch = vec![vec![1u8; big], vec![2u8; big], vec![3u8; 10], Vec::new()];
+        let parts = import_chunks(batch.clone());
+        assert_eq!(
+            parts.len(),
+            2,
+            "two halves do not fit one part with their lengths"
+        );
+        for p in &parts {
+            let bytes: usize = p.iter().map(|m| m.len() + 4).sum();
+            assert!(bytes <= MAX_IMPORT_CHUNK_LEN, "{bytes}");
+        }
+        assert_eq!(parts.concat(), batch, "order and content are kept");
+        assert_eq!(import_chunks(Vec::new()), vec![Vec::<Vec<u8>>::new()]);
     }
 }

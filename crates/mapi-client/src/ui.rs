@@ -1,8 +1,8 @@
 //! Answering the daemon's prompts in this process: each [`PromptKind`] is shown through
 //! the caller's [`LogonUi`] and its answer turned into a [`UiAnswer`].
 
-use mapi_engine::{LogonUi, PromptField};
 use mapi_proto::{PromptKind, Secret, UiAnswer};
+use mapi_ui::{LogonUi, PromptField};
 
 /// Per-logon prompt state: password attempts are counted here (the wire prompt does
 /// not carry the attempt number).
@@ -63,15 +63,16 @@ pub(crate) async fn answer(ui: &dyn LogonUi, kind: PromptKind, n: &mut PromptCou
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mapi_engine::{Answer, Prompt, ScriptedUi};
+    use mapi_test_support::ScriptedUi;
     use mapi_types::Status;
+    use mapi_ui::{Answer, FailureChoice, Prompt};
 
     #[tokio::test]
     async fn prompts_are_answered_by_the_local_ui() {
         let ui = ScriptedUi::new(vec![
             Answer::Text("wrong".into()),
             Answer::Text("right".into()),
-            Answer::Choice(mapi_engine::FailureChoice::Skip),
+            Answer::Choice(FailureChoice::Skip),
             Answer::Cancel,
         ]);
         let mut n = PromptCounter::default();
@@ -93,7 +94,7 @@ mod tests {
         };
         assert_eq!(
             answer(&ui, failed, &mut n).await,
-            UiAnswer::FailureChoice(mapi_engine::FailureChoice::Skip)
+            UiAnswer::FailureChoice(FailureChoice::Skip)
         );
         let choose = PromptKind::ChooseProfile {
             profiles: vec!["A".into(), "B".into()],

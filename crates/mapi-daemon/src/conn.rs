@@ -24,6 +24,7 @@ use crate::handles::Handle;
 use crate::log::log;
 use crate::remote_ui::AnswerKind;
 use crate::server::DaemonState;
+use crate::staging::Staging;
 
 /// How long a client has to send its `Hello`.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -48,6 +49,8 @@ pub(crate) struct ConnState {
     prompts: Mutex<HashMap<u64, (AnswerKind, oneshot::Sender<UiAnswer>)>>,
     next_prompt: AtomicU64,
     close: watch::Sender<bool>,
+    /// Import batches sent in parts (`ImportPart`).
+    staged: Mutex<Staging>,
 }
 
 impl ConnState {
@@ -57,6 +60,11 @@ impl ConnState {
 
     fn prompts(&self) -> MutexGuard<'_, HashMap<u64, (AnswerKind, oneshot::Sender<UiAnswer>)>> {
         self.prompts.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The connection's staged import batches.
+    pub(crate) fn staging(&self) -> MutexGuard<'_, Staging> {
+        self.staged.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Queues a message for the client (dropped if the client is gone).
@@ -296,6 +304,7 @@ pub(crate) async fn serve(state: Arc<DaemonState>, stream: UnixStream) {
         next_handle: AtomicU64::new(1),
         prompts: Mutex::new(HashMap::new()),
         next_prompt: AtomicU64::new(1),
+        staged: Mutex::new(Staging::default()),
         close: watch::channel(false).0,
     });
     state.add_conn(conn.clone());

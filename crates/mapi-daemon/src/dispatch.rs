@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use mapi_engine::{LogonRequest, LogonUi, NoUi, SessionEvent};
-use mapi_proto::{DisabledService, RequestBody, Response, ResponseBody, SessionInfo};
+use mapi_proto::{RequestBody, Response, ResponseBody, SessionInfo};
 use mapi_spi::OutgoingMessage;
 use mapi_types::{LogoffFlags, LogonFlags, PropTag, Row, Table};
 use tokio::sync::broadcast;
@@ -98,11 +98,17 @@ async fn answer(
         RequestBody::OpenStore { session, entry_id } => {
             let h = conn.handle(session)?;
             let s = h.live()?;
-            let store = match entry_id {
-                Some(e) => s.open_msg_store(&e)?,
-                None => s.default_store()?,
+            let (entry_id, store) = match entry_id {
+                Some(e) => {
+                    let store = s.open_msg_store(&e)?;
+                    (e, store)
+                }
+                None => s.default_store_entry()?,
             };
-            Ok(ResponseBody::Rows(vec![store.properties()]))
+            Ok(ResponseBody::StoreOpened {
+                entry_id,
+                properties: store.properties(),
+            })
         }
         RequestBody::Folders { session, store } => {
             let h = conn.handle(session)?;
@@ -153,18 +159,51 @@ async fn answer(
             recipients,
         } => {
             let h = conn.handle(session)?;
-            h.live()?
+            let outcome = h
+                .live()?
                 .submit(&OutgoingMessage {
                     from: None,
                     recipients,
                     raw,
                 })
                 .await?;
+            Ok(ResponseBody::Submitted(outcome))
+        }
+        RequestBody::QueryIdentity { session } => {
+            let (status, display) = conn.handle(session)?.live()?.query_identity()?;
+            Ok(ResponseBody::Identity { status, display })
+        }
+        RequestBody::ImportPart { session, messages } => {
+            conn.handle(session)?.live()?;
+            conn.staging()
+                .add(session, messages, mapi_proto::MAX_IMPORT_BATCH_LEN)?;
             Ok(ResponseBody::Done)
+        }
+        RequestBody::Import {
+            session,
+            store,
+            folder,
+            messages,
+        } => {
+            let staged = conn.staging().take(session);
+            let h = conn.handle(session)?;
+            let store = h.live()?.open_msg_store(&store)?;
+            let mut all = staged;
+            let len = all.iter().chain(&messages).map(Vec::len).sum::<usize>();
+            if len > mapi_proto::MAX_IMPORT_BATCH_LEN {
+                return Err(DaemonError::ImportTooLarge {
+                    len: len as u64,
+                    max: mapi_proto::MAX_IMPORT_BATCH_LEN as u64,
+                });
+            }
+            all.extend(messages);
+            let ids = store.import_raw(&folder, all).await?;
+            Ok(ResponseBody::EntryIds(ids))
         }
         RequestBody::Logoff { session, flags } => {
             let h = conn.handle(session)?;
             let flags = LogoffFlags(flags);
+            conn.staging().take(session);
             let ended_before = h.ended_reason().is_some();
             h.logoff(flags).await;
             conn.remove_handle(session);
@@ -273,15 +312,7 @@ async fn logon(
         session: handle.wire,
         profile: s.profile().to_string(),
         shared: s.is_shared(),
-        disabled: s
-            .disabled_services()
-            .iter()
-            .map(|d| DisabledService {
-                service: d.display_name.clone(),
-                status: d.status,
-                reason: d.reason.clone(),
-            })
-            .collect(),
+        disabled: s.disabled_services().to_vec(),
     })
 }
 

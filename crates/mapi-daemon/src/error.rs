@@ -67,6 +67,17 @@ pub enum DaemonError {
     /// The answer does not fit the prompt. `MAPI_E_INVALID_PARAMETER`.
     #[error("the answer to prompt {0} does not fit its question")]
     WrongAnswer(u64),
+    /// An import batch staged over `ImportPart` grew past its bound (nothing is
+    /// imported). `MAPI_E_NOT_ENOUGH_MEMORY`.
+    #[error(
+        "the import batch holds {len} bytes, over the daemon's bound of {max} bytes (MAX_IMPORT_BATCH_LEN); nothing was imported: import fewer messages at once"
+    )]
+    ImportTooLarge {
+        /// Bytes the batch would hold.
+        len: u64,
+        /// The bound.
+        max: u64,
+    },
     /// The daemon is shutting down and takes no new requests. `MAPI_E_END_OF_SESSION`.
     #[error("the MAPI daemon is shutting down; log on again (a new daemon starts on demand)")]
     ShuttingDown,
@@ -95,6 +106,7 @@ impl MapiStatus for DaemonError {
                 Status::MAPI_E_END_OF_SESSION
             }
             DaemonError::NoSuchPrompt(_) => Status::MAPI_E_NOT_FOUND,
+            DaemonError::ImportTooLarge { .. } => Status::MAPI_E_NOT_ENOUGH_MEMORY,
             DaemonError::Protocol(e) => e.status(),
             DaemonError::Engine(e) => e.status(),
             DaemonError::Provider(e) => e.status(),
@@ -167,6 +179,9 @@ mod tests {
             DaemonError::ShuttingDown
                 => DaemonError::ShuttingDown
                 => Status::MAPI_E_END_OF_SESSION,
+            DaemonError::ImportTooLarge { .. }
+                => DaemonError::ImportTooLarge { len: 10, max: 5 }
+                => Status::MAPI_E_NOT_ENOUGH_MEMORY,
             DaemonError::Protocol(..)
                 => DaemonError::Protocol(ProtoError::Truncated { what: "x" })
                 => Status::MAPI_E_CORRUPT_DATA,

@@ -16,6 +16,7 @@
 //! - `dispatch` (private): a request run against the engine.
 //! - `handles` (private): wire session ids and the event forwarder of each.
 //! - `remote_ui` (private): the engine's `LogonUi` forwarding prompts to the client.
+//! - `staging` (private): import batches sent in parts, bounded, per session handle.
 //! - `tables` (private): the row sources of tables clients opened, per session handle.
 //! - [`sockdir`]: socket directory check, one-daemon lock, pid file, cleanup.
 //! - [`log`]: the daemon's logger (its events and the engine's and providers' records,
@@ -30,6 +31,7 @@ pub mod log;
 mod remote_ui;
 pub mod server;
 pub mod sockdir;
+mod staging;
 mod tables;
 
 pub use error::{DaemonError, Result};

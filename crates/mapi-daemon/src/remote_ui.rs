@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use mapi_engine::{FailureChoice, LogonUi, PromptField};
 use mapi_proto::{Notification, PromptKind, UiAnswer};
 use mapi_types::Status;
+use mapi_ui::{FailureChoice, LogonUi, PromptField};
 
 use crate::conn::ConnState;
 

@@ -12,7 +12,7 @@
 //!   profiles, services, providers.
 //! - [`addrbook`]: the merged address book.
 //! - `support`: the support object handed to providers.
-//! - [`ui`]: [`LogonUi`] with [`NoUi`] and [`ScriptedUi`].
+//! - [`ui`]: [`LogonUi`] with [`NoUi`], re-exported from `mapi-ui`.
 //! - [`config`]: [`EngineConfig`] timings.
 //! - [`error`]: [`EngineError`] and its MAPI status codes.
 
@@ -34,4 +34,4 @@ pub use engine::Engine;
 pub use error::{EngineError, Result};
 pub use logon::{LogonRequest, check_flags};
 pub use session::{DisabledService, Session, SessionEvent, SubmitOutcome};
-pub use ui::{Answer, FailureChoice, LogonUi, NoUi, Prompt, PromptField, ScriptedUi};
+pub use ui::{Answer, FailureChoice, LogonUi, NoUi, Prompt, PromptField};

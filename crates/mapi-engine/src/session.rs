@@ -40,29 +40,7 @@ pub enum SessionEvent {
     },
 }
 
-/// A service disabled for this session, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DisabledService {
-    /// PR_SERVICE_UID.
-    pub service_uid: mapi_types::MapiUid,
-    /// PR_SERVICE_NAME.
-    pub service_name: String,
-    /// PR_DISPLAY_NAME of the service.
-    pub display_name: String,
-    /// The status that disabled it.
-    pub status: Status,
-    /// The reason, in words.
-    pub reason: String,
-}
-
-/// What became of a submitted message.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SubmitOutcome {
-    /// The entry id of its copy in Sent Items.
-    pub sent_copy: Option<Vec<u8>>,
-    /// Something that went wrong after the message was sent.
-    pub warning: Option<String>,
-}
+pub use mapi_types::{DisabledService, SubmitOutcome};
 
 /// A provider's logged-on object.
 #[derive(Clone)]
@@ -472,6 +450,19 @@ impl Session {
                 EngineError::NotFound(format!("profile \"{}\" has no default store", s.profile))
             })?;
             slot_store(slot)
+        })();
+        self.record(r)
+    }
+
+    /// The default store with its entry id in the store table (PR_ENTRYID of its row):
+    /// what a client names it by afterwards, in process or through the daemon.
+    pub fn default_store_entry(&self) -> Result<(Vec<u8>, Arc<dyn MsgStore>)> {
+        let r = (|| {
+            let s = self.live()?;
+            let slot = s.default_store_slot().ok_or_else(|| {
+                EngineError::NotFound(format!("profile \"{}\" has no default store", s.profile))
+            })?;
+            Ok((store_entry_id(&slot.info), slot_store(slot)?))
         })();
         self.record(r)
     }

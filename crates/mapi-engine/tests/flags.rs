@@ -9,8 +9,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use common::*;
-use mapi_engine::{Answer, Prompt, ScriptedUi, SessionEvent};
+use mapi_engine::{Answer, Prompt, SessionEvent};
 use mapi_spi::OutgoingMessage;
+use mapi_test_support::ScriptedUi;
 use mapi_types::{
     LogoffFlags, LogonFlags, MapiStatus, ProviderLogonFlags, Status, StatusCode, resource_type,
 };

@@ -14,8 +14,9 @@ use crate::message::Message;
 use crate::response::{Response, ResponseBody};
 use crate::wire::{Input, Writer};
 
-/// The protocol version this crate speaks.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The protocol version this crate speaks (2: `QueryIdentity`, `Submitted` with the
+/// Sent copy, `Import`, `StoreOpened`, whole `DisabledService` rows).
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The four bytes after the tag of `Hello` and `Welcome`.
 pub const MAGIC: [u8; 4] = *b"MAPI";

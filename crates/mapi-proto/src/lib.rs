@@ -22,6 +22,12 @@
 //!   `MAPI_E_CORRUPT_DATA`: both sides passed the version handshake, so it means damage.
 //!   An unknown *request kind* is `MAPI_E_NO_SUPPORT` ([`ProtoError::UnknownRequest`]
 //!   carries the request id, so the daemon answers that request and keeps the connection).
+//! - Import: one request carries at most [`MAX_IMPORT_CHUNK_LEN`] message bytes. A
+//!   larger batch is sent as `ImportPart`s split between messages, which the daemon
+//!   stages (at most [`MAX_IMPORT_BATCH_LEN`] bytes, else `MAPI_E_NOT_ENOUGH_MEMORY`)
+//!   and imports with the final `Import`, all or none as in process. One message over
+//!   the chunk bound is refused with `MAPI_E_TOO_BIG` naming the bound: messages are
+//!   not split.
 //!
 //! # Example
 //! ```
@@ -62,7 +68,10 @@ pub use handshake::{
     ClientHandshake, HANDSHAKE_ID, Hello, MAGIC, PROTOCOL_VERSION, ServerHandshake, ServerStep,
     Welcome,
 };
-pub use limits::{MAX_BLOB_LEN, MAX_ENTRY_ID_LEN, MAX_FRAME_LEN, MAX_LIST_LEN, MAX_STRING_LEN};
+pub use limits::{
+    MAX_BLOB_LEN, MAX_ENTRY_ID_LEN, MAX_FRAME_LEN, MAX_IMPORT_BATCH_LEN, MAX_IMPORT_CHUNK_LEN,
+    MAX_LIST_LEN, MAX_STRING_LEN,
+};
 pub use message::Message;
 pub use notification::{Notification, PromptField, PromptKind};
 pub use request::{FailureChoice, Request, RequestBody, TableKind, UiAnswer};

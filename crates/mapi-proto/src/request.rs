@@ -5,7 +5,7 @@
 use mapi_types::{PropTag, Restriction, SortKey};
 
 use crate::error::ProtoError;
-use crate::limits::{MAX_BLOB_LEN, MAX_ENTRY_ID_LEN};
+use crate::limits::{MAX_BLOB_LEN, MAX_ENTRY_ID_LEN, MAX_IMPORT_CHUNK_LEN};
 use crate::props::{get_tags, put_tags};
 use crate::restrict::{get_restriction, get_sort, put_restriction, put_sort};
 use crate::secret::Secret;
@@ -90,7 +90,8 @@ pub enum RequestBody {
         /// The message's entry id.
         entry_id: Vec<u8>,
     },
-    /// Sends a raw message through the session's transports. Reply: `Done`.
+    /// Submits a raw message: Outbox, transport, Sent Items, as in process. Reply:
+    /// `Submitted` (the Sent copy's entry id and any warning).
     Submit {
         /// The session.
         session: u64,
@@ -193,6 +194,32 @@ pub enum RequestBody {
         /// The table.
         table: u64,
     },
+    /// `QueryIdentity`, computed by the engine. Reply: `Identity`.
+    QueryIdentity {
+        /// The session.
+        session: u64,
+    },
+    /// The first part of an import batch too large for one request: the daemon keeps
+    /// these messages for the session's next `Import` (at most
+    /// [`crate::MAX_IMPORT_BATCH_LEN`] bytes in all). Reply: `Done`.
+    ImportPart {
+        /// The session.
+        session: u64,
+        /// RFC 5322 messages.
+        messages: Vec<Vec<u8>>,
+    },
+    /// Imports RFC 5322 messages into a folder, all or none: the parts staged by
+    /// `ImportPart` first, then these. Reply: `EntryIds`.
+    Import {
+        /// The session.
+        session: u64,
+        /// The store's entry id (store-table PR_ENTRYID).
+        store: Vec<u8>,
+        /// The folder's entry id.
+        folder: Vec<u8>,
+        /// RFC 5322 messages.
+        messages: Vec<Vec<u8>>,
+    },
 }
 
 /// Which table `OpenTable` opens.
@@ -277,6 +304,9 @@ impl RequestBody {
             RequestBody::TableRows { .. } => "TableRows",
             RequestBody::TableFind { .. } => "TableFind",
             RequestBody::TableRelease { .. } => "TableRelease",
+            RequestBody::QueryIdentity { .. } => "QueryIdentity",
+            RequestBody::ImportPart { .. } => "ImportPart",
+            RequestBody::Import { .. } => "Import",
         }
     }
 
@@ -303,6 +333,9 @@ impl RequestBody {
             RequestBody::TableRows { .. } => 19,
             RequestBody::TableFind { .. } => 20,
             RequestBody::TableRelease { .. } => 21,
+            RequestBody::QueryIdentity { .. } => 22,
+            RequestBody::ImportPart { .. } => 23,
+            RequestBody::Import { .. } => 24,
         }
     }
 }
@@ -313,6 +346,19 @@ fn put_id(w: &mut Writer, what: &'static str, id: &[u8]) {
 
 fn get_id(r: &mut Input<'_>, what: &'static str) -> Result<Vec<u8>, ProtoError> {
     r.blob(what, MAX_ENTRY_ID_LEN).map(<[u8]>::to_vec)
+}
+
+fn put_messages(w: &mut Writer, messages: &[Vec<u8>]) {
+    w.list("Import.messages", messages, |w, m| {
+        w.blob("Import.message", m, MAX_IMPORT_CHUNK_LEN)
+    });
+}
+
+fn get_messages(r: &mut Input<'_>) -> Result<Vec<Vec<u8>>, ProtoError> {
+    r.list("Import.messages", 4, |r| {
+        r.blob("Import.message", MAX_IMPORT_CHUNK_LEN)
+            .map(<[u8]>::to_vec)
+    })
 }
 
 impl Request {
@@ -443,6 +489,22 @@ impl Request {
                 w.u64(*from);
                 w.bool(*backward);
             }
+            RequestBody::QueryIdentity { session } => w.u64(*session),
+            RequestBody::ImportPart { session, messages } => {
+                w.u64(*session);
+                put_messages(w, messages);
+            }
+            RequestBody::Import {
+                session,
+                store,
+                folder,
+                messages,
+            } => {
+                w.u64(*session);
+                put_id(w, "Import.store", store);
+                put_id(w, "Import.folder", folder);
+                put_messages(w, messages);
+            }
         }
     }
 
@@ -547,6 +609,19 @@ impl Request {
             21 => RequestBody::TableRelease {
                 session: r.u64("TableRelease.session")?,
                 table: r.u64("TableRelease.table")?,
+            },
+            22 => RequestBody::QueryIdentity {
+                session: r.u64("QueryIdentity.session")?,
+            },
+            23 => RequestBody::ImportPart {
+                session: r.u64("ImportPart.session")?,
+                messages: get_messages(r)?,
+            },
+            24 => RequestBody::Import {
+                session: r.u64("Import.session")?,
+                store: get_id(r, "Import.store")?,
+                folder: get_id(r, "Import.folder")?,
+                messages: get_messages(r)?,
             },
             kind => return Err(ProtoError::UnknownRequest { id, kind }),
         };

@@ -2,10 +2,12 @@
 //!
 //! Encoding: request id (u32), kind (u8), then the fields in declaration order.
 
-use mapi_types::{MapiStatus, PropTag, Row, Status};
+use mapi_types::{MapiStatus, MapiUid, PropTag, Row, Status, SubmitOutcome};
+
+pub use mapi_types::DisabledService;
 
 use crate::error::ProtoError;
-use crate::limits::MAX_BLOB_LEN;
+use crate::limits::{MAX_BLOB_LEN, MAX_ENTRY_ID_LEN};
 use crate::props::{get_rows, get_tags, put_rows, put_tags};
 use crate::wire::{Input, Writer};
 
@@ -63,6 +65,24 @@ pub enum ResponseBody {
     Count(u64),
     /// The row `TableFind` found, if any.
     Found(Option<u64>),
+    /// `QueryIdentity`'s answer, as the engine computed it.
+    Identity {
+        /// `S_OK`, or `MAPI_W_NO_SERVICE` when no provider supplies an identity.
+        status: Status,
+        /// The primary identity's display (the profile's name without one).
+        display: String,
+    },
+    /// What became of a submitted message (`Submit`).
+    Submitted(SubmitOutcome),
+    /// Entry ids, in request order (`Import`).
+    EntryIds(Vec<Vec<u8>>),
+    /// A store opened (`OpenStore`): its store-table PR_ENTRYID and its properties.
+    StoreOpened {
+        /// The store's entry id in the store table (what later requests name it by).
+        entry_id: Vec<u8>,
+        /// The store's properties.
+        properties: Row,
+    },
     /// The request failed.
     Error {
         /// The MAPI status (a failure code).
@@ -70,17 +90,6 @@ pub enum ResponseBody {
         /// What went wrong and what to do; never holds a secret.
         message: String,
     },
-}
-
-/// A service disabled during logon.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DisabledService {
-    /// The service's name.
-    pub service: String,
-    /// The status of its last failure.
-    pub status: Status,
-    /// Why, in plain words.
-    pub reason: String,
 }
 
 /// One live session at the daemon.
@@ -135,7 +144,9 @@ impl Response {
                 w.str("LoggedOn.profile", profile);
                 w.bool(*shared);
                 w.list("LoggedOn.disabled", disabled, |w, d| {
-                    w.str("DisabledService.service", &d.service);
+                    w.raw(&d.service_uid.0);
+                    w.str("DisabledService.service_name", &d.service_name);
+                    w.str("DisabledService.display_name", &d.display_name);
                     w.u32(d.status.0);
                     w.str("DisabledService.reason", &d.reason);
                 });
@@ -189,6 +200,36 @@ impl Response {
                 w.u8(11);
                 w.opt(p.as_ref(), |w, p| w.u64(*p));
             }
+            ResponseBody::Identity { status, display } => {
+                w.u8(12);
+                w.u32(status.0);
+                w.str("Identity.display", display);
+            }
+            ResponseBody::Submitted(o) => {
+                w.u8(13);
+                w.opt(o.sent_copy.as_ref(), |w, id| {
+                    w.blob("Submitted.sent_copy", id, MAX_ENTRY_ID_LEN)
+                });
+                w.opt_str("Submitted.warning", o.warning.as_ref());
+            }
+            ResponseBody::EntryIds(ids) => {
+                w.u8(14);
+                w.list("EntryIds", ids, |w, id| {
+                    w.blob("EntryIds.id", id, MAX_ENTRY_ID_LEN)
+                });
+            }
+            ResponseBody::StoreOpened {
+                entry_id,
+                properties,
+            } => {
+                w.u8(15);
+                w.blob("StoreOpened.entry_id", entry_id, MAX_ENTRY_ID_LEN);
+                put_rows(
+                    w,
+                    "StoreOpened.properties",
+                    std::slice::from_ref(properties),
+                );
+            }
         }
     }
 
@@ -199,9 +240,11 @@ impl Response {
                 session: r.u64("LoggedOn.session")?,
                 profile: r.string("LoggedOn.profile")?,
                 shared: r.bool("LoggedOn.shared")?,
-                disabled: r.list("LoggedOn.disabled", 12, |r| {
+                disabled: r.list("LoggedOn.disabled", 32, |r| {
                     Ok(DisabledService {
-                        service: r.string("DisabledService.service")?,
+                        service_uid: MapiUid(r.array("DisabledService.service_uid")?),
+                        service_name: r.string("DisabledService.service_name")?,
+                        display_name: r.string("DisabledService.display_name")?,
                         status: Status(r.u32("DisabledService.status")?),
                         reason: r.string("DisabledService.reason")?,
                     })
@@ -236,6 +279,34 @@ impl Response {
             },
             10 => ResponseBody::Count(r.u64("Count")?),
             11 => ResponseBody::Found(r.opt("Found", |r| r.u64("Found"))?),
+            12 => ResponseBody::Identity {
+                status: Status(r.u32("Identity.status")?),
+                display: r.string("Identity.display")?,
+            },
+            13 => ResponseBody::Submitted(SubmitOutcome {
+                sent_copy: r.opt("Submitted.sent_copy", |r| {
+                    r.blob("Submitted.sent_copy", MAX_ENTRY_ID_LEN)
+                        .map(<[u8]>::to_vec)
+                })?,
+                warning: r.opt_str("Submitted.warning")?,
+            }),
+            14 => ResponseBody::EntryIds(r.list("EntryIds", 4, |r| {
+                r.blob("EntryIds.id", MAX_ENTRY_ID_LEN).map(<[u8]>::to_vec)
+            })?),
+            15 => {
+                let entry_id = r.blob("StoreOpened.entry_id", MAX_ENTRY_ID_LEN)?.to_vec();
+                let mut rows = get_rows(r, "StoreOpened.properties")?;
+                if rows.len() != 1 {
+                    return Err(ProtoError::Malformed {
+                        what: "StoreOpened.properties",
+                        why: "not exactly one row",
+                    });
+                }
+                ResponseBody::StoreOpened {
+                    entry_id,
+                    properties: rows.remove(0),
+                }
+            }
             tag => {
                 return Err(ProtoError::UnknownTag {
                     what: "response",
@@ -262,6 +333,10 @@ impl ResponseBody {
             ResponseBody::TableOpened { .. } => "TableOpened",
             ResponseBody::Count(_) => "Count",
             ResponseBody::Found(_) => "Found",
+            ResponseBody::Identity { .. } => "Identity",
+            ResponseBody::Submitted(_) => "Submitted",
+            ResponseBody::EntryIds(_) => "EntryIds",
+            ResponseBody::StoreOpened { .. } => "StoreOpened",
         }
     }
 }

@@ -59,6 +59,11 @@ impl Writer {
         self.buf.extend_from_slice(b);
     }
 
+    /// Bytes of a fixed length, without a length prefix.
+    pub(crate) fn raw(&mut self, b: &[u8]) {
+        self.buf.extend_from_slice(b);
+    }
+
     pub(crate) fn str(&mut self, what: &'static str, s: &str) {
         self.blob(what, s.as_bytes(), MAX_STRING_LEN);
     }
@@ -113,7 +118,10 @@ impl<'a> Input<'a> {
         Ok(head)
     }
 
-    fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], ProtoError> {
+    pub(crate) fn array<const N: usize>(
+        &mut self,
+        what: &'static str,
+    ) -> Result<[u8; N], ProtoError> {
         let mut a = [0u8; N];
         a.copy_from_slice(self.take(what, N)?);
         Ok(a)

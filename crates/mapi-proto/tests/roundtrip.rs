@@ -21,9 +21,9 @@ fn every_variant_round_trips() {
 #[test]
 fn the_samples_cover_every_variant() {
     let reqs: BTreeSet<_> = request_bodies().iter().map(RequestBody::name).collect();
-    assert_eq!(reqs.len(), 21, "{reqs:?}");
+    assert_eq!(reqs.len(), 24, "{reqs:?}");
     let resps: BTreeSet<_> = response_bodies().iter().map(ResponseBody::name).collect();
-    assert_eq!(resps.len(), 11, "{resps:?}");
+    assert_eq!(resps.len(), 15, "{resps:?}");
     let notes: BTreeSet<_> = notifications().iter().map(Notification::name).collect();
     assert_eq!(notes.len(), 4, "{notes:?}");
     let msgs: BTreeSet<_> = messages().iter().map(Message::name).collect();
@@ -165,4 +165,32 @@ fn to_frame_and_the_decoder_agree() {
     }
     assert_eq!(d.next_frame().unwrap(), None);
     d.finish().unwrap();
+}
+
+#[test]
+fn an_import_message_over_the_chunk_bound_is_too_big_and_a_full_chunk_frames() {
+    let import = |len: usize| {
+        Message::Request(Request {
+            id: 3,
+            body: RequestBody::Import {
+                session: 1,
+                store: vec![1; 64],
+                folder: vec![2; 64],
+                messages: vec![vec![b'x'; len]],
+            },
+        })
+    };
+    let err = import(MAX_IMPORT_CHUNK_LEN + 1).to_frame().unwrap_err();
+    assert_eq!(err.status(), Status::MAPI_E_TOO_BIG, "{err}");
+    assert!(
+        err.message().contains("Import.message"),
+        "{}",
+        err.message()
+    );
+    // A chunk at the bound fits one frame, with room for the ids.
+    let frame = import(MAX_IMPORT_CHUNK_LEN)
+        .to_frame()
+        .expect("fits a frame");
+    assert!(frame.len() <= MAX_FRAME_LEN as usize + FRAME_HEADER_LEN);
+    const { assert!(MAX_IMPORT_CHUNK_LEN < MAX_IMPORT_BATCH_LEN) };
 }

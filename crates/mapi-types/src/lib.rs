@@ -11,6 +11,8 @@
 //! - [`uid`]: [`MapiUid`], the 16-byte MAPIUID.
 //! - [`choice`]: [`FailureChoice`], the answer to a failed service's dialog.
 //! - [`hex`]: hex text of bytes and back.
+//! - [`session`]: [`DisabledService`] and [`SubmitOutcome`], what session calls return
+//!   over either link.
 //! - [`codec`]: a bounded binary encoding of property values (storage and wire).
 //! - [`table`]: rows, the in-memory [`Table`], restrictions, and [`TableView`]
 //!   (`IMAPITable`: cursor, bookmarks, seek, find, sort, restrict) over a [`RowSource`].
@@ -24,6 +26,7 @@ pub mod flags;
 pub mod hex;
 pub mod object;
 pub mod prop;
+pub mod session;
 pub mod status;
 mod status_table;
 pub mod table;
@@ -36,6 +39,7 @@ pub use flags::{
 };
 pub use object::{NameId, NameKind, PropProblem, StreamStat};
 pub use prop::{PropTag, PropType, PropValue, filetime_from_unix, tags, unix_from_filetime};
+pub use session::{DisabledService, SubmitOutcome};
 pub use status::{MapiStatus, Status, StatusClass};
 pub use table::{
     Bookmark, ContentMatch, MemorySource, Query, Relop, Restriction, Row, RowSource, SortKey,

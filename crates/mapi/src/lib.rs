@@ -27,6 +27,9 @@
 //!   contents table.
 //! - [`link`]: where a logon runs (the daemon's shared session or this process), and
 //!   the daemon's control.
+//! - `any_session` (private): [`link::AnySession`] and [`link::AnyStore`], one session
+//!   and one store type whose every call goes to a private link (this process or the
+//!   daemon), re-exported by [`link`].
 //! - [`mbox`]: files to import: mbox files split into messages, the header-block check.
 //! - [`printable`](mod@printable): [`printable()`], text from outside made safe to show on a terminal.
 //! - `remote_table`: the row source of a table whose rows live at the daemon.
@@ -40,6 +43,7 @@
 
 #![warn(missing_docs)]
 
+mod any_session;
 pub mod blocking;
 pub mod catalog;
 pub mod compose;
@@ -57,8 +61,7 @@ use std::path::Path;
 
 pub use mapi_engine::{
     Answer, DisabledService, Engine, EngineConfig, EngineError, FailureChoice, LogonRequest,
-    LogonUi, MergedAddressBook, NoUi, Prompt, PromptField, Result, ScriptedUi, Session,
-    SessionEvent,
+    LogonUi, MergedAddressBook, NoUi, Prompt, PromptField, Result, Session, SessionEvent,
 };
 pub use mapi_profile::{ProfileStore, Registry, resolve_home};
 pub use mapi_spi::{AddressBook, EntryId, FolderKind, MsgStore, OutgoingMessage, Transport};

@@ -2,27 +2,19 @@
 //! hosted by the per-user daemon `mapid`, making the shared session there
 //! (`MAPI_ALLOW_OTHERS`, starting the daemon on demand), or an individual session in
 //! this process. Also the daemon's control: status, start, stop, its sessions, and
-//! `MAPI_LOGOFF_SHARED` from outside.
+//! `MAPI_LOGOFF_SHARED` from outside. A logon gives an [`AnySession`]: one session type
+//! whose calls behave the same over either link.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use mapi_client::{Connection, DaemonLink, RemoteLogon, RemoteSession, SessionInfo, TableKind};
-use mapi_engine::{EngineError, LogonRequest, Result, SubmitOutcome};
-use mapi_spi::{EntryId, OutgoingMessage};
-use mapi_types::table::consts::TBLTYPE_DYNAMIC;
-use mapi_types::table::view::Liveness;
-use mapi_types::{
-    LogoffFlags, LogonFlags, MapiStatus, Row, Status, Table, TableError, TableView, tags,
-};
-use tokio::runtime::Runtime;
+use mapi_client::{Connection, DaemonLink, SessionInfo};
+use mapi_engine::{EngineError, LogonRequest, Result};
+use mapi_types::{LogoffFlags, LogonFlags};
 
-use crate::blocking::{Mapi, Session, Store};
-use crate::remote_table::RemoteSource;
-
-fn client_err(e: mapi_client::ClientError) -> EngineError {
-    EngineError::Status(e.status(), e.to_string())
-}
+use crate::any_session::client_err;
+pub use crate::any_session::{AnySession, AnyStore};
+use crate::blocking::Mapi;
+pub use mapi_client::{MAX_IMPORT_BATCH_LEN, MAX_IMPORT_CHUNK_LEN};
 
 /// The daemon link for a MAPI home.
 pub fn daemon_link(home: &Path) -> DaemonLink {
@@ -34,21 +26,6 @@ fn program_name() -> String {
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "mapi".into())
-}
-
-/// A session wherever it runs.
-pub enum AnySession {
-    /// An individual session in this process.
-    Local(Session),
-    /// A session hosted by the daemon.
-    Remote(RemoteHandle),
-}
-
-/// A session hosted by the daemon, with the runtime that drives its link.
-pub struct RemoteHandle {
-    rt: Arc<Runtime>,
-    session: Arc<RemoteSession>,
-    joined: bool,
 }
 
 impl Mapi {
@@ -76,18 +53,8 @@ impl Mapi {
         let link = self.daemon_link();
         let flags = req.flags;
         let remote = |conn: Connection, joined: bool| -> Result<AnySession> {
-            let rl = RemoteLogon {
-                profile: req.profile.clone(),
-                password: req.password.clone(),
-                flags,
-                ui: req.ui.clone(),
-            };
-            let session = self.block_on(conn.logon(rl)).map_err(client_err)?;
-            Ok(AnySession::Remote(RemoteHandle {
-                rt: self.runtime(),
-                session: Arc::new(session),
-                joined,
-            }))
+            let session = self.block_on(conn.logon(req.clone())).map_err(client_err)?;
+            Ok(AnySession::remote(self.runtime(), session, joined))
         };
         let allow_others = flags.contains(LogonFlags::MAPI_ALLOW_OTHERS);
         // A logon the engine would refuse for its flags starts nothing.
@@ -124,7 +91,7 @@ impl Mapi {
             }
             return made;
         }
-        Ok(AnySession::Local(self.logon(req)?))
+        Ok(AnySession::local(self.logon(req)?))
     }
 }
 
@@ -212,309 +179,9 @@ pub fn logoff_shared(mapi: &Mapi) -> Result<String> {
     let sessions = mapi.block_on(conn.list_sessions()).map_err(client_err)?;
     let shared = sessions.into_iter().find(|s| s.shared).ok_or_else(none)?;
     let s = mapi
-        .block_on(conn.logon(RemoteLogon::new(None, LogonFlags::default())))
+        .block_on(conn.logon(LogonRequest::new(None, LogonFlags::default())))
         .map_err(client_err)?;
     mapi.block_on(s.logoff(LogoffFlags::MAPI_LOGOFF_SHARED))
         .map_err(client_err)?;
     Ok(shared.profile)
-}
-
-impl AnySession {
-    /// The profile's name.
-    pub fn profile(&self) -> &str {
-        match self {
-            AnySession::Local(s) => s.profile(),
-            AnySession::Remote(r) => r.session.profile(),
-        }
-    }
-
-    /// Whether this is the shared session.
-    pub fn is_shared(&self) -> bool {
-        match self {
-            AnySession::Local(s) => s.inner().is_shared(),
-            AnySession::Remote(r) => r.session.is_shared(),
-        }
-    }
-
-    /// Whether the daemon hosts it.
-    pub fn is_remote(&self) -> bool {
-        matches!(self, AnySession::Remote(_))
-    }
-
-    /// Whether this logon joined an existing shared session.
-    pub fn joined(&self) -> bool {
-        matches!(self, AnySession::Remote(r) if r.joined)
-    }
-
-    /// Services disabled at logon: (service, status, reason).
-    pub fn disabled(&self) -> Vec<(String, Status, String)> {
-        match self {
-            AnySession::Local(s) => s
-                .disabled_services()
-                .iter()
-                .map(|d| (d.display_name.clone(), d.status, d.reason.clone()))
-                .collect(),
-            AnySession::Remote(r) => r
-                .session
-                .disabled_services()
-                .iter()
-                .map(|d| (d.service.clone(), d.status, d.reason.clone()))
-                .collect(),
-        }
-    }
-
-    /// `GetStatusTable`.
-    pub fn status_table(&self) -> Result<Table> {
-        match self {
-            AnySession::Local(s) => s.status_table(),
-            AnySession::Remote(r) => r.rt.block_on(r.session.status_table()).map_err(client_err),
-        }
-    }
-
-    /// `GetMsgStoresTable`.
-    pub fn store_table(&self) -> Result<Table> {
-        match self {
-            AnySession::Local(s) => s.store_table(),
-            AnySession::Remote(r) => r.rt.block_on(r.session.store_table()).map_err(client_err),
-        }
-    }
-
-    /// `GetStatusTable` as a view; `flags`: `MAPI_UNICODE`. A daemon-hosted session's
-    /// table is fetched once and evaluated here.
-    pub fn get_status_table(&self, flags: u32) -> Result<TableView> {
-        match self {
-            AnySession::Local(s) => s.get_status_table(flags),
-            AnySession::Remote(r) => Ok(RemoteSource::open_view(
-                r.rt.clone(),
-                r.session.clone(),
-                TableKind::Status,
-                None,
-                None,
-                flags,
-            )?
-            .with_table_type(TBLTYPE_DYNAMIC)),
-        }
-    }
-
-    /// `GetMsgStoresTable` as a view; `flags`: `MAPI_UNICODE`.
-    pub fn get_msg_stores_table(&self, flags: u32) -> Result<TableView> {
-        match self {
-            AnySession::Local(s) => s.get_msg_stores_table(flags),
-            AnySession::Remote(r) => Ok(RemoteSource::open_view(
-                r.rt.clone(),
-                r.session.clone(),
-                TableKind::Stores,
-                None,
-                None,
-                flags,
-            )?
-            .with_table_type(TBLTYPE_DYNAMIC)),
-        }
-    }
-
-    /// The default store.
-    pub fn default_store(&self) -> Result<AnyStore> {
-        match self {
-            AnySession::Local(s) => Ok(AnyStore::Local(s.default_store()?)),
-            AnySession::Remote(r) => {
-                let table = self.store_table()?;
-                let rows = table.full_rows();
-                let row = rows
-                    .iter()
-                    .find(|row| {
-                        row.get(tags::PR_DEFAULT_STORE).and_then(|v| v.as_bool()) == Some(true)
-                    })
-                    .ok_or_else(|| {
-                        EngineError::NotFound(format!(
-                            "profile \"{}\" has no default store",
-                            self.profile()
-                        ))
-                    })?;
-                let id = row
-                    .get(tags::PR_ENTRYID)
-                    .and_then(|v| v.as_bytes())
-                    .map(<[u8]>::to_vec)
-                    .ok_or_else(|| {
-                        EngineError::NotFound("the default store has no entry id".into())
-                    })?;
-                // Opening checks it is up (a disabled store fails with its status).
-                r.rt.block_on(r.session.open_store(Some(&id)))
-                    .map_err(client_err)?;
-                Ok(AnyStore::Remote {
-                    rt: r.rt.clone(),
-                    session: r.session.clone(),
-                    store: id,
-                })
-            }
-        }
-    }
-
-    /// `QueryIdentity` (for a daemon-hosted session, read from its status table).
-    pub fn query_identity(&self) -> Result<(Status, String)> {
-        match self {
-            AnySession::Local(s) => s.query_identity(),
-            AnySession::Remote(_) => {
-                let t = self.status_table()?;
-                let id = t
-                    .full_rows()
-                    .iter()
-                    .find_map(|r| r.str(tags::PR_IDENTITY_DISPLAY).map(str::to_string));
-                Ok(match id {
-                    Some(i) => (Status::S_OK, i),
-                    None => (Status::MAPI_W_NO_SERVICE, self.profile().to_string()),
-                })
-            }
-        }
-    }
-
-    /// Submits a message.
-    pub fn submit(&self, message: &OutgoingMessage) -> Result<SubmitOutcome> {
-        match self {
-            AnySession::Local(s) => s.submit(message),
-            AnySession::Remote(r) => {
-                r.rt.block_on(r.session.submit(&message.raw, &message.recipients))
-                    .map_err(client_err)?;
-                Ok(SubmitOutcome::default())
-            }
-        }
-    }
-
-    /// Keeps the daemon's shared session alive after this client leaves.
-    pub fn keep(&self) -> Result<()> {
-        match self {
-            AnySession::Remote(r) if r.session.is_shared() => {
-                r.rt.block_on(r.session.keep()).map_err(client_err)
-            }
-            _ => Err(EngineError::InvalidParameter(
-                "only a shared session in the daemon can be kept: log on with MAPI_ALLOW_OTHERS"
-                    .into(),
-            )),
-        }
-    }
-
-    /// `Logoff`.
-    pub fn logoff(&self, flags: LogoffFlags) {
-        match self {
-            AnySession::Local(s) => s.logoff(flags),
-            AnySession::Remote(r) => {
-                let _ = r.rt.block_on(r.session.logoff(flags));
-            }
-        }
-    }
-}
-
-/// A remote session's liveness: ended once the daemon or another sharer ended it.
-pub(crate) fn remote_liveness(session: Arc<RemoteSession>) -> Liveness {
-    Arc::new(move || match session.ended() {
-        Some(reason) => Err(TableError::new(
-            Status::MAPI_E_END_OF_SESSION,
-            format!("the table's session has ended: {reason}"),
-        )),
-        None => Ok(()),
-    })
-}
-
-/// A message store wherever its session runs.
-pub enum AnyStore {
-    /// In this process.
-    Local(Store),
-    /// In the daemon.
-    Remote {
-        /// The runtime of the link.
-        rt: Arc<Runtime>,
-        /// The session.
-        session: Arc<RemoteSession>,
-        /// The store's entry id in the store table.
-        store: Vec<u8>,
-    },
-}
-
-impl AnyStore {
-    /// The folder hierarchy.
-    pub fn folders(&self) -> Result<Vec<Row>> {
-        match self {
-            AnyStore::Local(s) => s.folders(),
-            AnyStore::Remote { rt, session, store } => Ok(rt
-                .block_on(session.folders(store))
-                .map_err(client_err)?
-                .full_rows()
-                .into_iter()
-                .cloned()
-                .collect()),
-        }
-    }
-
-    /// A folder's contents table.
-    pub fn contents(&self, folder: &[u8]) -> Result<Table> {
-        match self {
-            AnyStore::Local(s) => s.contents(folder),
-            AnyStore::Remote { rt, session, store } => rt
-                .block_on(session.contents(store, folder))
-                .map_err(client_err),
-        }
-    }
-
-    /// `GetHierarchyTable` of a folder (`CONVENIENT_DEPTH`: every level, with
-    /// `PR_DEPTH`).
-    pub fn get_hierarchy_table(&self, folder: &[u8], flags: u32) -> Result<TableView> {
-        match self {
-            AnyStore::Local(s) => s.get_hierarchy_table(folder, flags),
-            AnyStore::Remote { rt, session, store } => Ok(RemoteSource::open_view(
-                rt.clone(),
-                session.clone(),
-                TableKind::Hierarchy,
-                Some(store),
-                Some(folder),
-                flags,
-            )?),
-        }
-    }
-
-    /// `GetContentsTable` of a folder (`MAPI_ASSOCIATED`: its associated messages). The
-    /// store evaluates sort, restriction and paging (the local store in SQL), in this
-    /// process or at the daemon for a daemon-hosted session (the cursor stays here).
-    pub fn get_contents_table(&self, folder: &[u8], flags: u32) -> Result<TableView> {
-        match self {
-            AnyStore::Local(s) => s.get_contents_table(folder, flags),
-            AnyStore::Remote { rt, session, store } => Ok(RemoteSource::open_view(
-                rt.clone(),
-                session.clone(),
-                TableKind::Contents,
-                Some(store),
-                Some(folder),
-                flags,
-            )?),
-        }
-    }
-
-    /// A message's properties.
-    pub fn read_message(&self, entry: &[u8]) -> Result<Row> {
-        match self {
-            AnyStore::Local(s) => s.read_message(entry),
-            AnyStore::Remote { rt, session, store } => rt
-                .block_on(session.read_message(store, entry))
-                .map_err(client_err),
-        }
-    }
-
-    /// A message as RFC 5322 bytes.
-    pub fn read_raw(&self, entry: &[u8]) -> Result<Vec<u8>> {
-        match self {
-            AnyStore::Local(s) => s.read_raw(entry),
-            AnyStore::Remote { rt, session, store } => rt
-                .block_on(session.read_raw(store, entry))
-                .map_err(client_err),
-        }
-    }
-
-    /// Imports RFC 5322 messages (in-process sessions only).
-    pub fn import_raw(&self, folder: &[u8], messages: Vec<Vec<u8>>) -> Result<Vec<EntryId>> {
-        match self {
-            AnyStore::Local(s) => s.import_raw(folder, messages),
-            AnyStore::Remote { .. } => Err(EngineError::NoSupport(
-                "importing into a store of the daemon's shared session is not supported; log on with MAPI_NEW_SESSION"
-                    .into(),
-            )),
-        }
-    }
 }

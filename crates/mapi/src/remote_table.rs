@@ -37,7 +37,7 @@ impl RemoteSource {
         let (table, default_columns, all_columns) = rt
             .block_on(session.open_table(kind, store, folder, flags))
             .map_err(table_err)?;
-        let alive = crate::link::remote_liveness(session.clone());
+        let alive = crate::any_session::remote_liveness(session.clone());
         let source = RemoteSource {
             rt,
             session,

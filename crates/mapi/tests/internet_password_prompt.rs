@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use mapi::blocking::Mapi;
-use mapi::{Answer, LogoffFlags, LogonFlags, LogonRequest, Prompt, ScriptedUi, Status};
+use mapi::{Answer, LogoffFlags, LogonFlags, LogonRequest, Prompt, Status};
+use mapi_test_support::ScriptedUi;
 use mapi_test_support::{MailStack, Options, USERS};
 
 #[test]

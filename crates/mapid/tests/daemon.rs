@@ -20,9 +20,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use mapi_client::{Connection, DaemonLink, RemoteLogon, RemoteSession};
-use mapi_engine::{Answer, ScriptedUi};
+use mapi_client::{Connection, DaemonLink, LogonRequest, RemoteSession};
+use mapi_engine::Answer;
 use mapi_proto::{ClientHandshake, FrameDecoder, Message, Notification, PROTOCOL_VERSION};
+use mapi_test_support::ScriptedUi;
 use mapi_types::{LogoffFlags, LogonFlags, MapiStatus, Status, tags};
 
 /// The client process the tests start: this test binary running only this test, with
@@ -97,7 +98,7 @@ fn child() {
                     let flags = LogonFlags::parse(w[w.len() - 1]).unwrap();
                     let (req, ui) = match w[0] {
                         "logon" => (
-                            RemoteLogon::new(opt(w[1]).as_deref(), flags)
+                            LogonRequest::new(opt(w[1]).as_deref(), flags)
                                 .password(opt(w[2]).as_deref()),
                             None,
                         ),
@@ -106,7 +107,7 @@ fn child() {
                                 opt(w[2]).map(Answer::Text).into_iter().collect(),
                             ));
                             (
-                                RemoteLogon::new(opt(w[1]).as_deref(), flags).ui(ui.clone()),
+                                LogonRequest::new(opt(w[1]).as_deref(), flags).ui(ui.clone()),
                                 Some(ui),
                             )
                         }
@@ -115,7 +116,7 @@ fn child() {
                                 answer: w[1].to_string(),
                                 go: answer.clone(),
                             });
-                            (RemoteLogon::new(Some("Work"), flags).ui(ui), None)
+                            (LogonRequest::new(Some("Work"), flags).ui(ui), None)
                         }
                     };
                     match c.logon(req).await {
@@ -427,7 +428,7 @@ fn remote_session_reads_the_store() {
         let c = link.connect().await.unwrap().expect("the daemon listens");
         c.ping().await.unwrap();
         let s = c
-            .logon(RemoteLogon::new(None, LogonFlags::MAPI_USE_DEFAULT))
+            .logon(LogonRequest::new(None, LogonFlags::MAPI_USE_DEFAULT))
             .await
             .unwrap();
         assert_eq!(s.profile(), "Work");
@@ -441,8 +442,12 @@ fn remote_session_reads_the_store() {
         };
         let folders = s.folders(&entry).await.unwrap();
         assert!(folders.row_count() >= 5, "{}", folders.row_count());
-        let props = s.open_store(None).await.unwrap();
+        let (default, props) = s.open_store(None).await.unwrap();
         assert!(props.str(tags::PR_DISPLAY_NAME).is_some(), "{props:?}");
+        assert_eq!(
+            default, entry,
+            "the engine's default store, by its store-table id"
+        );
         let bad = s.folders(b"no such store").await.unwrap_err();
         assert_eq!(bad.status(), Status::MAPI_E_NOT_FOUND);
         let status = s.status_table().await.unwrap();
@@ -470,7 +475,7 @@ fn remote_tables_are_bounded_and_released() {
     rt().block_on(async {
         let c = link.connect().await.unwrap().expect("the daemon listens");
         let s = c
-            .logon(RemoteLogon::new(None, LogonFlags::MAPI_USE_DEFAULT))
+            .logon(LogonRequest::new(None, LogonFlags::MAPI_USE_DEFAULT))
             .await
             .unwrap();
         let stores = s.store_table().await.unwrap();
@@ -832,7 +837,7 @@ fn shutdown_request_stops_the_daemon() {
         let c = link.connect().await.unwrap().unwrap();
         assert_eq!(c.daemon_pid(), d.pid());
         let s = c
-            .logon(RemoteLogon::new(
+            .logon(LogonRequest::new(
                 Some("Work"),
                 LogonFlags::MAPI_ALLOW_OTHERS,
             ))

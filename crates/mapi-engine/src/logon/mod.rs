@@ -12,57 +12,11 @@ use mapi_types::{LogonFlags, MapiStatus};
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::session::{Session, SessionInner};
-use crate::ui::{LogonUi, NoUi};
 
 /// How many times a wrong password is asked again before the logon fails.
 const PASSWORD_ATTEMPTS: u32 = 3;
 
-/// What a client passes to logon.
-#[derive(Clone)]
-pub struct LogonRequest {
-    /// `lpszProfileName`: `None` or empty = no name supplied.
-    pub profile: Option<String>,
-    /// The profile password, when the profile has one.
-    pub password: Option<String>,
-    /// `flFlags`.
-    pub flags: LogonFlags,
-    /// Who answers prompts.
-    pub ui: Arc<dyn LogonUi>,
-}
-
-impl LogonRequest {
-    /// A request with no UI.
-    pub fn new(profile: Option<&str>, flags: LogonFlags) -> LogonRequest {
-        LogonRequest {
-            profile: profile.map(str::to_string),
-            password: None,
-            flags,
-            ui: Arc::new(NoUi),
-        }
-    }
-
-    /// With a password.
-    pub fn password(mut self, password: Option<&str>) -> LogonRequest {
-        self.password = password.map(str::to_string);
-        self
-    }
-
-    /// With a UI.
-    pub fn ui(mut self, ui: Arc<dyn LogonUi>) -> LogonRequest {
-        self.ui = ui;
-        self
-    }
-}
-
-impl std::fmt::Debug for LogonRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LogonRequest")
-            .field("profile", &self.profile)
-            .field("password", &self.password.as_ref().map(|_| "***"))
-            .field("flags", &self.flags)
-            .finish()
-    }
-}
+pub use mapi_ui::LogonRequest;
 
 /// The checks of `MAPILogonEx`'s flags that need no profile, no UI and no daemon: what
 /// the engine refuses before anything else, so a caller can refuse the same logon before

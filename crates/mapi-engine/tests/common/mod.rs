@@ -13,12 +13,13 @@ use std::time::Duration;
 
 use mapi_engine::{
     Answer, Engine, EngineConfig, FailureChoice, LogonRequest, LogonUi, Prompt, PromptField,
-    ScriptedUi, Session,
+    Session,
 };
 use mapi_spi::{
     AddressBook, EntryId, FolderKind, MessageService, MsgStore, OutgoingMessage, ProviderCatalog,
     ProviderError, ProviderResult, StatusRow, Support, Transport, async_trait,
 };
+use mapi_test_support::ScriptedUi;
 use mapi_types::{
     LogonFlags, MapiStatus, MapiUid, PropValue, ProviderLogonFlags, Row, Status, StatusCode, Table,
     tags,

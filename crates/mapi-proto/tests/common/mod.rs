@@ -176,6 +176,17 @@ pub fn request_bodies() -> Vec<RequestBody> {
             session: 42,
             table: 7,
         },
+        RequestBody::QueryIdentity { session: 42 },
+        RequestBody::ImportPart {
+            session: 42,
+            messages: vec![b"Subject: a\r\n\r\nbody\r\n".to_vec(), Vec::new()],
+        },
+        RequestBody::Import {
+            session: 42,
+            store: b"MAPISTOR\x01".to_vec(),
+            folder: vec![9; 24],
+            messages: vec![b"Subject: b\r\n\r\n".to_vec()],
+        },
     ]
 }
 
@@ -242,7 +253,9 @@ pub fn response_bodies() -> Vec<ResponseBody> {
             profile: "Work".into(),
             shared: true,
             disabled: vec![DisabledService {
-                service: "internet-mail".into(),
+                service_uid: mapi_types::MapiUid([7; 16]),
+                service_name: "internet-mail".into(),
+                display_name: "Work mail".into(),
                 status: Status::MAPI_E_NETWORK_ERROR,
                 reason: "imap.example.org:993 refused the connection".into(),
             }],
@@ -276,6 +289,20 @@ pub fn response_bodies() -> Vec<ResponseBody> {
         ResponseBody::Count(100_000),
         ResponseBody::Found(Some(12)),
         ResponseBody::Found(None),
+        ResponseBody::Identity {
+            status: Status::MAPI_W_NO_SERVICE,
+            display: "Work".into(),
+        },
+        ResponseBody::Submitted(mapi_types::SubmitOutcome {
+            sent_copy: Some(vec![1, 2, 3]),
+            warning: Some("sent, but not removed from the Outbox".into()),
+        }),
+        ResponseBody::Submitted(mapi_types::SubmitOutcome::default()),
+        ResponseBody::EntryIds(vec![vec![1; 20], vec![2; 20]]),
+        ResponseBody::StoreOpened {
+            entry_id: b"MAPISTOR\x02".to_vec(),
+            properties: row("Personal Folders"),
+        },
     ]
 }
 

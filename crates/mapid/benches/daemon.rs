@@ -7,16 +7,15 @@
 //!   p50 / p99 latency, throughput;
 //! - the daemon's idle resident memory (VmRSS).
 //!
-//! Run: `cargo bench -p mapi-client --bench daemon`.
+//! Run: `cargo bench -p mapid --bench daemon`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mapi_client::{DaemonLink, RemoteLogon};
-use mapi_engine::{Engine, EngineConfig};
-use mapi_spi::ProviderCatalog;
+use mapi_client::DaemonLink;
+use mapi_engine::{Engine, EngineConfig, LogonRequest};
 use mapi_types::{LogoffFlags, LogonFlags};
 
 const CLIENTS: usize = 200;
@@ -42,9 +41,7 @@ fn mapid() -> PathBuf {
 }
 
 fn make_home(home: &Path) {
-    let mut catalog = ProviderCatalog::new();
-    mapi_provider_local::register(&mut catalog);
-    let e = Engine::new(EngineConfig::new(home), catalog).unwrap();
+    let e = Engine::new(EngineConfig::new(home), mapi::catalog::catalog()).unwrap();
     e.initialize().unwrap();
     e.with_store(|s| Ok(s.create_profile("Bench", None).map(|_| ())?))
         .unwrap();
@@ -83,7 +80,7 @@ async fn measure_attach(link: &DaemonLink) -> (Vec<Duration>, Vec<Duration>) {
         let c = link.connect().await.unwrap().unwrap();
         handshake.push(t.elapsed());
         let s = c
-            .logon(RemoteLogon::new(None, LogonFlags::default()))
+            .logon(LogonRequest::new(None, LogonFlags::default()))
             .await
             .unwrap();
         attach.push(t.elapsed());
@@ -134,7 +131,7 @@ fn main() {
 
         let owner = link.connect().await.unwrap().unwrap();
         let shared = owner
-            .logon(RemoteLogon::new(Some("Bench"), LogonFlags::MAPI_ALLOW_OTHERS))
+            .logon(LogonRequest::new(Some("Bench"), LogonFlags::MAPI_ALLOW_OTHERS))
             .await
             .unwrap();
         assert!(shared.is_shared());
@@ -161,7 +158,7 @@ fn main() {
         let mut sessions = Vec::new();
         for _ in 0..CLIENTS {
             let c = link.connect().await.unwrap().unwrap();
-            sessions.push(Arc::new(c.logon(RemoteLogon::new(None, LogonFlags::default())).await.unwrap()));
+            sessions.push(Arc::new(c.logon(LogonRequest::new(None, LogonFlags::default())).await.unwrap()));
         }
         let start = Instant::now();
         let mut tasks = Vec::new();

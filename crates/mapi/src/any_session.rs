@@ -1,0 +1,422 @@
+//! [`AnySession`] and [`AnyStore`]: one session type and one store type whatever link
+//! they run over. Every public call is written once and goes to a private link: the
+//! in-process engine session, or the daemon's session over the socket. Both links
+//! return the engine's own results (identity, default store, submit outcome, import).
+
+use std::sync::Arc;
+
+use mapi_client::{RemoteSession, TableKind};
+use mapi_engine::{DisabledService, EngineError, Result, SubmitOutcome};
+use mapi_spi::{EntryId, OutgoingMessage};
+use mapi_types::table::consts::TBLTYPE_DYNAMIC;
+use mapi_types::table::view::Liveness;
+use mapi_types::{LogoffFlags, MapiStatus, Row, Status, Table, TableError, TableView};
+use tokio::runtime::Runtime;
+
+use crate::blocking::{Session, Store};
+use crate::remote_table::RemoteSource;
+
+/// A daemon-link failure as the engine's error, keeping its status and sentence.
+pub(crate) fn client_err(e: mapi_client::ClientError) -> EngineError {
+    EngineError::Status(e.status(), e.to_string())
+}
+
+/// What a session does, per link.
+trait SessionLink: Send + Sync {
+    fn profile(&self) -> &str;
+    fn is_shared(&self) -> bool;
+    fn disabled_services(&self) -> &[DisabledService];
+    fn status_table(&self) -> Result<Table>;
+    fn store_table(&self) -> Result<Table>;
+    fn get_status_table(&self, flags: u32) -> Result<TableView>;
+    fn get_msg_stores_table(&self, flags: u32) -> Result<TableView>;
+    fn default_store(&self) -> Result<AnyStore>;
+    fn query_identity(&self) -> Result<(Status, String)>;
+    fn submit(&self, message: &OutgoingMessage) -> Result<SubmitOutcome>;
+    fn keep(&self) -> Result<()>;
+    fn logoff(&self, flags: LogoffFlags);
+}
+
+/// What a store does, per link.
+trait StoreLink: Send + Sync {
+    fn folders(&self) -> Result<Vec<Row>>;
+    fn contents(&self, folder: &[u8]) -> Result<Table>;
+    fn get_hierarchy_table(&self, folder: &[u8], flags: u32) -> Result<TableView>;
+    fn get_contents_table(&self, folder: &[u8], flags: u32) -> Result<TableView>;
+    fn read_message(&self, entry: &[u8]) -> Result<Row>;
+    fn read_raw(&self, entry: &[u8]) -> Result<Vec<u8>>;
+    fn import_raw(&self, folder: &[u8], messages: Vec<Vec<u8>>) -> Result<Vec<EntryId>>;
+}
+
+/// A session wherever it runs: in this process or in the daemon `mapid`.
+pub struct AnySession {
+    link: Box<dyn SessionLink>,
+    remote: bool,
+    joined: bool,
+}
+
+/// A message store wherever its session runs.
+pub struct AnyStore {
+    link: Box<dyn StoreLink>,
+}
+
+impl AnySession {
+    /// An individual session in this process.
+    pub(crate) fn local(session: Session) -> AnySession {
+        AnySession {
+            link: Box::new(session),
+            remote: false,
+            joined: false,
+        }
+    }
+
+    /// A session hosted by the daemon; `joined`: this logon joined an existing shared
+    /// session.
+    pub(crate) fn remote(rt: Arc<Runtime>, session: RemoteSession, joined: bool) -> AnySession {
+        AnySession {
+            link: Box::new(Remote {
+                rt,
+                session: Arc::new(session),
+            }),
+            remote: true,
+            joined,
+        }
+    }
+
+    /// The profile's name.
+    pub fn profile(&self) -> &str {
+        self.link.profile()
+    }
+
+    /// Whether this is the shared session.
+    pub fn is_shared(&self) -> bool {
+        self.link.is_shared()
+    }
+
+    /// Whether the daemon hosts it.
+    pub fn is_remote(&self) -> bool {
+        self.remote
+    }
+
+    /// Whether this logon joined an existing shared session.
+    pub fn joined(&self) -> bool {
+        self.joined
+    }
+
+    /// Services disabled at logon, as the engine recorded them.
+    pub fn disabled_services(&self) -> &[DisabledService] {
+        self.link.disabled_services()
+    }
+
+    /// Services disabled at logon: (service display name, status, reason).
+    pub fn disabled(&self) -> Vec<(String, Status, String)> {
+        self.disabled_services()
+            .iter()
+            .map(|d| (d.display_name.clone(), d.status, d.reason.clone()))
+            .collect()
+    }
+
+    /// `GetStatusTable`.
+    pub fn status_table(&self) -> Result<Table> {
+        self.link.status_table()
+    }
+
+    /// `GetMsgStoresTable`.
+    pub fn store_table(&self) -> Result<Table> {
+        self.link.store_table()
+    }
+
+    /// `GetStatusTable` as a view; `flags`: `MAPI_UNICODE`. A daemon-hosted session's
+    /// rows stay at the daemon; the cursor is here.
+    pub fn get_status_table(&self, flags: u32) -> Result<TableView> {
+        self.link.get_status_table(flags)
+    }
+
+    /// `GetMsgStoresTable` as a view; `flags`: `MAPI_UNICODE`.
+    pub fn get_msg_stores_table(&self, flags: u32) -> Result<TableView> {
+        self.link.get_msg_stores_table(flags)
+    }
+
+    /// The default store, as the engine picks it (opening it checks it is up: a
+    /// disabled store fails with its status).
+    pub fn default_store(&self) -> Result<AnyStore> {
+        self.link.default_store()
+    }
+
+    /// `QueryIdentity`, computed by the engine (in the daemon for a daemon-hosted
+    /// session): `S_OK` and the primary identity, or `MAPI_W_NO_SERVICE` and the
+    /// profile's name.
+    pub fn query_identity(&self) -> Result<(Status, String)> {
+        self.link.query_identity()
+    }
+
+    /// Submits a message: Outbox, transport, Sent Items; the Sent copy's entry id and
+    /// any warning, over either link.
+    pub fn submit(&self, message: &OutgoingMessage) -> Result<SubmitOutcome> {
+        self.link.submit(message)
+    }
+
+    /// Keeps the daemon's shared session alive after this client leaves.
+    pub fn keep(&self) -> Result<()> {
+        self.link.keep()
+    }
+
+    /// `Logoff`.
+    pub fn logoff(&self, flags: LogoffFlags) {
+        self.link.logoff(flags)
+    }
+}
+
+impl AnyStore {
+    /// The folder hierarchy.
+    pub fn folders(&self) -> Result<Vec<Row>> {
+        self.link.folders()
+    }
+
+    /// A folder's contents table.
+    pub fn contents(&self, folder: &[u8]) -> Result<Table> {
+        self.link.contents(folder)
+    }
+
+    /// `GetHierarchyTable` of a folder (`CONVENIENT_DEPTH`: every level, with
+    /// `PR_DEPTH`).
+    pub fn get_hierarchy_table(&self, folder: &[u8], flags: u32) -> Result<TableView> {
+        self.link.get_hierarchy_table(folder, flags)
+    }
+
+    /// `GetContentsTable` of a folder (`MAPI_ASSOCIATED`: its associated messages). The
+    /// store evaluates sort, restriction and paging (the local store in SQL), in this
+    /// process or at the daemon for a daemon-hosted session (the cursor stays here).
+    pub fn get_contents_table(&self, folder: &[u8], flags: u32) -> Result<TableView> {
+        self.link.get_contents_table(folder, flags)
+    }
+
+    /// A message's properties.
+    pub fn read_message(&self, entry: &[u8]) -> Result<Row> {
+        self.link.read_message(entry)
+    }
+
+    /// A message as RFC 5322 bytes.
+    pub fn read_raw(&self, entry: &[u8]) -> Result<Vec<u8>> {
+        self.link.read_raw(entry)
+    }
+
+    /// Imports RFC 5322 messages into a folder, all or none (through the daemon: in
+    /// parts of at most [`crate::link::MAX_IMPORT_CHUNK_LEN`] bytes, imported at once).
+    pub fn import_raw(&self, folder: &[u8], messages: Vec<Vec<u8>>) -> Result<Vec<EntryId>> {
+        self.link.import_raw(folder, messages)
+    }
+}
+
+// The in-process link: the engine session in this process.
+
+impl SessionLink for Session {
+    fn profile(&self) -> &str {
+        Session::profile(self)
+    }
+    fn is_shared(&self) -> bool {
+        self.inner().is_shared()
+    }
+    fn disabled_services(&self) -> &[DisabledService] {
+        Session::disabled_services(self)
+    }
+    fn status_table(&self) -> Result<Table> {
+        Session::status_table(self)
+    }
+    fn store_table(&self) -> Result<Table> {
+        Session::store_table(self)
+    }
+    fn get_status_table(&self, flags: u32) -> Result<TableView> {
+        Session::get_status_table(self, flags)
+    }
+    fn get_msg_stores_table(&self, flags: u32) -> Result<TableView> {
+        Session::get_msg_stores_table(self, flags)
+    }
+    fn default_store(&self) -> Result<AnyStore> {
+        Ok(AnyStore {
+            link: Box::new(Session::default_store(self)?),
+        })
+    }
+    fn query_identity(&self) -> Result<(Status, String)> {
+        Session::query_identity(self)
+    }
+    fn submit(&self, message: &OutgoingMessage) -> Result<SubmitOutcome> {
+        Session::submit(self, message)
+    }
+    fn keep(&self) -> Result<()> {
+        Err(not_keepable())
+    }
+    fn logoff(&self, flags: LogoffFlags) {
+        Session::logoff(self, flags)
+    }
+}
+
+impl StoreLink for Store {
+    fn folders(&self) -> Result<Vec<Row>> {
+        Store::folders(self)
+    }
+    fn contents(&self, folder: &[u8]) -> Result<Table> {
+        Store::contents(self, folder)
+    }
+    fn get_hierarchy_table(&self, folder: &[u8], flags: u32) -> Result<TableView> {
+        Store::get_hierarchy_table(self, folder, flags)
+    }
+    fn get_contents_table(&self, folder: &[u8], flags: u32) -> Result<TableView> {
+        Store::get_contents_table(self, folder, flags)
+    }
+    fn read_message(&self, entry: &[u8]) -> Result<Row> {
+        Store::read_message(self, entry)
+    }
+    fn read_raw(&self, entry: &[u8]) -> Result<Vec<u8>> {
+        Store::read_raw(self, entry)
+    }
+    fn import_raw(&self, folder: &[u8], messages: Vec<Vec<u8>>) -> Result<Vec<EntryId>> {
+        Store::import_raw(self, folder, messages)
+    }
+}
+
+fn not_keepable() -> EngineError {
+    EngineError::InvalidParameter(
+        "only a shared session in the daemon can be kept: log on with MAPI_ALLOW_OTHERS".into(),
+    )
+}
+
+// The daemon link: the session in `mapid`, with the runtime that drives the socket.
+
+struct Remote {
+    rt: Arc<Runtime>,
+    session: Arc<RemoteSession>,
+}
+
+struct RemoteStore {
+    rt: Arc<Runtime>,
+    session: Arc<RemoteSession>,
+    /// The store's entry id in the store table.
+    store: Vec<u8>,
+}
+
+impl Remote {
+    fn run<T>(&self, f: impl std::future::Future<Output = mapi_client::Result<T>>) -> Result<T> {
+        self.rt.block_on(f).map_err(client_err)
+    }
+
+    fn view(&self, kind: TableKind, flags: u32) -> Result<TableView> {
+        Ok(RemoteSource::open_view(
+            self.rt.clone(),
+            self.session.clone(),
+            kind,
+            None,
+            None,
+            flags,
+        )?
+        .with_table_type(TBLTYPE_DYNAMIC))
+    }
+}
+
+impl SessionLink for Remote {
+    fn profile(&self) -> &str {
+        self.session.profile()
+    }
+    fn is_shared(&self) -> bool {
+        self.session.is_shared()
+    }
+    fn disabled_services(&self) -> &[DisabledService] {
+        self.session.disabled_services()
+    }
+    fn status_table(&self) -> Result<Table> {
+        self.run(self.session.status_table())
+    }
+    fn store_table(&self) -> Result<Table> {
+        self.run(self.session.store_table())
+    }
+    fn get_status_table(&self, flags: u32) -> Result<TableView> {
+        self.view(TableKind::Status, flags)
+    }
+    fn get_msg_stores_table(&self, flags: u32) -> Result<TableView> {
+        self.view(TableKind::Stores, flags)
+    }
+    fn default_store(&self) -> Result<AnyStore> {
+        let (store, _) = self.run(self.session.open_store(None))?;
+        Ok(AnyStore {
+            link: Box::new(RemoteStore {
+                rt: self.rt.clone(),
+                session: self.session.clone(),
+                store,
+            }),
+        })
+    }
+    fn query_identity(&self) -> Result<(Status, String)> {
+        self.run(self.session.query_identity())
+    }
+    fn submit(&self, message: &OutgoingMessage) -> Result<SubmitOutcome> {
+        self.run(self.session.submit(&message.raw, &message.recipients))
+    }
+    fn keep(&self) -> Result<()> {
+        if !self.session.is_shared() {
+            return Err(not_keepable());
+        }
+        self.run(self.session.keep())
+    }
+    fn logoff(&self, flags: LogoffFlags) {
+        if let Err(e) = self.rt.block_on(self.session.logoff(flags)) {
+            log::debug!("logoff through the daemon: {e}");
+        }
+    }
+}
+
+impl RemoteStore {
+    fn run<T>(&self, f: impl std::future::Future<Output = mapi_client::Result<T>>) -> Result<T> {
+        self.rt.block_on(f).map_err(client_err)
+    }
+
+    fn view(&self, kind: TableKind, folder: &[u8], flags: u32) -> Result<TableView> {
+        Ok(RemoteSource::open_view(
+            self.rt.clone(),
+            self.session.clone(),
+            kind,
+            Some(&self.store),
+            Some(folder),
+            flags,
+        )?)
+    }
+}
+
+impl StoreLink for RemoteStore {
+    fn folders(&self) -> Result<Vec<Row>> {
+        Ok(self
+            .run(self.session.folders(&self.store))?
+            .full_rows()
+            .into_iter()
+            .cloned()
+            .collect())
+    }
+    fn contents(&self, folder: &[u8]) -> Result<Table> {
+        self.run(self.session.contents(&self.store, folder))
+    }
+    fn get_hierarchy_table(&self, folder: &[u8], flags: u32) -> Result<TableView> {
+        self.view(TableKind::Hierarchy, folder, flags)
+    }
+    fn get_contents_table(&self, folder: &[u8], flags: u32) -> Result<TableView> {
+        self.view(TableKind::Contents, folder, flags)
+    }
+    fn read_message(&self, entry: &[u8]) -> Result<Row> {
+        self.run(self.session.read_message(&self.store, entry))
+    }
+    fn read_raw(&self, entry: &[u8]) -> Result<Vec<u8>> {
+        self.run(self.session.read_raw(&self.store, entry))
+    }
+    fn import_raw(&self, folder: &[u8], messages: Vec<Vec<u8>>) -> Result<Vec<EntryId>> {
+        self.run(self.session.import_raw(&self.store, folder, messages))
+    }
+}
+
+/// A remote session's liveness: ended once the daemon or another sharer ended it.
+pub(crate) fn remote_liveness(session: Arc<RemoteSession>) -> Liveness {
+    Arc::new(move || match session.ended() {
+        Some(reason) => Err(TableError::new(
+            Status::MAPI_E_END_OF_SESSION,
+            format!("the table's session has ended: {reason}"),
+        )),
+        None => Ok(()),
+    })
+}
