@@ -146,6 +146,21 @@ pub enum StoreCmd {
         /// Print the RFC 5322 message as stored.
         #[arg(long)]
         raw: bool,
+        /// List the message's attachments (number, name, type, size) instead.
+        #[arg(long, conflicts_with = "raw")]
+        attachments: bool,
+        #[command(flatten)]
+        logon: LogonArgs,
+    },
+    /// Save one attachment of a message to a file (numbers from `show --attachments`,
+    /// counted from 0 as PR_ATTACH_NUM is).
+    SaveAttachment {
+        /// The message's entry id, in hex.
+        entry_id: String,
+        /// The attachment's number.
+        num: usize,
+        /// Where to write it (replaced if it exists).
+        file: std::path::PathBuf,
         #[command(flatten)]
         logon: LogonArgs,
     },
@@ -289,11 +304,17 @@ pub struct SendArgs {
     /// Plain-text body.
     #[arg(long, default_value = "")]
     pub body: String,
+    /// An HTML body from this file, sent as an alternative to the plain text.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<std::path::PathBuf>,
+    /// Attach this file (repeatable; its type is guessed from the extension).
+    #[arg(long, value_name = "FILE")]
+    pub attach: Vec<std::path::PathBuf>,
     /// Sender address (default: the session's identity).
     #[arg(long)]
     pub from: Option<String>,
     /// Send this RFC 5322 file as it is (its To, Cc and Bcc are the recipients).
-    #[arg(long, conflicts_with_all = ["to", "cc", "bcc", "subject", "body", "from"])]
+    #[arg(long, conflicts_with_all = ["to", "cc", "bcc", "subject", "body", "from", "html", "attach"])]
     pub eml: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub logon: LogonArgs,

@@ -433,3 +433,105 @@ fn the_password_appears_in_no_log_output_or_file() {
         );
     }
 }
+
+#[test]
+fn send_with_attachments_and_html_arrives_whole() {
+    let stack = stack(true);
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    mail_profile(home, &stack, "Alice", "alice", None);
+    mail_profile(home, &stack, "Bob", "bob", None);
+    let pdf: Vec<u8> = (0..50_000u32).map(|i| (i * 31 % 251) as u8).collect();
+    std::fs::write(home.join("report.pdf"), &pdf).unwrap();
+    std::fs::write(home.join("notes.txt"), "first\nsecond\n").unwrap();
+    std::fs::write(home.join("body.html"), "<p>The <b>report</b>.</p>").unwrap();
+    let subject = "Report with files 5d2e";
+    let path = |f: &str| home.join(f).to_str().unwrap().to_string();
+    let (pdf_path, notes_path, html_path) =
+        (path("report.pdf"), path("notes.txt"), path("body.html"));
+    ok(
+        home,
+        &[
+            "send",
+            "--profile",
+            "Alice",
+            "--ui",
+            "none",
+            "--to",
+            "bob@localhost",
+            "--cc",
+            "carol@localhost",
+            "--subject",
+            subject,
+            "--body",
+            "The report.",
+            "--html",
+            &html_path,
+            "--attach",
+            &pdf_path,
+            "--attach",
+            &notes_path,
+        ],
+    );
+    wait_for("the message in bob's INBOX", || {
+        stack
+            .read_messages("bob", "INBOX")
+            .iter()
+            .any(|m| String::from_utf8_lossy(m).contains(subject))
+    });
+    let bob = [
+        "--profile",
+        "Bob",
+        "--flags",
+        "FORCE_DOWNLOAD",
+        "--ui",
+        "none",
+        "--json",
+    ];
+    let ls: Value =
+        serde_json::from_str(&ok(home, &[&["store", "ls"][..], &bob].concat())).unwrap();
+    let id = ls
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["subject"] == subject)
+        .and_then(|r| r["entry_id"].as_str())
+        .expect("the message in bob's INBOX over IMAP")
+        .to_string();
+    let list: Value = serde_json::from_str(&ok(
+        home,
+        &[&["store", "show", &id, "--attachments"][..], &bob].concat(),
+    ))
+    .unwrap();
+    let names: Vec<(&str, &str, u64)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["file_name"].as_str().unwrap(),
+                a["mime_tag"].as_str().unwrap(),
+                a["size"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("report.pdf", "application/pdf", 50_000),
+            ("notes.txt", "text/plain", 13)
+        ]
+    );
+    let saved = path("saved.pdf");
+    ok(
+        home,
+        &[&["store", "save-attachment", &id, "0", &saved][..], &bob].concat(),
+    );
+    assert_eq!(std::fs::read(&saved).unwrap(), pdf);
+    let shown: Value =
+        serde_json::from_str(&ok(home, &[&["store", "show", &id][..], &bob].concat())).unwrap();
+    assert_eq!(
+        shown["body"].as_str().map(str::trim_end),
+        Some("The report.")
+    );
+}

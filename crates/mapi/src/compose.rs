@@ -1,4 +1,5 @@
-//! Building a message to submit, and reading the recipients of an existing one.
+//! Building a message to submit (plain text, an HTML alternative, attachments), and
+//! reading the recipients of an existing one.
 
 use mail_builder::MessageBuilder;
 use mail_builder::headers::address::Address;
@@ -6,7 +7,37 @@ use mapi_spi::OutgoingMessage;
 
 use crate::EngineError;
 
-/// A new plain-text message.
+/// A file attached to a [`Draft`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DraftAttachment {
+    /// The file name the recipient sees.
+    pub file_name: String,
+    /// Its MIME type, e.g. `application/pdf`.
+    pub mime_tag: String,
+    /// Its bytes.
+    pub data: Vec<u8>,
+}
+
+impl DraftAttachment {
+    /// An attachment named after the last component of `path`, its MIME type guessed
+    /// from the extension (`application/octet-stream` when unknown).
+    pub fn from_file(path: &std::path::Path, data: Vec<u8>) -> DraftAttachment {
+        let file_name = path
+            .file_name()
+            .map_or_else(|| "attachment".into(), |n| n.to_string_lossy().into_owned());
+        let mime_tag = mime_guess::from_path(path)
+            .first_raw()
+            .unwrap_or("application/octet-stream")
+            .to_string();
+        DraftAttachment {
+            file_name,
+            mime_tag,
+            data,
+        }
+    }
+}
+
+/// A new message: plain text, optionally an HTML alternative, and attachments.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Draft {
     /// The sender's address (`From:`).
@@ -21,6 +52,10 @@ pub struct Draft {
     pub subject: String,
     /// Plain-text body.
     pub body: String,
+    /// HTML body, sent as an alternative to the plain text.
+    pub html: Option<String>,
+    /// Attached files, in order.
+    pub attachments: Vec<DraftAttachment>,
 }
 
 fn check_address(a: &str) -> Result<(), EngineError> {
@@ -56,6 +91,12 @@ impl Draft {
             .from(self.from.as_str())
             .subject(self.subject.as_str())
             .text_body(self.body.as_str());
+        if let Some(html) = &self.html {
+            b = b.html_body(html.as_str());
+        }
+        for a in &self.attachments {
+            b = b.attachment(a.mime_tag.as_str(), a.file_name.as_str(), a.data.as_slice());
+        }
         if !self.to.is_empty() {
             b = b.to(address_list(&self.to));
         }
@@ -122,6 +163,7 @@ mod tests {
             bcc: vec!["dave@localhost".into()],
             subject: "Grüße".into(),
             body: "hello".into(),
+            ..Draft::default()
         };
         let m = d.build().unwrap();
         assert_eq!(
@@ -151,5 +193,92 @@ mod tests {
                 .map(|m| m.recipients.is_empty())
                 .unwrap_or(true)
         );
+    }
+
+    /// What Python's `email` package reads from `raw`: subject, from, to, cc, the plain
+    /// and HTML bodies (line ends as `\n`), and each attachment's file name, type and
+    /// bytes (hex).
+    fn python_reads(raw: &[u8]) -> serde_json::Value {
+        use std::io::Write;
+        const SCRIPT: &str = r#"
+import email, email.policy, json, sys
+m = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)
+# text parts travel with CRLF line ends (RFC 5322); compare them as lines
+body = lambda kind: (lambda p: p.get_content().replace("\r\n", "\n") if p else None)(m.get_body((kind,)))
+print(json.dumps({
+    "subject": m["subject"], "from": m["from"], "to": m["to"], "cc": m["cc"],
+    "text": body("plain"), "html": body("html"),
+    "attachments": [[a.get_filename(), a.get_content_type(), a.get_payload(decode=True).hex()]
+                    for a in m.iter_attachments()],
+}))
+"#;
+        let mut child = std::process::Command::new("python3")
+            .args(["-c", SCRIPT])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 runs (apt-get install python3)");
+        child.stdin.take().unwrap().write_all(raw).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "python3 failed on the message");
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    #[test]
+    fn html_and_attachments_are_standard_mime_python_reads_back() {
+        let binary: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+        let d = Draft {
+            from: "alice@localhost".into(),
+            to: vec!["bob@localhost".into()],
+            cc: vec!["carol@localhost".into()],
+            subject: "Quarterly report: Grüße".into(),
+            body: "See the attached files.\n".into(),
+            html: Some("<p>See the <b>attached</b> files.</p>\n".into()),
+            attachments: vec![
+                DraftAttachment::from_file(
+                    std::path::Path::new("dir/notes.txt"),
+                    b"line one\nline two\n".to_vec(),
+                ),
+                DraftAttachment::from_file(std::path::Path::new("report.pdf"), binary.clone()),
+                DraftAttachment::from_file(std::path::Path::new("blob.unknownext"), vec![0, 1, 2]),
+            ],
+            ..Draft::default()
+        };
+        let m = d.build().unwrap();
+        let py = python_reads(&m.raw);
+        assert_eq!(py["subject"], "Quarterly report: Grüße");
+        assert_eq!(py["from"], "alice@localhost");
+        assert_eq!(py["to"], "bob@localhost");
+        assert_eq!(py["cc"], "carol@localhost");
+        assert_eq!(py["text"], "See the attached files.\n");
+        assert_eq!(py["html"], "<p>See the <b>attached</b> files.</p>\n");
+        assert_eq!(
+            py["attachments"],
+            serde_json::json!([
+                ["notes.txt", "text/plain", hex(b"line one\nline two\n")],
+                ["report.pdf", "application/pdf", hex(&binary)],
+                ["blob.unknownext", "application/octet-stream", "000102"],
+            ])
+        );
+        // and our own reading of it agrees
+        let list = crate::attachments::list(&m.raw).unwrap();
+        let names: Vec<_> = list.iter().map(|a| a.file_name.as_deref()).collect();
+        assert_eq!(
+            names,
+            [
+                Some("notes.txt"),
+                Some("report.pdf"),
+                Some("blob.unknownext")
+            ]
+        );
+        assert_eq!(list[1].size, binary.len());
+        assert_eq!(list[1].mime_tag, "application/pdf");
+        assert_eq!(crate::attachments::data(&m.raw, 1).unwrap(), binary);
+        let e = crate::attachments::data(&m.raw, 3).unwrap_err();
+        assert!(e.to_string().contains("has 3 attachments"), "{e}");
     }
 }

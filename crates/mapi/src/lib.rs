@@ -17,10 +17,12 @@
 //! ```
 //!
 //! # Layout
+//! - [`attachments`]: the attachments of a stored message (list, decoded bytes).
 //! - [`catalog`]: the service implementations compiled in (cargo features).
 //! - [`blocking`]: [`blocking::Mapi`], [`blocking::Session`], [`blocking::Store`]: the
 //!   same API without async.
-//! - [`compose`]: building a message to submit; recipients of an existing one.
+//! - [`compose`]: building a message to submit (text, HTML, attachments); recipients
+//!   of an existing one.
 //! - [`filter`]: the `--where` / `--sort` text syntax, parsed into restrictions and
 //!   sort keys.
 //! - [`listing`]: [`listing::Listing`], a page of a folder's messages read through its
@@ -44,6 +46,7 @@
 #![warn(missing_docs)]
 
 mod any_session;
+pub mod attachments;
 pub mod blocking;
 pub mod catalog;
 pub mod compose;

@@ -1,7 +1,7 @@
 //! `mapi send`: a message through the session's transport, copied to Sent Items.
 
 use mapi::LogoffFlags;
-use mapi::compose::{Draft, from_raw};
+use mapi::compose::{Draft, DraftAttachment, from_raw};
 use mapi::link::AnySession;
 use serde_json::json;
 
@@ -17,15 +17,7 @@ pub fn run(ctx: &Ctx, args: SendArgs) -> Result<(), CliError> {
     let session = logon(&mapi, &args.logon)?;
     let out = (|| {
         let message = match &args.eml {
-            Some(path) => {
-                let raw = std::fs::read(path).map_err(|e| {
-                    CliError::new(
-                        mapi::Status::MAPI_E_NOT_FOUND,
-                        format!("cannot read {}: {e}", path.display()),
-                    )
-                })?;
-                from_raw(raw)?
-            }
+            Some(path) => from_raw(read_file(path)?)?,
             None => {
                 let from = match &args.from {
                     Some(f) => f.clone(),
@@ -41,6 +33,20 @@ pub fn run(ctx: &Ctx, args: SendArgs) -> Result<(), CliError> {
                         )),
                     },
                 };
+                let html = match &args.html {
+                    Some(path) => Some(String::from_utf8(read_file(path)?).map_err(|_| {
+                        CliError::new(
+                            mapi::Status::MAPI_E_INVALID_PARAMETER,
+                            format!("{} is not UTF-8 text", path.display()),
+                        )
+                    })?),
+                    None => None,
+                };
+                let attachments = args
+                    .attach
+                    .iter()
+                    .map(|p| Ok(DraftAttachment::from_file(p, read_file(p)?)))
+                    .collect::<Result<Vec<_>, CliError>>()?;
                 Draft {
                     from,
                     to: args.to.clone(),
@@ -48,6 +54,8 @@ pub fn run(ctx: &Ctx, args: SendArgs) -> Result<(), CliError> {
                     bcc: args.bcc.clone(),
                     subject: args.subject.clone(),
                     body: args.body.clone(),
+                    html,
+                    attachments,
                 }
                 .build()?
             }
@@ -69,6 +77,16 @@ pub fn run(ctx: &Ctx, args: SendArgs) -> Result<(), CliError> {
     })();
     session.logoff(LogoffFlags::default());
     out
+}
+
+/// A file named on the command line, or MAPI_E_NOT_FOUND naming it.
+fn read_file(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|e| {
+        CliError::new(
+            mapi::Status::MAPI_E_NOT_FOUND,
+            format!("cannot read {}: {e}", path.display()),
+        )
+    })
 }
 
 /// The failure of a disabled transport, from the session's status table.

@@ -19,6 +19,7 @@ pub fn run(ctx: &Ctx, cmd: StoreCmd) -> Result<(), CliError> {
     let args = match &cmd {
         StoreCmd::Folders { logon } | StoreCmd::Ls { logon, .. } => logon,
         StoreCmd::Import { logon, .. } | StoreCmd::Show { logon, .. } => logon,
+        StoreCmd::SaveAttachment { logon, .. } => logon,
     };
     let session = logon(&mapi, args)?;
     let out = (|| {
@@ -37,7 +38,18 @@ pub fn run(ctx: &Ctx, cmd: StoreCmd) -> Result<(), CliError> {
                 ls(ctx, &store, &folder, &listing)
             }
             StoreCmd::Import { files, folder, .. } => import(ctx, &store, &files, &folder),
+            StoreCmd::Show {
+                entry_id,
+                attachments: true,
+                ..
+            } => list_attachments(ctx, &store, &entry_id),
             StoreCmd::Show { entry_id, raw, .. } => show(ctx, &store, &entry_id, raw),
+            StoreCmd::SaveAttachment {
+                entry_id,
+                num,
+                file,
+                ..
+            } => save_attachment(ctx, &store, &entry_id, num, &file),
         }
     })();
     session.logoff(LogoffFlags::default());
@@ -262,5 +274,75 @@ fn show(ctx: &Ctx, store: &Store, entry: &str, raw: bool) -> Result<(), CliError
     );
     println!();
     println!("{}", msg.str(tags::PR_BODY).unwrap_or(""));
+    Ok(())
+}
+
+fn list_attachments(ctx: &Ctx, store: &Store, entry: &str) -> Result<(), CliError> {
+    let raw = store.read_raw(&parse_hex(entry)?)?;
+    let list = mapi::attachments::list(&raw)?;
+    if ctx.json {
+        print_json(&Value::Array(
+            list.iter()
+                .map(|a| {
+                    json!({
+                        "num": a.num,
+                        "file_name": a.file_name,
+                        "mime_tag": a.mime_tag,
+                        "size": a.size,
+                        "embedded_message": a.embedded_message,
+                    })
+                })
+                .collect(),
+        ));
+        return Ok(());
+    }
+    let table: Vec<Vec<String>> = list
+        .iter()
+        .map(|a| {
+            vec![
+                a.num.to_string(),
+                mapi::printable(a.file_name.as_deref().unwrap_or("")).into_owned(),
+                a.mime_tag.clone(),
+                a.size.to_string(),
+            ]
+        })
+        .collect();
+    print_table(&["NUM", "NAME", "TYPE", "SIZE"], &table);
+    Ok(())
+}
+
+/// Writes attachment `num` to `file` through a temporary file beside it, so a failure
+/// leaves no partial file and an existing one unchanged.
+fn save_attachment(
+    ctx: &Ctx,
+    store: &Store,
+    entry: &str,
+    num: usize,
+    file: &Path,
+) -> Result<(), CliError> {
+    let raw = store.read_raw(&parse_hex(entry)?)?;
+    let data = mapi::attachments::data(&raw, num)?;
+    let disk = |e: std::io::Error| {
+        CliError::new(
+            mapi::Status::MAPI_E_DISK_ERROR,
+            format!("cannot write {}: {e}", file.display()),
+        )
+    };
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(disk)?;
+    std::io::Write::write_all(&mut tmp, &data).map_err(disk)?;
+    tmp.persist(file).map_err(|e| disk(e.error))?;
+    if ctx.json {
+        print_json(&json!({ "num": num, "file": file.display().to_string(), "size": data.len() }));
+    } else {
+        println!(
+            "saved attachment {num} ({} bytes) to {}",
+            data.len(),
+            file.display()
+        );
+    }
     Ok(())
 }
