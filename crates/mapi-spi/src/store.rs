@@ -11,7 +11,7 @@ use mapi_types::{MemorySource, PropValue, Row, RowSource, Table, tags};
 const MSGFLAG_READ: i64 = 0x1;
 
 use crate::error::{ProviderError, ProviderResult};
-use crate::object::PropObject;
+use crate::object::{PropObject, Reply};
 
 /// A PR_ENTRYID: opaque bytes the provider understands.
 pub type EntryId = Vec<u8>;
@@ -104,6 +104,114 @@ pub trait MsgStore: Send + Sync {
 
     /// Moves a message to another folder; returns its new entry id.
     async fn move_message(&self, entry: &[u8], folder: &[u8]) -> ProviderResult<EntryId>;
+
+    /// `IMAPIFolder::CreateFolder` (FOLDER_GENERIC): a subfolder of `parent` named `name`.
+    /// `flags`: `OPEN_IF_EXISTS` (then an existing subfolder of that name is returned);
+    /// without it an existing name is `MAPI_E_COLLISION`. An empty name, or one the store
+    /// cannot represent, is `MAPI_E_INVALID_PARAMETER`.
+    async fn create_folder(
+        &self,
+        parent: &[u8],
+        name: &str,
+        flags: u32,
+    ) -> ProviderResult<EntryId> {
+        let _ = (parent, name, flags);
+        Err(ProviderError::no_support(
+            "this store cannot create folders",
+        ))
+    }
+
+    /// `IMAPIFolder::DeleteFolder`: `folder`, a subfolder of `parent`. `flags`:
+    /// `DEL_MESSAGES`, `DEL_FOLDERS`, `DELETE_HARD_DELETE`. A folder still holding
+    /// messages or subfolders without the flag for them is `MAPI_E_HAS_MESSAGES` /
+    /// `MAPI_E_HAS_FOLDERS`, and nothing is deleted; a well-known folder (Inbox, Outbox,
+    /// Sent Items, Deleted Items, the IPM subtree) is `MAPI_E_NO_ACCESS`.
+    async fn delete_folder(&self, parent: &[u8], folder: &[u8], flags: u32) -> ProviderResult<()> {
+        let _ = (parent, folder, flags);
+        Err(ProviderError::no_support(
+            "this store cannot delete folders",
+        ))
+    }
+
+    /// `IMAPIFolder::EmptyFolder`: deletes every message and subfolder of `folder` (the
+    /// folder stays). `flags`: `DEL_ASSOCIATED`, `DELETE_HARD_DELETE`.
+    async fn empty_folder(&self, folder: &[u8], flags: u32) -> ProviderResult<()> {
+        let _ = (folder, flags);
+        Err(ProviderError::no_support("this store cannot empty folders"))
+    }
+
+    /// `IMAPIFolder::CopyFolder`: copies `folder`, a subfolder of `parent`, under
+    /// `dest_parent` (named `new_name`, or its own name); with `FOLDER_MOVE` moves it.
+    /// `flags`: `FOLDER_MOVE`, `COPY_SUBFOLDERS`. A destination inside the folder is
+    /// `MAPI_E_FOLDER_CYCLE`; a name taken there is `MAPI_E_COLLISION`. Returns the entry
+    /// id of the copy (of the moved folder, for a move).
+    async fn copy_folder(
+        &self,
+        parent: &[u8],
+        folder: &[u8],
+        dest_parent: &[u8],
+        new_name: Option<&str>,
+        flags: u32,
+    ) -> ProviderResult<EntryId> {
+        let _ = (parent, folder, dest_parent, new_name, flags);
+        Err(ProviderError::no_support("this store cannot copy folders"))
+    }
+
+    /// `IMAPIFolder::CopyMessages`: copies `messages` of `folder` into `dest`; with
+    /// `MESSAGE_MOVE` moves them. Returns, in the order given, each message's entry id in
+    /// `dest`, or `None` for one that was not found in `folder` (the status is then
+    /// `MAPI_W_PARTIAL_COMPLETION`).
+    async fn copy_messages(
+        &self,
+        folder: &[u8],
+        messages: &[EntryId],
+        dest: &[u8],
+        flags: u32,
+    ) -> ProviderResult<Reply<Vec<Option<EntryId>>>> {
+        let _ = (folder, messages, dest, flags);
+        Err(ProviderError::no_support("this store cannot copy messages"))
+    }
+
+    /// `IMAPIFolder::DeleteMessages`: deletes `messages` of `folder`. `flags`:
+    /// `DELETE_HARD_DELETE`. One not found there makes the status
+    /// `MAPI_W_PARTIAL_COMPLETION`; the others are deleted.
+    async fn delete_messages(
+        &self,
+        folder: &[u8],
+        messages: &[EntryId],
+        flags: u32,
+    ) -> ProviderResult<Reply<()>> {
+        let _ = (folder, messages, flags);
+        Err(ProviderError::no_support(
+            "this store cannot delete messages",
+        ))
+    }
+
+    /// `IMAPIFolder::SetReadFlags`: marks `messages` of `folder` (every message of it when
+    /// `None`) read, or unread with `CLEAR_READ_FLAG`. `flags`: `SUPPRESS_RECEIPT`,
+    /// `CLEAR_READ_FLAG`, `GENERATE_RECEIPT_ONLY`, `CLEAR_RN_PENDING`,
+    /// `CLEAR_NRN_PENDING`, `MAPI_DEFERRED_ERRORS`; an unknown bit is
+    /// `MAPI_E_UNKNOWN_FLAGS`. One not found makes the status
+    /// `MAPI_W_PARTIAL_COMPLETION`.
+    async fn set_read_flags(
+        &self,
+        folder: &[u8],
+        messages: Option<&[EntryId]>,
+        flags: u32,
+    ) -> ProviderResult<Reply<()>> {
+        let _ = (folder, messages, flags);
+        Err(ProviderError::no_support(
+            "this store cannot change read flags",
+        ))
+    }
+
+    /// `IMsgStore::GetReceiveFolder`: the folder that receives messages of
+    /// `message_class`, and the class it is registered for (the longest registered
+    /// prefix; `""` for the default). The default answers the Inbox for every class.
+    async fn get_receive_folder(&self, message_class: &str) -> ProviderResult<(EntryId, String)> {
+        let _ = message_class;
+        Ok((self.folder(FolderKind::Inbox).await?, String::new()))
+    }
 
     /// `IMsgStore::OpenEntry` on a message: the message as a property object
     /// (`IMessage`'s IMAPIProp part). `flags`: `MAPI_MODIFY`, `MAPI_BEST_ACCESS`,

@@ -179,3 +179,44 @@ fn stores_and_objects_without_the_methods_answer_no_support() {
     ];
     assert_eq!(statuses, [no_support; 6]);
 }
+
+#[test]
+fn stores_without_folder_operations_answer_no_support_and_receive_in_the_inbox() {
+    let no_support = mapi_types::Status::MAPI_E_NO_SUPPORT;
+    let store = ThreeMessages;
+    let ids = vec![b"m1".to_vec()];
+    let statuses = [
+        block_on(store.create_folder(b"root", "New", 0))
+            .err()
+            .unwrap()
+            .status,
+        block_on(store.delete_folder(b"root", b"f", 0))
+            .err()
+            .unwrap()
+            .status,
+        block_on(store.empty_folder(b"f", 0)).err().unwrap().status,
+        block_on(store.copy_folder(b"root", b"f", b"g", None, 0))
+            .err()
+            .unwrap()
+            .status,
+        block_on(store.copy_messages(b"f", &ids, b"g", 0))
+            .err()
+            .unwrap()
+            .status,
+        block_on(store.delete_messages(b"f", &ids, 0))
+            .err()
+            .unwrap()
+            .status,
+        block_on(store.set_read_flags(b"f", None, 0))
+            .err()
+            .unwrap()
+            .status,
+    ];
+    assert_eq!(statuses, [no_support; 7]);
+    // the default asks the store for its Inbox (this one has none to give)
+    let e = block_on(store.get_receive_folder("IPM.Note"))
+        .err()
+        .unwrap();
+    let inbox = block_on(store.folder(FolderKind::Inbox)).err().unwrap();
+    assert_eq!((e.status, e.message), (inbox.status, inbox.message));
+}

@@ -5,6 +5,7 @@
 //!   `MAPI_E_X (0x........)` rendering; the [`MapiStatus`] trait every error enum implements.
 //! - [`flags`]: logon, logoff, resource, status-code, service-entry and provider-logon flags,
 //!   parsed from names or hex; resource types, object types and service-entry contexts.
+//! - [`folder`]: the flags of IMAPIFolder's folder and message operations.
 //! - [`prop`]: property types, tags (the named tags in [`tags`]), and [`PropValue`].
 //! - [`object`]: what property objects share: SaveChanges / OpenProperty / IStream flags,
 //!   named-property names ([`NameId`]) and property sets, [`PropProblem`], [`StreamStat`].
@@ -23,6 +24,7 @@
 pub mod choice;
 pub mod codec;
 pub mod flags;
+pub mod folder;
 pub mod hex;
 pub mod object;
 pub mod prop;
