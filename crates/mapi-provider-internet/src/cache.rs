@@ -391,6 +391,33 @@ impl Cache {
         Ok(())
     }
 
+    /// A folder renamed on the server: its row (and its subfolders' rows, whose names
+    /// start with `old` and the delimiter) take the new names, keeping their ids and
+    /// cached messages.
+    pub fn rename_folder(&self, old: &[u8], new: &[u8], delimiter: Option<u8>) -> Result<()> {
+        let mut renames = vec![(old.to_vec(), new.to_vec())];
+        if let Some(d) = delimiter {
+            let mut prefix = old.to_vec();
+            prefix.push(d);
+            for f in self.folders()? {
+                if let Some(name) = f.imap_name.filter(|n| n.starts_with(&prefix)) {
+                    let mut renamed = new.to_vec();
+                    renamed.push(d);
+                    renamed.extend_from_slice(&name[prefix.len()..]);
+                    renames.push((name, renamed));
+                }
+            }
+        }
+        let mut st = self
+            .conn
+            .prepare_cached("UPDATE folders SET imap_name = ?2 WHERE imap_name = ?1")
+            .map_err(|e| self.err(e))?;
+        for (from, to) in renames {
+            st.execute(params![from, to]).map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
     /// Drops a folder's messages and sync state (its UIDVALIDITY changed).
     pub fn reset_folder(&self, id: i64, uidvalidity: u32) -> Result<()> {
         let freed = self.spans("folder_id = ?1", id)?;

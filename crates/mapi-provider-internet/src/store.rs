@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use mapi_spi::{EntryId, FolderKind, MsgStore, ProviderResult, StatusRow, Support};
+use mapi_spi::{EntryId, FolderKind, MsgStore, ProviderResult, Reply, StatusRow, Support};
 use mapi_types::{PropTag, PropValue, Row, StatusCode, Table, tags};
 use tokio_rustls::rustls::ClientConfig;
 
@@ -17,6 +17,8 @@ use crate::error::{InternetError, Result};
 use crate::imap::Imap;
 use crate::props;
 use crate::sync::{self, SyncReport, lock};
+
+mod ops;
 
 /// A logged-on internet-mail store.
 pub struct InternetStore {
@@ -462,6 +464,66 @@ impl MsgStore for InternetStore {
                 Ok(new.into_iter().next().expect("one message"))
             }
         }
+    }
+
+    async fn create_folder(
+        &self,
+        parent: &[u8],
+        name: &str,
+        flags: u32,
+    ) -> ProviderResult<EntryId> {
+        Ok(self.create_folder_now(parent, name, flags).await?)
+    }
+
+    async fn delete_folder(&self, parent: &[u8], folder: &[u8], flags: u32) -> ProviderResult<()> {
+        Ok(self.delete_folder_now(parent, folder, flags).await?)
+    }
+
+    async fn empty_folder(&self, folder: &[u8], flags: u32) -> ProviderResult<()> {
+        Ok(self.empty_folder_now(folder, flags).await?)
+    }
+
+    async fn copy_folder(
+        &self,
+        parent: &[u8],
+        folder: &[u8],
+        dest_parent: &[u8],
+        new_name: Option<&str>,
+        flags: u32,
+    ) -> ProviderResult<EntryId> {
+        Ok(self
+            .copy_folder_now(parent, folder, dest_parent, new_name, flags)
+            .await?)
+    }
+
+    async fn copy_messages(
+        &self,
+        folder: &[u8],
+        messages: &[EntryId],
+        dest: &[u8],
+        flags: u32,
+    ) -> ProviderResult<Reply<Vec<Option<EntryId>>>> {
+        Ok(self
+            .copy_messages_now(folder, messages, dest, flags)
+            .await?)
+    }
+
+    async fn delete_messages(
+        &self,
+        folder: &[u8],
+        messages: &[EntryId],
+        flags: u32,
+    ) -> ProviderResult<Reply<()>> {
+        Ok(self.delete_messages_now(folder, messages, flags).await?)
+    }
+
+    async fn set_read_flags(
+        &self,
+        folder: &[u8],
+        messages: Option<&[EntryId]>,
+        flags: u32,
+    ) -> ProviderResult<Reply<()>> {
+        Ok(self.set_read_flags_now(folder, messages, flags).await?)
     }
 
     async fn logoff(&self) {
