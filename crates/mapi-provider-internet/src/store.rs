@@ -11,7 +11,7 @@ use mapi_spi::{EntryId, FolderKind, MsgStore, ProviderResult, Reply, StatusRow, 
 use mapi_types::{PropTag, PropValue, Row, StatusCode, Table, tags};
 use tokio_rustls::rustls::ClientConfig;
 
-use crate::cache::{Cache, FolderRow, NewMessage};
+use crate::cache::{Cache, FolderRow, NewMessage, Pending, PendingOp};
 use crate::config::Account;
 use crate::error::{InternetError, Result};
 use crate::imap::Imap;
@@ -253,6 +253,26 @@ impl InternetStore {
             return Ok(ids);
         }
         let name = folder.imap_name.clone().expect("server folder");
+        if !self.is_online() {
+            // stored in the cache now, APPENDed by the next online synchronisation
+            let db = lock(&s.db);
+            let mut ids = Vec::new();
+            for raw in &messages {
+                let uid = db.next_local_uid(folder.id)?;
+                let entry = insert(&db, 0, uid, raw)?;
+                let id = props::parse_message(&entry, &s.store_uid)?;
+                db.queue(&Pending {
+                    seq: 0,
+                    op: PendingOp::Append,
+                    folder: name.clone(),
+                    uidvalidity: 0,
+                    uid: 0,
+                    message_id: Some(id),
+                })?;
+                ids.push(entry);
+            }
+            return Ok(ids);
+        }
         let appended = self
             .with_imap("store messages", async |imap| {
                 if !imap.has("UIDPLUS") {
@@ -419,11 +439,15 @@ impl MsgStore for InternetStore {
         let m = lock(&self.shared.db).message(id)?;
         let f = lock(&self.shared.db).folder(m.folder_id)?;
         if let Some(name) = f.imap_name {
-            self.with_imap("delete a message", async |imap| {
-                imap.select(&name, true).await?;
-                imap.uid_delete(m.uid).await
-            })
-            .await?;
+            if self.is_online() {
+                self.with_imap("delete a message", async |imap| {
+                    imap.select(&name, true).await?;
+                    imap.uid_delete(m.uid).await
+                })
+                .await?;
+            } else {
+                self.queue_offline(&name, &m, PendingOp::Delete)?;
+            }
         }
         lock(&self.shared.db).delete(id)?;
         Ok(())

@@ -14,7 +14,7 @@ use mapi_types::folder::{
 use mapi_types::object::MAPI_DEFERRED_ERRORS;
 
 use super::InternetStore;
-use crate::cache::{FolderRow, MessageRow, NewMessage};
+use crate::cache::{FolderRow, MessageRow, NewMessage, Pending, PendingOp};
 use crate::error::{InternetError, Result};
 use crate::imap::{Imap, wire};
 use crate::props;
@@ -59,6 +59,27 @@ fn check_name(name: &str, delimiter: Option<u8>) -> Result<()> {
 }
 
 impl InternetStore {
+    /// Queues `op` on message `m` of server folder `name` for the next online
+    /// synchronisation. A message not yet on the server (stored offline) has nothing
+    /// to change there: a deletion takes back its queued APPEND, a flag travels with it.
+    pub(super) fn queue_offline(&self, name: &[u8], m: &MessageRow, op: PendingOp) -> Result<()> {
+        let db = lock(&self.shared.db);
+        if m.uidvalidity == 0 {
+            if op == PendingOp::Delete {
+                db.unqueue_append(m.id)?;
+            }
+            return Ok(());
+        }
+        db.queue(&Pending {
+            seq: 0,
+            op,
+            folder: name.to_vec(),
+            uidvalidity: m.uidvalidity,
+            uid: m.uid,
+            message_id: None,
+        })
+    }
+
     /// The folder row of a server folder's entry id, or MAPI_E_NO_SUPPORT for a local one.
     fn server_folder(&self, entry: &[u8]) -> Result<(FolderRow, Vec<u8>)> {
         let f = self.folder_by_entry(entry)?;
@@ -486,13 +507,19 @@ impl InternetStore {
         let f = self.folder_by_entry(folder)?;
         let (found, missing) = self.messages_in(&f, messages)?;
         if let Some(name) = f.imap_name.clone() {
-            let uids: Vec<u32> = found.iter().map(|m| m.uid).collect();
-            if !uids.is_empty() {
-                self.with_imap("delete messages", async |imap| {
-                    imap.select(&name, true).await?;
-                    imap.uid_delete_all(&uids).await
-                })
-                .await?;
+            if self.is_online() {
+                let uids: Vec<u32> = found.iter().map(|m| m.uid).collect();
+                if !uids.is_empty() {
+                    self.with_imap("delete messages", async |imap| {
+                        imap.select(&name, true).await?;
+                        imap.uid_delete_all(&uids).await
+                    })
+                    .await?;
+                }
+            } else {
+                for m in &found {
+                    self.queue_offline(&name, m, PendingOp::Delete)?;
+                }
             }
         }
         let gone: Vec<i64> = found.iter().map(|m| m.id).collect();
@@ -537,12 +564,23 @@ impl InternetStore {
         if let Some(name) = f.imap_name.clone()
             && !change.is_empty()
         {
-            let uids: Vec<u32> = change.iter().map(|m| m.uid).collect();
-            self.with_imap("change read flags", async |imap| {
-                imap.select(&name, true).await?;
-                imap.uid_store_flag(&uids, read, "\\Seen").await
-            })
-            .await?;
+            if self.is_online() {
+                let uids: Vec<u32> = change.iter().map(|m| m.uid).collect();
+                self.with_imap("change read flags", async |imap| {
+                    imap.select(&name, true).await?;
+                    imap.uid_store_flag(&uids, read, "\\Seen").await
+                })
+                .await?;
+            } else {
+                let op = if read {
+                    PendingOp::Seen
+                } else {
+                    PendingOp::Unseen
+                };
+                for m in &change {
+                    self.queue_offline(&name, m, op)?;
+                }
+            }
         }
         let db = lock(&self.shared.db);
         let flags_now = db.uids(f.id, f.uidvalidity)?;
