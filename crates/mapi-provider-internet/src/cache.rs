@@ -16,7 +16,7 @@ use crate::error::{InternetError, Result};
 use crate::imap::{ListEntry, MailboxState, wire};
 
 /// Schema version kept in `user_version`.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// From schema 1: message bytes move to the bodies file; one index (contents by time,
 /// unread counts from the same entries) instead of two.
@@ -26,6 +26,19 @@ ALTER TABLE messages ADD COLUMN body_len INTEGER;
 DROP INDEX IF EXISTS messages_by_time;
 DROP INDEX IF EXISTS messages_by_seen;
 CREATE INDEX messages_by_folder ON messages (folder_id, delivery_time, seen);
+";
+
+/// From schema 2: the queue of changes made offline, replayed in order at the next
+/// online synchronisation.
+const MIGRATE_2_TO_3: &str = "
+CREATE TABLE IF NOT EXISTS pending (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    op TEXT NOT NULL,
+    folder BLOB NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    message_id INTEGER
+);
 ";
 
 const SCHEMA: &str = "
@@ -119,6 +132,57 @@ pub struct MessageRow {
     pub message_id: Option<String>,
 }
 
+/// What a queued offline change does on the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PendingOp {
+    /// `UID STORE +FLAGS (\Seen)`.
+    Seen,
+    /// `UID STORE -FLAGS (\Seen)`.
+    Unseen,
+    /// `UID STORE +FLAGS (\Deleted)` and `UID EXPUNGE`.
+    Delete,
+    /// `APPEND` of a message cached with no server UID yet.
+    Append,
+}
+
+impl PendingOp {
+    fn name(self) -> &'static str {
+        match self {
+            PendingOp::Seen => "seen",
+            PendingOp::Unseen => "unseen",
+            PendingOp::Delete => "delete",
+            PendingOp::Append => "append",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<PendingOp> {
+        Some(match name {
+            "seen" => PendingOp::Seen,
+            "unseen" => PendingOp::Unseen,
+            "delete" => PendingOp::Delete,
+            "append" => PendingOp::Append,
+            _ => return None,
+        })
+    }
+}
+
+/// A change made offline, waiting for the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pending {
+    /// Its place in the queue.
+    pub seq: i64,
+    /// What it does.
+    pub op: PendingOp,
+    /// The server folder's name.
+    pub folder: Vec<u8>,
+    /// The UIDVALIDITY its UID belongs to (0 for an APPEND).
+    pub uidvalidity: u32,
+    /// The message's UID (0 for an APPEND).
+    pub uid: u32,
+    /// For an APPEND: the cache row waiting for its UID.
+    pub message_id: Option<i64>,
+}
+
 /// A message to store.
 pub struct NewMessage<'a> {
     /// Folder row id.
@@ -172,7 +236,11 @@ impl Cache {
         conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
             .map_err(err)?;
         if version < SCHEMA_VERSION {
-            let upgrade = if version == 1 { MIGRATE_1_TO_2 } else { SCHEMA };
+            let upgrade = match version {
+                1 => format!("{MIGRATE_1_TO_2}; {MIGRATE_2_TO_3}"),
+                2 => MIGRATE_2_TO_3.to_string(),
+                _ => format!("{SCHEMA}; {MIGRATE_2_TO_3}"),
+            };
             conn.execute_batch(&format!(
                 "BEGIN; {upgrade}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             ))
@@ -388,6 +456,112 @@ impl Cache {
         }
         tx.commit().map_err(err)?;
         self.release(&freed);
+        Ok(())
+    }
+
+    /// Queues a change made offline (replayed in order by the next synchronisation).
+    pub fn queue(&self, change: &Pending) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO pending (op, folder, uidvalidity, uid, message_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    change.op.name(),
+                    change.folder,
+                    change.uidvalidity,
+                    change.uid,
+                    change.message_id
+                ])
+            })
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The queued changes, oldest first.
+    pub fn pending(&self) -> Result<Vec<Pending>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, op, folder, uidvalidity, uid, message_id FROM pending ORDER BY seq",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                    r.get::<_, u32>(3)?,
+                    r.get::<_, u32>(4)?,
+                    r.get::<_, Option<i64>>(5)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, op, folder, uidvalidity, uid, message_id) = row.map_err(|e| self.err(e))?;
+            // an operation this version does not know is dropped, not replayed wrongly
+            let Some(op) = PendingOp::from_name(&op) else {
+                self.done(seq)?;
+                continue;
+            };
+            out.push(Pending {
+                seq,
+                op,
+                folder,
+                uidvalidity,
+                uid,
+                message_id,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A queued change was replayed (or dropped).
+    pub fn done(&self, seq: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM pending WHERE seq = ?1", [seq])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Drops the queued APPEND of cache row `message_id` (the message was deleted before
+    /// it reached the server); returns whether there was one.
+    pub fn unqueue_append(&self, message_id: i64) -> Result<bool> {
+        self.conn
+            .execute(
+                "DELETE FROM pending WHERE op = 'append' AND message_id = ?1",
+                [message_id],
+            )
+            .map(|n| n > 0)
+            .map_err(|e| self.err(e))
+    }
+
+    /// A folder renamed on the server: its row (and its subfolders' rows, whose names
+    /// start with `old` and the delimiter) take the new names, keeping their ids and
+    /// cached messages.
+    pub fn rename_folder(&self, old: &[u8], new: &[u8], delimiter: Option<u8>) -> Result<()> {
+        let mut renames = vec![(old.to_vec(), new.to_vec())];
+        if let Some(d) = delimiter {
+            let mut prefix = old.to_vec();
+            prefix.push(d);
+            for f in self.folders()? {
+                if let Some(name) = f.imap_name.filter(|n| n.starts_with(&prefix)) {
+                    let mut renamed = new.to_vec();
+                    renamed.push(d);
+                    renamed.extend_from_slice(&name[prefix.len()..]);
+                    renames.push((name, renamed));
+                }
+            }
+        }
+        let mut st = self
+            .conn
+            .prepare_cached("UPDATE folders SET imap_name = ?2 WHERE imap_name = ?1")
+            .map_err(|e| self.err(e))?;
+        for (from, to) in renames {
+            st.execute(params![from, to]).map_err(|e| self.err(e))?;
+        }
         Ok(())
     }
 

@@ -138,6 +138,17 @@ pub enum InternetError {
     /// A message to send has no recipients.
     #[error("the message has no recipients")]
     NoRecipients,
+    /// A folder or message operation refused before anything changed, with the status
+    /// MAPI documents for the case (MAPI_E_COLLISION, MAPI_E_HAS_FOLDERS,
+    /// MAPI_E_HAS_MESSAGES, MAPI_E_FOLDER_CYCLE, MAPI_E_NO_ACCESS,
+    /// MAPI_E_INVALID_PARAMETER, MAPI_E_UNKNOWN_FLAGS).
+    #[error("{detail}")]
+    Disallowed {
+        /// The status.
+        status: Status,
+        /// Why.
+        detail: String,
+    },
 }
 
 /// Result with [`InternetError`].
@@ -160,6 +171,7 @@ impl MapiStatus for InternetError {
             E::Offline(_) => Status::MAPI_E_OFFLINE,
             E::NoSupport(_) => Status::MAPI_E_NO_SUPPORT,
             E::NoRecipients => Status::MAPI_E_NO_RECIPIENTS,
+            E::Disallowed { status, .. } => *status,
         }
     }
 }
@@ -296,6 +308,9 @@ mod tests {
             InternetError::NoRecipients
                 => InternetError::NoRecipients
                 => Status::MAPI_E_NO_RECIPIENTS,
+            InternetError::Disallowed { .. }
+                => InternetError::Disallowed { status: Status::MAPI_E_COLLISION, detail: d() }
+                => Status::MAPI_E_COLLISION,
         );
         // The provider error a caller gets keeps the status.
         let p: ProviderError = InternetError::NoRecipients.into();

@@ -12,8 +12,11 @@
 //! - [`cache`]: the per-account SQLite offline cache; [`bodies`]: its message bytes, in an
 //!   append-only file beside it.
 //! - [`sync`]: the download (pipelined `UID FETCH`, batched inserts on a writer thread).
+//! - [`offline`]: changes made offline, queued in the cache and replayed in order by
+//!   the next online synchronisation.
 //! - [`props`]: property rows and entry ids.
-//! - [`store`]: [`InternetStore`], the [`mapi_spi::MsgStore`].
+//! - [`store`]: [`InternetStore`], the [`mapi_spi::MsgStore`]; `store::ops` (private):
+//!   IMAPIFolder's folder and message operations.
 //! - [`smtp`]: SMTP submission on `mail-send` and [`InternetTransport`], the
 //!   [`mapi_spi::Transport`]; [`smtp::replay`] reads recorded replies (fuzzing).
 //!
@@ -28,6 +31,7 @@ pub mod cache;
 pub mod config;
 pub mod error;
 pub mod imap;
+pub mod offline;
 pub mod props;
 pub mod service;
 pub mod smtp;

@@ -7,16 +7,18 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use mapi_spi::{EntryId, FolderKind, MsgStore, ProviderResult, StatusRow, Support};
+use mapi_spi::{EntryId, FolderKind, MsgStore, ProviderResult, Reply, StatusRow, Support};
 use mapi_types::{PropTag, PropValue, Row, StatusCode, Table, tags};
 use tokio_rustls::rustls::ClientConfig;
 
-use crate::cache::{Cache, FolderRow, NewMessage};
+use crate::cache::{Cache, FolderRow, NewMessage, Pending, PendingOp};
 use crate::config::Account;
 use crate::error::{InternetError, Result};
 use crate::imap::Imap;
 use crate::props;
 use crate::sync::{self, SyncReport, lock};
+
+mod ops;
 
 /// A logged-on internet-mail store.
 pub struct InternetStore {
@@ -251,6 +253,26 @@ impl InternetStore {
             return Ok(ids);
         }
         let name = folder.imap_name.clone().expect("server folder");
+        if !self.is_online() {
+            // stored in the cache now, APPENDed by the next online synchronisation
+            let db = lock(&s.db);
+            let mut ids = Vec::new();
+            for raw in &messages {
+                let uid = db.next_local_uid(folder.id)?;
+                let entry = insert(&db, 0, uid, raw)?;
+                let id = props::parse_message(&entry, &s.store_uid)?;
+                db.queue(&Pending {
+                    seq: 0,
+                    op: PendingOp::Append,
+                    folder: name.clone(),
+                    uidvalidity: 0,
+                    uid: 0,
+                    message_id: Some(id),
+                })?;
+                ids.push(entry);
+            }
+            return Ok(ids);
+        }
         let appended = self
             .with_imap("store messages", async |imap| {
                 if !imap.has("UIDPLUS") {
@@ -417,11 +439,15 @@ impl MsgStore for InternetStore {
         let m = lock(&self.shared.db).message(id)?;
         let f = lock(&self.shared.db).folder(m.folder_id)?;
         if let Some(name) = f.imap_name {
-            self.with_imap("delete a message", async |imap| {
-                imap.select(&name, true).await?;
-                imap.uid_delete(m.uid).await
-            })
-            .await?;
+            if self.is_online() {
+                self.with_imap("delete a message", async |imap| {
+                    imap.select(&name, true).await?;
+                    imap.uid_delete(m.uid).await
+                })
+                .await?;
+            } else {
+                self.queue_offline(&name, &m, PendingOp::Delete)?;
+            }
         }
         lock(&self.shared.db).delete(id)?;
         Ok(())
@@ -462,6 +488,66 @@ impl MsgStore for InternetStore {
                 Ok(new.into_iter().next().expect("one message"))
             }
         }
+    }
+
+    async fn create_folder(
+        &self,
+        parent: &[u8],
+        name: &str,
+        flags: u32,
+    ) -> ProviderResult<EntryId> {
+        Ok(self.create_folder_now(parent, name, flags).await?)
+    }
+
+    async fn delete_folder(&self, parent: &[u8], folder: &[u8], flags: u32) -> ProviderResult<()> {
+        Ok(self.delete_folder_now(parent, folder, flags).await?)
+    }
+
+    async fn empty_folder(&self, folder: &[u8], flags: u32) -> ProviderResult<()> {
+        Ok(self.empty_folder_now(folder, flags).await?)
+    }
+
+    async fn copy_folder(
+        &self,
+        parent: &[u8],
+        folder: &[u8],
+        dest_parent: &[u8],
+        new_name: Option<&str>,
+        flags: u32,
+    ) -> ProviderResult<EntryId> {
+        Ok(self
+            .copy_folder_now(parent, folder, dest_parent, new_name, flags)
+            .await?)
+    }
+
+    async fn copy_messages(
+        &self,
+        folder: &[u8],
+        messages: &[EntryId],
+        dest: &[u8],
+        flags: u32,
+    ) -> ProviderResult<Reply<Vec<Option<EntryId>>>> {
+        Ok(self
+            .copy_messages_now(folder, messages, dest, flags)
+            .await?)
+    }
+
+    async fn delete_messages(
+        &self,
+        folder: &[u8],
+        messages: &[EntryId],
+        flags: u32,
+    ) -> ProviderResult<Reply<()>> {
+        Ok(self.delete_messages_now(folder, messages, flags).await?)
+    }
+
+    async fn set_read_flags(
+        &self,
+        folder: &[u8],
+        messages: Option<&[EntryId]>,
+        flags: u32,
+    ) -> ProviderResult<Reply<()>> {
+        Ok(self.set_read_flags_now(folder, messages, flags).await?)
     }
 
     async fn logoff(&self) {

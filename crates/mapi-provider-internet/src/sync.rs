@@ -45,18 +45,26 @@ pub struct SyncReport {
     pub qresync_folders: usize,
     /// Folders skipped because their names cannot be represented (shown escaped).
     pub skipped_folders: Vec<String>,
+    /// Changes made offline now on the server.
+    pub replayed: usize,
+    /// Changes made offline that were dropped, each with why.
+    pub dropped_changes: Vec<String>,
 }
 
 impl SyncReport {
-    /// The warning for the status row, when folders were skipped.
+    /// The warning for the status row, when folders were skipped or changes made
+    /// offline were dropped.
     pub fn warning(&self) -> Option<String> {
-        (!self.skipped_folders.is_empty()).then(|| {
-            format!(
+        let mut parts = Vec::new();
+        if !self.skipped_folders.is_empty() {
+            parts.push(format!(
                 "skipped {} folder(s) whose names are not valid IMAP names: {}",
                 self.skipped_folders.len(),
                 self.skipped_folders.join(", ")
-            )
-        })
+            ));
+        }
+        parts.extend(self.dropped_changes.iter().cloned());
+        (!parts.is_empty()).then(|| parts.join("; "))
     }
 }
 
@@ -115,6 +123,11 @@ pub async fn sync_all(
         let conn = guard
             .as_mut()
             .ok_or_else(|| InternetError::Offline("synchronise".into()))?;
+        conn.unselect().await?;
+        // changes made offline go to the server first, in order
+        let replayed = crate::offline::replay(conn, db).await?;
+        report.replayed = replayed.applied;
+        report.dropped_changes = replayed.dropped;
         conn.unselect().await?;
         let (list, skipped): (Vec<_>, Vec<_>) = conn
             .list()

@@ -527,18 +527,7 @@ impl Imap {
             self.uid_delete(uid).await?;
             r
         };
-        let mut codes: Vec<Code> = untagged
-            .into_iter()
-            .filter_map(|r| match r {
-                Response::Status { code, .. } => code,
-                _ => None,
-            })
-            .collect();
-        codes.extend(code);
-        Ok(codes.iter().find_map(|c| match c {
-            Code::CopyUid(validity, uid) => Some((*validity, *uid)),
-            _ => None,
-        }))
+        Ok(copy_uid(untagged, code))
     }
 
     /// Flags one message (selected mailbox) \Deleted and expunges it (UID EXPUNGE with
@@ -549,6 +538,67 @@ impl Imap {
         if self.has("UIDPLUS") {
             self.run(&format!("UID EXPUNGE {uid}")).await?;
         } else {
+            self.run("EXPUNGE").await?;
+        }
+        Ok(())
+    }
+
+    /// Runs a command whose untagged replies the caller does not need.
+    pub async fn run_ok(&mut self, cmd: &str) -> Result<()> {
+        self.run(cmd).await.map(|_| ())
+    }
+
+    /// CREATE a mailbox.
+    pub async fn create(&mut self, name: &[u8]) -> Result<()> {
+        let arg = self.mailbox_arg(name)?;
+        self.run(&format!("CREATE {arg}")).await.map(|_| ())
+    }
+
+    /// DELETE a mailbox (leaving it first when it is selected).
+    pub async fn delete_mailbox(&mut self, name: &[u8]) -> Result<()> {
+        if self.selected.as_ref().is_some_and(|(n, _)| n == name) {
+            self.unselect().await?;
+        }
+        let arg = self.mailbox_arg(name)?;
+        self.run(&format!("DELETE {arg}")).await.map(|_| ())
+    }
+
+    /// RENAME a mailbox (leaving it first when it is selected).
+    pub async fn rename(&mut self, from: &[u8], to: &[u8]) -> Result<()> {
+        if self.selected.as_ref().is_some_and(|(n, _)| n == from) {
+            self.unselect().await?;
+        }
+        let (a, b) = (self.mailbox_arg(from)?, self.mailbox_arg(to)?);
+        self.run(&format!("RENAME {a} {b}")).await.map(|_| ())
+    }
+
+    /// Adds (or removes) `flag` on messages of the selected mailbox, by UID, silently.
+    pub async fn uid_store_flag(&mut self, uids: &[u32], add: bool, flag: &str) -> Result<()> {
+        let sign = if add { '+' } else { '-' };
+        for set in uid_sets(uids) {
+            self.run(&format!("UID STORE {set} {sign}FLAGS.SILENT ({flag})"))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Copies one message (selected mailbox) to `dest`; returns its new UID when the
+    /// server tells it (COPYUID).
+    pub async fn uid_copy(&mut self, uid: u32, dest: &[u8]) -> Result<Option<(u32, u32)>> {
+        let name = self.mailbox_arg(dest)?;
+        let (untagged, code) = self.run(&format!("UID COPY {uid} {name}")).await?;
+        Ok(copy_uid(untagged, code))
+    }
+
+    /// Flags messages (selected mailbox) \Deleted and expunges them (UID EXPUNGE with
+    /// UIDPLUS, else EXPUNGE).
+    pub async fn uid_delete_all(&mut self, uids: &[u32]) -> Result<()> {
+        self.uid_store_flag(uids, true, "\\Deleted").await?;
+        if self.has("UIDPLUS") {
+            for set in uid_sets(uids) {
+                self.run(&format!("UID EXPUNGE {set}")).await?;
+            }
+        } else if !uids.is_empty() {
             self.run("EXPUNGE").await?;
         }
         Ok(())
@@ -884,6 +934,51 @@ pub fn replay(data: &[u8], limits: Limits) -> (usize, Option<InternetError>) {
             }
         }
     })
+}
+
+/// The COPYUID of a COPY or MOVE reply (tagged, or an untagged OK before it).
+fn copy_uid(untagged: Vec<Response>, code: Option<Code>) -> Option<(u32, u32)> {
+    untagged
+        .into_iter()
+        .filter_map(|r| match r {
+            Response::Status { code, .. } => code,
+            _ => None,
+        })
+        .chain(code)
+        .find_map(|c| match c {
+            Code::CopyUid(validity, uid) => Some((validity, uid)),
+            _ => None,
+        })
+}
+
+/// UID sets (`1:3,7`) covering `uids`, each of at most 500 ranges so a command line
+/// stays short.
+pub fn uid_sets(uids: &[u32]) -> Vec<String> {
+    let mut sorted = uids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut ranges: Vec<(u32, u32)> = Vec::new();
+    for u in sorted {
+        match ranges.last_mut() {
+            Some((_, end)) if end.checked_add(1) == Some(u) => *end = u,
+            _ => ranges.push((u, u)),
+        }
+    }
+    ranges
+        .chunks(500)
+        .map(|c| {
+            c.iter()
+                .map(|&(a, b)| {
+                    if a == b {
+                        a.to_string()
+                    } else {
+                        format!("{a}:{b}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect()
 }
 
 /// How many skipped responses a connection logs one by one.

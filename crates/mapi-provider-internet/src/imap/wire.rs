@@ -733,6 +733,51 @@ pub fn quote(s: &[u8]) -> Option<String> {
     Some(out)
 }
 
+/// Encodes a mailbox name in modified UTF-7 (RFC 3501 §5.1.3): printable ASCII as is
+/// (`&` as `&-`), every other run of characters as UTF-16 in modified base64 between `&`
+/// and `-`. Written here, beside the decoder, because imap-codec takes names as given.
+pub fn encode_mutf7(name: &str) -> Vec<u8> {
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
+    fn flush(pending: &mut Vec<u16>, out: &mut Vec<u8>) {
+        if pending.is_empty() {
+            return;
+        }
+        out.push(b'&');
+        let (mut bits, mut nbits) = (0u32, 0u32);
+        for &u in pending.iter() {
+            bits = (bits << 16) | u32::from(u);
+            nbits += 16;
+            while nbits >= 6 {
+                nbits -= 6;
+                out.push(B64[((bits >> nbits) & 63) as usize]);
+            }
+            bits &= (1 << nbits) - 1;
+        }
+        if nbits > 0 {
+            out.push(B64[((bits << (6 - nbits)) & 63) as usize]);
+        }
+        out.push(b'-');
+        pending.clear();
+    }
+    let mut out = Vec::with_capacity(name.len());
+    let mut pending = Vec::new();
+    for c in name.chars() {
+        if (' '..='~').contains(&c) {
+            flush(&mut pending, &mut out);
+            if c == '&' {
+                out.extend_from_slice(b"&-");
+            } else {
+                out.push(c as u8);
+            }
+        } else {
+            let mut buf = [0u16; 2];
+            pending.extend_from_slice(c.encode_utf16(&mut buf));
+        }
+    }
+    flush(&mut pending, &mut out);
+    out
+}
+
 /// Decodes a modified-UTF-7 mailbox name (RFC 3501 §5.1.3); bad input is kept as is.
 pub fn decode_mutf7(name: &[u8]) -> String {
     let mut out = String::new();
@@ -1039,5 +1084,16 @@ mod tests {
         assert_eq!(quote("p\u{e4}".as_bytes()), None);
         assert_eq!(decode_mutf7(b"Entw&APw-rfe"), "Entw\u{fc}rfe");
         assert_eq!(decode_mutf7(b"A&-B"), "A&B");
+        assert_eq!(encode_mutf7("Entw\u{fc}rfe"), b"Entw&APw-rfe");
+        assert_eq!(encode_mutf7("A&B"), b"A&-B");
+        for name in [
+            "Caf\u{e9} cr\u{e8}me",
+            "\u{65e5}\u{672c}\u{8a9e}",
+            "a\u{1f600}b",
+            "plain",
+            "&&",
+        ] {
+            assert_eq!(decode_mutf7(&encode_mutf7(name)), name, "{name}");
+        }
     }
 }

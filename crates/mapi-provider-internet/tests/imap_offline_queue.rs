@@ -1,0 +1,162 @@
+//! Changes made while the IMAP store is offline (the real Dovecot stopped) queue in the
+//! cache and replay in order at the next online logon: no loss, no duplicate, and a
+//! change to a message deleted on the server meanwhile dropped with a status note.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{TestSupport, data_dir, dovecot};
+use mapi_provider_internet::{InternetMailService, InternetStore};
+use mapi_spi::{FolderKind, MsgStore, Settings, Support};
+use mapi_types::folder::CLEAR_READ_FLAG;
+use mapi_types::{LogonFlags, PropValue, Status, tags};
+
+async fn logon(
+    settings: Settings,
+    dir: &std::path::Path,
+) -> (Arc<TestSupport>, Arc<InternetStore>) {
+    let support = TestSupport::new(settings, LogonFlags::MAPI_FORCE_DOWNLOAD, dir);
+    let store = InternetMailService
+        .logon_store(support.clone() as Arc<dyn Support>)
+        .await
+        .expect("logon");
+    (support, store)
+}
+
+/// (subject, read, entry id) of a folder's messages, by subject.
+async fn listing(store: &InternetStore, kind: FolderKind) -> Vec<(String, bool, Vec<u8>)> {
+    let f = store.folder(kind).await.unwrap();
+    let mut v: Vec<_> = store
+        .contents(&f)
+        .await
+        .unwrap()
+        .query_rows()
+        .iter()
+        .map(|r| {
+            (
+                r.str(tags::PR_SUBJECT).unwrap_or("").to_string(),
+                r.int(tags::PR_MESSAGE_FLAGS).unwrap_or(0) & 1 != 0,
+                r.get(tags::PR_ENTRYID)
+                    .and_then(PropValue::as_bytes)
+                    .unwrap()
+                    .to_vec(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn read_flags(l: &[(String, bool, Vec<u8>)]) -> Vec<(&str, bool)> {
+    l.iter().map(|(s, r, _)| (s.as_str(), *r)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_changes_replay_in_order_without_loss_or_duplicate() {
+    let mut stack = dovecot();
+    stack.generate_messages("alice", "m", 0, 4, 500).unwrap();
+    let cache = data_dir();
+    let settings = stack.settings("alice", "starttls", "tls");
+    let (_, store) = logon(settings.clone(), cache.path()).await;
+    let inbox = store.folder(FolderKind::Inbox).await.unwrap();
+    let drafts = store.folder(FolderKind::Drafts).await.unwrap();
+    let l = listing(&store, FolderKind::Inbox).await;
+    assert_eq!(
+        read_flags(&l),
+        [
+            ("m 0", false),
+            ("m 1", false),
+            ("m 2", false),
+            ("m 3", false)
+        ]
+    );
+    // m 3 is read before going offline, to be marked unread offline
+    store
+        .set_read_flags(&inbox, Some(&[l[3].2.clone()]), 0)
+        .await
+        .unwrap();
+    store.logoff().await;
+    stack.stop_dovecot();
+
+    // offline: every change applies to the cache at once
+    let (_, store) = logon(settings.clone(), cache.path()).await;
+    assert!(!store.is_online());
+    let r = store
+        .set_read_flags(&inbox, Some(&[l[0].2.clone(), l[2].2.clone()]), 0)
+        .await
+        .unwrap();
+    assert_eq!(r.status, Status::S_OK);
+    store
+        .set_read_flags(&inbox, Some(&[l[3].2.clone()]), CLEAR_READ_FLAG)
+        .await
+        .unwrap();
+    store
+        .delete_messages(&inbox, &[l[1].2.clone()], 0)
+        .await
+        .unwrap();
+    let new = store
+        .import_raw(
+            &drafts,
+            vec![
+                b"Subject: written offline\r\n\r\nkept\r\n".to_vec(),
+                b"Subject: offline and deleted\r\n\r\ngone\r\n".to_vec(),
+            ],
+        )
+        .await
+        .unwrap();
+    store.delete_message(&new[1]).await.unwrap();
+    assert_eq!(
+        read_flags(&listing(&store, FolderKind::Inbox).await),
+        [("m 0", true), ("m 2", true), ("m 3", false)]
+    );
+    assert_eq!(
+        read_flags(&listing(&store, FolderKind::Drafts).await),
+        [("written offline", false)]
+    );
+    store.logoff().await;
+
+    // meanwhile another client deletes m 2 on the server
+    stack.restart_dovecot().unwrap();
+    stack
+        .doveadm(&[
+            "expunge", "-u", "alice", "mailbox", "INBOX", "header", "subject", "m 2",
+        ])
+        .unwrap();
+
+    // online again: the queue replays before the download
+    let (support, store) = logon(settings.clone(), cache.path()).await;
+    assert!(store.is_online());
+    let text = support.last_row().unwrap().text.unwrap_or_default();
+    assert!(text.contains("deleted on the server meanwhile"), "{text}");
+    assert_eq!(
+        stack.count_messages("alice", "INBOX"),
+        2,
+        "m 1 deleted, m 2 expunged elsewhere"
+    );
+    assert_eq!(
+        stack.count_messages("alice", "Drafts"),
+        1,
+        "one APPEND, not two"
+    );
+    let r = store.synchronize(true).await.unwrap();
+    assert_eq!(
+        (r.downloaded, r.replayed),
+        (0, 0),
+        "nothing left to replay or fetch"
+    );
+    store.logoff().await;
+
+    // a fresh cache sees the server's state: the offline changes are there
+    let fresh_dir = data_dir();
+    let (_, fresh) = logon(settings, fresh_dir.path()).await;
+    assert_eq!(
+        read_flags(&listing(&fresh, FolderKind::Inbox).await),
+        [("m 0", true), ("m 3", false)]
+    );
+    assert_eq!(
+        read_flags(&listing(&fresh, FolderKind::Drafts).await),
+        [("written offline", false)]
+    );
+    fresh.logoff().await;
+}
