@@ -12,6 +12,8 @@
 //! - [`cache`]: the per-account SQLite offline cache; [`bodies`]: its message bytes, in an
 //!   append-only file beside it.
 //! - [`sync`]: the download (pipelined `UID FETCH`, batched inserts on a writer thread).
+//! - [`object`]: [`object::CachedMessage`], a cached message as a read-only property
+//!   object with streams.
 //! - [`offline`]: changes made offline, queued in the cache and replayed in order by
 //!   the next online synchronisation.
 //! - [`props`]: property rows and entry ids.
@@ -31,6 +33,7 @@ pub mod cache;
 pub mod config;
 pub mod error;
 pub mod imap;
+pub mod object;
 pub mod offline;
 pub mod props;
 pub mod service;

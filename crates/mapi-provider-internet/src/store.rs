@@ -490,6 +490,15 @@ impl MsgStore for InternetStore {
         }
     }
 
+    async fn open_message(
+        &self,
+        entry: &[u8],
+        flags: u32,
+    ) -> ProviderResult<Arc<dyn mapi_spi::PropObject>> {
+        let row = self.read_message(entry).await?;
+        Ok(Arc::new(crate::object::CachedMessage::open(row, flags)?))
+    }
+
     async fn create_folder(
         &self,
         parent: &[u8],

@@ -131,6 +131,22 @@ async fn folder_operations_reach_the_server_and_the_cache() {
         )
         .await
         .unwrap();
+    // a cached message as a read-only property object
+    let obj = store.open_message(&ids[1], 0).await.unwrap();
+    let got = obj
+        .get_props(Some(&[tags::PR_SUBJECT, tags::PR_BODY]), 0)
+        .await
+        .unwrap();
+    assert_eq!(got.value[0].1, PropValue::Unicode("two".into()));
+    assert_eq!(
+        store
+            .open_message(&ids[1], mapi_types::object::MAPI_MODIFY)
+            .await
+            .err()
+            .unwrap()
+            .status,
+        Status::MAPI_E_NO_ACCESS
+    );
     let r = store
         .set_read_flags(&projects, Some(&ids[..2]), 0)
         .await

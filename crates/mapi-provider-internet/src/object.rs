@@ -1,0 +1,340 @@
+//! [`CachedMessage`]: a cached message as a read-only property object (`IMessage`'s
+//! IMAPIProp part): GetProps and GetPropList over the properties mapi-mime maps from its
+//! bytes, and OpenProperty streams (read, seek, stat) over PR_BODY, PR_HTML and
+//! PR_TRANSPORT_MESSAGE_HEADERS. Changes to IMAP messages go through the folder
+//! operations (SetReadFlags, CopyMessages, DeleteMessages), so SetProps, DeleteProps,
+//! SaveChanges and writing streams answer MAPI_E_NO_ACCESS.
+
+use std::sync::Mutex;
+
+use mapi_spi::{
+    PropObject, PropStream, PropValues, ProviderError, ProviderResult, Reply, async_trait,
+};
+use mapi_types::object::{
+    IID_ISTREAM, MAPI_BEST_ACCESS, MAPI_CREATE, MAPI_DEFERRED_ERRORS, MAPI_MODIFY, STGM_READ,
+    STREAM_APPEND, STREAM_SEEK_CUR, STREAM_SEEK_END, STREAM_SEEK_SET, StreamStat,
+};
+use mapi_types::{
+    MapiUid, PropProblem, PropTag, PropType, PropValue, Row, Status, object_type, tags,
+};
+
+fn no_access(what: &str) -> ProviderError {
+    ProviderError::new(
+        Status::MAPI_E_NO_ACCESS,
+        format!(
+            "{what}: messages of an IMAP store are read-only objects (change them with the folder's operations)"
+        ),
+    )
+}
+
+/// A cached message, read-only.
+pub struct CachedMessage {
+    row: Row,
+}
+
+impl CachedMessage {
+    /// The object over a message's property row; `flags` are OpenEntry's (asking to
+    /// modify is refused with MAPI_E_NO_ACCESS, `MAPI_BEST_ACCESS` gives read-only).
+    pub fn open(row: Row, flags: u32) -> ProviderResult<CachedMessage> {
+        let known = MAPI_MODIFY | MAPI_BEST_ACCESS | MAPI_DEFERRED_ERRORS;
+        if flags & !known != 0 {
+            return Err(ProviderError::new(
+                Status::MAPI_E_UNKNOWN_FLAGS,
+                format!("OpenEntry: unknown flags 0x{:08X}", flags & !known),
+            ));
+        }
+        if flags & MAPI_MODIFY != 0 {
+            return Err(no_access("OpenEntry with MAPI_MODIFY"));
+        }
+        Ok(CachedMessage { row })
+    }
+
+    /// The value of `tag` as asked: the same id, and its type or the other string width.
+    fn value(&self, tag: PropTag) -> Option<PropValue> {
+        let v = self.row.get(tag)?;
+        let want = tag.prop_type();
+        match (want, v) {
+            (PropType::PT_UNSPECIFIED, v) => Some(v.clone()),
+            (PropType::PT_STRING8, PropValue::Unicode(s)) => Some(PropValue::String8(s.clone())),
+            (PropType::PT_UNICODE, PropValue::String8(s)) => Some(PropValue::Unicode(s.clone())),
+            (t, v) if v.prop_type() == t => Some(v.clone()),
+            _ => None,
+        }
+    }
+
+    fn tag_of(tag: PropTag, v: &PropValue) -> PropTag {
+        tag.with_type(v.prop_type())
+    }
+}
+
+#[async_trait]
+impl PropObject for CachedMessage {
+    fn object_type(&self) -> u32 {
+        object_type::MAPI_MESSAGE
+    }
+
+    async fn get_props(
+        &self,
+        tags: Option<&[PropTag]>,
+        _flags: u32,
+    ) -> ProviderResult<Reply<PropValues>> {
+        let Some(tags) = tags else {
+            let all = self
+                .row
+                .0
+                .iter()
+                .map(|(t, v)| (Self::tag_of(*t, v), v.clone()));
+            return Ok(Reply::ok(all.collect()));
+        };
+        if tags.len() > 4096 {
+            return Err(ProviderError::new(
+                Status::MAPI_E_INVALID_PARAMETER,
+                format!("GetProps: {} tags (at most 4096)", tags.len()),
+            ));
+        }
+        let mut errors = false;
+        let values = tags
+            .iter()
+            .map(|&t| match self.value(t) {
+                Some(v) => (Self::tag_of(t, &v), v),
+                None => {
+                    errors = true;
+                    (
+                        t.with_type(PropType::PT_ERROR),
+                        PropValue::Error(Status::MAPI_E_NOT_FOUND.0),
+                    )
+                }
+            })
+            .collect();
+        Ok(Reply::warn_if(errors, values))
+    }
+
+    async fn get_prop_list(&self, _flags: u32) -> ProviderResult<Vec<PropTag>> {
+        Ok(self
+            .row
+            .0
+            .iter()
+            .map(|(t, v)| Self::tag_of(*t, v))
+            .collect())
+    }
+
+    async fn set_props(
+        &self,
+        _values: &[(PropTag, PropValue)],
+    ) -> ProviderResult<Vec<PropProblem>> {
+        Err(no_access("SetProps"))
+    }
+
+    async fn delete_props(&self, _tags: &[PropTag]) -> ProviderResult<Vec<PropProblem>> {
+        Err(no_access("DeleteProps"))
+    }
+
+    async fn save_changes(&self, _flags: u32) -> ProviderResult<()> {
+        Err(no_access("SaveChanges"))
+    }
+
+    async fn open_property(
+        &self,
+        tag: PropTag,
+        interface: &MapiUid,
+        flags: u32,
+    ) -> ProviderResult<Box<dyn PropStream>> {
+        if *interface != IID_ISTREAM {
+            return Err(ProviderError::new(
+                Status::MAPI_E_INTERFACE_NOT_SUPPORTED,
+                "OpenProperty: only IStream",
+            ));
+        }
+        if flags & (MAPI_MODIFY | MAPI_CREATE) != 0 {
+            return Err(no_access("OpenProperty for writing"));
+        }
+        let streamable = [
+            tags::PR_BODY,
+            tags::PR_HTML,
+            tags::PR_TRANSPORT_MESSAGE_HEADERS,
+        ];
+        if !streamable.iter().any(|t| t.id() == tag.id()) {
+            return Err(ProviderError::new(
+                Status::MAPI_E_NO_SUPPORT,
+                format!("OpenProperty: no stream for 0x{:08X}", tag.0),
+            ));
+        }
+        let bytes = match self.row.get(tag) {
+            Some(PropValue::Unicode(s) | PropValue::String8(s)) => s.clone().into_bytes(),
+            Some(PropValue::Binary(b)) => b.clone(),
+            _ => {
+                return Err(ProviderError::new(
+                    Status::MAPI_E_NOT_FOUND,
+                    format!("OpenProperty: the message has no 0x{:08X}", tag.0),
+                ));
+            }
+        };
+        let pos = if flags & STREAM_APPEND != 0 {
+            bytes.len() as u64
+        } else {
+            0
+        };
+        Ok(Box::new(ReadStream {
+            bytes,
+            pos: Mutex::new(pos),
+        }))
+    }
+}
+
+/// A read-only stream over a value held in memory.
+struct ReadStream {
+    bytes: Vec<u8>,
+    pos: Mutex<u64>,
+}
+
+impl ReadStream {
+    fn pos(&self) -> std::sync::MutexGuard<'_, u64> {
+        self.pos.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[async_trait]
+impl PropStream for ReadStream {
+    async fn read(&self, buf: &mut [u8]) -> ProviderResult<usize> {
+        let mut pos = self.pos();
+        let start = (*pos).min(self.bytes.len() as u64) as usize;
+        let n = buf.len().min(self.bytes.len() - start);
+        buf[..n].copy_from_slice(&self.bytes[start..start + n]);
+        *pos = (start + n) as u64;
+        Ok(n)
+    }
+
+    async fn write(&self, _data: &[u8]) -> ProviderResult<usize> {
+        Err(no_access("Write"))
+    }
+
+    async fn seek(&self, offset: i64, origin: u32) -> ProviderResult<u64> {
+        let mut pos = self.pos();
+        let base = match origin {
+            STREAM_SEEK_SET => 0i128,
+            STREAM_SEEK_CUR => i128::from(*pos),
+            STREAM_SEEK_END => self.bytes.len() as i128,
+            _ => {
+                return Err(ProviderError::new(
+                    Status::MAPI_E_INVALID_PARAMETER,
+                    format!("Seek: origin {origin}"),
+                ));
+            }
+        };
+        let to = base + i128::from(offset);
+        let to = u64::try_from(to).map_err(|_| {
+            ProviderError::new(Status::MAPI_E_INVALID_PARAMETER, "Seek: before the start")
+        })?;
+        *pos = to;
+        Ok(to)
+    }
+
+    async fn set_size(&self, _size: u64) -> ProviderResult<()> {
+        Err(no_access("SetSize"))
+    }
+
+    async fn stat(&self) -> ProviderResult<StreamStat> {
+        Ok(StreamStat {
+            size: self.bytes.len() as u64,
+            mode: STGM_READ,
+        })
+    }
+
+    async fn commit(&self, _flags: u32) -> ProviderResult<()> {
+        Err(no_access("Commit"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mapi_types::object::MAPI_UNICODE;
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    fn message() -> CachedMessage {
+        let raw = b"From: Ann <ann@example.org>\r\nSubject: RE: hello\r\n\r\nbody text\r\n";
+        let store = [7u8; 16];
+        let m = crate::cache::MessageRow {
+            id: 3,
+            folder_id: 2,
+            uidvalidity: 1,
+            uid: 9,
+            seen: true,
+            size: raw.len() as i64,
+            delivery_time: Some(1_700_000_000),
+            subject: None,
+            sender_name: None,
+            sender_email: None,
+            display_to: None,
+            message_id: None,
+        };
+        CachedMessage::open(crate::props::full_message(&store, &m, raw), 0).unwrap()
+    }
+
+    #[test]
+    fn get_props_gives_mapped_values_and_pt_error_for_missing_ones() {
+        let m = message();
+        let r = block_on(m.get_props(
+            Some(&[tags::PR_SUBJECT, tags::PR_NORMALIZED_SUBJECT, tags::PR_HTML]),
+            MAPI_UNICODE,
+        ))
+        .unwrap();
+        assert_eq!(r.status, Status::MAPI_W_ERRORS_RETURNED);
+        assert_eq!(r.value[0].1, PropValue::Unicode("RE: hello".into()));
+        assert_eq!(r.value[1].1, PropValue::Unicode("hello".into()));
+        assert_eq!(r.value[2].0, tags::PR_HTML.with_type(PropType::PT_ERROR));
+        assert_eq!(r.value[2].1, PropValue::Error(Status::MAPI_E_NOT_FOUND.0));
+        let a = block_on(m.get_props(Some(&[tags::PR_SUBJECT.with_type(PropType::PT_STRING8)]), 0))
+            .unwrap();
+        assert_eq!(a.status, Status::S_OK);
+        assert_eq!(a.value[0].1, PropValue::String8("RE: hello".into()));
+        let list = block_on(m.get_prop_list(0)).unwrap();
+        assert!(list.contains(&tags::PR_SUBJECT) && list.contains(&tags::PR_ENTRYID));
+    }
+
+    #[test]
+    fn streams_read_seek_and_refuse_writes() {
+        let m = message();
+        let s = block_on(m.open_property(tags::PR_BODY, &IID_ISTREAM, 0)).unwrap();
+        let size = block_on(s.stat()).unwrap().size;
+        let mut buf = vec![0; 64];
+        let n = block_on(s.read(&mut buf)).unwrap();
+        assert_eq!(n as u64, size);
+        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("body text"));
+        assert_eq!(block_on(s.read(&mut buf)).unwrap(), 0, "at the end");
+        assert_eq!(block_on(s.seek(-4, STREAM_SEEK_END)).unwrap(), size - 4);
+        assert_eq!(
+            block_on(s.seek(-100, STREAM_SEEK_CUR))
+                .err()
+                .unwrap()
+                .status,
+            Status::MAPI_E_INVALID_PARAMETER
+        );
+        for st in [
+            block_on(s.write(b"x")).err().unwrap().status,
+            block_on(s.set_size(1 << 31)).err().unwrap().status,
+            block_on(m.set_props(&[])).err().unwrap().status,
+            block_on(m.save_changes(0)).err().unwrap().status,
+            block_on(m.open_property(tags::PR_BODY, &IID_ISTREAM, MAPI_MODIFY))
+                .err()
+                .unwrap()
+                .status,
+        ] {
+            assert_eq!(st, Status::MAPI_E_NO_ACCESS);
+        }
+        assert_eq!(
+            CachedMessage::open(Row::default(), MAPI_MODIFY)
+                .err()
+                .unwrap()
+                .status,
+            Status::MAPI_E_NO_ACCESS
+        );
+        assert!(CachedMessage::open(Row::default(), MAPI_BEST_ACCESS).is_ok());
+    }
+}
