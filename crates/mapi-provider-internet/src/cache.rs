@@ -691,6 +691,59 @@ impl Cache {
             .map_err(|e| self.err(e))
     }
 
+    /// How many messages a folder holds.
+    pub fn folder_count(&self, folder_id: i64) -> Result<usize> {
+        self.conn
+            .prepare_cached("SELECT count(*) FROM messages WHERE folder_id = ?1")
+            .and_then(|mut st| st.query_row([folder_id], |r| r.get::<_, i64>(0)))
+            .map(|n| n.max(0) as usize)
+            .map_err(|e| self.err(e))
+    }
+
+    /// A page of a folder's messages in `order`, an `ORDER BY` list the caller builds
+    /// from fixed column names only (never from input).
+    pub fn page(
+        &self,
+        folder_id: i64,
+        order: &str,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<MessageRow>> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!(
+                "{MSG_COLUMNS} WHERE folder_id = ?1 ORDER BY {order} LIMIT ?2 OFFSET ?3"
+            ))
+            .map_err(|e| self.err(e))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let rows = st
+            .query_map(params![folder_id, limit, offset], message_row)
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Calls `each` with every message of a folder, newest first, one row at a time
+    /// (the folder is never held whole).
+    pub fn scan(
+        &self,
+        folder_id: i64,
+        mut each: impl FnMut(MessageRow) -> Result<()>,
+    ) -> Result<()> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!(
+                "{MSG_COLUMNS} WHERE folder_id = ?1 ORDER BY delivery_time DESC, id DESC"
+            ))
+            .map_err(|e| self.err(e))?;
+        let mut rows = st.query([folder_id]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            each(message_row(r).map_err(|e| self.err(e))?)?;
+        }
+        Ok(())
+    }
+
     /// A message's bytes.
     pub fn raw(&self, id: i64) -> Result<Vec<u8>> {
         let (inline, offset, len): (Option<Vec<u8>>, Option<i64>, Option<i64>) = self

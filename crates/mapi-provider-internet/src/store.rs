@@ -18,6 +18,7 @@ use crate::imap::Imap;
 use crate::props;
 use crate::sync::{self, SyncReport, lock};
 
+mod contents;
 mod ops;
 
 /// A logged-on internet-mail store.
@@ -409,6 +410,25 @@ impl MsgStore for InternetStore {
                 .map(|m| props::message_row(&self.shared.store_uid, m))
                 .collect(),
         ))
+    }
+
+    async fn contents_source(
+        &self,
+        folder: &[u8],
+        flags: u32,
+    ) -> ProviderResult<Box<dyn mapi_types::RowSource>> {
+        let f = self.folder_by_entry(folder)?;
+        if flags & mapi_types::table::consts::MAPI_ASSOCIATED != 0 {
+            let columns = CONTENT_COLUMNS.to_vec();
+            return Ok(Box::new(mapi_types::MemorySource::new(
+                &columns,
+                Vec::new(),
+            )));
+        }
+        Ok(Box::new(contents::CacheContents::new(
+            self.shared.clone(),
+            f.id,
+        )))
     }
 
     async fn read_message(&self, entry: &[u8]) -> ProviderResult<Row> {
