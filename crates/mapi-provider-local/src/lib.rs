@@ -4,7 +4,10 @@
 //! # Layout
 //! - [`service`]: [`LocalStoreService`], [`ContactsService`] (service entry, logons) and
 //!   [`register`].
-//! - [`store`]: [`LocalStore`], the logged-on message store (folders, contents, messages).
+//! - [`store`]: [`LocalStore`], the logged-on message store (folders, contents, messages);
+//!   its `folder_ops` submodule holds IMAPIFolder's folder and message operations
+//!   (CreateFolder, DeleteFolder, EmptyFolder, CopyFolder, CopyMessages, DeleteMessages,
+//!   SetReadFlags) and GetReceiveFolder.
 //! - `contents`: contents tables as a row source that pushes sort, restriction and
 //!   paging down to SQLite.
 //! - [`message`]: [`LocalMessage`], a message as a transacted property object
