@@ -11,7 +11,10 @@
 //! - `contents`: contents tables as a row source that pushes sort, restriction and
 //!   paging down to SQLite.
 //! - [`message`]: [`LocalMessage`], a message as a transacted property object
-//!   (SetProps, SaveChanges with its version check, OpenProperty), and [`message::Ctx`].
+//!   (CreateMessage, SetProps, SaveChanges with its version check, OpenProperty), and
+//!   [`message::Ctx`].
+//! - `compose`: a created message's first row, and the RFC 5322 form of an unsent
+//!   message built from its properties (mail-builder).
 //! - [`props`]: a property object's values, GetProps / GetPropList over them, the
 //!   checks SetProps and DeleteProps make, and how values are stored.
 //! - [`stream`]: [`stream::LocalStream`], `IStream` over a property (blob I/O, staging
@@ -31,6 +34,7 @@
 //! - [`mime`]: the stored columns of an imported message, from `mapi-mime`'s mapping.
 //! - [`error`]: [`LocalError`] and its MAPI status codes.
 
+mod compose;
 pub mod contacts;
 mod contents;
 pub mod dbfile;

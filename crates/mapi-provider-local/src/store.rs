@@ -126,6 +126,22 @@ impl LocalStore {
         Ok(RowObject::new(self.ctx(), object_type::MAPI_FOLDER, row))
     }
 
+    /// A new message in `folder`: `MSGFLAG_READ | MSGFLAG_UNSENT` (MS-OXCMSG's initial
+    /// flags, a message being composed), only `MSGFLAG_READ` in the receive folder.
+    fn create_message_now(&self, folder: &[u8], flags: u32) -> Result<LocalMessage, LocalError> {
+        let id = self.with_conn(|conn| self.folder_id(conn, folder))?;
+        let inbox = self
+            .folders
+            .iter()
+            .any(|(k, f)| *k == FolderKind::Inbox && *f == id);
+        let initial = if inbox {
+            MSGFLAG_READ as i32
+        } else {
+            MSGFLAG_READ as i32 | crate::compose::MSGFLAG_UNSENT
+        };
+        LocalMessage::create(self.ctx(), id, flags, initial)
+    }
+
     fn with_conn<T>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, LocalError>,
@@ -685,6 +701,14 @@ impl MsgStore for LocalStore {
 
     async fn get_receive_folder(&self, message_class: &str) -> ProviderResult<(EntryId, String)> {
         Ok(self.receive_folder_now(message_class)?)
+    }
+
+    async fn create_message(
+        &self,
+        folder: &[u8],
+        flags: u32,
+    ) -> ProviderResult<Arc<dyn PropObject>> {
+        Ok(Arc::new(self.create_message_now(folder, flags)?))
     }
 
     async fn open_message(&self, entry: &[u8], flags: u32) -> ProviderResult<Arc<dyn PropObject>> {
