@@ -6,7 +6,9 @@
 //!
 //! What goes into the message: PR_SUBJECT; From from PR_SENT_REPRESENTING_NAME /
 //! _EMAIL_ADDRESS (else PR_SENDER_*), and Sender from PR_SENDER_* when they differ;
-//! To and Cc from PR_DISPLAY_TO / PR_DISPLAY_CC, items separated by `;` or `,`, each
+//! To and Cc from the saved recipients (MAPI_TO / MAPI_CC, PR_DISPLAY_NAME and
+//! PR_EMAIL_ADDRESS; MAPI_BCC ones are not written), or for a message without
+//! recipients from PR_DISPLAY_TO / PR_DISPLAY_CC, items separated by `;` or `,`, each
 //! `Name <address>` or a bare address (an item without an `@` names no mailbox and is
 //! left out); PR_BODY as text/plain and PR_HTML as text/html; PR_CLIENT_SUBMIT_TIME as
 //! Date; PR_INTERNET_MESSAGE_ID (one is made, and kept, for a message without one);
@@ -185,7 +187,11 @@ pub fn rebuild_unsent(conn: &Connection, id: i64) -> Result<(), BuildError> {
             made
         }
     };
-    let (to, cc) = (mailboxes(&to), mailboxes(&cc));
+    // Saved recipients name the mailboxes; without any, the display lists do.
+    let [to, cc] = match crate::recipients::mailboxes(conn, id)? {
+        Some(lists) => lists,
+        None => [mailboxes(&to), mailboxes(&cc)],
+    };
     let mut b = MessageBuilder::new()
         .subject(subject.as_str())
         .message_id(bare_id(&message_id))

@@ -17,6 +17,8 @@
 //!   message built from its properties (mail-builder).
 //! - [`props`]: a property object's values, GetProps / GetPropList over them, the
 //!   checks SetProps and DeleteProps make, and how values are stored.
+//! - [`recipients`]: a message's recipient list (ModifyRecipients, GetRecipientTable)
+//!   and how it is kept.
 //! - [`stream`]: [`stream::LocalStream`], `IStream` over a property (blob I/O, staging
 //!   in a temporary file).
 //! - [`named`]: the store's named-property map (GetIDsFromNames / GetNamesFromIDs).
@@ -48,6 +50,7 @@ pub mod named;
 pub mod objects;
 pub mod openfiles;
 pub mod props;
+pub mod recipients;
 pub mod schema;
 pub mod service;
 pub mod store;

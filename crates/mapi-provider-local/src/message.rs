@@ -27,6 +27,7 @@ use crate::props::{
     self, GETPROPS_LIMIT, Held, MAX_PER_CALL, Place, PropSet, check_flags, streamable, tag_problem,
     too_many, value_problem,
 };
+use crate::recipients::{self, Recipients};
 use crate::stream::{CopyError, LocalStream, Staged, Start, chunk_count, write_chunks};
 
 /// What every object of a logged-on store shares: the database, its path and uid.
@@ -78,6 +79,8 @@ struct State {
     dirty: BTreeSet<u16>,
     /// The folder of a message made by CreateMessage and not saved yet.
     new_in: Option<i64>,
+    /// The recipient list, read on first use.
+    recipients: Option<Recipients>,
 }
 
 /// The shared part of a message object (its streams hold it too).
@@ -334,6 +337,7 @@ impl LocalMessage {
                     props,
                     dirty: BTreeSet::new(),
                     new_in: None,
+                    recipients: None,
                 }),
             }),
         })
@@ -400,6 +404,7 @@ impl LocalMessage {
                     props,
                     dirty,
                     new_in: Some(folder),
+                    recipients: Some(Recipients::default()),
                 }),
             }),
         })
@@ -533,12 +538,29 @@ impl MessageInner {
         }
         let mut st = self.lock();
         self.writable(&st)?;
+        let recipients_changed = st.recipients.as_ref().is_some_and(|r| r.dirty);
+        if recipients_changed {
+            // The store keeps PR_DISPLAY_TO / _CC / _BCC from the recipients.
+            let names = st.recipients.as_ref().map(Recipients::display);
+            if let Some(names) = names {
+                for (tag, v) in [PR_DISPLAY_TO, PR_DISPLAY_CC, PR_DISPLAY_BCC]
+                    .into_iter()
+                    .zip(names)
+                {
+                    st.props.put(tag, Held::Value(PropValue::Unicode(v)));
+                    st.dirty.insert(tag.id());
+                }
+            }
+        }
         if !st.dirty.is_empty() || st.new_in.is_some() {
             let version = self
                 .ctx
                 .with_conn(|conn| self.write(conn, &st, flags & FORCE_SAVE != 0))?;
             st.version = version;
             st.dirty.clear();
+            if let Some(r) = st.recipients.as_mut() {
+                r.dirty = false;
+            }
             if st.new_in.take().is_some() {
                 // The message exists now: it has its entry id.
                 let entry = PropValue::Binary(entryid::encode(
@@ -603,6 +625,9 @@ impl MessageInner {
         }
         for &id in &st.dirty {
             self.write_one(&tx, id, st.props.get(id))?;
+        }
+        if let Some(r) = st.recipients.as_ref().filter(|r| r.dirty) {
+            recipients::save(&tx, self.id(), &r.rows).map_err(sql)?;
         }
         crate::compose::rebuild_unsent(&tx, self.id()).map_err(|e| match e {
             crate::compose::BuildError::Sql(e) => sql(e),
@@ -708,6 +733,40 @@ impl MessageInner {
             }
         }
         Ok(())
+    }
+
+    /// The recipient list, read from the store on first use.
+    fn recipients<'s>(&self, st: &'s mut State) -> Result<&'s mut Recipients, LocalError> {
+        if st.recipients.is_none() {
+            let rows = self
+                .ctx
+                .with_conn(|conn| recipients::load(conn, self.id()).map_err(|e| self.ctx.sql(e)))?;
+            st.recipients = Some(Recipients { rows, dirty: false });
+        }
+        Ok(st.recipients.get_or_insert_with(Recipients::default))
+    }
+
+    fn modify_recipients_now(
+        &self,
+        flags: u32,
+        rows: &[mapi_types::Row],
+    ) -> Result<(), LocalError> {
+        let mut st = self.lock();
+        self.writable(&st)?;
+        self.recipients(&mut st)?.modify(flags, rows)
+    }
+
+    fn recipient_table_now(&self, flags: u32) -> Result<mapi_types::MemorySource, LocalError> {
+        check_flags(
+            "GetRecipientTable",
+            flags,
+            mapi_types::object::MAPI_UNICODE | MAPI_DEFERRED_ERRORS,
+        )?;
+        let mut st = self.lock();
+        if st.access == Access::Closed {
+            return Err(LocalError::Closed);
+        }
+        Ok(self.recipients(&mut st)?.table())
     }
 
     fn open_property_now(
@@ -826,6 +885,14 @@ impl PropObject for LocalMessage {
 
     async fn delete_props(&self, tags: &[PropTag]) -> ProviderResult<Vec<PropProblem>> {
         Ok(self.inner.delete_props_now(tags)?)
+    }
+
+    async fn modify_recipients(&self, flags: u32, rows: &[mapi_types::Row]) -> ProviderResult<()> {
+        Ok(self.inner.modify_recipients_now(flags, rows)?)
+    }
+
+    async fn recipient_table(&self, flags: u32) -> ProviderResult<Box<dyn mapi_types::RowSource>> {
+        Ok(Box::new(self.inner.recipient_table_now(flags)?))
     }
 
     async fn save_changes(&self, flags: u32) -> ProviderResult<()> {
