@@ -267,7 +267,11 @@ impl LocalStore {
         name: &str,
         flags: u32,
     ) -> Result<EntryId, LocalError> {
-        check_flags("CreateFolder", flags, OPEN_IF_EXISTS | MAPI_UNICODE)?;
+        check_flags(
+            "CreateFolder",
+            flags,
+            OPEN_IF_EXISTS | MAPI_UNICODE | MAPI_DEFERRED_ERRORS,
+        )?;
         check_name(name)?;
         self.with_conn(|conn| {
             let tx = self.tx(conn)?;
@@ -490,6 +494,7 @@ impl LocalStore {
                 | GENERATE_RECEIPT_ONLY
                 | CLEAR_RN_PENDING
                 | CLEAR_NRN_PENDING
+                | MESSAGE_DIALOG
                 | MAPI_DEFERRED_ERRORS,
         )?;
         if flags & CLEAR_READ_FLAG != 0 && flags & GENERATE_RECEIPT_ONLY != 0 {
