@@ -603,3 +603,37 @@ fn receive_folder_is_the_inbox_with_the_registered_class() {
         Status::MAPI_E_INVALID_PARAMETER
     );
 }
+
+#[test]
+fn deep_trees_copy_and_delete_whole() {
+    let f = fixture();
+    let top = f.mkdir(&f.root, "Deep");
+    let mut parent = top.clone();
+    for i in 0..300 {
+        parent = f.mkdir(&parent, &format!("level {i}"));
+    }
+    f.import(&parent, &["at the bottom"]);
+    let target = f.mkdir(&f.root, "Target");
+    let copy = block_on(
+        f.store
+            .copy_folder(&f.root, &top, &target, None, COPY_SUBFOLDERS),
+    )
+    .unwrap();
+    let all = block_on(f.store.folders()).unwrap();
+    assert_eq!(all.len(), 6 + 2 * 301 + 1);
+    let bottoms: Vec<&Row> = all
+        .iter()
+        .filter(|r| r.str(PR_DISPLAY_NAME) == Some("level 299"))
+        .collect();
+    assert_eq!(bottoms.len(), 2);
+    for b in bottoms {
+        assert_eq!(b.int(PR_CONTENT_COUNT), Some(1));
+    }
+    block_on(
+        f.store
+            .delete_folder(&target, &copy, DEL_FOLDERS | DEL_MESSAGES),
+    )
+    .unwrap();
+    assert_eq!(block_on(f.store.folders()).unwrap().len(), 6 + 301 + 1);
+    assert_eq!(f.subjects(&parent), ["at the bottom"]);
+}

@@ -212,7 +212,8 @@ impl LocalStore {
     }
 
     /// Copies folder `id` (named `name`) under `dest`, with its messages and, when
-    /// `deep`, its subfolders; returns the copy's id.
+    /// `deep`, its subfolders (a work list, not recursion: any depth is fine); returns
+    /// the copy's id.
     fn copy_folder_rows(
         &self,
         tx: &Transaction<'_>,
@@ -221,36 +222,43 @@ impl LocalStore {
         name: &str,
         deep: bool,
     ) -> Result<i64, LocalError> {
-        tx.prepare_cached(
-            "INSERT INTO folders (parent, kind, name, class)
-             SELECT ?1, NULL, ?2, class FROM folders WHERE id = ?3",
-        )
-        .and_then(|mut s| s.execute(params![dest, name, id]))
-        .map_err(self.sql())?;
-        let copy = tx.last_insert_rowid();
-        let messages: Vec<i64> = tx
-            .prepare_cached("SELECT id FROM messages WHERE folder = ?1 ORDER BY id")
-            .and_then(|mut s| {
-                s.query_map([id], |r| r.get(0))
-                    .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            })
+        let mut work = vec![(id, dest, name.to_string())];
+        let mut top = None;
+        while let Some((source, parent, name)) = work.pop() {
+            tx.prepare_cached(
+                "INSERT INTO folders (parent, kind, name, class)
+                 SELECT ?1, NULL, ?2, class FROM folders WHERE id = ?3",
+            )
+            .and_then(|mut s| s.execute(params![parent, name, source]))
             .map_err(self.sql())?;
-        for m in messages {
-            self.copy_message_row(tx, m, copy)?;
-        }
-        if deep {
-            let children: Vec<(i64, String)> = tx
-                .prepare_cached("SELECT id, name FROM folders WHERE parent = ?1 ORDER BY id")
+            let copy = tx.last_insert_rowid();
+            top.get_or_insert(copy);
+            let messages: Vec<i64> = tx
+                .prepare_cached("SELECT id FROM messages WHERE folder = ?1 ORDER BY id")
                 .and_then(|mut s| {
-                    s.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    s.query_map([source], |r| r.get(0))
                         .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
                 })
                 .map_err(self.sql())?;
-            for (child, child_name) in children {
-                self.copy_folder_rows(tx, child, copy, &child_name, true)?;
+            for m in messages {
+                self.copy_message_row(tx, m, copy)?;
+            }
+            if deep {
+                let children: Vec<(i64, String)> = tx
+                    .prepare_cached("SELECT id, name FROM folders WHERE parent = ?1 ORDER BY id")
+                    .and_then(|mut s| {
+                        s.query_map([source], |r| Ok((r.get(0)?, r.get(1)?)))
+                            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                    })
+                    .map_err(self.sql())?;
+                work.extend(
+                    children
+                        .into_iter()
+                        .map(|(child, child_name)| (child, copy, child_name)),
+                );
             }
         }
-        Ok(copy)
+        Ok(top.unwrap_or_default())
     }
 
     /// Decodes every message entry id before anything changes.
