@@ -10,6 +10,8 @@ command -v dovecot >/dev/null 2>&1 || need+=(dovecot-imapd dovecot-lmtpd dovecot
 command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || need+=(postfix)
 command -v mbsync >/dev/null 2>&1 || need+=(isync)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# Messages built here are read back with Python's email package.
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 # The profile-store tests start a real PostgreSQL server (Debian's binaries).
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then

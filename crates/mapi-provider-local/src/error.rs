@@ -151,6 +151,32 @@ pub enum LocalError {
     Closed,
     /// Every named-property id is taken (`MAPI_E_NAMED_PROP_QUOTA_EXCEEDED`).
     NamedPropQuota,
+    /// A folder of that name is already there (`MAPI_E_COLLISION`).
+    Collision {
+        /// The name.
+        name: String,
+    },
+    /// A folder still holds subfolders (`MAPI_E_HAS_FOLDERS`).
+    HasFolders {
+        /// The folder.
+        what: String,
+    },
+    /// A folder still holds messages (`MAPI_E_HAS_MESSAGES`).
+    HasMessages {
+        /// The folder.
+        what: String,
+    },
+    /// A folder copied or moved into itself or one of its subfolders
+    /// (`MAPI_E_FOLDER_CYCLE`).
+    FolderCycle {
+        /// The folder.
+        what: String,
+    },
+    /// A well-known folder cannot be deleted or moved (`MAPI_E_NO_ACCESS`).
+    WellKnownFolder {
+        /// Its name.
+        name: String,
+    },
     /// Any other SQLite failure (`MAPI_E_CALL_FAILED`).
     Database {
         /// The file.
@@ -228,6 +254,11 @@ impl MapiStatus for LocalError {
             LocalError::NoInterface { .. } => Status::MAPI_E_INTERFACE_NOT_SUPPORTED,
             LocalError::BadValue { .. } => Status::MAPI_E_BAD_VALUE,
             LocalError::NamedPropQuota => Status::MAPI_E_NAMED_PROP_QUOTA_EXCEEDED,
+            LocalError::Collision { .. } => Status::MAPI_E_COLLISION,
+            LocalError::HasFolders { .. } => Status::MAPI_E_HAS_FOLDERS,
+            LocalError::HasMessages { .. } => Status::MAPI_E_HAS_MESSAGES,
+            LocalError::FolderCycle { .. } => Status::MAPI_E_FOLDER_CYCLE,
+            LocalError::WellKnownFolder { .. } => Status::MAPI_E_NO_ACCESS,
             LocalError::Database { .. } => Status::MAPI_E_CALL_FAILED,
         }
     }
@@ -342,6 +373,27 @@ impl fmt::Display for LocalError {
             LocalError::NamedPropQuota => {
                 f.write_str("every named-property id (0x8000-0xFFFE) of this store is taken")
             }
+            LocalError::Collision { name } => write!(
+                f,
+                "a folder named \"{name}\" is already there; choose another name"
+            ),
+            LocalError::HasFolders { what } => write!(
+                f,
+                "{what} still has subfolders; delete them first or pass DEL_FOLDERS"
+            ),
+            LocalError::HasMessages { what } => write!(
+                f,
+                "{what} still holds messages; delete them first or pass DEL_MESSAGES"
+            ),
+            LocalError::FolderCycle { what } => write!(
+                f,
+                "{what} cannot go into itself or one of its own subfolders"
+            ),
+            LocalError::WellKnownFolder { name } => write!(
+                f,
+                "the {name} folder is one of the store's well-known folders and cannot be \
+                 deleted or moved"
+            ),
             LocalError::Database { path, detail } => {
                 write!(f, "database error on {}: {detail}", path.display())
             }
@@ -476,6 +528,21 @@ mod tests {
             LocalError::NamedPropQuota
                 => LocalError::NamedPropQuota
                 => Status::MAPI_E_NAMED_PROP_QUOTA_EXCEEDED,
+            LocalError::Collision { .. }
+                => LocalError::Collision { name: "x".into() }
+                => Status::MAPI_E_COLLISION,
+            LocalError::HasFolders { .. }
+                => LocalError::HasFolders { what: "x".into() }
+                => Status::MAPI_E_HAS_FOLDERS,
+            LocalError::HasMessages { .. }
+                => LocalError::HasMessages { what: "x".into() }
+                => Status::MAPI_E_HAS_MESSAGES,
+            LocalError::FolderCycle { .. }
+                => LocalError::FolderCycle { what: "x".into() }
+                => Status::MAPI_E_FOLDER_CYCLE,
+            LocalError::WellKnownFolder { .. }
+                => LocalError::WellKnownFolder { name: "Inbox".into() }
+                => Status::MAPI_E_NO_ACCESS,
             LocalError::Database { .. }
                 => LocalError::Database {
                     path: p(),

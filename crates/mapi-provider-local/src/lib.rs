@@ -4,13 +4,21 @@
 //! # Layout
 //! - [`service`]: [`LocalStoreService`], [`ContactsService`] (service entry, logons) and
 //!   [`register`].
-//! - [`store`]: [`LocalStore`], the logged-on message store (folders, contents, messages).
+//! - [`store`]: [`LocalStore`], the logged-on message store (folders, contents, messages);
+//!   its `folder_ops` submodule holds IMAPIFolder's folder and message operations
+//!   (CreateFolder, DeleteFolder, EmptyFolder, CopyFolder, CopyMessages, DeleteMessages,
+//!   SetReadFlags) and GetReceiveFolder.
 //! - `contents`: contents tables as a row source that pushes sort, restriction and
 //!   paging down to SQLite.
 //! - [`message`]: [`LocalMessage`], a message as a transacted property object
-//!   (SetProps, SaveChanges with its version check, OpenProperty), and [`message::Ctx`].
+//!   (CreateMessage, SetProps, SaveChanges with its version check, OpenProperty), and
+//!   [`message::Ctx`].
+//! - `compose`: a created message's first row, and the RFC 5322 form of an unsent
+//!   message built from its properties (mail-builder).
 //! - [`props`]: a property object's values, GetProps / GetPropList over them, the
 //!   checks SetProps and DeleteProps make, and how values are stored.
+//! - [`recipients`]: a message's recipient list (ModifyRecipients, GetRecipientTable)
+//!   and how it is kept.
 //! - [`stream`]: [`stream::LocalStream`], `IStream` over a property (blob I/O, staging
 //!   in a temporary file).
 //! - [`named`]: the store's named-property map (GetIDsFromNames / GetNamesFromIDs).
@@ -28,6 +36,7 @@
 //! - [`mime`]: the stored columns of an imported message, from `mapi-mime`'s mapping.
 //! - [`error`]: [`LocalError`] and its MAPI status codes.
 
+mod compose;
 pub mod contacts;
 mod contents;
 pub mod dbfile;
@@ -41,6 +50,7 @@ pub mod named;
 pub mod objects;
 pub mod openfiles;
 pub mod props;
+pub mod recipients;
 pub mod schema;
 pub mod service;
 pub mod store;

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use mapi_spi::{PropNames, PropObject, PropStream, PropValues, ProviderResult, Reply, async_trait};
@@ -26,6 +27,7 @@ use crate::props::{
     self, GETPROPS_LIMIT, Held, MAX_PER_CALL, Place, PropSet, check_flags, streamable, tag_problem,
     too_many, value_problem,
 };
+use crate::recipients::{self, Recipients};
 use crate::stream::{CopyError, LocalStream, Staged, Start, chunk_count, write_chunks};
 
 /// What every object of a logged-on store shares: the database, its path and uid.
@@ -75,12 +77,17 @@ struct State {
     props: PropSet,
     /// Ids changed since then (set, deleted or streamed).
     dirty: BTreeSet<u16>,
+    /// The folder of a message made by CreateMessage and not saved yet.
+    new_in: Option<i64>,
+    /// The recipient list, read on first use.
+    recipients: Option<Recipients>,
 }
 
 /// The shared part of a message object (its streams hold it too).
 pub struct MessageInner {
     pub(crate) ctx: Arc<Ctx>,
-    pub(crate) id: i64,
+    /// The message's row id (0 until a created message is first saved).
+    id: AtomicI64,
     state: Mutex<State>,
 }
 
@@ -323,12 +330,81 @@ impl LocalMessage {
         Ok(LocalMessage {
             inner: Arc::new(MessageInner {
                 ctx,
-                id,
+                id: AtomicI64::new(id),
                 state: Mutex::new(State {
                     access,
                     version,
                     props,
                     dirty: BTreeSet::new(),
+                    new_in: None,
+                    recipients: None,
+                }),
+            }),
+        })
+    }
+}
+
+impl LocalMessage {
+    /// `IMAPIFolder::CreateMessage`: a new message in `folder` (an existing folder's row
+    /// id), writable, that exists only once saved. `flags`: `MAPI_DEFERRED_ERRORS`
+    /// (`MAPI_ASSOCIATED` is `MAPI_E_NO_SUPPORT`: the store keeps no associated
+    /// messages). It starts with PR_MESSAGE_CLASS `IPM.Note`, PR_IMPORTANCE normal,
+    /// empty PR_DISPLAY_TO / _CC and PR_MESSAGE_FLAGS `initial_flags`; PR_ENTRYID comes
+    /// with the first SaveChanges.
+    pub fn create(
+        ctx: Arc<Ctx>,
+        folder: i64,
+        flags: u32,
+        initial_flags: i32,
+    ) -> Result<LocalMessage, LocalError> {
+        if flags & mapi_types::table::consts::MAPI_ASSOCIATED != 0 {
+            return Err(LocalError::NoSupport {
+                detail: "the local store keeps no associated messages".into(),
+            });
+        }
+        check_flags("CreateMessage", flags, MAPI_DEFERRED_ERRORS)?;
+        let mut props = PropSet::default();
+        let mut put = |tag, v| props.put(tag, Held::Value(v));
+        put(
+            PR_PARENT_ENTRYID,
+            PropValue::Binary(entryid::encode(&ctx.uid, ObjectKind::Folder, folder)),
+        );
+        put(
+            PR_OBJECT_TYPE,
+            PropValue::Long(object_type::MAPI_MESSAGE as i32),
+        );
+        put(
+            PR_STORE_ENTRYID,
+            PropValue::Binary(entryid::encode(&ctx.uid, ObjectKind::Store, 0)),
+        );
+        put(
+            PR_STORE_RECORD_KEY,
+            PropValue::Binary(ctx.uid.as_bytes().to_vec()),
+        );
+        put(PR_MESSAGE_CLASS, PropValue::Unicode("IPM.Note".into()));
+        put(PR_MESSAGE_FLAGS, PropValue::Long(initial_flags));
+        put(PR_READ, PropValue::Boolean(initial_flags & 1 != 0));
+        put(PR_HASATTACH, PropValue::Boolean(false));
+        put(PR_IMPORTANCE, PropValue::Long(1));
+        put(PR_DISPLAY_TO, PropValue::Unicode(String::new()));
+        put(PR_DISPLAY_CC, PropValue::Unicode(String::new()));
+        let dirty = [
+            PR_MESSAGE_CLASS.id(),
+            PR_MESSAGE_FLAGS.id(),
+            PR_IMPORTANCE.id(),
+        ]
+        .into();
+        Ok(LocalMessage {
+            inner: Arc::new(MessageInner {
+                ctx,
+                id: AtomicI64::new(0),
+                state: Mutex::new(State {
+                    access: Access::ReadWrite,
+                    version: 0,
+                    props,
+                    dirty,
+                    new_in: Some(folder),
+                    recipients: Some(Recipients::default()),
                 }),
             }),
         })
@@ -336,12 +412,20 @@ impl LocalMessage {
 }
 
 impl MessageInner {
+    /// The message's row id (0 for a created message not saved yet).
+    pub(crate) fn id(&self) -> i64 {
+        self.id.load(Ordering::Acquire)
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn what(&self) -> String {
-        format!("message {}", self.id)
+        match self.id() {
+            0 => "the new message".into(),
+            id => format!("message {id}"),
+        }
     }
 
     fn writable(&self, st: &State) -> Result<(), LocalError> {
@@ -454,12 +538,39 @@ impl MessageInner {
         }
         let mut st = self.lock();
         self.writable(&st)?;
-        if !st.dirty.is_empty() {
+        let recipients_changed = st.recipients.as_ref().is_some_and(|r| r.dirty);
+        if recipients_changed {
+            // The store keeps PR_DISPLAY_TO / _CC / _BCC from the recipients.
+            let names = st.recipients.as_ref().map(Recipients::display);
+            if let Some(names) = names {
+                for (tag, v) in [PR_DISPLAY_TO, PR_DISPLAY_CC, PR_DISPLAY_BCC]
+                    .into_iter()
+                    .zip(names)
+                {
+                    st.props.put(tag, Held::Value(PropValue::Unicode(v)));
+                    st.dirty.insert(tag.id());
+                }
+            }
+        }
+        if !st.dirty.is_empty() || st.new_in.is_some() {
             let version = self
                 .ctx
                 .with_conn(|conn| self.write(conn, &st, flags & FORCE_SAVE != 0))?;
             st.version = version;
             st.dirty.clear();
+            if let Some(r) = st.recipients.as_mut() {
+                r.dirty = false;
+            }
+            if st.new_in.take().is_some() {
+                // The message exists now: it has its entry id.
+                let entry = PropValue::Binary(entryid::encode(
+                    &self.ctx.uid,
+                    ObjectKind::Message,
+                    self.id(),
+                ));
+                st.props.put(PR_ENTRYID, Held::Value(entry.clone()));
+                st.props.put(PR_RECORD_KEY, Held::Value(entry));
+            }
         }
         st.access = if flags & KEEP_OPEN_READWRITE != 0 {
             Access::ReadWrite
@@ -471,15 +582,34 @@ impl MessageInner {
         Ok(())
     }
 
-    /// Writes every change in one transaction; returns the new version.
+    /// Writes every change in one transaction; returns the new version. A created
+    /// message gets its row first (its id is kept only if the transaction commits); an
+    /// unsent message (`MSGFLAG_UNSENT`) gets its RFC 5322 form rebuilt from its
+    /// properties.
     fn write(&self, conn: &mut Connection, st: &State, force: bool) -> Result<i64, LocalError> {
+        let result = self.write_tx(conn, st, force);
+        if result.is_err() && st.new_in.is_some() {
+            self.id.store(0, Ordering::Release);
+        }
+        result
+    }
+
+    fn write_tx(&self, conn: &mut Connection, st: &State, force: bool) -> Result<i64, LocalError> {
         let sql = |e| self.ctx.sql(e);
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql)?;
+        if let Some(folder) = st.new_in {
+            let id = crate::compose::insert_new(&tx, folder)
+                .map_err(sql)?
+                .ok_or_else(|| LocalError::ObjectDeleted {
+                    what: format!("the folder {folder} of the new message"),
+                })?;
+            self.id.store(id, Ordering::Release);
+        }
         let exists: bool = tx
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM messages WHERE id = ?1)")
-            .and_then(|mut s| s.query_row([self.id], |r| r.get(0)))
+            .and_then(|mut s| s.query_row([self.id()], |r| r.get(0)))
             .map_err(sql)?;
         if !exists {
             return Err(LocalError::ObjectDeleted { what: self.what() });
@@ -488,20 +618,27 @@ impl MessageInner {
             .prepare_cached(
                 "SELECT coalesce((SELECT version FROM message_versions WHERE message = ?1), 0)",
             )
-            .and_then(|mut s| s.query_row([self.id], |r| r.get(0)))
+            .and_then(|mut s| s.query_row([self.id()], |r| r.get(0)))
             .map_err(sql)?;
-        if now != st.version && !force {
+        if now != st.version && !force && st.new_in.is_none() {
             return Err(LocalError::ObjectChanged { what: self.what() });
         }
         for &id in &st.dirty {
             self.write_one(&tx, id, st.props.get(id))?;
         }
+        if let Some(r) = st.recipients.as_ref().filter(|r| r.dirty) {
+            recipients::save(&tx, self.id(), &r.rows).map_err(sql)?;
+        }
+        crate::compose::rebuild_unsent(&tx, self.id()).map_err(|e| match e {
+            crate::compose::BuildError::Sql(e) => sql(e),
+            crate::compose::BuildError::Mime(detail) => LocalError::BadValue { detail },
+        })?;
         let next = now + 1;
         tx.prepare_cached(
             "INSERT INTO message_versions (message, version) VALUES (?1, ?2)
              ON CONFLICT (message) DO UPDATE SET version = excluded.version",
         )
-        .and_then(|mut s| s.execute([self.id, next]))
+        .and_then(|mut s| s.execute([self.id(), next]))
         .map_err(sql)?;
         tx.commit().map_err(sql)?;
         Ok(next)
@@ -517,14 +654,14 @@ impl MessageInner {
         let io = |e: std::io::Error| LocalError::from_io(&self.ctx.path, "read", &e);
         // Any earlier row of the property goes first (its chunks with it, by trigger).
         conn.prepare_cached("DELETE FROM message_props WHERE message = ?1 AND prop_id = ?2")
-            .and_then(|mut s| s.execute(params![self.id, id]))
+            .and_then(|mut s| s.execute(params![self.id(), id]))
             .map_err(sql)?;
         let insert = |tag: PropTag, size: u64, chunks: i64, value: ToSqlOutput<'_>| {
             conn.prepare_cached(
                 "INSERT INTO message_props (message, prop_id, tag, size, chunks, value)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
-            .and_then(|mut s| s.execute(params![self.id, id, tag.0, size as i64, chunks, value]))
+            .and_then(|mut s| s.execute(params![self.id(), id, tag.0, size as i64, chunks, value]))
             .map_err(sql)?;
             Ok::<i64, LocalError>(conn.last_insert_rowid())
         };
@@ -554,7 +691,7 @@ impl MessageInner {
         let set = |v: ToSqlOutput<'_>| {
             conn.execute(
                 &format!("UPDATE messages SET {column} = ?1 WHERE id = ?2"),
-                params![v, self.id],
+                params![v, self.id()],
             )
             .map_err(sql)
         };
@@ -588,7 +725,7 @@ impl MessageInner {
                 if let Some(v) = cleared {
                     conn.execute(
                         &format!("UPDATE messages SET {column} = {v} WHERE id = ?1"),
-                        [self.id],
+                        [self.id()],
                     )
                     .map_err(sql)?;
                 }
@@ -596,6 +733,40 @@ impl MessageInner {
             }
         }
         Ok(())
+    }
+
+    /// The recipient list, read from the store on first use.
+    fn recipients<'s>(&self, st: &'s mut State) -> Result<&'s mut Recipients, LocalError> {
+        if st.recipients.is_none() {
+            let rows = self
+                .ctx
+                .with_conn(|conn| recipients::load(conn, self.id()).map_err(|e| self.ctx.sql(e)))?;
+            st.recipients = Some(Recipients { rows, dirty: false });
+        }
+        Ok(st.recipients.get_or_insert_with(Recipients::default))
+    }
+
+    fn modify_recipients_now(
+        &self,
+        flags: u32,
+        rows: &[mapi_types::Row],
+    ) -> Result<(), LocalError> {
+        let mut st = self.lock();
+        self.writable(&st)?;
+        self.recipients(&mut st)?.modify(flags, rows)
+    }
+
+    fn recipient_table_now(&self, flags: u32) -> Result<mapi_types::MemorySource, LocalError> {
+        check_flags(
+            "GetRecipientTable",
+            flags,
+            mapi_types::object::MAPI_UNICODE | MAPI_DEFERRED_ERRORS,
+        )?;
+        let mut st = self.lock();
+        if st.access == Access::Closed {
+            return Err(LocalError::Closed);
+        }
+        Ok(self.recipients(&mut st)?.table())
     }
 
     fn open_property_now(
@@ -662,7 +833,7 @@ impl MessageInner {
                 }
                 _ => {
                     return Err(LocalError::NotFound {
-                        what: format!("{tag} of message {}", self.id),
+                        what: format!("{tag} of message {}", self.id()),
                     });
                 }
             }
@@ -714,6 +885,14 @@ impl PropObject for LocalMessage {
 
     async fn delete_props(&self, tags: &[PropTag]) -> ProviderResult<Vec<PropProblem>> {
         Ok(self.inner.delete_props_now(tags)?)
+    }
+
+    async fn modify_recipients(&self, flags: u32, rows: &[mapi_types::Row]) -> ProviderResult<()> {
+        Ok(self.inner.modify_recipients_now(flags, rows)?)
+    }
+
+    async fn recipient_table(&self, flags: u32) -> ProviderResult<Box<dyn mapi_types::RowSource>> {
+        Ok(Box::new(self.inner.recipient_table_now(flags)?))
     }
 
     async fn save_changes(&self, flags: u32) -> ProviderResult<()> {

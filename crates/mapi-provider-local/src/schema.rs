@@ -110,7 +110,27 @@ macro_rules! store_v3_objects {
     };
 }
 
-/// The store schema (version 3; version 2 without [`store_v3_objects`]). `folders.msg_count` is each folder's message count,
+/// What schema version 4 adds: the recipients a message's ModifyRecipients saved, one
+/// row each (`row_id` is its PR_ROWID; `props` its properties in `mapi_types::codec`'s
+/// encoding), going with their message.
+macro_rules! store_v4_recipients {
+    () => {
+        "
+        CREATE TABLE message_recipients (
+            id INTEGER PRIMARY KEY,
+            message INTEGER NOT NULL,
+            row_id INTEGER NOT NULL,
+            props BLOB NOT NULL,
+            UNIQUE (message, row_id)
+        );
+        CREATE TRIGGER messages_recipients_delete AFTER DELETE ON messages BEGIN
+            DELETE FROM message_recipients WHERE message = OLD.id;
+        END;
+        "
+    };
+}
+
+/// The store schema (version 4, with [`store_v4_recipients`]; version 3; version 2 without [`store_v3_objects`]). `folders.msg_count` is each folder's message count,
 /// kept by triggers in the same transaction as every insert, delete and move of a
 /// message, whichever connection or process makes it: an unrestricted contents table
 /// counts its rows with one lookup. `messages_by_folder` gives a row's position in the
@@ -146,6 +166,7 @@ const STORE_SCHEMA: &str = concat!(
     store_indexes!(),
     store_count_triggers!(),
     store_v3_objects!(),
+    store_v4_recipients!(),
 );
 
 /// Version 1 to 2: the per-folder message count (column, its value now, the triggers
@@ -164,14 +185,17 @@ const STORE_V1_TO_V2: &str = concat!(
 /// Version 2 to 3: the property-object tables.
 const STORE_V2_TO_V3: &str = store_v3_objects!();
 
+/// Version 3 to 4: the recipients table.
+const STORE_V3_TO_V4: &str = store_v4_recipients!();
+
 /// The message store file.
 pub const STORE: FileKind = FileKind {
     label: "local store",
     // "MAPS"
     application_id: 0x4D41_5053,
-    schema_version: 3,
+    schema_version: 4,
     schema: STORE_SCHEMA,
-    migrations: &[STORE_V1_TO_V2, STORE_V2_TO_V3],
+    migrations: &[STORE_V1_TO_V2, STORE_V2_TO_V3, STORE_V3_TO_V4],
     tables: &["folders", "messages"],
     init: init_folders,
 };

@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use mapi_mime::MessageParser;
-use mapi_spi::{EntryId, FolderKind, MsgStore, PropObject, ProviderResult, Settings, async_trait};
+use mapi_spi::{
+    EntryId, FolderKind, MsgStore, PropObject, ProviderResult, Reply, Settings, async_trait,
+};
 use mapi_types::object::{MAPI_BEST_ACCESS, MAPI_DEFERRED_ERRORS, MAPI_MODIFY};
 use mapi_types::table::consts::MAPI_ASSOCIATED;
 use mapi_types::tags::*;
@@ -22,6 +24,8 @@ use crate::mime::{self, MSGFLAG_HASATTACH, Parsed};
 use crate::objects::RowObject;
 use crate::schema::{FOLDERS, STORE, folder_code};
 use mapi_mime::MessageProps;
+
+mod folder_ops;
 
 /// PR_MDB_PROVIDER of every local store: the store-type MAPIUID of this provider.
 pub const LOCAL_STORE_PROVIDER: MapiUid = MapiUid([
@@ -120,6 +124,22 @@ impl LocalStore {
                 what: format!("folder {id}"),
             })?;
         Ok(RowObject::new(self.ctx(), object_type::MAPI_FOLDER, row))
+    }
+
+    /// A new message in `folder`: `MSGFLAG_READ | MSGFLAG_UNSENT` (MS-OXCMSG's initial
+    /// flags, a message being composed), only `MSGFLAG_READ` in the receive folder.
+    fn create_message_now(&self, folder: &[u8], flags: u32) -> Result<LocalMessage, LocalError> {
+        let id = self.with_conn(|conn| self.folder_id(conn, folder))?;
+        let inbox = self
+            .folders
+            .iter()
+            .any(|(k, f)| *k == FolderKind::Inbox && *f == id);
+        let initial = if inbox {
+            MSGFLAG_READ as i32
+        } else {
+            MSGFLAG_READ as i32 | crate::compose::MSGFLAG_UNSENT
+        };
+        LocalMessage::create(self.ctx(), id, flags, initial)
     }
 
     fn with_conn<T>(
@@ -621,6 +641,74 @@ impl MsgStore for LocalStore {
 
     async fn move_message(&self, entry: &[u8], folder: &[u8]) -> ProviderResult<EntryId> {
         Ok(self.move_now(entry, folder)?)
+    }
+
+    async fn create_folder(
+        &self,
+        parent: &[u8],
+        name: &str,
+        flags: u32,
+    ) -> ProviderResult<EntryId> {
+        Ok(self.create_folder_now(parent, name, flags)?)
+    }
+
+    async fn delete_folder(&self, parent: &[u8], folder: &[u8], flags: u32) -> ProviderResult<()> {
+        Ok(self.delete_folder_now(parent, folder, flags)?)
+    }
+
+    async fn empty_folder(&self, folder: &[u8], flags: u32) -> ProviderResult<()> {
+        Ok(self.empty_folder_now(folder, flags)?)
+    }
+
+    async fn copy_folder(
+        &self,
+        parent: &[u8],
+        folder: &[u8],
+        dest_parent: &[u8],
+        new_name: Option<&str>,
+        flags: u32,
+    ) -> ProviderResult<EntryId> {
+        Ok(self.copy_folder_now(parent, folder, dest_parent, new_name, flags)?)
+    }
+
+    async fn copy_messages(
+        &self,
+        folder: &[u8],
+        messages: &[EntryId],
+        dest: &[u8],
+        flags: u32,
+    ) -> ProviderResult<Reply<Vec<Option<EntryId>>>> {
+        Ok(self.copy_messages_now(folder, messages, dest, flags)?)
+    }
+
+    async fn delete_messages(
+        &self,
+        folder: &[u8],
+        messages: &[EntryId],
+        flags: u32,
+    ) -> ProviderResult<Reply<()>> {
+        Ok(self.delete_messages_now(folder, messages, flags)?)
+    }
+
+    async fn set_read_flags(
+        &self,
+        folder: &[u8],
+        messages: Option<&[EntryId]>,
+        flags: u32,
+    ) -> ProviderResult<Reply<()>> {
+        Ok(self.set_read_flags_now(folder, messages, flags)?)
+    }
+
+    async fn get_receive_folder(&self, message_class: &str) -> ProviderResult<(EntryId, String)> {
+        Ok(self.receive_folder_now(message_class)?)
+    }
+
+    async fn create_message(
+        &self,
+        folder: &[u8],
+        flags: u32,
+    ) -> ProviderResult<Arc<dyn PropObject>> {
+        Ok(Arc::new(self.create_message_now(folder, flags)?))
     }
 
     async fn open_message(&self, entry: &[u8], flags: u32) -> ProviderResult<Arc<dyn PropObject>> {

@@ -231,7 +231,7 @@ impl LocalStream {
                     0
                 } else {
                     let want = buf.len().min((*len - pos) as usize);
-                    let (place, id, len) = (*place, self.msg.id, *len);
+                    let (place, id, len) = (*place, self.msg.id(), *len);
                     let read = |buf: &mut [u8], at: u64| {
                         self.msg.ctx.with_conn(|conn| {
                             read_stored(conn, place, id, buf, at)
@@ -304,7 +304,7 @@ impl LocalStream {
                     want
                 }
                 Data::Db(_, place) => {
-                    let (place, id) = (*place, self.msg.id);
+                    let (place, id) = (*place, self.msg.id());
                     self.msg.ctx.with_conn(|conn| {
                         read_stored(conn, place, id, &mut buf[..want], done)
                             .map_err(|e| LocalError::from_sqlite(&self.msg.ctx.path, &e))

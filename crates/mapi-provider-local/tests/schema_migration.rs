@@ -188,7 +188,7 @@ fn version1_files_are_brought_to_the_current_schema_with_the_same_answers() {
     let current = dir.path("current.db");
     current_store(&current, 700);
     let expected_schema = schema_of(&current);
-    assert_eq!(expected_schema.0, 3);
+    assert_eq!(expected_schema.0, 4);
     let expected = {
         let store = store_logon(settings(&current)).unwrap();
         let a = answers(&store);
@@ -255,13 +255,62 @@ fn a_newer_schema_is_still_refused_and_left_alone() {
     current_store(&path, 3);
     Connection::open(&path)
         .unwrap()
-        .pragma_update(None, "user_version", 4)
+        .pragma_update(None, "user_version", 5)
         .unwrap();
     let before = schema_of(&path);
     let e = err(store_logon(settings(&path)));
     assert_eq!(e.status, Status::MAPI_E_VERSION);
-    assert!(e.message.contains("version 4"), "{e}");
+    assert!(e.message.contains("version 5"), "{e}");
     // Nothing was upgraded or rolled back.
     assert_eq!(schema_of(&path), before);
-    assert_eq!(before.0, 4);
+    assert_eq!(before.0, 5);
+}
+
+#[test]
+fn version3_files_get_the_recipients_table() {
+    let dir = TempDir::new();
+    let current = dir.path("current.db");
+    current_store(&current, 20);
+    let expected_schema = schema_of(&current);
+    let old = dir.path("v3.db");
+    // Everything in the main file first, so a plain copy holds it all.
+    Connection::open(&current)
+        .unwrap()
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
+    std::fs::copy(&current, &old).unwrap();
+    // What a version-3 file is: the same without the version-4 additions.
+    Connection::open(&old)
+        .unwrap()
+        .execute_batch(
+            "DROP TRIGGER messages_recipients_delete;
+             DROP TABLE message_recipients;
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
+    assert_eq!(schema_of(&old).0, 3);
+    let store = store_logon(settings(&old)).unwrap();
+    assert_eq!(schema_of(&old), expected_schema);
+    let inbox = block_on(store.folder(FolderKind::Inbox)).unwrap();
+    let first = block_on(store.contents(&inbox)).unwrap().full_rows()[0]
+        .get(mapi_types::tags::PR_ENTRYID)
+        .and_then(mapi_types::PropValue::as_bytes)
+        .unwrap()
+        .to_vec();
+    let msg = block_on(store.open_message(&first, mapi_types::object::MAPI_MODIFY)).unwrap();
+    let mut r = mapi_types::Row::default();
+    r.set(
+        mapi_types::tags::PR_RECIPIENT_TYPE,
+        mapi_types::PropValue::Long(mapi_types::recipient::MAPI_TO),
+    );
+    r.set(
+        mapi_types::tags::PR_EMAIL_ADDRESS,
+        mapi_types::PropValue::Unicode("bob@example.org".into()),
+    );
+    block_on(msg.modify_recipients(mapi_types::recipient::MODRECIP_ADD, &[r])).unwrap();
+    block_on(msg.save_changes(0)).unwrap();
+    let again = block_on(store.open_message(&first, 0)).unwrap();
+    let mut table = block_on(again.recipient_table(0)).unwrap();
+    assert_eq!(table.count().unwrap(), 1);
+    block_on(store.logoff());
 }

@@ -7,7 +7,9 @@
 //! for a caller asking for a wide-character stream.
 
 use async_trait::async_trait;
-use mapi_types::{MapiUid, NameId, PropProblem, PropTag, PropValue, Status, StreamStat};
+use mapi_types::{
+    MapiUid, NameId, PropProblem, PropTag, PropValue, Row, RowSource, Status, StreamStat,
+};
 
 use crate::error::{ProviderError, ProviderResult};
 
@@ -93,6 +95,28 @@ pub trait PropObject: Send + Sync {
     async fn save_changes(&self, flags: u32) -> ProviderResult<()> {
         let _ = flags;
         Err(no_support("SaveChanges"))
+    }
+
+    /// `IMessage::ModifyRecipients`: changes the message's recipient list (kept in the
+    /// object until SaveChanges). `flags`: `MODRECIP_ADD` (the rows are new recipients;
+    /// each gets its PR_ROWID), `MODRECIP_MODIFY` (each row replaces the recipient with
+    /// its PR_ROWID), `MODRECIP_REMOVE` (the rows' PR_ROWID go), or none (the rows
+    /// replace the whole list). A row without a PR_RECIPIENT_TYPE of `MAPI_TO`,
+    /// `MAPI_CC` or `MAPI_BCC`, or without a name or address, is
+    /// `MAPI_E_INVALID_PARAMETER`; a PR_ROWID the message does not have is
+    /// `MAPI_E_NOT_FOUND`; either way nothing changes. Objects that are not messages
+    /// answer `MAPI_E_NO_SUPPORT`.
+    async fn modify_recipients(&self, flags: u32, rows: &[Row]) -> ProviderResult<()> {
+        let _ = (flags, rows);
+        Err(no_support("ModifyRecipients"))
+    }
+
+    /// `IMessage::GetRecipientTable`: the recipients as the object holds them now (saved
+    /// or not), one row each with PR_ROWID, PR_RECIPIENT_TYPE, PR_DISPLAY_NAME,
+    /// PR_EMAIL_ADDRESS, PR_ADDRTYPE and whatever else was set. `flags`: `MAPI_UNICODE`.
+    async fn recipient_table(&self, flags: u32) -> ProviderResult<Box<dyn RowSource>> {
+        let _ = flags;
+        Err(no_support("GetRecipientTable"))
     }
 
     /// `OpenProperty` for `interface` `IID_IStream`: a stream over a large binary or

@@ -224,6 +224,21 @@ pub trait MsgStore: Send + Sync {
         ))
     }
 
+    /// `IMAPIFolder::CreateMessage`: a new, writable message in `folder` as a property
+    /// object. It exists only after its first `SaveChanges` (then it has its PR_ENTRYID
+    /// and shows in the folder's contents table). `flags`: `MAPI_DEFERRED_ERRORS`,
+    /// `MAPI_ASSOCIATED`. A store without property objects answers `MAPI_E_NO_SUPPORT`.
+    async fn create_message(
+        &self,
+        folder: &[u8],
+        flags: u32,
+    ) -> ProviderResult<Arc<dyn PropObject>> {
+        let _ = (folder, flags);
+        Err(ProviderError::no_support(
+            "this store cannot create messages",
+        ))
+    }
+
     /// `IMsgStore::OpenEntry` on a folder: the folder as a property object.
     async fn open_folder(&self, entry: &[u8], flags: u32) -> ProviderResult<Arc<dyn PropObject>> {
         let _ = (entry, flags);

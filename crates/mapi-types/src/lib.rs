@@ -28,6 +28,7 @@ pub mod folder;
 pub mod hex;
 pub mod object;
 pub mod prop;
+pub mod recipient;
 pub mod session;
 pub mod status;
 mod status_table;

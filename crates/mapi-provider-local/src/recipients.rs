@@ -1,0 +1,334 @@
+//! A message's recipients (`IMessage::ModifyRecipients`, `GetRecipientTable`): the list
+//! a message object holds until SaveChanges, its checks, and how it is kept in
+//! `message_recipients` (one row per recipient, its properties in `mapi_types::codec`'s
+//! encoding).
+
+use mapi_types::codec::{self, Reader};
+use mapi_types::recipient::{
+    MAPI_BCC, MAPI_CC, MAPI_P1, MAPI_SUBMITTED, MAPI_TO, MODRECIP_ADD, MODRECIP_MODIFY,
+    MODRECIP_REMOVE,
+};
+use mapi_types::tags::*;
+use mapi_types::{MemorySource, PropTag, PropType, PropValue, Row};
+use rusqlite::{Connection, params};
+
+use crate::error::LocalError;
+use crate::props::{MAX_PER_CALL, check_flags, value_problem};
+
+/// The most recipients one message keeps.
+pub const MAX_RECIPIENTS: usize = 10_000;
+
+/// The columns every recipient row has (others follow when set).
+const COLUMNS: [PropTag; 7] = [
+    PR_ROWID,
+    PR_INSTANCE_KEY,
+    PR_RECIPIENT_TYPE,
+    PR_DISPLAY_NAME,
+    PR_EMAIL_ADDRESS,
+    PR_ADDRTYPE,
+    PR_ENTRYID,
+];
+
+/// The recipient list of a message object.
+#[derive(Clone, Debug, Default)]
+pub struct Recipients {
+    /// The rows, each with its PR_ROWID.
+    pub rows: Vec<Row>,
+    /// Changed since loaded or saved.
+    pub dirty: bool,
+}
+
+fn invalid(detail: String) -> LocalError {
+    LocalError::InvalidParameter { detail }
+}
+
+fn row_id(row: &Row) -> Option<i64> {
+    row.int(PR_ROWID)
+}
+
+/// A recipient's type without the `MAPI_P1` / `MAPI_SUBMITTED` bits.
+pub fn base_type(row: &Row) -> Option<i32> {
+    row.int(PR_RECIPIENT_TYPE)
+        .map(|t| t as i32 & !(MAPI_P1 | MAPI_SUBMITTED))
+}
+
+/// Checks one row that is to be kept (ADD, MODIFY, or a replacement list).
+fn check_row(index: usize, row: &Row) -> Result<(), LocalError> {
+    if row.0.len() > MAX_PER_CALL {
+        return Err(invalid(format!(
+            "recipient row {index} has {} properties; at most {MAX_PER_CALL}",
+            row.0.len()
+        )));
+    }
+    for (tag, value) in &row.0 {
+        let bad_type = matches!(
+            tag.prop_type(),
+            PropType::PT_ERROR | PropType::PT_NULL | PropType::PT_UNSPECIFIED
+        );
+        if bad_type || value_problem(*tag, value).is_some() {
+            return Err(invalid(format!(
+                "recipient row {index}: {tag:?} cannot hold that value"
+            )));
+        }
+    }
+    match base_type(row) {
+        Some(MAPI_TO | MAPI_CC | MAPI_BCC) => {}
+        _ => {
+            return Err(invalid(format!(
+                "recipient row {index} needs a PR_RECIPIENT_TYPE of MAPI_TO, MAPI_CC or MAPI_BCC"
+            )));
+        }
+    }
+    let has = |tag| row.str(tag).is_some_and(|s| !s.trim().is_empty());
+    if !has(PR_DISPLAY_NAME) && !has(PR_EMAIL_ADDRESS) {
+        return Err(invalid(format!(
+            "recipient row {index} needs a PR_DISPLAY_NAME or a PR_EMAIL_ADDRESS"
+        )));
+    }
+    Ok(())
+}
+
+/// A row as kept: without PR_ROWID / PR_INSTANCE_KEY (the store's own), then its id.
+fn kept(row: &Row, id: i64) -> Row {
+    let mut out = Row(row
+        .0
+        .iter()
+        .filter(|(t, _)| t.id() != PR_ROWID.id() && t.id() != PR_INSTANCE_KEY.id())
+        .cloned()
+        .collect());
+    out.set(PR_ROWID, PropValue::Long(id as i32));
+    out
+}
+
+impl Recipients {
+    /// Applies a ModifyRecipients call, all or nothing.
+    pub fn modify(&mut self, flags: u32, rows: &[Row]) -> Result<(), LocalError> {
+        check_flags(
+            "ModifyRecipients",
+            flags,
+            MODRECIP_ADD | MODRECIP_MODIFY | MODRECIP_REMOVE,
+        )?;
+        if flags.count_ones() > 1 {
+            return Err(invalid(
+                "ModifyRecipients takes one of MODRECIP_ADD, MODRECIP_MODIFY, MODRECIP_REMOVE"
+                    .into(),
+            ));
+        }
+        if rows.len() > MAX_RECIPIENTS {
+            return Err(invalid(format!(
+                "{} recipient rows; a message keeps at most {MAX_RECIPIENTS}",
+                rows.len()
+            )));
+        }
+        let mut next = self.rows.iter().filter_map(row_id).max().unwrap_or(0) + 1;
+        let mut list = self.rows.clone();
+        let position = |list: &[Row], index: usize, row: &Row| {
+            let id = row_id(row)
+                .ok_or_else(|| invalid(format!("recipient row {index} has no PR_ROWID")))?;
+            list.iter()
+                .position(|r| row_id(r) == Some(id))
+                .ok_or_else(|| LocalError::NotFound {
+                    what: format!("the recipient with PR_ROWID {id}"),
+                })
+        };
+        match flags {
+            MODRECIP_REMOVE => {
+                for (i, row) in rows.iter().enumerate() {
+                    let at = position(&list, i, row)?;
+                    list.remove(at);
+                }
+            }
+            MODRECIP_MODIFY => {
+                for (i, row) in rows.iter().enumerate() {
+                    check_row(i, row)?;
+                    let at = position(&list, i, row)?;
+                    let id = row_id(&list[at]).unwrap_or(next);
+                    list[at] = kept(row, id);
+                }
+            }
+            _ => {
+                for (i, row) in rows.iter().enumerate() {
+                    check_row(i, row)?;
+                }
+                if flags == 0 {
+                    list.clear();
+                    next = 1;
+                }
+                for row in rows {
+                    list.push(kept(row, next));
+                    next += 1;
+                }
+            }
+        }
+        if list.len() > MAX_RECIPIENTS {
+            return Err(invalid(format!(
+                "a message keeps at most {MAX_RECIPIENTS} recipients"
+            )));
+        }
+        self.rows = list;
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// The recipient table's rows and columns.
+    pub fn table(&self) -> MemorySource {
+        let mut columns = COLUMNS.to_vec();
+        let rows: Vec<Row> = self
+            .rows
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                let id = row_id(&r).unwrap_or(0) as u32;
+                r.set(
+                    PR_INSTANCE_KEY,
+                    PropValue::Binary(id.to_le_bytes().to_vec()),
+                );
+                for (tag, _) in &r.0 {
+                    if !columns.iter().any(|c| c.id() == tag.id()) {
+                        columns.push(*tag);
+                    }
+                }
+                r
+            })
+            .collect();
+        MemorySource::new(&columns, rows)
+    }
+
+    /// PR_DISPLAY_TO, PR_DISPLAY_CC and PR_DISPLAY_BCC: each kind's names, `; `
+    /// between them.
+    pub fn display(&self) -> [String; 3] {
+        [MAPI_TO, MAPI_CC, MAPI_BCC].map(|kind| {
+            self.rows
+                .iter()
+                .filter(|r| base_type(r) == Some(kind))
+                .filter_map(|r| {
+                    r.str(PR_DISPLAY_NAME)
+                        .filter(|s| !s.trim().is_empty())
+                        .or_else(|| r.str(PR_EMAIL_ADDRESS))
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    }
+}
+
+/// The saved recipients of message `id`.
+pub fn load(conn: &Connection, id: i64) -> Result<Vec<Row>, rusqlite::Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT row_id, props FROM message_recipients WHERE message = ?1 ORDER BY row_id",
+    )?;
+    let rows = stmt
+        .query_map([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows
+        .into_iter()
+        .map(|(row_id, bytes)| {
+            // A row that does not decode keeps only its id (the file was damaged).
+            let props = codec::decode_props(&mut Reader { b: &bytes }).unwrap_or_default();
+            kept(&Row(props), row_id)
+        })
+        .collect())
+}
+
+/// Replaces the saved recipients of message `id`.
+pub fn save(conn: &Connection, id: i64, rows: &[Row]) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM message_recipients WHERE message = ?1")?
+        .execute([id])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO message_recipients (message, row_id, props) VALUES (?1, ?2, ?3)",
+    )?;
+    for row in rows {
+        let props: Vec<(PropTag, PropValue)> = row
+            .0
+            .iter()
+            .filter(|(t, _)| t.id() != PR_ROWID.id())
+            .cloned()
+            .collect();
+        let mut bytes = Vec::new();
+        codec::encode_props(&props, &mut bytes);
+        insert.execute(params![id, row_id(row).unwrap_or(0), bytes])?;
+    }
+    Ok(())
+}
+
+/// Copies the saved recipients of message `from` to message `to`.
+pub fn copy(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO message_recipients (message, row_id, props)
+         SELECT ?1, row_id, props FROM message_recipients WHERE message = ?2",
+    )?
+    .execute([to, from])?;
+    Ok(())
+}
+
+/// The To and Cc mailboxes (name, address) of message `id`'s saved recipients;
+/// `None` when it has none.
+pub fn mailboxes(conn: &Connection, id: i64) -> rusqlite::Result<Option<MailboxLists>> {
+    let rows = load(conn, id)?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let list = |kind: i32| {
+        rows.iter()
+            .filter(|r| base_type(r) == Some(kind))
+            .filter_map(|r| {
+                let email = r
+                    .str(PR_EMAIL_ADDRESS)
+                    .or_else(|| r.str(PR_SMTP_ADDRESS))?
+                    .trim();
+                if !email.contains('@') {
+                    return None;
+                }
+                let name = r
+                    .str(PR_DISPLAY_NAME)
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty() && *n != email)
+                    .map(str::to_string);
+                Some((name, email.to_string()))
+            })
+            .collect::<Vec<_>>()
+    };
+    Ok(Some([list(MAPI_TO), list(MAPI_CC)]))
+}
+
+/// To and Cc: (display name, address) each.
+pub type MailboxLists = [Vec<(Option<String>, String)>; 2];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rcpt(kind: i32, name: &str, email: &str) -> Row {
+        let mut r = Row::default();
+        r.set(PR_RECIPIENT_TYPE, PropValue::Long(kind));
+        r.set(PR_DISPLAY_NAME, PropValue::Unicode(name.into()));
+        r.set(PR_EMAIL_ADDRESS, PropValue::Unicode(email.into()));
+        r.set(PR_ADDRTYPE, PropValue::Unicode("SMTP".into()));
+        r
+    }
+
+    #[test]
+    fn the_flags_are_one_at_a_time_and_checked() {
+        let mut r = Recipients::default();
+        let row = rcpt(MAPI_TO, "Bob", "bob@example.org");
+        assert_eq!(
+            r.modify(MODRECIP_ADD | MODRECIP_REMOVE, std::slice::from_ref(&row))
+                .unwrap_err(),
+            invalid(
+                "ModifyRecipients takes one of MODRECIP_ADD, MODRECIP_MODIFY, MODRECIP_REMOVE"
+                    .into()
+            )
+        );
+        assert!(matches!(
+            r.modify(0x1, std::slice::from_ref(&row)),
+            Err(LocalError::UnknownFlags { .. })
+        ));
+        assert!(r.rows.is_empty() && !r.dirty);
+        let mut bad = row.clone();
+        bad.set(PR_RECIPIENT_TYPE, PropValue::Long(7));
+        assert!(r.modify(MODRECIP_ADD, &[row.clone(), bad]).is_err());
+        assert!(r.rows.is_empty(), "all or nothing");
+        r.modify(MODRECIP_ADD, &[row]).unwrap();
+        assert_eq!(r.rows[0].int(PR_ROWID), Some(1));
+    }
+}
