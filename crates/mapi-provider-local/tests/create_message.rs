@@ -5,11 +5,11 @@
 
 mod common;
 
-use std::io::Write;
 use std::sync::Arc;
 
 use common::*;
 use mapi_spi::{EntryId, FolderKind, MsgStore, PropObject, ProviderError};
+use mapi_test_support::python_reads;
 use mapi_types::object::{
     IID_ISTREAM, KEEP_OPEN_READWRITE, MAPI_CREATE, MAPI_MODIFY, MAPI_UNICODE,
 };
@@ -78,30 +78,6 @@ fn get(msg: &Arc<dyn PropObject>, tag: PropTag) -> PropValue {
 
 fn status<T>(r: Result<T, ProviderError>) -> Status {
     err(r).status
-}
-
-/// What Python's `email` package reads from a message.
-fn python_reads(raw: &[u8]) -> serde_json::Value {
-    const SCRIPT: &str = r#"
-import email, email.policy, json, sys
-m = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)
-body = lambda kind: (lambda p: p.get_content().replace("\r\n", "\n") if p else None)(m.get_body((kind,)))
-print(json.dumps({
-    "subject": m["subject"], "from": m["from"], "sender": m["sender"], "to": m["to"],
-    "cc": m["cc"], "message_id": m["message-id"], "in_reply_to": m["in-reply-to"],
-    "text": body("plain"), "html": body("html"), "defects": len(m.defects),
-}))
-"#;
-    let mut child = std::process::Command::new("python3")
-        .args(["-c", SCRIPT])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 runs (apt-get install python3)");
-    child.stdin.take().unwrap().write_all(raw).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "python3 failed on the message");
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]

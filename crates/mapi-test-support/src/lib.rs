@@ -10,16 +10,24 @@
 //!   running a tool as the server's user, stopping processes by PID.
 //! - [`test_ca`]: a throwaway CA and server certificate made with `openssl`.
 //! - [`scripted_ui`]: [`ScriptedUi`], a logon UI answering from a script.
+//! - [`support`]: [`TestSupport`], a provider's support object recording status rows
+//!   and progress.
+//! - [`python_email`]: [`python_reads`], what Python's `email` package reads from a
+//!   message.
 
 pub mod hostile;
 pub mod mailstack;
 pub mod postgres;
 pub mod process;
+pub mod python_email;
 pub mod scripted_ui;
+pub mod support;
 pub mod test_ca;
 
 pub use mailstack::{MailStack, Options, Ports, USERS};
 pub use postgres::PgServer;
 pub use process::{free_port, free_ports};
+pub use python_email::python_reads;
 pub use scripted_ui::ScriptedUi;
+pub use support::TestSupport;
 pub use test_ca::make_test_ca;

@@ -195,35 +195,6 @@ mod tests {
         );
     }
 
-    /// What Python's `email` package reads from `raw`: subject, from, to, cc, the plain
-    /// and HTML bodies (line ends as `\n`), and each attachment's file name, type and
-    /// bytes (hex).
-    fn python_reads(raw: &[u8]) -> serde_json::Value {
-        use std::io::Write;
-        const SCRIPT: &str = r#"
-import email, email.policy, json, sys
-m = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)
-# text parts travel with CRLF line ends (RFC 5322); compare them as lines
-body = lambda kind: (lambda p: p.get_content().replace("\r\n", "\n") if p else None)(m.get_body((kind,)))
-print(json.dumps({
-    "subject": m["subject"], "from": m["from"], "to": m["to"], "cc": m["cc"],
-    "text": body("plain"), "html": body("html"),
-    "attachments": [[a.get_filename(), a.get_content_type(), a.get_payload(decode=True).hex()]
-                    for a in m.iter_attachments()],
-}))
-"#;
-        let mut child = std::process::Command::new("python3")
-            .args(["-c", SCRIPT])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("python3 runs (apt-get install python3)");
-        child.stdin.take().unwrap().write_all(raw).unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "python3 failed on the message");
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-
     fn hex(b: &[u8]) -> String {
         b.iter().map(|x| format!("{x:02x}")).collect()
     }
@@ -249,7 +220,7 @@ print(json.dumps({
             ..Draft::default()
         };
         let m = d.build().unwrap();
-        let py = python_reads(&m.raw);
+        let py = mapi_test_support::python_reads(&m.raw);
         assert_eq!(py["subject"], "Quarterly report: Grüße");
         assert_eq!(py["from"], "alice@localhost");
         assert_eq!(py["to"], "bob@localhost");

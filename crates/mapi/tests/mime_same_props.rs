@@ -5,15 +5,14 @@
 //! into a fresh cache). Every property of the shared MIME mapping is compared; only what
 //! is each store's own (entry ids, delivery time, flags) may differ.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use mapi_provider_internet::{InternetMailService, InternetStore};
 use mapi_provider_local::LocalStore;
-use mapi_spi::{FolderKind, MsgStore, Progress, Settings, StatusRow, Support};
-use mapi_test_support::{MailStack, Options};
-use mapi_types::{LogonFlags, MapiUid, PropTag, PropValue, ProviderLogonFlags, Row, tags};
+use mapi_spi::{FolderKind, MsgStore, Settings, Support};
+use mapi_test_support::{MailStack, Options, TestSupport};
+use mapi_types::{LogonFlags, PropTag, PropValue, Row, tags};
 
 const EML: &[u8] = b"From: \"Ann Example\" <ann@example.org>\r\n\
 Sender: Assistant <assist@example.org>\r\n\
@@ -84,53 +83,14 @@ const SUMMARY: [PropTag; 5] = [
     tags::PR_MESSAGE_SIZE,
 ];
 
-struct TestSupport {
-    settings: Settings,
-    dir: PathBuf,
-}
-
-impl Support for TestSupport {
-    fn profile_name(&self) -> &str {
-        "same-props"
-    }
-    fn service_uid(&self) -> MapiUid {
-        MapiUid([1; 16])
-    }
-    fn provider_uid(&self) -> MapiUid {
-        MapiUid([2; 16])
-    }
-    fn service_name(&self) -> &str {
-        "internet-mail"
-    }
-    fn display_name(&self) -> &str {
-        "Mail"
-    }
-    fn settings(&self) -> &Settings {
-        &self.settings
-    }
-    fn logon_flags(&self) -> LogonFlags {
-        LogonFlags::MAPI_FORCE_DOWNLOAD
-    }
-    fn provider_flags(&self) -> ProviderLogonFlags {
-        ProviderLogonFlags::MDB_NO_DIALOG
-    }
-    fn data_dir(&self) -> PathBuf {
-        self.dir.clone()
-    }
-    fn timeout(&self) -> Duration {
-        Duration::from_secs(10)
-    }
-    fn modify_status_row(&self, _row: StatusRow) {}
-    fn progress(&self, _progress: Progress) {}
-}
-
 async fn imap_logon(stack: &MailStack, dir: &Path) -> Arc<InternetStore> {
-    let support = Arc::new(TestSupport {
-        settings: stack.settings("alice", "tls", "tls"),
-        dir: dir.to_path_buf(),
-    });
+    let support = TestSupport::new(
+        stack.settings("alice", "tls", "tls"),
+        LogonFlags::MAPI_FORCE_DOWNLOAD,
+        dir,
+    );
     InternetMailService
-        .logon_store(support)
+        .logon_store(support as Arc<dyn Support>)
         .await
         .unwrap_or_else(|e| panic!("IMAP logon: {e}"))
 }
