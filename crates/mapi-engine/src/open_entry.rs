@@ -13,6 +13,9 @@ use crate::session::{ProviderObject, STORE_ENTRY_MARK, Session, store_entry_id};
 /// The flags `OpenEntry` knows.
 const OPEN_FLAGS: u32 = MAPI_MODIFY | MAPI_BEST_ACCESS | MAPI_DEFERRED_ERRORS;
 
+/// A logged-on store with its store-table entry id.
+type StoreWithId = (Vec<u8>, Arc<dyn MsgStore>);
+
 /// An object opened by entry id, with the store-table entry id of its store.
 #[derive(Clone)]
 pub struct OpenedEntry {
@@ -95,7 +98,7 @@ impl Session {
     }
 
     /// The session's logged-on stores with their store-table entry ids.
-    fn open_stores(&self) -> Result<Vec<(Vec<u8>, Arc<dyn MsgStore>)>> {
+    fn open_stores(&self) -> Result<Vec<StoreWithId>> {
         let s = self.live()?;
         Ok(s.providers
             .iter()
