@@ -152,6 +152,20 @@ pub enum StoreCmd {
         #[command(flatten)]
         logon: LogonArgs,
     },
+    /// Show the properties of a message, folder or store by its entry id (GetProps):
+    /// every property, or the ones named by --tag. A property the object lacks shows
+    /// its error (MAPI_E_NOT_FOUND), as does one too large to return whole.
+    Props {
+        /// The object's entry id, in hex (a message's from `store ls`, a folder's from
+        /// `store folders --json`).
+        entry_id: String,
+        /// Only this property tag, as 8 hex digits (e.g. 0x0037001F, PR_SUBJECT);
+        /// repeatable.
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        #[command(flatten)]
+        logon: LogonArgs,
+    },
     /// Save one attachment of a message to a file (numbers from `show --attachments`,
     /// counted from 0 as PR_ATTACH_NUM is).
     SaveAttachment {

@@ -12,6 +12,8 @@
 //!   `ping`, `list_sessions`, `shutdown_daemon`.
 //! - [`session`]: [`RemoteSession`] (logged on with [`LogonRequest`], the one request
 //!   type of `mapi-ui`), [`SessionEvents`].
+//! - `objects` (private): `RemoteSession::object`, one `IMAPIProp` / `IStream` call on
+//!   a daemon-held object or stream handle.
 //! - `ui` (private): prompts answered through the local `LogonUi`.
 //! - [`error`]: [`ClientError`] and its MAPI status codes.
 //!
@@ -33,6 +35,7 @@
 
 pub mod conn;
 pub mod error;
+mod objects;
 pub mod path;
 pub mod session;
 pub mod start;
@@ -41,8 +44,8 @@ mod ui;
 pub use conn::Connection;
 pub use error::{ClientError, Result};
 pub use mapi_proto::{
-    DisabledService, MAX_IMPORT_BATCH_LEN, MAX_IMPORT_CHUNK_LEN, Notification, PromptKind,
-    SessionInfo, TableKind,
+    DisabledService, MAX_IMPORT_BATCH_LEN, MAX_IMPORT_CHUNK_LEN, MAX_STREAM_PIECE, Notification,
+    ObjectOp, ObjectReply, OpenKind, PromptKind, SessionInfo, TableKind,
 };
 pub use mapi_ui::LogonRequest;
 pub use path::{

@@ -188,7 +188,7 @@ impl RemoteSession {
         }
     }
 
-    async fn call(&self, body: RequestBody) -> Result<ResponseBody> {
+    pub(crate) async fn call(&self, body: RequestBody) -> Result<ResponseBody> {
         self.live()?;
         match self.conn.call(body).await {
             Err(ClientError::Daemon { status, message })

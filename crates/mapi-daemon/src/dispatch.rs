@@ -254,6 +254,7 @@ async fn answer(
         | RequestBody::TableRows { .. }
         | RequestBody::TableFind { .. }
         | RequestBody::TableRelease { .. }) => crate::tables::answer(conn, body).await,
+        RequestBody::Object { session, op } => crate::objects::answer(conn, session, op).await,
         // Answered inline by the reader; never reaches here.
         RequestBody::UiReply { prompt_id, .. } => Err(DaemonError::NoSuchPrompt(prompt_id)),
     }

@@ -27,6 +27,8 @@ pub(crate) struct Handle {
     watcher: Mutex<Option<AbortHandle>>,
     /// The tables opened on this handle.
     pub tables: crate::tables::Tables,
+    /// The property objects and streams opened on this handle.
+    pub objects: crate::objects::Objects,
 }
 
 impl Handle {
@@ -38,6 +40,7 @@ impl Handle {
             logged_off: AtomicBool::new(false),
             watcher: Mutex::new(None),
             tables: Default::default(),
+            objects: Default::default(),
         })
     }
 
@@ -79,6 +82,7 @@ impl Handle {
             return;
         }
         let watcher = self.watcher.lock().ok().and_then(|mut w| w.take());
+        self.objects.clear();
         self.session.logoff(flags).await;
         if let Some(w) = watcher {
             w.abort();

@@ -17,6 +17,8 @@
 //! - `handles` (private): wire session ids and the event forwarder of each.
 //! - `remote_ui` (private): the engine's `LogonUi` forwarding prompts to the client.
 //! - `staging` (private): import batches sent in parts, bounded, per session handle.
+//! - `objects` (private): property objects and streams clients opened, as bounded
+//!   handles per session handle.
 //! - `tables` (private): the row sources of tables clients opened, per session handle.
 //! - [`sockdir`]: socket directory check, one-daemon lock, pid file, cleanup.
 //! - [`log`]: the daemon's logger (its events and the engine's and providers' records,
@@ -28,6 +30,7 @@ mod dispatch;
 pub mod error;
 mod handles;
 pub mod log;
+mod objects;
 mod remote_ui;
 pub mod server;
 pub mod sockdir;

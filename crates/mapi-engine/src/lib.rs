@@ -8,6 +8,8 @@
 //! - [`logon`]: [`LogonRequest`] and `Engine::logon`: flowchart steps 1-7; `logon::services`
 //!   runs the service phase (configure, retry once, disable).
 //! - [`session`]: [`Session`]: tables, stores, identity, submit, events, logoff.
+//! - [`open_entry`]: `Session::open_entry` (`IMAPISession::OpenEntry`) and
+//!   [`OpenedEntry`].
 //! - [`tables`]: table views (`IMAPITable`): status, stores, hierarchy, contents,
 //!   profiles, services, providers.
 //! - [`addrbook`]: the merged address book.
@@ -23,6 +25,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod logon;
+pub mod open_entry;
 pub mod session;
 mod support;
 pub mod tables;
@@ -33,5 +36,6 @@ pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::{EngineError, Result};
 pub use logon::{LogonRequest, check_flags};
+pub use open_entry::OpenedEntry;
 pub use session::{DisabledService, Session, SessionEvent, SubmitOutcome};
 pub use ui::{Answer, FailureChoice, LogonUi, NoUi, Prompt, PromptField};

@@ -80,7 +80,7 @@ pub(crate) struct SessionInner {
 }
 
 /// Entry ids of stores in the store table: a marker then the provider uid.
-const STORE_ENTRY_MARK: &[u8; 8] = b"MAPISTOR";
+pub(crate) const STORE_ENTRY_MARK: &[u8; 8] = b"MAPISTOR";
 
 impl SessionInner {
     pub(crate) fn end_reason(&self) -> Option<String> {
@@ -140,7 +140,7 @@ impl Session {
         }
     }
 
-    fn live(&self) -> Result<&SessionInner> {
+    pub(crate) fn live(&self) -> Result<&SessionInner> {
         if self.logged_off.load(Ordering::SeqCst) {
             return Err(EngineError::EndOfSession(
                 "this handle has logged off".into(),
@@ -208,7 +208,7 @@ impl Session {
         self.inner.last_error.lock().ok().and_then(|e| e.clone())
     }
 
-    fn record<T>(&self, r: Result<T>) -> Result<T> {
+    pub(crate) fn record<T>(&self, r: Result<T>) -> Result<T> {
         if let Err(e) = &r
             && let Ok(mut le) = self.inner.last_error.lock()
         {

@@ -15,8 +15,9 @@ use crate::response::{Response, ResponseBody};
 use crate::wire::{Input, Writer};
 
 /// The protocol version this crate speaks (2: `QueryIdentity`, `Submitted` with the
-/// Sent copy, `Import`, `StoreOpened`, whole `DisabledService` rows).
-pub const PROTOCOL_VERSION: u32 = 2;
+/// Sent copy, `Import`, `StoreOpened`, whole `DisabledService` rows; 3: property
+/// objects and streams, `Object`).
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// The four bytes after the tag of `Hello` and `Welcome`.
 pub const MAGIC: [u8; 4] = *b"MAPI";

@@ -8,6 +8,9 @@
 //! - [`handshake`]: [`Hello`], [`Welcome`], [`ClientHandshake`], [`ServerHandshake`].
 //! - [`request`]: [`Request`] / [`RequestBody`] (client -> daemon), [`UiAnswer`].
 //! - [`response`]: [`Response`] / [`ResponseBody`] (daemon -> client).
+//! - [`object`]: [`ObjectOp`] / [`ObjectReply`]: property objects and streams
+//!   (`IMAPIProp`, `IStream`) as handles, stream data in pieces of at most
+//!   [`MAX_STREAM_PIECE`] bytes.
 //! - [`notification`]: [`Notification`] (daemon -> client), [`PromptKind`] prompts.
 //! - [`secret`]: [`Secret`], a string whose `Debug` prints `***`.
 //! - [`limits`]: frame, string, entry-id, blob and list limits.
@@ -55,6 +58,7 @@ pub mod handshake;
 pub mod limits;
 pub mod message;
 pub mod notification;
+pub mod object;
 mod props;
 pub mod request;
 pub mod response;
@@ -74,6 +78,7 @@ pub use limits::{
 };
 pub use message::Message;
 pub use notification::{Notification, PromptField, PromptKind};
+pub use object::{MAX_STREAM_PIECE, ObjectOp, ObjectReply, OpenKind};
 pub use request::{FailureChoice, Request, RequestBody, TableKind, UiAnswer};
 pub use response::{DisabledService, Response, ResponseBody, SessionInfo};
 pub use secret::Secret;

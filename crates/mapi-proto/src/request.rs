@@ -6,6 +6,7 @@ use mapi_types::{PropTag, Restriction, SortKey};
 
 use crate::error::ProtoError;
 use crate::limits::{MAX_BLOB_LEN, MAX_ENTRY_ID_LEN, MAX_IMPORT_CHUNK_LEN};
+use crate::object::ObjectOp;
 use crate::props::{get_tags, put_tags};
 use crate::restrict::{get_restriction, get_sort, put_restriction, put_sort};
 use crate::secret::Secret;
@@ -220,6 +221,14 @@ pub enum RequestBody {
         /// RFC 5322 messages.
         messages: Vec<Vec<u8>>,
     },
+    /// A method of a property object or stream (`IMAPIProp`, `IStream`), or opening or
+    /// releasing one. Reply: `Object`.
+    Object {
+        /// The session.
+        session: u64,
+        /// The call.
+        op: ObjectOp,
+    },
 }
 
 /// Which table `OpenTable` opens.
@@ -307,6 +316,7 @@ impl RequestBody {
             RequestBody::QueryIdentity { .. } => "QueryIdentity",
             RequestBody::ImportPart { .. } => "ImportPart",
             RequestBody::Import { .. } => "Import",
+            RequestBody::Object { .. } => "Object",
         }
     }
 
@@ -336,6 +346,7 @@ impl RequestBody {
             RequestBody::QueryIdentity { .. } => 22,
             RequestBody::ImportPart { .. } => 23,
             RequestBody::Import { .. } => 24,
+            RequestBody::Object { .. } => 25,
         }
     }
 }
@@ -505,6 +516,10 @@ impl Request {
                 put_id(w, "Import.folder", folder);
                 put_messages(w, messages);
             }
+            RequestBody::Object { session, op } => {
+                w.u64(*session);
+                op.put(w);
+            }
         }
     }
 
@@ -622,6 +637,10 @@ impl Request {
                 store: get_id(r, "Import.store")?,
                 folder: get_id(r, "Import.folder")?,
                 messages: get_messages(r)?,
+            },
+            25 => RequestBody::Object {
+                session: r.u64("Object.session")?,
+                op: ObjectOp::get(r)?,
             },
             kind => return Err(ProtoError::UnknownRequest { id, kind }),
         };

@@ -8,6 +8,7 @@ pub use mapi_types::DisabledService;
 
 use crate::error::ProtoError;
 use crate::limits::{MAX_BLOB_LEN, MAX_ENTRY_ID_LEN};
+use crate::object::ObjectReply;
 use crate::props::{get_rows, get_tags, put_rows, put_tags};
 use crate::wire::{Input, Writer};
 
@@ -83,6 +84,8 @@ pub enum ResponseBody {
         /// The store's properties.
         properties: Row,
     },
+    /// The answer to an `Object` request.
+    Object(ObjectReply),
     /// The request failed.
     Error {
         /// The MAPI status (a failure code).
@@ -230,6 +233,10 @@ impl Response {
                     std::slice::from_ref(properties),
                 );
             }
+            ResponseBody::Object(reply) => {
+                w.u8(16);
+                reply.put(w);
+            }
         }
     }
 
@@ -307,6 +314,7 @@ impl Response {
                     properties: rows.remove(0),
                 }
             }
+            16 => ResponseBody::Object(ObjectReply::get(r)?),
             tag => {
                 return Err(ProtoError::UnknownTag {
                     what: "response",
@@ -337,6 +345,7 @@ impl ResponseBody {
             ResponseBody::Submitted(_) => "Submitted",
             ResponseBody::EntryIds(_) => "EntryIds",
             ResponseBody::StoreOpened { .. } => "StoreOpened",
+            ResponseBody::Object(_) => "Object",
         }
     }
 }

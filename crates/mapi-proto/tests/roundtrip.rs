@@ -21,9 +21,9 @@ fn every_variant_round_trips() {
 #[test]
 fn the_samples_cover_every_variant() {
     let reqs: BTreeSet<_> = request_bodies().iter().map(RequestBody::name).collect();
-    assert_eq!(reqs.len(), 24, "{reqs:?}");
+    assert_eq!(reqs.len(), 25, "{reqs:?}");
     let resps: BTreeSet<_> = response_bodies().iter().map(ResponseBody::name).collect();
-    assert_eq!(resps.len(), 15, "{resps:?}");
+    assert_eq!(resps.len(), 16, "{resps:?}");
     let notes: BTreeSet<_> = notifications().iter().map(Notification::name).collect();
     assert_eq!(notes.len(), 4, "{notes:?}");
     let msgs: BTreeSet<_> = messages().iter().map(Message::name).collect();
@@ -193,4 +193,27 @@ fn an_import_message_over_the_chunk_bound_is_too_big_and_a_full_chunk_frames() {
         .expect("fits a frame");
     assert!(frame.len() <= MAX_FRAME_LEN as usize + FRAME_HEADER_LEN);
     const { assert!(MAX_IMPORT_CHUNK_LEN < MAX_IMPORT_BATCH_LEN) };
+}
+
+#[test]
+fn stream_pieces_over_one_mebibyte_are_refused() {
+    for op in [
+        ObjectOp::Read {
+            stream: 1,
+            len: (MAX_STREAM_PIECE + 1) as u32,
+        },
+        ObjectOp::Write {
+            stream: 1,
+            data: vec![0; MAX_STREAM_PIECE + 1],
+        },
+    ] {
+        let name = op.name();
+        let bytes = Message::Request(Request {
+            id: 5,
+            body: RequestBody::Object { session: 1, op },
+        })
+        .encode();
+        let err = Message::decode(&bytes).expect_err(name);
+        assert_eq!(err.status(), Status::MAPI_E_TOO_BIG, "{name}: {err}");
+    }
 }

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use mapi_client::{RemoteSession, TableKind};
+use mapi_client::{ObjectOp, ObjectReply, OpenKind, RemoteSession, TableKind};
 use mapi_engine::{DisabledService, EngineError, Result, SubmitOutcome};
 use mapi_spi::{EntryId, OutgoingMessage};
 use mapi_types::table::consts::TBLTYPE_DYNAMIC;
@@ -14,6 +14,7 @@ use mapi_types::{LogoffFlags, MapiStatus, Row, Status, Table, TableError, TableV
 use tokio::runtime::Runtime;
 
 use crate::blocking::{Session, Store};
+use crate::object::{Object, RemoteHandle};
 use crate::remote_table::RemoteSource;
 
 /// A daemon-link failure as the engine's error, keeping its status and sentence.
@@ -34,6 +35,7 @@ trait SessionLink: Send + Sync {
     fn query_identity(&self) -> Result<(Status, String)>;
     fn submit(&self, message: &OutgoingMessage) -> Result<SubmitOutcome>;
     fn keep(&self) -> Result<()>;
+    fn open_entry(&self, entry: &[u8], flags: u32) -> Result<(Vec<u8>, Object)>;
     fn logoff(&self, flags: LogoffFlags);
 }
 
@@ -46,6 +48,9 @@ trait StoreLink: Send + Sync {
     fn read_message(&self, entry: &[u8]) -> Result<Row>;
     fn read_raw(&self, entry: &[u8]) -> Result<Vec<u8>>;
     fn import_raw(&self, folder: &[u8], messages: Vec<Vec<u8>>) -> Result<Vec<EntryId>>;
+    fn open_message(&self, entry: &[u8], flags: u32) -> Result<Object>;
+    fn open_folder(&self, entry: &[u8], flags: u32) -> Result<Object>;
+    fn open_store_object(&self) -> Result<Object>;
 }
 
 /// A session wherever it runs: in this process or in the daemon `mapid`.
@@ -161,6 +166,14 @@ impl AnySession {
         self.link.keep()
     }
 
+    /// `OpenEntry`: the message, folder or store an entry id names, in whichever open
+    /// store owns it (found by the engine, in the daemon for a daemon-hosted session),
+    /// with that store's entry id in the store table. An id no open store recognises
+    /// is `MAPI_E_INVALID_ENTRYID`; a deleted object's, `MAPI_E_NOT_FOUND`.
+    pub fn open_entry(&self, entry: &[u8], flags: u32) -> Result<(Vec<u8>, Object)> {
+        self.link.open_entry(entry, flags)
+    }
+
     /// `Logoff`.
     pub fn logoff(&self, flags: LogoffFlags) {
         self.link.logoff(flags)
@@ -206,6 +219,21 @@ impl AnyStore {
     pub fn import_raw(&self, folder: &[u8], messages: Vec<Vec<u8>>) -> Result<Vec<EntryId>> {
         self.link.import_raw(folder, messages)
     }
+
+    /// `OpenEntry` of a message as a property object (`MAPI_MODIFY` to change it).
+    pub fn open_message(&self, entry: &[u8], flags: u32) -> Result<Object> {
+        self.link.open_message(entry, flags)
+    }
+
+    /// `OpenEntry` of a folder as a property object.
+    pub fn open_folder(&self, entry: &[u8], flags: u32) -> Result<Object> {
+        self.link.open_folder(entry, flags)
+    }
+
+    /// The store as a property object.
+    pub fn open_store_object(&self) -> Result<Object> {
+        self.link.open_store_object()
+    }
 }
 
 // The in-process link: the engine session in this process.
@@ -246,6 +274,9 @@ impl SessionLink for Session {
     fn keep(&self) -> Result<()> {
         Err(not_keepable())
     }
+    fn open_entry(&self, entry: &[u8], flags: u32) -> Result<(Vec<u8>, Object)> {
+        Session::open_entry(self, entry, flags)
+    }
     fn logoff(&self, flags: LogoffFlags) {
         Session::logoff(self, flags)
     }
@@ -272,6 +303,15 @@ impl StoreLink for Store {
     }
     fn import_raw(&self, folder: &[u8], messages: Vec<Vec<u8>>) -> Result<Vec<EntryId>> {
         Store::import_raw(self, folder, messages)
+    }
+    fn open_message(&self, entry: &[u8], flags: u32) -> Result<Object> {
+        Store::open_message(self, entry, flags)
+    }
+    fn open_folder(&self, entry: &[u8], flags: u32) -> Result<Object> {
+        Store::open_folder(self, entry, flags)
+    }
+    fn open_store_object(&self) -> Result<Object> {
+        Store::open_store_object(self)
     }
 }
 
@@ -357,6 +397,9 @@ impl SessionLink for Remote {
         }
         self.run(self.session.keep())
     }
+    fn open_entry(&self, entry: &[u8], flags: u32) -> Result<(Vec<u8>, Object)> {
+        remote_open(&self.rt, &self.session, OpenKind::Entry, None, entry, flags)
+    }
     fn logoff(&self, flags: LogoffFlags) {
         if let Err(e) = self.rt.block_on(self.session.logoff(flags)) {
             log::debug!("logoff through the daemon: {e}");
@@ -407,6 +450,61 @@ impl StoreLink for RemoteStore {
     }
     fn import_raw(&self, folder: &[u8], messages: Vec<Vec<u8>>) -> Result<Vec<EntryId>> {
         self.run(self.session.import_raw(&self.store, folder, messages))
+    }
+    fn open_message(&self, entry: &[u8], flags: u32) -> Result<Object> {
+        self.open(OpenKind::Message, entry, flags)
+    }
+    fn open_folder(&self, entry: &[u8], flags: u32) -> Result<Object> {
+        self.open(OpenKind::Folder, entry, flags)
+    }
+    fn open_store_object(&self) -> Result<Object> {
+        self.open(OpenKind::Store, &[], 0)
+    }
+}
+
+impl RemoteStore {
+    fn open(&self, kind: OpenKind, entry: &[u8], flags: u32) -> Result<Object> {
+        let store = Some(self.store.clone());
+        Ok(remote_open(&self.rt, &self.session, kind, store, entry, flags)?.1)
+    }
+}
+
+/// Opens an object at the daemon: its store's entry id and the object.
+fn remote_open(
+    rt: &Arc<Runtime>,
+    session: &Arc<RemoteSession>,
+    kind: OpenKind,
+    store: Option<Vec<u8>>,
+    entry: &[u8],
+    flags: u32,
+) -> Result<(Vec<u8>, Object)> {
+    let reply = rt
+        .block_on(session.object(ObjectOp::Open {
+            kind,
+            store,
+            entry_id: entry.to_vec(),
+            flags,
+        }))
+        .map_err(client_err)?;
+    match reply {
+        ObjectReply::Opened {
+            object,
+            object_type,
+            store,
+        } => Ok((
+            store,
+            Object::new_remote(
+                object_type,
+                RemoteHandle::new(rt.clone(), session.clone(), object),
+            ),
+        )),
+        other => {
+            // Not an object: nothing to keep.
+            Err(EngineError::Status(
+                Status::MAPI_E_CALL_FAILED,
+                format!("the daemon answered OpenEntry with {other:?}"),
+            ))
+        }
     }
 }
 

@@ -4,11 +4,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use mapi_engine::{DisabledService, Engine, LogonRequest, MergedAddressBook, Result};
-use mapi_spi::{EntryId, FolderKind, MsgStore, OutgoingMessage};
+use mapi_spi::{EntryId, FolderKind, MsgStore, OutgoingMessage, PropObject};
 use mapi_types::table::view::Liveness;
 use mapi_types::{LogoffFlags, Row, Status, Table, TableView};
 use tokio::runtime::{Builder, Runtime};
 
+use crate::object::Object;
 use crate::quickstart::{Quickstart, ensure_default_profile};
 
 /// An initialized engine with a runtime to run it on.
@@ -140,6 +141,17 @@ impl Session {
         })
     }
 
+    /// `OpenEntry`: the message, folder or store an entry id names, in whichever open
+    /// store owns it, with that store's entry id in the store table.
+    /// `flags`: `MAPI_MODIFY`, `MAPI_BEST_ACCESS`, `MAPI_DEFERRED_ERRORS`.
+    pub fn open_entry(&self, entry_id: &[u8], flags: u32) -> Result<(Vec<u8>, Object)> {
+        let e = self.rt.block_on(self.inner.open_entry(entry_id, flags))?;
+        Ok((
+            e.store,
+            Object::new_local(self.rt.clone(), self.inner.liveness(), e.object),
+        ))
+    }
+
     /// `OpenAddressBook`.
     pub fn address_book(&self) -> Result<AddressBook> {
         Ok(AddressBook {
@@ -238,6 +250,29 @@ impl Store {
     /// Imports RFC 5322 messages into a folder, all or none.
     pub fn import_raw(&self, folder: &[u8], messages: Vec<Vec<u8>>) -> Result<Vec<EntryId>> {
         Ok(self.rt.block_on(self.inner.import_raw(folder, messages))?)
+    }
+
+    fn object(&self, object: Arc<dyn PropObject>) -> Object {
+        Object::new_local(self.rt.clone(), self.alive.clone(), object)
+    }
+
+    /// `OpenEntry` of a message (`MAPI_MODIFY` to change it; nothing persists before
+    /// its SaveChanges).
+    pub fn open_message(&self, entry: &[u8], flags: u32) -> Result<Object> {
+        let o = self.rt.block_on(self.inner.open_message(entry, flags))?;
+        Ok(self.object(o))
+    }
+
+    /// `OpenEntry` of a folder.
+    pub fn open_folder(&self, entry: &[u8], flags: u32) -> Result<Object> {
+        let o = self.rt.block_on(self.inner.open_folder(entry, flags))?;
+        Ok(self.object(o))
+    }
+
+    /// The store itself as a property object.
+    pub fn open_store_object(&self) -> Result<Object> {
+        let o = self.rt.block_on(self.inner.open_store_object())?;
+        Ok(self.object(o))
     }
 }
 

@@ -32,6 +32,8 @@
 //! - `any_session` (private): [`link::AnySession`] and [`link::AnyStore`], one session
 //!   and one store type whose every call goes to a private link (this process or the
 //!   daemon), re-exported by [`link`].
+//! - [`object`]: [`Object`] and [`Stream`]: property objects (`IMAPIProp`) and their
+//!   streams (`IStream`), the same over either link.
 //! - [`mbox`]: files to import: mbox files split into messages, the header-block check.
 //! - [`printable`](mod@printable): [`printable()`], text from outside made safe to show on a terminal.
 //! - `remote_table`: the row source of a table whose rows live at the daemon.
@@ -55,6 +57,7 @@ mod hidden_input;
 pub mod link;
 pub mod listing;
 pub mod mbox;
+pub mod object;
 pub mod printable;
 pub mod quickstart;
 mod remote_table;
@@ -69,6 +72,7 @@ pub use mapi_engine::{
 pub use mapi_profile::{ProfileStore, Registry, resolve_home};
 pub use mapi_spi::{AddressBook, EntryId, FolderKind, MsgStore, OutgoingMessage, Transport};
 pub use mapi_types::*;
+pub use object::{Object, Stream};
 pub use printable::printable;
 
 /// An initialized engine over a MAPI home (`None`: `MAPI_HOME`, else the XDG data dir)

@@ -5,6 +5,7 @@ pub mod daemon;
 pub mod logon;
 pub mod profile;
 pub mod profile_store;
+pub mod props;
 pub mod provider;
 pub mod send;
 pub mod service;

@@ -19,7 +19,7 @@ pub fn run(ctx: &Ctx, cmd: StoreCmd) -> Result<(), CliError> {
     let args = match &cmd {
         StoreCmd::Folders { logon } | StoreCmd::Ls { logon, .. } => logon,
         StoreCmd::Import { logon, .. } | StoreCmd::Show { logon, .. } => logon,
-        StoreCmd::SaveAttachment { logon, .. } => logon,
+        StoreCmd::SaveAttachment { logon, .. } | StoreCmd::Props { logon, .. } => logon,
     };
     let session = logon(&mapi, args)?;
     let out = (|| {
@@ -50,6 +50,9 @@ pub fn run(ctx: &Ctx, cmd: StoreCmd) -> Result<(), CliError> {
                 file,
                 ..
             } => save_attachment(ctx, &store, &entry_id, num, &file),
+            StoreCmd::Props { entry_id, tags, .. } => {
+                super::props::props(ctx, &session, &parse_hex(&entry_id)?, &tags)
+            }
         }
     })();
     session.logoff(LogoffFlags::default());

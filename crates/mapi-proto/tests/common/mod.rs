@@ -188,6 +188,155 @@ pub fn request_bodies() -> Vec<RequestBody> {
             messages: vec![b"Subject: b\r\n\r\n".to_vec()],
         },
     ]
+    .into_iter()
+    .chain(
+        object_ops()
+            .into_iter()
+            .map(|op| RequestBody::Object { session: 42, op }),
+    )
+    .collect()
+}
+
+fn object_ops() -> Vec<ObjectOp> {
+    use mapi_types::{MapiUid, NameId};
+    let guid = MapiUid([7; 16]);
+    vec![
+        ObjectOp::Open {
+            kind: OpenKind::Entry,
+            store: None,
+            entry_id: vec![0, 0, 0, 0, 1, 2],
+            flags: 1,
+        },
+        ObjectOp::Open {
+            kind: OpenKind::Message,
+            store: Some(b"MAPISTOR\x01".to_vec()),
+            entry_id: vec![3; 30],
+            flags: 0x10,
+        },
+        ObjectOp::Open {
+            kind: OpenKind::Folder,
+            store: Some(b"MAPISTOR\x01".to_vec()),
+            entry_id: vec![4; 30],
+            flags: 0,
+        },
+        ObjectOp::Open {
+            kind: OpenKind::Store,
+            store: Some(b"MAPISTOR\x01".to_vec()),
+            entry_id: vec![],
+            flags: 0,
+        },
+        ObjectOp::GetProps {
+            object: 1,
+            tags: Some(vec![PropTag(0x0037_001F)]),
+            flags: 0x8000_0000,
+        },
+        ObjectOp::GetProps {
+            object: 1,
+            tags: None,
+            flags: 0,
+        },
+        ObjectOp::GetPropList {
+            object: 1,
+            flags: 0,
+        },
+        ObjectOp::SetProps {
+            object: 1,
+            values: row("New subject"),
+        },
+        ObjectOp::DeleteProps {
+            object: 1,
+            tags: vec![PropTag(0x0037_001F)],
+        },
+        ObjectOp::SaveChanges {
+            object: 1,
+            flags: 2,
+        },
+        ObjectOp::OpenProperty {
+            object: 1,
+            tag: PropTag(0x1000_001F),
+            interface: mapi_types::object::IID_ISTREAM,
+            flags: 3,
+        },
+        ObjectOp::GetIdsFromNames {
+            object: 1,
+            names: vec![NameId::name(guid, "X-Test"), NameId::id(guid, -5)],
+            flags: 2,
+        },
+        ObjectOp::GetNamesFromIds {
+            object: 1,
+            tags: Some(vec![PropTag(0x8001_001F)]),
+            guid: None,
+            flags: 0,
+        },
+        ObjectOp::GetNamesFromIds {
+            object: 1,
+            tags: None,
+            guid: Some(guid),
+            flags: 1,
+        },
+        ObjectOp::Read {
+            stream: 2,
+            len: 4096,
+        },
+        ObjectOp::Write {
+            stream: 2,
+            data: b"hello".to_vec(),
+        },
+        ObjectOp::Seek {
+            stream: 2,
+            offset: -3,
+            origin: 2,
+        },
+        ObjectOp::SetSize {
+            stream: 2,
+            size: 10,
+        },
+        ObjectOp::Stat { stream: 2 },
+        ObjectOp::Commit {
+            stream: 2,
+            flags: 0,
+        },
+        ObjectOp::Release { handle: 2 },
+    ]
+}
+
+fn object_replies() -> Vec<ObjectReply> {
+    use mapi_types::{MapiUid, NameId, PropProblem, StreamStat};
+    vec![
+        ObjectReply::Opened {
+            object: 1,
+            object_type: 5,
+            store: b"MAPISTOR\x01".to_vec(),
+        },
+        ObjectReply::Props {
+            status: Status::MAPI_W_ERRORS_RETURNED,
+            values: row("Subject"),
+        },
+        ObjectReply::Tags {
+            status: Status::S_OK,
+            tags: vec![PropTag(0x0037_001F)],
+        },
+        ObjectReply::Problems(vec![PropProblem {
+            index: 1,
+            tag: PropTag(0x0FFF_0102),
+            status: Status::MAPI_E_COMPUTED,
+        }]),
+        ObjectReply::Names {
+            status: Status::MAPI_W_ERRORS_RETURNED,
+            names: vec![
+                (
+                    PropTag(0x8001_0000),
+                    Some(NameId::name(MapiUid([7; 16]), "X")),
+                ),
+                (PropTag(0x8002_0000), None),
+            ],
+        },
+        ObjectReply::StreamOpened { stream: 2 },
+        ObjectReply::Data(b"part".to_vec()),
+        ObjectReply::Count(4),
+        ObjectReply::Stat(StreamStat { size: 9, mode: 2 }),
+        ObjectReply::Done,
+    ]
 }
 
 /// One restriction with every `RES_*` type inside.
@@ -304,6 +453,9 @@ pub fn response_bodies() -> Vec<ResponseBody> {
             properties: row("Personal Folders"),
         },
     ]
+    .into_iter()
+    .chain(object_replies().into_iter().map(ResponseBody::Object))
+    .collect()
 }
 
 /// Every notification variant, every prompt kind.
