@@ -9,8 +9,10 @@
 //! The test re-runs itself as a child with its own XDG_RUNTIME_DIR (the daemon's socket
 //! directory), so it never meets another test's daemon.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+
+use common::StopDaemon;
+use std::path::PathBuf;
 
 use mapi::blocking::Mapi;
 use mapi::link::{AnySession, AnyStore, MAX_IMPORT_BATCH_LEN, MAX_IMPORT_CHUNK_LEN};
@@ -22,41 +24,7 @@ const TEST: &str = "session_calls_agree_in_process_and_through_the_daemon";
 
 #[test]
 fn session_calls_agree_in_process_and_through_the_daemon() {
-    if std::env::var_os(CHILD_ENV).is_some() {
-        body();
-        return;
-    }
-    let exe = std::env::current_exe().unwrap();
-    let mapid = exe.parent().and_then(Path::parent).map(|d| d.join("mapid"));
-    assert!(
-        mapid.as_ref().is_some_and(|m| m.exists()),
-        "{mapid:?} is missing: build the workspace (cargo build --workspace) first"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let run = dir.path().join("run");
-    std::fs::create_dir_all(&run).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let home = dir.path().join("home");
-    let status = Command::new(exe)
-        .args(["--exact", TEST, "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, "1")
-        .env("XDG_RUNTIME_DIR", &run)
-        .env("MAPI_HOME", &home)
-        .env("MAPID_BIN", mapid.as_ref().unwrap())
-        .env_remove("MAPI_SOCKET")
-        .status()
-        .unwrap();
-    assert!(status.success(), "the child run failed");
-}
-
-/// Stops the daemon the child started, however the child ends.
-struct StopDaemon<'a>(&'a Mapi);
-
-impl Drop for StopDaemon<'_> {
-    fn drop(&mut self) {
-        let _ = mapi::link::stop_daemon(self.0);
-    }
+    common::in_child_with_own_daemon(CHILD_ENV, TEST, body);
 }
 
 fn message(tag: &str, i: usize, body_len: usize) -> Vec<u8> {

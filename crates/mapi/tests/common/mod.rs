@@ -1,0 +1,50 @@
+//! What the two-link tests share: running the test's body in a child process with its
+//! own runtime dir (so its daemon's socket is its own) and the workspace's `mapid`, and
+//! stopping that daemon however the child ends.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Command;
+
+use mapi::blocking::Mapi;
+
+/// Runs `body` when this process is the child (`child_env` set); otherwise re-runs the
+/// test `test` as that child, with a fresh 0700 `XDG_RUNTIME_DIR`, a fresh `MAPI_HOME`
+/// and `MAPID_BIN` pointing at the workspace's `mapid`, and asserts it succeeds.
+pub fn in_child_with_own_daemon(child_env: &str, test: &str, body: fn()) {
+    if std::env::var_os(child_env).is_some() {
+        body();
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let mapid = exe.parent().and_then(Path::parent).map(|d| d.join("mapid"));
+    assert!(
+        mapid.as_ref().is_some_and(|m| m.exists()),
+        "{mapid:?} is missing: build the workspace (cargo build --workspace) first"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    std::fs::create_dir_all(&run).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let home = dir.path().join("home");
+    let status = Command::new(exe)
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(child_env, "1")
+        .env("XDG_RUNTIME_DIR", &run)
+        .env("MAPI_HOME", &home)
+        .env("MAPID_BIN", mapid.as_ref().unwrap())
+        .env_remove("MAPI_SOCKET")
+        .status()
+        .unwrap();
+    assert!(status.success(), "the child run failed");
+}
+
+/// Stops the daemon the child started, however the child ends.
+pub struct StopDaemon<'a>(pub &'a Mapi);
+
+impl Drop for StopDaemon<'_> {
+    fn drop(&mut self) {
+        let _ = mapi::link::stop_daemon(self.0);
+    }
+}
