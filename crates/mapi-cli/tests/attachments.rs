@@ -51,20 +51,7 @@ fn message() -> String {
 
 /// A home with the message imported into the Default profile's Inbox, and its id.
 fn home() -> (Home, String) {
-    let h = Home::new();
-    h.ok(&["quickstart"]);
-    let file = h.dir.path().join("two-files.eml");
-    std::fs::write(&file, message()).unwrap();
-    h.ok(&[
-        "store",
-        "import",
-        "--profile",
-        "Default",
-        file.to_str().unwrap(),
-    ]);
-    let rows = h.json(&["store", "ls", "--profile", "Default"]);
-    let id = rows[0]["entry_id"].as_str().unwrap().to_string();
-    (h, id)
+    Home::with_message(&message())
 }
 
 #[test]

@@ -8,25 +8,10 @@ mod common;
 use common::*;
 
 fn home() -> (Home, String) {
-    let h = Home::new();
-    h.ok(&["quickstart"]);
-    let file = h.dir.path().join("m.eml");
-    std::fs::write(
-        &file,
+    Home::with_message(
         "From: Ann <ann@example.org>\r\nTo: bob@example.org\r\nSubject: Props please\r\n\
          Date: Mon, 01 Jan 2024 10:00:00 +0000\r\n\r\nHello.\r\n",
     )
-    .unwrap();
-    h.ok(&[
-        "store",
-        "import",
-        "--profile",
-        "Default",
-        file.to_str().unwrap(),
-    ]);
-    let rows = h.json(&["store", "ls", "--profile", "Default"]);
-    let id = rows[0]["entry_id"].as_str().unwrap().to_string();
-    (h, id)
 }
 
 #[test]

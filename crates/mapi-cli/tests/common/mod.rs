@@ -146,6 +146,25 @@ impl Home {
         self.run(&all).json()
     }
 
+    /// A home with the quickstart `Default` profile holding one message, `eml`, in its
+    /// Inbox; returns the home and the message's entry id.
+    pub fn with_message(eml: &str) -> (Home, String) {
+        let h = Home::new();
+        h.ok(&["quickstart"]);
+        let file = h.dir.path().join("message.eml");
+        std::fs::write(&file, eml).unwrap();
+        h.ok(&[
+            "store",
+            "import",
+            "--profile",
+            "Default",
+            file.to_str().unwrap(),
+        ]);
+        let rows = h.json(&["store", "ls", "--profile", "Default"]);
+        let id = rows[0]["entry_id"].as_str().unwrap().to_string();
+        (h, id)
+    }
+
     /// Adds a service and returns its UID (the one line `service add` prints).
     #[track_caller]
     pub fn add_service(&self, profile: &str, service: &str, sets: &[&str]) -> String {
