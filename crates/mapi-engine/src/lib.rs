@@ -7,7 +7,10 @@
 //!   the profile store, service administration through service entry points.
 //! - [`logon`]: [`LogonRequest`] and `Engine::logon`: flowchart steps 1-7; `logon::services`
 //!   runs the service phase (configure, retry once, disable).
-//! - [`session`]: [`Session`]: tables, stores, identity, submit, events, logoff.
+//! - [`session`]: [`Session`]: tables, stores, identity, events, logoff.
+//! - [`submit`]: the spooler: `Session::submit` (raw RFC 5322) and
+//!   `Session::submit_message` (`IMessage::SubmitMessage`), one transport path for both;
+//!   `Session::create_message`.
 //! - [`open_entry`]: `Session::open_entry` (`IMAPISession::OpenEntry`) and
 //!   [`OpenedEntry`].
 //! - [`tables`]: table views (`IMAPITable`): status, stores, hierarchy, contents,
@@ -27,6 +30,7 @@ pub mod error;
 pub mod logon;
 pub mod open_entry;
 pub mod session;
+pub mod submit;
 mod support;
 pub mod tables;
 pub mod ui;

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::SystemTime;
 
 use mapi_profile::ProviderInfo;
-use mapi_spi::{AddressBook, MsgStore, OutgoingMessage, StatusRow, Transport};
+use mapi_spi::{AddressBook, MsgStore, StatusRow, Transport};
 use mapi_types::{
     LogoffFlags, LogonFlags, PropValue, ProviderFlags, Row, Status, StatusCode, Table, object_type,
     resource_type, tags,
@@ -112,7 +112,7 @@ impl SessionInner {
         }
     }
 
-    fn default_store_slot(&self) -> Option<&ProviderSlot> {
+    pub(crate) fn default_store_slot(&self) -> Option<&ProviderSlot> {
         self.providers.iter().find(|p| {
             p.info.resource_type == resource_type::MAPI_STORE_PROVIDER
                 && p.info.flags.contains(ProviderFlags::STATUS_DEFAULT_STORE)
@@ -519,113 +519,6 @@ impl Session {
             return Ok((Status::S_OK, i.clone()));
         }
         Ok((Status::MAPI_W_NO_SERVICE, s.profile.clone()))
-    }
-
-    /// Submits a message: it is placed in the Outbox of the transport's own store (else
-    /// the default store), sent by the first transport in transport order, then moved to
-    /// Sent Items. A message that could not be sent stays in the Outbox. Sessions made
-    /// with `MAPI_NO_MAIL` cannot submit.
-    pub async fn submit(&self, message: &OutgoingMessage) -> Result<SubmitOutcome> {
-        let r = self.submit_inner(message).await;
-        self.record(r)
-    }
-
-    async fn submit_inner(&self, message: &OutgoingMessage) -> Result<SubmitOutcome> {
-        let s = self.live()?;
-        if self.flags.contains(LogonFlags::MAPI_NO_MAIL) {
-            return Err(EngineError::NoSupport(
-                "this client logged on with MAPI_NO_MAIL: it cannot submit messages".into(),
-            ));
-        }
-        if message.recipients.is_empty() {
-            return Err(EngineError::InvalidParameter(
-                "the message has no recipients (MAPI_E_NO_RECIPIENTS): add a To, Cc or Bcc address"
-                    .into(),
-            ));
-        }
-        let mut transports: Vec<&ProviderSlot> = s
-            .providers
-            .iter()
-            .filter(|p| p.info.resource_type == resource_type::MAPI_TRANSPORT_PROVIDER)
-            .collect();
-        transports.sort_by_key(|p| p.info.ordinal);
-        let mut last = None;
-        let mut chosen = None;
-        for t in transports {
-            match (&t.object, &t.disabled) {
-                (Some(ProviderObject::Transport(x)), _) => {
-                    chosen = Some((t, x.clone()));
-                    break;
-                }
-                (_, Some((status, reason))) => {
-                    last = Some(EngineError::ServiceDisabled {
-                        service: t.service_display.clone(),
-                        status: *status,
-                        reason: reason.clone(),
-                    })
-                }
-                _ => {}
-            }
-        }
-        let Some((slot, transport)) = chosen else {
-            return Err(last.unwrap_or_else(|| {
-                EngineError::NoSupport("the profile has no transport provider".into())
-            }));
-        };
-        // The transport's own store (a tightly coupled pair such as IMAP + SMTP), else the
-        // default store.
-        let store = s
-            .providers
-            .iter()
-            .find(|p| {
-                p.info.service_uid == slot.info.service_uid
-                    && p.info.resource_type == resource_type::MAPI_STORE_PROVIDER
-            })
-            .and_then(|p| slot_store(p).ok())
-            .or_else(|| s.default_store_slot().and_then(|p| slot_store(p).ok()));
-        let queued = match &store {
-            Some(st) => {
-                let put = async {
-                    let outbox = st.folder(mapi_spi::FolderKind::Outbox).await?;
-                    st.import_raw(&outbox, vec![message.raw.clone()]).await
-                }
-                .await;
-                match put {
-                    Ok(ids) => ids.into_iter().next(),
-                    // A store that keeps no messages: send without queuing.
-                    Err(e) if e.status == Status::MAPI_E_NO_SUPPORT => None,
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            None => None,
-        };
-        transport.submit(message).await?;
-        let mut outcome = SubmitOutcome::default();
-        if let Some(st) = &store {
-            if let Some(id) = &queued
-                && let Err(e) = st.delete_message(id).await
-            {
-                outcome.warning = Some(format!("sent, but not removed from the Outbox: {e}"));
-            }
-            let copied = async {
-                let sent = st.folder(mapi_spi::FolderKind::SentItems).await?;
-                st.import_raw(&sent, vec![message.raw.clone()]).await
-            }
-            .await;
-            match copied {
-                Ok(ids) => outcome.sent_copy = ids.into_iter().next(),
-                Err(e) if e.status == Status::MAPI_E_NO_SUPPORT => {}
-                Err(e) => {
-                    outcome.warning = Some(format!("sent, but not copied to Sent Items: {e}"))
-                }
-            }
-        }
-        if let Some(w) = &outcome.warning
-            && let Ok(mut le) = s.last_error.lock()
-        {
-            *le = Some(w.clone());
-        }
-        Ok(outcome)
     }
 
     /// `Logoff`. With `MAPI_LOGOFF_SHARED` on the shared session, the session ends for

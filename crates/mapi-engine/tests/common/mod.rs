@@ -83,6 +83,9 @@ pub enum Kind {
     Xp,
 }
 
+/// What a test transport runs on each message it is handed.
+pub type SubmitHook = Box<dyn Fn(&OutgoingMessage) + Send + Sync>;
+
 /// What a test service is told to do and what it saw.
 #[derive(Default)]
 pub struct Probe {
@@ -99,6 +102,8 @@ pub struct Probe {
     provider_flags: Mutex<Vec<ProviderLogonFlags>>,
     servers_seen: Mutex<Vec<Option<String>>>,
     submitted: Mutex<Vec<OutgoingMessage>>,
+    /// Called by the transport with each message before it is accepted.
+    on_submit: Mutex<Option<SubmitHook>>,
     logoffs: AtomicU32,
 }
 
@@ -156,6 +161,11 @@ impl Probe {
     /// The `server` setting each provider logon saw.
     pub fn servers_seen(&self) -> Vec<Option<String>> {
         self.servers_seen.lock().unwrap().clone()
+    }
+
+    /// Runs `hook` on each message the transport is handed, before accepting it.
+    pub fn on_submit(&self, hook: SubmitHook) {
+        *self.on_submit.lock().unwrap() = Some(hook);
     }
 
     /// Messages the transport accepted.
@@ -329,6 +339,9 @@ impl Transport for TestObject {
         vec!["SMTP".into()]
     }
     async fn submit(&self, message: &OutgoingMessage) -> ProviderResult<()> {
+        if let Some(hook) = self.probe.on_submit.lock().unwrap().as_ref() {
+            hook(message);
+        }
         self.probe.submitted.lock().unwrap().push(message.clone());
         Ok(())
     }
@@ -372,6 +385,7 @@ impl Fixture {
         std::fs::write(dir.path().join("mapisvc.toml"), test_registry()).unwrap();
         let mut catalog = ProviderCatalog::new();
         mapi_provider_local::register(&mut catalog);
+        mapi_provider_internet::register(&mut catalog);
         let mut probes = BTreeMap::new();
         for name in TEST_SERVICES {
             let probe = Arc::new(Probe::default());
