@@ -532,6 +532,19 @@ async fn a_message_is_saved_and_queued_while_the_transport_sends_it() {
         subjects(store.as_ref(), FolderKind::SentItems).await,
         ["Queued"]
     );
+
+    // The raw submit shares the checks: no envelope recipients is MAPI_E_NO_RECIPIENTS,
+    // and the transport is not called.
+    let e = s
+        .submit(&mapi_spi::OutgoingMessage {
+            from: None,
+            recipients: Vec::new(),
+            raw: b"Subject: nobody\r\n\r\nbody\r\n".to_vec(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Status::MAPI_E_NO_RECIPIENTS, "{e}");
+    assert_eq!(fx.probe("test-a").submitted().len(), 1);
     s.logoff(mapi_types::LogoffFlags::default()).await;
 }
 

@@ -236,7 +236,8 @@ impl Session {
         let (_, route) = self.route(&envelope.addresses)?;
         envelope.check_types(&route.transport.address_types())?;
 
-        let before = message_flags(object).await?;
+        // The flags to go back to if the send fails: unsent as before, not queued.
+        let before = message_flags(object).await? & !MSGFLAG_SUBMIT;
         let now = PropValue::SysTime(now_filetime());
         let mut marks = vec![
             (
