@@ -47,8 +47,9 @@ mod ui;
 pub use conn::Connection;
 pub use error::{ClientError, Result};
 pub use mapi_proto::{
-    DisabledService, FolderOp, FolderReply, MAX_IMPORT_BATCH_LEN, MAX_IMPORT_CHUNK_LEN, MAX_STREAM_PIECE, Notification,
-    ObjectOp, ObjectReply, OpenKind, PromptKind, SessionInfo, TableKind,
+    DisabledService, FolderOp, FolderReply, MAX_IMPORT_BATCH_LEN, MAX_IMPORT_CHUNK_LEN,
+    MAX_STREAM_PIECE, Notification, ObjectOp, ObjectReply, OpenKind, PromptKind, SessionInfo,
+    TableKind,
 };
 pub use mapi_ui::LogonRequest;
 pub use path::{

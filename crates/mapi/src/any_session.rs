@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use mapi_client::{FolderOp, FolderReply, ObjectOp, ObjectReply, OpenKind, RemoteSession, TableKind};
+use mapi_client::{
+    FolderOp, FolderReply, ObjectOp, ObjectReply, OpenKind, RemoteSession, TableKind,
+};
 use mapi_engine::{DisabledService, EngineError, Result, SubmitOutcome};
 use mapi_spi::{EntryId, OutgoingMessage, Reply};
 use mapi_types::table::consts::TBLTYPE_DYNAMIC;

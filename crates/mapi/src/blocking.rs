@@ -303,10 +303,13 @@ impl Store {
         new_name: Option<&str>,
         flags: u32,
     ) -> Result<EntryId> {
-        Ok(self.rt.block_on(
-            self.inner
-                .copy_folder(parent, folder, dest_parent, new_name, flags),
-        )?)
+        Ok(self.rt.block_on(self.inner.copy_folder(
+            parent,
+            folder,
+            dest_parent,
+            new_name,
+            flags,
+        ))?)
     }
 
     /// `IMAPIFolder::CopyMessages` (`MESSAGE_MOVE` moves).
