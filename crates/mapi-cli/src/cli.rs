@@ -166,6 +166,65 @@ pub enum StoreCmd {
         #[command(flatten)]
         logon: LogonArgs,
     },
+    /// Make a folder (CreateFolder) under --parent (default: the top of the store).
+    /// A name already there is MAPI_E_COLLISION.
+    Mkdir {
+        /// The new folder's name.
+        name: String,
+        /// The folder to make it in, by name as `store ls` takes it.
+        #[arg(long, value_name = "FOLDER")]
+        parent: Option<String>,
+        #[command(flatten)]
+        logon: LogonArgs,
+    },
+    /// Delete a folder (DeleteFolder). One holding messages or subfolders is refused
+    /// (MAPI_E_HAS_MESSAGES / MAPI_E_HAS_FOLDERS) unless --force; the Inbox, Outbox,
+    /// Sent Items and Deleted Items are never deleted (MAPI_E_NO_ACCESS).
+    Rmdir {
+        /// The folder, by name as `store ls` takes it.
+        name: String,
+        /// Delete its messages and subfolders with it (DEL_MESSAGES | DEL_FOLDERS).
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        logon: LogonArgs,
+    },
+    /// Move messages to a folder (CopyMessages with MESSAGE_MOVE); prints each one's
+    /// new entry id. Entry ids not in the store are reported
+    /// (MAPI_W_PARTIAL_COMPLETION) and the others moved; when none is found,
+    /// MAPI_E_NOT_FOUND and nothing changes.
+    Mv {
+        /// The messages' entry ids, in hex (from `store ls`), then the folder.
+        #[arg(required = true, num_args = 1.., value_name = "ENTRY_ID")]
+        entry_ids: Vec<String>,
+        /// The destination folder, by name as `store ls` takes it.
+        folder: String,
+        #[command(flatten)]
+        logon: LogonArgs,
+    },
+    /// Delete messages (DeleteMessages); unknown entry ids as for `mv`.
+    Rm {
+        /// The messages' entry ids, in hex (from `store ls`).
+        #[arg(required = true, value_name = "ENTRY_ID")]
+        entry_ids: Vec<String>,
+        #[command(flatten)]
+        logon: LogonArgs,
+    },
+    /// Mark messages read or unread (SetReadFlags); unknown entry ids as for `mv`.
+    #[command(group = clap::ArgGroup::new("state").required(true).args(["read", "unread"]))]
+    Flag {
+        /// The messages' entry ids, in hex (from `store ls`).
+        #[arg(required = true, value_name = "ENTRY_ID")]
+        entry_ids: Vec<String>,
+        /// Mark them read.
+        #[arg(long)]
+        read: bool,
+        /// Mark them unread (CLEAR_READ_FLAG).
+        #[arg(long)]
+        unread: bool,
+        #[command(flatten)]
+        logon: LogonArgs,
+    },
     /// Save one attachment of a message to a file (numbers from `show --attachments`,
     /// counted from 0 as PR_ATTACH_NUM is).
     SaveAttachment {

@@ -4,93 +4,13 @@
 //! unset), and error text printed once.
 
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use serde_json::Value;
+mod common;
 
-const MAPI: &str = env!("CARGO_BIN_EXE_mapi");
+use common::SharedHome as Home;
 const NOBODY: u32 = 65534;
-
-/// A MAPI home and a runtime dir; stops the daemon on drop.
-struct Home {
-    dir: tempfile::TempDir,
-    home: PathBuf,
-    run: PathBuf,
-    envs: Vec<(String, String)>,
-    uid: Option<u32>,
-}
-
-impl Home {
-    fn new() -> Home {
-        let mapid = Path::new(MAPI).with_file_name("mapid");
-        assert!(
-            mapid.exists(),
-            "{} is missing: build the workspace (cargo build --workspace) so mapid sits next to mapi",
-            mapid.display()
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let home = dir.path().join("home");
-        let run = dir.path().join("run");
-        std::fs::create_dir_all(&run).unwrap();
-        chmod(&run, 0o700);
-        Home {
-            dir,
-            home,
-            run,
-            envs: Vec::new(),
-            uid: None,
-        }
-    }
-
-    fn env(mut self, k: &str, v: &str) -> Home {
-        self.envs.push((k.into(), v.into()));
-        self
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(MAPI);
-        c.arg("--home")
-            .arg(&self.home)
-            .args(args)
-            .env("XDG_RUNTIME_DIR", &self.run)
-            .env_remove("MAPI_SOCKET")
-            .env_remove("MAPI_LOG")
-            .stdin(Stdio::null());
-        for (k, v) in &self.envs {
-            c.env(k, v);
-        }
-        if let Some(uid) = self.uid {
-            c.uid(uid).gid(NOBODY);
-        }
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "mapi {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
-}
-
-impl Drop for Home {
-    fn drop(&mut self) {
-        let _ = self.run(&["daemon", "stop"]);
-    }
-}
 
 fn chmod(p: &Path, mode: u32) {
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
@@ -197,7 +117,7 @@ fn a_shared_sessions_logon_is_in_the_daemons_log_at_debug_without_its_secret() {
 fn a_daemon_started_by_hand_logs_to_its_stderr() {
     let h = Home::new().env("MAPI_LOG", "debug");
     h.ok(&["quickstart"]);
-    let mapid = Path::new(MAPI).with_file_name("mapid");
+    let mapid = Path::new(common::BIN).with_file_name("mapid");
     let log = h.dir.path().join("by-hand.err");
     let mut child = Command::new(&mapid)
         .args(["--foreground", "--home"])

@@ -2,77 +2,14 @@
 //! from other processes without credentials, `logoff --shared`, `sessions`, `daemon`,
 //! and 20 processes sharing one IMAP logon on a server that allows one connection.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 
 use mapi_test_support::{MailStack, Options};
 use serde_json::Value;
 
-const MAPI: &str = env!("CARGO_BIN_EXE_mapi");
+mod common;
 
-/// A MAPI home and a private runtime dir for its daemon socket; stops the daemon on drop.
-struct Home {
-    _dir: tempfile::TempDir,
-    home: PathBuf,
-    run: PathBuf,
-}
-
-impl Home {
-    fn new() -> Home {
-        let mapid = Path::new(MAPI).with_file_name("mapid");
-        assert!(
-            mapid.exists(),
-            "{} is missing: build the workspace (cargo build --workspace) so mapid sits next to mapi",
-            mapid.display()
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let home = dir.path().join("home");
-        let run = dir.path().join("run");
-        std::fs::create_dir_all(&run).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
-        Home {
-            _dir: dir,
-            home,
-            run,
-        }
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(MAPI);
-        c.arg("--home")
-            .arg(&self.home)
-            .args(args)
-            .env("XDG_RUNTIME_DIR", &self.run)
-            .env_remove("MAPI_SOCKET")
-            .stdin(Stdio::null());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "mapi {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
-}
-
-impl Drop for Home {
-    fn drop(&mut self) {
-        let _ = self.run(&["daemon", "stop"]);
-    }
-}
+use common::SharedHome as Home;
 
 #[test]
 fn keep_join_logoff_shared_and_daemon_control() {
@@ -234,7 +171,7 @@ fn twenty_processes_share_one_imap_logon_on_a_one_connection_server() {
 #[test]
 fn profile_store_flag_reaches_logons_and_the_daemon_it_starts() {
     let h = Home::new();
-    let base = h._dir.path();
+    let base = h.dir.path();
     let db = base.join("elsewhere.db");
     let store = db.to_str().unwrap();
     let mail = base.join("m.store");

@@ -1,68 +1,10 @@
 //! `mapi store ls --where/--sort/--offset/--limit` over the daemon's shared session
 //! gives the rows it gives in process.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+mod common;
 
+use common::SharedHome as Home;
 use serde_json::Value;
-
-const MAPI: &str = env!("CARGO_BIN_EXE_mapi");
-
-struct Home {
-    _dir: tempfile::TempDir,
-    home: PathBuf,
-    run: PathBuf,
-}
-
-impl Home {
-    fn new() -> Home {
-        let mapid = Path::new(MAPI).with_file_name("mapid");
-        assert!(
-            mapid.exists(),
-            "{} is missing: build the workspace (cargo build --workspace) so mapid sits next to mapi",
-            mapid.display()
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let home = dir.path().join("home");
-        let run = dir.path().join("run");
-        std::fs::create_dir_all(&run).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
-        Home {
-            _dir: dir,
-            home,
-            run,
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        Command::new(MAPI)
-            .arg("--home")
-            .arg(&self.home)
-            .args(args)
-            .env("XDG_RUNTIME_DIR", &self.run)
-            .env_remove("MAPI_SOCKET")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "mapi {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-}
-
-impl Drop for Home {
-    fn drop(&mut self) {
-        let _ = self.run(&["daemon", "stop"]);
-    }
-}
 
 const QUERIES: [&[&str]; 4] = [
     &["--where", "subject~invoice and unread", "--sort", "size-"],

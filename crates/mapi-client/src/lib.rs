@@ -12,6 +12,8 @@
 //!   `ping`, `list_sessions`, `shutdown_daemon`.
 //! - [`session`]: [`RemoteSession`] (logged on with [`LogonRequest`], the one request
 //!   type of `mapi-ui`), [`SessionEvents`].
+//! - `folders` (private): `RemoteSession::folder`, one folder or message operation
+//!   (`IMAPIFolder`, `GetReceiveFolder`) on a store at the daemon.
 //! - `objects` (private): `RemoteSession::object`, one `IMAPIProp` / `IStream` call on
 //!   a daemon-held object or stream handle.
 //! - `ui` (private): prompts answered through the local `LogonUi`.
@@ -35,6 +37,7 @@
 
 pub mod conn;
 pub mod error;
+mod folders;
 mod objects;
 pub mod path;
 pub mod session;
@@ -44,8 +47,9 @@ mod ui;
 pub use conn::Connection;
 pub use error::{ClientError, Result};
 pub use mapi_proto::{
-    DisabledService, MAX_IMPORT_BATCH_LEN, MAX_IMPORT_CHUNK_LEN, MAX_STREAM_PIECE, Notification,
-    ObjectOp, ObjectReply, OpenKind, PromptKind, SessionInfo, TableKind,
+    DisabledService, FolderOp, FolderReply, MAX_IMPORT_BATCH_LEN, MAX_IMPORT_CHUNK_LEN,
+    MAX_STREAM_PIECE, Notification, ObjectOp, ObjectReply, OpenKind, PromptKind, SessionInfo,
+    TableKind,
 };
 pub use mapi_ui::LogonRequest;
 pub use path::{

@@ -255,6 +255,9 @@ async fn answer(
         | RequestBody::TableFind { .. }
         | RequestBody::TableRelease { .. }) => crate::tables::answer(conn, body).await,
         RequestBody::Object { session, op } => crate::objects::answer(conn, session, op).await,
+        RequestBody::Folder { session, store, op } => {
+            crate::folders::answer(conn, session, &store, op).await
+        }
         // Answered inline by the reader; never reaches here.
         RequestBody::UiReply { prompt_id, .. } => Err(DaemonError::NoSuchPrompt(prompt_id)),
     }

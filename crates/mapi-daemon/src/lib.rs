@@ -17,6 +17,7 @@
 //! - `handles` (private): wire session ids and the event forwarder of each.
 //! - `remote_ui` (private): the engine's `LogonUi` forwarding prompts to the client.
 //! - `staging` (private): import batches sent in parts, bounded, per session handle.
+//! - `folders` (private): a store's folder and message operations by entry id.
 //! - `objects` (private): property objects and streams clients opened, as bounded
 //!   handles per session handle.
 //! - `tables` (private): the row sources of tables clients opened, per session handle.
@@ -28,6 +29,7 @@
 mod conn;
 mod dispatch;
 pub mod error;
+mod folders;
 mod handles;
 pub mod log;
 mod objects;

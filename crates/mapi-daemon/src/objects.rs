@@ -1,7 +1,8 @@
 //! Property objects and streams a client opened (`IMAPIProp`, `IStream`): handles
 //! belonging to a session handle, at most [`MAX_OBJECTS`] at once (more is
 //! `MAPI_E_NOT_ENOUGH_MEMORY`), released by `Release`, at logoff and when the
-//! connection goes. A released or unknown handle is `MAPI_E_INVALID_OBJECT`.
+//! connection goes. A released or unknown handle is `MAPI_E_INVALID_OBJECT`. A
+//! message's recipient table goes with the session handle's other tables.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -249,6 +250,41 @@ pub(crate) async fn answer(
         ObjectOp::Release { handle } => {
             objs.remove(handle)?;
             ObjectReply::Done
+        }
+        ObjectOp::CreateMessage {
+            store,
+            folder,
+            flags,
+        } => {
+            let object = s
+                .open_msg_store(&store)?
+                .create_message(&folder, flags)
+                .await?;
+            let object_type = object.object_type();
+            let object = objs.add(Held::Object(object))?;
+            ObjectReply::Opened {
+                object,
+                object_type,
+                store,
+            }
+        }
+        ObjectOp::ModifyRecipients {
+            object,
+            flags,
+            rows,
+        } => {
+            objs.object(object)?.modify_recipients(flags, &rows).await?;
+            ObjectReply::Done
+        }
+        ObjectOp::RecipientTable { object, flags } => {
+            let source = objs.object(object)?.recipient_table(flags).await?;
+            let default_columns = source.default_columns();
+            let all_columns = source.all_columns();
+            ObjectReply::TableOpened {
+                table: h.tables.add(source)?,
+                default_columns,
+                all_columns,
+            }
         }
     };
     Ok(ResponseBody::Object(reply))

@@ -35,7 +35,8 @@ fn table_err(e: TableError) -> DaemonError {
 }
 
 impl Tables {
-    fn add(&self, source: Box<dyn RowSource>) -> Result<u64> {
+    /// Holds a table's row source; its handle.
+    pub(crate) fn add(&self, source: Box<dyn RowSource>) -> Result<u64> {
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= MAX_TABLES {
             return Err(table_err(TableError::new(

@@ -11,6 +11,8 @@
 //! - [`object`]: [`ObjectOp`] / [`ObjectReply`]: property objects and streams
 //!   (`IMAPIProp`, `IStream`) as handles, stream data in pieces of at most
 //!   [`MAX_STREAM_PIECE`] bytes.
+//! - [`folder`]: [`FolderOp`] / [`FolderReply`]: a store's folder and message
+//!   operations (`IMAPIFolder`, `GetReceiveFolder`) by entry id.
 //! - [`notification`]: [`Notification`] (daemon -> client), [`PromptKind`] prompts.
 //! - [`secret`]: [`Secret`], a string whose `Debug` prints `***`.
 //! - [`limits`]: frame, string, entry-id, blob and list limits.
@@ -53,6 +55,7 @@
 //! ```
 
 pub mod error;
+pub mod folder;
 pub mod frame;
 pub mod handshake;
 pub mod limits;
@@ -67,6 +70,7 @@ pub mod secret;
 mod wire;
 
 pub use error::ProtoError;
+pub use folder::{FolderOp, FolderReply};
 pub use frame::{FRAME_HEADER_LEN, FrameDecoder, encode_frame};
 pub use handshake::{
     ClientHandshake, HANDSHAKE_ID, Hello, MAGIC, PROTOCOL_VERSION, ServerHandshake, ServerStep,

@@ -9,7 +9,7 @@ use mapi_types::{MapiUid, NameId, NameKind, PropProblem, PropTag, Row, Status, S
 
 use crate::error::ProtoError;
 use crate::limits::MAX_ENTRY_ID_LEN;
-use crate::props::{get_row, get_tags, put_row, put_tags};
+use crate::props::{get_row, get_rows, get_tags, put_row, put_rows, put_tags};
 use crate::wire::{Input, Writer};
 
 /// Most bytes one stream `Read` or `Write` carries (1 MiB).
@@ -158,6 +158,33 @@ pub enum ObjectOp {
         /// The handle.
         handle: u64,
     },
+    /// `IMAPIFolder::CreateMessage`: a new message, held like an opened one. Reply:
+    /// `Opened`.
+    CreateMessage {
+        /// The store (store-table entry id).
+        store: Vec<u8>,
+        /// The folder.
+        folder: Vec<u8>,
+        /// `MAPI_DEFERRED_ERRORS`, `MAPI_ASSOCIATED`.
+        flags: u32,
+    },
+    /// `IMessage::ModifyRecipients`. Reply: `Done`.
+    ModifyRecipients {
+        /// The message.
+        object: u64,
+        /// `MODRECIP_ADD` / `MODIFY` / `REMOVE`, or 0 (replace the list).
+        flags: u32,
+        /// The recipient rows.
+        rows: Vec<Row>,
+    },
+    /// `IMessage::GetRecipientTable`: a table held at the daemon like the others (paged
+    /// with `TableRows`, released with `TableRelease`). Reply: `TableOpened`.
+    RecipientTable {
+        /// The message.
+        object: u64,
+        /// `MAPI_UNICODE`.
+        flags: u32,
+    },
 }
 
 /// The answer to an [`ObjectOp`].
@@ -208,6 +235,15 @@ pub enum ObjectReply {
     Stat(StreamStat),
     /// Success without a payload.
     Done,
+    /// A table opened at the daemon (`RecipientTable`).
+    TableOpened {
+        /// Its table handle on this session.
+        table: u64,
+        /// The column set a new view starts with.
+        default_columns: Vec<PropTag>,
+        /// Every column its rows can hold.
+        all_columns: Vec<PropTag>,
+    },
 }
 
 impl OpenKind {
@@ -304,6 +340,9 @@ impl ObjectOp {
             ObjectOp::Stat { .. } => "Stat",
             ObjectOp::Commit { .. } => "Commit",
             ObjectOp::Release { .. } => "Release",
+            ObjectOp::CreateMessage { .. } => "CreateMessage",
+            ObjectOp::ModifyRecipients { .. } => "ModifyRecipients",
+            ObjectOp::RecipientTable { .. } => "GetRecipientTable",
         }
     }
 
@@ -425,6 +464,31 @@ impl ObjectOp {
                 w.u8(16);
                 w.u64(*handle);
             }
+            ObjectOp::CreateMessage {
+                store,
+                folder,
+                flags,
+            } => {
+                w.u8(17);
+                w.blob("CreateMessage.store", store, MAX_ENTRY_ID_LEN);
+                w.blob("CreateMessage.folder", folder, MAX_ENTRY_ID_LEN);
+                w.u32(*flags);
+            }
+            ObjectOp::ModifyRecipients {
+                object,
+                flags,
+                rows,
+            } => {
+                w.u8(18);
+                w.u64(*object);
+                w.u32(*flags);
+                put_rows(w, "ModifyRecipients.rows", rows);
+            }
+            ObjectOp::RecipientTable { object, flags } => {
+                w.u8(19);
+                w.u64(*object);
+                w.u32(*flags);
+            }
         }
     }
 
@@ -507,6 +571,20 @@ impl ObjectOp {
             16 => ObjectOp::Release {
                 handle: r.u64("Release.handle")?,
             },
+            17 => ObjectOp::CreateMessage {
+                store: r.blob("CreateMessage.store", MAX_ENTRY_ID_LEN)?.to_vec(),
+                folder: r.blob("CreateMessage.folder", MAX_ENTRY_ID_LEN)?.to_vec(),
+                flags: r.u32("CreateMessage.flags")?,
+            },
+            18 => ObjectOp::ModifyRecipients {
+                object: r.u64("ModifyRecipients.object")?,
+                flags: r.u32("ModifyRecipients.flags")?,
+                rows: get_rows(r, "ModifyRecipients.rows")?,
+            },
+            19 => ObjectOp::RecipientTable {
+                object: r.u64("GetRecipientTable.object")?,
+                flags: r.u32("GetRecipientTable.flags")?,
+            },
             tag => {
                 return Err(ProtoError::UnknownTag {
                     what: "object operation",
@@ -574,6 +652,16 @@ impl ObjectReply {
                 w.u32(s.mode);
             }
             ObjectReply::Done => w.u8(10),
+            ObjectReply::TableOpened {
+                table,
+                default_columns,
+                all_columns,
+            } => {
+                w.u8(11);
+                w.u64(*table);
+                put_tags(w, "TableOpened.default_columns", default_columns);
+                put_tags(w, "TableOpened.all_columns", all_columns);
+            }
         }
     }
 
@@ -615,6 +703,11 @@ impl ObjectReply {
                 mode: r.u32("Stat.mode")?,
             }),
             10 => ObjectReply::Done,
+            11 => ObjectReply::TableOpened {
+                table: r.u64("TableOpened.table")?,
+                default_columns: get_tags(r, "TableOpened.default_columns")?,
+                all_columns: get_tags(r, "TableOpened.all_columns")?,
+            },
             tag => {
                 return Err(ProtoError::UnknownTag {
                     what: "object reply",

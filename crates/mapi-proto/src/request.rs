@@ -5,6 +5,7 @@
 use mapi_types::{PropTag, Restriction, SortKey};
 
 use crate::error::ProtoError;
+use crate::folder::FolderOp;
 use crate::limits::{MAX_BLOB_LEN, MAX_ENTRY_ID_LEN, MAX_IMPORT_CHUNK_LEN};
 use crate::object::ObjectOp;
 use crate::props::{get_tags, put_tags};
@@ -229,6 +230,17 @@ pub enum RequestBody {
         /// The call.
         op: ObjectOp,
     },
+    /// A folder or message operation of a store (`IMAPIFolder`: CreateFolder,
+    /// DeleteFolder, EmptyFolder, CopyFolder, CopyMessages, DeleteMessages,
+    /// SetReadFlags; `IMsgStore::GetReceiveFolder`). Reply: `Folder`.
+    Folder {
+        /// The session.
+        session: u64,
+        /// The store's entry id (store-table PR_ENTRYID).
+        store: Vec<u8>,
+        /// The call.
+        op: FolderOp,
+    },
 }
 
 /// Which table `OpenTable` opens.
@@ -317,6 +329,7 @@ impl RequestBody {
             RequestBody::ImportPart { .. } => "ImportPart",
             RequestBody::Import { .. } => "Import",
             RequestBody::Object { .. } => "Object",
+            RequestBody::Folder { .. } => "Folder",
         }
     }
 
@@ -347,6 +360,7 @@ impl RequestBody {
             RequestBody::ImportPart { .. } => 23,
             RequestBody::Import { .. } => 24,
             RequestBody::Object { .. } => 25,
+            RequestBody::Folder { .. } => 26,
         }
     }
 }
@@ -520,6 +534,11 @@ impl Request {
                 w.u64(*session);
                 op.put(w);
             }
+            RequestBody::Folder { session, store, op } => {
+                w.u64(*session);
+                put_id(w, "Folder.store", store);
+                op.put(w);
+            }
         }
     }
 
@@ -641,6 +660,11 @@ impl Request {
             25 => RequestBody::Object {
                 session: r.u64("Object.session")?,
                 op: ObjectOp::get(r)?,
+            },
+            26 => RequestBody::Folder {
+                session: r.u64("Folder.session")?,
+                store: get_id(r, "Folder.store")?,
+                op: FolderOp::get(r)?,
             },
             kind => return Err(ProtoError::UnknownRequest { id, kind }),
         };

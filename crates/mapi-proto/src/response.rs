@@ -7,6 +7,7 @@ use mapi_types::{MapiStatus, MapiUid, PropTag, Row, Status, SubmitOutcome};
 pub use mapi_types::DisabledService;
 
 use crate::error::ProtoError;
+use crate::folder::FolderReply;
 use crate::limits::{MAX_BLOB_LEN, MAX_ENTRY_ID_LEN};
 use crate::object::ObjectReply;
 use crate::props::{get_rows, get_tags, put_rows, put_tags};
@@ -86,6 +87,8 @@ pub enum ResponseBody {
     },
     /// The answer to an `Object` request.
     Object(ObjectReply),
+    /// The answer to a `Folder` request.
+    Folder(FolderReply),
     /// The request failed.
     Error {
         /// The MAPI status (a failure code).
@@ -237,6 +240,10 @@ impl Response {
                 w.u8(16);
                 reply.put(w);
             }
+            ResponseBody::Folder(reply) => {
+                w.u8(17);
+                reply.put(w);
+            }
         }
     }
 
@@ -315,6 +322,7 @@ impl Response {
                 }
             }
             16 => ResponseBody::Object(ObjectReply::get(r)?),
+            17 => ResponseBody::Folder(FolderReply::get(r)?),
             tag => {
                 return Err(ProtoError::UnknownTag {
                     what: "response",
@@ -346,6 +354,7 @@ impl ResponseBody {
             ResponseBody::EntryIds(_) => "EntryIds",
             ResponseBody::StoreOpened { .. } => "StoreOpened",
             ResponseBody::Object(_) => "Object",
+            ResponseBody::Folder(_) => "Folder",
         }
     }
 }

@@ -21,9 +21,11 @@ fn every_variant_round_trips() {
 #[test]
 fn the_samples_cover_every_variant() {
     let reqs: BTreeSet<_> = request_bodies().iter().map(RequestBody::name).collect();
-    assert_eq!(reqs.len(), 25, "{reqs:?}");
+    assert_eq!(reqs.len(), 26, "{reqs:?}");
     let resps: BTreeSet<_> = response_bodies().iter().map(ResponseBody::name).collect();
-    assert_eq!(resps.len(), 16, "{resps:?}");
+    assert_eq!(resps.len(), 17, "{resps:?}");
+    let ops: BTreeSet<_> = folder_ops().iter().map(FolderOp::name).collect();
+    assert_eq!(ops.len(), 8, "{ops:?}");
     let notes: BTreeSet<_> = notifications().iter().map(Notification::name).collect();
     assert_eq!(notes.len(), 4, "{notes:?}");
     let msgs: BTreeSet<_> = messages().iter().map(Message::name).collect();
@@ -216,4 +218,74 @@ fn stream_pieces_over_one_mebibyte_are_refused() {
         let err = Message::decode(&bytes).expect_err(name);
         assert_eq!(err.status(), Status::MAPI_E_TOO_BIG, "{name}: {err}");
     }
+}
+
+fn folder_request(op: FolderOp) -> Message {
+    Message::Request(Request {
+        id: 9,
+        body: RequestBody::Folder {
+            session: 1,
+            store: b"MAPISTOR\x01".to_vec(),
+            op,
+        },
+    })
+}
+
+#[test]
+fn bad_folder_frames_are_refused_with_a_status() {
+    // An unknown folder operation: MAPI_E_CORRUPT_DATA naming it.
+    let mut bytes = folder_request(FolderOp::GetReceiveFolder {
+        message_class: String::new(),
+    })
+    .encode();
+    // tag, id (4), kind, session (8), store (4 + 9), then the operation's tag.
+    let at = 1 + 4 + 1 + 8 + 4 + 9;
+    assert_eq!(bytes[at], 8);
+    bytes[at] = 99;
+    match Message::decode(&bytes) {
+        Err(e @ ProtoError::UnknownTag { what, .. }) => {
+            assert_eq!(what, "folder operation");
+            assert_eq!(e.status(), Status::MAPI_E_CORRUPT_DATA);
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // A folder name over the string bound: MAPI_E_TOO_BIG at encode and at decode.
+    let long = folder_request(FolderOp::CreateFolder {
+        parent: vec![1; 24],
+        name: "x".repeat(MAX_STRING_LEN + 1),
+        flags: 0,
+    });
+    let err = long.try_encode().unwrap_err();
+    assert_eq!(err.status(), Status::MAPI_E_TOO_BIG);
+    assert_eq!(Message::decode(&long.encode()).unwrap_err(), err);
+
+    // A message list claiming more entry ids than the bytes left: refused, nothing
+    // allocated for the claim.
+    let mut bytes = folder_request(FolderOp::DeleteMessages {
+        folder: vec![1; 4],
+        messages: vec![],
+        flags: 0,
+    })
+    .encode();
+    let at = 1 + 4 + 1 + 8 + 4 + 9 + 1 + 4 + 4;
+    assert_eq!(&bytes[at..at + 4], &[0, 0, 0, 0]);
+    bytes[at..at + 4].copy_from_slice(&0x000F_FFFFu32.to_le_bytes());
+    let err = Message::decode(&bytes).unwrap_err();
+    assert_eq!(err.status(), Status::MAPI_E_CORRUPT_DATA, "{err}");
+
+    // A success reply carrying a failure code is malformed.
+    let mut bytes = Message::Response(Response {
+        id: 9,
+        body: ResponseBody::Folder(FolderReply::Status(Status::S_OK)),
+    })
+    .encode();
+    let n = bytes.len();
+    bytes[n - 4..].copy_from_slice(&Status::MAPI_E_NOT_FOUND.0.to_le_bytes());
+    let err = Message::decode(&bytes).unwrap_err();
+    assert!(
+        matches!(err, ProtoError::Malformed { what: "Status", .. }),
+        "{err}"
+    );
+    assert_eq!(err.status(), Status::MAPI_E_CORRUPT_DATA);
 }

@@ -5,9 +5,11 @@
 
 use std::sync::Arc;
 
-use mapi_client::{ObjectOp, ObjectReply, OpenKind, RemoteSession, TableKind};
+use mapi_client::{
+    FolderOp, FolderReply, ObjectOp, ObjectReply, OpenKind, RemoteSession, TableKind,
+};
 use mapi_engine::{DisabledService, EngineError, Result, SubmitOutcome};
-use mapi_spi::{EntryId, OutgoingMessage};
+use mapi_spi::{EntryId, OutgoingMessage, Reply};
 use mapi_types::table::consts::TBLTYPE_DYNAMIC;
 use mapi_types::table::view::Liveness;
 use mapi_types::{LogoffFlags, MapiStatus, Row, Status, Table, TableError, TableView};
@@ -51,6 +53,34 @@ trait StoreLink: Send + Sync {
     fn open_message(&self, entry: &[u8], flags: u32) -> Result<Object>;
     fn open_folder(&self, entry: &[u8], flags: u32) -> Result<Object>;
     fn open_store_object(&self) -> Result<Object>;
+    fn create_folder(&self, parent: &[u8], name: &str, flags: u32) -> Result<EntryId>;
+    fn delete_folder(&self, parent: &[u8], folder: &[u8], flags: u32) -> Result<()>;
+    fn empty_folder(&self, folder: &[u8], flags: u32) -> Result<()>;
+    fn copy_folder(
+        &self,
+        parent: &[u8],
+        folder: &[u8],
+        dest_parent: &[u8],
+        new_name: Option<&str>,
+        flags: u32,
+    ) -> Result<EntryId>;
+    fn copy_messages(
+        &self,
+        folder: &[u8],
+        messages: &[EntryId],
+        dest: &[u8],
+        flags: u32,
+    ) -> Result<Reply<Vec<Option<EntryId>>>>;
+    fn delete_messages(&self, folder: &[u8], messages: &[EntryId], flags: u32)
+    -> Result<Reply<()>>;
+    fn set_read_flags(
+        &self,
+        folder: &[u8],
+        messages: Option<&[EntryId]>,
+        flags: u32,
+    ) -> Result<Reply<()>>;
+    fn get_receive_folder(&self, message_class: &str) -> Result<(EntryId, String)>;
+    fn create_message(&self, folder: &[u8], flags: u32) -> Result<Object>;
 }
 
 /// A session wherever it runs: in this process or in the daemon `mapid`.
@@ -234,6 +264,92 @@ impl AnyStore {
     pub fn open_store_object(&self) -> Result<Object> {
         self.link.open_store_object()
     }
+
+    /// `IMAPIFolder::CreateFolder`: a subfolder `name` of `parent` (FOLDER_GENERIC);
+    /// its entry id. With `OPEN_IF_EXISTS` an existing one is returned, without it an
+    /// existing name is `MAPI_E_COLLISION`; an empty name, `MAPI_E_INVALID_PARAMETER`.
+    pub fn create_folder(&self, parent: &[u8], name: &str, flags: u32) -> Result<EntryId> {
+        self.link.create_folder(parent, name, flags)
+    }
+
+    /// `IMAPIFolder::DeleteFolder` of `folder`, a subfolder of `parent`. `flags`:
+    /// `DEL_MESSAGES`, `DEL_FOLDERS`, `DELETE_HARD_DELETE`. A folder holding messages or
+    /// subfolders without the flag for them is `MAPI_E_HAS_MESSAGES` /
+    /// `MAPI_E_HAS_FOLDERS`; a well-known folder (Inbox, ...) is `MAPI_E_NO_ACCESS`.
+    pub fn delete_folder(&self, parent: &[u8], folder: &[u8], flags: u32) -> Result<()> {
+        self.link.delete_folder(parent, folder, flags)
+    }
+
+    /// `IMAPIFolder::EmptyFolder`: every message and subfolder of `folder` goes.
+    /// `flags`: `DEL_ASSOCIATED`, `DELETE_HARD_DELETE`.
+    pub fn empty_folder(&self, folder: &[u8], flags: u32) -> Result<()> {
+        self.link.empty_folder(folder, flags)
+    }
+
+    /// `IMAPIFolder::CopyFolder`: `folder` (a subfolder of `parent`) copied under
+    /// `dest_parent`, or moved with `FOLDER_MOVE`; `COPY_SUBFOLDERS` copies its tree. A
+    /// destination inside the folder is `MAPI_E_FOLDER_CYCLE`; a name taken there,
+    /// `MAPI_E_COLLISION`. The copy's (the moved folder's) entry id.
+    pub fn copy_folder(
+        &self,
+        parent: &[u8],
+        folder: &[u8],
+        dest_parent: &[u8],
+        new_name: Option<&str>,
+        flags: u32,
+    ) -> Result<EntryId> {
+        self.link
+            .copy_folder(parent, folder, dest_parent, new_name, flags)
+    }
+
+    /// `IMAPIFolder::CopyMessages`: `messages` of `folder` copied into `dest`, or moved
+    /// with `MESSAGE_MOVE`; each one's entry id in `dest`, in order (`None` for one not
+    /// found in `folder`, and then the status is `MAPI_W_PARTIAL_COMPLETION`).
+    pub fn copy_messages(
+        &self,
+        folder: &[u8],
+        messages: &[EntryId],
+        dest: &[u8],
+        flags: u32,
+    ) -> Result<Reply<Vec<Option<EntryId>>>> {
+        self.link.copy_messages(folder, messages, dest, flags)
+    }
+
+    /// `IMAPIFolder::DeleteMessages` (`DELETE_HARD_DELETE`): one not found in `folder`
+    /// makes the status `MAPI_W_PARTIAL_COMPLETION`; the others are deleted.
+    pub fn delete_messages(
+        &self,
+        folder: &[u8],
+        messages: &[EntryId],
+        flags: u32,
+    ) -> Result<Reply<()>> {
+        self.link.delete_messages(folder, messages, flags)
+    }
+
+    /// `IMAPIFolder::SetReadFlags`: `messages` of `folder` (all of them when `None`)
+    /// marked read, or unread with `CLEAR_READ_FLAG`. One not found makes the status
+    /// `MAPI_W_PARTIAL_COMPLETION`; an unknown flag is `MAPI_E_UNKNOWN_FLAGS`.
+    pub fn set_read_flags(
+        &self,
+        folder: &[u8],
+        messages: Option<&[EntryId]>,
+        flags: u32,
+    ) -> Result<Reply<()>> {
+        self.link.set_read_flags(folder, messages, flags)
+    }
+
+    /// `IMsgStore::GetReceiveFolder`: the folder receiving `message_class` and the
+    /// class it is registered for (`""` for the default).
+    pub fn get_receive_folder(&self, message_class: &str) -> Result<(EntryId, String)> {
+        self.link.get_receive_folder(message_class)
+    }
+
+    /// `IMAPIFolder::CreateMessage`: a new, writable message in `folder` (through the
+    /// daemon a handle it holds, like an opened message). It exists after its first
+    /// SaveChanges. `flags`: `MAPI_DEFERRED_ERRORS`, `MAPI_ASSOCIATED`.
+    pub fn create_message(&self, folder: &[u8], flags: u32) -> Result<Object> {
+        self.link.create_message(folder, flags)
+    }
 }
 
 // The in-process link: the engine session in this process.
@@ -312,6 +428,56 @@ impl StoreLink for Store {
     }
     fn open_store_object(&self) -> Result<Object> {
         Store::open_store_object(self)
+    }
+    fn create_folder(&self, parent: &[u8], name: &str, flags: u32) -> Result<EntryId> {
+        Store::create_folder(self, parent, name, flags)
+    }
+    fn delete_folder(&self, parent: &[u8], folder: &[u8], flags: u32) -> Result<()> {
+        Store::delete_folder(self, parent, folder, flags)
+    }
+    fn empty_folder(&self, folder: &[u8], flags: u32) -> Result<()> {
+        Store::empty_folder(self, folder, flags)
+    }
+    fn copy_folder(
+        &self,
+        parent: &[u8],
+        folder: &[u8],
+        dest_parent: &[u8],
+        new_name: Option<&str>,
+        flags: u32,
+    ) -> Result<EntryId> {
+        Store::copy_folder(self, parent, folder, dest_parent, new_name, flags)
+    }
+    fn copy_messages(
+        &self,
+        folder: &[u8],
+        messages: &[EntryId],
+        dest: &[u8],
+        flags: u32,
+    ) -> Result<Reply<Vec<Option<EntryId>>>> {
+        Store::copy_messages(self, folder, messages, dest, flags)
+    }
+    fn delete_messages(
+        &self,
+        folder: &[u8],
+        messages: &[EntryId],
+        flags: u32,
+    ) -> Result<Reply<()>> {
+        Store::delete_messages(self, folder, messages, flags)
+    }
+    fn set_read_flags(
+        &self,
+        folder: &[u8],
+        messages: Option<&[EntryId]>,
+        flags: u32,
+    ) -> Result<Reply<()>> {
+        Store::set_read_flags(self, folder, messages, flags)
+    }
+    fn get_receive_folder(&self, message_class: &str) -> Result<(EntryId, String)> {
+        Store::get_receive_folder(self, message_class)
+    }
+    fn create_message(&self, folder: &[u8], flags: u32) -> Result<Object> {
+        Store::create_message(self, folder, flags)
     }
 }
 
@@ -460,6 +626,113 @@ impl StoreLink for RemoteStore {
     fn open_store_object(&self) -> Result<Object> {
         self.open(OpenKind::Store, &[], 0)
     }
+    fn create_folder(&self, parent: &[u8], name: &str, flags: u32) -> Result<EntryId> {
+        match self.folder(FolderOp::CreateFolder {
+            parent: parent.to_vec(),
+            name: name.to_string(),
+            flags,
+        })? {
+            FolderReply::EntryId(id) => Ok(id),
+            other => Err(unexpected_folder("CreateFolder", &other)),
+        }
+    }
+    fn delete_folder(&self, parent: &[u8], folder: &[u8], flags: u32) -> Result<()> {
+        self.done(FolderOp::DeleteFolder {
+            parent: parent.to_vec(),
+            folder: folder.to_vec(),
+            flags,
+        })
+    }
+    fn empty_folder(&self, folder: &[u8], flags: u32) -> Result<()> {
+        self.done(FolderOp::EmptyFolder {
+            folder: folder.to_vec(),
+            flags,
+        })
+    }
+    fn copy_folder(
+        &self,
+        parent: &[u8],
+        folder: &[u8],
+        dest_parent: &[u8],
+        new_name: Option<&str>,
+        flags: u32,
+    ) -> Result<EntryId> {
+        match self.folder(FolderOp::CopyFolder {
+            parent: parent.to_vec(),
+            folder: folder.to_vec(),
+            dest_parent: dest_parent.to_vec(),
+            new_name: new_name.map(str::to_string),
+            flags,
+        })? {
+            FolderReply::EntryId(id) => Ok(id),
+            other => Err(unexpected_folder("CopyFolder", &other)),
+        }
+    }
+    fn copy_messages(
+        &self,
+        folder: &[u8],
+        messages: &[EntryId],
+        dest: &[u8],
+        flags: u32,
+    ) -> Result<Reply<Vec<Option<EntryId>>>> {
+        match self.folder(FolderOp::CopyMessages {
+            folder: folder.to_vec(),
+            messages: messages.to_vec(),
+            dest: dest.to_vec(),
+            flags,
+        })? {
+            FolderReply::Copied { status, entry_ids } if entry_ids.len() == messages.len() => {
+                Ok(Reply {
+                    status,
+                    value: entry_ids,
+                })
+            }
+            other => Err(unexpected_folder("CopyMessages", &other)),
+        }
+    }
+    fn delete_messages(
+        &self,
+        folder: &[u8],
+        messages: &[EntryId],
+        flags: u32,
+    ) -> Result<Reply<()>> {
+        self.status(FolderOp::DeleteMessages {
+            folder: folder.to_vec(),
+            messages: messages.to_vec(),
+            flags,
+        })
+    }
+    fn set_read_flags(
+        &self,
+        folder: &[u8],
+        messages: Option<&[EntryId]>,
+        flags: u32,
+    ) -> Result<Reply<()>> {
+        self.status(FolderOp::SetReadFlags {
+            folder: folder.to_vec(),
+            messages: messages.map(<[EntryId]>::to_vec),
+            flags,
+        })
+    }
+    fn get_receive_folder(&self, message_class: &str) -> Result<(EntryId, String)> {
+        match self.folder(FolderOp::GetReceiveFolder {
+            message_class: message_class.to_string(),
+        })? {
+            FolderReply::ReceiveFolder {
+                entry_id,
+                message_class,
+            } => Ok((entry_id, message_class)),
+            other => Err(unexpected_folder("GetReceiveFolder", &other)),
+        }
+    }
+    fn create_message(&self, folder: &[u8], flags: u32) -> Result<Object> {
+        let reply = self.run(self.session.object(ObjectOp::CreateMessage {
+            store: self.store.clone(),
+            folder: folder.to_vec(),
+            flags,
+        }))?;
+        Ok(opened(&self.rt, &self.session, "CreateMessage", reply)?.1)
+    }
 }
 
 impl RemoteStore {
@@ -467,6 +740,33 @@ impl RemoteStore {
         let store = Some(self.store.clone());
         Ok(remote_open(&self.rt, &self.session, kind, store, entry, flags)?.1)
     }
+
+    fn folder(&self, op: FolderOp) -> Result<FolderReply> {
+        self.run(self.session.folder(&self.store, op))
+    }
+
+    fn done(&self, op: FolderOp) -> Result<()> {
+        let name = op.name();
+        match self.folder(op)? {
+            FolderReply::Done => Ok(()),
+            other => Err(unexpected_folder(name, &other)),
+        }
+    }
+
+    fn status(&self, op: FolderOp) -> Result<Reply<()>> {
+        let name = op.name();
+        match self.folder(op)? {
+            FolderReply::Status(status) => Ok(Reply { status, value: () }),
+            other => Err(unexpected_folder(name, &other)),
+        }
+    }
+}
+
+fn unexpected_folder(method: &str, reply: &FolderReply) -> EngineError {
+    EngineError::Status(
+        Status::MAPI_E_CALL_FAILED,
+        format!("the daemon answered {method} with an unexpected reply {reply:?}"),
+    )
 }
 
 /// Opens an object at the daemon: its store's entry id and the object.
@@ -486,6 +786,16 @@ fn remote_open(
             flags,
         }))
         .map_err(client_err)?;
+    opened(rt, session, "OpenEntry", reply)
+}
+
+/// The object an `Opened` reply names, with its store's entry id.
+fn opened(
+    rt: &Arc<Runtime>,
+    session: &Arc<RemoteSession>,
+    method: &str,
+    reply: ObjectReply,
+) -> Result<(Vec<u8>, Object)> {
     match reply {
         ObjectReply::Opened {
             object,
@@ -502,7 +812,7 @@ fn remote_open(
             // Not an object: nothing to keep.
             Err(EngineError::Status(
                 Status::MAPI_E_CALL_FAILED,
-                format!("the daemon answered OpenEntry with {other:?}"),
+                format!("the daemon answered {method} with {other:?}"),
             ))
         }
     }

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use mapi_engine::{DisabledService, Engine, LogonRequest, MergedAddressBook, Result};
-use mapi_spi::{EntryId, FolderKind, MsgStore, OutgoingMessage, PropObject};
+use mapi_spi::{EntryId, FolderKind, MsgStore, OutgoingMessage, PropObject, Reply};
 use mapi_types::table::view::Liveness;
 use mapi_types::{LogoffFlags, Row, Status, Table, TableView};
 use tokio::runtime::{Builder, Runtime};
@@ -272,6 +272,93 @@ impl Store {
     /// The store itself as a property object.
     pub fn open_store_object(&self) -> Result<Object> {
         let o = self.rt.block_on(self.inner.open_store_object())?;
+        Ok(self.object(o))
+    }
+
+    /// `IMAPIFolder::CreateFolder`: a subfolder `name` of `parent`; its entry id.
+    pub fn create_folder(&self, parent: &[u8], name: &str, flags: u32) -> Result<EntryId> {
+        Ok(self
+            .rt
+            .block_on(self.inner.create_folder(parent, name, flags))?)
+    }
+
+    /// `IMAPIFolder::DeleteFolder` of `folder`, a subfolder of `parent`.
+    pub fn delete_folder(&self, parent: &[u8], folder: &[u8], flags: u32) -> Result<()> {
+        Ok(self
+            .rt
+            .block_on(self.inner.delete_folder(parent, folder, flags))?)
+    }
+
+    /// `IMAPIFolder::EmptyFolder`.
+    pub fn empty_folder(&self, folder: &[u8], flags: u32) -> Result<()> {
+        Ok(self.rt.block_on(self.inner.empty_folder(folder, flags))?)
+    }
+
+    /// `IMAPIFolder::CopyFolder` (`FOLDER_MOVE` moves); the copy's entry id.
+    pub fn copy_folder(
+        &self,
+        parent: &[u8],
+        folder: &[u8],
+        dest_parent: &[u8],
+        new_name: Option<&str>,
+        flags: u32,
+    ) -> Result<EntryId> {
+        Ok(self.rt.block_on(self.inner.copy_folder(
+            parent,
+            folder,
+            dest_parent,
+            new_name,
+            flags,
+        ))?)
+    }
+
+    /// `IMAPIFolder::CopyMessages` (`MESSAGE_MOVE` moves).
+    pub fn copy_messages(
+        &self,
+        folder: &[u8],
+        messages: &[EntryId],
+        dest: &[u8],
+        flags: u32,
+    ) -> Result<Reply<Vec<Option<EntryId>>>> {
+        Ok(self
+            .rt
+            .block_on(self.inner.copy_messages(folder, messages, dest, flags))?)
+    }
+
+    /// `IMAPIFolder::DeleteMessages`.
+    pub fn delete_messages(
+        &self,
+        folder: &[u8],
+        messages: &[EntryId],
+        flags: u32,
+    ) -> Result<Reply<()>> {
+        Ok(self
+            .rt
+            .block_on(self.inner.delete_messages(folder, messages, flags))?)
+    }
+
+    /// `IMAPIFolder::SetReadFlags` (`messages` `None`: the whole folder).
+    pub fn set_read_flags(
+        &self,
+        folder: &[u8],
+        messages: Option<&[EntryId]>,
+        flags: u32,
+    ) -> Result<Reply<()>> {
+        Ok(self
+            .rt
+            .block_on(self.inner.set_read_flags(folder, messages, flags))?)
+    }
+
+    /// `IMsgStore::GetReceiveFolder`.
+    pub fn get_receive_folder(&self, message_class: &str) -> Result<(EntryId, String)> {
+        Ok(self
+            .rt
+            .block_on(self.inner.get_receive_folder(message_class))?)
+    }
+
+    /// `IMAPIFolder::CreateMessage`: a new message object (saved by its SaveChanges).
+    pub fn create_message(&self, folder: &[u8], flags: u32) -> Result<Object> {
+        let o = self.rt.block_on(self.inner.create_message(folder, flags))?;
         Ok(self.object(o))
     }
 }

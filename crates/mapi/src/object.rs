@@ -13,10 +13,11 @@ use mapi_client::{MAX_STREAM_PIECE, ObjectOp, ObjectReply, RemoteSession};
 use mapi_engine::{EngineError, Result};
 use mapi_spi::{PropNames, PropObject, PropStream, PropValues, Reply};
 use mapi_types::table::view::Liveness;
-use mapi_types::{MapiUid, PropTag, PropValue, Row, Status};
+use mapi_types::{MapiUid, PropTag, PropValue, Row, Status, TableView};
 use tokio::runtime::Runtime;
 
 use crate::any_session::client_err;
+use crate::remote_table::RemoteSource;
 
 /// The flags, GUIDs and types of `mapi_types::object` (this module takes its name).
 pub use mapi_types::object::*;
@@ -308,6 +309,61 @@ impl Object {
                 value: names,
             }),
             other => Err(unexpected("GetNamesFromIDs", &other)),
+        }
+    }
+
+    /// `IMessage::ModifyRecipients`: `MODRECIP_ADD` (each row gets a PR_ROWID),
+    /// `MODRECIP_MODIFY` (rows replace the recipients with their PR_ROWID),
+    /// `MODRECIP_REMOVE`, or 0 (the rows replace the list); kept in the message until
+    /// SaveChanges. A row without a valid PR_RECIPIENT_TYPE or a name or address is
+    /// `MAPI_E_INVALID_PARAMETER`, an unknown PR_ROWID `MAPI_E_NOT_FOUND`, and nothing
+    /// changes; an object that is not a message answers `MAPI_E_NO_SUPPORT`.
+    pub fn modify_recipients(&self, flags: u32, rows: &[Row]) -> Result<()> {
+        if let Some(r) = self.on_local(async |o| o.modify_recipients(flags, rows).await) {
+            return r;
+        }
+        match self.on_remote(ObjectOp::ModifyRecipients {
+            object: self.handle(),
+            flags,
+            rows: rows.to_vec(),
+        })? {
+            ObjectReply::Done => Ok(()),
+            other => Err(unexpected("ModifyRecipients", &other)),
+        }
+    }
+
+    /// `IMessage::GetRecipientTable`: the recipients as the message holds them now
+    /// (saved or not), as a table view like the others (through the daemon its rows
+    /// stay there). `flags`: `MAPI_UNICODE`.
+    pub fn recipient_table(&self, flags: u32) -> Result<TableView> {
+        if let ObjectLink::Local { alive, .. } = &self.link {
+            let source = self
+                .on_local(async |o| o.recipient_table(flags).await)
+                .unwrap_or_else(|| unreachable!("a local object"))?;
+            return Ok(TableView::over(source).with_liveness(alive.clone()));
+        }
+        let ObjectLink::Remote(h) = &self.link else {
+            unreachable!("a remote object")
+        };
+        if self.released.load(Ordering::SeqCst) {
+            return Err(released("object"));
+        }
+        match h.call(ObjectOp::RecipientTable {
+            object: h.handle,
+            flags,
+        })? {
+            ObjectReply::TableOpened {
+                table,
+                default_columns,
+                all_columns,
+            } => Ok(RemoteSource::view_of(
+                h.rt.clone(),
+                h.session.clone(),
+                table,
+                default_columns,
+                all_columns,
+            )),
+            other => Err(unexpected("GetRecipientTable", &other)),
         }
     }
 

@@ -37,6 +37,23 @@ impl RemoteSource {
         let (table, default_columns, all_columns) = rt
             .block_on(session.open_table(kind, store, folder, flags))
             .map_err(table_err)?;
+        Ok(RemoteSource::view_of(
+            rt,
+            session,
+            table,
+            default_columns,
+            all_columns,
+        ))
+    }
+
+    /// A view over a table the daemon already opened (a message's recipient table).
+    pub(crate) fn view_of(
+        rt: Arc<Runtime>,
+        session: Arc<RemoteSession>,
+        table: u64,
+        default_columns: Vec<PropTag>,
+        all_columns: Vec<PropTag>,
+    ) -> TableView {
         let alive = crate::any_session::remote_liveness(session.clone());
         let source = RemoteSource {
             rt,
@@ -45,7 +62,7 @@ impl RemoteSource {
             default_columns,
             all_columns,
         };
-        Ok(TableView::over(Box::new(source)).with_liveness(alive))
+        TableView::over(Box::new(source)).with_liveness(alive)
     }
 }
 

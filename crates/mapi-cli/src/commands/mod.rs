@@ -2,6 +2,7 @@
 //! arguments to the library and rendering its answers.
 
 pub mod daemon;
+pub mod folder_ops;
 pub mod logon;
 pub mod profile;
 pub mod profile_store;

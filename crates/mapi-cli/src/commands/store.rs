@@ -20,6 +20,9 @@ pub fn run(ctx: &Ctx, cmd: StoreCmd) -> Result<(), CliError> {
         StoreCmd::Folders { logon } | StoreCmd::Ls { logon, .. } => logon,
         StoreCmd::Import { logon, .. } | StoreCmd::Show { logon, .. } => logon,
         StoreCmd::SaveAttachment { logon, .. } | StoreCmd::Props { logon, .. } => logon,
+        StoreCmd::Mkdir { logon, .. } | StoreCmd::Rmdir { logon, .. } => logon,
+        StoreCmd::Mv { logon, .. } | StoreCmd::Rm { logon, .. } => logon,
+        StoreCmd::Flag { logon, .. } => logon,
     };
     let session = logon(&mapi, args)?;
     let out = (|| {
@@ -53,6 +56,19 @@ pub fn run(ctx: &Ctx, cmd: StoreCmd) -> Result<(), CliError> {
             StoreCmd::Props { entry_id, tags, .. } => {
                 super::props::props(ctx, &session, &parse_hex(&entry_id)?, &tags)
             }
+            StoreCmd::Mkdir { name, parent, .. } => {
+                super::folder_ops::mkdir(ctx, &store, &name, parent.as_deref())
+            }
+            StoreCmd::Rmdir { name, force, .. } => {
+                super::folder_ops::rmdir(ctx, &store, &name, force)
+            }
+            StoreCmd::Mv {
+                entry_ids, folder, ..
+            } => super::folder_ops::mv(ctx, &store, &entry_ids, &folder),
+            StoreCmd::Rm { entry_ids, .. } => super::folder_ops::rm(ctx, &store, &entry_ids),
+            StoreCmd::Flag {
+                entry_ids, unread, ..
+            } => super::folder_ops::flag(ctx, &store, &entry_ids, !unread),
         }
     })();
     session.logoff(LogoffFlags::default());
@@ -97,7 +113,7 @@ fn folders(ctx: &Ctx, store: &Store) -> Result<(), CliError> {
 }
 
 /// Finds a folder by display name (case ignored).
-fn find_folder(store: &Store, name: &str) -> Result<Vec<u8>, CliError> {
+pub(super) fn find_folder(store: &Store, name: &str) -> Result<Vec<u8>, CliError> {
     let rows = store.folders()?;
     rows.iter()
         .find(|r| {
@@ -236,7 +252,7 @@ fn import(ctx: &Ctx, store: &Store, files: &[PathBuf], folder: &str) -> Result<(
     Ok(())
 }
 
-fn parse_hex(text: &str) -> Result<Vec<u8>, CliError> {
+pub(super) fn parse_hex(text: &str) -> Result<Vec<u8>, CliError> {
     let t = text.trim();
     let bad = || {
         CliError::invalid(format!(

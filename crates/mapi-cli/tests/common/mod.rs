@@ -289,3 +289,110 @@ pub fn db_dump(path: &Path) -> String {
     }
     out
 }
+
+/// A MAPI home with a private 0700 runtime dir for its daemon's socket, for tests of
+/// shared sessions through `mapid`: every run gets `XDG_RUNTIME_DIR` (and no
+/// `MAPI_SOCKET`, `MAPI_LOG` unless set with [`SharedHome::env`]); the daemon is
+/// stopped on drop.
+pub struct SharedHome {
+    pub dir: tempfile::TempDir,
+    /// The MAPI home (`--home`).
+    pub home: PathBuf,
+    /// The runtime dir.
+    pub run: PathBuf,
+    /// Extra environment for every run.
+    pub envs: Vec<(String, String)>,
+    /// Run as this uid, and the gid of the same number (`nobody` / `nogroup`).
+    pub uid: Option<u32>,
+}
+
+impl SharedHome {
+    /// A new home; fails clearly when `mapid` was not built next to `mapi`.
+    pub fn new() -> SharedHome {
+        let mapid = Path::new(BIN).with_file_name("mapid");
+        assert!(
+            mapid.exists(),
+            "{} is missing: build the workspace (cargo build --workspace) so mapid sits next to mapi",
+            mapid.display()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let run = dir.path().join("run");
+        std::fs::create_dir_all(&run).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
+        SharedHome {
+            dir,
+            home,
+            run,
+            envs: Vec::new(),
+            uid: None,
+        }
+    }
+
+    /// Adds an environment variable to every run.
+    pub fn env(mut self, k: &str, v: &str) -> SharedHome {
+        self.envs.push((k.into(), v.into()));
+        self
+    }
+
+    /// `mapi --home HOME args...`, ready to run.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        use std::os::unix::process::CommandExt;
+        let mut c = Command::new(BIN);
+        c.arg("--home")
+            .arg(&self.home)
+            .args(args)
+            .env("XDG_RUNTIME_DIR", &self.run)
+            .env_remove("MAPI_SOCKET")
+            .env_remove("MAPI_LOG")
+            .env_remove("MAPI_HOME")
+            .stdin(Stdio::null());
+        for (k, v) in &self.envs {
+            c.env(k, v);
+        }
+        if let Some(uid) = self.uid {
+            c.uid(uid).gid(uid);
+        }
+        c
+    }
+
+    /// Runs and returns what happened.
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    /// Runs and returns what happened, as [`Out`].
+    pub fn out(&self, args: &[&str]) -> Out {
+        let o = self.run(args);
+        Out {
+            code: o.status.code(),
+            stdout: String::from_utf8(o.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(o.stderr).expect("stderr is UTF-8"),
+        }
+    }
+
+    /// Runs and asserts success; returns stdout.
+    #[track_caller]
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "mapi {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs, asserts success and parses stdout as one JSON value.
+    #[track_caller]
+    pub fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+}
+
+impl Drop for SharedHome {
+    fn drop(&mut self) {
+        let _ = self.run(&["daemon", "stop"]);
+    }
+}

@@ -194,7 +194,88 @@ pub fn request_bodies() -> Vec<RequestBody> {
             .into_iter()
             .map(|op| RequestBody::Object { session: 42, op }),
     )
+    .chain(folder_ops().into_iter().map(|op| RequestBody::Folder {
+        session: 42,
+        store: b"MAPISTOR\x01".to_vec(),
+        op,
+    }))
     .collect()
+}
+
+/// Every folder operation.
+pub fn folder_ops() -> Vec<FolderOp> {
+    vec![
+        FolderOp::CreateFolder {
+            parent: vec![1; 24],
+            name: "Projects".into(),
+            flags: 0x1,
+        },
+        FolderOp::DeleteFolder {
+            parent: vec![1; 24],
+            folder: vec![2; 24],
+            flags: 0x9,
+        },
+        FolderOp::EmptyFolder {
+            folder: vec![2; 24],
+            flags: 0x8,
+        },
+        FolderOp::CopyFolder {
+            parent: vec![1; 24],
+            folder: vec![2; 24],
+            dest_parent: vec![3; 24],
+            new_name: Some("Archive".into()),
+            flags: 0x1,
+        },
+        FolderOp::CopyFolder {
+            parent: vec![1; 24],
+            folder: vec![2; 24],
+            dest_parent: vec![3; 24],
+            new_name: None,
+            flags: 0,
+        },
+        FolderOp::CopyMessages {
+            folder: vec![1; 24],
+            messages: vec![vec![4; 24], vec![5; 24]],
+            dest: vec![3; 24],
+            flags: 0x1,
+        },
+        FolderOp::DeleteMessages {
+            folder: vec![1; 24],
+            messages: vec![vec![4; 24]],
+            flags: 0x10,
+        },
+        FolderOp::SetReadFlags {
+            folder: vec![1; 24],
+            messages: Some(vec![vec![4; 24]]),
+            flags: 0x4,
+        },
+        FolderOp::SetReadFlags {
+            folder: vec![1; 24],
+            messages: None,
+            flags: 0,
+        },
+        FolderOp::GetReceiveFolder {
+            message_class: "IPM.Note".into(),
+        },
+    ]
+}
+
+/// Every folder reply.
+pub fn folder_replies() -> Vec<FolderReply> {
+    vec![
+        FolderReply::EntryId(vec![6; 24]),
+        FolderReply::Copied {
+            status: Status::MAPI_W_PARTIAL_COMPLETION,
+            entry_ids: vec![Some(vec![7; 24]), None],
+        },
+        FolderReply::Status(Status::S_OK),
+        FolderReply::Status(Status::MAPI_W_PARTIAL_COMPLETION),
+        FolderReply::ReceiveFolder {
+            entry_id: vec![8; 24],
+            message_class: String::new(),
+        },
+        FolderReply::Done,
+    ]
 }
 
 fn object_ops() -> Vec<ObjectOp> {
@@ -297,6 +378,20 @@ fn object_ops() -> Vec<ObjectOp> {
             flags: 0,
         },
         ObjectOp::Release { handle: 2 },
+        ObjectOp::CreateMessage {
+            store: b"MAPISTOR\x01".to_vec(),
+            folder: vec![9; 24],
+            flags: 0x8,
+        },
+        ObjectOp::ModifyRecipients {
+            object: 1,
+            flags: 0x2,
+            rows: vec![row("Ann"), Row(vec![])],
+        },
+        ObjectOp::RecipientTable {
+            object: 1,
+            flags: 0x8000_0000,
+        },
     ]
 }
 
@@ -336,6 +431,11 @@ fn object_replies() -> Vec<ObjectReply> {
         ObjectReply::Count(4),
         ObjectReply::Stat(StreamStat { size: 9, mode: 2 }),
         ObjectReply::Done,
+        ObjectReply::TableOpened {
+            table: 3,
+            default_columns: vec![tags::PR_DISPLAY_NAME],
+            all_columns: vec![tags::PR_DISPLAY_NAME, tags::PR_ENTRYID],
+        },
     ]
 }
 
@@ -455,6 +555,7 @@ pub fn response_bodies() -> Vec<ResponseBody> {
     ]
     .into_iter()
     .chain(object_replies().into_iter().map(ResponseBody::Object))
+    .chain(folder_replies().into_iter().map(ResponseBody::Folder))
     .collect()
 }
 
