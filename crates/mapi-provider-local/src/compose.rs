@@ -12,7 +12,7 @@
 //! `Name <address>` or a bare address (an item without an `@` names no mailbox and is
 //! left out); PR_BODY as text/plain and PR_HTML as text/html; PR_CLIENT_SUBMIT_TIME as
 //! Date; PR_INTERNET_MESSAGE_ID (one is made, and kept, for a message without one);
-//! PR_IN_REPLY_TO_ID.
+//! PR_IN_REPLY_TO_ID; the saved attachments (see `compose_attach`).
 
 use mail_builder::MessageBuilder;
 use mail_builder::headers::address::Address;
@@ -192,6 +192,7 @@ pub fn rebuild_unsent(conn: &Connection, id: i64) -> Result<(), BuildError> {
         Some(lists) => lists,
         None => [mailboxes(&to), mailboxes(&cc)],
     };
+    let attachments = crate::attach::parts(conn, id)?;
     let mut b = MessageBuilder::new()
         .subject(subject.as_str())
         .message_id(bare_id(&message_id))
@@ -224,6 +225,7 @@ pub fn rebuild_unsent(conn: &Connection, id: i64) -> Result<(), BuildError> {
     if let Some(t) = submit {
         b = b.date(mapi_types::unix_from_filetime(t as u64));
     }
+    b = crate::compose_attach::with_attachments(b, &attachments);
     let raw = b
         .write_to_vec()
         .map_err(|e| BuildError::Mime(format!("cannot build the message's MIME form: {e}")))?;

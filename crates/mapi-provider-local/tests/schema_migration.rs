@@ -188,7 +188,7 @@ fn version1_files_are_brought_to_the_current_schema_with_the_same_answers() {
     let current = dir.path("current.db");
     current_store(&current, 700);
     let expected_schema = schema_of(&current);
-    assert_eq!(expected_schema.0, 4);
+    assert_eq!(expected_schema.0, 5);
     let expected = {
         let store = store_logon(settings(&current)).unwrap();
         let a = answers(&store);
@@ -255,15 +255,15 @@ fn a_newer_schema_is_still_refused_and_left_alone() {
     current_store(&path, 3);
     Connection::open(&path)
         .unwrap()
-        .pragma_update(None, "user_version", 5)
+        .pragma_update(None, "user_version", 6)
         .unwrap();
     let before = schema_of(&path);
     let e = err(store_logon(settings(&path)));
     assert_eq!(e.status, Status::MAPI_E_VERSION);
-    assert!(e.message.contains("version 5"), "{e}");
+    assert!(e.message.contains("version 6"), "{e}");
     // Nothing was upgraded or rolled back.
     assert_eq!(schema_of(&path), before);
-    assert_eq!(before.0, 5);
+    assert_eq!(before.0, 6);
 }
 
 #[test]
@@ -285,6 +285,10 @@ fn version3_files_get_the_recipients_table() {
         .execute_batch(
             "DROP TRIGGER messages_recipients_delete;
              DROP TABLE message_recipients;
+             DROP TRIGGER messages_attachments_delete;
+             DROP TRIGGER message_attachments_delete;
+             DROP TABLE message_attachments;
+             DROP TABLE attach_chunks;
              PRAGMA user_version = 3;",
         )
         .unwrap();
