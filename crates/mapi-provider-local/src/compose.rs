@@ -32,6 +32,8 @@ pub enum BuildError {
     Sql(rusqlite::Error),
     /// Building the MIME.
     Mime(String),
+    /// Writing the MIME form into the database.
+    Io(std::io::Error),
 }
 
 impl From<rusqlite::Error> for BuildError {
@@ -225,13 +227,11 @@ pub fn rebuild_unsent(conn: &Connection, id: i64) -> Result<(), BuildError> {
     if let Some(t) = submit {
         b = b.date(mapi_types::unix_from_filetime(t as u64));
     }
-    b = crate::compose_attach::with_attachments(b, &attachments);
+    let (b, large) = crate::compose_attach::with_attachments(b, &attachments, id);
     let raw = b
         .write_to_vec()
         .map_err(|e| BuildError::Mime(format!("cannot build the message's MIME form: {e}")))?;
-    conn.prepare_cached("UPDATE messages SET raw = ?1, size = ?2 WHERE id = ?3")?
-        .execute(params![raw, raw.len() as i64, id])?;
-    Ok(())
+    crate::compose_attach::store_raw(conn, id, &raw, &large)
 }
 
 #[cfg(test)]

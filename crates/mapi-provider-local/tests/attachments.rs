@@ -580,7 +580,8 @@ fn an_unsent_message_with_attachments_is_mime_python_reads_back() {
         ],
     ))
     .unwrap();
-    let pdf: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 256) as u8).collect();
+    // Large enough to be kept in chunks (its base64 text is written a chunk at a time).
+    let pdf: Vec<u8> = (0..2_500_001u32).map(|i| (i * 7 % 256) as u8).collect();
     add_file(&msg, "report.pdf", "application/pdf", &pdf);
     add_file(&msg, "Grüße.txt", "text/plain", "schöne Grüße\n".as_bytes());
     let (_, att) = block_on(msg.create_attach(0)).unwrap();
@@ -689,4 +690,34 @@ fn search_and_instance_keys() {
         [b"MSGID:".as_slice(), mid.as_str().unwrap().as_bytes()].concat()
     );
     assert_eq!(get(&f.open(&entry_of(&msg), 0), PR_SEARCH_KEY), key);
+}
+
+#[test]
+fn a_copy_has_the_attachments_and_a_move_keeps_them() {
+    let f = fixture();
+    let msg = block_on(f.store.create_message(&f.drafts, 0)).unwrap();
+    let data: Vec<u8> = (0..1_500_000u32).map(|i| (i % 13) as u8).collect();
+    add_file(&msg, "big.bin", "application/octet-stream", &data);
+    add_file(&msg, "small.txt", "text/plain", b"small");
+    block_on(msg.save_changes(KEEP_OPEN_READWRITE)).unwrap();
+    let entry = entry_of(&msg);
+    let copied =
+        block_on(
+            f.store
+                .copy_messages(&f.drafts, std::slice::from_ref(&entry), &f.inbox, 0),
+        )
+        .unwrap()
+        .value;
+    let copy = f.open(copied[0].as_ref().unwrap(), MAPI_MODIFY);
+    assert_eq!(table(&copy).len(), 2);
+    assert_eq!(get(&copy, PR_HASATTACH), PropValue::Boolean(true));
+    assert_eq!(data_of(&block_on(copy.open_attach(0, 0)).unwrap()), data);
+    // The copy is its own: deleting its attachment leaves the original's.
+    block_on(copy.delete_attach(0, 0)).unwrap();
+    block_on(copy.save_changes(0)).unwrap();
+    assert_eq!(table(&f.open(&entry, 0)).len(), 2);
+    assert_eq!(
+        data_of(&block_on(f.open(&entry, 0).open_attach(0, 0)).unwrap()),
+        data
+    );
 }
