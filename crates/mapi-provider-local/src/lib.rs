@@ -9,7 +9,8 @@
 //!   (CreateFolder, DeleteFolder, EmptyFolder, CopyFolder, CopyMessages, DeleteMessages,
 //!   SetReadFlags) and GetReceiveFolder.
 //! - `contents`: contents tables as a row source that pushes sort, restriction and
-//!   paging down to SQLite.
+//!   paging down to SQLite; `contents_keys` adds PR_INSTANCE_KEY and PR_SEARCH_KEY to
+//!   its rows.
 //! - [`message`]: [`LocalMessage`], a message as a transacted property object
 //!   (CreateMessage, SetProps, SaveChanges with its version check, OpenProperty), and
 //!   [`message::Ctx`].
@@ -48,6 +49,7 @@ mod compose;
 mod compose_attach;
 pub mod contacts;
 mod contents;
+mod contents_keys;
 pub mod dbfile;
 pub mod embedded;
 pub mod entryid;

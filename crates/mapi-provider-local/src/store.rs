@@ -259,11 +259,14 @@ impl LocalStore {
             // The store keeps no associated (hidden) messages.
             return Ok(Box::new(MemorySource::new(&CONTENTS_COLUMNS, Vec::new())));
         }
-        Ok(Box::new(ContentsSource::new(
-            self.open.clone(),
-            self.path.clone(),
-            self.uid,
-            id,
+        let source = ContentsSource::new(self.open.clone(), self.path.clone(), self.uid, id);
+        Ok(Box::new(crate::contents_keys::KeyedContents::new(
+            Box::new(source),
+            crate::message::Ctx {
+                db: self.open.clone(),
+                path: self.path.clone(),
+                uid: self.uid,
+            },
         )))
     }
 

@@ -19,7 +19,9 @@ use mapi_types::object::{
     IID_ISTREAM, KEEP_OPEN_READWRITE, MAPI_BEST_ACCESS, MAPI_CREATE, MAPI_MODIFY, MAPI_UNICODE,
 };
 use mapi_types::recipient::{MAPI_BCC, MAPI_CC, MAPI_TO, MODRECIP_ADD};
-use mapi_types::{PropTag, PropValue, Row, Status, tags::*};
+use mapi_types::{
+    Bookmark, PropTag, PropValue, Relop, Restriction, Row, SortKey, Status, TableView, tags::*,
+};
 use rusqlite::Connection;
 
 struct Fixture {
@@ -690,6 +692,42 @@ fn search_and_instance_keys() {
         [b"MSGID:".as_slice(), mid.as_str().unwrap().as_bytes()].concat()
     );
     assert_eq!(get(&f.open(&entry_of(&msg), 0), PR_SEARCH_KEY), key);
+
+    // Contents-table columns, as GetProps gives them, one instance key per row.
+    let mut view = TableView::over(block_on(f.store.contents_source(&f.inbox, 0)).unwrap());
+    view.set_columns(&[PR_ENTRYID, PR_INSTANCE_KEY, PR_SEARCH_KEY], 0)
+        .unwrap();
+    let rows = view.query_rows(10, 0).unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in &rows {
+        let obj = f.open(row.get(PR_ENTRYID).unwrap().as_bytes().unwrap(), 0);
+        assert_eq!(row.get(PR_INSTANCE_KEY), Some(&get(&obj, PR_INSTANCE_KEY)));
+        assert_eq!(row.get(PR_SEARCH_KEY), Some(&get(&obj, PR_SEARCH_KEY)));
+    }
+    assert_ne!(rows[0].get(PR_INSTANCE_KEY), rows[1].get(PR_INSTANCE_KEY));
+    // FindRow by instance key (the way MAPI clients find a row again).
+    let wanted = rows[1].get(PR_INSTANCE_KEY).unwrap().clone();
+    view.seek_row(Bookmark::Beginning, 0).unwrap();
+    view.find_row(
+        &Restriction::Property {
+            op: Relop::Eq,
+            tag: PR_INSTANCE_KEY,
+            value: wanted,
+        },
+        Bookmark::Beginning,
+        0,
+    )
+    .unwrap();
+    assert_eq!(view.query_rows(1, 0).unwrap()[0], rows[1]);
+    // Restricting or sorting on a key is too complex, never a wrong answer.
+    let e = view
+        .restrict(Some(Restriction::Exist(PR_SEARCH_KEY)), 0)
+        .unwrap_err();
+    assert_eq!(e.status, Status::MAPI_E_TOO_COMPLEX);
+    let e = view
+        .sort_table(&[SortKey::ascending(PR_INSTANCE_KEY)], 0)
+        .unwrap_err();
+    assert_eq!(e.status, Status::MAPI_E_TOO_COMPLEX);
 }
 
 #[test]
