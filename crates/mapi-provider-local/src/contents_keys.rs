@@ -3,14 +3,49 @@
 //! The two columns are looked up for the rows of a page only; FindRow on them reads
 //! pages and evaluates here; a restriction or sort on them is `MAPI_E_TOO_COMPLEX`.
 
+use std::collections::HashMap;
+
 use mapi_types::table::restriction::NoSubObjects;
 use mapi_types::tags::{PR_ENTRYID, PR_INSTANCE_KEY, PR_SEARCH_KEY};
 use mapi_types::{MapiUid, PropTag, PropValue, Query, Restriction, Row, RowSource, TableError};
-use rusqlite::OptionalExtension;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::entryid::{self, ObjectKind};
 use crate::error::LocalError;
 use crate::message::Ctx;
+
+/// Adds the keys to rows of folder `folder` (each with its PR_ENTRYID), as the
+/// in-memory contents table shows them.
+pub fn add_keys(
+    conn: &Connection,
+    uid: &MapiUid,
+    folder: i64,
+    rows: &mut [Row],
+) -> rusqlite::Result<()> {
+    let ids: HashMap<i64, Option<String>> = conn
+        .prepare_cached("SELECT id, message_id FROM messages WHERE folder = ?1")?
+        .query_map([folder], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for row in rows {
+        let Some(entry) = row.get(PR_ENTRYID).and_then(PropValue::as_bytes) else {
+            continue;
+        };
+        let entry = entry.to_vec();
+        let Ok(id) = entryid::decode(uid, ObjectKind::Message, &entry) else {
+            continue;
+        };
+        row.set(
+            PR_INSTANCE_KEY,
+            PropValue::Binary(crate::keys::instance_key(id)),
+        );
+        let mid = ids.get(&id).and_then(Option::as_deref);
+        row.set(
+            PR_SEARCH_KEY,
+            PropValue::Binary(crate::keys::search_key(mid, &entry)),
+        );
+    }
+    Ok(())
+}
 
 /// Rows a FindRow on a key reads at a time.
 const FIND_PAGE: usize = 256;

@@ -240,9 +240,11 @@ impl LocalStore {
                     contents::SUMMARY_SELECT
                 ))
                 .map_err(self.sql())?;
-            let rows = stmt
+            let mut rows = stmt
                 .query_map([folder], |r| contents::contents_row(&self.uid, r))
                 .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(self.sql())?;
+            crate::contents_keys::add_keys(conn, &self.uid, folder, &mut rows)
                 .map_err(self.sql())?;
             // Already in the default order: newest first.
             Ok(Table::new(CONTENTS_COLUMNS.to_vec(), rows))
