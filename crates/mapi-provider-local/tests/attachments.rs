@@ -436,7 +436,14 @@ fn an_embedded_message_saves_into_its_attachment() {
     );
     block_on(inner.modify_recipients(MODRECIP_ADD, &[rcpt(MAPI_TO, "Eve", "eve@example.org")]))
         .unwrap();
+    // Its large values go through streams as a message's do.
+    write_stream(&inner, PR_HTML, b"<p>First <b>line</b>.</p>");
     block_on(inner.save_changes(0)).unwrap();
+    assert_eq!(
+        status(block_on(inner.set_props(&[(PR_SUBJECT, text("late"))]))),
+        Status::MAPI_E_INVALID_OBJECT,
+        "saved without KEEP_OPEN_*"
+    );
     // Saved into the attachment object only.
     assert!(table(&msg).is_empty());
     block_on(att.save_changes(0)).unwrap();
@@ -472,6 +479,19 @@ fn an_embedded_message_saves_into_its_attachment() {
     assert_eq!(
         get(&inner, PR_SENDER_EMAIL_ADDRESS),
         text("dora@example.org")
+    );
+    let html = block_on(inner.open_property(PR_HTML, &IID_ISTREAM, 0)).unwrap();
+    assert_eq!(
+        String::from_utf8(read_all(html.as_ref()))
+            .unwrap()
+            .trim_end(),
+        "<p>First <b>line</b>.</p>"
+    );
+    assert!(
+        block_on(att.get_prop_list(MAPI_UNICODE))
+            .unwrap()
+            .iter()
+            .any(|t| t.id() == PR_ATTACH_DATA_OBJ.id())
     );
     let mut rt = block_on(inner.recipient_table(MAPI_UNICODE)).unwrap();
     let r = &rt
