@@ -8,6 +8,8 @@
 //!   recipients for display, times, ids, importance).
 //! - [`subject`]: the PR_SUBJECT_PREFIX / PR_NORMALIZED_SUBJECT rule.
 //! - [`header`]: the header block, its fields, RFC 5322 §2.2.3 unfolding.
+//! - [`attach`]: [`MimeAttachment`], a message's attachments as MAPI attachment properties,
+//!   and its recipients as recipient rows.
 //! - [`error`]: [`MimeError`], bytes that are not a message, and its MAPI status.
 //!
 //! # The properties
@@ -27,12 +29,14 @@
 
 #![warn(missing_docs)]
 
+pub mod attach;
 pub mod error;
 pub mod fields;
 pub mod header;
 pub mod map;
 pub mod subject;
 
+pub use attach::{MimeAttachment, attachments, recipients};
 pub use error::MimeError;
 pub use fields::{Fields, IMPORTANCE_HIGH, IMPORTANCE_LOW, IMPORTANCE_NORMAL, Mailbox, angle_id};
 pub use header::header_block;

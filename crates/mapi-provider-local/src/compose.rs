@@ -12,7 +12,7 @@
 //! `Name <address>` or a bare address (an item without an `@` names no mailbox and is
 //! left out); PR_BODY as text/plain and PR_HTML as text/html; PR_CLIENT_SUBMIT_TIME as
 //! Date; PR_INTERNET_MESSAGE_ID (one is made, and kept, for a message without one);
-//! PR_IN_REPLY_TO_ID.
+//! PR_IN_REPLY_TO_ID; the saved attachments (see `compose_attach`).
 
 use mail_builder::MessageBuilder;
 use mail_builder::headers::address::Address;
@@ -32,6 +32,8 @@ pub enum BuildError {
     Sql(rusqlite::Error),
     /// Building the MIME.
     Mime(String),
+    /// Writing the MIME form into the database.
+    Io(std::io::Error),
 }
 
 impl From<rusqlite::Error> for BuildError {
@@ -192,6 +194,7 @@ pub fn rebuild_unsent(conn: &Connection, id: i64) -> Result<(), BuildError> {
         Some(lists) => lists,
         None => [mailboxes(&to), mailboxes(&cc)],
     };
+    let attachments = crate::attach::parts(conn, id)?;
     let mut b = MessageBuilder::new()
         .subject(subject.as_str())
         .message_id(bare_id(&message_id))
@@ -224,12 +227,11 @@ pub fn rebuild_unsent(conn: &Connection, id: i64) -> Result<(), BuildError> {
     if let Some(t) = submit {
         b = b.date(mapi_types::unix_from_filetime(t as u64));
     }
+    let (b, large) = crate::compose_attach::with_attachments(b, &attachments, id);
     let raw = b
         .write_to_vec()
         .map_err(|e| BuildError::Mime(format!("cannot build the message's MIME form: {e}")))?;
-    conn.prepare_cached("UPDATE messages SET raw = ?1, size = ?2 WHERE id = ?3")?
-        .execute(params![raw, raw.len() as i64, id])?;
-    Ok(())
+    crate::compose_attach::store_raw(conn, id, &raw, &large)
 }
 
 #[cfg(test)]

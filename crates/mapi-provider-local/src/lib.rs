@@ -9,12 +9,19 @@
 //!   (CreateFolder, DeleteFolder, EmptyFolder, CopyFolder, CopyMessages, DeleteMessages,
 //!   SetReadFlags) and GetReceiveFolder.
 //! - `contents`: contents tables as a row source that pushes sort, restriction and
-//!   paging down to SQLite.
+//!   paging down to SQLite; `contents_keys` adds PR_INSTANCE_KEY and PR_SEARCH_KEY to
+//!   its rows.
 //! - [`message`]: [`LocalMessage`], a message as a transacted property object
 //!   (CreateMessage, SetProps, SaveChanges with its version check, OpenProperty), and
 //!   [`message::Ctx`].
 //! - `compose`: a created message's first row, and the RFC 5322 form of an unsent
 //!   message built from its properties (mail-builder).
+//! - [`attach`]: a message's attachments (CreateAttach, OpenAttach, DeleteAttach,
+//!   GetAttachmentTable), [`attach::LocalAttach`] objects, how they are kept, and the
+//!   read-only attachments of a message that keeps its received MIME.
+//! - [`embedded`]: the message of an `ATTACH_EMBEDDED_MSG` attachment, kept as its
+//!   RFC 5322 form.
+//! - `compose_attach`: the MIME parts of attachments, and an embedded message's MIME.
 //! - [`props`]: a property object's values, GetProps / GetPropList over them, the
 //!   checks SetProps and DeleteProps make, and how values are stored.
 //! - [`recipients`]: a message's recipient list (ModifyRecipients, GetRecipientTable)
@@ -33,16 +40,22 @@
 //! - [`idle`]: connections parked after logoff for the next logon to the unchanged file.
 //! - [`lock`]: the session lock file that enforces exclusive mode across processes.
 //! - [`entryid`]: entry ids carrying the file's uid.
+//! - [`keys`]: PR_SEARCH_KEY and PR_INSTANCE_KEY of messages.
 //! - [`mime`]: the stored columns of an imported message, from `mapi-mime`'s mapping.
 //! - [`error`]: [`LocalError`] and its MAPI status codes.
 
+pub mod attach;
 mod compose;
+mod compose_attach;
 pub mod contacts;
 mod contents;
+mod contents_keys;
 pub mod dbfile;
+pub mod embedded;
 pub mod entryid;
 pub mod error;
 pub mod idle;
+pub mod keys;
 pub mod lock;
 pub mod message;
 pub mod mime;

@@ -19,6 +19,7 @@ use mapi_types::{MapiUid, NameId, PropProblem, PropTag, PropType, PropValue, Sta
 use rusqlite::types::{Null, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, MAIN_DB, OptionalExtension, TransactionBehavior, params};
 
+use crate::attach::{Attachments, MessageAttach};
 use crate::contents::SharedDb;
 use crate::entryid::{self, ObjectKind};
 use crate::error::LocalError;
@@ -28,7 +29,10 @@ use crate::props::{
     too_many, value_problem,
 };
 use crate::recipients::{self, Recipients};
-use crate::stream::{CopyError, LocalStream, Staged, Start, chunk_count, write_chunks};
+use crate::stream::{
+    CopyError, LocalStream, Staged, Start, StreamOwner, chunk_count, write_chunks,
+};
+use mapi_types::attach::MSGFLAG_HASATTACH;
 
 /// What every object of a logged-on store shares: the database, its path and uid.
 pub struct Ctx {
@@ -63,24 +67,26 @@ impl Ctx {
 const HEADER_SCAN: usize = 256 * 1024;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Access {
+pub(crate) enum Access {
     ReadWrite,
     ReadOnly,
     /// Saved without KEEP_OPEN_*: only reads remain.
     Closed,
 }
 
-struct State {
-    access: Access,
+pub(crate) struct State {
+    pub(crate) access: Access,
     /// The message's version when opened or last saved.
     version: i64,
     props: PropSet,
     /// Ids changed since then (set, deleted or streamed).
     dirty: BTreeSet<u16>,
     /// The folder of a message made by CreateMessage and not saved yet.
-    new_in: Option<i64>,
+    pub(crate) new_in: Option<i64>,
     /// The recipient list, read on first use.
     recipients: Option<Recipients>,
+    /// The attachments, read on first use.
+    pub(crate) attachments: Option<Attachments>,
 }
 
 /// The shared part of a message object (its streams hold it too).
@@ -212,7 +218,16 @@ fn load(conn: &Connection, ctx: &Ctx, id: i64) -> Result<Option<(i64, PropSet)>,
                 PR_MESSAGE_SIZE,
                 PropValue::Long(size.clamp(0, i32::MAX as i64) as i32),
             );
-            if let Some(mid) = r.get::<_, Option<String>>(9)? {
+            let mid = r.get::<_, Option<String>>(9)?;
+            put(
+                PR_SEARCH_KEY,
+                PropValue::Binary(crate::keys::search_key(mid.as_deref(), &entry)),
+            );
+            put(
+                PR_INSTANCE_KEY,
+                PropValue::Binary(crate::keys::instance_key(id)),
+            );
+            if let Some(mid) = mid {
                 put(PR_INTERNET_MESSAGE_ID, PropValue::Unicode(mid));
             }
             let flags: i32 = r.get(10)?;
@@ -338,6 +353,7 @@ impl LocalMessage {
                     dirty: BTreeSet::new(),
                     new_in: None,
                     recipients: None,
+                    attachments: None,
                 }),
             }),
         })
@@ -405,6 +421,7 @@ impl LocalMessage {
                     dirty,
                     new_in: Some(folder),
                     recipients: Some(Recipients::default()),
+                    attachments: Some(Attachments::default()),
                 }),
             }),
         })
@@ -417,18 +434,18 @@ impl MessageInner {
         self.id.load(Ordering::Acquire)
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn what(&self) -> String {
+    pub(crate) fn what(&self) -> String {
         match self.id() {
             0 => "the new message".into(),
             id => format!("message {id}"),
         }
     }
 
-    fn writable(&self, st: &State) -> Result<(), LocalError> {
+    pub(crate) fn writable(&self, st: &State) -> Result<(), LocalError> {
         match st.access {
             Access::ReadWrite => Ok(()),
             Access::ReadOnly => Err(LocalError::ReadOnly { what: self.what() }),
@@ -446,7 +463,10 @@ impl MessageInner {
     }
 
     /// Which of the named ids among `tags` have a name in the store's map.
-    fn mapped_ids(&self, tags: impl Iterator<Item = PropTag>) -> Result<BTreeSet<u16>, LocalError> {
+    pub(crate) fn mapped_ids(
+        &self,
+        tags: impl Iterator<Item = PropTag>,
+    ) -> Result<BTreeSet<u16>, LocalError> {
         let wanted: BTreeSet<u16> = tags.filter(|t| t.is_named()).map(|t| t.id()).collect();
         if wanted.is_empty() {
             return Ok(wanted);
@@ -552,6 +572,23 @@ impl MessageInner {
                 }
             }
         }
+        if let Some(has) = MessageInner::attachments_changed(&st) {
+            // PR_HASATTACH and MSGFLAG_HASATTACH follow the attachments.
+            let flags = match st.props.get(PR_MESSAGE_FLAGS.id()) {
+                Some((_, Held::Value(PropValue::Long(f)))) => *f,
+                _ => 0,
+            };
+            let flags = if has {
+                flags | MSGFLAG_HASATTACH
+            } else {
+                flags & !MSGFLAG_HASATTACH
+            };
+            st.props
+                .put(PR_MESSAGE_FLAGS, Held::Value(PropValue::Long(flags)));
+            st.props
+                .put(PR_HASATTACH, Held::Value(PropValue::Boolean(has)));
+            st.dirty.insert(PR_MESSAGE_FLAGS.id());
+        }
         if !st.dirty.is_empty() || st.new_in.is_some() {
             let version = self
                 .ctx
@@ -561,6 +598,7 @@ impl MessageInner {
             if let Some(r) = st.recipients.as_mut() {
                 r.dirty = false;
             }
+            self.attachments_saved(&mut st)?;
             if st.new_in.take().is_some() {
                 // The message exists now: it has its entry id.
                 let entry = PropValue::Binary(entryid::encode(
@@ -570,6 +608,7 @@ impl MessageInner {
                 ));
                 st.props.put(PR_ENTRYID, Held::Value(entry.clone()));
                 st.props.put(PR_RECORD_KEY, Held::Value(entry));
+                self.first_saved(&mut st)?;
             }
         }
         st.access = if flags & KEEP_OPEN_READWRITE != 0 {
@@ -579,6 +618,30 @@ impl MessageInner {
         } else {
             Access::Closed
         };
+        Ok(())
+    }
+
+    /// After a created message's first save: its Message-ID (made by the save when it
+    /// had none), PR_SEARCH_KEY and PR_INSTANCE_KEY.
+    fn first_saved(&self, st: &mut State) -> Result<(), LocalError> {
+        let id = self.id();
+        let mid: Option<String> = self.ctx.with_conn(|conn| {
+            conn.prepare_cached("SELECT message_id FROM messages WHERE id = ?1")
+                .and_then(|mut s| s.query_row([id], |r| r.get(0)))
+                .map_err(|e| self.ctx.sql(e))
+        })?;
+        let entry = entryid::encode(&self.ctx.uid, ObjectKind::Message, id);
+        let key = crate::keys::search_key(mid.as_deref(), &entry);
+        st.props
+            .put(PR_SEARCH_KEY, Held::Value(PropValue::Binary(key)));
+        st.props.put(
+            PR_INSTANCE_KEY,
+            Held::Value(PropValue::Binary(crate::keys::instance_key(id))),
+        );
+        if let Some(mid) = mid {
+            st.props
+                .put(PR_INTERNET_MESSAGE_ID, Held::Value(PropValue::Unicode(mid)));
+        }
         Ok(())
     }
 
@@ -629,9 +692,13 @@ impl MessageInner {
         if let Some(r) = st.recipients.as_ref().filter(|r| r.dirty) {
             recipients::save(&tx, self.id(), &r.rows).map_err(sql)?;
         }
+        if let Some(a) = st.attachments.as_ref().filter(|a| a.dirty && !a.from_mime) {
+            crate::attach::save(&tx, &self.ctx, self.id(), a)?;
+        }
         crate::compose::rebuild_unsent(&tx, self.id()).map_err(|e| match e {
             crate::compose::BuildError::Sql(e) => sql(e),
             crate::compose::BuildError::Mime(detail) => LocalError::BadValue { detail },
+            crate::compose::BuildError::Io(e) => LocalError::from_io(&self.ctx.path, "write", &e),
         })?;
         let next = now + 1;
         tx.prepare_cached(
@@ -775,71 +842,108 @@ impl MessageInner {
         interface: &MapiUid,
         flags: u32,
     ) -> Result<LocalStream, LocalError> {
-        check_flags(
-            "OpenProperty",
-            flags,
-            MAPI_MODIFY | MAPI_CREATE | STREAM_APPEND | MAPI_DEFERRED_ERRORS,
-        )?;
-        if *interface != IID_ISTREAM {
-            return Err(LocalError::NoInterface {
-                detail: format!("OpenProperty offers only IStream, not {interface}"),
-            });
-        }
-        if !streamable(tag.prop_type()) {
-            return Err(LocalError::NoSupport {
-                detail: format!(
-                    "{tag:?} cannot be opened as a stream: only binary and string properties can"
-                ),
-            });
-        }
-        let write = flags & (MAPI_MODIFY | MAPI_CREATE) != 0;
-        let mapped = if write {
+        let mapped = if flags & (MAPI_MODIFY | MAPI_CREATE) != 0 {
             self.mapped_ids(std::iter::once(tag))?
         } else {
             BTreeSet::new()
         };
         let st = self.lock();
-        if write {
-            self.writable(&st)?;
-            match tag_problem(tag, |id| mapped.contains(&id)) {
-                None => {}
-                Some(Status::MAPI_E_COMPUTED) => {
-                    return Err(LocalError::ReadOnly {
-                        what: format!("{tag} (a computed property)"),
-                    });
-                }
-                Some(status) => {
-                    return Err(LocalError::InvalidParameter {
-                        detail: format!("{tag:?} cannot be written: {status}"),
-                    });
-                }
+        let start = stream_start(
+            &st.props,
+            self.writable(&st),
+            &mapped,
+            tag,
+            interface,
+            flags,
+            || format!("{tag} of message {}", self.id()),
+        )?;
+        drop(st);
+        LocalStream::new(
+            self.clone() as Arc<dyn StreamOwner>,
+            tag,
+            flags & (MAPI_MODIFY | MAPI_CREATE) != 0,
+            start,
+            flags & STREAM_APPEND != 0,
+        )
+    }
+}
+
+impl StreamOwner for MessageInner {
+    fn ctx(&self) -> &Ctx {
+        &self.ctx
+    }
+
+    fn message_id(&self) -> i64 {
+        self.id()
+    }
+
+    fn stage(&self, tag: PropTag, staged: Arc<Staged>) -> Result<(), LocalError> {
+        MessageInner::stage(self, tag, staged)
+    }
+}
+
+/// The checks of `OpenProperty` for `IID_IStream` on an object holding `props`, and what
+/// the stream starts from. `writable` is whether the object may be changed; `mapped`
+/// the named ids among the tag that have a name (asked only for writing); `what` names
+/// the property for a `MAPI_E_NOT_FOUND`.
+pub(crate) fn stream_start(
+    props: &PropSet,
+    writable: Result<(), LocalError>,
+    mapped: &BTreeSet<u16>,
+    tag: PropTag,
+    interface: &MapiUid,
+    flags: u32,
+    what: impl FnOnce() -> String,
+) -> Result<Start, LocalError> {
+    check_flags(
+        "OpenProperty",
+        flags,
+        MAPI_MODIFY | MAPI_CREATE | STREAM_APPEND | MAPI_DEFERRED_ERRORS,
+    )?;
+    if *interface != IID_ISTREAM {
+        return Err(LocalError::NoInterface {
+            detail: format!("OpenProperty offers only IStream here, not {interface}"),
+        });
+    }
+    if !streamable(tag.prop_type()) {
+        return Err(LocalError::NoSupport {
+            detail: format!(
+                "{tag:?} cannot be opened as a stream: only binary and string properties can"
+            ),
+        });
+    }
+    if flags & (MAPI_MODIFY | MAPI_CREATE) != 0 {
+        writable?;
+        match tag_problem(tag, |id| mapped.contains(&id)) {
+            None => {}
+            Some(Status::MAPI_E_COMPUTED) => {
+                return Err(LocalError::ReadOnly {
+                    what: format!("{tag} (a computed property)"),
+                });
+            }
+            Some(status) => {
+                return Err(LocalError::InvalidParameter {
+                    detail: format!("{tag:?} cannot be written: {status}"),
+                });
             }
         }
-        let start = if flags & MAPI_CREATE != 0 {
-            Start::Empty
-        } else {
-            let is_string =
-                |t: mapi_types::PropType| streamable(t) && t != mapi_types::PropType::PT_BINARY;
-            match st.props.get(tag.id()) {
-                Some((stored, held))
-                    if stored.prop_type() == tag.prop_type()
-                        || (is_string(stored.prop_type()) && is_string(tag.prop_type())) =>
-                {
-                    match held {
-                        Held::Value(v) => Start::Bytes(value_bytes(v)),
-                        Held::Large(len, place) => Start::Stored(*len, *place),
-                        Held::Staged(s) => Start::Staged(s.clone()),
-                    }
-                }
-                _ => {
-                    return Err(LocalError::NotFound {
-                        what: format!("{tag} of message {}", self.id()),
-                    });
-                }
-            }
-        };
-        drop(st);
-        LocalStream::new(self.clone(), tag, write, start, flags & STREAM_APPEND != 0)
+    }
+    if flags & MAPI_CREATE != 0 {
+        return Ok(Start::Empty);
+    }
+    let is_string = |t: PropType| streamable(t) && t != PropType::PT_BINARY;
+    match props.get(tag.id()) {
+        Some((stored, held))
+            if stored.prop_type() == tag.prop_type()
+                || (is_string(stored.prop_type()) && is_string(tag.prop_type())) =>
+        {
+            Ok(match held {
+                Held::Value(v) => Start::Bytes(value_bytes(v)),
+                Held::Large(len, place) => Start::Stored(*len, *place),
+                Held::Staged(s) => Start::Staged(s.clone()),
+            })
+        }
+        _ => Err(LocalError::NotFound { what: what() }),
     }
 }
 
@@ -897,6 +1001,22 @@ impl PropObject for LocalMessage {
 
     async fn save_changes(&self, flags: u32) -> ProviderResult<()> {
         Ok(self.inner.save_now(flags)?)
+    }
+
+    async fn create_attach(&self, flags: u32) -> ProviderResult<(u32, Arc<dyn PropObject>)> {
+        MessageAttach::create(&self.inner, flags)
+    }
+
+    async fn open_attach(&self, num: u32, flags: u32) -> ProviderResult<Arc<dyn PropObject>> {
+        MessageAttach::open(&self.inner, num, flags)
+    }
+
+    async fn delete_attach(&self, num: u32, flags: u32) -> ProviderResult<()> {
+        MessageAttach::delete(&self.inner, num, flags)
+    }
+
+    async fn attachment_table(&self, flags: u32) -> ProviderResult<Box<dyn mapi_types::RowSource>> {
+        MessageAttach::table(&self.inner, flags)
     }
 
     async fn open_property(

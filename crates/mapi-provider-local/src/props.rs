@@ -29,6 +29,8 @@ pub enum Place {
     Inline(i64),
     /// The `prop_chunks` of this `message_props` row (a value written through a stream).
     Chunks(i64),
+    /// The `attach_chunks` of this attachment row and property id.
+    AttachChunks(i64, u16),
 }
 
 /// One property as an object holds it.
@@ -88,6 +90,11 @@ impl PropSet {
     /// Removes a property; whether it was there.
     pub fn remove(&mut self, id: u16) -> bool {
         self.props.remove(&id).is_some()
+    }
+
+    /// Every property, by id.
+    pub fn iter(&self) -> impl Iterator<Item = &(PropTag, Held)> {
+        self.props.values()
     }
 
     /// A property by id.

@@ -130,7 +130,42 @@ macro_rules! store_v4_recipients {
     };
 }
 
-/// The store schema (version 4, with [`store_v4_recipients`]; version 3; version 2 without [`store_v3_objects`]). `folders.msg_count` is each folder's message count,
+/// What schema version 5 adds: the attachments a message's SaveChanges saved, one row
+/// each (`num` is its PR_ATTACH_NUM; `props` its small properties in
+/// `mapi_types::codec`'s encoding), and their large values (PR_ATTACH_DATA_BIN, an
+/// embedded message's RFC 5322 form) in chunks of up to 1 MiB, going with their
+/// attachment and message.
+macro_rules! store_v5_attachments {
+    () => {
+        "
+        CREATE TABLE message_attachments (
+            id INTEGER PRIMARY KEY,
+            message INTEGER NOT NULL,
+            num INTEGER NOT NULL,
+            props BLOB NOT NULL,
+            UNIQUE (message, num)
+        );
+        CREATE TABLE attach_chunks (
+            id INTEGER PRIMARY KEY,
+            attach INTEGER NOT NULL,
+            prop_id INTEGER NOT NULL,
+            tag INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            UNIQUE (attach, prop_id, seq)
+        );
+        CREATE TRIGGER message_attachments_delete AFTER DELETE ON message_attachments BEGIN
+            DELETE FROM attach_chunks WHERE attach = OLD.id;
+        END;
+        CREATE TRIGGER messages_attachments_delete AFTER DELETE ON messages BEGIN
+            DELETE FROM message_attachments WHERE message = OLD.id;
+        END;
+        "
+    };
+}
+
+/// The store schema (version 5, with [`store_v5_attachments`]; version 4, with [`store_v4_recipients`]; version 3; version 2 without [`store_v3_objects`]). `folders.msg_count` is each folder's message count,
 /// kept by triggers in the same transaction as every insert, delete and move of a
 /// message, whichever connection or process makes it: an unrestricted contents table
 /// counts its rows with one lookup. `messages_by_folder` gives a row's position in the
@@ -167,6 +202,7 @@ const STORE_SCHEMA: &str = concat!(
     store_count_triggers!(),
     store_v3_objects!(),
     store_v4_recipients!(),
+    store_v5_attachments!(),
 );
 
 /// Version 1 to 2: the per-folder message count (column, its value now, the triggers
@@ -188,14 +224,22 @@ const STORE_V2_TO_V3: &str = store_v3_objects!();
 /// Version 3 to 4: the recipients table.
 const STORE_V3_TO_V4: &str = store_v4_recipients!();
 
+/// Version 4 to 5: the attachment tables.
+const STORE_V4_TO_V5: &str = store_v5_attachments!();
+
 /// The message store file.
 pub const STORE: FileKind = FileKind {
     label: "local store",
     // "MAPS"
     application_id: 0x4D41_5053,
-    schema_version: 4,
+    schema_version: 5,
     schema: STORE_SCHEMA,
-    migrations: &[STORE_V1_TO_V2, STORE_V2_TO_V3, STORE_V3_TO_V4],
+    migrations: &[
+        STORE_V1_TO_V2,
+        STORE_V2_TO_V3,
+        STORE_V3_TO_V4,
+        STORE_V4_TO_V5,
+    ],
     tables: &["folders", "messages"],
     init: init_folders,
 };

@@ -240,9 +240,11 @@ impl LocalStore {
                     contents::SUMMARY_SELECT
                 ))
                 .map_err(self.sql())?;
-            let rows = stmt
+            let mut rows = stmt
                 .query_map([folder], |r| contents::contents_row(&self.uid, r))
                 .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(self.sql())?;
+            crate::contents_keys::add_keys(conn, &self.uid, folder, &mut rows)
                 .map_err(self.sql())?;
             // Already in the default order: newest first.
             Ok(Table::new(CONTENTS_COLUMNS.to_vec(), rows))
@@ -259,11 +261,14 @@ impl LocalStore {
             // The store keeps no associated (hidden) messages.
             return Ok(Box::new(MemorySource::new(&CONTENTS_COLUMNS, Vec::new())));
         }
-        Ok(Box::new(ContentsSource::new(
-            self.open.clone(),
-            self.path.clone(),
-            self.uid,
-            id,
+        let source = ContentsSource::new(self.open.clone(), self.path.clone(), self.uid, id);
+        Ok(Box::new(crate::contents_keys::KeyedContents::new(
+            Box::new(source),
+            crate::message::Ctx {
+                db: self.open.clone(),
+                path: self.path.clone(),
+                uid: self.uid,
+            },
         )))
     }
 

@@ -1,7 +1,8 @@
-//! [`LocalStream`]: `IStream` over one property of a message. A large value is read from
+//! [`LocalStream`]: `IStream` over one property of a message, attachment or embedded
+//! message (its [`StreamOwner`]). A large value is read from
 //! the database through SQLite's incremental blob I/O and never loaded whole; writes go
 //! to an anonymous temporary file next to the store (copy on first write), which
-//! Commit hands to the message as a [`Staged`] value and the message's SaveChanges
+//! Commit hands to the owner as a [`Staged`] value and the message's SaveChanges
 //! copies into the database, a chunk at a time.
 
 use std::fs::File;
@@ -17,8 +18,18 @@ use mapi_types::{PropTag, PropType, StreamStat};
 use rusqlite::{Connection, MAIN_DB, OptionalExtension, params};
 
 use crate::error::LocalError;
-use crate::message::MessageInner;
+use crate::message::Ctx;
 use crate::props::Place;
+
+/// The object a stream belongs to: where its bytes come from and go to at Commit.
+pub trait StreamOwner: Send + Sync {
+    /// The store the object lives in.
+    fn ctx(&self) -> &Ctx;
+    /// The row id of the message holding the object (for [`Place::Body`]).
+    fn message_id(&self) -> i64;
+    /// Takes a committed stream's value as the property's new value.
+    fn stage(&self, tag: PropTag, staged: Arc<Staged>) -> Result<(), LocalError>;
+}
 
 /// The largest value the store keeps: SQLite's default length limit
 /// (`SQLITE_MAX_LENGTH`). A stream may not grow past it (`MAPI_E_TOO_BIG`).
@@ -34,6 +45,17 @@ pub struct Staged {
 }
 
 impl Staged {
+    /// A staged value holding `bytes`, in a temporary file next to the store at `store`.
+    pub fn from_bytes(store: &Path, bytes: &[u8]) -> Result<Staged, LocalError> {
+        let file = temp_file(store)?;
+        file.write_all_at(bytes, 0)
+            .map_err(|e| LocalError::from_io(store, "write", &e))?;
+        Ok(Staged {
+            file,
+            len: bytes.len() as u64,
+        })
+    }
+
     /// Its size.
     pub fn len(&self) -> u64 {
         self.len
@@ -79,6 +101,19 @@ fn read_stored(
     pos: u64,
 ) -> rusqlite::Result<usize> {
     let (table, column, row, at) = match place {
+        Place::AttachChunks(attach, prop_id) => {
+            let seq = (pos / CHUNK as u64) as i64;
+            let row: Option<i64> = conn
+                .prepare_cached(
+                    "SELECT id FROM attach_chunks WHERE attach = ?1 AND prop_id = ?2 AND seq = ?3",
+                )?
+                .query_row(params![attach, prop_id, seq], |r| r.get(0))
+                .optional()?;
+            let Some(row) = row else {
+                return Ok(0);
+            };
+            (c"attach_chunks", c"data", row, pos % CHUNK as u64)
+        }
         Place::Body => (c"messages", c"body", message, pos),
         Place::Inline(row) => (c"message_props", c"value", row, pos),
         Place::Chunks(prop) => {
@@ -120,6 +155,45 @@ pub fn write_chunks(conn: &Connection, prop: i64, staged: &Staged) -> Result<(),
     Ok(())
 }
 
+/// Stores a staged value as the `attach_chunks` of attachment row `attach`.
+pub fn write_chunks_to(
+    conn: &Connection,
+    attach: i64,
+    tag: PropTag,
+    staged: &Staged,
+) -> Result<(), CopyError> {
+    let mut buf = vec![0; CHUNK.min(staged.len as usize)];
+    let mut stmt = conn
+        .prepare_cached(
+            "INSERT INTO attach_chunks (attach, prop_id, tag, size, seq, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .map_err(CopyError::Sql)?;
+    let (mut pos, mut seq) = (0u64, 0i64);
+    loop {
+        let n = staged.read_at(&mut buf, pos).map_err(CopyError::Io)?;
+        // An empty value still gets its one (empty) chunk, so it is listed.
+        if n == 0 && seq > 0 {
+            break;
+        }
+        stmt.execute(params![
+            attach,
+            tag.id(),
+            tag.0,
+            staged.len as i64,
+            seq,
+            &buf[..n]
+        ])
+        .map_err(CopyError::Sql)?;
+        pos += n as u64;
+        seq += 1;
+        if n == 0 {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// The number of chunks a value of `len` bytes is stored in.
 pub fn chunk_count(len: u64) -> i64 {
     len.div_ceil(CHUNK as u64) as i64
@@ -147,9 +221,9 @@ struct State {
     ahead: Option<(u64, Vec<u8>)>,
 }
 
-/// A stream over one property of a message.
+/// A stream over one property of a message, attachment or embedded message.
 pub struct LocalStream {
-    msg: Arc<MessageInner>,
+    msg: Arc<dyn StreamOwner>,
     tag: PropTag,
     writable: bool,
     state: Mutex<State>,
@@ -179,7 +253,7 @@ impl LocalStream {
     /// A stream over `tag` of a message, positioned at `pos` (its end for
     /// `STREAM_APPEND`).
     pub fn new(
-        msg: Arc<MessageInner>,
+        msg: Arc<dyn StreamOwner>,
         tag: PropTag,
         writable: bool,
         start: Start,
@@ -189,7 +263,7 @@ impl LocalStream {
             Start::Bytes(b) => (Data::Mem(b), false),
             Start::Stored(len, place) => (Data::Db(len, place), false),
             Start::Staged(s) => (Data::Committed(s), false),
-            Start::Empty => (Data::Work(temp_file(&msg.ctx.path)?, 0), true),
+            Start::Empty => (Data::Work(temp_file(&msg.ctx().path)?, 0), true),
         };
         let mut state = State {
             data,
@@ -213,7 +287,7 @@ impl LocalStream {
     }
 
     fn io(&self, e: std::io::Error) -> LocalError {
-        LocalError::from_io(&self.msg.ctx.path, "write", &e)
+        LocalError::from_io(&self.msg.ctx().path, "write", &e)
     }
 
     fn read_now(&self, buf: &mut [u8]) -> Result<usize, LocalError> {
@@ -231,14 +305,15 @@ impl LocalStream {
                     0
                 } else {
                     let want = buf.len().min((*len - pos) as usize);
-                    let (place, id, len) = (*place, self.msg.id(), *len);
+                    let (place, id, len) = (*place, self.msg.message_id(), *len);
                     let read = |buf: &mut [u8], at: u64| {
-                        self.msg.ctx.with_conn(|conn| {
+                        self.msg.ctx().with_conn(|conn| {
                             read_stored(conn, place, id, buf, at)
-                                .map_err(|e| LocalError::from_sqlite(&self.msg.ctx.path, &e))
+                                .map_err(|e| LocalError::from_sqlite(&self.msg.ctx().path, &e))
                         })
                     };
-                    if matches!(place, Place::Chunks(_)) || want >= CHUNK {
+                    if matches!(place, Place::Chunks(_) | Place::AttachChunks(..)) || want >= CHUNK
+                    {
                         read(&mut buf[..want], pos)?
                     } else {
                         let cached = st
@@ -292,7 +367,7 @@ impl LocalStream {
         if matches!(st.data, Data::Work(..)) {
             return Ok(());
         }
-        let file = temp_file(&self.msg.ctx.path)?;
+        let file = temp_file(&self.msg.ctx().path)?;
         let len = len_of(&st.data).min(keep);
         let mut buf = vec![0; CHUNK.min(len as usize)];
         let mut done = 0u64;
@@ -304,10 +379,10 @@ impl LocalStream {
                     want
                 }
                 Data::Db(_, place) => {
-                    let (place, id) = (*place, self.msg.id());
-                    self.msg.ctx.with_conn(|conn| {
+                    let (place, id) = (*place, self.msg.message_id());
+                    self.msg.ctx().with_conn(|conn| {
                         read_stored(conn, place, id, &mut buf[..want], done)
-                            .map_err(|e| LocalError::from_sqlite(&self.msg.ctx.path, &e))
+                            .map_err(|e| LocalError::from_sqlite(&self.msg.ctx().path, &e))
                     })?
                 }
                 Data::Committed(s) => s.read_at(&mut buf[..want], done).map_err(|e| self.io(e))?,
@@ -336,7 +411,7 @@ impl LocalStream {
         let pos = st.pos;
         if let Data::Work(f, len) = &mut st.data {
             f.write_all_at(data, pos)
-                .map_err(|e| LocalError::from_io(&self.msg.ctx.path, "write", &e))?;
+                .map_err(|e| LocalError::from_io(&self.msg.ctx().path, "write", &e))?;
             *len = (*len).max(end);
         }
         st.pos = end;
@@ -376,7 +451,7 @@ impl LocalStream {
         if let Data::Work(f, len) = &mut st.data {
             // Extending leaves a hole the file system fills with zeros on read.
             f.set_len(size)
-                .map_err(|e| LocalError::from_io(&self.msg.ctx.path, "write", &e))?;
+                .map_err(|e| LocalError::from_io(&self.msg.ctx().path, "write", &e))?;
             *len = size;
         }
         st.dirty = true;

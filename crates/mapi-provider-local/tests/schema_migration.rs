@@ -188,7 +188,7 @@ fn version1_files_are_brought_to_the_current_schema_with_the_same_answers() {
     let current = dir.path("current.db");
     current_store(&current, 700);
     let expected_schema = schema_of(&current);
-    assert_eq!(expected_schema.0, 4);
+    assert_eq!(expected_schema.0, 5);
     let expected = {
         let store = store_logon(settings(&current)).unwrap();
         let a = answers(&store);
@@ -255,19 +255,19 @@ fn a_newer_schema_is_still_refused_and_left_alone() {
     current_store(&path, 3);
     Connection::open(&path)
         .unwrap()
-        .pragma_update(None, "user_version", 5)
+        .pragma_update(None, "user_version", 6)
         .unwrap();
     let before = schema_of(&path);
     let e = err(store_logon(settings(&path)));
     assert_eq!(e.status, Status::MAPI_E_VERSION);
-    assert!(e.message.contains("version 5"), "{e}");
+    assert!(e.message.contains("version 6"), "{e}");
     // Nothing was upgraded or rolled back.
     assert_eq!(schema_of(&path), before);
-    assert_eq!(before.0, 5);
+    assert_eq!(before.0, 6);
 }
 
 #[test]
-fn version3_files_get_the_recipients_table() {
+fn version3_files_get_the_recipients_and_attachment_tables() {
     let dir = TempDir::new();
     let current = dir.path("current.db");
     current_store(&current, 20);
@@ -285,6 +285,10 @@ fn version3_files_get_the_recipients_table() {
         .execute_batch(
             "DROP TRIGGER messages_recipients_delete;
              DROP TABLE message_recipients;
+             DROP TRIGGER messages_attachments_delete;
+             DROP TRIGGER message_attachments_delete;
+             DROP TABLE message_attachments;
+             DROP TABLE attach_chunks;
              PRAGMA user_version = 3;",
         )
         .unwrap();
@@ -311,6 +315,57 @@ fn version3_files_get_the_recipients_table() {
     block_on(msg.save_changes(0)).unwrap();
     let again = block_on(store.open_message(&first, 0)).unwrap();
     let mut table = block_on(again.recipient_table(0)).unwrap();
+    assert_eq!(table.count().unwrap(), 1);
+    block_on(store.logoff());
+}
+
+#[test]
+fn version4_files_get_the_attachment_tables() {
+    let dir = TempDir::new();
+    let current = dir.path("current.db");
+    current_store(&current, 20);
+    let expected_schema = schema_of(&current);
+    let old = dir.path("v4.db");
+    Connection::open(&current)
+        .unwrap()
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
+    std::fs::copy(&current, &old).unwrap();
+    // What a version-4 file is: the same without the version-5 additions.
+    Connection::open(&old)
+        .unwrap()
+        .execute_batch(
+            "DROP TRIGGER messages_attachments_delete;
+             DROP TRIGGER message_attachments_delete;
+             DROP TABLE message_attachments;
+             DROP TABLE attach_chunks;
+             PRAGMA user_version = 4;",
+        )
+        .unwrap();
+    assert_eq!(schema_of(&old).0, 4);
+    let store = store_logon(settings(&old)).unwrap();
+    assert_eq!(schema_of(&old), expected_schema);
+    let drafts = block_on(store.folder(FolderKind::Drafts)).unwrap();
+    let msg = block_on(store.create_message(&drafts, 0)).unwrap();
+    let (_, att) = block_on(msg.create_attach(0)).unwrap();
+    block_on(att.set_props(&[(
+        PR_ATTACH_METHOD,
+        mapi_types::PropValue::Long(mapi_types::attach::ATTACH_BY_VALUE),
+    )]))
+    .unwrap();
+    block_on(att.save_changes(0)).unwrap();
+    block_on(msg.save_changes(mapi_types::object::KEEP_OPEN_READWRITE)).unwrap();
+    let entry = block_on(msg.get_props(Some(&[PR_ENTRYID]), 0))
+        .unwrap()
+        .value[0]
+        .1
+        .as_bytes()
+        .unwrap()
+        .to_vec();
+    block_on(store.logoff());
+    let store = store_logon(settings(&old)).unwrap();
+    let again = block_on(store.open_message(&entry, 0)).unwrap();
+    let mut table = block_on(again.attachment_table(0)).unwrap();
     assert_eq!(table.count().unwrap(), 1);
     block_on(store.logoff());
 }

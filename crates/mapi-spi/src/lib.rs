@@ -9,7 +9,7 @@
 //! - [`provider`]: [`MessageService`] (service entry and provider logons) and [`ProviderCatalog`].
 //! - [`store`]: [`MsgStore`], a logged-on message store (folders, contents, messages).
 //! - [`object`]: [`PropObject`] (`IMAPIProp`) and [`PropStream`] (`IStream`): the
-//!   property objects a store opens (messages, folders, the store itself).
+//!   property objects a store opens (the store, folders, messages, attachments).
 //! - [`addrbook`]: [`AddressBook`], a logged-on address-book provider.
 //! - [`transport`]: [`Transport`], a logged-on transport provider.
 

@@ -6,6 +6,8 @@
 //! Strings in a stream are UTF-8 (`PT_STRING8` in code page 65001); the C layer converts
 //! for a caller asking for a wide-character stream.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use mapi_types::{
     MapiUid, NameId, PropProblem, PropTag, PropValue, Row, RowSource, Status, StreamStat,
@@ -117,6 +119,59 @@ pub trait PropObject: Send + Sync {
     async fn recipient_table(&self, flags: u32) -> ProviderResult<Box<dyn RowSource>> {
         let _ = flags;
         Err(no_support("GetRecipientTable"))
+    }
+
+    /// `IMessage::CreateAttach`: a new attachment (`IAttach`), writable, with the next
+    /// PR_ATTACH_NUM of the message; it reaches the message at its own SaveChanges and the
+    /// store at the message's. `flags`: `MAPI_DEFERRED_ERRORS`. A message opened for
+    /// reading answers `MAPI_E_NO_ACCESS`; an object that is not a message,
+    /// `MAPI_E_NO_SUPPORT`.
+    async fn create_attach(&self, flags: u32) -> ProviderResult<(u32, Arc<dyn PropObject>)> {
+        let _ = flags;
+        Err(no_support("CreateAttach"))
+    }
+
+    /// `IMessage::OpenAttach`: attachment `num` (its PR_ATTACH_NUM). `flags`:
+    /// `MAPI_MODIFY`, `MAPI_BEST_ACCESS`, `MAPI_DEFERRED_ERRORS`. A number the message does
+    /// not have is `MAPI_E_NOT_FOUND`; `MAPI_MODIFY` on a message opened for reading,
+    /// `MAPI_E_NO_ACCESS`.
+    async fn open_attach(&self, num: u32, flags: u32) -> ProviderResult<Arc<dyn PropObject>> {
+        let _ = (num, flags);
+        Err(no_support("OpenAttach"))
+    }
+
+    /// `IMessage::DeleteAttach`: removes attachment `num` from the message (kept in the
+    /// object until SaveChanges). `flags`: `ATTACH_DIALOG` (there is no progress to show).
+    /// An unknown number is `MAPI_E_NOT_FOUND`; a message opened for reading,
+    /// `MAPI_E_NO_ACCESS`.
+    async fn delete_attach(&self, num: u32, flags: u32) -> ProviderResult<()> {
+        let _ = (num, flags);
+        Err(no_support("DeleteAttach"))
+    }
+
+    /// `IMessage::GetAttachmentTable`: one row per attachment as the object holds them
+    /// now, with PR_ATTACH_NUM, PR_INSTANCE_KEY, PR_RECORD_KEY, PR_ATTACH_METHOD,
+    /// PR_ATTACH_FILENAME, PR_ATTACH_LONG_FILENAME, PR_ATTACH_MIME_TAG, PR_ATTACH_SIZE,
+    /// PR_RENDERING_POSITION and PR_DISPLAY_NAME. `flags`: `MAPI_UNICODE`.
+    async fn attachment_table(&self, flags: u32) -> ProviderResult<Box<dyn RowSource>> {
+        let _ = flags;
+        Err(no_support("GetAttachmentTable"))
+    }
+
+    /// `OpenProperty` for an interface other than `IID_IStream`: at least
+    /// PR_ATTACH_DATA_OBJ as `IID_IMessage` on an `ATTACH_EMBEDDED_MSG` attachment, the
+    /// embedded message, whose SaveChanges saves it into the attachment. `flags`:
+    /// `MAPI_MODIFY`, `MAPI_CREATE` (a new, empty message), `MAPI_DEFERRED_ERRORS`. Another
+    /// interface is `MAPI_E_INTERFACE_NOT_SUPPORTED`; a property the object lacks,
+    /// `MAPI_E_NOT_FOUND`.
+    async fn open_property_object(
+        &self,
+        tag: PropTag,
+        interface: &MapiUid,
+        flags: u32,
+    ) -> ProviderResult<Arc<dyn PropObject>> {
+        let _ = (tag, interface, flags);
+        Err(no_support("OpenProperty"))
     }
 
     /// `OpenProperty` for `interface` `IID_IStream`: a stream over a large binary or

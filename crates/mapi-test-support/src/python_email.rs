@@ -11,20 +11,31 @@ m = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.defaul
 # text parts travel with CRLF line ends (RFC 5322); compare them as lines
 body = lambda kind: (lambda p: p.get_content().replace("\r\n", "\n") if p else None)(m.get_body((kind,)))
 field = lambda name: None if m[name] is None else str(m[name])
+# an attached message (message/rfc822) is read as a message: its fields and text
+def attachment(a):
+    if a.get_content_type() == "message/rfc822":
+        inner = a.get_content()
+        f = lambda name: None if inner[name] is None else str(inner[name])
+        text = inner.get_body(("plain",))
+        return [a.get_filename(), a.get_content_type(), {
+            "subject": f("subject"), "from": f("from"), "to": f("to"), "cc": f("cc"),
+            "text": text.get_content().replace("\r\n", "\n") if text else None}]
+    return [a.get_filename(), a.get_content_type(), a.get_payload(decode=True).hex()]
 print(json.dumps({
     "subject": field("subject"), "from": field("from"), "sender": field("sender"),
     "to": field("to"), "cc": field("cc"), "bcc": field("bcc"),
     "message_id": field("message-id"), "in_reply_to": field("in-reply-to"),
     "text": body("plain"), "html": body("html"), "defects": len(m.defects),
-    "attachments": [[a.get_filename(), a.get_content_type(), a.get_payload(decode=True).hex()]
-                    for a in m.iter_attachments()],
+    "attachments": [attachment(a) for a in m.iter_attachments()],
 }))
 "#;
 
 /// Python's reading of `raw` as JSON: `subject`, `from`, `sender`, `to`, `cc`, `bcc`,
 /// `message_id`, `in_reply_to` (the fields as text, `null` when absent), `text` and
 /// `html` (the bodies, line ends as `\n`), `defects` (how many the parser found) and
-/// `attachments` (`[file name, content type, bytes in hex]` each). Panics, naming the
+/// `attachments` (`[file name, content type, bytes in hex]` each; for an attached message,
+/// `message/rfc822`, an object with its `subject`, `from`, `to`, `cc` and `text` in
+/// place of the bytes). Panics, naming the
 /// cause, when `python3` cannot run or fails on the message.
 pub fn python_reads(raw: &[u8]) -> serde_json::Value {
     let mut child = Command::new("python3")

@@ -6,6 +6,7 @@
 //! - [`flags`]: logon, logoff, resource, status-code, service-entry and provider-logon flags,
 //!   parsed from names or hex; resource types, object types and service-entry contexts.
 //! - [`folder`]: the flags of IMAPIFolder's folder and message operations.
+//! - [`attach`]: PR_ATTACH_METHOD values, `IID_IMessage`, MSGFLAG_HASATTACH.
 //! - [`prop`]: property types, tags (the named tags in [`tags`]), and [`PropValue`].
 //! - [`object`]: what property objects share: SaveChanges / OpenProperty / IStream flags,
 //!   named-property names ([`NameId`]) and property sets, [`PropProblem`], [`StreamStat`].
@@ -21,6 +22,7 @@
 
 #![warn(missing_docs)]
 
+pub mod attach;
 pub mod choice;
 pub mod codec;
 pub mod flags;

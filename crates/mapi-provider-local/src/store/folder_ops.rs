@@ -186,6 +186,7 @@ impl LocalStore {
         .map_err(self.sql())?;
         let new = tx.last_insert_rowid();
         crate::recipients::copy(tx, id, new).map_err(self.sql())?;
+        crate::attach::copy(tx, id, new).map_err(self.sql())?;
         let props: Vec<i64> = tx
             .prepare_cached("SELECT id FROM message_props WHERE message = ?1 ORDER BY id")
             .and_then(|mut s| {
