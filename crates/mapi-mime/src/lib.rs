@@ -9,6 +9,8 @@
 //! - [`subject`]: the PR_SUBJECT_PREFIX / PR_NORMALIZED_SUBJECT rule.
 //! - [`header`]: the header block, its fields, RFC 5322 §2.2.3 unfolding.
 //! - [`error`]: [`MimeError`], bytes that are not a message, and its MAPI status.
+//! - [`compose`]: the other direction, an RFC 5322 message built from properties and
+//!   recipient rows ([`compose::compose`]).
 //!
 //! # The properties
 //! [`MessageProps::into_row`] gives PR_MESSAGE_CLASS (`IPM.Note`), PR_SUBJECT,
@@ -27,6 +29,7 @@
 
 #![warn(missing_docs)]
 
+pub mod compose;
 pub mod error;
 pub mod fields;
 pub mod header;
