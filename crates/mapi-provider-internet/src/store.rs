@@ -203,10 +203,35 @@ impl InternetStore {
         what: &str,
         op: impl AsyncFnOnce(&mut Imap) -> Result<T>,
     ) -> Result<T> {
+        self.shared.with_imap(what, op).await
+    }
+
+    async fn append(
+        &self,
+        folder: &FolderRow,
+        messages: Vec<Vec<u8>>,
+        flags: &str,
+    ) -> Result<Vec<EntryId>> {
+        self.shared.append(folder, messages, flags).await
+    }
+}
+
+impl Shared {
+    /// Whether the store talks to the server.
+    pub(crate) fn is_online(&self) -> bool {
+        self.online.load(Ordering::Relaxed)
+    }
+
+    /// Runs `op` on the IMAP connection, reconnecting once if it was lost.
+    pub(crate) async fn with_imap<T>(
+        &self,
+        what: &str,
+        op: impl AsyncFnOnce(&mut Imap) -> Result<T>,
+    ) -> Result<T> {
         if !self.is_online() {
             return Err(InternetError::Offline(what.into()));
         }
-        let s = &self.shared;
+        let s = self;
         let mut guard = s.imap.lock().await;
         if guard.is_none() {
             *guard = Some(connect(&s.account, s.tls.clone(), s.limit).await?);
@@ -220,13 +245,14 @@ impl InternetStore {
         r
     }
 
-    async fn append(
+    /// APPENDs `messages` to `folder` (offline: caches them and queues the APPENDs).
+    pub(crate) async fn append(
         &self,
         folder: &FolderRow,
         messages: Vec<Vec<u8>>,
         flags: &str,
     ) -> Result<Vec<EntryId>> {
-        let s = &self.shared;
+        let s = self;
         let flag_list: Vec<String> = flags.split_whitespace().map(str::to_string).collect();
         let insert = |db: &Cache, uidvalidity: u32, uid: u32, raw: &[u8]| -> Result<EntryId> {
             let id = db.insert(&NewMessage {
@@ -269,6 +295,7 @@ impl InternetStore {
                     uidvalidity: 0,
                     uid: 0,
                     message_id: Some(id),
+                    target: None,
                 })?;
                 ids.push(entry);
             }
