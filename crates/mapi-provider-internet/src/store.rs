@@ -343,7 +343,7 @@ impl Shared {
     }
 }
 
-fn now() -> Option<i64> {
+pub(crate) fn now() -> Option<i64> {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .ok()
@@ -544,6 +544,40 @@ impl MsgStore for InternetStore {
     ) -> ProviderResult<Arc<dyn mapi_spi::PropObject>> {
         let row = self.read_message(entry).await?;
         Ok(Arc::new(crate::object::CachedMessage::open(row, flags)?))
+    }
+
+    async fn create_message(
+        &self,
+        folder: &[u8],
+        flags: u32,
+    ) -> ProviderResult<Arc<dyn mapi_spi::PropObject>> {
+        use mapi_types::object::MAPI_DEFERRED_ERRORS;
+        use mapi_types::table::consts::MAPI_ASSOCIATED;
+        let unknown = flags & !(MAPI_DEFERRED_ERRORS | MAPI_ASSOCIATED);
+        if unknown != 0 {
+            return Err(mapi_spi::ProviderError::new(
+                mapi_types::Status::MAPI_E_UNKNOWN_FLAGS,
+                format!("CreateMessage: unknown flags 0x{unknown:08X}"),
+            ));
+        }
+        if flags & MAPI_ASSOCIATED != 0 {
+            return Err(InternetError::NoSupport(
+                "associated messages in an IMAP store".into(),
+            )
+            .into());
+        }
+        let f = self.folder_by_entry(folder)?;
+        if f.kind == "root" || !f.selectable {
+            return Err(InternetError::NoSupport(format!(
+                "messages in {:?}, which holds only folders",
+                f.display_name
+            ))
+            .into());
+        }
+        Ok(Arc::new(crate::draft::DraftMessage::new(
+            self.shared.clone(),
+            f,
+        )))
     }
 
     async fn create_folder(
