@@ -316,3 +316,79 @@ pub(crate) mod failpoint {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! A replay interrupted right after the server stored a queued message, before the
+    //! cache heard of it (a real Dovecot; the failpoint stops the replay there).
+
+    use std::sync::Arc;
+
+    use mapi_spi::{FolderKind, MsgStore, Support};
+    use mapi_test_support::{MailStack, Options, TestSupport};
+    use mapi_types::{LogonFlags, tags};
+
+    use super::*;
+    use crate::{InternetMailService, InternetStore};
+
+    async fn logon(
+        settings: &mapi_spi::Settings,
+        dir: &std::path::Path,
+    ) -> crate::error::Result<Arc<InternetStore>> {
+        let support = TestSupport::new(settings.clone(), LogonFlags::MAPI_FORCE_DOWNLOAD, dir);
+        InternetMailService
+            .logon_store(support as Arc<dyn Support>)
+            .await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_append_interrupted_after_the_servers_reply_is_not_stored_twice() {
+        let mut stack = MailStack::start(Options::default()).expect("mail stack");
+        let dir = tempfile::tempdir().unwrap();
+        let settings = stack.settings("alice", "starttls", "tls");
+        logon(&settings, dir.path()).await.unwrap().logoff().await;
+        stack.stop_dovecot();
+
+        let store = logon(&settings, dir.path()).await.unwrap();
+        assert!(!store.is_online());
+        let drafts = store.folder(FolderKind::Drafts).await.unwrap();
+        store
+            .import_raw(
+                &drafts,
+                vec![b"Subject: once only\nMessage-ID: <once@example.org>\n\nbare LF lines\n".to_vec()],
+            )
+            .await
+            .unwrap();
+        let path = store.cache_file();
+        store.logoff().await;
+
+        stack.restart_dovecot().unwrap();
+        failpoint::arm(&path);
+        let e = logon(&settings, dir.path())
+            .await
+            .err()
+            .expect("the replay is cut short");
+        assert!(e.is_unreachable(), "{e}");
+        assert_eq!(stack.count_messages("alice", "Drafts"), 1, "it reached the server");
+        let queued = Cache::open(&path).unwrap().pending().unwrap();
+        assert_eq!(queued.len(), 1, "and is still queued");
+        assert!(queued[0].uid != 0 && queued[0].uidvalidity != 0, "{queued:?}");
+
+        // the next replay finds the stored copy instead of sending it again
+        let store = logon(&settings, dir.path()).await.unwrap();
+        assert_eq!(stack.count_messages("alice", "Drafts"), 1, "one copy, not two");
+        assert!(Cache::open(&path).unwrap().pending().unwrap().is_empty());
+        let rows = store.contents(&drafts).await.unwrap().query_rows();
+        let subjects: Vec<_> = rows.iter().map(|r| r.str(tags::PR_SUBJECT)).collect();
+        assert_eq!(subjects, [Some("once only")]);
+        let r = store.synchronize(true).await.unwrap();
+        assert_eq!((r.downloaded, r.replayed), (0, 0), "the cache row has its UID");
+        store.logoff().await;
+    }
+
+    #[test]
+    fn line_endings_become_crlf_once() {
+        assert_eq!(crlf(b"a\nb\r\nc\n"), b"a\r\nb\r\nc\r\n");
+        assert_eq!(crlf(b""), b"");
+    }
+}
