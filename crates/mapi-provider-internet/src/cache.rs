@@ -924,7 +924,8 @@ impl Cache {
             for &id in ids {
                 self.conn
                     .execute("DELETE FROM messages WHERE folder_id = ?1", [id])?;
-                self.conn.execute("DELETE FROM folders WHERE id = ?1", [id])?;
+                self.conn
+                    .execute("DELETE FROM folders WHERE id = ?1", [id])?;
             }
             self.conn.execute_batch("COMMIT")
         };

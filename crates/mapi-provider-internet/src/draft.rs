@@ -6,7 +6,9 @@
 //! puts it in the cache, so it shows in the contents table under its PR_ENTRYID.
 //! Offline the APPEND is queued like any message stored offline. Saved again (after
 //! KEEP_OPEN_READWRITE), the new version replaces the server copy: APPEND of the new
-//! one, then deletion of the old; the cache row, so the entry id, stays.
+//! one, then deletion of the old; the cache row, so the entry id, stays. A message
+//! saved offline is replaced in the cache, and its queued APPEND sends the last
+//! version.
 //!
 //! Named properties are not kept (their ids come back as MAPI_E_UNEXPECTED_ID
 //! problems); a message has no attachments.
@@ -18,17 +20,19 @@ use mapi_spi::{
 };
 use mapi_types::object::{
     FORCE_SAVE, IID_ISTREAM, KEEP_OPEN_READONLY, KEEP_OPEN_READWRITE, MAPI_CREATE,
-    MAPI_DEFERRED_ERRORS, MAPI_MODIFY, STGM_READ, STGM_READWRITE, STREAM_APPEND,
-    STREAM_SEEK_CUR, STREAM_SEEK_END, STREAM_SEEK_SET, StreamStat,
+    MAPI_DEFERRED_ERRORS, MAPI_MODIFY, STGM_READ, STGM_READWRITE, STREAM_APPEND, STREAM_SEEK_CUR,
+    STREAM_SEEK_END, STREAM_SEEK_SET, StreamStat,
 };
-use mapi_types::recipient::{MAPI_BCC, MAPI_CC, MAPI_TO, MODRECIP_ADD, MODRECIP_MODIFY, MODRECIP_REMOVE};
+use mapi_types::recipient::{
+    MAPI_BCC, MAPI_CC, MAPI_TO, MODRECIP_ADD, MODRECIP_MODIFY, MODRECIP_REMOVE,
+};
 use mapi_types::tags::*;
 use mapi_types::{
     MapiUid, MemorySource, PropProblem, PropTag, PropType, PropValue, Row, RowSource, Status,
     object_type,
 };
 
-use crate::cache::{FolderRow, NewMessage, Pending, PendingOp};
+use crate::cache::{FolderRow, NewMessage};
 use crate::error::{InternetError, Result};
 use crate::props;
 use crate::store::Shared;
@@ -264,12 +268,14 @@ impl DraftMessage {
         let position = |list: &[Row], index: usize, row: &Row| {
             let id = row_id(row)
                 .ok_or_else(|| invalid(format!("recipient row {index} has no PR_ROWID")))?;
-            list.iter().position(|r| row_id(r) == Some(id)).ok_or_else(|| {
-                error(
-                    Status::MAPI_E_NOT_FOUND,
-                    format!("the recipient with PR_ROWID {id}"),
-                )
-            })
+            list.iter()
+                .position(|r| row_id(r) == Some(id))
+                .ok_or_else(|| {
+                    error(
+                        Status::MAPI_E_NOT_FOUND,
+                        format!("the recipient with PR_ROWID {id}"),
+                    )
+                })
         };
         match flags {
             MODRECIP_REMOVE => {
@@ -345,7 +351,9 @@ impl DraftMessage {
                     .await?
                     .into_iter()
                     .next()
-                    .ok_or_else(|| error(Status::MAPI_E_CALL_FAILED, "the message was not stored"))?;
+                    .ok_or_else(|| {
+                        error(Status::MAPI_E_CALL_FAILED, "the message was not stored")
+                    })?;
                 props::parse_message(&entry, &shared.store_uid)?
             }
             Some(id) => {
@@ -440,7 +448,10 @@ impl PropObject for DraftMessage {
     ) -> ProviderResult<Reply<PropValues>> {
         let row = self.all(&self.inner.lock());
         let Some(tags) = tags else {
-            let all = row.0.into_iter().map(|(t, v)| (t.with_type(v.prop_type()), v));
+            let all = row
+                .0
+                .into_iter()
+                .map(|(t, v)| (t.with_type(v.prop_type()), v));
             return Ok(Reply::ok(all.collect()));
         };
         if tags.len() > MAX_PER_CALL {
@@ -598,7 +609,10 @@ impl PropObject for DraftMessage {
                 PropValue::Binary(Vec::new())
             };
             if let Some(s) = set_problem(tag, &probe) {
-                return Err(error(s, format!("OpenProperty: 0x{:08X} cannot be written", tag.0)));
+                return Err(error(
+                    s,
+                    format!("OpenProperty: 0x{:08X} cannot be written", tag.0),
+                ));
             }
         }
         let bytes = if flags & MAPI_CREATE != 0 {
@@ -727,7 +741,11 @@ impl PropStream for DraftStream {
     async fn stat(&self) -> ProviderResult<StreamStat> {
         Ok(StreamStat {
             size: self.data().bytes.len() as u64,
-            mode: if self.write { STGM_READWRITE } else { STGM_READ },
+            mode: if self.write {
+                STGM_READWRITE
+            } else {
+                STGM_READ
+            },
         })
     }
 
@@ -758,9 +776,10 @@ impl PropStream for DraftStream {
 }
 
 impl Shared {
-    /// Replaces saved message `id` of `folder` with `raw`: online, APPEND of the new
-    /// version then deletion of the old; offline, the same queued; the cache row keeps
-    /// its id. MAPI_E_OBJECT_DELETED when the row is gone.
+    /// Replaces saved message `id` of `folder` with `raw`, the cache row keeping its
+    /// id: online, APPEND of the new version then deletion of the old; a message
+    /// whose APPEND is still queued (saved offline) just gets the new bytes.
+    /// MAPI_E_OBJECT_DELETED when the row is gone.
     pub(crate) async fn replace(
         &self,
         folder: &FolderRow,
@@ -799,28 +818,11 @@ impl Shared {
                 // its APPEND is still queued: it sends these bytes
                 return put(0, old.uid);
             }
-            let db = lock(&self.db);
-            db.queue(&Pending {
-                seq: 0,
-                op: PendingOp::Delete,
-                folder: name.clone(),
-                uidvalidity: old.uidvalidity,
-                uid: old.uid,
-                message_id: None,
-                target: None,
-            })?;
-            let uid = db.next_local_uid(old.folder_id)?;
-            drop(db);
-            put(0, uid)?;
-            return lock(&self.db).queue(&Pending {
-                seq: 0,
-                op: PendingOp::Append,
-                folder: name,
-                uidvalidity: 0,
-                uid: 0,
-                message_id: Some(id),
-                target: None,
-            });
+            // a copy on the server is replaced online only (a message saved online is
+            // opened read-only by a later, offline logon)
+            return Err(InternetError::Offline(
+                "replace a message that is on the server".into(),
+            ));
         }
         let flag_text = flags.join(" ");
         let (validity, uid) = self

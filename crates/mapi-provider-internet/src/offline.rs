@@ -355,7 +355,10 @@ mod tests {
         store
             .import_raw(
                 &drafts,
-                vec![b"Subject: once only\nMessage-ID: <once@example.org>\n\nbare LF lines\n".to_vec()],
+                vec![
+                    b"Subject: once only\nMessage-ID: <once@example.org>\n\nbare LF lines\n"
+                        .to_vec(),
+                ],
             )
             .await
             .unwrap();
@@ -369,20 +372,35 @@ mod tests {
             .err()
             .expect("the replay is cut short");
         assert!(e.is_unreachable(), "{e}");
-        assert_eq!(stack.count_messages("alice", "Drafts"), 1, "it reached the server");
+        assert_eq!(
+            stack.count_messages("alice", "Drafts"),
+            1,
+            "it reached the server"
+        );
         let queued = Cache::open(&path).unwrap().pending().unwrap();
         assert_eq!(queued.len(), 1, "and is still queued");
-        assert!(queued[0].uid != 0 && queued[0].uidvalidity != 0, "{queued:?}");
+        assert!(
+            queued[0].uid != 0 && queued[0].uidvalidity != 0,
+            "{queued:?}"
+        );
 
         // the next replay finds the stored copy instead of sending it again
         let store = logon(&settings, dir.path()).await.unwrap();
-        assert_eq!(stack.count_messages("alice", "Drafts"), 1, "one copy, not two");
+        assert_eq!(
+            stack.count_messages("alice", "Drafts"),
+            1,
+            "one copy, not two"
+        );
         assert!(Cache::open(&path).unwrap().pending().unwrap().is_empty());
         let rows = store.contents(&drafts).await.unwrap().query_rows();
         let subjects: Vec<_> = rows.iter().map(|r| r.str(tags::PR_SUBJECT)).collect();
         assert_eq!(subjects, [Some("once only")]);
         let r = store.synchronize(true).await.unwrap();
-        assert_eq!((r.downloaded, r.replayed), (0, 0), "the cache row has its UID");
+        assert_eq!(
+            (r.downloaded, r.replayed),
+            (0, 0),
+            "the cache row has its UID"
+        );
         store.logoff().await;
     }
 

@@ -561,10 +561,9 @@ impl MsgStore for InternetStore {
             ));
         }
         if flags & MAPI_ASSOCIATED != 0 {
-            return Err(InternetError::NoSupport(
-                "associated messages in an IMAP store".into(),
-            )
-            .into());
+            return Err(
+                InternetError::NoSupport("associated messages in an IMAP store".into()).into(),
+            );
         }
         let f = self.folder_by_entry(folder)?;
         if f.kind == "root" || !f.selectable {
