@@ -1293,6 +1293,49 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 
+    #[test]
+    fn a_schema_3_queue_keeps_its_rows_and_takes_folder_changes() {
+        let dir = tempfile_dir();
+        let path = dir.join("q.sqlite");
+        let change = |op, folder: &[u8], target: Option<Vec<u8>>| Pending {
+            seq: 0,
+            op,
+            folder: folder.to_vec(),
+            uidvalidity: 7,
+            uid: 3,
+            message_id: None,
+            target,
+        };
+        {
+            let c = Cache::open(&path).unwrap();
+            c.queue(&change(PendingOp::Seen, b"INBOX", None)).unwrap();
+        }
+        // back to schema 3: no target column
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("ALTER TABLE pending DROP COLUMN target; PRAGMA user_version = 3;")
+            .unwrap();
+        let c = Cache::open(&path).unwrap();
+        c.queue(&change(
+            PendingOp::RenameFolder,
+            b"Old",
+            Some(b"New".to_vec()),
+        ))
+        .unwrap();
+        let q = c.pending().unwrap();
+        assert_eq!(q.len(), 2);
+        assert_eq!((q[0].op, q[0].target.clone()), (PendingOp::Seen, None));
+        assert_eq!(
+            (q[1].op, q[1].target.clone()),
+            (PendingOp::RenameFolder, Some(b"New".to_vec()))
+        );
+        c.mark_append(q[0].seq, 9, 42).unwrap();
+        let q = c.pending().unwrap();
+        assert_eq!((q[0].uidvalidity, q[0].uid), (9, 42));
+        drop(c);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     fn tempfile_dir() -> PathBuf {
         let d = std::env::temp_dir().join(format!(
             "mapi-inet-cache-{}-{}",

@@ -342,7 +342,17 @@ impl DraftMessage {
             (raw, imap_flags, st.saved)
         };
         let shared = &self.inner.shared;
-        let folder = &self.inner.folder;
+        // the folder as it is now (it may have been moved or renamed since)
+        let folder = &match lock(&shared.db).folder(self.inner.folder.id) {
+            Ok(f) => f,
+            Err(InternetError::NotFound(_)) => {
+                return Err(error(
+                    Status::MAPI_E_OBJECT_DELETED,
+                    "the message's folder was deleted",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
         let size = raw.len();
         let id = match saved {
             None => {

@@ -1,5 +1,6 @@
 //! The IMAP message store ([`InternetStore`]): answers from the offline cache, and
-//! sends changes (append, delete, move) to the server.
+//! sends changes (append, delete, move) to the server. What the store's objects share
+//! with it (the connection, the cache, APPEND) is `Shared`.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -354,6 +354,25 @@ async fn a_message_created_offline_is_appended_at_the_next_online_logon() {
         listing(&store, &drafts).await,
         [("written on the train, v2".to_string(), entry)]
     );
+    // made in a folder that is moved (offline too) before the message is saved: it
+    // goes where the folder is then
+    let root = store.folder(FolderKind::IpmSubtree).await.unwrap();
+    let notes = store.create_folder(&root, "Notes", 0).await.unwrap();
+    let n = store.create_message(&notes, 0).await.unwrap();
+    n.set_props(&[(tags::PR_SUBJECT, text("a note"))])
+        .await
+        .unwrap();
+    store
+        .copy_folder(
+            &root,
+            &notes,
+            &root,
+            Some("Notebook"),
+            mapi_types::folder::FOLDER_MOVE,
+        )
+        .await
+        .unwrap();
+    n.save_changes(0).await.unwrap();
     store.logoff().await;
 
     stack.restart_dovecot().unwrap();
@@ -363,6 +382,16 @@ async fn a_message_created_offline_is_appended_at_the_next_online_logon() {
     let py = python_reads(&stack.read_messages("alice", "Drafts")[0]);
     assert_eq!(py["subject"], "written on the train, v2");
     assert_eq!(py["to"], "Bob <bob@example.org>");
+    let names: Vec<_> = std::fs::read_dir(stack.maildir("alice", "Drafts").join("cur"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| n.ends_with(":2,DS")),
+        "\\Draft and \\Seen kept in the queue: {names:?}"
+    );
+    assert!(!stack.maildir("alice", "Notes").exists());
+    assert_eq!(stack.count_messages("alice", "Notebook"), 1);
     let r = store.synchronize(true).await.unwrap();
     assert_eq!(r.replayed, 0);
     assert_eq!(listing(&store, &drafts).await.len(), 1);

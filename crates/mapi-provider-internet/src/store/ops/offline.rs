@@ -30,6 +30,13 @@ impl InternetStore {
     fn child_name(&self, parent: &[u8], name: &str) -> Result<(Vec<u8>, Option<u8>)> {
         let delimiter = lock(&self.shared.db).delimiter()?;
         check_name(name, delimiter)?;
+        if delimiter.is_none() && name.contains(['/', '.']) {
+            // the usual delimiters, while the server's is not known
+            return Err(disallowed(
+                Status::MAPI_E_INVALID_PARAMETER,
+                format!("{name:?}: no '/' or '.' until the server's delimiter is known"),
+            ));
+        }
         let mut full = parent.to_vec();
         if !full.is_empty() {
             full.push(delimiter.ok_or_else(|| {
