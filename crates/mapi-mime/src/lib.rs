@@ -11,6 +11,8 @@
 //! - [`attach`]: [`MimeAttachment`], a message's attachments as MAPI attachment properties,
 //!   and its recipients as recipient rows.
 //! - [`error`]: [`MimeError`], bytes that are not a message, and its MAPI status.
+//! - [`compose`]: the other direction, an RFC 5322 message built from properties and
+//!   recipient rows ([`compose::compose`]).
 //!
 //! # The properties
 //! [`MessageProps::into_row`] gives PR_MESSAGE_CLASS (`IPM.Note`), PR_SUBJECT,
@@ -30,6 +32,7 @@
 #![warn(missing_docs)]
 
 pub mod attach;
+pub mod compose;
 pub mod error;
 pub mod fields;
 pub mod header;

@@ -16,7 +16,7 @@ use crate::error::{InternetError, Result};
 use crate::imap::{ListEntry, MailboxState, wire};
 
 /// Schema version kept in `user_version`.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// From schema 1: message bytes move to the bodies file; one index (contents by time,
 /// unread counts from the same entries) instead of two.
@@ -39,6 +39,11 @@ CREATE TABLE IF NOT EXISTS pending (
     uid INTEGER NOT NULL,
     message_id INTEGER
 );
+";
+
+/// From schema 3: queued folder changes name a second folder (RENAME's new name).
+const MIGRATE_3_TO_4: &str = "
+ALTER TABLE pending ADD COLUMN target BLOB;
 ";
 
 const SCHEMA: &str = "
@@ -143,6 +148,12 @@ pub enum PendingOp {
     Delete,
     /// `APPEND` of a message cached with no server UID yet.
     Append,
+    /// `CREATE` of the folder named `folder`.
+    CreateFolder,
+    /// `DELETE` of the folder named `folder`.
+    DeleteFolder,
+    /// `RENAME` of the folder named `folder` to `target`.
+    RenameFolder,
 }
 
 impl PendingOp {
@@ -152,6 +163,9 @@ impl PendingOp {
             PendingOp::Unseen => "unseen",
             PendingOp::Delete => "delete",
             PendingOp::Append => "append",
+            PendingOp::CreateFolder => "create_folder",
+            PendingOp::DeleteFolder => "delete_folder",
+            PendingOp::RenameFolder => "rename_folder",
         }
     }
 
@@ -161,6 +175,9 @@ impl PendingOp {
             "unseen" => PendingOp::Unseen,
             "delete" => PendingOp::Delete,
             "append" => PendingOp::Append,
+            "create_folder" => PendingOp::CreateFolder,
+            "delete_folder" => PendingOp::DeleteFolder,
+            "rename_folder" => PendingOp::RenameFolder,
             _ => return None,
         })
     }
@@ -175,12 +192,16 @@ pub struct Pending {
     pub op: PendingOp,
     /// The server folder's name.
     pub folder: Vec<u8>,
-    /// The UIDVALIDITY its UID belongs to (0 for an APPEND).
+    /// The UIDVALIDITY its UID belongs to. For an APPEND: 0, or the folder's
+    /// UIDVALIDITY when a replay started sending it ([`Cache::mark_append`]).
     pub uidvalidity: u32,
-    /// The message's UID (0 for an APPEND).
+    /// The message's UID. For an APPEND: 0, or the folder's UIDNEXT when a replay
+    /// started sending it (a copy that reached the server has a UID from there on).
     pub uid: u32,
     /// For an APPEND: the cache row waiting for its UID.
     pub message_id: Option<i64>,
+    /// For a RENAME: the folder's new name.
+    pub target: Option<Vec<u8>>,
 }
 
 /// A message to store.
@@ -237,9 +258,10 @@ impl Cache {
             .map_err(err)?;
         if version < SCHEMA_VERSION {
             let upgrade = match version {
-                1 => format!("{MIGRATE_1_TO_2}; {MIGRATE_2_TO_3}"),
-                2 => MIGRATE_2_TO_3.to_string(),
-                _ => format!("{SCHEMA}; {MIGRATE_2_TO_3}"),
+                1 => format!("{MIGRATE_1_TO_2}; {MIGRATE_2_TO_3}; {MIGRATE_3_TO_4}"),
+                2 => format!("{MIGRATE_2_TO_3}; {MIGRATE_3_TO_4}"),
+                3 => MIGRATE_3_TO_4.to_string(),
+                _ => format!("{SCHEMA}; {MIGRATE_2_TO_3}; {MIGRATE_3_TO_4}"),
             };
             conn.execute_batch(&format!(
                 "BEGIN; {upgrade}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
@@ -454,6 +476,13 @@ impl Cache {
                     .map_err(err)?;
             }
         }
+        if let Some(d) = entries.iter().find_map(|e| e.delimiter) {
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('delimiter', ?1)",
+                [vec![d]],
+            )
+            .map_err(err)?;
+        }
         tx.commit().map_err(err)?;
         self.release(&freed);
         Ok(())
@@ -463,7 +492,7 @@ impl Cache {
     pub fn queue(&self, change: &Pending) -> Result<()> {
         self.conn
             .prepare_cached(
-                "INSERT INTO pending (op, folder, uidvalidity, uid, message_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO pending (op, folder, uidvalidity, uid, message_id, target) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
             .and_then(|mut st| {
                 st.execute(params![
@@ -471,7 +500,8 @@ impl Cache {
                     change.folder,
                     change.uidvalidity,
                     change.uid,
-                    change.message_id
+                    change.message_id,
+                    change.target
                 ])
             })
             .map(|_| ())
@@ -483,7 +513,7 @@ impl Cache {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT seq, op, folder, uidvalidity, uid, message_id FROM pending ORDER BY seq",
+                "SELECT seq, op, folder, uidvalidity, uid, message_id, target FROM pending ORDER BY seq",
             )
             .map_err(|e| self.err(e))?;
         let rows = st
@@ -495,12 +525,14 @@ impl Cache {
                     r.get::<_, u32>(3)?,
                     r.get::<_, u32>(4)?,
                     r.get::<_, Option<i64>>(5)?,
+                    r.get::<_, Option<Vec<u8>>>(6)?,
                 ))
             })
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, op, folder, uidvalidity, uid, message_id) = row.map_err(|e| self.err(e))?;
+            let (seq, op, folder, uidvalidity, uid, message_id, target) =
+                row.map_err(|e| self.err(e))?;
             // an operation this version does not know is dropped, not replayed wrongly
             let Some(op) = PendingOp::from_name(&op) else {
                 self.done(seq)?;
@@ -513,9 +545,23 @@ impl Cache {
                 uidvalidity,
                 uid,
                 message_id,
+                target,
             });
         }
         Ok(out)
+    }
+
+    /// Records, before a queued APPEND is sent, the folder's UIDVALIDITY and UIDNEXT:
+    /// should the replay be cut short after the server stored the message, the next
+    /// one looks for it from that UID on instead of sending it again.
+    pub fn mark_append(&self, seq: i64, uidvalidity: u32, uidnext: u32) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE pending SET uidvalidity = ?2, uid = ?3 WHERE seq = ?1",
+                params![seq, uidvalidity, uidnext],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
     }
 
     /// A queued change was replayed (or dropped).
@@ -784,6 +830,120 @@ impl Cache {
             .execute(
                 "UPDATE messages SET folder_id = ?2, uidvalidity = ?3, uid = ?4 WHERE id = ?1",
                 params![id, folder_id, uidvalidity, uid],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// A message's flags as cached.
+    pub fn message_flags(&self, id: i64) -> Result<Vec<String>> {
+        let flags: String = self
+            .conn
+            .prepare_cached("SELECT flags FROM messages WHERE id = ?1")
+            .and_then(|mut st| st.query_row([id], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))?
+            .ok_or_else(|| InternetError::NotFound("message".into()))?;
+        Ok(flags.split_whitespace().map(str::to_string).collect())
+    }
+
+    /// Gives message row `id` new bytes, flags and key, keeping its row id (so its
+    /// entry id): a saved message replaced by its new version.
+    pub fn replace(&self, id: i64, m: &NewMessage<'_>) -> Result<()> {
+        let old = self.spans("id = ?1", id)?;
+        let span = self.bodies.append(m.raw).map_err(|e| self.body_err(e))?;
+        self.bodies.sync().map_err(|e| self.body_err(e))?;
+        let r = Record::new(m, span);
+        let s = &r.summary;
+        let n = self
+            .conn
+            .prepare_cached(
+                "UPDATE messages SET folder_id = ?2, uidvalidity = ?3, uid = ?4, seen = ?5, flags = ?6,
+                     size = ?7, delivery_time = ?8, subject = ?9, sender_name = ?10, sender_email = ?11,
+                     display_to = ?12, message_id = ?13, raw = x'', body_offset = ?14, body_len = ?15
+                 WHERE id = ?1",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    id,
+                    r.folder_id,
+                    r.uidvalidity,
+                    r.uid,
+                    r.seen,
+                    r.flags,
+                    r.size,
+                    r.time,
+                    s.subject,
+                    s.sender_name,
+                    s.sender_email,
+                    s.display_to,
+                    s.message_id,
+                    r.body.offset as i64,
+                    r.body.len as i64
+                ])
+            })
+            .map_err(|e| self.err(e))?;
+        if n == 0 {
+            self.release(&[span]);
+            return Err(InternetError::NotFound("message".into()));
+        }
+        self.release(&old);
+        Ok(())
+    }
+
+    /// The server's hierarchy delimiter, as its last LIST gave it.
+    pub fn delimiter(&self) -> Result<Option<u8>> {
+        let v: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'delimiter'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(v.and_then(|v| v.first().copied()))
+    }
+
+    /// Adds a folder made offline (its CREATE is queued): selectable, never synchronised.
+    pub fn add_folder(&self, parent_id: i64, imap_name: &[u8], display: &str) -> Result<i64> {
+        self.conn
+            .execute(
+                "INSERT INTO folders (imap_name, kind, parent_id, display_name, selectable) VALUES (?1, 'normal', ?2, ?3, 1)",
+                params![imap_name, parent_id, display],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Removes folder rows and their messages (a folder deleted offline).
+    pub fn remove_folders(&self, ids: &[i64]) -> Result<()> {
+        let mut freed = Vec::new();
+        for &id in ids {
+            freed.extend(self.spans("folder_id = ?1", id)?);
+        }
+        let run = || -> rusqlite::Result<()> {
+            self.conn.execute_batch("BEGIN")?;
+            for &id in ids {
+                self.conn
+                    .execute("DELETE FROM messages WHERE folder_id = ?1", [id])?;
+                self.conn
+                    .execute("DELETE FROM folders WHERE id = ?1", [id])?;
+            }
+            self.conn.execute_batch("COMMIT")
+        };
+        run().map_err(|e| {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.err(e)
+        })?;
+        self.release(&freed);
+        Ok(())
+    }
+
+    /// Puts folder `id` under `parent_id` with display name `display` (a folder moved
+    /// offline; [`Cache::rename_folder`] changes the server names).
+    pub fn move_folder(&self, id: i64, parent_id: i64, display: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE folders SET parent_id = ?2, display_name = ?3 WHERE id = ?1",
+                params![id, parent_id, display],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))
@@ -1130,6 +1290,49 @@ mod tests {
             Cache::open(&path),
             Err(InternetError::CacheVersion { found: 99, .. })
         ));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_schema_3_queue_keeps_its_rows_and_takes_folder_changes() {
+        let dir = tempfile_dir();
+        let path = dir.join("q.sqlite");
+        let change = |op, folder: &[u8], target: Option<Vec<u8>>| Pending {
+            seq: 0,
+            op,
+            folder: folder.to_vec(),
+            uidvalidity: 7,
+            uid: 3,
+            message_id: None,
+            target,
+        };
+        {
+            let c = Cache::open(&path).unwrap();
+            c.queue(&change(PendingOp::Seen, b"INBOX", None)).unwrap();
+        }
+        // back to schema 3: no target column
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("ALTER TABLE pending DROP COLUMN target; PRAGMA user_version = 3;")
+            .unwrap();
+        let c = Cache::open(&path).unwrap();
+        c.queue(&change(
+            PendingOp::RenameFolder,
+            b"Old",
+            Some(b"New".to_vec()),
+        ))
+        .unwrap();
+        let q = c.pending().unwrap();
+        assert_eq!(q.len(), 2);
+        assert_eq!((q[0].op, q[0].target.clone()), (PendingOp::Seen, None));
+        assert_eq!(
+            (q[1].op, q[1].target.clone()),
+            (PendingOp::RenameFolder, Some(b"New".to_vec()))
+        );
+        c.mark_append(q[0].seq, 9, 42).unwrap();
+        let q = c.pending().unwrap();
+        assert_eq!((q[0].uidvalidity, q[0].uid), (9, 42));
+        drop(c);
         let _ = std::fs::remove_dir_all(dir);
     }
 

@@ -14,6 +14,8 @@
 //! - [`sync`]: the download (pipelined `UID FETCH`, batched inserts on a writer thread).
 //! - [`object`]: [`object::CachedMessage`], a cached message as a read-only property
 //!   object with streams.
+//! - [`draft`]: [`draft::DraftMessage`], a message made by CreateMessage: writable,
+//!   saved as RFC 5322 (`mapi_mime::compose`) by APPEND (queued offline).
 //! - [`offline`]: changes made offline, queued in the cache and replayed in order by
 //!   the next online synchronisation.
 //! - [`props`]: property rows and entry ids.
@@ -31,6 +33,7 @@
 pub mod bodies;
 pub mod cache;
 pub mod config;
+pub mod draft;
 pub mod error;
 pub mod imap;
 pub mod object;

@@ -3,7 +3,8 @@
 //! bytes, and OpenProperty streams (read, seek, stat) over PR_BODY, PR_HTML and
 //! PR_TRANSPORT_MESSAGE_HEADERS. Changes to IMAP messages go through the folder
 //! operations (SetReadFlags, CopyMessages, DeleteMessages), so SetProps, DeleteProps,
-//! SaveChanges and writing streams answer MAPI_E_NO_ACCESS.
+//! SaveChanges and writing streams answer MAPI_E_NO_ACCESS; new messages are written
+//! through CreateMessage ([`crate::draft::DraftMessage`]).
 
 use std::sync::Mutex;
 

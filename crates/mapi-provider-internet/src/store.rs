@@ -1,5 +1,6 @@
 //! The IMAP message store ([`InternetStore`]): answers from the offline cache, and
-//! sends changes (append, delete, move) to the server.
+//! sends changes (append, delete, move) to the server. What the store's objects share
+//! with it (the connection, the cache, APPEND) is `Shared`.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -203,10 +204,35 @@ impl InternetStore {
         what: &str,
         op: impl AsyncFnOnce(&mut Imap) -> Result<T>,
     ) -> Result<T> {
+        self.shared.with_imap(what, op).await
+    }
+
+    async fn append(
+        &self,
+        folder: &FolderRow,
+        messages: Vec<Vec<u8>>,
+        flags: &str,
+    ) -> Result<Vec<EntryId>> {
+        self.shared.append(folder, messages, flags).await
+    }
+}
+
+impl Shared {
+    /// Whether the store talks to the server.
+    pub(crate) fn is_online(&self) -> bool {
+        self.online.load(Ordering::Relaxed)
+    }
+
+    /// Runs `op` on the IMAP connection, reconnecting once if it was lost.
+    pub(crate) async fn with_imap<T>(
+        &self,
+        what: &str,
+        op: impl AsyncFnOnce(&mut Imap) -> Result<T>,
+    ) -> Result<T> {
         if !self.is_online() {
             return Err(InternetError::Offline(what.into()));
         }
-        let s = &self.shared;
+        let s = self;
         let mut guard = s.imap.lock().await;
         if guard.is_none() {
             *guard = Some(connect(&s.account, s.tls.clone(), s.limit).await?);
@@ -220,13 +246,14 @@ impl InternetStore {
         r
     }
 
-    async fn append(
+    /// APPENDs `messages` to `folder` (offline: caches them and queues the APPENDs).
+    pub(crate) async fn append(
         &self,
         folder: &FolderRow,
         messages: Vec<Vec<u8>>,
         flags: &str,
     ) -> Result<Vec<EntryId>> {
-        let s = &self.shared;
+        let s = self;
         let flag_list: Vec<String> = flags.split_whitespace().map(str::to_string).collect();
         let insert = |db: &Cache, uidvalidity: u32, uid: u32, raw: &[u8]| -> Result<EntryId> {
             let id = db.insert(&NewMessage {
@@ -269,6 +296,7 @@ impl InternetStore {
                     uidvalidity: 0,
                     uid: 0,
                     message_id: Some(id),
+                    target: None,
                 })?;
                 ids.push(entry);
             }
@@ -316,7 +344,7 @@ impl InternetStore {
     }
 }
 
-fn now() -> Option<i64> {
+pub(crate) fn now() -> Option<i64> {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .ok()
@@ -517,6 +545,39 @@ impl MsgStore for InternetStore {
     ) -> ProviderResult<Arc<dyn mapi_spi::PropObject>> {
         let row = self.read_message(entry).await?;
         Ok(Arc::new(crate::object::CachedMessage::open(row, flags)?))
+    }
+
+    async fn create_message(
+        &self,
+        folder: &[u8],
+        flags: u32,
+    ) -> ProviderResult<Arc<dyn mapi_spi::PropObject>> {
+        use mapi_types::object::MAPI_DEFERRED_ERRORS;
+        use mapi_types::table::consts::MAPI_ASSOCIATED;
+        let unknown = flags & !(MAPI_DEFERRED_ERRORS | MAPI_ASSOCIATED);
+        if unknown != 0 {
+            return Err(mapi_spi::ProviderError::new(
+                mapi_types::Status::MAPI_E_UNKNOWN_FLAGS,
+                format!("CreateMessage: unknown flags 0x{unknown:08X}"),
+            ));
+        }
+        if flags & MAPI_ASSOCIATED != 0 {
+            return Err(
+                InternetError::NoSupport("associated messages in an IMAP store".into()).into(),
+            );
+        }
+        let f = self.folder_by_entry(folder)?;
+        if f.kind == "root" || !f.selectable {
+            return Err(InternetError::NoSupport(format!(
+                "messages in {:?}, which holds only folders",
+                f.display_name
+            ))
+            .into());
+        }
+        Ok(Arc::new(crate::draft::DraftMessage::new(
+            self.shared.clone(),
+            f,
+        )))
     }
 
     async fn create_folder(

@@ -160,3 +160,135 @@ async fn offline_changes_replay_in_order_without_loss_or_duplicate() {
     );
     fresh.logoff().await;
 }
+
+/// The entry id of the folder named `name` whose parent is `parent`.
+async fn find(store: &InternetStore, parent: &[u8], name: &str) -> Option<Vec<u8>> {
+    let bin = |r: &mapi_types::Row, tag| match r.get(tag) {
+        Some(PropValue::Binary(b)) => Some(b.clone()),
+        _ => None,
+    };
+    store.folders().await.unwrap().into_iter().find_map(|r| {
+        let p = bin(&r, tags::PR_PARENT_ENTRYID)?;
+        (p == parent && r.str(tags::PR_DISPLAY_NAME) == Some(name))
+            .then(|| bin(&r, tags::PR_ENTRYID).unwrap())
+    })
+}
+
+fn status<T: std::fmt::Debug>(r: Result<T, mapi_spi::ProviderError>) -> Status {
+    r.expect_err("must fail").status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn folder_changes_made_offline_replay_in_order() {
+    use mapi_types::folder::{DEL_FOLDERS, DEL_MESSAGES, FOLDER_MOVE};
+    let mut stack = dovecot();
+    let cache = data_dir();
+    let settings = stack.settings("alice", "starttls", "tls");
+    let (_, store) = logon(settings.clone(), cache.path()).await;
+    let root = store.folder(FolderKind::IpmSubtree).await.unwrap();
+    for name in ["Old", "Doomed", "Vanishing"] {
+        store.create_folder(&root, name, 0).await.unwrap();
+    }
+    store.logoff().await;
+    stack.stop_dovecot();
+
+    // offline: each change shows in the hierarchy at once
+    let (_, store) = logon(settings.clone(), cache.path()).await;
+    assert!(!store.is_online());
+    let projects = store.create_folder(&root, "Projects", 0).await.unwrap();
+    let q1 = store.create_folder(&projects, "Q1", 0).await.unwrap();
+    assert_eq!(
+        status(store.create_folder(&root, "Projects", 0).await),
+        Status::MAPI_E_COLLISION
+    );
+    assert_eq!(
+        status(store.create_folder(&root, "a/b", 0).await),
+        Status::MAPI_E_INVALID_PARAMETER,
+        "the delimiter the last LIST gave"
+    );
+    store
+        .import_raw(
+            &q1,
+            vec![b"Subject: filed offline\r\n\r\nin a new folder\r\n".to_vec()],
+        )
+        .await
+        .unwrap();
+    let old = find(&store, &root, "Old").await.unwrap();
+    let renamed = store
+        .copy_folder(&root, &old, &root, Some("Renamed"), FOLDER_MOVE)
+        .await
+        .unwrap();
+    assert_eq!(renamed, old, "a move keeps the folder's entry id");
+    let doomed = find(&store, &root, "Doomed").await.unwrap();
+    store
+        .delete_folder(&root, &doomed, DEL_MESSAGES | DEL_FOLDERS)
+        .await
+        .unwrap();
+    let vanishing = find(&store, &root, "Vanishing").await.unwrap();
+    store
+        .copy_folder(&root, &vanishing, &projects, None, FOLDER_MOVE)
+        .await
+        .unwrap();
+    let inbox = store.folder(FolderKind::Inbox).await.unwrap();
+    assert_eq!(
+        status(store.delete_folder(&root, &inbox, DEL_MESSAGES).await),
+        Status::MAPI_E_NO_ACCESS
+    );
+    assert_eq!(
+        status(store.copy_folder(&root, &renamed, &projects, None, 0).await),
+        Status::MAPI_E_OFFLINE,
+        "a copy needs the server"
+    );
+    assert_eq!(
+        status(store.empty_folder(&renamed, 0).await),
+        Status::MAPI_E_OFFLINE
+    );
+    assert!(find(&store, &root, "Old").await.is_none());
+    assert!(find(&store, &root, "Doomed").await.is_none());
+    assert!(find(&store, &root, "Renamed").await.is_some());
+    assert!(find(&store, &projects, "Q1").await.is_some());
+    assert!(find(&store, &projects, "Vanishing").await.is_some());
+    store.logoff().await;
+
+    // meanwhile another client deletes Vanishing on the server
+    stack.restart_dovecot().unwrap();
+    stack
+        .doveadm(&["mailbox", "delete", "-u", "alice", "Vanishing"])
+        .unwrap();
+
+    // online again: CREATE, CREATE, APPEND, RENAME, DELETE in order; the move of the
+    // vanished folder is dropped with a note
+    let (support, store) = logon(settings.clone(), cache.path()).await;
+    assert!(store.is_online());
+    let text = support.last_row().unwrap().text.unwrap_or_default();
+    assert!(text.contains("gone from the server"), "{text}");
+    assert!(stack.maildir("alice", "Projects").is_dir());
+    assert_eq!(stack.count_messages("alice", "Projects.Q1"), 1);
+    assert!(stack.maildir("alice", "Renamed").is_dir());
+    for gone in ["Old", "Doomed", "Vanishing", "Projects.Vanishing"] {
+        assert!(!stack.maildir("alice", gone).exists(), "{gone}");
+    }
+    let r = store.synchronize(true).await.unwrap();
+    assert_eq!(r.replayed, 0, "the queue is empty");
+    assert!(find(&store, &projects, "Vanishing").await.is_none());
+    store.logoff().await;
+
+    // a fresh cache sees the same tree
+    let fresh_dir = data_dir();
+    let (_, fresh) = logon(settings, fresh_dir.path()).await;
+    let root = fresh.folder(FolderKind::IpmSubtree).await.unwrap();
+    let projects = find(&fresh, &root, "Projects").await.unwrap();
+    let q1 = find(&fresh, &projects, "Q1").await.unwrap();
+    let subjects: Vec<String> = fresh
+        .contents(&q1)
+        .await
+        .unwrap()
+        .query_rows()
+        .iter()
+        .map(|r| r.str(tags::PR_SUBJECT).unwrap_or("").to_string())
+        .collect();
+    assert_eq!(subjects, ["filed offline"]);
+    assert!(find(&fresh, &root, "Renamed").await.is_some());
+    assert!(find(&fresh, &root, "Doomed").await.is_none());
+    fresh.logoff().await;
+}

@@ -2,7 +2,9 @@
 //! server first (CREATE, DELETE, RENAME, UID STORE, UID COPY / MOVE, UID EXPUNGE) and
 //! then to the cache, so the cache never shows what the server refused; checks that
 //! MAPI documents (names taken, folders not empty, well-known folders, cycles) come
-//! before anything is sent. Offline they answer MAPI_E_OFFLINE.
+//! before anything is sent. Offline, message changes and CreateFolder, DeleteFolder
+//! and CopyFolder with FOLDER_MOVE are made in the cache and queued (`ops::offline`);
+//! the others answer MAPI_E_OFFLINE.
 
 use mapi_spi::Reply;
 use mapi_types::Status;
@@ -19,6 +21,8 @@ use crate::error::{InternetError, Result};
 use crate::imap::{Imap, wire};
 use crate::props;
 use crate::sync::lock;
+
+mod offline;
 
 /// Folder kinds MAPI clients rely on: never deleted, moved or renamed.
 const WELL_KNOWN: [&str; 5] = ["root", "inbox", "outbox", "sent", "trash"];
@@ -77,6 +81,7 @@ impl InternetStore {
             uidvalidity: m.uidvalidity,
             uid: m.uid,
             message_id: None,
+            target: None,
         })
     }
 
@@ -181,6 +186,9 @@ impl InternetStore {
                 format!("a folder {name:?} already exists there"),
             ));
         }
+        if !self.is_online() {
+            return self.create_folder_offline(&parent, &parent_name, name);
+        }
         let full = self
             .with_imap("create a folder", async |imap| {
                 let list = imap.list().await?;
@@ -252,6 +260,17 @@ impl InternetStore {
                 Status::MAPI_E_HAS_FOLDERS,
                 format!("{:?} has subfolders (give DEL_FOLDERS)", f.display_name),
             ));
+        }
+        if !self.is_online() {
+            if flags & DEL_MESSAGES == 0
+                && let Some(t) = tree.iter().find(|t| t.count > 0)
+            {
+                return Err(disallowed(
+                    Status::MAPI_E_HAS_MESSAGES,
+                    format!("{:?} holds messages (give DEL_MESSAGES)", t.display_name),
+                ));
+            }
+            return self.delete_folder_offline(&tree);
         }
         self.with_imap("delete a folder", async |imap| {
             if flags & DEL_MESSAGES == 0 {
@@ -360,6 +379,9 @@ impl InternetStore {
                 Status::MAPI_E_COLLISION,
                 format!("a folder {name:?} already exists there"),
             ));
+        }
+        if moving && !self.is_online() {
+            return self.move_folder_offline(&f, &old, &dest, &dest_name, &name);
         }
         let s = &self.shared;
         let full = self

@@ -1,0 +1,858 @@
+//! [`DraftMessage`]: a message made by CreateMessage on the IMAP store, a writable
+//! property object (SetProps, DeleteProps, ModifyRecipients, GetRecipientTable,
+//! OpenProperty streams, SaveChanges). Every change stays in the object until
+//! SaveChanges, which builds the RFC 5322 form (`mapi_mime::compose`), APPENDs it to
+//! the folder (`\Draft` in the Drafts folder, `\Seen` when MSGFLAG_READ is set) and
+//! puts it in the cache, so it shows in the contents table under its PR_ENTRYID.
+//! Offline the APPEND is queued like any message stored offline. Saved again (after
+//! KEEP_OPEN_READWRITE), the new version replaces the server copy: APPEND of the new
+//! one, then deletion of the old; the cache row, so the entry id, stays. A message
+//! saved offline is replaced in the cache, and its queued APPEND sends the last
+//! version.
+//!
+//! Named properties are not kept (their ids come back as MAPI_E_UNEXPECTED_ID
+//! problems); a message has no attachments.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use mapi_spi::{
+    PropObject, PropStream, PropValues, ProviderError, ProviderResult, Reply, async_trait,
+};
+use mapi_types::object::{
+    FORCE_SAVE, IID_ISTREAM, KEEP_OPEN_READONLY, KEEP_OPEN_READWRITE, MAPI_CREATE,
+    MAPI_DEFERRED_ERRORS, MAPI_MODIFY, STGM_READ, STGM_READWRITE, STREAM_APPEND, STREAM_SEEK_CUR,
+    STREAM_SEEK_END, STREAM_SEEK_SET, StreamStat,
+};
+use mapi_types::recipient::{
+    MAPI_BCC, MAPI_CC, MAPI_TO, MODRECIP_ADD, MODRECIP_MODIFY, MODRECIP_REMOVE,
+};
+use mapi_types::tags::*;
+use mapi_types::{
+    MapiUid, MemorySource, PropProblem, PropTag, PropType, PropValue, Row, RowSource, Status,
+    object_type,
+};
+
+use crate::cache::{FolderRow, NewMessage};
+use crate::error::{InternetError, Result};
+use crate::props;
+use crate::store::Shared;
+use crate::sync::lock;
+
+/// `MSGFLAG_READ`.
+pub const MSGFLAG_READ: i32 = 0x1;
+/// `MSGFLAG_UNSENT`.
+pub const MSGFLAG_UNSENT: i32 = 0x8;
+
+/// The most properties (or recipient rows) one call takes.
+const MAX_PER_CALL: usize = 4096;
+/// The most recipients a message keeps.
+const MAX_RECIPIENTS: usize = 10_000;
+/// The largest value a stream or SetProps gives one property.
+pub const MAX_VALUE: u64 = 64 << 20;
+
+/// Properties the store computes: SetProps and DeleteProps answer MAPI_E_COMPUTED.
+const COMPUTED: [PropTag; 11] = [
+    PR_ENTRYID,
+    PR_PARENT_ENTRYID,
+    PR_OBJECT_TYPE,
+    PR_MESSAGE_SIZE,
+    PR_HASATTACH,
+    PR_RECORD_KEY,
+    PR_SEARCH_KEY,
+    PR_INSTANCE_KEY,
+    PR_STORE_ENTRYID,
+    PR_STORE_RECORD_KEY,
+    PR_MDB_PROVIDER,
+];
+
+/// The columns every recipient row has (others follow when set).
+const RECIPIENT_COLUMNS: [PropTag; 7] = [
+    PR_ROWID,
+    PR_INSTANCE_KEY,
+    PR_RECIPIENT_TYPE,
+    PR_DISPLAY_NAME,
+    PR_EMAIL_ADDRESS,
+    PR_ADDRTYPE,
+    PR_ENTRYID,
+];
+
+fn error(status: Status, detail: impl Into<String>) -> ProviderError {
+    ProviderError::new(status, detail.into())
+}
+
+fn invalid(detail: impl Into<String>) -> ProviderError {
+    error(Status::MAPI_E_INVALID_PARAMETER, detail)
+}
+
+fn check_flags(call: &str, flags: u32, allowed: u32) -> ProviderResult<()> {
+    let unknown = flags & !allowed;
+    if unknown != 0 {
+        return Err(error(
+            Status::MAPI_E_UNKNOWN_FLAGS,
+            format!("{call}: unknown flags 0x{unknown:08X}"),
+        ));
+    }
+    Ok(())
+}
+
+fn is_string(t: PropType) -> bool {
+    t == PropType::PT_STRING8 || t == PropType::PT_UNICODE
+}
+
+/// The problem (if any) with setting `tag` to `value`.
+fn set_problem(tag: PropTag, value: &PropValue) -> Option<Status> {
+    let t = tag.prop_type();
+    if matches!(
+        t,
+        PropType::PT_UNSPECIFIED | PropType::PT_NULL | PropType::PT_ERROR | PropType::PT_OBJECT
+    ) {
+        return Some(Status::MAPI_E_INVALID_TYPE);
+    }
+    if tag.id() == 0 || tag.id() == 0xFFFF {
+        return Some(Status::MAPI_E_INVALID_PARAMETER);
+    }
+    if COMPUTED.iter().any(|c| c.id() == tag.id()) {
+        return Some(Status::MAPI_E_COMPUTED);
+    }
+    if tag.is_named() {
+        return Some(Status::MAPI_E_UNEXPECTED_ID);
+    }
+    let have = value.prop_type();
+    let same = have == t || (is_string(t) && is_string(have));
+    let nul = value.as_str().is_some_and(|s| s.contains('\0'));
+    let big = value.as_str().map_or(0, str::len) as u64 > MAX_VALUE
+        || value.as_bytes().map_or(0, <[u8]>::len) as u64 > MAX_VALUE;
+    if !same || nul || big {
+        return Some(Status::MAPI_E_BAD_VALUE);
+    }
+    None
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    ReadWrite,
+    ReadOnly,
+    /// Saved without KEEP_OPEN_*: nothing more can be done with it.
+    Closed,
+}
+
+struct State {
+    access: Access,
+    props: Row,
+    recipients: Vec<Row>,
+    /// The cache row once first saved.
+    saved: Option<i64>,
+    /// The size of the saved RFC 5322 form.
+    size: usize,
+}
+
+/// The shared part of a draft (its streams hold it too).
+struct Inner {
+    shared: Arc<Shared>,
+    folder: FolderRow,
+    state: Mutex<State>,
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn writable(st: &State) -> ProviderResult<()> {
+    match st.access {
+        Access::ReadWrite => Ok(()),
+        Access::ReadOnly => Err(error(
+            Status::MAPI_E_NO_ACCESS,
+            "the message was saved with KEEP_OPEN_READONLY; open it again to change it",
+        )),
+        Access::Closed => Err(error(
+            Status::MAPI_E_INVALID_OBJECT,
+            "the message was saved without KEEP_OPEN_READONLY or KEEP_OPEN_READWRITE",
+        )),
+    }
+}
+
+/// A message made by CreateMessage on the IMAP store.
+pub struct DraftMessage {
+    inner: Arc<Inner>,
+}
+
+impl DraftMessage {
+    pub(crate) fn new(shared: Arc<Shared>, folder: FolderRow) -> DraftMessage {
+        let mut props = Row::default();
+        props.set(PR_MESSAGE_CLASS, PropValue::Unicode("IPM.Note".into()));
+        props.set(
+            PR_MESSAGE_FLAGS,
+            PropValue::Long(MSGFLAG_READ | MSGFLAG_UNSENT),
+        );
+        let made = format!(
+            "<{}@mapi.imap-store>",
+            mapi_types::hex::encode(&MapiUid::random().0)
+        );
+        props.set(PR_INTERNET_MESSAGE_ID, PropValue::Unicode(made));
+        DraftMessage {
+            inner: Arc::new(Inner {
+                shared,
+                folder,
+                state: Mutex::new(State {
+                    access: Access::ReadWrite,
+                    props,
+                    recipients: Vec::new(),
+                    saved: None,
+                    size: 0,
+                }),
+            }),
+        }
+    }
+
+    /// Every property as the object holds it now, computed ones included.
+    fn all(&self, st: &State) -> Row {
+        let s = &self.inner.shared;
+        let mut row = st.props.clone();
+        if !st.recipients.is_empty() {
+            let lists = mapi_mime::compose::display_lists(&st.recipients);
+            for (tag, v) in [PR_DISPLAY_TO, PR_DISPLAY_CC, PR_DISPLAY_BCC]
+                .into_iter()
+                .zip(lists)
+            {
+                row.set(tag, PropValue::Unicode(v));
+            }
+        }
+        if let Some(id) = st.saved {
+            let entry = props::message_entry(&s.store_uid, id);
+            row.set(PR_ENTRYID, PropValue::Binary(entry.clone()));
+            row.set(PR_RECORD_KEY, PropValue::Binary(entry.clone()));
+            row.set(PR_INSTANCE_KEY, PropValue::Binary(entry));
+            row.set(PR_MESSAGE_SIZE, PropValue::Long(st.size as i32));
+        }
+        row.set(
+            PR_PARENT_ENTRYID,
+            PropValue::Binary(props::folder_entry(&s.store_uid, self.inner.folder.id)),
+        );
+        row.set(
+            PR_OBJECT_TYPE,
+            PropValue::Long(object_type::MAPI_MESSAGE as i32),
+        );
+        row.set(PR_HASATTACH, PropValue::Boolean(false));
+        row.set(
+            PR_STORE_ENTRYID,
+            PropValue::Binary(props::store_entry(&s.store_uid)),
+        );
+        row.set(PR_STORE_RECORD_KEY, PropValue::Binary(s.store_uid.to_vec()));
+        row
+    }
+
+    fn modify_now(&self, flags: u32, rows: &[Row]) -> ProviderResult<()> {
+        check_flags(
+            "ModifyRecipients",
+            flags,
+            MODRECIP_ADD | MODRECIP_MODIFY | MODRECIP_REMOVE,
+        )?;
+        if flags.count_ones() > 1 {
+            return Err(invalid(
+                "ModifyRecipients takes one of MODRECIP_ADD, MODRECIP_MODIFY, MODRECIP_REMOVE",
+            ));
+        }
+        if rows.len() > MAX_RECIPIENTS {
+            return Err(invalid(format!(
+                "{} recipient rows; a message keeps at most {MAX_RECIPIENTS}",
+                rows.len()
+            )));
+        }
+        let mut st = self.inner.lock();
+        writable(&st)?;
+        let row_id = |r: &Row| r.int(PR_ROWID);
+        let mut list = st.recipients.clone();
+        let mut next = list.iter().filter_map(row_id).max().unwrap_or(0) + 1;
+        let position = |list: &[Row], index: usize, row: &Row| {
+            let id = row_id(row)
+                .ok_or_else(|| invalid(format!("recipient row {index} has no PR_ROWID")))?;
+            list.iter()
+                .position(|r| row_id(r) == Some(id))
+                .ok_or_else(|| {
+                    error(
+                        Status::MAPI_E_NOT_FOUND,
+                        format!("the recipient with PR_ROWID {id}"),
+                    )
+                })
+        };
+        match flags {
+            MODRECIP_REMOVE => {
+                for (i, row) in rows.iter().enumerate() {
+                    let at = position(&list, i, row)?;
+                    list.remove(at);
+                }
+            }
+            MODRECIP_MODIFY => {
+                for (i, row) in rows.iter().enumerate() {
+                    check_recipient(i, row)?;
+                    let at = position(&list, i, row)?;
+                    let id = row_id(&list[at]).unwrap_or(next);
+                    list[at] = kept(row, id);
+                }
+            }
+            _ => {
+                for (i, row) in rows.iter().enumerate() {
+                    check_recipient(i, row)?;
+                }
+                if flags == 0 {
+                    list.clear();
+                    next = 1;
+                }
+                for row in rows {
+                    list.push(kept(row, next));
+                    next += 1;
+                }
+            }
+        }
+        if list.len() > MAX_RECIPIENTS {
+            return Err(invalid(format!(
+                "a message keeps at most {MAX_RECIPIENTS} recipients"
+            )));
+        }
+        st.recipients = list;
+        Ok(())
+    }
+
+    async fn save_now(&self, flags: u32) -> ProviderResult<()> {
+        check_flags(
+            "SaveChanges",
+            flags,
+            KEEP_OPEN_READONLY | KEEP_OPEN_READWRITE | FORCE_SAVE | MAPI_DEFERRED_ERRORS,
+        )?;
+        if flags & KEEP_OPEN_READONLY != 0 && flags & KEEP_OPEN_READWRITE != 0 {
+            return Err(invalid(
+                "SaveChanges takes KEEP_OPEN_READONLY or KEEP_OPEN_READWRITE, not both",
+            ));
+        }
+        let (raw, imap_flags, saved) = {
+            let st = self.inner.lock();
+            writable(&st)?;
+            let row = self.all(&st);
+            let id = row.str(PR_INTERNET_MESSAGE_ID).unwrap_or_default();
+            let raw = mapi_mime::compose::compose(&row, &st.recipients, id);
+            let mut imap_flags = Vec::new();
+            if row.int(PR_MESSAGE_FLAGS).unwrap_or(0) as i32 & MSGFLAG_READ != 0 {
+                imap_flags.push("\\Seen".to_string());
+            }
+            if self.inner.folder.kind == "drafts" {
+                imap_flags.push("\\Draft".to_string());
+            }
+            (raw, imap_flags, st.saved)
+        };
+        let shared = &self.inner.shared;
+        // the folder as it is now (it may have been moved or renamed since)
+        let folder = &match lock(&shared.db).folder(self.inner.folder.id) {
+            Ok(f) => f,
+            Err(InternetError::NotFound(_)) => {
+                return Err(error(
+                    Status::MAPI_E_OBJECT_DELETED,
+                    "the message's folder was deleted",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let size = raw.len();
+        let id = match saved {
+            None => {
+                let entry = shared
+                    .append(folder, vec![raw], &imap_flags.join(" "))
+                    .await?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| {
+                        error(Status::MAPI_E_CALL_FAILED, "the message was not stored")
+                    })?;
+                props::parse_message(&entry, &shared.store_uid)?
+            }
+            Some(id) => {
+                shared.replace(folder, id, raw, &imap_flags).await?;
+                id
+            }
+        };
+        let mut st = self.inner.lock();
+        st.saved = Some(id);
+        st.size = size;
+        st.access = if flags & KEEP_OPEN_READWRITE != 0 {
+            Access::ReadWrite
+        } else if flags & KEEP_OPEN_READONLY != 0 {
+            Access::ReadOnly
+        } else {
+            Access::Closed
+        };
+        Ok(())
+    }
+}
+
+/// Checks one recipient row that is to be kept (ADD, MODIFY, or a replacement list).
+fn check_recipient(index: usize, row: &Row) -> ProviderResult<()> {
+    if row.0.len() > MAX_PER_CALL {
+        return Err(invalid(format!(
+            "recipient row {index} has {} properties; at most {MAX_PER_CALL}",
+            row.0.len()
+        )));
+    }
+    for (tag, value) in &row.0 {
+        let own = tag.id() == PR_ROWID.id() || tag.id() == PR_INSTANCE_KEY.id();
+        let problem = set_problem(*tag, value).filter(|s| *s != Status::MAPI_E_COMPUTED);
+        if !own && problem.is_some() {
+            return Err(invalid(format!(
+                "recipient row {index}: 0x{:08X} cannot hold that value",
+                tag.0
+            )));
+        }
+    }
+    match mapi_mime::compose::recipient_kind(row) {
+        Some(MAPI_TO | MAPI_CC | MAPI_BCC) => {}
+        _ => {
+            return Err(invalid(format!(
+                "recipient row {index} needs a PR_RECIPIENT_TYPE of MAPI_TO, MAPI_CC or MAPI_BCC"
+            )));
+        }
+    }
+    let has = |tag| row.str(tag).is_some_and(|s| !s.trim().is_empty());
+    if !has(PR_DISPLAY_NAME) && !has(PR_EMAIL_ADDRESS) {
+        return Err(invalid(format!(
+            "recipient row {index} needs a PR_DISPLAY_NAME or a PR_EMAIL_ADDRESS"
+        )));
+    }
+    Ok(())
+}
+
+/// A recipient row as kept: without PR_ROWID / PR_INSTANCE_KEY (the object's own),
+/// then its id.
+fn kept(row: &Row, id: i64) -> Row {
+    let mut out = Row(row
+        .0
+        .iter()
+        .filter(|(t, _)| t.id() != PR_ROWID.id() && t.id() != PR_INSTANCE_KEY.id())
+        .cloned()
+        .collect());
+    out.set(PR_ROWID, PropValue::Long(id as i32));
+    out
+}
+
+/// The value of `tag` in `row` as asked: its type, or the other string width.
+fn value_as(row: &Row, tag: PropTag) -> Option<PropValue> {
+    let v = row.get(tag)?;
+    match (tag.prop_type(), v) {
+        (PropType::PT_UNSPECIFIED, v) => Some(v.clone()),
+        (PropType::PT_STRING8, PropValue::Unicode(s)) => Some(PropValue::String8(s.clone())),
+        (PropType::PT_UNICODE, PropValue::String8(s)) => Some(PropValue::Unicode(s.clone())),
+        (t, v) if v.prop_type() == t => Some(v.clone()),
+        _ => None,
+    }
+}
+
+#[async_trait]
+impl PropObject for DraftMessage {
+    fn object_type(&self) -> u32 {
+        object_type::MAPI_MESSAGE
+    }
+
+    async fn get_props(
+        &self,
+        tags: Option<&[PropTag]>,
+        _flags: u32,
+    ) -> ProviderResult<Reply<PropValues>> {
+        let row = self.all(&self.inner.lock());
+        let Some(tags) = tags else {
+            let all = row
+                .0
+                .into_iter()
+                .map(|(t, v)| (t.with_type(v.prop_type()), v));
+            return Ok(Reply::ok(all.collect()));
+        };
+        if tags.len() > MAX_PER_CALL {
+            return Err(invalid(format!(
+                "GetProps: {} tags (at most {MAX_PER_CALL})",
+                tags.len()
+            )));
+        }
+        let mut errors = false;
+        let values = tags
+            .iter()
+            .map(|&t| match value_as(&row, t) {
+                Some(v) => (t.with_type(v.prop_type()), v),
+                None => {
+                    errors = true;
+                    (
+                        t.with_type(PropType::PT_ERROR),
+                        PropValue::Error(Status::MAPI_E_NOT_FOUND.0),
+                    )
+                }
+            })
+            .collect();
+        Ok(Reply::warn_if(errors, values))
+    }
+
+    async fn get_prop_list(&self, _flags: u32) -> ProviderResult<Vec<PropTag>> {
+        let row = self.all(&self.inner.lock());
+        Ok(row
+            .0
+            .iter()
+            .map(|(t, v)| t.with_type(v.prop_type()))
+            .collect())
+    }
+
+    async fn set_props(&self, values: &[(PropTag, PropValue)]) -> ProviderResult<Vec<PropProblem>> {
+        if values.len() > MAX_PER_CALL {
+            return Err(invalid(format!(
+                "SetProps: {} values (at most {MAX_PER_CALL})",
+                values.len()
+            )));
+        }
+        let mut st = self.inner.lock();
+        writable(&st)?;
+        let mut problems = Vec::new();
+        for (index, (tag, value)) in values.iter().enumerate() {
+            match set_problem(*tag, value) {
+                Some(status) => problems.push(PropProblem {
+                    index,
+                    tag: *tag,
+                    status,
+                }),
+                None => st.props.set(*tag, value.clone()),
+            }
+        }
+        Ok(problems)
+    }
+
+    async fn delete_props(&self, tags: &[PropTag]) -> ProviderResult<Vec<PropProblem>> {
+        if tags.len() > MAX_PER_CALL {
+            return Err(invalid(format!(
+                "DeleteProps: {} tags (at most {MAX_PER_CALL})",
+                tags.len()
+            )));
+        }
+        let mut st = self.inner.lock();
+        writable(&st)?;
+        let mut problems = Vec::new();
+        for (index, tag) in tags.iter().enumerate() {
+            let computed = COMPUTED.iter().any(|c| c.id() == tag.id());
+            let before = st.props.0.len();
+            if !computed {
+                st.props.0.retain(|(t, _)| t.id() != tag.id());
+            }
+            let status = if computed {
+                Some(Status::MAPI_E_COMPUTED)
+            } else if st.props.0.len() == before {
+                Some(Status::MAPI_E_NOT_FOUND)
+            } else {
+                None
+            };
+            if let Some(status) = status {
+                problems.push(PropProblem {
+                    index,
+                    tag: *tag,
+                    status,
+                });
+            }
+        }
+        Ok(problems)
+    }
+
+    async fn save_changes(&self, flags: u32) -> ProviderResult<()> {
+        self.save_now(flags).await
+    }
+
+    async fn modify_recipients(&self, flags: u32, rows: &[Row]) -> ProviderResult<()> {
+        self.modify_now(flags, rows)
+    }
+
+    async fn recipient_table(&self, _flags: u32) -> ProviderResult<Box<dyn RowSource>> {
+        let st = self.inner.lock();
+        let mut columns = RECIPIENT_COLUMNS.to_vec();
+        let rows: Vec<Row> = st
+            .recipients
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                let id = r.int(PR_ROWID).unwrap_or(0) as u32;
+                r.set(
+                    PR_INSTANCE_KEY,
+                    PropValue::Binary(id.to_le_bytes().to_vec()),
+                );
+                for (tag, _) in &r.0 {
+                    if !columns.iter().any(|c| c.id() == tag.id()) {
+                        columns.push(*tag);
+                    }
+                }
+                r
+            })
+            .collect();
+        Ok(Box::new(MemorySource::new(&columns, rows)))
+    }
+
+    async fn open_property(
+        &self,
+        tag: PropTag,
+        interface: &MapiUid,
+        flags: u32,
+    ) -> ProviderResult<Box<dyn PropStream>> {
+        check_flags(
+            "OpenProperty",
+            flags,
+            MAPI_MODIFY | MAPI_CREATE | STREAM_APPEND | MAPI_DEFERRED_ERRORS,
+        )?;
+        if *interface != IID_ISTREAM {
+            return Err(error(
+                Status::MAPI_E_INTERFACE_NOT_SUPPORTED,
+                "OpenProperty: only IStream",
+            ));
+        }
+        let t = tag.prop_type();
+        if !(is_string(t) || t == PropType::PT_BINARY) {
+            return Err(error(
+                Status::MAPI_E_NO_SUPPORT,
+                format!("OpenProperty: no stream for 0x{:08X}", tag.0),
+            ));
+        }
+        let write = flags & (MAPI_MODIFY | MAPI_CREATE) != 0;
+        let st = self.inner.lock();
+        if write {
+            writable(&st)?;
+            let probe = if is_string(t) {
+                PropValue::Unicode(String::new())
+            } else {
+                PropValue::Binary(Vec::new())
+            };
+            if let Some(s) = set_problem(tag, &probe) {
+                return Err(error(
+                    s,
+                    format!("OpenProperty: 0x{:08X} cannot be written", tag.0),
+                ));
+            }
+        }
+        let bytes = if flags & MAPI_CREATE != 0 {
+            Vec::new()
+        } else {
+            match self.all(&st).get(tag) {
+                Some(PropValue::Unicode(s) | PropValue::String8(s)) => s.clone().into_bytes(),
+                Some(PropValue::Binary(b)) => b.clone(),
+                _ => {
+                    return Err(error(
+                        Status::MAPI_E_NOT_FOUND,
+                        format!("OpenProperty: the message has no 0x{:08X}", tag.0),
+                    ));
+                }
+            }
+        };
+        let pos = if flags & STREAM_APPEND != 0 {
+            bytes.len() as u64
+        } else {
+            0
+        };
+        Ok(Box::new(DraftStream {
+            owner: self.inner.clone(),
+            tag,
+            write,
+            data: Mutex::new(StreamData {
+                bytes,
+                pos,
+                dirty: flags & MAPI_CREATE != 0,
+            }),
+        }))
+    }
+}
+
+struct StreamData {
+    bytes: Vec<u8>,
+    pos: u64,
+    dirty: bool,
+}
+
+/// A stream over one property of a draft, in memory; Commit hands the value to the
+/// message (saved with it at SaveChanges).
+struct DraftStream {
+    owner: Arc<Inner>,
+    tag: PropTag,
+    write: bool,
+    data: Mutex<StreamData>,
+}
+
+impl DraftStream {
+    fn data(&self) -> MutexGuard<'_, StreamData> {
+        self.data.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn check_write(&self) -> ProviderResult<()> {
+        if !self.write {
+            return Err(error(
+                Status::MAPI_E_NO_ACCESS,
+                "the stream was opened for reading (give MAPI_MODIFY)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn too_big(size: u128) -> ProviderError {
+    error(
+        Status::MAPI_E_TOO_BIG,
+        format!("a property of {size} bytes; the IMAP store keeps at most {MAX_VALUE}"),
+    )
+}
+
+#[async_trait]
+impl PropStream for DraftStream {
+    async fn read(&self, buf: &mut [u8]) -> ProviderResult<usize> {
+        let mut d = self.data();
+        let start = d.pos.min(d.bytes.len() as u64) as usize;
+        let n = buf.len().min(d.bytes.len() - start);
+        buf[..n].copy_from_slice(&d.bytes[start..start + n]);
+        d.pos = (start + n) as u64;
+        Ok(n)
+    }
+
+    async fn write(&self, data: &[u8]) -> ProviderResult<usize> {
+        self.check_write()?;
+        let mut d = self.data();
+        let end = u128::from(d.pos) + data.len() as u128;
+        if end > u128::from(MAX_VALUE) {
+            return Err(too_big(end));
+        }
+        let (start, end) = (d.pos as usize, end as usize);
+        if d.bytes.len() < end {
+            d.bytes.resize(end, 0);
+        }
+        d.bytes[start..end].copy_from_slice(data);
+        d.pos = end as u64;
+        d.dirty = true;
+        Ok(data.len())
+    }
+
+    async fn seek(&self, offset: i64, origin: u32) -> ProviderResult<u64> {
+        let mut d = self.data();
+        let base = match origin {
+            STREAM_SEEK_SET => 0i128,
+            STREAM_SEEK_CUR => i128::from(d.pos),
+            STREAM_SEEK_END => d.bytes.len() as i128,
+            _ => return Err(invalid(format!("Seek: origin {origin}"))),
+        };
+        let to = u64::try_from(base + i128::from(offset))
+            .map_err(|_| invalid("Seek: before the start"))?;
+        d.pos = to;
+        Ok(to)
+    }
+
+    async fn set_size(&self, size: u64) -> ProviderResult<()> {
+        self.check_write()?;
+        if size > MAX_VALUE {
+            return Err(too_big(u128::from(size)));
+        }
+        let mut d = self.data();
+        d.bytes.resize(size as usize, 0);
+        d.dirty = true;
+        Ok(())
+    }
+
+    async fn stat(&self) -> ProviderResult<StreamStat> {
+        Ok(StreamStat {
+            size: self.data().bytes.len() as u64,
+            mode: if self.write {
+                STGM_READWRITE
+            } else {
+                STGM_READ
+            },
+        })
+    }
+
+    async fn commit(&self, flags: u32) -> ProviderResult<()> {
+        // STGC_DEFAULT, OVERWRITE, ONLYIFCURRENT, DANGEROUSLYCOMMITMERELYTODISKCACHE.
+        check_flags("IStream::Commit", flags, 0xF)?;
+        let mut d = self.data();
+        if !d.dirty {
+            return Ok(());
+        }
+        self.check_write()?;
+        let value = if is_string(self.tag.prop_type()) {
+            let s = String::from_utf8(d.bytes.clone())
+                .map_err(|_| invalid("Commit: the stream of a string property is not UTF-8"))?;
+            if s.contains('\0') {
+                return Err(invalid("Commit: a string property holds no NUL"));
+            }
+            PropValue::Unicode(s)
+        } else {
+            PropValue::Binary(d.bytes.clone())
+        };
+        let mut st = self.owner.lock();
+        writable(&st)?;
+        st.props.set(self.tag, value);
+        d.dirty = false;
+        Ok(())
+    }
+}
+
+impl Shared {
+    /// Replaces saved message `id` of `folder` with `raw`, the cache row keeping its
+    /// id: online, APPEND of the new version then deletion of the old; a message
+    /// whose APPEND is still queued (saved offline) just gets the new bytes.
+    /// MAPI_E_OBJECT_DELETED when the row is gone.
+    pub(crate) async fn replace(
+        &self,
+        folder: &FolderRow,
+        id: i64,
+        raw: Vec<u8>,
+        flags: &[String],
+    ) -> Result<()> {
+        let old = match lock(&self.db).message(id) {
+            Ok(m) => m,
+            Err(InternetError::NotFound(_)) => {
+                return Err(InternetError::Disallowed {
+                    status: Status::MAPI_E_OBJECT_DELETED,
+                    detail: "the message was deleted since it was saved".into(),
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let put = |uidvalidity: u32, uid: u32| {
+            lock(&self.db).replace(
+                id,
+                &NewMessage {
+                    folder_id: old.folder_id,
+                    uidvalidity,
+                    uid,
+                    flags,
+                    internaldate: crate::store::now(),
+                    raw: &raw,
+                },
+            )
+        };
+        let Some(name) = folder.imap_name.clone().filter(|_| folder.kind != "outbox") else {
+            return put(old.uidvalidity, old.uid);
+        };
+        if !self.is_online() {
+            if old.uidvalidity == 0 {
+                // its APPEND is still queued: it sends these bytes
+                return put(0, old.uid);
+            }
+            // a copy on the server is replaced online only (a message saved online is
+            // opened read-only by a later, offline logon)
+            return Err(InternetError::Offline(
+                "replace a message that is on the server".into(),
+            ));
+        }
+        let flag_text = flags.join(" ");
+        let (validity, uid) = self
+            .with_imap("replace a message", async |imap| {
+                let key = imap.append(&name, &flag_text, &raw).await?.ok_or_else(|| {
+                    InternetError::NoSupport(
+                        "the server did not report the new message's UID".into(),
+                    )
+                })?;
+                if old.uidvalidity == key.0 {
+                    imap.select(&name, true).await?;
+                    imap.uid_delete(old.uid).await?;
+                }
+                Ok(key)
+            })
+            .await?;
+        if old.uidvalidity == 0 {
+            // stored offline and not yet replayed: the new version is on the server now
+            lock(&self.db).unqueue_append(id)?;
+        }
+        put(validity, uid)
+    }
+}
