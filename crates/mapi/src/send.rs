@@ -5,8 +5,8 @@
 //! The raw path ([`AnySession::submit`] of the built RFC 5322 message) is taken instead
 //! when the draft has attachments (a created message cannot take attachments through
 //! this API yet: `CreateAttach` is not in it), when the session has no default store or
-//! its store names no Outbox, or when that store makes no messages
-//! (`MAPI_E_NO_SUPPORT`, as the IMAP store answers today).
+//! its store names no Outbox (or is no property object), or when that store makes no
+//! messages (`MAPI_E_NO_SUPPORT`, as the IMAP store answers both today).
 
 use mapi_engine::{EngineError, Result, SubmitOutcome};
 use mapi_types::recipient::{MAPI_BCC, MAPI_CC, MAPI_TO, MODRECIP_ADD};
@@ -67,9 +67,13 @@ fn outbox(session: &AnySession) -> Result<Option<(AnyStore, Vec<u8>)>> {
         Err(e) if e.status() == Status::MAPI_E_NOT_FOUND => return Ok(None),
         Err(e) => return Err(e),
     };
-    let props = store
-        .open_store_object()?
-        .get_props(Some(&[tags::PR_IPM_OUTBOX_ENTRYID]), 0)?;
+    // A store that is no property object (the IMAP store today) names no Outbox.
+    let object = match store.open_store_object() {
+        Ok(o) => o,
+        Err(e) if e.status() == Status::MAPI_E_NO_SUPPORT => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let props = object.get_props(Some(&[tags::PR_IPM_OUTBOX_ENTRYID]), 0)?;
     Ok(match props.value.into_iter().next() {
         Some((_, PropValue::Binary(id))) if !id.is_empty() => Some((store, id)),
         _ => None,
