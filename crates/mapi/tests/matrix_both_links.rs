@@ -37,6 +37,8 @@ use mapi_test_support::{MailStack, Options};
 const CHILD_ENV: &str = "MAPI_MATRIX_BOTH_LINKS_CHILD";
 const TEST: &str = "the_matrix_agrees_over_both_links_on_both_providers";
 
+/// `FORCE_SUBMIT` (SubmitMessage).
+const FORCE_SUBMIT: u32 = 0x1;
 /// `MSGFLAG_READ`, `MSGFLAG_UNSENT` and `MSGFLAG_SUBMIT` of PR_MESSAGE_FLAGS.
 const MSGFLAG_READ: i64 = 0x1;
 const MSGFLAG_SUBMIT: i64 = 0x4;
@@ -352,7 +354,7 @@ fn script(session: &AnySession, store_entry: &[u8], tag: &str) -> Vec<String> {
 /// CreateMessage, SetProps (a wrong type among them), ModifyRecipients, SaveChanges,
 /// read back, a stream's 2 GiB SetSize, and SubmitMessage, in `work` (holding three
 /// messages). A store that makes no messages says so and nothing more.
-fn compose(_session: &AnySession, store: &AnyStore, work: &[u8], tag: &str) -> Vec<String> {
+fn compose(session: &AnySession, store: &AnyStore, work: &[u8], tag: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut say = |s: String| out.push(s.replace(tag, "TAG"));
     let work = work.to_vec();
@@ -447,6 +449,30 @@ fn compose(_session: &AnySession, store: &AnyStore, work: &[u8], tag: &str) -> V
     say(format!(
         "after submit submit {}",
         status(created.submit_message(0))
+    ));
+
+    // A draft saved, released, opened again by the session's OpenEntry with
+    // MAPI_MODIFY, and submitted from there.
+    let draft = store.create_message(&work, 0).unwrap();
+    draft
+        .set_props(&[(PR_SUBJECT, PropValue::Unicode(format!("{tag} reopened")))])
+        .unwrap();
+    draft
+        .modify_recipients(MODRECIP_ADD, &[rcpt(MAPI_CC, "Bob", "bob@localhost")])
+        .unwrap();
+    draft.save_changes(0).unwrap();
+    let draft_id = entry_id(&draft);
+    draft.release().unwrap();
+    let (_, reopened) = session.open_entry(&draft_id, MAPI_MODIFY).unwrap();
+    let outcome = reopened.submit_message(FORCE_SUBMIT).unwrap();
+    let sent = store
+        .open_message(outcome.sent_copy.as_ref().unwrap(), 0)
+        .unwrap();
+    say(format!(
+        "reopened and submitted {:?} unsent {} work {}",
+        prop(&sent, PR_SUBJECT),
+        flags(&sent) & MSGFLAG_UNSENT != 0,
+        count(store, &work)
     ));
     out
 }
@@ -549,7 +575,7 @@ fn wait_for_bob(stack: &MailStack, n: usize) {
             "bob's Inbox never reached {n} messages (has {})",
             stack.count_messages("bob", "INBOX")
         );
-        std::thread::yield_now();
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -674,6 +700,7 @@ fn body() {
         "sent copy times true true",
         "after submit set MAPI_E_INVALID_OBJECT",
         "after submit submit MAPI_E_INVALID_OBJECT",
+        "reopened and submitted Unicode(\"TAG reopened\") unsent false work 3",
     ];
     let mut sent = 0;
     for (name, store) in [("local", &local_store), ("imap", &imap_store)] {
@@ -684,7 +711,7 @@ fn body() {
             .any(|l| l == "create message MAPI_E_NO_SUPPORT (0x80040102)");
         if name == "local" || creates {
             expect_all(&in_process, composed);
-            sent += 1;
+            sent += 2;
             wait_for_bob(&stack, sent);
         }
         // The unknown tag: PT_ERROR holding MAPI_E_NOT_FOUND (0x8004010F).
@@ -696,7 +723,7 @@ fn body() {
         );
         let through_daemon = script(&remote, store, &format!("{name}-via-daemon"));
         if name == "local" || creates {
-            sent += 1;
+            sent += 2;
             wait_for_bob(&stack, sent);
         }
         assert_eq!(through_daemon, in_process, "{name}: the links differ");
