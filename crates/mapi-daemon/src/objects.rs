@@ -2,13 +2,15 @@
 //! belonging to a session handle, at most [`MAX_OBJECTS`] at once (more is
 //! `MAPI_E_NOT_ENOUGH_MEMORY`), released by `Release`, at logoff and when the
 //! connection goes. A released or unknown handle is `MAPI_E_INVALID_OBJECT`. A
-//! message's recipient table goes with the session handle's other tables.
+//! message's recipient table goes with the session handle's other tables. Each object
+//! keeps its store's entry id, so `SubmitMessage` on its handle goes to the engine's
+//! spooler exactly as in process.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use mapi_engine::EngineError;
+use mapi_engine::{EngineError, OpenedEntry};
 use mapi_proto::{MAX_STREAM_PIECE, ObjectOp, ObjectReply, OpenKind, ResponseBody};
 use mapi_spi::{PropObject, PropStream};
 use mapi_types::{Row, Status};
@@ -21,7 +23,8 @@ pub(crate) const MAX_OBJECTS: usize = 1024;
 
 #[derive(Clone)]
 enum Held {
-    Object(Arc<dyn PropObject>),
+    /// An object with its store's store-table entry id (what SubmitMessage needs).
+    Object(OpenedEntry),
     Stream(Arc<dyn PropStream>),
 }
 
@@ -67,6 +70,10 @@ impl Objects {
     }
 
     fn object(&self, id: u64) -> Result<Arc<dyn PropObject>> {
+        Ok(self.entry(id)?.object)
+    }
+
+    fn entry(&self, id: u64) -> Result<OpenedEntry> {
         match self.get(id)? {
             Held::Object(o) => Ok(o),
             Held::Stream(_) => Err(status(
@@ -145,7 +152,10 @@ pub(crate) async fn answer(
                 }
             };
             let object_type = object.object_type();
-            let object = objs.add(Held::Object(object))?;
+            let object = objs.add(Held::Object(OpenedEntry {
+                store: store.clone(),
+                object,
+            }))?;
             ObjectReply::Opened {
                 object,
                 object_type,
@@ -256,12 +266,9 @@ pub(crate) async fn answer(
             folder,
             flags,
         } => {
-            let object = s
-                .open_msg_store(&store)?
-                .create_message(&folder, flags)
-                .await?;
-            let object_type = object.object_type();
-            let object = objs.add(Held::Object(object))?;
+            let created = s.create_message(&store, &folder, flags).await?;
+            let object_type = created.object.object_type();
+            let object = objs.add(Held::Object(created))?;
             ObjectReply::Opened {
                 object,
                 object_type,
@@ -285,6 +292,9 @@ pub(crate) async fn answer(
                 default_columns,
                 all_columns,
             }
+        }
+        ObjectOp::SubmitMessage { object, flags } => {
+            ObjectReply::Submitted(s.submit_message(&objs.entry(object)?, flags).await?)
         }
     };
     Ok(ResponseBody::Object(reply))

@@ -5,7 +5,9 @@
 //!
 //! Stream data travels in pieces of at most [`MAX_STREAM_PIECE`] bytes.
 
-use mapi_types::{MapiUid, NameId, NameKind, PropProblem, PropTag, Row, Status, StreamStat};
+use mapi_types::{
+    MapiUid, NameId, NameKind, PropProblem, PropTag, Row, Status, StreamStat, SubmitOutcome,
+};
 
 use crate::error::ProtoError;
 use crate::limits::MAX_ENTRY_ID_LEN;
@@ -185,6 +187,14 @@ pub enum ObjectOp {
         /// `MAPI_UNICODE`.
         flags: u32,
     },
+    /// `IMessage::SubmitMessage` through the session's spooler (protocol 5). Reply:
+    /// `Submitted`.
+    SubmitMessage {
+        /// The message.
+        object: u64,
+        /// `FORCE_SUBMIT`.
+        flags: u32,
+    },
 }
 
 /// The answer to an [`ObjectOp`].
@@ -244,6 +254,9 @@ pub enum ObjectReply {
         /// Every column its rows can hold.
         all_columns: Vec<PropTag>,
     },
+    /// What became of a submitted message (`SubmitMessage`): its entry id in Sent
+    /// Items and any warning.
+    Submitted(SubmitOutcome),
 }
 
 impl OpenKind {
@@ -343,6 +356,7 @@ impl ObjectOp {
             ObjectOp::CreateMessage { .. } => "CreateMessage",
             ObjectOp::ModifyRecipients { .. } => "ModifyRecipients",
             ObjectOp::RecipientTable { .. } => "GetRecipientTable",
+            ObjectOp::SubmitMessage { .. } => "SubmitMessage",
         }
     }
 
@@ -489,6 +503,11 @@ impl ObjectOp {
                 w.u64(*object);
                 w.u32(*flags);
             }
+            ObjectOp::SubmitMessage { object, flags } => {
+                w.u8(20);
+                w.u64(*object);
+                w.u32(*flags);
+            }
         }
     }
 
@@ -585,6 +604,10 @@ impl ObjectOp {
                 object: r.u64("GetRecipientTable.object")?,
                 flags: r.u32("GetRecipientTable.flags")?,
             },
+            20 => ObjectOp::SubmitMessage {
+                object: r.u64("SubmitMessage.object")?,
+                flags: r.u32("SubmitMessage.flags")?,
+            },
             tag => {
                 return Err(ProtoError::UnknownTag {
                     what: "object operation",
@@ -662,6 +685,13 @@ impl ObjectReply {
                 put_tags(w, "TableOpened.default_columns", default_columns);
                 put_tags(w, "TableOpened.all_columns", all_columns);
             }
+            ObjectReply::Submitted(o) => {
+                w.u8(12);
+                w.opt(o.sent_copy.as_ref(), |w, id| {
+                    w.blob("Submitted.sent_copy", id, MAX_ENTRY_ID_LEN)
+                });
+                w.opt_str("Submitted.warning", o.warning.as_ref());
+            }
         }
     }
 
@@ -708,6 +738,13 @@ impl ObjectReply {
                 default_columns: get_tags(r, "TableOpened.default_columns")?,
                 all_columns: get_tags(r, "TableOpened.all_columns")?,
             },
+            12 => ObjectReply::Submitted(SubmitOutcome {
+                sent_copy: r.opt("Submitted.sent_copy", |r| {
+                    r.blob("Submitted.sent_copy", MAX_ENTRY_ID_LEN)
+                        .map(<[u8]>::to_vec)
+                })?,
+                warning: r.opt_str("Submitted.warning")?,
+            }),
             tag => {
                 return Err(ProtoError::UnknownTag {
                     what: "object reply",

@@ -34,6 +34,7 @@ trait SessionLink: Send + Sync {
     fn get_status_table(&self, flags: u32) -> Result<TableView>;
     fn get_msg_stores_table(&self, flags: u32) -> Result<TableView>;
     fn default_store(&self) -> Result<AnyStore>;
+    fn open_msg_store(&self, entry: &[u8]) -> Result<AnyStore>;
     fn query_identity(&self) -> Result<(Status, String)>;
     fn submit(&self, message: &OutgoingMessage) -> Result<SubmitOutcome>;
     fn keep(&self) -> Result<()>;
@@ -176,6 +177,12 @@ impl AnySession {
     /// disabled store fails with its status).
     pub fn default_store(&self) -> Result<AnyStore> {
         self.link.default_store()
+    }
+
+    /// `OpenMsgStore` by the PR_ENTRYID of a message-store table row (a store not in
+    /// the session's table is `MAPI_E_NOT_FOUND`).
+    pub fn open_msg_store(&self, entry: &[u8]) -> Result<AnyStore> {
+        self.link.open_msg_store(entry)
     }
 
     /// `QueryIdentity`, computed by the engine (in the daemon for a daemon-hosted
@@ -381,6 +388,11 @@ impl SessionLink for Session {
             link: Box::new(Session::default_store(self)?),
         })
     }
+    fn open_msg_store(&self, entry: &[u8]) -> Result<AnyStore> {
+        Ok(AnyStore {
+            link: Box::new(Session::open_msg_store(self, entry)?),
+        })
+    }
     fn query_identity(&self) -> Result<(Status, String)> {
         Session::query_identity(self)
     }
@@ -519,6 +531,19 @@ impl Remote {
     }
 }
 
+impl Remote {
+    fn store(&self, entry: Option<&[u8]>) -> Result<AnyStore> {
+        let (store, _) = self.run(self.session.open_store(entry))?;
+        Ok(AnyStore {
+            link: Box::new(RemoteStore {
+                rt: self.rt.clone(),
+                session: self.session.clone(),
+                store,
+            }),
+        })
+    }
+}
+
 impl SessionLink for Remote {
     fn profile(&self) -> &str {
         self.session.profile()
@@ -542,14 +567,10 @@ impl SessionLink for Remote {
         self.view(TableKind::Stores, flags)
     }
     fn default_store(&self) -> Result<AnyStore> {
-        let (store, _) = self.run(self.session.open_store(None))?;
-        Ok(AnyStore {
-            link: Box::new(RemoteStore {
-                rt: self.rt.clone(),
-                session: self.session.clone(),
-                store,
-            }),
-        })
+        self.store(None)
+    }
+    fn open_msg_store(&self, entry: &[u8]) -> Result<AnyStore> {
+        self.store(Some(entry))
     }
     fn query_identity(&self) -> Result<(Status, String)> {
         self.run(self.session.query_identity())

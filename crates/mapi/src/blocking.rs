@@ -1,7 +1,7 @@
 //! The blocking form of the API: the same engine, driven by a runtime of its own.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use mapi_engine::{DisabledService, Engine, LogonRequest, MergedAddressBook, Result};
 use mapi_spi::{EntryId, FolderKind, MsgStore, OutgoingMessage, PropObject, Reply};
@@ -9,7 +9,7 @@ use mapi_types::table::view::Liveness;
 use mapi_types::{LogoffFlags, Row, Status, Table, TableView};
 use tokio::runtime::{Builder, Runtime};
 
-use crate::object::Object;
+use crate::object::{Object, Spooler};
 use crate::quickstart::{Quickstart, ensure_default_profile};
 
 /// An initialized engine with a runtime to run it on.
@@ -65,7 +65,7 @@ impl Mapi {
         let s = self.rt.block_on(self.engine.logon(req))?;
         Ok(Session {
             rt: self.rt.clone(),
-            inner: s,
+            inner: Arc::new(s),
         })
     }
 
@@ -84,7 +84,9 @@ impl Drop for Mapi {
 /// A blocking session handle.
 pub struct Session {
     rt: Arc<Runtime>,
-    inner: mapi_engine::Session,
+    /// Held once here: stores and objects keep only a weak reference, so dropping this
+    /// handle still leaves the session.
+    inner: Arc<mapi_engine::Session>,
 }
 
 impl Session {
@@ -125,20 +127,24 @@ impl Session {
 
     /// The default store.
     pub fn default_store(&self) -> Result<Store> {
-        Ok(Store {
-            rt: self.rt.clone(),
-            inner: self.inner.default_store()?,
-            alive: self.inner.liveness(),
-        })
+        let (entry, store) = self.inner.default_store_entry()?;
+        Ok(self.store(entry, store))
     }
 
     /// `OpenMsgStore`.
     pub fn open_msg_store(&self, entry_id: &[u8]) -> Result<Store> {
-        Ok(Store {
+        let store = self.inner.open_msg_store(entry_id)?;
+        Ok(self.store(entry_id.to_vec(), store))
+    }
+
+    fn store(&self, entry: Vec<u8>, inner: Arc<dyn MsgStore>) -> Store {
+        Store {
             rt: self.rt.clone(),
-            inner: self.inner.open_msg_store(entry_id)?,
+            inner,
             alive: self.inner.liveness(),
-        })
+            session: Arc::downgrade(&self.inner),
+            entry,
+        }
     }
 
     /// `OpenEntry`: the message, folder or store an entry id names, in whichever open
@@ -146,9 +152,11 @@ impl Session {
     /// `flags`: `MAPI_MODIFY`, `MAPI_BEST_ACCESS`, `MAPI_DEFERRED_ERRORS`.
     pub fn open_entry(&self, entry_id: &[u8], flags: u32) -> Result<(Vec<u8>, Object)> {
         let e = self.rt.block_on(self.inner.open_entry(entry_id, flags))?;
+        let spooler = Spooler::new(Arc::downgrade(&self.inner), e.store.clone());
         Ok((
             e.store,
-            Object::new_local(self.rt.clone(), self.inner.liveness(), e.object),
+            Object::new_local(self.rt.clone(), self.inner.liveness(), e.object)
+                .with_spooler(spooler),
         ))
     }
 
@@ -187,6 +195,10 @@ pub struct Store {
     inner: Arc<dyn MsgStore>,
     /// Whether the session that opened the store lives (for its tables).
     alive: Liveness,
+    /// The session that opened the store (for CreateMessage and SubmitMessage).
+    session: Weak<mapi_engine::Session>,
+    /// The store's entry id in the store table.
+    entry: Vec<u8>,
 }
 
 impl Store {
@@ -252,8 +264,14 @@ impl Store {
         Ok(self.rt.block_on(self.inner.import_raw(folder, messages))?)
     }
 
+    /// The store's entry id in the message-store table.
+    pub fn entry_id(&self) -> &[u8] {
+        &self.entry
+    }
+
     fn object(&self, object: Arc<dyn PropObject>) -> Object {
         Object::new_local(self.rt.clone(), self.alive.clone(), object)
+            .with_spooler(Spooler::new(self.session.clone(), self.entry.clone()))
     }
 
     /// `OpenEntry` of a message (`MAPI_MODIFY` to change it; nothing persists before
@@ -356,10 +374,16 @@ impl Store {
             .block_on(self.inner.get_receive_folder(message_class))?)
     }
 
-    /// `IMAPIFolder::CreateMessage`: a new message object (saved by its SaveChanges).
+    /// `IMAPIFolder::CreateMessage` through the engine's session: a new message object
+    /// (saved by its SaveChanges, sent by its SubmitMessage).
     pub fn create_message(&self, folder: &[u8], flags: u32) -> Result<Object> {
-        let o = self.rt.block_on(self.inner.create_message(folder, flags))?;
-        Ok(self.object(o))
+        let session = self.session.upgrade().ok_or_else(|| {
+            mapi_engine::EngineError::EndOfSession("the store's session has ended".into())
+        })?;
+        let e = self
+            .rt
+            .block_on(session.create_message(&self.entry, folder, flags))?;
+        Ok(self.object(e.object))
     }
 }
 

@@ -37,6 +37,9 @@
 //! - [`mbox`]: files to import: mbox files split into messages, the header-block check.
 //! - [`printable`](mod@printable): [`printable()`], text from outside made safe to show on a terminal.
 //! - `remote_table`: the row source of a table whose rows live at the daemon.
+//! - [`send`]: [`send::send_draft`], a draft sent as a MAPI message (CreateMessage in
+//!   the Outbox, SetProps, ModifyRecipients, SubmitMessage) where the session allows,
+//!   else as RFC 5322.
 //! - [`quickstart`]: makes the embedded `Default` profile (local store + contacts).
 //! - [`terminal`]: [`terminal::TerminalUi`], logon prompts on the terminal;
 //!   `hidden_input` (private): a line read with echo off, the terminal restored even
@@ -61,6 +64,7 @@ pub mod object;
 pub mod printable;
 pub mod quickstart;
 mod remote_table;
+pub mod send;
 pub mod terminal;
 
 use std::path::Path;

@@ -6,11 +6,11 @@
 //! (`MAPI_E_INVALID_OBJECT` after [`Object::release`], `MAPI_E_END_OF_SESSION` once the
 //! session ended).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
 
 use mapi_client::{MAX_STREAM_PIECE, ObjectOp, ObjectReply, RemoteSession};
-use mapi_engine::{EngineError, Result};
+use mapi_engine::{EngineError, OpenedEntry, Result, SubmitOutcome};
 use mapi_spi::{PropNames, PropObject, PropStream, PropValues, Reply};
 use mapi_types::table::view::Liveness;
 use mapi_types::{MapiUid, PropTag, PropValue, Row, Status, TableView};
@@ -40,8 +40,23 @@ enum ObjectLink {
         rt: Arc<Runtime>,
         alive: Liveness,
         object: Arc<dyn PropObject>,
+        spooler: Option<Spooler>,
     },
     Remote(RemoteHandle),
+}
+
+/// What an in-process object needs to be submitted: the engine session that opened it
+/// (held weakly: the object does not keep the session alive) and its store's entry id
+/// in the store table.
+pub(crate) struct Spooler {
+    session: Weak<mapi_engine::Session>,
+    store: Vec<u8>,
+}
+
+impl Spooler {
+    pub(crate) fn new(session: Weak<mapi_engine::Session>, store: Vec<u8>) -> Spooler {
+        Spooler { session, store }
+    }
 }
 
 enum StreamLink {
@@ -103,9 +118,22 @@ impl Object {
     ) -> Object {
         Object {
             object_type: object.object_type(),
-            link: ObjectLink::Local { rt, alive, object },
+            link: ObjectLink::Local {
+                rt,
+                alive,
+                object,
+                spooler: None,
+            },
             released: AtomicBool::new(false),
         }
+    }
+
+    /// The session and store an in-process object is submitted through.
+    pub(crate) fn with_spooler(mut self, with: Spooler) -> Object {
+        if let ObjectLink::Local { spooler, .. } = &mut self.link {
+            *spooler = Some(with);
+        }
+        self
     }
 
     /// An object the daemon holds as `handle`.
@@ -127,7 +155,9 @@ impl Object {
         f: impl AsyncFnOnce(&Arc<dyn PropObject>) -> mapi_spi::ProviderResult<T>,
     ) -> Option<Result<T>> {
         match &self.link {
-            ObjectLink::Local { rt, alive, object } => Some((|| {
+            ObjectLink::Local {
+                rt, alive, object, ..
+            } => Some((|| {
                 if self.released.load(Ordering::SeqCst) {
                     return Err(released("object"));
                 }
@@ -364,6 +394,55 @@ impl Object {
                 all_columns,
             )),
             other => Err(unexpected("GetRecipientTable", &other)),
+        }
+    }
+
+    /// `IMessage::SubmitMessage` (`flags`: 0 or `FORCE_SUBMIT`) through the session's
+    /// spooler, in this process or in the daemon: the message is saved, sent by the
+    /// first transport and moved to Sent Items; the outcome names it there and carries
+    /// any warning. The statuses are the engine's on both links: `MAPI_E_UNKNOWN_FLAGS`,
+    /// `MAPI_E_NO_RECIPIENTS`, `MAPI_E_NO_ACCESS` (a read-only object), a transport's
+    /// failure such as `MAPI_E_NETWORK_ERROR` (the message stays saved and unsent), and
+    /// `MAPI_E_INVALID_OBJECT` for any change after a successful submit.
+    pub fn submit_message(&self, flags: u32) -> Result<SubmitOutcome> {
+        match &self.link {
+            ObjectLink::Local {
+                rt,
+                alive,
+                object,
+                spooler,
+            } => {
+                if self.released.load(Ordering::SeqCst) {
+                    return Err(released("object"));
+                }
+                check(alive)?;
+                let spooler = spooler.as_ref().ok_or_else(|| {
+                    EngineError::NoSupport(
+                        "this object was not opened through a session: it cannot be submitted"
+                            .into(),
+                    )
+                })?;
+                let session = spooler.session.upgrade().ok_or_else(|| {
+                    EngineError::EndOfSession("the object's session has ended".into())
+                })?;
+                let entry = OpenedEntry {
+                    store: spooler.store.clone(),
+                    object: object.clone(),
+                };
+                rt.block_on(session.submit_message(&entry, flags))
+            }
+            ObjectLink::Remote(h) => {
+                if self.released.load(Ordering::SeqCst) {
+                    return Err(released("object"));
+                }
+                match h.call(ObjectOp::SubmitMessage {
+                    object: h.handle,
+                    flags,
+                })? {
+                    ObjectReply::Submitted(outcome) => Ok(outcome),
+                    other => Err(unexpected("SubmitMessage", &other)),
+                }
+            }
         }
     }
 

@@ -1,8 +1,12 @@
-//! `mapi send`: a message through the session's transport, copied to Sent Items.
+//! `mapi send`: a message through the session's transport, kept in Sent Items. A
+//! message composed from the flags is made the MAPI way where the session allows it
+//! (`mapi::send::send_draft`: CreateMessage in the Outbox, SetProps, ModifyRecipients,
+//! SubmitMessage); one with `--attach`, or `--eml`, is submitted as RFC 5322.
 
 use mapi::LogoffFlags;
 use mapi::compose::{Draft, DraftAttachment, from_raw};
 use mapi::link::AnySession;
+use mapi::send::{Sent, send_draft};
 use serde_json::json;
 
 use super::Ctx;
@@ -16,8 +20,16 @@ pub fn run(ctx: &Ctx, args: SendArgs) -> Result<(), CliError> {
     let mapi = open(ctx)?;
     let session = logon(&mapi, &args.logon)?;
     let out = (|| {
-        let message = match &args.eml {
-            Some(path) => from_raw(read_file(path)?)?,
+        let sent = match &args.eml {
+            Some(path) => {
+                let message = from_raw(read_file(path)?)?;
+                let outcome = session.submit(&message)?;
+                Sent {
+                    recipients: message.recipients,
+                    outcome,
+                    as_object: false,
+                }
+            }
             None => {
                 let from = match &args.from {
                     Some(f) => f.clone(),
@@ -47,7 +59,7 @@ pub fn run(ctx: &Ctx, args: SendArgs) -> Result<(), CliError> {
                     .iter()
                     .map(|p| Ok(DraftAttachment::from_file(p, read_file(p)?)))
                     .collect::<Result<Vec<_>, CliError>>()?;
-                Draft {
+                let draft = Draft {
                     from,
                     to: args.to.clone(),
                     cc: args.cc.clone(),
@@ -56,20 +68,27 @@ pub fn run(ctx: &Ctx, args: SendArgs) -> Result<(), CliError> {
                     body: args.body.clone(),
                     html,
                     attachments,
-                }
-                .build()?
+                };
+                send_draft(&session, &draft)?
             }
         };
-        let outcome = session.submit(&message)?;
+        log::debug!(
+            "sent {}",
+            if sent.as_object {
+                "as a message object (CreateMessage, SubmitMessage)"
+            } else {
+                "as RFC 5322"
+            }
+        );
         if ctx.json {
             print_json(&json!({
-                "recipients": message.recipients,
-                "sent_copy": outcome.sent_copy.is_some(),
-                "warning": outcome.warning,
+                "recipients": sent.recipients,
+                "sent_copy": sent.outcome.sent_copy.is_some(),
+                "warning": sent.outcome.warning,
             }));
         } else {
-            println!("sent to {}", message.recipients.join(", "));
-            if let Some(w) = &outcome.warning {
+            println!("sent to {}", sent.recipients.join(", "));
+            if let Some(w) = &sent.outcome.warning {
                 crate::output::warn(w);
             }
         }

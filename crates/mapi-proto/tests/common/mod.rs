@@ -392,6 +392,14 @@ fn object_ops() -> Vec<ObjectOp> {
             object: 1,
             flags: 0x8000_0000,
         },
+        ObjectOp::SubmitMessage {
+            object: 1,
+            flags: 0,
+        },
+        ObjectOp::SubmitMessage {
+            object: 7,
+            flags: 0x1,
+        },
     ]
 }
 
@@ -436,6 +444,14 @@ fn object_replies() -> Vec<ObjectReply> {
             default_columns: vec![tags::PR_DISPLAY_NAME],
             all_columns: vec![tags::PR_DISPLAY_NAME, tags::PR_ENTRYID],
         },
+        ObjectReply::Submitted(mapi_types::SubmitOutcome {
+            sent_copy: Some(vec![5; 24]),
+            warning: None,
+        }),
+        ObjectReply::Submitted(mapi_types::SubmitOutcome {
+            sent_copy: None,
+            warning: Some("sent, but not moved to Sent Items".into()),
+        }),
     ]
 }
 
