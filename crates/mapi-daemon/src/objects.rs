@@ -20,7 +20,7 @@ use crate::error::{DaemonError, Result};
 pub(crate) const MAX_OBJECTS: usize = 1024;
 
 #[derive(Clone)]
-enum Held {
+pub(crate) enum Held {
     Object(Arc<dyn PropObject>),
     Stream(Arc<dyn PropStream>),
 }
@@ -37,7 +37,7 @@ fn status(status: Status, text: String) -> DaemonError {
 }
 
 impl Objects {
-    fn add(&self, held: Held) -> Result<u64> {
+    pub(crate) fn add(&self, held: Held) -> Result<u64> {
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= MAX_OBJECTS {
             return Err(status(
@@ -66,7 +66,7 @@ impl Objects {
             })
     }
 
-    fn object(&self, id: u64) -> Result<Arc<dyn PropObject>> {
+    pub(crate) fn object(&self, id: u64) -> Result<Arc<dyn PropObject>> {
         match self.get(id)? {
             Held::Object(o) => Ok(o),
             Held::Stream(_) => Err(status(
@@ -286,6 +286,11 @@ pub(crate) async fn answer(
                 all_columns,
             }
         }
+        op @ (ObjectOp::CreateAttach { .. }
+        | ObjectOp::OpenAttach { .. }
+        | ObjectOp::DeleteAttach { .. }
+        | ObjectOp::AttachmentTable { .. }
+        | ObjectOp::OpenPropertyObject { .. }) => crate::attachments::answer(&h, op).await?,
     };
     Ok(ResponseBody::Object(reply))
 }

@@ -17,9 +17,10 @@ use crate::wire::{Input, Writer};
 /// The protocol version this crate speaks (2: `QueryIdentity`, `Submitted` with the
 /// Sent copy, `Import`, `StoreOpened`, whole `DisabledService` rows; 3: property
 /// objects and streams, `Object`; 4: `Folder` operations, `CreateMessage`,
-/// `ModifyRecipients` and `RecipientTable` objects). Versions must be equal: a new
+/// `ModifyRecipients` and `RecipientTable` objects; 5: attachments, `CreateAttach`,
+/// `OpenAttach`, `DeleteAttach`, `AttachmentTable`, `OpenPropertyObject`). Versions must be equal: a new
 /// request or operation a peer of the previous version would call corrupt bumps it.
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// The four bytes after the tag of `Hello` and `Welcome`.
 pub const MAGIC: [u8; 4] = *b"MAPI";

@@ -33,7 +33,8 @@
 //!   and one store type whose every call goes to a private link (this process or the
 //!   daemon), re-exported by [`link`].
 //! - [`object`]: [`Object`] and [`Stream`]: property objects (`IMAPIProp`) and their
-//!   streams (`IStream`), the same over either link.
+//!   streams (`IStream`), the same over either link; messages' attachments and
+//!   embedded messages as objects too (`object::attach`).
 //! - [`mbox`]: files to import: mbox files split into messages, the header-block check.
 //! - [`printable`](mod@printable): [`printable()`], text from outside made safe to show on a terminal.
 //! - `remote_table`: the row source of a table whose rows live at the daemon.

@@ -392,6 +392,30 @@ fn object_ops() -> Vec<ObjectOp> {
             object: 1,
             flags: 0x8000_0000,
         },
+        ObjectOp::CreateAttach {
+            object: 1,
+            flags: 0x8,
+        },
+        ObjectOp::OpenAttach {
+            object: 1,
+            num: 3,
+            flags: 0x11,
+        },
+        ObjectOp::DeleteAttach {
+            object: 1,
+            num: u32::MAX,
+            flags: 0x1,
+        },
+        ObjectOp::AttachmentTable {
+            object: 1,
+            flags: 0x8000_0000,
+        },
+        ObjectOp::OpenPropertyObject {
+            object: 4,
+            tag: PropTag(0x3701_000D),
+            interface: MapiUid([9; 16]),
+            flags: 0x3,
+        },
     ]
 }
 
@@ -436,6 +460,7 @@ fn object_replies() -> Vec<ObjectReply> {
             default_columns: vec![tags::PR_DISPLAY_NAME],
             all_columns: vec![tags::PR_DISPLAY_NAME, tags::PR_ENTRYID],
         },
+        ObjectReply::AttachCreated { num: 2, object: 7 },
     ]
 }
 
