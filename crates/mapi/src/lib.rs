@@ -17,7 +17,8 @@
 //! ```
 //!
 //! # Layout
-//! - [`attachments`]: the attachments of a stored message (list, decoded bytes).
+//! - [`attachments`]: the attachments of a stored message (list, bytes) through its
+//!   attachment table and objects, or from its RFC 5322 form.
 //! - [`catalog`]: the service implementations compiled in (cargo features).
 //! - [`blocking`]: [`blocking::Mapi`], [`blocking::Session`], [`blocking::Store`]: the
 //!   same API without async.
