@@ -20,12 +20,15 @@
 //! - `folders` (private): a store's folder and message operations by entry id.
 //! - `objects` (private): property objects and streams clients opened, as bounded
 //!   handles per session handle.
+//! - `attachments` (private): a message's attachments and embedded messages as object
+//!   handles, its attachment table.
 //! - `tables` (private): the row sources of tables clients opened, per session handle.
 //! - [`sockdir`]: socket directory check, one-daemon lock, pid file, cleanup.
 //! - [`log`]: the daemon's logger (its events and the engine's and providers' records,
 //!   at `MAPI_LOG`'s level) on stderr or a size-capped log file.
 //! - [`error`]: [`DaemonError`] and its MAPI status codes.
 
+mod attachments;
 mod conn;
 mod dispatch;
 pub mod error;

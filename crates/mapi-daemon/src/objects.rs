@@ -22,7 +22,7 @@ use crate::error::{DaemonError, Result};
 pub(crate) const MAX_OBJECTS: usize = 1024;
 
 #[derive(Clone)]
-enum Held {
+pub(crate) enum Held {
     /// An object with its store's store-table entry id (what SubmitMessage needs).
     Object(OpenedEntry),
     Stream(Arc<dyn PropStream>),
@@ -40,7 +40,7 @@ fn status(status: Status, text: String) -> DaemonError {
 }
 
 impl Objects {
-    fn add(&self, held: Held) -> Result<u64> {
+    pub(crate) fn add(&self, held: Held) -> Result<u64> {
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= MAX_OBJECTS {
             return Err(status(
@@ -69,11 +69,11 @@ impl Objects {
             })
     }
 
-    fn object(&self, id: u64) -> Result<Arc<dyn PropObject>> {
+    pub(crate) fn object(&self, id: u64) -> Result<Arc<dyn PropObject>> {
         Ok(self.entry(id)?.object)
     }
 
-    fn entry(&self, id: u64) -> Result<OpenedEntry> {
+    pub(crate) fn entry(&self, id: u64) -> Result<OpenedEntry> {
         match self.get(id)? {
             Held::Object(o) => Ok(o),
             Held::Stream(_) => Err(status(
@@ -296,6 +296,11 @@ pub(crate) async fn answer(
         ObjectOp::SubmitMessage { object, flags } => {
             ObjectReply::Submitted(s.submit_message(&objs.entry(object)?, flags).await?)
         }
+        op @ (ObjectOp::CreateAttach { .. }
+        | ObjectOp::OpenAttach { .. }
+        | ObjectOp::DeleteAttach { .. }
+        | ObjectOp::AttachmentTable { .. }
+        | ObjectOp::OpenPropertyObject { .. }) => crate::attachments::answer(&h, op).await?,
     };
     Ok(ResponseBody::Object(reply))
 }

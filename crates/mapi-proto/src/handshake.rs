@@ -18,7 +18,8 @@ use crate::wire::{Input, Writer};
 /// Sent copy, `Import`, `StoreOpened`, whole `DisabledService` rows; 3: property
 /// objects and streams, `Object`; 4: `Folder` operations, `CreateMessage`,
 /// `ModifyRecipients` and `RecipientTable` objects; 5: object `SubmitMessage` and its
-/// `Submitted` reply). Versions must be equal: a new
+/// `Submitted` reply, and attachments: `CreateAttach`, `OpenAttach`, `DeleteAttach`,
+/// `AttachmentTable`, `OpenPropertyObject`). Versions must be equal: a new
 /// request or operation a peer of the previous version would call corrupt bumps it.
 pub const PROTOCOL_VERSION: u32 = 5;
 

@@ -195,6 +195,52 @@ pub enum ObjectOp {
         /// `FORCE_SUBMIT`.
         flags: u32,
     },
+    /// `IMessage::CreateAttach`: a new attachment, held like an opened object. Reply:
+    /// `AttachCreated`.
+    CreateAttach {
+        /// The message.
+        object: u64,
+        /// `MAPI_DEFERRED_ERRORS`.
+        flags: u32,
+    },
+    /// `IMessage::OpenAttach`. Reply: `Opened` (with an empty store id).
+    OpenAttach {
+        /// The message.
+        object: u64,
+        /// The attachment's PR_ATTACH_NUM.
+        num: u32,
+        /// `MAPI_MODIFY`, `MAPI_BEST_ACCESS`, `MAPI_DEFERRED_ERRORS`.
+        flags: u32,
+    },
+    /// `IMessage::DeleteAttach`. Reply: `Done`.
+    DeleteAttach {
+        /// The message.
+        object: u64,
+        /// The attachment's PR_ATTACH_NUM.
+        num: u32,
+        /// `ATTACH_DIALOG`.
+        flags: u32,
+    },
+    /// `IMessage::GetAttachmentTable`: a table held at the daemon like the others.
+    /// Reply: `TableOpened`.
+    AttachmentTable {
+        /// The message.
+        object: u64,
+        /// `MAPI_UNICODE`.
+        flags: u32,
+    },
+    /// `OpenProperty` for an object interface (PR_ATTACH_DATA_OBJ as `IID_IMessage`).
+    /// Reply: `Opened` (with an empty store id).
+    OpenPropertyObject {
+        /// The object.
+        object: u64,
+        /// The property.
+        tag: PropTag,
+        /// The interface.
+        interface: MapiUid,
+        /// `MAPI_MODIFY`, `MAPI_CREATE`, `MAPI_DEFERRED_ERRORS`.
+        flags: u32,
+    },
 }
 
 /// The answer to an [`ObjectOp`].
@@ -257,6 +303,13 @@ pub enum ObjectReply {
     /// What became of a submitted message (`SubmitMessage`): its entry id in Sent
     /// Items and any warning.
     Submitted(SubmitOutcome),
+    /// An attachment made by `CreateAttach`.
+    AttachCreated {
+        /// Its PR_ATTACH_NUM.
+        num: u32,
+        /// Its handle.
+        object: u64,
+    },
 }
 
 impl OpenKind {
@@ -357,6 +410,11 @@ impl ObjectOp {
             ObjectOp::ModifyRecipients { .. } => "ModifyRecipients",
             ObjectOp::RecipientTable { .. } => "GetRecipientTable",
             ObjectOp::SubmitMessage { .. } => "SubmitMessage",
+            ObjectOp::CreateAttach { .. } => "CreateAttach",
+            ObjectOp::OpenAttach { .. } => "OpenAttach",
+            ObjectOp::DeleteAttach { .. } => "DeleteAttach",
+            ObjectOp::AttachmentTable { .. } => "GetAttachmentTable",
+            ObjectOp::OpenPropertyObject { .. } => "OpenProperty",
         }
     }
 
@@ -508,6 +566,40 @@ impl ObjectOp {
                 w.u64(*object);
                 w.u32(*flags);
             }
+            ObjectOp::CreateAttach { object, flags } => {
+                w.u8(21);
+                w.u64(*object);
+                w.u32(*flags);
+            }
+            ObjectOp::OpenAttach { object, num, flags } => {
+                w.u8(22);
+                w.u64(*object);
+                w.u32(*num);
+                w.u32(*flags);
+            }
+            ObjectOp::DeleteAttach { object, num, flags } => {
+                w.u8(23);
+                w.u64(*object);
+                w.u32(*num);
+                w.u32(*flags);
+            }
+            ObjectOp::AttachmentTable { object, flags } => {
+                w.u8(24);
+                w.u64(*object);
+                w.u32(*flags);
+            }
+            ObjectOp::OpenPropertyObject {
+                object,
+                tag,
+                interface,
+                flags,
+            } => {
+                w.u8(25);
+                w.u64(*object);
+                w.u32(tag.0);
+                w.raw(&interface.0);
+                w.u32(*flags);
+            }
         }
     }
 
@@ -608,6 +700,30 @@ impl ObjectOp {
                 object: r.u64("SubmitMessage.object")?,
                 flags: r.u32("SubmitMessage.flags")?,
             },
+            21 => ObjectOp::CreateAttach {
+                object: r.u64("CreateAttach.object")?,
+                flags: r.u32("CreateAttach.flags")?,
+            },
+            22 => ObjectOp::OpenAttach {
+                object: r.u64("OpenAttach.object")?,
+                num: r.u32("OpenAttach.num")?,
+                flags: r.u32("OpenAttach.flags")?,
+            },
+            23 => ObjectOp::DeleteAttach {
+                object: r.u64("DeleteAttach.object")?,
+                num: r.u32("DeleteAttach.num")?,
+                flags: r.u32("DeleteAttach.flags")?,
+            },
+            24 => ObjectOp::AttachmentTable {
+                object: r.u64("GetAttachmentTable.object")?,
+                flags: r.u32("GetAttachmentTable.flags")?,
+            },
+            25 => ObjectOp::OpenPropertyObject {
+                object: r.u64("OpenPropertyObject.object")?,
+                tag: PropTag(r.u32("OpenPropertyObject.tag")?),
+                interface: MapiUid(r.array("OpenPropertyObject.interface")?),
+                flags: r.u32("OpenPropertyObject.flags")?,
+            },
             tag => {
                 return Err(ProtoError::UnknownTag {
                     what: "object operation",
@@ -692,6 +808,11 @@ impl ObjectReply {
                 });
                 w.opt_str("Submitted.warning", o.warning.as_ref());
             }
+            ObjectReply::AttachCreated { num, object } => {
+                w.u8(13);
+                w.u32(*num);
+                w.u64(*object);
+            }
         }
     }
 
@@ -745,6 +866,10 @@ impl ObjectReply {
                 })?,
                 warning: r.opt_str("Submitted.warning")?,
             }),
+            13 => ObjectReply::AttachCreated {
+                num: r.u32("AttachCreated.num")?,
+                object: r.u64("AttachCreated.object")?,
+            },
             tag => {
                 return Err(ProtoError::UnknownTag {
                     what: "object reply",

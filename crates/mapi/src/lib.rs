@@ -17,7 +17,8 @@
 //! ```
 //!
 //! # Layout
-//! - [`attachments`]: the attachments of a stored message (list, decoded bytes).
+//! - [`attachments`]: the attachments of a stored message (list, bytes) through its
+//!   attachment table and objects, or from its RFC 5322 form.
 //! - [`catalog`]: the service implementations compiled in (cargo features).
 //! - [`blocking`]: [`blocking::Mapi`], [`blocking::Session`], [`blocking::Store`]: the
 //!   same API without async.
@@ -33,7 +34,8 @@
 //!   and one store type whose every call goes to a private link (this process or the
 //!   daemon), re-exported by [`link`].
 //! - [`object`]: [`Object`] and [`Stream`]: property objects (`IMAPIProp`) and their
-//!   streams (`IStream`), the same over either link.
+//!   streams (`IStream`), the same over either link; messages' attachments and
+//!   embedded messages as objects too (`object::attach`).
 //! - [`mbox`]: files to import: mbox files split into messages, the header-block check.
 //! - [`printable`](mod@printable): [`printable()`], text from outside made safe to show on a terminal.
 //! - `remote_table`: the row source of a table whose rows live at the daemon.

@@ -4,7 +4,7 @@
 //! each call is one request on a handle the daemon holds. Every call answers the same
 //! on both links: the same values, warnings (`MAPI_W_ERRORS_RETURNED`) and statuses
 //! (`MAPI_E_INVALID_OBJECT` after [`Object::release`], `MAPI_E_END_OF_SESSION` once the
-//! session ended).
+//! session ended). Attachments and embedded messages (`attach`) are objects too.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
@@ -15,6 +15,8 @@ use mapi_spi::{PropNames, PropObject, PropStream, PropValues, Reply};
 use mapi_types::table::view::Liveness;
 use mapi_types::{MapiUid, PropTag, PropValue, Row, Status, TableView};
 use tokio::runtime::Runtime;
+
+mod attach;
 
 use crate::any_session::client_err;
 use crate::remote_table::RemoteSource;

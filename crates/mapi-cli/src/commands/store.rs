@@ -297,8 +297,7 @@ fn show(ctx: &Ctx, store: &Store, entry: &str, raw: bool) -> Result<(), CliError
 }
 
 fn list_attachments(ctx: &Ctx, store: &Store, entry: &str) -> Result<(), CliError> {
-    let raw = store.read_raw(&parse_hex(entry)?)?;
-    let list = mapi::attachments::list(&raw)?;
+    let list = mapi::attachments::list_in(store, &parse_hex(entry)?)?;
     if ctx.json {
         print_json(&Value::Array(
             list.iter()
@@ -339,8 +338,7 @@ fn save_attachment(
     num: usize,
     file: &Path,
 ) -> Result<(), CliError> {
-    let raw = store.read_raw(&parse_hex(entry)?)?;
-    let data = mapi::attachments::data(&raw, num)?;
+    let mut data = mapi::attachments::data_in(store, &parse_hex(entry)?, num)?;
     let disk = |e: std::io::Error| {
         CliError::new(
             mapi::Status::MAPI_E_DISK_ERROR,
@@ -352,14 +350,22 @@ fn save_attachment(
         _ => Path::new("."),
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(disk)?;
-    std::io::Write::write_all(&mut tmp, &data).map_err(disk)?;
+    let mut buf = vec![0; 1 << 20];
+    let mut size = 0;
+    loop {
+        let n = data.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        std::io::Write::write_all(&mut tmp, &buf[..n]).map_err(disk)?;
+        size += n;
+    }
     tmp.persist(file).map_err(|e| disk(e.error))?;
     if ctx.json {
-        print_json(&json!({ "num": num, "file": file.display().to_string(), "size": data.len() }));
+        print_json(&json!({ "num": num, "file": file.display().to_string(), "size": size }));
     } else {
         println!(
-            "saved attachment {num} ({} bytes) to {}",
-            data.len(),
+            "saved attachment {num} ({size} bytes) to {}",
             file.display()
         );
     }

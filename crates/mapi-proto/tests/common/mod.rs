@@ -400,6 +400,30 @@ fn object_ops() -> Vec<ObjectOp> {
             object: 7,
             flags: 0x1,
         },
+        ObjectOp::CreateAttach {
+            object: 1,
+            flags: 0x8,
+        },
+        ObjectOp::OpenAttach {
+            object: 1,
+            num: 3,
+            flags: 0x11,
+        },
+        ObjectOp::DeleteAttach {
+            object: 1,
+            num: u32::MAX,
+            flags: 0x1,
+        },
+        ObjectOp::AttachmentTable {
+            object: 1,
+            flags: 0x8000_0000,
+        },
+        ObjectOp::OpenPropertyObject {
+            object: 4,
+            tag: PropTag(0x3701_000D),
+            interface: MapiUid([9; 16]),
+            flags: 0x3,
+        },
     ]
 }
 
@@ -452,6 +476,7 @@ fn object_replies() -> Vec<ObjectReply> {
             sent_copy: None,
             warning: Some("sent, but not moved to Sent Items".into()),
         }),
+        ObjectReply::AttachCreated { num: 2, object: 7 },
     ]
 }
 
