@@ -3,7 +3,7 @@
 //! (CreateMessage in the Outbox, SetProps, ModifyRecipients, SubmitMessage), goes through
 //! the real Postfix to the real Dovecot with its HTML part and without a Bcc header, and
 //! ends in the local store's Sent Items with the Outbox empty; the same output in process
-//! and over the shared session. With `--attach` it is still sent whole (as RFC 5322).
+//! and over the shared session; with `--attach`, one CreateAttach per file.
 
 mod common;
 
@@ -155,9 +155,15 @@ fn send_builds_a_mapi_message_and_it_arrives_over_both_links() {
     assert_eq!(sent, ["Objects in process 5d2e", "Objects shared 5d2e"]);
     assert!(subjects(&h, "Outbox").is_empty());
 
-    // With an attachment: still sent whole (as RFC 5322), the same output keys.
+    // With attachments: CreateAttach for each, the bytes through a stream; a 3 MiB
+    // binary one comes back byte for byte from the Sent Items copy.
     let file = h.dir.path().join("notes.txt");
     std::fs::write(&file, "attached notes\n").unwrap();
+    let big = h.dir.path().join("data.bin");
+    let bytes: Vec<u8> = (0..3u32 << 20)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&big, &bytes).unwrap();
     let out = h.json(&[
         "send",
         "--profile",
@@ -168,11 +174,52 @@ fn send_builds_a_mapi_message_and_it_arrives_over_both_links() {
         "With attachment 5d2e",
         "--attach",
         file.to_str().unwrap(),
+        "--attach",
+        big.to_str().unwrap(),
         "--json",
     ]);
     assert_eq!(out["recipients"], serde_json::json!(["bob@localhost"]));
     assert_eq!(out["sent_copy"], true);
     let m = bobs_message(&stack, "With attachment 5d2e");
-    assert!(m.contains("notes.txt"), "{m}");
+    assert!(m.contains("notes.txt") && m.contains("data.bin"), "{m}");
+    let rows = h.json(&["store", "ls", "Sent Items", "--profile", "Both", "--json"]);
+    let sent = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["subject"] == "With attachment 5d2e")
+        .expect("the message is in the local Sent Items");
+    let id = sent["entry_id"].as_str().unwrap();
+    let list = h.json(&[
+        "store",
+        "show",
+        id,
+        "--attachments",
+        "--profile",
+        "Both",
+        "--json",
+    ]);
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["file_name"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(names, ["notes.txt", "data.bin"], "{list}");
+    let n = list[1]["num"].to_string();
+    let back = h.dir.path().join("back.bin");
+    h.ok(&[
+        "store",
+        "save-attachment",
+        id,
+        &n,
+        back.to_str().unwrap(),
+        "--profile",
+        "Both",
+    ]);
+    assert!(
+        std::fs::read(&back).unwrap() == bytes,
+        "the 3 MiB attachment came back whole"
+    );
     h.ok(&["logoff", "--shared"]);
 }

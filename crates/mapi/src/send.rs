@@ -1,18 +1,22 @@
 //! [`send_draft`]: a [`Draft`] sent the MAPI way where the session allows it:
 //! `CreateMessage` in the default store's Outbox, `SetProps` (class, subject, body,
-//! HTML, sender), `ModifyRecipients` (To, Cc, Bcc) and `SubmitMessage`, over either link.
+//! HTML, sender), `ModifyRecipients` (To, Cc, Bcc), one `CreateAttach` per attachment
+//! (`ATTACH_BY_VALUE`, its bytes written through an `OpenProperty` stream on
+//! PR_ATTACH_DATA_BIN, 1 MiB at a time) and `SubmitMessage`, over either link.
 //!
 //! The raw path ([`AnySession::submit`] of the built RFC 5322 message) is taken instead
-//! when the draft has attachments (a created message cannot take attachments through
-//! this API yet: `CreateAttach` is not in it), when the session has no default store or
-//! its store names no Outbox (or is no property object), or when that store makes no
-//! messages (`MAPI_E_NO_SUPPORT`, as the IMAP store answers both today).
+//! when the session has no default store or its store names no Outbox (or is no
+//! property object), or when that store makes no messages or takes no attachments
+//! (`MAPI_E_NO_SUPPORT` from CreateMessage or CreateAttach; the unsaved message is then
+//! dropped, so nothing of it is stored).
 
 use mapi_engine::{EngineError, Result, SubmitOutcome};
+use mapi_types::attach::ATTACH_BY_VALUE;
+use mapi_types::object::{IID_ISTREAM, MAPI_CREATE, MAPI_MODIFY};
 use mapi_types::recipient::{MAPI_BCC, MAPI_CC, MAPI_TO, MODRECIP_ADD};
 use mapi_types::{MapiStatus, PropTag, PropValue, Row, Status, tags};
 
-use crate::compose::Draft;
+use crate::compose::{Draft, DraftAttachment};
 use crate::link::{AnySession, AnyStore};
 use crate::object::Object;
 
@@ -36,18 +40,20 @@ pub fn send_draft(session: &AnySession, draft: &Draft) -> Result<Sent> {
     // Builds (and so checks) the message first, whichever way it goes.
     let message = draft.build()?;
     let recipients = message.recipients.clone();
-    if draft.attachments.is_empty()
-        && let Some((store, outbox)) = outbox(session)?
-    {
+    if let Some((store, outbox)) = outbox(session)? {
         match store.create_message(&outbox, 0) {
-            Ok(m) => {
-                let outcome = compose_and_submit(&m, draft)?;
-                return Ok(Sent {
-                    recipients,
-                    outcome,
-                    as_object: true,
-                });
-            }
+            Ok(m) => match compose_and_submit(&m, draft)? {
+                Some(outcome) => {
+                    return Ok(Sent {
+                        recipients,
+                        outcome,
+                        as_object: true,
+                    });
+                }
+                None => {
+                    let _ = m.release();
+                }
+            },
             Err(e) if e.status() == Status::MAPI_E_NO_SUPPORT => {}
             Err(e) => return Err(e),
         }
@@ -93,8 +99,9 @@ fn recipient(kind: i32, address: &str) -> Row {
     r
 }
 
-/// SetProps, ModifyRecipients and SubmitMessage on a created message.
-fn compose_and_submit(m: &Object, draft: &Draft) -> Result<SubmitOutcome> {
+/// SetProps, ModifyRecipients, CreateAttach and SubmitMessage on a created message;
+/// `None` when the message takes no attachments (nothing of it was saved).
+fn compose_and_submit(m: &Object, draft: &Draft) -> Result<Option<SubmitOutcome>> {
     let mut values: Vec<(PropTag, PropValue)> = vec![
         (tags::PR_MESSAGE_CLASS, text("IPM.Note")),
         (tags::PR_SUBJECT, text(&draft.subject)),
@@ -126,5 +133,56 @@ fn compose_and_submit(m: &Object, draft: &Draft) -> Result<SubmitOutcome> {
     if !rows.is_empty() {
         m.modify_recipients(MODRECIP_ADD, &rows)?;
     }
-    m.submit_message(0)
+    for a in &draft.attachments {
+        match attach(m, a) {
+            Err(e) if e.status() == Status::MAPI_E_NO_SUPPORT => return Ok(None),
+            r => r?,
+        }
+    }
+    m.submit_message(0).map(Some)
+}
+
+/// One attachment by value: its properties, its bytes through a stream, its SaveChanges
+/// (which hands it to the message).
+fn attach(m: &Object, a: &DraftAttachment) -> Result<()> {
+    let (_, att) = m.create_attach(0)?;
+    let values = [
+        (tags::PR_ATTACH_METHOD, PropValue::Long(ATTACH_BY_VALUE)),
+        (tags::PR_ATTACH_FILENAME, text(&a.file_name)),
+        (tags::PR_ATTACH_LONG_FILENAME, text(&a.file_name)),
+        (tags::PR_DISPLAY_NAME, text(&a.file_name)),
+        (tags::PR_ATTACH_MIME_TAG, text(&a.mime_tag)),
+    ];
+    if let Some(p) = att.set_props(&values)?.first() {
+        return Err(EngineError::Status(
+            p.status,
+            format!(
+                "the attachment {} refused {}: {}",
+                a.file_name, p.tag, p.status
+            ),
+        ));
+    }
+    let stream = att.open_property(
+        tags::PR_ATTACH_DATA_BIN,
+        &IID_ISTREAM,
+        MAPI_CREATE | MAPI_MODIFY,
+    )?;
+    for piece in a.data.chunks(1 << 20) {
+        let mut done = 0;
+        while done < piece.len() {
+            match stream.write(&piece[done..])? {
+                0 => {
+                    return Err(EngineError::Status(
+                        Status::MAPI_E_CALL_FAILED,
+                        format!("the attachment {}'s stream took no bytes", a.file_name),
+                    ));
+                }
+                n => done += n,
+            }
+        }
+    }
+    stream.commit(0)?;
+    stream.release()?;
+    att.save_changes(0)?;
+    att.release()
 }
