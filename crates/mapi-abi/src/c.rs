@@ -131,7 +131,13 @@ fn functions(table: &Table, header: &str) -> String {
     let mut s = String::new();
     for f in table.functions.iter().filter(|f| f.header == header) {
         let m = &f.method;
-        let _ = writeln!(s, "{} STDAPICALLTYPE {}({});", m.ret, m.name, params(m, None));
+        let _ = writeln!(
+            s,
+            "{} STDAPICALLTYPE {}({});",
+            m.ret,
+            m.name,
+            params(m, None)
+        );
     }
     s
 }
@@ -167,10 +173,17 @@ fn prop_types() -> String {
         let _ = writeln!(s, "#define {name} ((ULONG)0x{value:04X})");
     }
     let _ = writeln!(s, "#define MV_FLAG ((ULONG)0x{:04X})", PropType::MV_FLAG);
-    let _ = writeln!(s, "#define MV_INSTANCE ((ULONG)0x{:04X})", PropType::MV_INSTANCE);
+    let _ = writeln!(
+        s,
+        "#define MV_INSTANCE ((ULONG)0x{:04X})",
+        PropType::MV_INSTANCE
+    );
     for (name, _) in PROP_TYPES {
         let base = &name[3..];
-        if matches!(base, "UNSPECIFIED" | "NULL" | "ERROR" | "BOOLEAN" | "OBJECT" | "PTR") {
+        if matches!(
+            base,
+            "UNSPECIFIED" | "NULL" | "ERROR" | "BOOLEAN" | "OBJECT" | "PTR"
+        ) {
             continue;
         }
         let _ = writeln!(s, "#define PT_MV_{base} ((ULONG)(MV_FLAG | {name}))");
@@ -186,7 +199,11 @@ fn prop_tags() -> String {
         let id = tag >> 16;
         let base = ty & !(PropType::MV_FLAG as u32);
         if strings.contains(&base) {
-            let mv = if ty & PropType::MV_FLAG as u32 != 0 { "PT_MV_" } else { "PT_" };
+            let mv = if ty & PropType::MV_FLAG as u32 != 0 {
+                "PT_MV_"
+            } else {
+                "PT_"
+            };
             let _ = writeln!(s, "#define {name}_W PROP_TAG({mv}UNICODE, 0x{id:04X})");
             let _ = writeln!(s, "#define {name}_A PROP_TAG({mv}STRING8, 0x{id:04X})");
             let _ = writeln!(s, "#define {name} PROP_TAG({mv}TSTRING, 0x{id:04X})");
@@ -200,7 +217,10 @@ fn prop_tags() -> String {
 fn constants(header: &str) -> String {
     let mut s = String::new();
     let mut put = |name: &str, value: u32| {
-        let _ = writeln!(s, "#ifndef {name}\n#define {name} ((ULONG)0x{value:08X})\n#endif");
+        let _ = writeln!(
+            s,
+            "#ifndef {name}\n#define {name} ((ULONG)0x{value:08X})\n#endif"
+        );
     };
     match header {
         "mapidefs.h" => {

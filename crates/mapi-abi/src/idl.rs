@@ -149,7 +149,9 @@ impl Table {
                     return Err(at("parent not declared before"));
                 }
                 let iid = match iid.strip_prefix("0x") {
-                    Some(hex) => Guid::ole(u32::from_str_radix(hex, 16).map_err(|_| at("bad IID"))?),
+                    Some(hex) => {
+                        Guid::ole(u32::from_str_radix(hex, 16).map_err(|_| at("bad IID"))?)
+                    }
                     None => Guid::parse(iid).ok_or_else(|| at("bad IID"))?,
                 };
                 t.interfaces.push(Interface {
@@ -168,7 +170,10 @@ impl Table {
                 });
             } else if raw.starts_with("  ") {
                 let m = parse_method(line).ok_or_else(|| at("bad signature"))?;
-                let i = t.interfaces.last_mut().ok_or_else(|| at("method outside interface"))?;
+                let i = t
+                    .interfaces
+                    .last_mut()
+                    .ok_or_else(|| at("method outside interface"))?;
                 i.methods.push(m);
             } else {
                 return Err(at("unknown line"));
@@ -283,6 +288,9 @@ mod tests {
     fn guids_parse_and_print() {
         let g = Guid::parse("{0C733A30-2A1C-11CE-ADE5-00AA0044773D}").unwrap();
         assert_eq!(g.to_string(), "{0C733A30-2A1C-11CE-ADE5-00AA0044773D}");
-        assert_eq!(Guid::ole(0x20301).to_string(), "{00020301-0000-0000-C000-000000000046}");
+        assert_eq!(
+            Guid::ole(0x20301).to_string(),
+            "{00020301-0000-0000-C000-000000000046}"
+        );
     }
 }

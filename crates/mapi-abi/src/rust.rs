@@ -77,7 +77,9 @@ pub fn vtables(table: &Table) -> String {
         for (_, m) in table.slots(&i.name) {
             let sig = signature(m, true);
             let n = stubs.len();
-            stubs.entry(sig).or_insert_with(|| format!("no_support_{n}"));
+            stubs
+                .entry(sig)
+                .or_insert_with(|| format!("no_support_{n}"));
         }
     }
     let mut by_name: Vec<(&String, &String)> = stubs.iter().map(|(k, v)| (v, k)).collect();
@@ -94,7 +96,11 @@ pub fn vtables(table: &Table) -> String {
             .map(|a| format!("_: {a}"))
             .collect();
         let ret = sig.split(") -> ").nth(1).unwrap_or("()");
-        let ret_part = if ret == "()" { String::new() } else { format!(" -> {ret}") };
+        let ret_part = if ret == "()" {
+            String::new()
+        } else {
+            format!(" -> {ret}")
+        };
         let _ = writeln!(
             s,
             "unsafe extern \"C\" fn {name}({}){ret_part} {{\n    {}\n}}\n",
@@ -104,14 +110,25 @@ pub fn vtables(table: &Table) -> String {
     }
     for i in &table.interfaces {
         let _ = writeln!(s, "/// `{}Vtbl`.", i.name);
-        let _ = writeln!(s, "#[repr(C)]\n#[derive(Clone, Copy)]\npub struct {}Vtbl {{", i.name);
+        let _ = writeln!(
+            s,
+            "#[repr(C)]\n#[derive(Clone, Copy)]\npub struct {}Vtbl {{",
+            i.name
+        );
         for (_, m) in table.slots(&i.name) {
             let _ = writeln!(s, "    pub {}: {},", m.name, signature(m, true));
         }
         let _ = writeln!(s, "}}\n");
         let _ = writeln!(s, "impl {}Vtbl {{", i.name);
-        let _ = writeln!(s, "    /// Every slot a stub (`MAPI_E_NO_SUPPORT`, 0 or NULL).");
-        let _ = writeln!(s, "    pub const NO_SUPPORT: {}Vtbl = {}Vtbl {{", i.name, i.name);
+        let _ = writeln!(
+            s,
+            "    /// Every slot a stub (`MAPI_E_NO_SUPPORT`, 0 or NULL)."
+        );
+        let _ = writeln!(
+            s,
+            "    pub const NO_SUPPORT: {}Vtbl = {}Vtbl {{",
+            i.name, i.name
+        );
         for (_, m) in table.slots(&i.name) {
             let _ = writeln!(s, "        {}: {},", m.name, stubs[&signature(m, true)]);
         }

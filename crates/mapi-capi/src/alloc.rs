@@ -85,13 +85,7 @@ pub unsafe fn allocate_more(cb: usize, base: *mut c_void) -> Result<*mut c_void>
         CapiError::InvalidParameter("lpObject is not a buffer from MAPIAllocateBuffer".into())
     })?;
     // SAFETY: `h` is a live header of ours.
-    let root = unsafe {
-        if (*h).magic == ROOT {
-            h
-        } else {
-            (*h).root
-        }
-    };
+    let root = unsafe { if (*h).magic == ROOT { h } else { (*h).root } };
     // SAFETY: allocation only.
     let child = unsafe { raw(cb, CHILD, root)? };
     // SAFETY: `root` is live; the push is a CAS loop, so threads may allocate onto one

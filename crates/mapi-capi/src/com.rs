@@ -75,10 +75,7 @@ impl LastError {
 ///
 /// # Safety
 /// `this` as for [`this`].
-pub unsafe fn call<T: Object>(
-    raw: *mut c_void,
-    f: impl FnOnce(&T) -> Result<Status>,
-) -> i32 {
+pub unsafe fn call<T: Object>(raw: *mut c_void, f: impl FnOnce(&T) -> Result<Status>) -> i32 {
     let r = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: forwarded from the caller.
         let o = unsafe { this::<T>(raw) }?;

@@ -50,12 +50,16 @@ pub unsafe fn read_string(p: *const c_void, unicode: bool) -> Result<Option<Stri
                 // SAFETY: `i` bytes before the NUL.
                 let bytes = unsafe { std::slice::from_raw_parts(b, i) };
                 return String::from_utf8(bytes.to_vec()).map(Some).map_err(|_| {
-                    CapiError::BadCharWidth("a string is not UTF-8 (pass MAPI_UNICODE for wchar_t)".into())
+                    CapiError::BadCharWidth(
+                        "a string is not UTF-8 (pass MAPI_UNICODE for wchar_t)".into(),
+                    )
                 });
             }
         }
     }
-    Err(CapiError::TooBig(format!("a string longer than {MAX_STRING} characters")))
+    Err(CapiError::TooBig(format!(
+        "a string longer than {MAX_STRING} characters"
+    )))
 }
 
 /// A string as a child of `base` (a root when `base` is NULL).
@@ -89,7 +93,9 @@ pub unsafe fn read_tags(p: *const SPropTagArray, what: &str) -> Result<Vec<PropT
     // SAFETY: a valid header.
     let n = unsafe { (*p).c_values } as usize;
     if n > MAX_COLUMNS {
-        return Err(CapiError::TooBig(format!("{n} tags (at most {MAX_COLUMNS})")));
+        return Err(CapiError::TooBig(format!(
+            "{n} tags (at most {MAX_COLUMNS})"
+        )));
     }
     // SAFETY: `n` tags follow the header.
     let tags = unsafe { std::slice::from_raw_parts((*p).aul_prop_tag.as_ptr(), n) };
@@ -126,7 +132,12 @@ fn is_string(t: PropType) -> bool {
 ///
 /// # Safety
 /// `base` must be a live buffer.
-unsafe fn write_value(base: *mut c_void, tag: PropTag, v: &PropValue, unicode: bool) -> Result<SPropValue> {
+unsafe fn write_value(
+    base: *mut c_void,
+    tag: PropTag,
+    v: &PropValue,
+    unicode: bool,
+) -> Result<SPropValue> {
     let want = tag.prop_type();
     let mut ty = v.prop_type();
     // A string takes the width its tag names, else the call's MAPI_UNICODE.
@@ -156,13 +167,21 @@ unsafe fn write_value(base: *mut c_void, tag: PropTag, v: &PropValue, unicode: b
         },
         PropValue::String8(s) | PropValue::Unicode(s) => {
             let w = wide(if is_string(want) { want } else { ty });
-            ty = if w { PropType::PT_UNICODE } else { PropType::PT_STRING8 };
+            ty = if w {
+                PropType::PT_UNICODE
+            } else {
+                PropType::PT_STRING8
+            };
             // SAFETY: forwarded.
             let p = unsafe { write_string(base, s, w)? };
             if w {
-                Pv { lpsz_w: p as *mut u32 }
+                Pv {
+                    lpsz_w: p as *mut u32,
+                }
             } else {
-                Pv { lpsz_a: p as *mut u8 }
+                Pv {
+                    lpsz_a: p as *mut u8,
+                }
             }
         }
         PropValue::Clsid(g) => Pv {
@@ -203,31 +222,49 @@ unsafe fn write_multi(
     let n = vals.len();
     let mut ty = elem.multi();
     let bytes: Vec<u8> = match elem {
-        PropType::PT_I2 => vals.iter().flat_map(|v| match v {
-            PropValue::I2(x) => x.to_ne_bytes(),
-            _ => [0; 2],
-        }).collect(),
-        PropType::PT_LONG => vals.iter().flat_map(|v| match v {
-            PropValue::Long(x) => x.to_ne_bytes(),
-            _ => [0; 4],
-        }).collect(),
-        PropType::PT_R4 => vals.iter().flat_map(|v| match v {
-            PropValue::R4(x) => x.to_ne_bytes(),
-            _ => [0; 4],
-        }).collect(),
-        PropType::PT_DOUBLE | PropType::PT_APPTIME => vals.iter().flat_map(|v| match v {
-            PropValue::Double(x) | PropValue::AppTime(x) => x.to_ne_bytes(),
-            _ => [0; 8],
-        }).collect(),
-        PropType::PT_CURRENCY | PropType::PT_I8 | PropType::PT_SYSTIME => vals.iter().flat_map(|v| match v {
-            PropValue::Currency(x) | PropValue::I8(x) => x.to_ne_bytes(),
-            PropValue::SysTime(x) => x.to_ne_bytes(),
-            _ => [0; 8],
-        }).collect(),
-        PropType::PT_CLSID => vals.iter().flat_map(|v| match v {
-            PropValue::Clsid(g) => *g,
-            _ => [0; 16],
-        }).collect(),
+        PropType::PT_I2 => vals
+            .iter()
+            .flat_map(|v| match v {
+                PropValue::I2(x) => x.to_ne_bytes(),
+                _ => [0; 2],
+            })
+            .collect(),
+        PropType::PT_LONG => vals
+            .iter()
+            .flat_map(|v| match v {
+                PropValue::Long(x) => x.to_ne_bytes(),
+                _ => [0; 4],
+            })
+            .collect(),
+        PropType::PT_R4 => vals
+            .iter()
+            .flat_map(|v| match v {
+                PropValue::R4(x) => x.to_ne_bytes(),
+                _ => [0; 4],
+            })
+            .collect(),
+        PropType::PT_DOUBLE | PropType::PT_APPTIME => vals
+            .iter()
+            .flat_map(|v| match v {
+                PropValue::Double(x) | PropValue::AppTime(x) => x.to_ne_bytes(),
+                _ => [0; 8],
+            })
+            .collect(),
+        PropType::PT_CURRENCY | PropType::PT_I8 | PropType::PT_SYSTIME => vals
+            .iter()
+            .flat_map(|v| match v {
+                PropValue::Currency(x) | PropValue::I8(x) => x.to_ne_bytes(),
+                PropValue::SysTime(x) => x.to_ne_bytes(),
+                _ => [0; 8],
+            })
+            .collect(),
+        PropType::PT_CLSID => vals
+            .iter()
+            .flat_map(|v| match v {
+                PropValue::Clsid(g) => *g,
+                _ => [0; 16],
+            })
+            .collect(),
         PropType::PT_BINARY => {
             let arr = unsafe { allocate_more(16 * n.max(1), base)? } as *mut SBinary;
             for (i, v) in vals.iter().enumerate() {
@@ -240,7 +277,13 @@ unsafe fn write_multi(
                     })
                 };
             }
-            return Ok((MvArray { c_values: n as u32, lp: arr as *mut c_void }, ty));
+            return Ok((
+                MvArray {
+                    c_values: n as u32,
+                    lp: arr as *mut c_void,
+                },
+                ty,
+            ));
         }
         PropType::PT_STRING8 | PropType::PT_UNICODE => {
             let w = match want.base() {
@@ -248,24 +291,44 @@ unsafe fn write_multi(
                 PropType::PT_STRING8 => false,
                 _ => unicode,
             };
-            ty = if w { PropType::PT_UNICODE } else { PropType::PT_STRING8 }.multi();
+            ty = if w {
+                PropType::PT_UNICODE
+            } else {
+                PropType::PT_STRING8
+            }
+            .multi();
             let arr = unsafe { allocate_more(8 * n.max(1), base)? } as *mut *mut c_void;
             for (i, v) in vals.iter().enumerate() {
                 // SAFETY: room for `n` pointers.
-                unsafe { arr.add(i).write(write_string(base, v.as_str().unwrap_or(""), w)?) };
+                unsafe {
+                    arr.add(i)
+                        .write(write_string(base, v.as_str().unwrap_or(""), w)?)
+                };
             }
-            return Ok((MvArray { c_values: n as u32, lp: arr as *mut c_void }, ty));
+            return Ok((
+                MvArray {
+                    c_values: n as u32,
+                    lp: arr as *mut c_void,
+                },
+                ty,
+            ));
         }
         other => {
             return Err(CapiError::NoSupport(format!(
                 "multi-valued {} values",
                 other.name()
-            )))
+            )));
         }
     };
     // SAFETY: forwarded.
     let lp = unsafe { copy_more(base, &bytes)? };
-    Ok((MvArray { c_values: n as u32, lp }, ty))
+    Ok((
+        MvArray {
+            c_values: n as u32,
+            lp,
+        },
+        ty,
+    ))
 }
 
 /// Property values as one root array with their data as children.
@@ -420,7 +483,9 @@ pub unsafe fn read_restriction(p: *const SRestriction, depth: usize) -> Result<R
             return Err(null("lpRes"));
         }
         // SAFETY: `n` restrictions at `lp_res`.
-        (0..n).map(|i| unsafe { read_restriction(l.lp_res.add(i), depth + 1) }).collect()
+        (0..n)
+            .map(|i| unsafe { read_restriction(l.lp_res.add(i), depth + 1) })
+            .collect()
     };
     // SAFETY: a valid restriction; the union is read as the member `rt` names.
     unsafe {

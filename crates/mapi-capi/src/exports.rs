@@ -202,10 +202,20 @@ pub unsafe extern "C" fn HrQueryAllRows(
                     )));
                 }
             }
-            check((v.SeekRow)(table, BOOKMARK_BEGINNING as usize, 0, std::ptr::null_mut()))?;
+            check((v.SeekRow)(
+                table,
+                BOOKMARK_BEGINNING as usize,
+                0,
+                std::ptr::null_mut(),
+            ))?;
             let want = if max > 0 { max } else { i32::MAX };
             let mut rows: *mut c_void = std::ptr::null_mut();
-            check((v.QueryRows)(table, want, 0, &mut rows as *mut *mut c_void as *mut c_void))?;
+            check((v.QueryRows)(
+                table,
+                want,
+                0,
+                &mut rows as *mut *mut c_void as *mut c_void,
+            ))?;
             out.write(rows as *mut SRowSet);
         }
         Ok(Status::S_OK)

@@ -50,7 +50,11 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        let s = self.session.get_mut().unwrap_or_else(|p| p.into_inner()).take();
+        let s = self
+            .session
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         if let Some(s) = s {
             s.logoff(LogoffFlags::default());
         }
@@ -98,7 +102,9 @@ pub unsafe extern "C" fn get_last_error<T: Object>(
                 return Err(null("lppMAPIError"));
             }
             if flags & !MAPI_UNICODE != 0 {
-                return Err(CapiError::UnknownFlags(format!("GetLastError flags {flags:#x}")));
+                return Err(CapiError::UnknownFlags(format!(
+                    "GetLastError flags {flags:#x}"
+                )));
             }
             let e = match o.last_error().get() {
                 Some((status, text)) => write_error(status, &text, flags & MAPI_UNICODE != 0)?,
@@ -121,7 +127,9 @@ fn table_out(
         return Err(null("lppTable"));
     }
     if flags & !MAPI_UNICODE != 0 {
-        return Err(CapiError::UnknownFlags(format!("{flags:#x} (MAPI_UNICODE only)")));
+        return Err(CapiError::UnknownFlags(format!(
+            "{flags:#x} (MAPI_UNICODE only)"
+        )));
     }
     let view = {
         let g = s.live()?;
@@ -134,12 +142,20 @@ fn table_out(
 
 unsafe extern "C" fn get_msg_stores_table(this: *mut c_void, flags: u32, out: *mut c_void) -> i32 {
     // SAFETY: `this` from C.
-    unsafe { call::<Session>(this, |s| table_out(s, flags, out, |a| a.get_msg_stores_table(flags))) }
+    unsafe {
+        call::<Session>(this, |s| {
+            table_out(s, flags, out, |a| a.get_msg_stores_table(flags))
+        })
+    }
 }
 
 unsafe extern "C" fn get_status_table(this: *mut c_void, flags: u32, out: *mut c_void) -> i32 {
     // SAFETY: `this` from C.
-    unsafe { call::<Session>(this, |s| table_out(s, flags, out, |a| a.get_status_table(flags))) }
+    unsafe {
+        call::<Session>(this, |s| {
+            table_out(s, flags, out, |a| a.get_status_table(flags))
+        })
+    }
 }
 
 /// Reads an entry id from C.

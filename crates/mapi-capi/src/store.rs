@@ -79,7 +79,9 @@ unsafe extern "C" fn get_props(
                 return Err(null("lpcValues or lppPropArray"));
             }
             if flags & !MAPI_UNICODE != 0 {
-                return Err(CapiError::UnknownFlags(format!("GetProps flags {flags:#x}")));
+                return Err(CapiError::UnknownFlags(format!(
+                    "GetProps flags {flags:#x}"
+                )));
             }
             let tags = if tags.is_null() {
                 None

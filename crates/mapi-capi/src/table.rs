@@ -134,7 +134,12 @@ unsafe extern "C" fn get_row_count(this: *mut c_void, flags: u32, out: *mut u32)
     }
 }
 
-unsafe extern "C" fn seek_row(this: *mut c_void, origin: usize, rows: i32, sought: *mut i32) -> i32 {
+unsafe extern "C" fn seek_row(
+    this: *mut c_void,
+    origin: usize,
+    rows: i32,
+    sought: *mut i32,
+) -> i32 {
     unsafe {
         call::<Table>(this, |t| {
             let n = t.view().seek_row(bookmark(origin)?, rows)?;
@@ -166,7 +171,12 @@ unsafe extern "C" fn query_position(
     }
 }
 
-unsafe extern "C" fn find_row(this: *mut c_void, res: *mut c_void, origin: usize, flags: u32) -> i32 {
+unsafe extern "C" fn find_row(
+    this: *mut c_void,
+    res: *mut c_void,
+    origin: usize,
+    flags: u32,
+) -> i32 {
     unsafe {
         call::<Table>(this, |t| {
             let r = read_restriction(res as *const SRestriction, 0)?;
