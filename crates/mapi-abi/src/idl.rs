@@ -212,7 +212,7 @@ fn parse_method(sig: &str) -> Option<Method> {
     let open = sig.find('(')?;
     let close = sig.rfind(')')?;
     let head = sig[..open].trim();
-    let split = head.rfind(|c: char| c == ' ' || c == '*')?;
+    let split = head.rfind([' ', '*'])?;
     let ret = head[..=split].trim().to_string();
     let name = head[split + 1..].trim().to_string();
     let args = sig[open + 1..close].trim();
@@ -220,7 +220,7 @@ fn parse_method(sig: &str) -> Option<Method> {
     if !args.is_empty() {
         for a in args.split(',') {
             let a = a.trim();
-            let split = a.rfind(|c: char| c == ' ' || c == '*')?;
+            let split = a.rfind([' ', '*'])?;
             params.push(Param {
                 ty: a[..=split].trim().to_string(),
                 name: a[split + 1..].trim().to_string(),

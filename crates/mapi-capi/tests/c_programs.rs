@@ -180,3 +180,23 @@ fn the_library_has_its_soname_and_exports_only_the_table() {
     let pc = std::fs::read_to_string(prefix().join("lib/pkgconfig/mapi.pc")).unwrap();
     assert!(pc.contains("Libs: -L${libdir} -lmapi"), "{pc}");
 }
+
+#[test]
+fn the_readme_c_example_builds_and_lists_the_stores_under_valgrind() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = readme
+        .split("## C interface")
+        .nth(1)
+        .expect("README has a C interface section");
+    let code = section
+        .split("```c\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("the section has a C example");
+    let src = Path::new(env!("CARGO_TARGET_TMPDIR")).join("readme_stores.c");
+    std::fs::write(&src, code).unwrap();
+    let exe = build("cc", src.to_str().unwrap(), "readme_stores");
+    let home = quickstart_home();
+    let out = run(&exe, home.path(), true);
+    assert_eq!(out, "Personal Folders (default)\n");
+}

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 
 static int failures = 0;
 
@@ -223,6 +224,31 @@ static void status(LPMAPISESSION s) {
     CHECK(IMAPITable_Release(t) == 0);
 }
 
+/* Two threads on one session at once: each opens, counts and releases tables. */
+static void *hammer(void *arg) {
+    LPMAPISESSION s = (LPMAPISESSION)arg;
+    for (int i = 0; i < 25; i++) {
+        LPMAPITABLE t = NULL;
+        ULONG n = 0;
+        if (IMAPISession_GetStatusTable(s, 0, &t) != S_OK) return (void *)1;
+        if (IMAPITable_GetRowCount(t, 0, &n) != S_OK || n < 2) return (void *)1;
+        IMAPISession_AddRef(s);
+        IMAPISession_Release(s);
+        if (IMAPITable_Release(t) != 0) return (void *)1;
+    }
+    return NULL;
+}
+
+static void threads(LPMAPISESSION s) {
+    pthread_t a, b;
+    void *ra = NULL, *rb = NULL;
+    CHECK(pthread_create(&a, NULL, hammer, s) == 0);
+    CHECK(pthread_create(&b, NULL, hammer, s) == 0);
+    CHECK(pthread_join(a, &ra) == 0 && pthread_join(b, &rb) == 0);
+    CHECK(ra == NULL && rb == NULL);
+    printf("two threads on one session: ok\n");
+}
+
 int main(void) {
     LPMAPISESSION s = NULL;
     EXPECT(MAPILogonEx(0, (LPTSTR) "Default", NULL, MAPI_EXPLICIT_PROFILE, &s), MAPI_E_NOT_INITIALIZED);
@@ -247,6 +273,7 @@ int main(void) {
 
     EXPECT(MAPILogonEx(0, (LPTSTR)L"Default", NULL, MAPI_EXPLICIT_PROFILE | MAPI_NEW_SESSION | MAPI_UNICODE, &s), S_OK);
     status(s);
+    threads(s);
     LPADRBOOK ab = NULL;
     EXPECT(IMAPISession_OpenAddressBook(s, 0, NULL, 0, &ab), MAPI_E_NO_SUPPORT);
     /* A table kept past Logoff answers MAPI_E_END_OF_SESSION. */
