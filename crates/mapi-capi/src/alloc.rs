@@ -154,3 +154,66 @@ pub unsafe fn copy_more(base: *mut c_void, bytes: &[u8]) -> Result<*mut c_void> 
     unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), p as *mut u8, bytes.len()) };
     Ok(p)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mapi::{MapiStatus, Status};
+
+    #[test]
+    fn children_go_with_their_root_and_only_roots_are_freed() {
+        let root = allocate(16).unwrap();
+        let kid = unsafe { allocate_more(100, root) }.unwrap();
+        let grandkid = unsafe { allocate_more(8, kid) }.unwrap();
+        // SAFETY: all three are live buffers of ours.
+        unsafe {
+            std::ptr::write_bytes(kid as *mut u8, 1, 100);
+            std::ptr::write_bytes(grandkid as *mut u8, 2, 8);
+            let e = free(kid).unwrap_err();
+            assert_eq!(e.status(), Status::MAPI_E_INVALID_PARAMETER);
+            free(root).unwrap();
+            free(std::ptr::null_mut()).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_foreign_pointer_is_refused() {
+        let mut block = vec![0u8; 64];
+        // SAFETY: 32 readable bytes precede the pointer.
+        let p = unsafe { block.as_mut_ptr().add(32) } as *mut c_void;
+        let e = unsafe { allocate_more(8, p) }.unwrap_err();
+        assert_eq!(e.status(), Status::MAPI_E_INVALID_PARAMETER);
+        let e = unsafe { free(p) }.unwrap_err();
+        assert_eq!(e.status(), Status::MAPI_E_INVALID_PARAMETER);
+    }
+
+    #[test]
+    fn threads_allocate_onto_one_root_at_once() {
+        let root = allocate(8).unwrap() as usize;
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(move || {
+                    for _ in 0..500 {
+                        unsafe { allocate_more(24, root as *mut c_void) }.unwrap();
+                    }
+                });
+            }
+        });
+        // SAFETY: the root and its 2,000 children are ours.
+        let mut n = 0;
+        unsafe {
+            let mut c = (*(root as *mut Header)
+                .cast::<u8>()
+                .sub(HEADER)
+                .cast::<Header>())
+            .next
+            .load(Ordering::Acquire);
+            while !c.is_null() {
+                n += 1;
+                c = (*c).next.load(Ordering::Acquire);
+            }
+            free(root as *mut c_void).unwrap();
+        }
+        assert_eq!(n, 2000);
+    }
+}

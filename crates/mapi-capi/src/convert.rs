@@ -646,3 +646,109 @@ pub fn write_error(status: Status, text: &str, unicode: bool) -> Result<*mut Map
     }
     Ok(root as *mut MapiError)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mapi::{MapiStatus, tags};
+
+    fn res(rt: u32) -> SRestriction {
+        SRestriction { rt, res: [0; 3] }
+    }
+
+    #[test]
+    fn rows_round_trip_with_their_strings_in_the_width_asked() {
+        let row = Row(vec![
+            (tags::PR_DISPLAY_NAME, PropValue::Unicode("Inbox é".into())),
+            (
+                tags::PR_SUBJECT.with_type(PropType::PT_STRING8),
+                PropValue::Unicode("Hi".into()),
+            ),
+            (tags::PR_CONTENT_COUNT, PropValue::Long(7)),
+            (tags::PR_ENTRYID, PropValue::Binary(vec![1, 2, 3])),
+            (
+                tags::PR_MESSAGE_SIZE,
+                PropValue::Error(Status::MAPI_E_NOT_FOUND.0),
+            ),
+        ]);
+        let set = write_rows(&[row.clone(), row], false).unwrap();
+        // SAFETY: a set this module made.
+        unsafe {
+            assert_eq!((*set).c_rows, 2);
+            let r = &*(*set).a_row.as_ptr().add(1);
+            assert_eq!(r.c_values, 5);
+            let v = std::slice::from_raw_parts(r.lp_props, 5);
+            assert_eq!(PropTag(v[0].ul_prop_tag), tags::PR_DISPLAY_NAME);
+            assert_eq!(
+                read_string(v[0].value.lpsz_w as *const c_void, true)
+                    .unwrap()
+                    .unwrap(),
+                "Inbox é"
+            );
+            assert_eq!(PropTag(v[1].ul_prop_tag).prop_type(), PropType::PT_STRING8);
+            assert_eq!(
+                read_string(v[1].value.lpsz_a as *const c_void, false)
+                    .unwrap()
+                    .unwrap(),
+                "Hi"
+            );
+            assert_eq!(v[2].value.l, 7);
+            assert_eq!(
+                std::slice::from_raw_parts(v[3].value.bin.lpb, 3),
+                &[1, 2, 3]
+            );
+            assert_eq!(PropTag(v[4].ul_prop_tag).prop_type(), PropType::PT_ERROR);
+            assert_eq!(v[4].value.err as u32, Status::MAPI_E_NOT_FOUND.0);
+            free_rows(set);
+        }
+    }
+
+    #[test]
+    fn restrictions_the_engine_lacks_are_too_complex_and_unknown_ones_invalid() {
+        for rt in [11, 12] {
+            let e = unsafe { read_restriction(&res(rt), 0) }.unwrap_err();
+            assert_eq!(e.status(), Status::MAPI_E_TOO_COMPLEX, "{rt}");
+        }
+        let e = unsafe { read_restriction(&res(99), 0) }.unwrap_err();
+        assert_eq!(e.status(), Status::MAPI_E_INVALID_PARAMETER);
+        let e = unsafe { read_restriction(std::ptr::null(), 0) }.unwrap_err();
+        assert_eq!(e.status(), Status::MAPI_E_INVALID_PARAMETER);
+    }
+
+    #[test]
+    fn a_deep_restriction_is_refused_without_recursing_far() {
+        // 200 nested RES_NOTs around a RES_EXIST.
+        let mut chain: Vec<SRestriction> = (0..201).map(|_| res(2)).collect();
+        chain[200] = res(8);
+        let base = chain.as_ptr();
+        for (i, r) in chain.iter_mut().enumerate().take(200) {
+            let next = unsafe { base.add(i + 1) } as u64;
+            r.res = [0, next, 0];
+        }
+        let e = unsafe { read_restriction(chain.as_ptr(), 0) }.unwrap_err();
+        assert_eq!(e.status(), Status::MAPI_E_TOO_COMPLEX);
+        // Shallow enough, it parses.
+        let ok = unsafe { read_restriction(chain.as_ptr().add(150), 0) }.unwrap();
+        assert!(matches!(ok, Restriction::Not(_)));
+    }
+
+    #[test]
+    fn a_huge_tag_count_is_refused_before_any_tag_is_read() {
+        let header = SPropTagArray {
+            c_values: u32::MAX,
+            aul_prop_tag: [],
+        };
+        let e = unsafe { read_tags(&header, "tags") }.unwrap_err();
+        assert_eq!(e.status(), Status::MAPI_E_TOO_BIG);
+    }
+
+    #[test]
+    fn bad_text_is_a_char_width_error() {
+        let bad = [0xFFu8, 0xFE, 0];
+        let e = unsafe { read_string(bad.as_ptr() as *const c_void, false) }.unwrap_err();
+        assert_eq!(e.status(), Status::MAPI_E_BAD_CHARWIDTH);
+        let wide = [0xD800u32, 0];
+        let e = unsafe { read_string(wide.as_ptr() as *const c_void, true) }.unwrap_err();
+        assert_eq!(e.status(), Status::MAPI_E_BAD_CHARWIDTH);
+    }
+}
