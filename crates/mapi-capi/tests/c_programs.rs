@@ -200,3 +200,62 @@ fn the_readme_c_example_builds_and_lists_the_stores_under_valgrind() {
     let out = run(&exe, home.path(), true);
     assert_eq!(out, "Personal Folders (default)\n");
 }
+
+#[test]
+fn a_shared_session_made_from_c_is_joined_by_another_c_process_and_the_cli() {
+    need("valgrind");
+    let exe = build("cc", "shared.c", "shared");
+    let debug = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../debug");
+    let (mapid, cli) = (debug.join("mapid"), debug.join("mapi"));
+    assert!(
+        mapid.exists() && cli.exists(),
+        "{} and {} are needed: cargo build --workspace first",
+        mapid.display(),
+        cli.display()
+    );
+    let home = quickstart_home();
+    let run_dir = tempfile::tempdir().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(run_dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let supp = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/valgrind.supp");
+    let vg = format!(
+        "valgrind -q --error-exitcode=1 --leak-check=full --suppressions='{}'",
+        supp.display()
+    );
+    let joiners = format!(
+        "{vg} '{}' join && '{}' --home '{}' logon",
+        exe.display(),
+        cli.display(),
+        home.path().display()
+    );
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{vg} '{}' make \"$JOINERS\"", exe.display()))
+        .env("JOINERS", &joiners)
+        .env("MAPI_HOME", home.path())
+        .env("XDG_RUNTIME_DIR", run_dir.path())
+        .env("MAPID_BIN", &mapid)
+        .env_remove("MAPI_SOCKET")
+        .env("LD_LIBRARY_PATH", prefix().join("lib"))
+        .output()
+        .unwrap();
+    // Whatever happened, no daemon is left behind.
+    let _ = Command::new(&cli)
+        .args(["--home"])
+        .arg(home.path())
+        .args(["daemon", "stop"])
+        .env("XDG_RUNTIME_DIR", run_dir.path())
+        .output();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("maker store: Personal Folders"), "{stdout}");
+    assert!(
+        stdout.contains("joiner store: Personal Folders"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("maker done, joiners ok"), "{stdout}");
+}
