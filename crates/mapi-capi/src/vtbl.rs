@@ -2,13 +2,7 @@
 //! The vtable of every interface (every slot, in order), `NO_SUPPORT` tables whose
 //! slots answer `MAPI_E_NO_SUPPORT`, the exported IIDs and each interface's IID chain.
 
-#![allow(
-    non_snake_case,
-    non_upper_case_globals,
-    missing_docs,
-    dead_code,
-    clippy::missing_safety_doc
-)]
+#![allow(non_snake_case, non_upper_case_globals, missing_docs, dead_code, clippy::missing_safety_doc)]
 
 use std::ffi::{c_int, c_void};
 
@@ -45,13 +39,7 @@ unsafe extern "C" fn no_support_4(_: *mut c_void, _: u64) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_5(
-    _: *mut c_void,
-    _: *mut c_void,
-    _: u64,
-    _: *mut c_void,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_5(_: *mut c_void, _: *mut c_void, _: u64, _: *mut c_void, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
@@ -83,7 +71,9 @@ unsafe extern "C" fn no_support_12(_: *mut c_void, _: *mut c_void, _: usize) -> 
     std::ptr::null_mut()
 }
 
-unsafe extern "C" fn no_support_13(_: *mut c_void, _: *mut c_void) {}
+unsafe extern "C" fn no_support_13(_: *mut c_void, _: *mut c_void) {
+    
+}
 
 unsafe extern "C" fn no_support_14(_: *mut c_void, _: *mut c_void) -> usize {
     0
@@ -93,7 +83,9 @@ unsafe extern "C" fn no_support_15(_: *mut c_void, _: *mut c_void) -> c_int {
     0
 }
 
-unsafe extern "C" fn no_support_16(_: *mut c_void) {}
+unsafe extern "C" fn no_support_16(_: *mut c_void) {
+    
+}
 
 unsafe extern "C" fn no_support_17(_: *mut c_void, _: u32, _: *mut c_void) -> u32 {
     0
@@ -115,13 +107,7 @@ unsafe extern "C" fn no_support_21(_: *mut c_void, _: i32, _: u32, _: *mut c_voi
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_22(
-    _: *mut c_void,
-    _: *mut c_void,
-    _: u32,
-    _: *mut u32,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_22(_: *mut c_void, _: *mut c_void, _: u32, _: *mut u32, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
@@ -129,14 +115,7 @@ unsafe extern "C" fn no_support_23(_: *mut c_void, _: u32, _: *mut c_void) -> i3
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_24(
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-    _: u32,
-    _: u32,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_24(_: *mut c_void, _: u32, _: *mut c_void, _: u32, _: u32, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
@@ -144,52 +123,19 @@ unsafe extern "C" fn no_support_25(_: *mut c_void, _: u32, _: *mut c_void, _: *m
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_26(
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: usize,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_26(_: *mut c_void, _: u32, _: *mut c_void, _: *mut c_void, _: usize, _: *mut c_void, _: *mut c_void, _: *mut c_void, _: u32, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_27(
-    _: *mut c_void,
-    _: *mut c_void,
-    _: usize,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_27(_: *mut c_void, _: *mut c_void, _: usize, _: *mut c_void, _: *mut c_void, _: *mut c_void, _: u32, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_28(
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: u32,
-    _: *mut u32,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_28(_: *mut c_void, _: *mut c_void, _: *mut c_void, _: u32, _: *mut u32, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_29(
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_29(_: *mut c_void, _: u32, _: *mut c_void, _: u32, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
@@ -225,25 +171,11 @@ unsafe extern "C" fn no_support_37(_: *mut c_void, _: *mut usize) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_38(
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-    _: u32,
-    _: u32,
-    _: *mut c_void,
-    _: *mut u32,
-) -> i32 {
+unsafe extern "C" fn no_support_38(_: *mut c_void, _: u32, _: *mut c_void, _: u32, _: u32, _: *mut c_void, _: *mut u32) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_39(
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-    _: u32,
-    _: *mut u32,
-) -> i32 {
+unsafe extern "C" fn no_support_39(_: *mut c_void, _: u32, _: *mut c_void, _: u32, _: *mut u32) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
@@ -251,24 +183,11 @@ unsafe extern "C" fn no_support_40(_: *mut c_void, _: u32, _: u32, _: *mut u32) 
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_41(
-    _: *mut c_void,
-    _: u32,
-    _: u32,
-    _: *mut c_void,
-    _: *mut u32,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_41(_: *mut c_void, _: u32, _: u32, _: *mut c_void, _: *mut u32, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_42(
-    _: *mut c_void,
-    _: u32,
-    _: u32,
-    _: *mut c_void,
-    _: *mut usize,
-) -> i32 {
+unsafe extern "C" fn no_support_42(_: *mut c_void, _: u32, _: u32, _: *mut c_void, _: *mut usize) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
@@ -280,69 +199,27 @@ unsafe extern "C" fn no_support_44(_: *mut c_void, _: *mut c_void, _: *mut c_voi
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_45(
-    _: *mut c_void,
-    _: usize,
-    _: u32,
-    _: *mut c_void,
-    _: u32,
-) -> i32 {
+unsafe extern "C" fn no_support_45(_: *mut c_void, _: usize, _: u32, _: *mut c_void, _: u32) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_46(
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-    _: *mut usize,
-) -> i32 {
+unsafe extern "C" fn no_support_46(_: *mut c_void, _: u32, _: *mut c_void, _: u32, _: *mut c_void, _: *mut usize) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_47(
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-    _: u32,
-    _: *mut u32,
-) -> i32 {
+unsafe extern "C" fn no_support_47(_: *mut c_void, _: u32, _: *mut c_void, _: u32, _: *mut c_void, _: u32, _: *mut u32) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_48(
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: u32,
-    _: *mut u32,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_48(_: *mut c_void, _: u32, _: *mut c_void, _: *mut c_void, _: u32, _: *mut u32, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_49(
-    _: *mut c_void,
-    _: *mut c_void,
-    _: u32,
-    _: u32,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_49(_: *mut c_void, _: *mut c_void, _: u32, _: u32, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_50(
-    _: *mut c_void,
-    _: *mut c_void,
-    _: u32,
-    _: *mut u32,
-    _: *mut c_void,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_50(_: *mut c_void, _: *mut c_void, _: u32, _: *mut u32, _: *mut c_void, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
@@ -354,13 +231,7 @@ unsafe extern "C" fn no_support_52(_: *mut c_void, _: u32, _: u32, _: *mut c_voi
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_53(
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut u32,
-) -> i32 {
+unsafe extern "C" fn no_support_53(_: *mut c_void, _: u32, _: *mut c_void, _: *mut c_void, _: *mut u32) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
@@ -368,73 +239,27 @@ unsafe extern "C" fn no_support_54(_: *mut c_void, _: *mut c_void, _: u32, _: *m
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_55(
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: usize,
-    _: *mut c_void,
-    _: u32,
-) -> i32 {
+unsafe extern "C" fn no_support_55(_: *mut c_void, _: *mut c_void, _: *mut c_void, _: *mut c_void, _: usize, _: *mut c_void, _: u32) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_56(
-    _: *mut c_void,
-    _: *mut c_void,
-    _: usize,
-    _: *mut c_void,
-    _: u32,
-) -> i32 {
+unsafe extern "C" fn no_support_56(_: *mut c_void, _: *mut c_void, _: usize, _: *mut c_void, _: u32) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_57(
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_57(_: *mut c_void, _: u32, _: *mut c_void, _: *mut c_void, _: *mut c_void, _: u32, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_58(
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: usize,
-    _: *mut c_void,
-    _: u32,
-) -> i32 {
+unsafe extern "C" fn no_support_58(_: *mut c_void, _: u32, _: *mut c_void, _: *mut c_void, _: *mut c_void, _: *mut c_void, _: usize, _: *mut c_void, _: u32) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_59(
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-    _: usize,
-    _: *mut c_void,
-    _: u32,
-) -> i32 {
+unsafe extern "C" fn no_support_59(_: *mut c_void, _: u32, _: *mut c_void, _: usize, _: *mut c_void, _: u32) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_60(
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-    _: u32,
-    _: u32,
-    _: *mut u32,
-) -> i32 {
+unsafe extern "C" fn no_support_60(_: *mut c_void, _: u32, _: *mut c_void, _: u32, _: u32, _: *mut u32) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
@@ -442,105 +267,39 @@ unsafe extern "C" fn no_support_61(_: *mut c_void, _: usize, _: *mut c_void, _: 
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_62(
-    _: *mut c_void,
-    _: u32,
-    _: usize,
-    _: *mut c_void,
-    _: u32,
-) -> i32 {
+unsafe extern "C" fn no_support_62(_: *mut c_void, _: u32, _: usize, _: *mut c_void, _: u32) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_63(
-    _: *mut c_void,
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_63(_: *mut c_void, _: *mut c_void, _: u32, _: *mut c_void, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_64(
-    _: *mut c_void,
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-    _: usize,
-    _: u32,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_64(_: *mut c_void, _: *mut c_void, _: u32, _: *mut c_void, _: usize, _: u32, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_65(
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_65(_: *mut c_void, _: *mut c_void, _: *mut c_void, _: u32, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_66(
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: u32,
-    _: *mut u32,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_66(_: *mut c_void, _: *mut c_void, _: *mut c_void, _: *mut c_void, _: u32, _: *mut u32, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_67(
-    _: *mut c_void,
-    _: usize,
-    _: u32,
-    _: u32,
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-    _: *mut u32,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_67(_: *mut c_void, _: usize, _: u32, _: u32, _: *mut c_void, _: u32, _: *mut c_void, _: *mut u32, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_68(
-    _: *mut c_void,
-    _: usize,
-    _: u32,
-    _: *mut c_void,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_68(_: *mut c_void, _: usize, _: u32, _: *mut c_void, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_69(
-    _: *mut c_void,
-    _: *mut usize,
-    _: *mut c_void,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_69(_: *mut c_void, _: *mut usize, _: *mut c_void, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_70(
-    _: *mut c_void,
-    _: *mut usize,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: u32,
-) -> i32 {
+unsafe extern "C" fn no_support_70(_: *mut c_void, _: *mut usize, _: *mut c_void, _: *mut c_void, _: u32, _: *mut c_void, _: *mut c_void, _: *mut c_void, _: *mut c_void, _: u32) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
@@ -552,91 +311,35 @@ unsafe extern "C" fn no_support_72(_: *mut c_void, _: *mut u32, _: *mut c_void) 
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_73(
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: usize,
-    _: u32,
-) -> i32 {
+unsafe extern "C" fn no_support_73(_: *mut c_void, _: *mut c_void, _: *mut c_void, _: usize, _: u32) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_74(
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: usize,
-    _: u32,
-) -> i32 {
+unsafe extern "C" fn no_support_74(_: *mut c_void, _: *mut c_void, _: *mut c_void, _: *mut c_void, _: *mut c_void, _: *mut c_void, _: usize, _: u32) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_75(
-    _: *mut c_void,
-    _: *mut c_void,
-    _: usize,
-    _: u32,
-    _: u32,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_75(_: *mut c_void, _: *mut c_void, _: usize, _: u32, _: u32, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_76(
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: usize,
-    _: u32,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_76(_: *mut c_void, _: *mut c_void, _: *mut c_void, _: usize, _: u32, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_77(
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: u32,
-) -> i32 {
+unsafe extern "C" fn no_support_77(_: *mut c_void, _: *mut c_void, _: *mut c_void, _: *mut c_void, _: u32) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_78(
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: usize,
-    _: u32,
-) -> i32 {
+unsafe extern "C" fn no_support_78(_: *mut c_void, _: *mut c_void, _: *mut c_void, _: *mut c_void, _: usize, _: u32) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_79(
-    _: *mut c_void,
-    _: usize,
-    _: u32,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_79(_: *mut c_void, _: usize, _: u32, _: *mut c_void, _: *mut c_void, _: u32, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_80(
-    _: *mut c_void,
-    _: usize,
-    _: *mut c_void,
-    _: u32,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_80(_: *mut c_void, _: usize, _: *mut c_void, _: u32, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
@@ -648,29 +351,11 @@ unsafe extern "C" fn no_support_82(_: *mut c_void, _: usize, _: u32, _: u32) -> 
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_83(
-    _: *mut c_void,
-    _: usize,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: usize,
-    _: *mut c_void,
-    _: u32,
-    _: u32,
-    _: u32,
-    _: u32,
-    _: *mut c_void,
-) -> i32 {
+unsafe extern "C" fn no_support_83(_: *mut c_void, _: usize, _: *mut c_void, _: *mut c_void, _: *mut c_void, _: usize, _: *mut c_void, _: u32, _: u32, _: u32, _: u32, _: *mut c_void) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
-unsafe extern "C" fn no_support_84(
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut c_void,
-    _: *mut usize,
-) -> i32 {
+unsafe extern "C" fn no_support_84(_: *mut c_void, _: *mut c_void, _: *mut c_void, _: *mut usize) -> i32 {
     MAPI_E_NO_SUPPORT
 }
 
@@ -725,8 +410,7 @@ pub struct IStreamVtbl {
     pub Write: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut u32) -> i32,
     pub Seek: unsafe extern "C" fn(*mut c_void, i64, u32, *mut c_void) -> i32,
     pub SetSize: unsafe extern "C" fn(*mut c_void, u64) -> i32,
-    pub CopyTo:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, u64, *mut c_void, *mut c_void) -> i32,
+    pub CopyTo: unsafe extern "C" fn(*mut c_void, *mut c_void, u64, *mut c_void, *mut c_void) -> i32,
     pub Commit: unsafe extern "C" fn(*mut c_void, u32) -> i32,
     pub Revert: unsafe extern "C" fn(*mut c_void) -> i32,
     pub LockRegion: unsafe extern "C" fn(*mut c_void, u64, u64, u32) -> i32,
@@ -844,42 +528,13 @@ pub struct IMAPIPropVtbl {
     pub SaveChanges: unsafe extern "C" fn(*mut c_void, u32) -> i32,
     pub GetProps: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
     pub GetPropList: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub OpenProperty:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
+    pub OpenProperty: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
     pub SetProps: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void) -> i32,
     pub DeleteProps: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void) -> i32,
-    pub CopyTo: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub CopyProps: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetNamesFromIDs: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetIDsFromNames:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyTo: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyProps: unsafe extern "C" fn(*mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub GetNamesFromIDs: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
+    pub GetIDsFromNames: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
 }
 
 impl IMAPIPropVtbl {
@@ -927,14 +582,11 @@ pub struct IMAPITableVtbl {
     pub QuerySortOrder: unsafe extern "C" fn(*mut c_void, *mut c_void) -> i32,
     pub QueryRows: unsafe extern "C" fn(*mut c_void, i32, u32, *mut c_void) -> i32,
     pub Abort: unsafe extern "C" fn(*mut c_void) -> i32,
-    pub ExpandRow:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void, *mut u32) -> i32,
+    pub ExpandRow: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void, *mut u32) -> i32,
     pub CollapseRow: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut u32) -> i32,
     pub WaitForCompletion: unsafe extern "C" fn(*mut c_void, u32, u32, *mut u32) -> i32,
-    pub GetCollapseState:
-        unsafe extern "C" fn(*mut c_void, u32, u32, *mut c_void, *mut u32, *mut c_void) -> i32,
-    pub SetCollapseState:
-        unsafe extern "C" fn(*mut c_void, u32, u32, *mut c_void, *mut usize) -> i32,
+    pub GetCollapseState: unsafe extern "C" fn(*mut c_void, u32, u32, *mut c_void, *mut u32, *mut c_void) -> i32,
+    pub SetCollapseState: unsafe extern "C" fn(*mut c_void, u32, u32, *mut c_void, *mut usize) -> i32,
 }
 
 impl IMAPITableVtbl {
@@ -980,42 +632,13 @@ pub struct IMAPIStatusVtbl {
     pub SaveChanges: unsafe extern "C" fn(*mut c_void, u32) -> i32,
     pub GetProps: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
     pub GetPropList: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub OpenProperty:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
+    pub OpenProperty: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
     pub SetProps: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void) -> i32,
     pub DeleteProps: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void) -> i32,
-    pub CopyTo: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub CopyProps: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetNamesFromIDs: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetIDsFromNames:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyTo: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyProps: unsafe extern "C" fn(*mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub GetNamesFromIDs: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
+    pub GetIDsFromNames: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
     pub ValidateState: unsafe extern "C" fn(*mut c_void, usize, u32) -> i32,
     pub SettingsDialog: unsafe extern "C" fn(*mut c_void, usize, u32) -> i32,
     pub ChangePassword: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32) -> i32,
@@ -1057,42 +680,13 @@ pub struct IProfSectVtbl {
     pub SaveChanges: unsafe extern "C" fn(*mut c_void, u32) -> i32,
     pub GetProps: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
     pub GetPropList: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub OpenProperty:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
+    pub OpenProperty: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
     pub SetProps: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void) -> i32,
     pub DeleteProps: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void) -> i32,
-    pub CopyTo: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub CopyProps: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetNamesFromIDs: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetIDsFromNames:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyTo: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyProps: unsafe extern "C" fn(*mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub GetNamesFromIDs: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
+    pub GetIDsFromNames: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
 }
 
 impl IProfSectVtbl {
@@ -1126,66 +720,19 @@ pub struct IMsgStoreVtbl {
     pub SaveChanges: unsafe extern "C" fn(*mut c_void, u32) -> i32,
     pub GetProps: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
     pub GetPropList: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub OpenProperty:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
+    pub OpenProperty: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
     pub SetProps: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void) -> i32,
     pub DeleteProps: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void) -> i32,
-    pub CopyTo: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub CopyProps: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetNamesFromIDs: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetIDsFromNames:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
-    pub Advise:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void, *mut usize) -> i32,
+    pub CopyTo: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyProps: unsafe extern "C" fn(*mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub GetNamesFromIDs: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
+    pub GetIDsFromNames: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
+    pub Advise: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void, *mut usize) -> i32,
     pub Unadvise: unsafe extern "C" fn(*mut c_void, usize) -> i32,
-    pub CompareEntryIDs:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void, u32, *mut u32) -> i32,
-    pub OpenEntry: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
-    pub SetReceiveFolder:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, u32, u32, *mut c_void) -> i32,
-    pub GetReceiveFolder: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-        *mut c_void,
-    ) -> i32,
+    pub CompareEntryIDs: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void, u32, *mut u32) -> i32,
+    pub OpenEntry: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
+    pub SetReceiveFolder: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, u32, *mut c_void) -> i32,
+    pub GetReceiveFolder: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut u32, *mut c_void, *mut c_void) -> i32,
     pub GetReceiveFolderTable: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
     pub StoreLogoff: unsafe extern "C" fn(*mut c_void, *mut u32) -> i32,
     pub AbortSubmit: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32) -> i32,
@@ -1239,56 +786,18 @@ pub struct IMAPIContainerVtbl {
     pub SaveChanges: unsafe extern "C" fn(*mut c_void, u32) -> i32,
     pub GetProps: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
     pub GetPropList: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub OpenProperty:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
+    pub OpenProperty: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
     pub SetProps: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void) -> i32,
     pub DeleteProps: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void) -> i32,
-    pub CopyTo: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub CopyProps: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetNamesFromIDs: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetIDsFromNames:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyTo: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyProps: unsafe extern "C" fn(*mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub GetNamesFromIDs: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
+    pub GetIDsFromNames: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
     pub GetContentsTable: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
     pub GetHierarchyTable: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub OpenEntry: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
+    pub OpenEntry: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
     pub SetSearchCriteria: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32) -> i32,
-    pub GetSearchCriteria:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, *mut u32) -> i32,
+    pub GetSearchCriteria: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, *mut u32) -> i32,
 }
 
 impl IMAPIContainerVtbl {
@@ -1327,95 +836,27 @@ pub struct IMAPIFolderVtbl {
     pub SaveChanges: unsafe extern "C" fn(*mut c_void, u32) -> i32,
     pub GetProps: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
     pub GetPropList: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub OpenProperty:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
+    pub OpenProperty: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
     pub SetProps: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void) -> i32,
     pub DeleteProps: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void) -> i32,
-    pub CopyTo: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub CopyProps: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetNamesFromIDs: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetIDsFromNames:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyTo: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyProps: unsafe extern "C" fn(*mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub GetNamesFromIDs: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
+    pub GetIDsFromNames: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
     pub GetContentsTable: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
     pub GetHierarchyTable: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub OpenEntry: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
+    pub OpenEntry: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
     pub SetSearchCriteria: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32) -> i32,
-    pub GetSearchCriteria:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, *mut u32) -> i32,
+    pub GetSearchCriteria: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, *mut u32) -> i32,
     pub CreateMessage: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut c_void) -> i32,
-    pub CopyMessages: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        u32,
-    ) -> i32,
-    pub DeleteMessages:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, usize, *mut c_void, u32) -> i32,
-    pub CreateFolder: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub CopyFolder: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        u32,
-    ) -> i32,
-    pub DeleteFolder:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, usize, *mut c_void, u32) -> i32,
-    pub SetReadFlags:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, usize, *mut c_void, u32) -> i32,
+    pub CopyMessages: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, *mut c_void, usize, *mut c_void, u32) -> i32,
+    pub DeleteMessages: unsafe extern "C" fn(*mut c_void, *mut c_void, usize, *mut c_void, u32) -> i32,
+    pub CreateFolder: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyFolder: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, *mut c_void, *mut c_void, usize, *mut c_void, u32) -> i32,
+    pub DeleteFolder: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, usize, *mut c_void, u32) -> i32,
+    pub SetReadFlags: unsafe extern "C" fn(*mut c_void, *mut c_void, usize, *mut c_void, u32) -> i32,
     pub GetMessageStatus: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut u32) -> i32,
-    pub SetMessageStatus:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut u32) -> i32,
+    pub SetMessageStatus: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut u32) -> i32,
     pub SaveContentsSort: unsafe extern "C" fn(*mut c_void, *mut c_void, u32) -> i32,
     pub EmptyFolder: unsafe extern "C" fn(*mut c_void, usize, *mut c_void, u32) -> i32,
 }
@@ -1467,46 +908,16 @@ pub struct IMessageVtbl {
     pub SaveChanges: unsafe extern "C" fn(*mut c_void, u32) -> i32,
     pub GetProps: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
     pub GetPropList: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub OpenProperty:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
+    pub OpenProperty: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
     pub SetProps: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void) -> i32,
     pub DeleteProps: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void) -> i32,
-    pub CopyTo: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub CopyProps: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetNamesFromIDs: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetIDsFromNames:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyTo: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyProps: unsafe extern "C" fn(*mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub GetNamesFromIDs: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
+    pub GetIDsFromNames: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
     pub GetAttachmentTable: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
     pub OpenAttach: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
-    pub CreateAttach:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
+    pub CreateAttach: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
     pub DeleteAttach: unsafe extern "C" fn(*mut c_void, u32, usize, *mut c_void, u32) -> i32,
     pub GetRecipientTable: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
     pub ModifyRecipients: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
@@ -1553,42 +964,13 @@ pub struct IAttachVtbl {
     pub SaveChanges: unsafe extern "C" fn(*mut c_void, u32) -> i32,
     pub GetProps: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
     pub GetPropList: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub OpenProperty:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
+    pub OpenProperty: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
     pub SetProps: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void) -> i32,
     pub DeleteProps: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void) -> i32,
-    pub CopyTo: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub CopyProps: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetNamesFromIDs: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetIDsFromNames:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyTo: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyProps: unsafe extern "C" fn(*mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub GetNamesFromIDs: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
+    pub GetIDsFromNames: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
 }
 
 impl IAttachVtbl {
@@ -1622,42 +1004,13 @@ pub struct IMailUserVtbl {
     pub SaveChanges: unsafe extern "C" fn(*mut c_void, u32) -> i32,
     pub GetProps: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
     pub GetPropList: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub OpenProperty:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
+    pub OpenProperty: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
     pub SetProps: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void) -> i32,
     pub DeleteProps: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void) -> i32,
-    pub CopyTo: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub CopyProps: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetNamesFromIDs: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetIDsFromNames:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyTo: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyProps: unsafe extern "C" fn(*mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub GetNamesFromIDs: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
+    pub GetIDsFromNames: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
 }
 
 impl IMailUserVtbl {
@@ -1691,61 +1044,22 @@ pub struct IABContainerVtbl {
     pub SaveChanges: unsafe extern "C" fn(*mut c_void, u32) -> i32,
     pub GetProps: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
     pub GetPropList: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub OpenProperty:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
+    pub OpenProperty: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
     pub SetProps: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void) -> i32,
     pub DeleteProps: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void) -> i32,
-    pub CopyTo: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub CopyProps: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetNamesFromIDs: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetIDsFromNames:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyTo: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyProps: unsafe extern "C" fn(*mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub GetNamesFromIDs: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
+    pub GetIDsFromNames: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
     pub GetContentsTable: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
     pub GetHierarchyTable: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub OpenEntry: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
+    pub OpenEntry: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
     pub SetSearchCriteria: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32) -> i32,
-    pub GetSearchCriteria:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, *mut u32) -> i32,
+    pub GetSearchCriteria: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, *mut u32) -> i32,
     pub CreateEntry: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
     pub CopyEntries: unsafe extern "C" fn(*mut c_void, *mut c_void, usize, *mut c_void, u32) -> i32,
     pub DeleteEntries: unsafe extern "C" fn(*mut c_void, *mut c_void, u32) -> i32,
-    pub ResolveNames:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut c_void, *mut c_void) -> i32,
+    pub ResolveNames: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut c_void, *mut c_void) -> i32,
 }
 
 impl IABContainerVtbl {
@@ -1788,61 +1102,22 @@ pub struct IDistListVtbl {
     pub SaveChanges: unsafe extern "C" fn(*mut c_void, u32) -> i32,
     pub GetProps: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
     pub GetPropList: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub OpenProperty:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
+    pub OpenProperty: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
     pub SetProps: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void) -> i32,
     pub DeleteProps: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void) -> i32,
-    pub CopyTo: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub CopyProps: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetNamesFromIDs: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetIDsFromNames:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyTo: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyProps: unsafe extern "C" fn(*mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub GetNamesFromIDs: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
+    pub GetIDsFromNames: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
     pub GetContentsTable: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
     pub GetHierarchyTable: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub OpenEntry: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
+    pub OpenEntry: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
     pub SetSearchCriteria: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32) -> i32,
-    pub GetSearchCriteria:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, *mut u32) -> i32,
+    pub GetSearchCriteria: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, *mut u32) -> i32,
     pub CreateEntry: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
     pub CopyEntries: unsafe extern "C" fn(*mut c_void, *mut c_void, usize, *mut c_void, u32) -> i32,
     pub DeleteEntries: unsafe extern "C" fn(*mut c_void, *mut c_void, u32) -> i32,
-    pub ResolveNames:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut c_void, *mut c_void) -> i32,
+    pub ResolveNames: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut c_void, *mut c_void) -> i32,
 }
 
 impl IDistListVtbl {
@@ -1883,18 +1158,9 @@ pub struct IProviderAdminVtbl {
     pub Release: unsafe extern "C" fn(*mut c_void) -> u32,
     pub GetLastError: unsafe extern "C" fn(*mut c_void, i32, u32, *mut c_void) -> i32,
     pub GetProviderTable: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub CreateProvider: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-        usize,
-        u32,
-        *mut c_void,
-    ) -> i32,
+    pub CreateProvider: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut c_void, usize, u32, *mut c_void) -> i32,
     pub DeleteProvider: unsafe extern "C" fn(*mut c_void, *mut c_void) -> i32,
-    pub OpenProfileSection:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub OpenProfileSection: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
 }
 
 impl IProviderAdminVtbl {
@@ -1922,93 +1188,24 @@ pub struct IAddrBookVtbl {
     pub SaveChanges: unsafe extern "C" fn(*mut c_void, u32) -> i32,
     pub GetProps: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
     pub GetPropList: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub OpenProperty:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
+    pub OpenProperty: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, u32, *mut c_void) -> i32,
     pub SetProps: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void) -> i32,
     pub DeleteProps: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void) -> i32,
-    pub CopyTo: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub CopyProps: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetNamesFromIDs: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
-    pub GetIDsFromNames:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
-    pub OpenEntry: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
-    pub CompareEntryIDs:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void, u32, *mut u32) -> i32,
-    pub Advise:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void, *mut usize) -> i32,
+    pub CopyTo: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub CopyProps: unsafe extern "C" fn(*mut c_void, *mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub GetNamesFromIDs: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
+    pub GetIDsFromNames: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void) -> i32,
+    pub OpenEntry: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
+    pub CompareEntryIDs: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void, u32, *mut u32) -> i32,
+    pub Advise: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void, *mut usize) -> i32,
     pub Unadvise: unsafe extern "C" fn(*mut c_void, usize) -> i32,
-    pub CreateOneOff: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
-    pub NewEntry: unsafe extern "C" fn(
-        *mut c_void,
-        usize,
-        u32,
-        u32,
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
+    pub CreateOneOff: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
+    pub NewEntry: unsafe extern "C" fn(*mut c_void, usize, u32, u32, *mut c_void, u32, *mut c_void, *mut u32, *mut c_void) -> i32,
     pub ResolveName: unsafe extern "C" fn(*mut c_void, usize, u32, *mut c_void, *mut c_void) -> i32,
     pub Address: unsafe extern "C" fn(*mut c_void, *mut usize, *mut c_void, *mut c_void) -> i32,
-    pub Details: unsafe extern "C" fn(
-        *mut c_void,
-        *mut usize,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        u32,
-    ) -> i32,
+    pub Details: unsafe extern "C" fn(*mut c_void, *mut usize, *mut c_void, *mut c_void, u32, *mut c_void, *mut c_void, *mut c_void, *mut c_void, u32) -> i32,
     pub RecipOptions: unsafe extern "C" fn(*mut c_void, usize, u32, *mut c_void) -> i32,
-    pub QueryDefaultRecipOpt:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
+    pub QueryDefaultRecipOpt: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
     pub GetPAB: unsafe extern "C" fn(*mut c_void, *mut u32, *mut c_void) -> i32,
     pub SetPAB: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
     pub GetDefaultDir: unsafe extern "C" fn(*mut c_void, *mut u32, *mut c_void) -> i32,
@@ -2065,24 +1262,12 @@ pub struct IMsgServiceAdminVtbl {
     pub Release: unsafe extern "C" fn(*mut c_void) -> u32,
     pub GetLastError: unsafe extern "C" fn(*mut c_void, i32, u32, *mut c_void) -> i32,
     pub GetMsgServiceTable: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub CreateMsgService:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, usize, u32) -> i32,
+    pub CreateMsgService: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, usize, u32) -> i32,
     pub DeleteMsgService: unsafe extern "C" fn(*mut c_void, *mut c_void) -> i32,
-    pub CopyMsgService: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        usize,
-        u32,
-    ) -> i32,
+    pub CopyMsgService: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, *mut c_void, *mut c_void, *mut c_void, usize, u32) -> i32,
     pub RenameMsgService: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut c_void) -> i32,
-    pub ConfigureMsgService:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, usize, u32, u32, *mut c_void) -> i32,
-    pub OpenProfileSection:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub ConfigureMsgService: unsafe extern "C" fn(*mut c_void, *mut c_void, usize, u32, u32, *mut c_void) -> i32,
+    pub OpenProfileSection: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
     pub MsgServiceTransportOrder: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32) -> i32,
     pub AdminProviders: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut c_void) -> i32,
     pub SetPrimaryIdentity: unsafe extern "C" fn(*mut c_void, *mut c_void, u32) -> i32,
@@ -2119,30 +1304,17 @@ pub struct IMsgServiceAdmin2Vtbl {
     pub Release: unsafe extern "C" fn(*mut c_void) -> u32,
     pub GetLastError: unsafe extern "C" fn(*mut c_void, i32, u32, *mut c_void) -> i32,
     pub GetMsgServiceTable: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub CreateMsgService:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, usize, u32) -> i32,
+    pub CreateMsgService: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, usize, u32) -> i32,
     pub DeleteMsgService: unsafe extern "C" fn(*mut c_void, *mut c_void) -> i32,
-    pub CopyMsgService: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        usize,
-        u32,
-    ) -> i32,
+    pub CopyMsgService: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, *mut c_void, *mut c_void, *mut c_void, usize, u32) -> i32,
     pub RenameMsgService: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut c_void) -> i32,
-    pub ConfigureMsgService:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, usize, u32, u32, *mut c_void) -> i32,
-    pub OpenProfileSection:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub ConfigureMsgService: unsafe extern "C" fn(*mut c_void, *mut c_void, usize, u32, u32, *mut c_void) -> i32,
+    pub OpenProfileSection: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
     pub MsgServiceTransportOrder: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32) -> i32,
     pub AdminProviders: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut c_void) -> i32,
     pub SetPrimaryIdentity: unsafe extern "C" fn(*mut c_void, *mut c_void, u32) -> i32,
     pub GetProviderTable: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub CreateMsgServiceEx:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, usize, u32, *mut c_void) -> i32,
+    pub CreateMsgServiceEx: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, usize, u32, *mut c_void) -> i32,
 }
 
 impl IMsgServiceAdmin2Vtbl {
@@ -2176,18 +1348,13 @@ pub struct IProfAdminVtbl {
     pub Release: unsafe extern "C" fn(*mut c_void) -> u32,
     pub GetLastError: unsafe extern "C" fn(*mut c_void, i32, u32, *mut c_void) -> i32,
     pub GetProfileTable: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub CreateProfile:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, usize, u32) -> i32,
+    pub CreateProfile: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, usize, u32) -> i32,
     pub DeleteProfile: unsafe extern "C" fn(*mut c_void, *mut c_void, u32) -> i32,
-    pub ChangeProfilePassword:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, *mut c_void, u32) -> i32,
-    pub CopyProfile:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, *mut c_void, usize, u32) -> i32,
-    pub RenameProfile:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, *mut c_void, usize, u32) -> i32,
+    pub ChangeProfilePassword: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, *mut c_void, u32) -> i32,
+    pub CopyProfile: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, *mut c_void, usize, u32) -> i32,
+    pub RenameProfile: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, *mut c_void, usize, u32) -> i32,
     pub SetDefaultProfile: unsafe extern "C" fn(*mut c_void, *mut c_void, u32) -> i32,
-    pub AdminServices:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, usize, u32, *mut c_void) -> i32,
+    pub AdminServices: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, usize, u32, *mut c_void) -> i32,
 }
 
 impl IProfAdminVtbl {
@@ -2217,57 +1384,22 @@ pub struct IMAPISessionVtbl {
     pub Release: unsafe extern "C" fn(*mut c_void) -> u32,
     pub GetLastError: unsafe extern "C" fn(*mut c_void, i32, u32, *mut c_void) -> i32,
     pub GetMsgStoresTable: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub OpenMsgStore: unsafe extern "C" fn(
-        *mut c_void,
-        usize,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut c_void,
-    ) -> i32,
-    pub OpenAddressBook:
-        unsafe extern "C" fn(*mut c_void, usize, *mut c_void, u32, *mut c_void) -> i32,
-    pub OpenProfileSection:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub OpenMsgStore: unsafe extern "C" fn(*mut c_void, usize, u32, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
+    pub OpenAddressBook: unsafe extern "C" fn(*mut c_void, usize, *mut c_void, u32, *mut c_void) -> i32,
+    pub OpenProfileSection: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, u32, *mut c_void) -> i32,
     pub GetStatusTable: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub OpenEntry: unsafe extern "C" fn(
-        *mut c_void,
-        u32,
-        *mut c_void,
-        *mut c_void,
-        u32,
-        *mut u32,
-        *mut c_void,
-    ) -> i32,
-    pub CompareEntryIDs:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void, u32, *mut u32) -> i32,
-    pub Advise:
-        unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void, *mut usize) -> i32,
+    pub OpenEntry: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
+    pub CompareEntryIDs: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void, u32, *mut u32) -> i32,
+    pub Advise: unsafe extern "C" fn(*mut c_void, u32, *mut c_void, u32, *mut c_void, *mut usize) -> i32,
     pub Unadvise: unsafe extern "C" fn(*mut c_void, usize) -> i32,
-    pub MessageOptions:
-        unsafe extern "C" fn(*mut c_void, usize, u32, *mut c_void, *mut c_void) -> i32,
-    pub QueryDefaultMessageOpt:
-        unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
+    pub MessageOptions: unsafe extern "C" fn(*mut c_void, usize, u32, *mut c_void, *mut c_void) -> i32,
+    pub QueryDefaultMessageOpt: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut u32, *mut c_void) -> i32,
     pub EnumAdrTypes: unsafe extern "C" fn(*mut c_void, u32, *mut u32, *mut c_void) -> i32,
     pub QueryIdentity: unsafe extern "C" fn(*mut c_void, *mut u32, *mut c_void) -> i32,
     pub Logoff: unsafe extern "C" fn(*mut c_void, usize, u32, u32) -> i32,
     pub SetDefaultStore: unsafe extern "C" fn(*mut c_void, u32, u32, *mut c_void) -> i32,
     pub AdminServices: unsafe extern "C" fn(*mut c_void, u32, *mut c_void) -> i32,
-    pub ShowForm: unsafe extern "C" fn(
-        *mut c_void,
-        usize,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        usize,
-        *mut c_void,
-        u32,
-        u32,
-        u32,
-        u32,
-        *mut c_void,
-    ) -> i32,
+    pub ShowForm: unsafe extern "C" fn(*mut c_void, usize, *mut c_void, *mut c_void, *mut c_void, usize, *mut c_void, u32, u32, u32, u32, *mut c_void) -> i32,
     pub PrepareForm: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, *mut usize) -> i32,
 }
 
@@ -2300,196 +1432,76 @@ impl IMAPISessionVtbl {
 }
 
 #[unsafe(no_mangle)]
-pub static IID_IUnknown: Guid = Guid {
-    data1: 0x00000000,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IUnknown: Guid = Guid { data1: 0x00000000, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_ISequentialStream: Guid = Guid {
-    data1: 0x0C733A30,
-    data2: 0x2A1C,
-    data3: 0x11CE,
-    data4: [173, 229, 0, 170, 0, 68, 119, 61],
-};
+pub static IID_ISequentialStream: Guid = Guid { data1: 0x0C733A30, data2: 0x2A1C, data3: 0x11CE, data4: [173, 229, 0, 170, 0, 68, 119, 61] };
 
 #[unsafe(no_mangle)]
-pub static IID_IStream: Guid = Guid {
-    data1: 0x0000000C,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IStream: Guid = Guid { data1: 0x0000000C, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IMalloc: Guid = Guid {
-    data1: 0x00000002,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IMalloc: Guid = Guid { data1: 0x00000002, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IMAPIAdviseSink: Guid = Guid {
-    data1: 0x00020302,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IMAPIAdviseSink: Guid = Guid { data1: 0x00020302, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IMAPIProgress: Guid = Guid {
-    data1: 0x0002031F,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IMAPIProgress: Guid = Guid { data1: 0x0002031F, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IMAPIProp: Guid = Guid {
-    data1: 0x00020303,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IMAPIProp: Guid = Guid { data1: 0x00020303, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IMAPITable: Guid = Guid {
-    data1: 0x00020301,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IMAPITable: Guid = Guid { data1: 0x00020301, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IMAPIStatus: Guid = Guid {
-    data1: 0x00020305,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IMAPIStatus: Guid = Guid { data1: 0x00020305, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IProfSect: Guid = Guid {
-    data1: 0x00020304,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IProfSect: Guid = Guid { data1: 0x00020304, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IMsgStore: Guid = Guid {
-    data1: 0x00020306,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IMsgStore: Guid = Guid { data1: 0x00020306, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IMAPIContainer: Guid = Guid {
-    data1: 0x0002030B,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IMAPIContainer: Guid = Guid { data1: 0x0002030B, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IMAPIFolder: Guid = Guid {
-    data1: 0x0002030C,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IMAPIFolder: Guid = Guid { data1: 0x0002030C, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IMessage: Guid = Guid {
-    data1: 0x00020307,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IMessage: Guid = Guid { data1: 0x00020307, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IAttach: Guid = Guid {
-    data1: 0x00020308,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IAttach: Guid = Guid { data1: 0x00020308, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IMailUser: Guid = Guid {
-    data1: 0x0002030A,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IMailUser: Guid = Guid { data1: 0x0002030A, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IABContainer: Guid = Guid {
-    data1: 0x0002030D,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IABContainer: Guid = Guid { data1: 0x0002030D, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IDistList: Guid = Guid {
-    data1: 0x0002030E,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IDistList: Guid = Guid { data1: 0x0002030E, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IProviderAdmin: Guid = Guid {
-    data1: 0x00020325,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IProviderAdmin: Guid = Guid { data1: 0x00020325, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IAddrBook: Guid = Guid {
-    data1: 0x00020309,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IAddrBook: Guid = Guid { data1: 0x00020309, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IMsgServiceAdmin: Guid = Guid {
-    data1: 0x0002031D,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IMsgServiceAdmin: Guid = Guid { data1: 0x0002031D, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IMsgServiceAdmin2: Guid = Guid {
-    data1: 0x00020387,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IMsgServiceAdmin2: Guid = Guid { data1: 0x00020387, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IProfAdmin: Guid = Guid {
-    data1: 0x0002031C,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IProfAdmin: Guid = Guid { data1: 0x0002031C, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 #[unsafe(no_mangle)]
-pub static IID_IMAPISession: Guid = Guid {
-    data1: 0x00020300,
-    data2: 0x0000,
-    data3: 0x0000,
-    data4: [192, 0, 0, 0, 0, 0, 0, 70],
-};
+pub static IID_IMAPISession: Guid = Guid { data1: 0x00020300, data2: 0x0000, data3: 0x0000, data4: [192, 0, 0, 0, 0, 0, 0, 70] };
 
 /// Each interface's IID chain, IUnknown first.
 pub mod chain {
@@ -2507,32 +1519,16 @@ pub mod chain {
     pub static IProfSect: &[&Guid] = &[&IID_IUnknown, &IID_IMAPIProp, &IID_IProfSect];
     pub static IMsgStore: &[&Guid] = &[&IID_IUnknown, &IID_IMAPIProp, &IID_IMsgStore];
     pub static IMAPIContainer: &[&Guid] = &[&IID_IUnknown, &IID_IMAPIProp, &IID_IMAPIContainer];
-    pub static IMAPIFolder: &[&Guid] = &[
-        &IID_IUnknown,
-        &IID_IMAPIProp,
-        &IID_IMAPIContainer,
-        &IID_IMAPIFolder,
-    ];
+    pub static IMAPIFolder: &[&Guid] = &[&IID_IUnknown, &IID_IMAPIProp, &IID_IMAPIContainer, &IID_IMAPIFolder];
     pub static IMessage: &[&Guid] = &[&IID_IUnknown, &IID_IMAPIProp, &IID_IMessage];
     pub static IAttach: &[&Guid] = &[&IID_IUnknown, &IID_IMAPIProp, &IID_IAttach];
     pub static IMailUser: &[&Guid] = &[&IID_IUnknown, &IID_IMAPIProp, &IID_IMailUser];
-    pub static IABContainer: &[&Guid] = &[
-        &IID_IUnknown,
-        &IID_IMAPIProp,
-        &IID_IMAPIContainer,
-        &IID_IABContainer,
-    ];
-    pub static IDistList: &[&Guid] = &[
-        &IID_IUnknown,
-        &IID_IMAPIProp,
-        &IID_IMAPIContainer,
-        &IID_IDistList,
-    ];
+    pub static IABContainer: &[&Guid] = &[&IID_IUnknown, &IID_IMAPIProp, &IID_IMAPIContainer, &IID_IABContainer];
+    pub static IDistList: &[&Guid] = &[&IID_IUnknown, &IID_IMAPIProp, &IID_IMAPIContainer, &IID_IDistList];
     pub static IProviderAdmin: &[&Guid] = &[&IID_IUnknown, &IID_IProviderAdmin];
     pub static IAddrBook: &[&Guid] = &[&IID_IUnknown, &IID_IMAPIProp, &IID_IAddrBook];
     pub static IMsgServiceAdmin: &[&Guid] = &[&IID_IUnknown, &IID_IMsgServiceAdmin];
-    pub static IMsgServiceAdmin2: &[&Guid] =
-        &[&IID_IUnknown, &IID_IMsgServiceAdmin, &IID_IMsgServiceAdmin2];
+    pub static IMsgServiceAdmin2: &[&Guid] = &[&IID_IUnknown, &IID_IMsgServiceAdmin, &IID_IMsgServiceAdmin2];
     pub static IProfAdmin: &[&Guid] = &[&IID_IUnknown, &IID_IProfAdmin];
     pub static IMAPISession: &[&Guid] = &[&IID_IUnknown, &IID_IMAPISession];
 }
@@ -2541,19 +1537,10 @@ pub mod chain {
 const _: () = {
     let _: unsafe extern "C" fn(*mut c_void) -> i32 = crate::exports::MAPIInitialize;
     let _: unsafe extern "C" fn() = crate::exports::MAPIUninitialize;
-    let _: unsafe extern "C" fn(usize, *mut c_void, *mut c_void, u32, *mut c_void) -> i32 =
-        crate::exports::MAPILogonEx;
+    let _: unsafe extern "C" fn(usize, *mut c_void, *mut c_void, u32, *mut c_void) -> i32 = crate::exports::MAPILogonEx;
     let _: unsafe extern "C" fn(u32, *mut c_void) -> i32 = crate::exports::MAPIAllocateBuffer;
-    let _: unsafe extern "C" fn(u32, *mut c_void, *mut c_void) -> i32 =
-        crate::exports::MAPIAllocateMore;
+    let _: unsafe extern "C" fn(u32, *mut c_void, *mut c_void) -> i32 = crate::exports::MAPIAllocateMore;
     let _: unsafe extern "C" fn(*mut c_void) -> u32 = crate::exports::MAPIFreeBuffer;
-    let _: unsafe extern "C" fn(
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        *mut c_void,
-        i32,
-        *mut c_void,
-    ) -> i32 = crate::exports::HrQueryAllRows;
+    let _: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, *mut c_void, i32, *mut c_void) -> i32 = crate::exports::HrQueryAllRows;
     let _: unsafe extern "C" fn(*mut c_void) = crate::exports::FreeProws;
 };
