@@ -6,7 +6,8 @@
 //! GetStatusTable, OpenMsgStore of the default store, Logoff), IMAPITable (GetLastError,
 //! GetStatus, SetColumns, QueryColumns, GetRowCount, SeekRow, QueryPosition, FindRow,
 //! Restrict, CreateBookmark, FreeBookmark, SortTable, QuerySortOrder, QueryRows, Abort),
-//! IMsgStore GetProps / GetPropList, HrQueryAllRows and FreeProws. Every other slot of
+//! IMsgStore GetProps / GetPropList / GetReceiveFolder / StoreLogoff, HrQueryAllRows and
+//! FreeProws. Every other slot of
 //! every vtable answers `MAPI_E_NO_SUPPORT`. No panic crosses the boundary.
 //!
 //! # Layout

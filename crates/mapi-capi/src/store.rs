@@ -1,5 +1,5 @@
 //! IMsgStore over the facade's [`AnyStore`]: IMAPIProp GetProps and GetPropList of the
-//! store; every other slot answers `MAPI_E_NO_SUPPORT`.
+//! store, GetReceiveFolder and StoreLogoff; every other slot answers `MAPI_E_NO_SUPPORT`.
 
 use std::ffi::c_void;
 use std::sync::{Arc, OnceLock};
@@ -9,8 +9,9 @@ use mapi::link::AnyStore;
 use mapi::table::consts::MAPI_UNICODE;
 use mapi::{Object as PropObject, Status};
 
+use crate::alloc::{copy_more, free};
 use crate::com::{self, LastError, Object, call, put};
-use crate::convert::{read_tags, write_props, write_tags};
+use crate::convert::{read_string, read_tags, write_props, write_string, write_tags};
 use crate::error::{CapiError, Result, null};
 use crate::session::get_last_error;
 use crate::types::{SPropTagArray, SPropValue};
@@ -61,6 +62,8 @@ static VTBL: IMsgStoreVtbl = IMsgStoreVtbl {
     GetLastError: get_last_error::<Store>,
     GetProps: get_props,
     GetPropList: get_prop_list,
+    GetReceiveFolder: get_receive_folder,
+    StoreLogoff: store_logoff,
     ..IMsgStoreVtbl::NO_SUPPORT
 };
 
@@ -107,6 +110,60 @@ unsafe extern "C" fn get_prop_list(this: *mut c_void, flags: u32, out: *mut c_vo
             }
             let tags = s.object()?.get_prop_list(flags)?;
             put(out, "lppPropTagArray", write_tags(&tags)?)?;
+            Ok(Status::S_OK)
+        })
+    }
+}
+
+unsafe extern "C" fn get_receive_folder(
+    this: *mut c_void,
+    class: *mut c_void,
+    flags: u32,
+    cb: *mut u32,
+    eid: *mut c_void,
+    explicit: *mut c_void,
+) -> i32 {
+    let eid = eid as *mut *mut c_void;
+    let explicit = explicit as *mut *mut c_void;
+    // SAFETY: `this` from C; the class string is bounded; out-pointers checked.
+    unsafe {
+        call::<Store>(this, |s| {
+            if cb.is_null() || eid.is_null() {
+                return Err(null("lpcbEntryID or lppEntryID"));
+            }
+            if flags & !MAPI_UNICODE != 0 {
+                return Err(CapiError::UnknownFlags(format!(
+                    "GetReceiveFolder flags {flags:#x}"
+                )));
+            }
+            let unicode = flags & MAPI_UNICODE != 0;
+            let class = read_string(class, unicode)?.unwrap_or_default();
+            let (id, found) = s.store.get_receive_folder(&class)?;
+            let id_buf = copy_more(std::ptr::null_mut(), &id)?;
+            if !explicit.is_null() {
+                match write_string(std::ptr::null_mut(), &found, unicode) {
+                    Ok(p) => explicit.write(p),
+                    Err(e) => {
+                        let _ = free(id_buf);
+                        return Err(e);
+                    }
+                }
+            }
+            cb.write(id.len() as u32);
+            eid.write(id_buf);
+            Ok(Status::S_OK)
+        })
+    }
+}
+
+unsafe extern "C" fn store_logoff(this: *mut c_void, flags: *mut u32) -> i32 {
+    // SAFETY: `this` from C; `flags` checked. The store closes with its last Release;
+    // the flags come back as given (no store of this library needs a logoff dialog).
+    unsafe {
+        call::<Store>(this, |_| {
+            if flags.is_null() {
+                return Err(null("lpulFlags"));
+            }
             Ok(Status::S_OK)
         })
     }

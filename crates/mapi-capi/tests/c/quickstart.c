@@ -106,6 +106,20 @@ static void stores(LPMAPISESSION s) {
     ULONG cookie = 0;
     (void)cookie;
     EXPECT(IMsgStore_OpenEntry(mdb, 0, NULL, NULL, 0, NULL, NULL), MAPI_E_NO_SUPPORT);
+    /* The receive folder of IPM messages, and of "" (the default), is the same folder. */
+    ULONG cb1 = 0, cb2 = 0;
+    LPENTRYID in1 = NULL, in2 = NULL;
+    LPTSTR cls = NULL;
+    EXPECT(IMsgStore_GetReceiveFolder(mdb, (LPTSTR) "IPM.Note", 0, &cb1, &in1, &cls), S_OK);
+    EXPECT(IMsgStore_GetReceiveFolder(mdb, NULL, 0, &cb2, &in2, NULL), S_OK);
+    CHECK(cb1 > 0 && cb1 == cb2 && memcmp(in1, in2, cb1) == 0);
+    printf("receive folder of IPM.Note: %u-byte entry id, class \"%s\"\n", cb1, (char *)cls);
+    MAPIFreeBuffer(in1);
+    MAPIFreeBuffer(in2);
+    MAPIFreeBuffer(cls);
+    EXPECT(IMsgStore_GetReceiveFolder(mdb, NULL, 0, NULL, &in2, NULL), MAPI_E_INVALID_PARAMETER);
+    ULONG lf = 0;
+    EXPECT(IMsgStore_StoreLogoff(mdb, &lf), S_OK);
     CHECK(IMsgStore_Release(mdb) == 0);
     FreeProws(rows);
     CHECK(IMAPITable_Release(t) == 0);
