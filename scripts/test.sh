@@ -14,6 +14,15 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 # The profile-store tests start a real PostgreSQL server (Debian's binaries).
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+# The C-interface tests build C and C++ programs against libmapi, run them under valgrind,
+# and compare layouts with mingw-w64's MAPI headers.
+command -v cc >/dev/null 2>&1 || need+=(gcc)
+command -v c++ >/dev/null 2>&1 || need+=(g++)
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+command -v readelf >/dev/null 2>&1 || need+=(binutils)
+command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
+command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || need+=(gcc-mingw-w64-x86-64)
+[ -f /usr/share/mingw-w64/include/mapix.h ] || need+=(mingw-w64-x86-64-dev)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing ${need[*]}" >&2

@@ -1,0 +1,257 @@
+//! IMAPISession over the facade's [`AnySession`] (in this process or the daemon's
+//! shared session): GetLastError, GetMsgStoresTable, GetStatusTable, OpenMsgStore,
+//! Logoff; every other slot answers `MAPI_E_NO_SUPPORT`. After Logoff every call is
+//! `MAPI_E_END_OF_SESSION`; releasing a session not logged off logs it off.
+
+use std::ffi::c_void;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use mapi::blocking::Mapi;
+use mapi::link::AnySession;
+use mapi::table::consts::MAPI_UNICODE;
+use mapi::{LogoffFlags, PropValue, Status, tags};
+
+use crate::com::{self, LastError, Object, call, put};
+use crate::convert::write_error;
+use crate::error::{CapiError, Result, null};
+use crate::store::Store;
+use crate::table::Table;
+use crate::types::MapiError;
+use crate::vtbl::{Guid, IMAPISessionVtbl, chain};
+
+/// Most bytes of an entry id read from C.
+pub const MAX_ENTRY_ID: usize = 64 * 1024;
+
+/// An IMAPISession.
+pub struct Session {
+    mapi: Arc<Mapi>,
+    session: Mutex<Option<AnySession>>,
+    last: LastError,
+}
+
+impl Session {
+    /// A session object for a logon.
+    pub fn new_object(mapi: Arc<Mapi>, session: AnySession) -> *mut c_void {
+        com::new_object(Session {
+            mapi,
+            session: Mutex::new(Some(session)),
+            last: LastError::default(),
+        })
+    }
+
+    fn live(&self) -> Result<MutexGuard<'_, Option<AnySession>>> {
+        let g = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        if g.is_none() {
+            return Err(CapiError::EndOfSession);
+        }
+        Ok(g)
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let s = self
+            .session
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(s) = s {
+            s.logoff(LogoffFlags::default());
+        }
+    }
+}
+
+impl Object for Session {
+    const CHAIN: &'static [&'static Guid] = chain::IMAPISession;
+    fn vtbl() -> *const c_void {
+        &VTBL as *const IMAPISessionVtbl as *const c_void
+    }
+    fn last_error(&self) -> &LastError {
+        &self.last
+    }
+}
+
+static VTBL: IMAPISessionVtbl = IMAPISessionVtbl {
+    QueryInterface: com::query_interface::<Session>,
+    AddRef: com::add_ref::<Session>,
+    Release: com::release::<Session>,
+    GetLastError: get_last_error::<Session>,
+    GetMsgStoresTable: get_msg_stores_table,
+    GetStatusTable: get_status_table,
+    OpenMsgStore: open_msg_store,
+    Logoff: logoff,
+    ..IMAPISessionVtbl::NO_SUPPORT
+};
+
+/// `GetLastError` of any object: its last failure as a MAPIERROR (NULL when none),
+/// strings wide with `MAPI_UNICODE`.
+///
+/// # Safety
+/// Called by C through a vtable.
+pub unsafe extern "C" fn get_last_error<T: Object>(
+    this: *mut c_void,
+    _hr: i32,
+    flags: u32,
+    out: *mut c_void,
+) -> i32 {
+    let out = out as *mut *mut MapiError;
+    // SAFETY: `this` from C; `out` checked.
+    unsafe {
+        com::call::<T>(this, |o| {
+            if out.is_null() {
+                return Err(null("lppMAPIError"));
+            }
+            if flags & !MAPI_UNICODE != 0 {
+                return Err(CapiError::UnknownFlags(format!(
+                    "GetLastError flags {flags:#x}"
+                )));
+            }
+            let e = match o.last_error().get() {
+                Some((status, text)) => write_error(status, &text, flags & MAPI_UNICODE != 0)?,
+                None => std::ptr::null_mut(),
+            };
+            put(out, "lppMAPIError", e)?;
+            Ok(Status::S_OK)
+        })
+    }
+}
+
+fn table_out(
+    s: &Session,
+    flags: u32,
+    out: *mut c_void,
+    get: impl FnOnce(&AnySession) -> mapi::Result<mapi::TableView>,
+) -> Result<Status> {
+    let out = out as *mut *mut c_void;
+    if out.is_null() {
+        return Err(null("lppTable"));
+    }
+    if flags & !MAPI_UNICODE != 0 {
+        return Err(CapiError::UnknownFlags(format!(
+            "{flags:#x} (MAPI_UNICODE only)"
+        )));
+    }
+    let view = {
+        let g = s.live()?;
+        get(g.as_ref().ok_or(CapiError::EndOfSession)?)?
+    };
+    // SAFETY: checked non-NULL above.
+    unsafe { out.write(Table::new_object(view, flags, s.mapi.clone())) };
+    Ok(Status::S_OK)
+}
+
+unsafe extern "C" fn get_msg_stores_table(this: *mut c_void, flags: u32, out: *mut c_void) -> i32 {
+    // SAFETY: `this` from C.
+    unsafe {
+        call::<Session>(this, |s| {
+            table_out(s, flags, out, |a| a.get_msg_stores_table(flags))
+        })
+    }
+}
+
+unsafe extern "C" fn get_status_table(this: *mut c_void, flags: u32, out: *mut c_void) -> i32 {
+    // SAFETY: `this` from C.
+    unsafe {
+        call::<Session>(this, |s| {
+            table_out(s, flags, out, |a| a.get_status_table(flags))
+        })
+    }
+}
+
+/// Reads an entry id from C.
+///
+/// # Safety
+/// `p` must be NULL or valid for `cb` bytes.
+pub unsafe fn read_entry_id(cb: u32, p: *const c_void) -> Result<Vec<u8>> {
+    let cb = cb as usize;
+    if cb > MAX_ENTRY_ID {
+        return Err(CapiError::InvalidEntryId(format!("a {cb}-byte entry id")));
+    }
+    if cb == 0 {
+        return Ok(Vec::new());
+    }
+    if p.is_null() {
+        return Err(null("lpEntryID"));
+    }
+    // SAFETY: per the caller's promise.
+    Ok(unsafe { std::slice::from_raw_parts(p as *const u8, cb) }.to_vec())
+}
+
+/// Checks a requested interface against an object's chain (NULL: the object's own).
+///
+/// # Safety
+/// `iid` must be NULL or point at a GUID.
+pub unsafe fn check_interface(iid: *const c_void, chain: &[&Guid]) -> Result<()> {
+    if iid.is_null() {
+        return Ok(());
+    }
+    // SAFETY: per the caller's promise.
+    let want = unsafe { *(iid as *const Guid) };
+    if chain.iter().any(|g| **g == want) {
+        Ok(())
+    } else {
+        Err(CapiError::NoInterface(format!(
+            "the object does not have interface {:08X}",
+            want.data1
+        )))
+    }
+}
+
+unsafe extern "C" fn open_msg_store(
+    this: *mut c_void,
+    _ui: usize,
+    cb: u32,
+    eid: *mut c_void,
+    iid: *mut c_void,
+    flags: u32,
+    out: *mut c_void,
+) -> i32 {
+    let out = out as *mut *mut c_void;
+    // SAFETY: `this` from C; pointers checked and bounded.
+    unsafe {
+        call::<Session>(this, |s| {
+            if out.is_null() {
+                return Err(null("lppMDB"));
+            }
+            let eid = read_entry_id(cb, eid)?;
+            check_interface(iid, chain::IMsgStore)?;
+            let g = s.live()?;
+            let session = g.as_ref().ok_or(CapiError::EndOfSession)?;
+            let rows = session.store_table()?.query_rows();
+            let row = rows
+                .iter()
+                .find(|r| r.get(tags::PR_ENTRYID).and_then(PropValue::as_bytes) == Some(&eid[..]))
+                .ok_or_else(|| {
+                    CapiError::InvalidEntryId("no store of this session has that entry id".into())
+                })?;
+            if row.get(tags::PR_DEFAULT_STORE).and_then(PropValue::as_bool) != Some(true) {
+                return Err(CapiError::NoSupport(
+                    "only the default store opens from C so far (the facade's AnySession has no \
+                     OpenMsgStore by entry id)"
+                        .into(),
+                ));
+            }
+            let store = session.default_store()?;
+            drop(g);
+            out.write(Store::new_object(store, s.mapi.clone(), flags));
+            Ok(Status::S_OK)
+        })
+    }
+}
+
+unsafe extern "C" fn logoff(this: *mut c_void, _ui: usize, flags: u32, _reserved: u32) -> i32 {
+    // SAFETY: `this` from C.
+    unsafe {
+        call::<Session>(this, |s| {
+            let known = LogoffFlags::MAPI_LOGOFF_SHARED.bits() | LogoffFlags::MAPI_LOGOFF_UI.bits();
+            if flags & !known != 0 {
+                return Err(CapiError::UnknownFlags(format!("Logoff flags {flags:#x}")));
+            }
+            let taken = s.live()?.take();
+            if let Some(session) = taken {
+                session.logoff(LogoffFlags(flags));
+            }
+            Ok(Status::S_OK)
+        })
+    }
+}
