@@ -8,6 +8,8 @@
 //!   its `folder_ops` submodule holds IMAPIFolder's folder and message operations
 //!   (CreateFolder, DeleteFolder, EmptyFolder, CopyFolder, CopyMessages, DeleteMessages,
 //!   SetReadFlags) and GetReceiveFolder.
+//! - [`changes`]: the store's change reports for advise: a change log the schema's
+//!   triggers write, read by a watcher thread woken by inotify.
 //! - `contents`: contents tables as a row source that pushes sort, restriction and
 //!   paging down to SQLite.
 //! - [`message`]: [`LocalMessage`], a message as a transacted property object
@@ -36,6 +38,7 @@
 //! - [`mime`]: the stored columns of an imported message, from `mapi-mime`'s mapping.
 //! - [`error`]: [`LocalError`] and its MAPI status codes.
 
+pub mod changes;
 mod compose;
 pub mod contacts;
 mod contents;
