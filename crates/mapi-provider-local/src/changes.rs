@@ -179,6 +179,8 @@ fn start(
         &ino,
         &dir,
         WatchFlags::MODIFY
+            | WatchFlags::DELETE
+            | WatchFlags::MOVED_FROM
             | WatchFlags::CLOSE_WRITE
             | WatchFlags::CREATE
             | WatchFlags::MOVED_TO
@@ -260,7 +262,7 @@ impl Thread {
                 Wake::Gone => {
                     self.deliver(&[StoreChange::failed(
                         Status::MAPI_E_NOT_FOUND,
-                        "the store's folder was removed or moved: no more changes can be seen",
+                        "the store file (or its folder) was removed or moved away: no more changes can be seen",
                     )]);
                     return;
                 }
@@ -303,7 +305,7 @@ impl Thread {
         }
     }
 
-    /// Sleeps until a store file is written, the directory goes, or stop.
+    /// Sleeps until a store file is written, the file or its directory goes, or stop.
     fn wait(&mut self) -> Wake {
         use rustix::event::{PollFd, PollFlags, poll};
         use rustix::fs::inotify::{ReadFlags, Reader};
@@ -332,10 +334,16 @@ impl Thread {
                         ) {
                             return Wake::Gone;
                         }
-                        if let Some(n) = ev.file_name()
-                            && self.is_store_file(n.to_bytes())
-                        {
-                            ours = true;
+                        if let Some(n) = ev.file_name() {
+                            let n = n.to_bytes();
+                            if flags.intersects(ReadFlags::DELETE | ReadFlags::MOVED_FROM) {
+                                // The store file itself unlinked or renamed away.
+                                if n == self.name.as_encoded_bytes() {
+                                    return Wake::Gone;
+                                }
+                            } else if self.is_store_file(n) {
+                                ours = true;
+                            }
                         }
                     }
                     Err(rustix::io::Errno::AGAIN) => break,
@@ -385,9 +393,17 @@ impl Thread {
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let lost = !rows.is_empty() && first.is_some_and(|f| f > after + 1) && after > 0;
+            // New mail is judged by the message as committed (a composed message gets
+            // its flags after its row): it exists, and is not being composed.
             let mut classes = HashMap::new();
-            for r in rows.iter().filter(|r| is_new_mail(r)) {
-                classes.insert(r.object, message_class(conn, r.object)?);
+            for r in rows.iter().filter(|r| r.kind == 1 && !r.is_folder) {
+                let flags: Option<i64> = conn
+                    .prepare_cached("SELECT flags FROM messages WHERE id = ?1")?
+                    .query_row([r.object], |row| row.get(0))
+                    .optional()?;
+                if let Some(f) = flags.filter(|f| f & MSGFLAG_UNSENT == 0) {
+                    classes.insert(r.object, (message_class(conn, r.object)?, f));
+                }
             }
             Ok((rows, lost, classes))
         })?;
@@ -414,13 +430,14 @@ impl Thread {
             }
             last.insert(key, c.kind);
             out.push(c);
-            if is_new_mail(r) {
-                let mut n = self.change(r).unwrap_or_else(StoreChange::lost);
+            if r.kind == 1
+                && !r.is_folder
+                && let Some((class, flags)) = classes.get(&r.object)
+            {
+                let mut n = c_new_mail(&out);
                 n.kind = ChangeKind::NewMail;
-                n.message_class = classes
-                    .get(&r.object)
-                    .cloned()
-                    .unwrap_or_else(|| "IPM.Note".into());
+                n.message_class = class.clone();
+                n.message_flags = *flags as u32;
                 last.insert(key, ChangeKind::NewMail);
                 out.push(n);
             }
@@ -472,9 +489,9 @@ impl Thread {
     }
 }
 
-/// A message that arrived whole: created, not a copy, not being composed.
-fn is_new_mail(r: &LogRow) -> bool {
-    r.kind == 1 && !r.is_folder && r.flags & MSGFLAG_UNSENT == 0
+/// The new-mail report of the `Created` just pushed.
+fn c_new_mail(out: &[StoreChange]) -> StoreChange {
+    out.last().cloned().unwrap_or_else(StoreChange::lost)
 }
 
 /// PR_MESSAGE_CLASS as SetProps saved it; `IPM.Note` (what an imported RFC 5322 message
