@@ -15,6 +15,10 @@
 //!   SQLite's `data_version` would say *that* something changed but needs asking in a
 //!   loop, and says nothing of *what*. A daemon would not see writers that do not go
 //!   through it.
+//!   A write that shows nothing new yet (the commit's WAL write comes a moment before
+//!   its WAL-index update) is followed by up to three more reads within ~40 ms
+//!   ([`RECHECKS`]); after that the thread sleeps until the next write. Nothing runs
+//!   while no one writes.
 //! - **One watcher per logged-on store**, started by the first subscription and
 //!   stopped at logoff; it reads the log through the store's own connection, never
 //!   holding it while it calls listeners.
@@ -46,6 +50,14 @@ use crate::error::LocalError;
 pub const KEPT: i64 = 65_536;
 /// Log rows read at a time.
 const BATCH: i64 = 4096;
+/// After a write to the store's files shows nothing new in the log, it is read again
+/// after these pauses (a commit's WAL write comes a moment before its WAL-index update,
+/// which inotify does not see); then the thread sleeps until the next write.
+pub const RECHECKS: [std::time::Duration; 3] = [
+    std::time::Duration::from_millis(2),
+    std::time::Duration::from_millis(8),
+    std::time::Duration::from_millis(32),
+];
 /// `MSGFLAG_UNSENT`.
 const MSGFLAG_UNSENT: i64 = 0x8;
 
@@ -268,11 +280,19 @@ impl Thread {
                 }
                 Wake::Files => {}
             }
+            let mut rechecks = RECHECKS.iter();
             loop {
                 match self.read() {
                     Ok((changes, more)) => {
                         if !changes.is_empty() {
                             self.deliver(&changes);
+                            rechecks = [].iter();
+                        } else if let Some(pause) = rechecks.next() {
+                            // A write with nothing new yet: the commit may be between
+                            // its WAL write and its WAL-index update. Look again, a
+                            // bounded few times.
+                            std::thread::sleep(*pause);
+                            continue;
                         }
                         if !more {
                             break;
