@@ -6,8 +6,10 @@
 //! - **Committed only, in commit order.** A change is reported after the transaction
 //!   that made it committed, and changes come in the order they were committed, whichever
 //!   session, connection or process made them.
-//! - **One call at a time.** A listener is never called concurrently with itself; the
-//!   changes of one transaction come in one call, in the order they were made.
+//! - **One call at a time.** A listener is never called concurrently with itself. A
+//!   call holds whole committed transactions in the order their changes were made (a
+//!   transaction of more than a few thousand changes may be split over consecutive
+//!   calls, never interleaved with another).
 //! - **Not on the caller's stack.** Calls come from a thread the store owns, never from
 //!   inside the store method that made the change, so a listener may call the store.
 //! - **Lost changes are said.** If a store cannot tell what changed (it fell behind its
@@ -101,8 +103,8 @@ pub trait ChangeListener: Send + Sync {
     fn on_changes(&self, changes: &[StoreChange]);
 }
 
-/// A registration of a [`ChangeListener`]: dropping it stops the calls (a call in
-/// progress on the store's thread finishes first).
+/// A registration of a [`ChangeListener`]: dropping it stops the calls (a call the
+/// store's thread had already begun may still complete).
 pub struct ChangeSubscription {
     _guard: Box<dyn Send + Sync>,
 }

@@ -27,7 +27,14 @@ pub(super) fn run(hub: Weak<Hub>, rx: Receiver<Job>) {
         drop(h);
         match job {
             Job::Store { store, changes } => store_job(&regs, &store, &changes),
-            Job::Ended(reason) => ended(&regs, &reason),
+            Job::Ended(reason) => {
+                ended(&regs, &reason);
+                // The session is over: release every sink and store subscription
+                // (a sink holding the session would otherwise keep it alive).
+                if let Some(h) = hub.upgrade() {
+                    h.release_all();
+                }
+            }
         }
     }
 }

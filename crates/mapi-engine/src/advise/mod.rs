@@ -17,6 +17,9 @@
 //! called from another thread while the sink is running, `unadvise` waits for that call
 //! to return (from inside the sink's own call it does not wait).
 //!
+//! When the session ends, session registrations with `fnevExtended` get the shutdown
+//! notification, then every registration is released (its sink dropped).
+//!
 //! Connection numbers are non-zero and unique in the session (never reused). A mask
 //! with no event the object supports is `MAPI_E_NO_SUPPORT`; the bits it does support
 //! are registered and the others ignored. Unadvise of a number the session did not give,
@@ -186,6 +189,16 @@ impl Hub {
         Ok(hub)
     }
 
+    /// Drops every registration and store subscription (the session ended).
+    pub(crate) fn release_all(&self) {
+        let regs = std::mem::take(&mut *self.regs.lock().unwrap_or_else(|p| p.into_inner()));
+        for r in regs.values() {
+            r.state.lock().unwrap_or_else(|p| p.into_inner()).removed = true;
+        }
+        drop(regs);
+        self.subs.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
     /// Makes sure the store's changes come to this hub.
     pub(crate) fn watch_store(&self, store_id: &[u8], store: &Arc<dyn MsgStore>) -> Result<()> {
         let mut subs = self.subs.lock().unwrap_or_else(|p| p.into_inner());
@@ -269,6 +282,12 @@ impl Session {
     /// The session's advise registry (started by the first Advise).
     pub(crate) fn hub(&self) -> Result<Arc<Hub>> {
         let s = self.live()?;
+        if let Some(h) = s.advise.get() {
+            return Ok(h.clone());
+        }
+        // One start at a time, so two first Advises do not both start threads.
+        static STARTING: Mutex<()> = Mutex::new(());
+        let _one = STARTING.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(h) = s.advise.get() {
             return Ok(h.clone());
         }
