@@ -1,5 +1,5 @@
 //! Advise / Unadvise through the engine on a real local store: every return code,
-//! session shutdown as fnevExtended, store / folder / message registrations in order,
+//! session shutdown as fnevExtended, a removed store file as fnevCriticalError, store / folder / message registrations in order,
 //! contents-table row events (import, read flag, delete), a sink that calls back into
 //! the session from inside OnNotify, and a message saved by another process reaching
 //! this process's contents-table sink. Waits are on notifications, with deadlines.
@@ -265,6 +265,28 @@ async fn logoff_shared_reaches_the_other_client_as_session_shutdown() {
             assert!(
                 String::from_utf8_lossy(&x.params).contains("MAPI_LOGOFF_SHARED"),
                 "{x:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_store_file_removed_under_the_session_is_a_critical_error() {
+    let st = setup();
+    let s = st.fx.logon(Some("P"), NEW, None).await.unwrap();
+    let (store_id, _, _) = store_of(&s).await;
+    let (k, rx) = sink();
+    s.advise(None, fnev::CRITICAL_ERROR, k).await.unwrap();
+    std::fs::remove_file(&st.path).unwrap();
+    let seen = until(&rx, |_| true);
+    match &seen[0] {
+        Notification::CriticalError(e) => {
+            assert_eq!(e.scode, Status::MAPI_E_NOT_FOUND);
+            assert_eq!(e.entry, store_id);
+            assert!(
+                e.error.as_deref().unwrap_or("").contains("removed"),
+                "{e:?}"
             );
         }
         other => panic!("{other:?}"),

@@ -296,8 +296,9 @@ impl Session {
     }
 
     /// `IMAPISession::Advise`. Without an entry id: the session's own events,
-    /// `fnevCriticalError` and `fnevExtended` (session shutdown,
-    /// [`mapi_types::notify::EXT_SESSION_SHUTDOWN`]). With one: the registration goes
+    /// `fnevCriticalError` (a store of the session can no longer report its changes:
+    /// its file was removed, its change log cannot be read) and `fnevExtended` (session
+    /// shutdown, [`mapi_types::notify::EXT_SESSION_SHUTDOWN`]). With one: the registration goes
     /// to the store owning it, as [`Session::advise_store`] (a store-table entry id is
     /// the whole store). An id no open store knows is `MAPI_E_INVALID_ENTRYID`.
     /// Returns the connection number.
@@ -319,7 +320,24 @@ impl Session {
     ) -> Result<u32> {
         let Some(entry) = entry else {
             let mask = supported(mask, SESSION_EVENTS, "the session")?;
-            return Ok(self.hub()?.register(Target::Session, mask, sink));
+            let hub = self.hub()?;
+            if mask & fnev::CRITICAL_ERROR != 0 {
+                // A store failing is a session's critical error: watch every store
+                // that reports (the others have nothing to say).
+                for row in self.store_table()?.full_rows() {
+                    if let Some(id) = row
+                        .get(mapi_types::tags::PR_ENTRYID)
+                        .and_then(mapi_types::PropValue::as_bytes)
+                        && let Ok(store) = self.open_msg_store(id)
+                    {
+                        match hub.watch_store(id, &store) {
+                            Ok(()) | Err(EngineError::NoSupport(_)) => {}
+                            Err(e) => return Err(e),
+                        }
+                    }
+                }
+            }
+            return Ok(hub.register(Target::Session, mask, sink));
         };
         if entry.starts_with(STORE_ENTRY_MARK) {
             return self.advise_store_inner(entry, None, mask, sink).await;
