@@ -7,7 +7,8 @@
 //!   folder, in the same transaction as the change, whichever connection or process
 //!   makes it (and whatever code path: no call site can forget to report). A rolled-back
 //!   transaction leaves no row; a committed one leaves all of its rows, numbered in
-//!   commit order (`seq`, AUTOINCREMENT). The log keeps the last [`KEPT`] rows; a reader
+//!   commit order (`seq`, the row id: one more than the largest, and the newest row is
+//!   never pruned). The log keeps the last [`KEPT`] rows; a reader
 //!   that fell further behind is told [`ChangeKind::Lost`].
 //! - **Woken by inotify, not polling.** A commit writes the WAL (or, outside WAL mode,
 //!   the file itself); the watcher thread sleeps in `poll` on an inotify watch of the

@@ -138,7 +138,7 @@ macro_rules! store_v5_changes {
     () => {
         "
     CREATE TABLE store_changes (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq INTEGER PRIMARY KEY,
         kind INTEGER NOT NULL,
         is_folder INTEGER NOT NULL,
         object INTEGER NOT NULL,
