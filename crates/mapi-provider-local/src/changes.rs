@@ -2,7 +2,7 @@
 //! notifications across sessions and processes.
 //!
 //! How it works, and why:
-//! - **A change log in the file.** Triggers (schema version 5, `schema::store_v5_changes`) append a
+//! - **A change log in the file.** Triggers (schema version 5, `schema::store_change_log`) append a
 //!   row to `store_changes` for every insert, delete, move and update of a message or
 //!   folder, in the same transaction as the change, whichever connection or process
 //!   makes it (and whatever code path: no call site can forget to report). A rolled-back

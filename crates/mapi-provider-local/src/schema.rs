@@ -134,7 +134,7 @@ macro_rules! store_v4_recipients {
 /// `crate::changes` reads, and the triggers that write it in the transaction of every
 /// change. `kind`: 1 created, 2 deleted, 3 modified, 4 moved, 5 copied; `is_folder` 1
 /// for folders. The last 65536 rows are kept (pruned 1024 at a time).
-macro_rules! store_v5_changes {
+macro_rules! store_change_log {
     () => {
         "
     CREATE TABLE store_changes (
@@ -199,7 +199,7 @@ macro_rules! store_v5_changes {
     };
 }
 
-/// The store schema (version 5, with [`store_v5_changes`]; version 4, with [`store_v4_recipients`]; version 3; version 2 without [`store_v3_objects`]). `folders.msg_count` is each folder's message count,
+/// The store schema (version 5, with [`store_change_log`]; version 4, with [`store_v4_recipients`]; version 3; version 2 without [`store_v3_objects`]). `folders.msg_count` is each folder's message count,
 /// kept by triggers in the same transaction as every insert, delete and move of a
 /// message, whichever connection or process makes it: an unrestricted contents table
 /// counts its rows with one lookup. `messages_by_folder` gives a row's position in the
@@ -236,7 +236,7 @@ const STORE_SCHEMA: &str = concat!(
     store_count_triggers!(),
     store_v3_objects!(),
     store_v4_recipients!(),
-    store_v5_changes!(),
+    store_change_log!(),
 );
 
 /// Version 1 to 2: the per-folder message count (column, its value now, the triggers
@@ -258,8 +258,9 @@ const STORE_V2_TO_V3: &str = store_v3_objects!();
 /// Version 3 to 4: the recipients table.
 const STORE_V3_TO_V4: &str = store_v4_recipients!();
 
-/// Version 4 to 5: the change log.
-const STORE_V4_TO_V5: &str = store_v5_changes!();
+/// Version 4 to 5: the change log (kept apart from other upgrades so it can be renumbered
+/// when merged after another schema step).
+const STORE_ADD_CHANGE_LOG: &str = store_change_log!();
 
 /// The message store file.
 pub const STORE: FileKind = FileKind {
@@ -272,7 +273,7 @@ pub const STORE: FileKind = FileKind {
         STORE_V1_TO_V2,
         STORE_V2_TO_V3,
         STORE_V3_TO_V4,
-        STORE_V4_TO_V5,
+        STORE_ADD_CHANGE_LOG,
     ],
     tables: &["folders", "messages"],
     init: init_folders,

@@ -282,7 +282,7 @@ fn version3_files_get_the_recipients_table() {
     // What a version-3 file is: the same without the version-4 and -5 additions.
     Connection::open(&old)
         .unwrap()
-        .execute_batch(DROP_V5)
+        .execute_batch(DROP_CHANGE_LOG)
         .unwrap();
     Connection::open(&old)
         .unwrap()
@@ -320,7 +320,7 @@ fn version3_files_get_the_recipients_table() {
 }
 
 /// What turns a version-5 file into a version-4 one: the change log and its triggers go.
-const DROP_V5: &str = "
+const DROP_CHANGE_LOG: &str = "
     DROP TRIGGER changes_message_insert;
     DROP TRIGGER changes_message_delete;
     DROP TRIGGER changes_message_move;
@@ -349,7 +349,7 @@ fn version4_files_get_the_change_log() {
     std::fs::copy(&current, &old).unwrap();
     Connection::open(&old)
         .unwrap()
-        .execute_batch(DROP_V5)
+        .execute_batch(DROP_CHANGE_LOG)
         .unwrap();
     let v4 = schema_of(&old);
     assert_eq!(v4.0, 4);
