@@ -15,6 +15,9 @@
 //!   [`OpenedEntry`].
 //! - [`tables`]: table views (`IMAPITable`): status, stores, hierarchy, contents,
 //!   profiles, services, providers.
+//! - [`advise`]: Advise / Unadvise on the session, stores, folders, messages and
+//!   contents tables ([`LiveTable`]), with [`AdviseSink`]s called on the session's
+//!   notification thread.
 //! - [`addrbook`]: the merged address book.
 //! - `support`: the support object handed to providers.
 //! - [`ui`]: [`LogonUi`] with [`NoUi`], re-exported from `mapi-ui`.
@@ -24,6 +27,7 @@
 #![warn(missing_docs)]
 
 pub mod addrbook;
+pub mod advise;
 pub mod config;
 pub mod engine;
 pub mod error;
@@ -36,6 +40,7 @@ pub mod tables;
 pub mod ui;
 
 pub use addrbook::MergedAddressBook;
+pub use advise::{AdviseSink, LiveTable};
 pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::{EngineError, Result};

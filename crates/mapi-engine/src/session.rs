@@ -77,6 +77,8 @@ pub(crate) struct SessionInner {
     pub events: broadcast::Sender<SessionEvent>,
     pub last_error: Mutex<Option<String>>,
     pub engine: Weak<EngineInner>,
+    /// The advise registry, started by the first Advise.
+    pub advise: std::sync::OnceLock<Arc<crate::advise::Hub>>,
 }
 
 /// Entry ids of stores in the store table: a marker then the provider uid.

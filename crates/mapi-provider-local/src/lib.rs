@@ -8,6 +8,8 @@
 //!   its `folder_ops` submodule holds IMAPIFolder's folder and message operations
 //!   (CreateFolder, DeleteFolder, EmptyFolder, CopyFolder, CopyMessages, DeleteMessages,
 //!   SetReadFlags) and GetReceiveFolder.
+//! - [`changes`]: the store's change reports for advise: a change log the schema's
+//!   triggers write, read by a watcher thread woken by inotify.
 //! - `contents`: contents tables as a row source that pushes sort, restriction and
 //!   paging down to SQLite; `contents_keys` adds PR_INSTANCE_KEY and PR_SEARCH_KEY to
 //!   its rows.
@@ -45,6 +47,7 @@
 //! - [`error`]: [`LocalError`] and its MAPI status codes.
 
 pub mod attach;
+pub mod changes;
 mod compose;
 mod compose_attach;
 pub mod contacts;

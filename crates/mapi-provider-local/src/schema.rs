@@ -165,7 +165,76 @@ macro_rules! store_v5_attachments {
     };
 }
 
-/// The store schema (version 5, with [`store_v5_attachments`]; version 4, with [`store_v4_recipients`]; version 3; version 2 without [`store_v3_objects`]). `folders.msg_count` is each folder's message count,
+/// What schema version 6 adds, a separate upgrade step of its own: the change log
+/// `crate::changes` reads, and the triggers that write it in the transaction of every
+/// change. `kind`: 1 created, 2 deleted, 3 modified, 4 moved, 5 copied; `is_folder` 1
+/// for folders. The last 65536 rows are kept (pruned 1024 at a time).
+macro_rules! store_change_log {
+    () => {
+        "
+    CREATE TABLE store_changes (
+        seq INTEGER PRIMARY KEY,
+        kind INTEGER NOT NULL,
+        is_folder INTEGER NOT NULL,
+        object INTEGER NOT NULL,
+        parent INTEGER,
+        old_object INTEGER,
+        old_parent INTEGER,
+        flags INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TRIGGER changes_prune AFTER INSERT ON store_changes
+        WHEN NEW.seq % 1024 = 0 BEGIN
+        DELETE FROM store_changes WHERE seq <= NEW.seq - 65536;
+    END;
+    CREATE TRIGGER changes_message_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO store_changes (kind, is_folder, object, parent, flags)
+            VALUES (1, 0, NEW.id, NEW.folder, NEW.flags);
+    END;
+    CREATE TRIGGER changes_message_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO store_changes (kind, is_folder, object, parent, flags)
+            VALUES (2, 0, OLD.id, OLD.folder, OLD.flags);
+    END;
+    CREATE TRIGGER changes_message_move AFTER UPDATE OF folder ON messages
+        WHEN OLD.folder IS NOT NEW.folder BEGIN
+        INSERT INTO store_changes (kind, is_folder, object, parent, old_object, old_parent, flags)
+            VALUES (4, 0, NEW.id, NEW.folder, OLD.id, OLD.folder, NEW.flags);
+    END;
+    CREATE TRIGGER changes_message_update AFTER UPDATE ON messages
+        WHEN OLD.folder IS NEW.folder BEGIN
+        INSERT INTO store_changes (kind, is_folder, object, parent, flags)
+            VALUES (3, 0, NEW.id, NEW.folder, NEW.flags);
+    END;
+    CREATE TRIGGER changes_version_insert AFTER INSERT ON message_versions BEGIN
+        INSERT INTO store_changes (kind, is_folder, object, parent, flags)
+            SELECT 3, 0, id, folder, flags FROM messages WHERE id = NEW.message;
+    END;
+    CREATE TRIGGER changes_version_update AFTER UPDATE ON message_versions BEGIN
+        INSERT INTO store_changes (kind, is_folder, object, parent, flags)
+            SELECT 3, 0, id, folder, flags FROM messages WHERE id = NEW.message;
+    END;
+    CREATE TRIGGER changes_folder_insert AFTER INSERT ON folders BEGIN
+        INSERT INTO store_changes (kind, is_folder, object, parent)
+            VALUES (1, 1, NEW.id, NEW.parent);
+    END;
+    CREATE TRIGGER changes_folder_delete AFTER DELETE ON folders BEGIN
+        INSERT INTO store_changes (kind, is_folder, object, parent)
+            VALUES (2, 1, OLD.id, OLD.parent);
+    END;
+    CREATE TRIGGER changes_folder_move AFTER UPDATE OF parent ON folders
+        WHEN OLD.parent IS NOT NEW.parent BEGIN
+        INSERT INTO store_changes (kind, is_folder, object, parent, old_object, old_parent)
+            VALUES (4, 1, NEW.id, NEW.parent, OLD.id, OLD.parent);
+    END;
+    CREATE TRIGGER changes_folder_rename AFTER UPDATE OF name ON folders
+        WHEN OLD.parent IS NEW.parent AND OLD.name IS NOT NEW.name BEGIN
+        INSERT INTO store_changes (kind, is_folder, object, parent)
+            VALUES (3, 1, NEW.id, NEW.parent);
+    END;
+        "
+    };
+}
+
+/// The store schema (version 6, with [`store_change_log`]; version 5, with [`store_v5_attachments`]; version 4, with [`store_v4_recipients`]; version 3; version 2 without [`store_v3_objects`]). `folders.msg_count` is each folder's message count,
 /// kept by triggers in the same transaction as every insert, delete and move of a
 /// message, whichever connection or process makes it: an unrestricted contents table
 /// counts its rows with one lookup. `messages_by_folder` gives a row's position in the
@@ -203,6 +272,7 @@ const STORE_SCHEMA: &str = concat!(
     store_v3_objects!(),
     store_v4_recipients!(),
     store_v5_attachments!(),
+    store_change_log!(),
 );
 
 /// Version 1 to 2: the per-folder message count (column, its value now, the triggers
@@ -227,18 +297,22 @@ const STORE_V3_TO_V4: &str = store_v4_recipients!();
 /// Version 4 to 5: the attachment tables.
 const STORE_V4_TO_V5: &str = store_v5_attachments!();
 
+/// Version 5 to 6: the change log.
+const STORE_ADD_CHANGE_LOG: &str = store_change_log!();
+
 /// The message store file.
 pub const STORE: FileKind = FileKind {
     label: "local store",
     // "MAPS"
     application_id: 0x4D41_5053,
-    schema_version: 5,
+    schema_version: 6,
     schema: STORE_SCHEMA,
     migrations: &[
         STORE_V1_TO_V2,
         STORE_V2_TO_V3,
         STORE_V3_TO_V4,
         STORE_V4_TO_V5,
+        STORE_ADD_CHANGE_LOG,
     ],
     tables: &["folders", "messages"],
     init: init_folders,

@@ -62,6 +62,8 @@ pub struct LocalStore {
     folders: Vec<(FolderKind, i64)>,
     /// Shared with the store's contents tables, which see `None` after logoff.
     open: SharedDb,
+    /// Change reports for advise (`subscribe_changes`).
+    changes: crate::changes::Changes,
 }
 
 impl LocalStore {
@@ -97,6 +99,7 @@ impl LocalStore {
             props,
             folders,
             open: Arc::new(Mutex::new(Some(Open { db, _lock: lock }))),
+            changes: Default::default(),
         })
     }
 
@@ -732,7 +735,18 @@ impl MsgStore for LocalStore {
         )))
     }
 
+    fn subscribe_changes(
+        &self,
+        listener: Arc<dyn mapi_spi::ChangeListener>,
+    ) -> ProviderResult<Option<mapi_spi::ChangeSubscription>> {
+        let sub = self
+            .changes
+            .subscribe(&self.open, &self.path, self.uid, listener)?;
+        Ok(Some(sub))
+    }
+
     async fn logoff(&self) {
+        self.changes.stop();
         // The connection is parked for the next logon, then the lock is freed.
         let open = self.open.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(Open { db, _lock }) = open {

@@ -112,7 +112,10 @@ fn version1_copy(current: &Path, old: &Path, indexes: &[&str]) {
     .unwrap();
 }
 
-fn schema_of(path: &Path) -> (i64, Vec<(String, String)>, Vec<String>) {
+/// A file's schema version, its objects and its indexes.
+type SchemaOf = (i64, Vec<(String, String)>, Vec<String>);
+
+fn schema_of(path: &Path) -> SchemaOf {
     let conn = Connection::open(path).unwrap();
     let version = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -188,7 +191,7 @@ fn version1_files_are_brought_to_the_current_schema_with_the_same_answers() {
     let current = dir.path("current.db");
     current_store(&current, 700);
     let expected_schema = schema_of(&current);
-    assert_eq!(expected_schema.0, 5);
+    assert_eq!(expected_schema.0, 6);
     let expected = {
         let store = store_logon(settings(&current)).unwrap();
         let a = answers(&store);
@@ -255,15 +258,15 @@ fn a_newer_schema_is_still_refused_and_left_alone() {
     current_store(&path, 3);
     Connection::open(&path)
         .unwrap()
-        .pragma_update(None, "user_version", 6)
+        .pragma_update(None, "user_version", 7)
         .unwrap();
     let before = schema_of(&path);
     let e = err(store_logon(settings(&path)));
     assert_eq!(e.status, Status::MAPI_E_VERSION);
-    assert!(e.message.contains("version 6"), "{e}");
+    assert!(e.message.contains("version 7"), "{e}");
     // Nothing was upgraded or rolled back.
     assert_eq!(schema_of(&path), before);
-    assert_eq!(before.0, 6);
+    assert_eq!(before.0, 7);
 }
 
 #[test]
@@ -279,7 +282,11 @@ fn version3_files_get_the_recipients_and_attachment_tables() {
         .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
         .unwrap();
     std::fs::copy(&current, &old).unwrap();
-    // What a version-3 file is: the same without the version-4 additions.
+    // What a version-3 file is: the same without the version-4 and -5 additions.
+    Connection::open(&old)
+        .unwrap()
+        .execute_batch(DROP_CHANGE_LOG)
+        .unwrap();
     Connection::open(&old)
         .unwrap()
         .execute_batch(
@@ -319,19 +326,45 @@ fn version3_files_get_the_recipients_and_attachment_tables() {
     block_on(store.logoff());
 }
 
-#[test]
-fn version4_files_get_the_attachment_tables() {
-    let dir = TempDir::new();
+/// What turns a version-6 file into a version-5 one: the change log and its triggers go.
+const DROP_CHANGE_LOG: &str = "
+    DROP TRIGGER changes_message_insert;
+    DROP TRIGGER changes_message_delete;
+    DROP TRIGGER changes_message_move;
+    DROP TRIGGER changes_message_update;
+    DROP TRIGGER changes_version_insert;
+    DROP TRIGGER changes_version_update;
+    DROP TRIGGER changes_folder_insert;
+    DROP TRIGGER changes_folder_delete;
+    DROP TRIGGER changes_folder_move;
+    DROP TRIGGER changes_folder_rename;
+    DROP TABLE store_changes;
+    PRAGMA user_version = 5;
+";
+
+/// A store file like `current_store`'s, its WAL checkpointed so a plain copy holds it.
+fn checkpointed_store(dir: &TempDir) -> (std::path::PathBuf, SchemaOf) {
     let current = dir.path("current.db");
     current_store(&current, 20);
     let expected_schema = schema_of(&current);
-    let old = dir.path("v4.db");
     Connection::open(&current)
         .unwrap()
         .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
         .unwrap();
+    (current, expected_schema)
+}
+
+#[test]
+fn version4_files_get_the_attachment_tables() {
+    let dir = TempDir::new();
+    let (current, expected_schema) = checkpointed_store(&dir);
+    let old = dir.path("v4.db");
     std::fs::copy(&current, &old).unwrap();
-    // What a version-4 file is: the same without the version-5 additions.
+    // What a version-4 file is: the same without the version-5 and -6 additions.
+    Connection::open(&old)
+        .unwrap()
+        .execute_batch(DROP_CHANGE_LOG)
+        .unwrap();
     Connection::open(&old)
         .unwrap()
         .execute_batch(
@@ -368,4 +401,37 @@ fn version4_files_get_the_attachment_tables() {
     let mut table = block_on(again.attachment_table(0)).unwrap();
     assert_eq!(table.count().unwrap(), 1);
     block_on(store.logoff());
+}
+
+#[test]
+fn version5_files_get_the_change_log() {
+    let dir = TempDir::new();
+    let (current, expected_schema) = checkpointed_store(&dir);
+    let old = dir.path("v5.db");
+    std::fs::copy(&current, &old).unwrap();
+    Connection::open(&old)
+        .unwrap()
+        .execute_batch(DROP_CHANGE_LOG)
+        .unwrap();
+    let v5 = schema_of(&old);
+    assert_eq!(v5.0, 5);
+    assert!(
+        !v5.1.iter().any(|(_, name)| name == "store_changes"),
+        "{v5:?}"
+    );
+    let store = store_logon(settings(&old)).unwrap();
+    assert_eq!(schema_of(&old), expected_schema);
+    // The upgraded file logs changes: an import leaves its rows in the log.
+    let inbox = block_on(store.folder(FolderKind::Inbox)).unwrap();
+    block_on(store.import_raw(&inbox, vec![message(1), message(2)])).unwrap();
+    block_on(store.logoff());
+    let logged: i64 = Connection::open(&old)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM store_changes WHERE kind = 1 AND is_folder = 0",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(logged, 2);
 }

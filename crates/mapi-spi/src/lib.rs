@@ -10,6 +10,8 @@
 //! - [`store`]: [`MsgStore`], a logged-on message store (folders, contents, messages).
 //! - [`object`]: [`PropObject`] (`IMAPIProp`) and [`PropStream`] (`IStream`): the
 //!   property objects a store opens (the store, folders, messages, attachments).
+//! - [`events`]: [`StoreChange`] and [`ChangeListener`]: how a store reports its
+//!   changes (for advise notifications), with the ordering it guarantees.
 //! - [`addrbook`]: [`AddressBook`], a logged-on address-book provider.
 //! - [`transport`]: [`Transport`], a logged-on transport provider.
 
@@ -17,6 +19,7 @@
 
 pub mod addrbook;
 pub mod error;
+pub mod events;
 pub mod object;
 pub mod provider;
 pub mod settings;
@@ -27,6 +30,7 @@ pub mod transport;
 pub use addrbook::AddressBook;
 pub use async_trait::async_trait;
 pub use error::{ProviderError, ProviderResult};
+pub use events::{ChangeKind, ChangeListener, ChangeSubscription, StoreChange};
 pub use object::{PropNames, PropObject, PropStream, PropValues, Reply};
 pub use provider::{MessageService, ProviderCatalog, ServiceEntryCall};
 pub use settings::Settings;

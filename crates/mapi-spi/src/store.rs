@@ -11,6 +11,7 @@ use mapi_types::{MemorySource, PropValue, Row, RowSource, Table, tags};
 const MSGFLAG_READ: i64 = 0x1;
 
 use crate::error::{ProviderError, ProviderResult};
+use crate::events::{ChangeListener, ChangeSubscription};
 use crate::object::{PropObject, Reply};
 
 /// A PR_ENTRYID: opaque bytes the provider understands.
@@ -252,6 +253,18 @@ pub trait MsgStore: Send + Sync {
         Err(ProviderError::no_support(
             "this store is not available as a property object",
         ))
+    }
+
+    /// Starts reporting the store's changes (made through any session, connection or
+    /// process) to `listener`, with the guarantees of [`crate::events`], until the
+    /// subscription is dropped or the store logs off. The default reports nothing:
+    /// `Ok(None)`, which the engine answers Advise with `MAPI_E_NO_SUPPORT`.
+    fn subscribe_changes(
+        &self,
+        listener: Arc<dyn ChangeListener>,
+    ) -> ProviderResult<Option<ChangeSubscription>> {
+        let _ = listener;
+        Ok(None)
     }
 
     /// `IMSLogon::Logoff`: release files and connections.

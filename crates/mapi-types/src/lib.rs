@@ -16,6 +16,8 @@
 //! - [`session`]: [`DisabledService`] and [`SubmitOutcome`], what session calls return
 //!   over either link.
 //! - [`codec`]: a bounded binary encoding of property values (storage and wire).
+//! - [`notify`]: [`Notification`] (`NOTIFICATION` and its info variants), the `fnev*`
+//!   bits and `TABLE_*` table events.
 //! - [`table`]: rows, the in-memory [`Table`], restrictions, and [`TableView`]
 //!   (`IMAPITable`: cursor, bookmarks, seek, find, sort, restrict) over a [`RowSource`].
 //! - `status_table`: [`assert_status_table!`], the exhaustive error-to-status table test.
@@ -28,6 +30,7 @@ pub mod codec;
 pub mod flags;
 pub mod folder;
 pub mod hex;
+pub mod notify;
 pub mod object;
 pub mod prop;
 pub mod recipient;
@@ -42,6 +45,7 @@ pub use flags::{
     LogoffFlags, LogonFlags, ProfAdminFlags, ProviderFlags, ProviderLogonFlags, ServiceFlags,
     ServiceUiFlags, StatusCode, TransportLogonFlags, object_type, resource_type, service_context,
 };
+pub use notify::Notification;
 pub use object::{NameId, NameKind, PropProblem, StreamStat};
 pub use prop::{PropTag, PropType, PropValue, filetime_from_unix, tags, unix_from_filetime};
 pub use session::{DisabledService, SubmitOutcome};

@@ -85,6 +85,7 @@ impl Engine {
             events: phase.events,
             last_error: Mutex::new(phase.last_error),
             engine: Arc::downgrade(&self.inner),
+            advise: Default::default(),
         });
         if flags.contains(LogonFlags::MAPI_ALLOW_OTHERS)
             && let Ok(mut slot) = self.inner.shared.lock()

@@ -185,6 +185,7 @@ impl LocalStore {
         .and_then(|mut s| s.execute([dest, id]))
         .map_err(self.sql())?;
         let new = tx.last_insert_rowid();
+        crate::changes::mark_copy(tx, new, id).map_err(self.sql())?;
         crate::recipients::copy(tx, id, new).map_err(self.sql())?;
         crate::attach::copy(tx, id, new).map_err(self.sql())?;
         let props: Vec<i64> = tx

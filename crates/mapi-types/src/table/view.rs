@@ -499,6 +499,34 @@ impl TableView {
         self.live()
     }
 
+    /// The column set (what [`TableView::query_columns`] answers without flags).
+    pub fn columns(&self) -> &[PropTag] {
+        &self.columns
+    }
+
+    /// For change notifications: rows `start..start + n` in the view's order, as the
+    /// source holds them (at least `columns`), without moving the cursor.
+    pub fn peek_rows(
+        &mut self,
+        start: usize,
+        n: usize,
+        columns: &[PropTag],
+    ) -> Result<Vec<Row>, TableError> {
+        self.live()?;
+        self.source.rows(start, n, columns)
+    }
+
+    /// The rows changed under the view: the source evaluates the view's restriction
+    /// and sort again (dropping what it had cached) and the row count is read again.
+    /// The cursor and bookmarks keep their indexes (clamped to the new end).
+    pub fn rows_changed(&mut self) -> Result<(), TableError> {
+        self.count = None;
+        self.source.set_query(&Query {
+            restriction: self.restriction.clone(),
+            sort: self.sort.clone(),
+        })
+    }
+
     fn reset(&mut self) {
         self.position = 0;
         self.count = None;
