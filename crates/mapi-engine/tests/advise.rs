@@ -373,6 +373,13 @@ async fn store_folder_and_message_registrations_get_their_events_in_order() {
     assert_eq!(names(&seen), ["fnevObjectMoved", "fnevObjectDeleted"]);
 }
 
+/// A message's PR_INSTANCE_KEY, from GetProps.
+async fn instance_key(store: &Arc<dyn MsgStore>, entry: &[u8]) -> PropValue {
+    let m = store.open_message(entry, 0).await.unwrap();
+    let got = m.get_props(Some(&[tags::PR_INSTANCE_KEY]), 0).await.unwrap();
+    got.value[0].1.clone()
+}
+
 fn row_subject(t: &TableInfo) -> Option<&str> {
     t.row.str(tags::PR_SUBJECT)
 }
@@ -401,7 +408,10 @@ async fn a_contents_table_reports_added_modified_and_deleted_rows() {
         [tags::PR_SUBJECT.id(), tags::PR_MESSAGE_FLAGS.id()],
         "the table's current columns"
     );
-    assert_eq!(added.index.1, PropValue::Binary(ids[0].clone()));
+    // Rows are named by their PR_INSTANCE_KEY, as MAPI's TABLE_NOTIFICATION does.
+    let key = instance_key(&store, &ids[0]).await;
+    assert_eq!(added.index.0.id(), tags::PR_INSTANCE_KEY.id());
+    assert_eq!(added.index.1, key);
     assert_eq!(added.prior.0, PR_NULL);
     assert_eq!(t.view().get_row_count(0).unwrap(), 2);
 
@@ -411,7 +421,7 @@ async fn a_contents_table_reports_added_modified_and_deleted_rows() {
     let m = table(seen.last().unwrap()).unwrap();
     assert_eq!(row_subject(m), Some("older"));
     assert_eq!(m.row.int(tags::PR_MESSAGE_FLAGS).unwrap() & 0x1, 0x1);
-    assert_eq!(m.prior.1, PropValue::Binary(ids[0].clone()));
+    assert_eq!(m.prior.1, key);
     store
         .set_read_flags(&inbox, Some(&first), CLEAR_READ_FLAG)
         .await
@@ -424,7 +434,7 @@ async fn a_contents_table_reports_added_modified_and_deleted_rows() {
     store.delete_message(&ids[0]).await.unwrap();
     let seen = until(&rx, is_table(table_event::TABLE_ROW_DELETED));
     let d = table(seen.last().unwrap()).unwrap();
-    assert_eq!(d.index.1, PropValue::Binary(ids[0].clone()));
+    assert_eq!(d.index.1, key);
     assert_eq!(t.view().get_row_count(0).unwrap(), 1);
     // A change in another folder says nothing to this table: the next notification
     // is the Inbox's.
