@@ -8,7 +8,9 @@
 //! content matches, string order, `RES_SIZE` on strings, entry ids) is evaluated here in
 //! Rust while the candidate rows stream by; only the matching row ids are kept, in view
 //! order. The answers are always those [`mapi_types::MemorySource`] gives over the same
-//! rows: every translation below follows `Restriction::evaluate` and `compare`.
+//! rows: every translation below follows `Restriction::evaluate` and `compare`. A
+//! `RES_SUBRESTRICTION` on recipients sees each message's saved recipients (see
+//! `subrestriction`), in SQL and in Rust alike.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
