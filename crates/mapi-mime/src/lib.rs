@@ -3,7 +3,8 @@
 //!
 //! # Layout
 //! - [`map`]: [`MessageProps`], a whole message mapped ([`MessageProps::map`], the import
-//!   check [`import`]) and its property row; [`header_fields`] for the header block only.
+//!   check [`import`]) and its property row; [`mapping_parser`], the parser it is
+//!   fastest with; [`header_fields`] for the header block only.
 //! - [`fields`]: [`Fields`], the properties header fields give (subject, senders,
 //!   recipients for display, times, ids, importance).
 //! - [`subject`]: the PR_SUBJECT_PREFIX / PR_NORMALIZED_SUBJECT rule.
@@ -44,4 +45,4 @@ pub use error::MimeError;
 pub use fields::{Fields, IMPORTANCE_HIGH, IMPORTANCE_LOW, IMPORTANCE_NORMAL, Mailbox, angle_id};
 pub use header::header_block;
 pub use mail_parser::MessageParser;
-pub use map::{MESSAGE_CLASS, MessageProps, header_fields, import};
+pub use map::{MESSAGE_CLASS, MessageProps, header_fields, import, mapping_parser};

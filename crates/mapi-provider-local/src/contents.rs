@@ -8,7 +8,9 @@
 //! content matches, string order, `RES_SIZE` on strings, entry ids) is evaluated here in
 //! Rust while the candidate rows stream by; only the matching row ids are kept, in view
 //! order. The answers are always those [`mapi_types::MemorySource`] gives over the same
-//! rows: every translation below follows `Restriction::evaluate` and `compare`.
+//! rows: every translation below follows `Restriction::evaluate` and `compare`. A
+//! `RES_SUBRESTRICTION` on recipients sees each message's saved recipients (see
+//! `subrestriction`), in SQL and in Rust alike.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -27,6 +29,8 @@ use crate::dbfile::Db;
 use crate::entryid::{self, ObjectKind};
 use crate::error::LocalError;
 use crate::lock::SessionLock;
+use crate::subrestriction::{self, SavedRecipients, SubHandle};
+use mapi_types::table::consts::PR_MESSAGE_RECIPIENTS;
 
 /// The open database of a logged-on store, shared with its tables; `None` after logoff.
 pub(crate) type SharedDb = Arc<Mutex<Option<Open>>>;
@@ -176,14 +180,18 @@ fn constant(b: bool) -> String {
 /// SQL for a restriction that means the same as its in-memory evaluation on a contents
 /// row, or `None` when it must be evaluated in Rust. Parameters are appended to `params`
 /// only on success.
-fn to_sql(r: &Restriction, params: &mut Vec<Value>) -> Option<String> {
+/// A sub-restriction on recipients becomes an `EXISTS` whose handle is appended to
+/// `subs`, likewise only on success.
+fn to_sql(r: &Restriction, params: &mut Vec<Value>, subs: &mut Vec<SubHandle>) -> Option<String> {
     let mut local = Vec::new();
-    let sql = to_sql_inner(r, &mut local)?;
+    let mut handles = Vec::new();
+    let sql = to_sql_inner(r, &mut local, &mut handles)?;
     params.extend(local);
+    subs.extend(handles);
     Some(sql)
 }
 
-fn to_sql_inner(r: &Restriction, p: &mut Vec<Value>) -> Option<String> {
+fn to_sql_inner(r: &Restriction, p: &mut Vec<Value>, subs: &mut Vec<SubHandle>) -> Option<String> {
     Some(match r {
         Restriction::And(rs) | Restriction::Or(rs) => {
             let (join, empty) = match r {
@@ -193,10 +201,10 @@ fn to_sql_inner(r: &Restriction, p: &mut Vec<Value>) -> Option<String> {
             if rs.is_empty() {
                 return Some(empty.to_string());
             }
-            let parts: Option<Vec<String>> = rs.iter().map(|c| to_sql_inner(c, p)).collect();
+            let parts: Option<Vec<String>> = rs.iter().map(|c| to_sql_inner(c, p, subs)).collect();
             format!("({})", parts?.join(join))
         }
-        Restriction::Not(inner) => format!("NOT ({})", to_sql_inner(inner, p)?),
+        Restriction::Not(inner) => format!("NOT ({})", to_sql_inner(inner, p, subs)?),
         Restriction::Property { op, tag, value } => {
             let Some(c) = column(*tag) else {
                 return Some(constant(false));
@@ -291,9 +299,18 @@ fn to_sql_inner(r: &Restriction, p: &mut Vec<Value>) -> Option<String> {
             }
             _ => constant(false),
         },
+        Restriction::Sub {
+            object,
+            restriction,
+        } if *object == PR_MESSAGE_RECIPIENTS => {
+            let handle = SubHandle::new(restriction);
+            p.push(Value::Integer(handle.param()));
+            subs.push(handle);
+            subrestriction::exists_sql()
+        }
         Restriction::Sub { .. } => return None,
         Restriction::Comment { restriction, .. } => match restriction {
-            Some(inner) => to_sql_inner(inner, p)?,
+            Some(inner) => to_sql_inner(inner, p, subs)?,
             None => constant(true),
         },
     })
@@ -331,7 +348,7 @@ fn order_sql(keys: &[SortKey]) -> Option<String> {
     )
 }
 
-fn contains_sub(r: &Restriction) -> bool {
+fn has_sub(r: &Restriction) -> bool {
     let mut stack = vec![r];
     while let Some(r) = stack.pop() {
         if matches!(r, Restriction::Sub { .. }) {
@@ -373,6 +390,8 @@ enum Plan {
         params: Vec<Value>,
         order: String,
         ids: Option<Vec<i64>>,
+        /// The sub-restrictions the filter's parameters name.
+        _subs: Vec<SubHandle>,
     },
     /// Evaluated partly in Rust: the matching row ids in view order.
     Ids(Vec<i64>),
@@ -488,6 +507,7 @@ impl ContentsSource {
                 params: Vec::new(),
                 order: DEFAULT_ORDER.into(),
                 ids: None,
+                _subs: Vec::new(),
             },
             count: None,
         }
@@ -514,19 +534,25 @@ impl ContentsSource {
             Some(Restriction::And(rs)) => rs.iter().collect(),
             Some(r) => vec![r],
         };
-        if query.restriction.as_ref().is_some_and(contains_sub) {
-            return Err(TableError::too_complex(
-                "the local store keeps no recipient or attachment rows to evaluate a RES_SUBRESTRICTION on",
-            ));
+        if let Some(r) = &query.restriction {
+            // Bounded depth before anything here recurses (the view checks as well).
+            r.check()?;
+            if let Some(why) = subrestriction::unsupported(r) {
+                return Err(TableError::too_complex(why));
+            }
         }
         let mut filters = Vec::new();
         let mut params = Vec::new();
+        let mut subs = Vec::new();
         let mut residual: Vec<&Restriction> = Vec::new();
         for c in conjuncts {
-            match to_sql(c, &mut params) {
+            match to_sql(c, &mut params, &mut subs) {
                 Some(s) => filters.push(s),
                 None => residual.push(c),
             }
+        }
+        if !subs.is_empty() || residual.iter().any(|r| has_sub(r)) {
+            self.with_conn(subrestriction::register)?;
         }
         let filter = if filters.is_empty() {
             NO_FILTER.to_string()
@@ -542,6 +568,7 @@ impl ContentsSource {
                 params,
                 order: order.clone(),
                 ids: None,
+                _subs: subs,
             });
         }
         // Part in Rust: stream the candidates with just the columns needed.
@@ -558,7 +585,7 @@ impl ContentsSource {
             format!("SELECT {SELECT} FROM messages WHERE folder = ? AND {filter} ORDER BY {order}");
         let folder = self.folder;
         let uid = self.uid;
-        let subs = mapi_types::table::restriction::NoSubObjects;
+        let path = self.path.clone();
         let mut failed: Option<TableError> = None;
         let mut keyed: Vec<(i64, Row)> = Vec::new();
         let mut ids: Vec<i64> = Vec::new();
@@ -569,9 +596,14 @@ impl ContentsSource {
             let mut rows = stmt.query(params_from_iter(all))?;
             while let Some(r) = rows.next()? {
                 let row = summary_row(&uid, r, Some(&needed))?;
+                let recipients = SavedRecipients {
+                    conn,
+                    path: &path,
+                    message: r.get(0)?,
+                };
                 let mut keep = true;
                 for res in &residual {
-                    match res.evaluate(&row, &subs as &dyn SubObjects) {
+                    match res.evaluate(&row, &recipients as &dyn SubObjects) {
                         Ok(true) => {}
                         Ok(false) => {
                             keep = false;
@@ -606,7 +638,89 @@ impl ContentsSource {
     }
 }
 
+/// How many rows FindRow reads at a time.
+const FIND_CHUNK: usize = 256;
+
+impl ContentsSource {
+    /// The position (in `start..start + rows.len()`, from the end when `backward`) of
+    /// the first of `rows` that satisfies `restriction`, sub-restrictions on their
+    /// saved recipients included.
+    fn first_match(
+        &self,
+        restriction: &Restriction,
+        rows: &[Row],
+        start: usize,
+        backward: bool,
+    ) -> Result<Option<usize>, TableError> {
+        let guard = self.db.lock().unwrap_or_else(|p| p.into_inner());
+        let open = guard
+            .as_ref()
+            .ok_or_else(|| mapi_spi::ProviderError::from(LocalError::LoggedOff))?;
+        let conn = &open.db.conn;
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        if backward {
+            order.reverse();
+        }
+        for i in order {
+            let row = &rows[i];
+            let entry = row.get(PR_ENTRYID).and_then(PropValue::as_bytes);
+            let message = entry
+                .map(|e| entryid::decode(&self.uid, ObjectKind::Message, e))
+                .transpose()
+                .map_err(mapi_spi::ProviderError::from)?
+                .unwrap_or(0);
+            let recipients = SavedRecipients {
+                conn,
+                path: &self.path,
+                message,
+            };
+            if restriction.evaluate(row, &recipients)? {
+                return Ok(Some(start + i));
+            }
+        }
+        Ok(None)
+    }
+}
+
 impl RowSource for ContentsSource {
+    /// FindRow over the view's rows, a chunk at a time; sub-restrictions see each
+    /// message's saved recipients.
+    fn find(
+        &mut self,
+        restriction: &Restriction,
+        from: usize,
+        backward: bool,
+    ) -> Result<Option<usize>, TableError> {
+        restriction.check()?;
+        if let Some(why) = subrestriction::unsupported(restriction) {
+            return Err(TableError::too_complex(why));
+        }
+        let columns = all_columns();
+        if backward {
+            let mut end = from;
+            while end > 0 {
+                let start = end.saturating_sub(FIND_CHUNK);
+                let rows = self.rows(start, end - start, &columns)?;
+                if let Some(p) = self.first_match(restriction, &rows, start, true)? {
+                    return Ok(Some(p));
+                }
+                end = start;
+            }
+            return Ok(None);
+        }
+        let mut start = from;
+        loop {
+            let rows = self.rows(start, FIND_CHUNK, &columns)?;
+            if let Some(p) = self.first_match(restriction, &rows, start, false)? {
+                return Ok(Some(p));
+            }
+            if rows.len() < FIND_CHUNK {
+                return Ok(None);
+            }
+            start += rows.len();
+        }
+    }
+
     fn all_columns(&self) -> Vec<PropTag> {
         all_columns()
     }
@@ -717,6 +831,7 @@ impl RowSource for ContentsSource {
                 params,
                 order,
                 ids: None,
+                ..
             } => {
                 let sql = format!(
                     "SELECT {SELECT} FROM messages WHERE folder = ? AND {filter} \
@@ -743,7 +858,7 @@ mod tests {
     use super::*;
 
     fn sql(r: &Restriction) -> Option<String> {
-        to_sql(r, &mut Vec::new())
+        to_sql(r, &mut Vec::new(), &mut Vec::new())
     }
 
     #[test]
@@ -770,14 +885,18 @@ mod tests {
         let mut params = Vec::new();
         let both = Restriction::And(vec![unread.clone(), big.clone()]);
         assert_eq!(
-            to_sql(&both, &mut params).unwrap(),
+            to_sql(&both, &mut params, &mut Vec::new()).unwrap(),
             "((flags & 1) = 0 AND min(size, 2147483647) > ?)"
         );
         assert_eq!(params, [Value::Integer(10_000)]);
         // A part that cannot be translated leaves the parameters untouched.
         let mut params = Vec::new();
         assert_eq!(
-            to_sql(&Restriction::Or(vec![big, content(true)]), &mut params),
+            to_sql(
+                &Restriction::Or(vec![big, content(true)]),
+                &mut params,
+                &mut Vec::new()
+            ),
             None
         );
         assert!(params.is_empty());
@@ -787,5 +906,18 @@ mod tests {
             "delivery_time DESC, id DESC"
         );
         assert_eq!(order_sql(&[SortKey::ascending(PR_SUBJECT)]), None);
+        // A sub-restriction on recipients is an EXISTS with its handle as parameter,
+        // whatever it holds (evaluated by the registered function).
+        let sub = Restriction::Sub {
+            object: PR_MESSAGE_RECIPIENTS,
+            restriction: Box::new(content(true)),
+        };
+        let (mut params, mut subs) = (Vec::new(), Vec::new());
+        let s = to_sql(&Restriction::Not(Box::new(sub)), &mut params, &mut subs).unwrap();
+        assert!(
+            s.starts_with("NOT (EXISTS (SELECT 1 FROM message_recipients"),
+            "{s}"
+        );
+        assert_eq!(params, [Value::Integer(subs[0].param())]);
     }
 }

@@ -16,6 +16,8 @@
 //! - [`message`]: [`LocalMessage`], a message as a transacted property object
 //!   (CreateMessage, SetProps, SaveChanges with its version check, OpenProperty), and
 //!   [`message::Ctx`].
+//! - `subrestriction`: `RES_SUBRESTRICTION` on a message's saved recipients, in SQL
+//!   (an `EXISTS` through a registered function) and in Rust.
 //! - `compose`: a created message's first row, and the RFC 5322 form of an unsent
 //!   message built from its properties (mail-builder).
 //! - [`attach`]: a message's attachments (CreateAttach, OpenAttach, DeleteAttach,
@@ -71,6 +73,7 @@ pub mod schema;
 pub mod service;
 pub mod store;
 pub mod stream;
+mod subrestriction;
 
 pub use contacts::Contacts;
 pub use error::LocalError;

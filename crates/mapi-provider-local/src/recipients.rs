@@ -177,12 +177,7 @@ impl Recipients {
             .rows
             .iter()
             .map(|r| {
-                let mut r = r.clone();
-                let id = row_id(&r).unwrap_or(0) as u32;
-                r.set(
-                    PR_INSTANCE_KEY,
-                    PropValue::Binary(id.to_le_bytes().to_vec()),
-                );
+                let r = shown(r);
                 for (tag, _) in &r.0 {
                     if !columns.iter().any(|c| c.id() == tag.id()) {
                         columns.push(*tag);
@@ -222,12 +217,32 @@ pub fn load(conn: &Connection, id: i64) -> Result<Vec<Row>, rusqlite::Error> {
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows
         .into_iter()
-        .map(|(row_id, bytes)| {
-            // A row that does not decode keeps only its id (the file was damaged).
-            let props = codec::decode_props(&mut Reader { b: &bytes }).unwrap_or_default();
-            kept(&Row(props), row_id)
-        })
+        .map(|(row_id, bytes)| saved_row(&bytes, row_id))
         .collect())
+}
+
+/// A saved recipient (its `props` and `row_id` columns) as the message holds it. A row
+/// that does not decode keeps only its id (the file was damaged).
+fn saved_row(bytes: &[u8], row_id: i64) -> Row {
+    let props = codec::decode_props(&mut Reader { b: bytes }).unwrap_or_default();
+    kept(&Row(props), row_id)
+}
+
+/// A row of the recipient table as shown: with its PR_INSTANCE_KEY.
+fn shown(row: &Row) -> Row {
+    let mut r = row.clone();
+    let id = row_id(&r).unwrap_or(0) as u32;
+    r.set(
+        PR_INSTANCE_KEY,
+        PropValue::Binary(id.to_le_bytes().to_vec()),
+    );
+    r
+}
+
+/// The recipient-table row a saved recipient (its `props` and `row_id` columns) shows,
+/// for evaluating a `RES_SUBRESTRICTION` on the saved rows.
+pub fn table_row(bytes: &[u8], row_id: i64) -> Row {
+    shown(&saved_row(bytes, row_id))
 }
 
 /// Replaces the saved recipients of message `id`.

@@ -12,7 +12,7 @@ use mapi_types::table::consts::MAPI_ASSOCIATED;
 use mapi_types::tags::*;
 use mapi_types::{MapiUid, MemorySource, PropValue, Row, RowSource, Table, object_type};
 use rusqlite::types::ToSqlOutput;
-use rusqlite::{Connection, MAIN_DB, OptionalExtension, ffi, params};
+use rusqlite::{Connection, MAIN_DB, OptionalExtension, TransactionBehavior, ffi};
 
 use crate::contents::{self, ContentsSource, Open, SharedDb};
 use crate::dbfile::{self, path_setting};
@@ -361,14 +361,20 @@ impl LocalStore {
         self.with_conn(|conn| {
             let folder = self.folder_id(conn, folder)?;
             let parsed = parse_all(messages)?;
-            let tx = conn.transaction().map_err(self.sql())?;
-            let mut ids = Vec::with_capacity(parsed.len());
-            for (p, raw) in parsed.iter().zip(messages) {
-                let flags = if p.has_attach { MSGFLAG_HASATTACH } else { 0 };
-                let id = insert_imported(&tx, folder, p, raw, flags).map_err(self.sql())?;
-                ids.push(self.message_entry(id));
-            }
-            tx.commit().map_err(self.sql())?;
+            let mut ids = vec![EntryId::new(); parsed.len()];
+            bulk_write(conn, |tx| {
+                let order = insert_order(&parsed);
+                let mut next = next_message_id(tx)?;
+                for group in order.chunks(ROWS_PER_INSERT) {
+                    insert_imported(tx, folder, next, group, &parsed, messages)?;
+                    for &i in group {
+                        ids[i] = self.message_entry(next);
+                        next += 1;
+                    }
+                }
+                Ok(())
+            })
+            .map_err(self.sql())?;
             Ok(ids)
         })
     }
@@ -407,56 +413,147 @@ impl LocalStore {
     }
 }
 
+/// The order a batch is inserted in: newest first, as the folder's indexes keep
+/// messages (by delivery time, newest first), so each index entry lands next to the
+/// previous one instead of anywhere in the index. Messages with the same delivery time
+/// keep their order in the batch, so the view order (ties: the later row first) is the
+/// one inserting in batch order gives.
+fn insert_order(parsed: &[Parsed<'_>]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..parsed.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(parsed[i].delivery_time));
+    order
+}
+
+/// Runs `write` in one transaction that is all or nothing and on disk when this
+/// returns: its commit syncs the WAL (`synchronous = FULL` for this commit; the
+/// connection's `NORMAL` does not sync at commit), and is not followed by SQLite's
+/// automatic checkpoint, which would copy the whole batch into the main file a second
+/// time before returning. That copy is left to the next checkpoint: the next commit
+/// that finds the WAL over SQLite's threshold, or logoff. The connection's settings
+/// are put back whatever the outcome.
+fn bulk_write<T>(
+    conn: &mut Connection,
+    write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    let synchronous: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0))?;
+    let autocheckpoint: i64 = conn.pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))?;
+    let temp_store: i64 = conn.pragma_query_value(None, "temp_store", |r| r.get(0))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
+    // Statement journals in memory: each one holds a few pages, which would otherwise
+    // spill to a temporary file.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // IMMEDIATE: the write lock is held from the start, so what the batch reads (the
+    // next row id) is what it writes after.
+    let done = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .and_then(|tx| {
+            let out = write(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        });
+    let restored = conn
+        .pragma_update(None, "synchronous", synchronous)
+        .and_then(|()| conn.pragma_update(None, "temp_store", temp_store))
+        .and_then(|()| {
+            conn.execute_batch(&format!("PRAGMA wal_autocheckpoint = {autocheckpoint}"))
+        });
+    let out = done?;
+    restored?;
+    Ok(out)
+}
+
 /// A body or raw message larger than this is written through incremental blob I/O
 /// instead of being bound: a bound value is copied by SQLite, a written one is not.
 const WRITE_IN_PLACE: usize = 64 * 1024;
 
-/// Inserts one imported message without SQLite copying its large values. A large body
-/// text and raw message are inserted as zero-filled blobs of their sizes (the last two
-/// columns of the row, so SQLite keeps them as lengths, not bytes), then written into
-/// the row through incremental blob I/O, which goes straight to the database pages.
-/// Such a body is stored as a blob of UTF-8 bytes (a reader of the column takes either
-/// form; messages are read back from their raw bytes).
+/// How many messages one `INSERT` statement adds. Each statement of a transaction
+/// keeps a statement journal of the pages it changes (the folder count trigger makes
+/// every insert one), so fewer, larger statements copy far fewer pages.
+const ROWS_PER_INSERT: usize = 32;
+
+/// The columns of an imported message, in the order they are bound.
+const IMPORT_COLUMNS: &str = "id, folder, subject, sender_name, sender_email, display_to, \
+     display_cc, delivery_time, submit_time, size, message_id, flags, has_attach, body, raw";
+
+/// How many values [`IMPORT_COLUMNS`] binds per message.
+const IMPORT_VALUES: usize = 15;
+
+/// The row id the next inserted message gets, as SQLite would give it (one more than
+/// the largest), so a batch inserted with explicit ids knows them. Call it inside the
+/// write transaction that inserts them.
+fn next_message_id(conn: &Connection) -> rusqlite::Result<i64> {
+    let max: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM messages", [], |r| {
+        r.get(0)
+    })?;
+    max.checked_add(1)
+        .ok_or_else(|| rusqlite::Error::SqliteFailure(ffi::Error::new(ffi::SQLITE_FULL), None))
+}
+
+/// Inserts messages `group` (indexes into `parsed` and `raws`) with row ids `first`,
+/// `first + 1`, ... in one statement, without SQLite copying their large values: a
+/// large body text or raw message is inserted as a zero-filled blob of its size (the
+/// last two columns of the row, so SQLite keeps them as lengths, not bytes), then
+/// written into the row through incremental blob I/O, which goes straight to the
+/// database pages. Such a body is stored as a blob of UTF-8 bytes (a reader of the
+/// column takes either form; messages are read back from their raw bytes).
 fn insert_imported(
     conn: &Connection,
     folder: i64,
-    p: &Parsed<'_>,
-    raw: &[u8],
-    flags: i32,
-) -> rusqlite::Result<i64> {
-    let body = p.body.as_bytes();
-    let (body_len, raw_len) = (in_place(body)?, in_place(raw)?);
-    conn.prepare_cached(
-        "INSERT INTO messages (folder, subject, sender_name, sender_email,
-             display_to, display_cc, delivery_time, submit_time, size, message_id, flags,
-             has_attach, body, raw)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    )?
-    .execute(params![
-        folder,
-        p.subject,
-        p.sender_name,
-        p.sender_email,
-        p.display_to,
-        p.display_cc,
-        p.delivery_time as i64,
-        p.submit_time.map(|t| t as i64),
-        raw.len() as i64,
-        p.message_id,
-        flags,
-        p.has_attach,
-        body_len.map_or(ToSqlOutput::from(p.body.as_ref()), ToSqlOutput::ZeroBlob),
-        raw_len.map_or(ToSqlOutput::from(raw), ToSqlOutput::ZeroBlob),
-    ])?;
-    let id = conn.last_insert_rowid();
-    for (column, len, bytes) in [(c"body", body_len, body), (c"raw", raw_len, raw)] {
-        if len.is_some() {
-            let mut blob = conn.blob_open(MAIN_DB, c"messages", column, id, false)?;
-            blob.write_at(bytes, 0)?;
-            blob.close()?;
+    first: i64,
+    group: &[usize],
+    parsed: &[Parsed<'_>],
+    raws: &[Vec<u8>],
+) -> rusqlite::Result<()> {
+    let mut sql = format!("INSERT INTO messages ({IMPORT_COLUMNS}) VALUES ");
+    for k in 0..group.len() {
+        sql.push_str(if k == 0 { "(" } else { ", (" });
+        sql.push_str(&["?"; IMPORT_VALUES].join(", "));
+        sql.push(')');
+    }
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut large = Vec::new();
+    for (k, &i) in group.iter().enumerate() {
+        let (p, raw) = (&parsed[i], raws[i].as_slice());
+        let id = first + k as i64;
+        let body = p.body.as_bytes();
+        let (body_len, raw_len) = (in_place(body)?, in_place(raw)?);
+        let flags = if p.has_attach { MSGFLAG_HASATTACH } else { 0 };
+        let at = k * IMPORT_VALUES;
+        stmt.raw_bind_parameter(at + 1, id)?;
+        stmt.raw_bind_parameter(at + 2, folder)?;
+        stmt.raw_bind_parameter(at + 3, &p.subject)?;
+        stmt.raw_bind_parameter(at + 4, &p.sender_name)?;
+        stmt.raw_bind_parameter(at + 5, &p.sender_email)?;
+        stmt.raw_bind_parameter(at + 6, &p.display_to)?;
+        stmt.raw_bind_parameter(at + 7, &p.display_cc)?;
+        stmt.raw_bind_parameter(at + 8, p.delivery_time as i64)?;
+        stmt.raw_bind_parameter(at + 9, p.submit_time.map(|t| t as i64))?;
+        stmt.raw_bind_parameter(at + 10, raw.len() as i64)?;
+        stmt.raw_bind_parameter(at + 11, &p.message_id)?;
+        stmt.raw_bind_parameter(at + 12, flags)?;
+        stmt.raw_bind_parameter(at + 13, p.has_attach)?;
+        stmt.raw_bind_parameter(
+            at + 14,
+            body_len.map_or(ToSqlOutput::from(p.body.as_ref()), ToSqlOutput::ZeroBlob),
+        )?;
+        stmt.raw_bind_parameter(
+            at + 15,
+            raw_len.map_or(ToSqlOutput::from(raw), ToSqlOutput::ZeroBlob),
+        )?;
+        for (column, len, bytes) in [(c"body", body_len, body), (c"raw", raw_len, raw)] {
+            if len.is_some() {
+                large.push((id, column, bytes));
+            }
         }
     }
-    Ok(id)
+    stmt.raw_execute()?;
+    for (id, column, bytes) in large {
+        let mut blob = conn.blob_open(MAIN_DB, c"messages", column, id, false)?;
+        blob.write_at(bytes, 0)?;
+        blob.close()?;
+    }
+    Ok(())
 }
 
 /// The length of the zero-filled blob a value over [`WRITE_IN_PLACE`] is inserted as;
@@ -484,12 +581,12 @@ fn parse_all(messages: &[Vec<u8>]) -> Result<Vec<Parsed<'_>>, LocalError> {
         chunk: &[Vec<u8>],
         now: u64,
     ) -> Result<Vec<Parsed<'_>>, LocalError> {
-        let parser = MessageParser::new();
+        let parser = mapi_mime::mapping_parser();
         chunk
             .iter()
             .enumerate()
             .map(|(i, raw)| {
-                mime::parse(&parser, raw, now).map_err(|detail| LocalError::BadMessage {
+                mime::parse(parser, raw, now).map_err(|detail| LocalError::BadMessage {
                     index: start + i,
                     detail,
                 })
@@ -752,5 +849,66 @@ impl MsgStore for LocalStore {
         if let Some(Open { db, _lock }) = open {
             crate::idle::park(&self.path, db);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(conn: &Connection) -> (i64, i64, i64) {
+        let get = |name| {
+            conn.pragma_query_value(None, name, |r| r.get::<_, i64>(0))
+                .unwrap()
+        };
+        (
+            get("synchronous"),
+            get("wal_autocheckpoint"),
+            get("temp_store"),
+        )
+    }
+
+    #[test]
+    fn a_bulk_write_is_all_or_nothing_and_puts_the_settings_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("t.db")).unwrap();
+        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+        conn.pragma_update(None, "synchronous", "NORMAL").unwrap();
+        conn.execute_batch("CREATE TABLE t (x INTEGER NOT NULL)")
+            .unwrap();
+        let before = settings(&conn);
+        assert_eq!(before, (1, 1000, 0));
+        let failed = bulk_write(&mut conn, |tx| {
+            tx.execute("INSERT INTO t VALUES (1)", [])?;
+            tx.execute("INSERT INTO t VALUES (NULL)", [])
+        });
+        assert!(failed.is_err());
+        assert_eq!(settings(&conn), before);
+        let count = |c: &Connection| -> i64 {
+            c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(count(&conn), 0, "nothing of a failed batch stays");
+        bulk_write(&mut conn, |tx| {
+            assert_eq!(settings(tx), (2, 0, 2), "FULL, no autocheckpoint, MEMORY");
+            tx.execute("INSERT INTO t VALUES (1), (2)", [])
+        })
+        .unwrap();
+        assert_eq!(settings(&conn), before);
+        assert_eq!(count(&conn), 2);
+        assert_eq!(next_message_id_of(&conn), 1);
+    }
+
+    fn next_message_id_of(conn: &Connection) -> i64 {
+        conn.execute_batch("CREATE TABLE messages (id INTEGER PRIMARY KEY)")
+            .unwrap();
+        let first = next_message_id(conn).unwrap();
+        conn.execute("INSERT INTO messages (id) VALUES (41)", [])
+            .unwrap();
+        assert_eq!(next_message_id(conn).unwrap(), 42);
+        conn.execute("INSERT INTO messages (id) VALUES (?1)", [i64::MAX])
+            .unwrap();
+        assert!(next_message_id(conn).is_err(), "no id after the largest");
+        first
     }
 }

@@ -395,9 +395,10 @@ fn associated_contents_are_empty_and_sub_restrictions_too_complex() {
     assert!(assoc.query_rows(10, 0).unwrap().is_empty());
     assert!(assoc.query_columns(0).unwrap().contains(&PR_SUBJECT));
     let mut v = sql_view(&f);
+    // The store keeps no attachment rows (recipients: see tests/sub_restriction.rs).
     let sub = Restriction::Sub {
-        object: PR_MESSAGE_RECIPIENTS,
-        restriction: Box::new(Restriction::Exist(PR_EMAIL_ADDRESS)),
+        object: PR_MESSAGE_ATTACHMENTS,
+        restriction: Box::new(Restriction::Exist(PR_ATTACH_DATA_BIN)),
     };
     let e = v.restrict(Some(sub.clone()), 0).unwrap_err();
     assert_eq!(e.status, Status::MAPI_E_TOO_COMPLEX);

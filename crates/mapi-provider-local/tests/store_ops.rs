@@ -253,6 +253,53 @@ fn import_is_all_or_none() {
     assert_eq!(block_on(store.contents(&inbox)).unwrap().row_count(), 200);
 }
 
+/// A batch bigger than one insert statement, in no date order and with ties: every
+/// returned id is its own message, the view is newest first with ties later-in-batch
+/// first (as inserting in batch order gives), and the commit is visible to another
+/// connection to the file at once.
+#[test]
+fn a_large_batch_keeps_its_ids_and_the_view_order() {
+    let dir = TempDir::new();
+    let store = new_store(&dir);
+    let inbox = block_on(store.folder(FolderKind::Inbox)).unwrap();
+    let n = 100;
+    // Three distinct dates, repeated: 0 -> 10 Nov, 1 -> 12 Nov, 2 -> 11 Nov.
+    let day = |i: usize| [10, 12, 11][i % 3];
+    let batch: Vec<Vec<u8>> = (0..n)
+        .map(|i| {
+            let date = format!("Fri, {} Nov 2023 08:00:00 +0000", day(i));
+            simple_message(&format!("m{i}"), &date)
+        })
+        .collect();
+    let ids = block_on(store.import_raw(&inbox, batch.clone())).unwrap();
+    assert_eq!(ids.len(), n);
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(
+            block_on(store.read_raw(id)).unwrap(),
+            batch[i],
+            "message {i}"
+        );
+        let m = block_on(store.read_message(id)).unwrap();
+        assert_eq!(m.str(PR_SUBJECT), Some(format!("m{i}").as_str()));
+    }
+    let mut want: Vec<usize> = (0..n).collect();
+    // Newest first; the same day: the later in the batch first.
+    want.sort_by(|a, b| day(*b).cmp(&day(*a)).then(b.cmp(a)));
+    let table = block_on(store.contents(&inbox)).unwrap();
+    let shown: Vec<String> = table
+        .full_rows()
+        .iter()
+        .map(|r| r.str(PR_SUBJECT).unwrap().to_string())
+        .collect();
+    let want: Vec<String> = want.iter().map(|i| format!("m{i}")).collect();
+    assert_eq!(shown, want);
+    let other = rusqlite::Connection::open(dir.path("mail.db")).unwrap();
+    let count: i64 = other
+        .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(count, n as i64);
+}
+
 /// Bodies and raw messages over 64 KiB are written into the row in place (incremental
 /// blob I/O): they read back exactly, beside small ones, and a failed batch leaves none.
 #[test]

@@ -117,12 +117,20 @@ fn script(v: &mut TableView) -> Vec<String> {
     ));
     v.seek_row_approx(1, 3).unwrap();
     say(format!("approx {:?}", ids(&v.query_rows(3, 0).unwrap())));
+    // Imported messages have no saved recipient rows: none matches.
     let sub = Restriction::Sub {
         object: PR_MESSAGE_RECIPIENTS,
         restriction: Box::new(Restriction::Exist(PR_EMAIL_ADDRESS)),
     };
+    v.restrict(Some(sub), 0).unwrap();
+    say(format!("sub recipients {}", v.get_row_count(0).unwrap()));
+    v.restrict(None, 0).unwrap();
+    let sub = Restriction::Sub {
+        object: PR_MESSAGE_ATTACHMENTS,
+        restriction: Box::new(Restriction::Exist(PR_ATTACH_DATA_BIN)),
+    };
     say(format!(
-        "sub {}",
+        "sub attachments {}",
         v.restrict(Some(sub), 0).unwrap_err().status
     ));
     let mut deep = Restriction::Exist(PR_SUBJECT);
