@@ -1,4 +1,10 @@
 //! MAPI property rows of the store, its folders and messages, and entry ids.
+//!
+//! A cached message's keys follow the local store's rules, so the same message has the
+//! same PR_SEARCH_KEY in both stores: PR_RECORD_KEY is its entry id; PR_SEARCH_KEY is
+//! the ASCII bytes `MSGID:` followed by its PR_INTERNET_MESSAGE_ID (angle brackets
+//! included, case kept), or `ENTRY:` followed by the record key when it has none;
+//! PR_INSTANCE_KEY is its entry id, unique among the rows of the store's tables.
 
 use mapi_mime::MessageParser;
 use mapi_mime::MessageProps;
@@ -96,6 +102,25 @@ pub fn summarize(raw: &[u8]) -> Summary {
     }
 }
 
+/// The PR_SEARCH_KEY of a message with `message_id` (PR_INTERNET_MESSAGE_ID) and
+/// `record_key` (PR_RECORD_KEY).
+pub fn search_key(message_id: Option<&str>, record_key: &[u8]) -> Vec<u8> {
+    match message_id.map(str::trim).filter(|m| !m.is_empty()) {
+        Some(id) => [b"MSGID:".as_slice(), id.as_bytes()].concat(),
+        None => [b"ENTRY:".as_slice(), record_key].concat(),
+    }
+}
+
+/// Sets PR_RECORD_KEY, PR_SEARCH_KEY and PR_INSTANCE_KEY of message row `id` from its
+/// PR_INTERNET_MESSAGE_ID in `row`.
+fn set_keys(row: &mut Row, store: &[u8; 16], id: i64) {
+    let record = message_entry(store, id);
+    let search = search_key(row.str(tags::PR_INTERNET_MESSAGE_ID), &record);
+    row.set(tags::PR_SEARCH_KEY, PropValue::Binary(search));
+    row.set(tags::PR_RECORD_KEY, PropValue::Binary(record.clone()));
+    row.set(tags::PR_INSTANCE_KEY, PropValue::Binary(record));
+}
+
 fn text(v: &Option<String>) -> Option<PropValue> {
     v.as_ref().map(|s| PropValue::Unicode(s.clone()))
 }
@@ -181,11 +206,13 @@ pub fn message_row(store: &[u8; 16], m: &MessageRow) -> Row {
             PropValue::SysTime(filetime_from_unix(t)),
         );
     }
+    set_keys(&mut row, store, m.id);
     row
 }
 
 /// Every property of a message: `mapi-mime`'s mapping of its bytes (the one every store
-/// uses), plus what is this store's own (entry ids, object type, flags, delivery time).
+/// uses), plus what is this store's own (entry ids, keys, object type, flags, delivery
+/// time).
 pub fn full_message(store: &[u8; 16], m: &MessageRow, raw: &[u8]) -> Row {
     let mut row = MessageProps::map(&MessageParser::new(), raw)
         .into_row(m.delivery_time.map(filetime_from_unix));
@@ -205,6 +232,7 @@ pub fn full_message(store: &[u8; 16], m: &MessageRow, raw: &[u8]) -> Row {
         tags::PR_MESSAGE_FLAGS,
         PropValue::Long(if m.seen { 1 } else { 0 }),
     );
+    set_keys(&mut row, store, m.id);
     row
 }
 
@@ -220,6 +248,17 @@ mod tests {
         assert!(parse_folder(&e, &s).is_err());
         assert!(parse_message(&e, &[8u8; 16]).is_err());
         assert!(parse_message(b"short", &s).is_err());
+    }
+
+    #[test]
+    fn search_keys_follow_the_identity() {
+        assert_eq!(search_key(Some("<a@b>"), b"rk"), b"MSGID:<a@b>");
+        assert_ne!(
+            search_key(Some("<A@b>"), b"rk"),
+            search_key(Some("<a@b>"), b"rk")
+        );
+        assert_eq!(search_key(None, b"rk"), b"ENTRY:rk");
+        assert_eq!(search_key(Some("  "), b"rk"), b"ENTRY:rk");
     }
 
     #[test]
@@ -257,6 +296,25 @@ mod tests {
             row.str(tags::PR_TRANSPORT_MESSAGE_HEADERS)
                 .unwrap()
                 .contains("Message-ID")
+        );
+        let entry = message_entry(&[1; 16], 1);
+        assert_eq!(
+            row.get(tags::PR_RECORD_KEY),
+            Some(&PropValue::Binary(entry.clone()))
+        );
+        assert_eq!(
+            row.get(tags::PR_SEARCH_KEY),
+            Some(&PropValue::Binary(b"MSGID:<m1@x>".to_vec()))
+        );
+        assert_eq!(
+            row.get(tags::PR_INSTANCE_KEY),
+            Some(&PropValue::Binary(entry.clone()))
+        );
+        let listed = message_row(&[1; 16], &m);
+        assert_eq!(
+            listed.get(tags::PR_SEARCH_KEY),
+            Some(&PropValue::Binary([b"ENTRY:".as_slice(), &entry].concat())),
+            "no Message-ID in the cache row: the record key"
         );
         assert_eq!(summarize(b"\x00\x01garbage"), summarize(b"\x00\x01garbage"));
     }

@@ -165,5 +165,49 @@ async fn the_pushed_down_contents_table_answers_as_the_in_memory_one() {
         }
     }
     assert_eq!(checked, sorts.len() * restrictions.len());
+
+    // the message keys as columns: the record key is the entry id, the search key (these
+    // messages have no Message-ID) is `ENTRY:` + the record key, instance keys unique
+    let mut keyed = TableView::new(store.contents_source(&inbox, 0).await.unwrap(), Vec::new());
+    keyed
+        .set_columns(
+            &[
+                tags::PR_ENTRYID,
+                tags::PR_RECORD_KEY,
+                tags::PR_SEARCH_KEY,
+                tags::PR_INSTANCE_KEY,
+            ],
+            0,
+        )
+        .unwrap();
+    let rows = keyed.query_rows(100, 0).unwrap();
+    assert_eq!(rows.len(), 60);
+    let bytes = |r: &Row, t: PropTag| match r.get(t) {
+        Some(PropValue::Binary(b)) => b.clone(),
+        other => panic!("{t:?} is {other:?}"),
+    };
+    let mut instances = std::collections::HashSet::new();
+    for r in &rows {
+        let entry = bytes(r, tags::PR_ENTRYID);
+        assert_eq!(bytes(r, tags::PR_RECORD_KEY), entry);
+        assert_eq!(
+            bytes(r, tags::PR_SEARCH_KEY),
+            [b"ENTRY:".as_slice(), &entry].concat()
+        );
+        assert!(instances.insert(bytes(r, tags::PR_INSTANCE_KEY)));
+    }
+    // a restriction on a key is evaluated like any other column
+    let one = bytes(&rows[5], tags::PR_SEARCH_KEY);
+    keyed
+        .restrict(
+            Some(Restriction::Property {
+                op: Relop::Eq,
+                tag: tags::PR_SEARCH_KEY,
+                value: PropValue::Binary(one),
+            }),
+            0,
+        )
+        .unwrap();
+    assert_eq!(keyed.get_row_count(0).unwrap(), 1);
     store.logoff().await;
 }

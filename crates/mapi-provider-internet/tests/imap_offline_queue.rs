@@ -1,6 +1,7 @@
 //! Changes made while the IMAP store is offline (the real Dovecot stopped) queue in the
 //! cache and replay in order at the next online logon: no loss, no duplicate, and a
 //! change to a message deleted on the server meanwhile dropped with a status note.
+//! Copies, moves and EmptyFolder included.
 
 mod common;
 
@@ -234,15 +235,12 @@ async fn folder_changes_made_offline_replay_in_order() {
         status(store.delete_folder(&root, &inbox, DEL_MESSAGES).await),
         Status::MAPI_E_NO_ACCESS
     );
-    assert_eq!(
-        status(store.copy_folder(&root, &renamed, &projects, None, 0).await),
-        Status::MAPI_E_OFFLINE,
-        "a copy needs the server"
-    );
-    assert_eq!(
-        status(store.empty_folder(&renamed, 0).await),
-        Status::MAPI_E_OFFLINE
-    );
+    let copied = store
+        .copy_folder(&root, &renamed, &projects, None, 0)
+        .await
+        .unwrap();
+    assert_ne!(copied, renamed, "a copy is a new folder");
+    store.empty_folder(&renamed, 0).await.unwrap();
     assert!(find(&store, &root, "Old").await.is_none());
     assert!(find(&store, &root, "Doomed").await.is_none());
     assert!(find(&store, &root, "Renamed").await.is_some());
@@ -265,6 +263,7 @@ async fn folder_changes_made_offline_replay_in_order() {
     assert!(stack.maildir("alice", "Projects").is_dir());
     assert_eq!(stack.count_messages("alice", "Projects.Q1"), 1);
     assert!(stack.maildir("alice", "Renamed").is_dir());
+    assert!(stack.maildir("alice", "Projects.Renamed").is_dir());
     for gone in ["Old", "Doomed", "Vanishing", "Projects.Vanishing"] {
         assert!(!stack.maildir("alice", gone).exists(), "{gone}");
     }
@@ -290,5 +289,142 @@ async fn folder_changes_made_offline_replay_in_order() {
     assert_eq!(subjects, ["filed offline"]);
     assert!(find(&fresh, &root, "Renamed").await.is_some());
     assert!(find(&fresh, &root, "Doomed").await.is_none());
+    fresh.logoff().await;
+}
+
+/// (subject, read) of a folder's messages, by subject.
+async fn subjects(store: &InternetStore, folder: &[u8]) -> Vec<(String, bool)> {
+    let mut v: Vec<_> = store
+        .contents(folder)
+        .await
+        .unwrap()
+        .query_rows()
+        .iter()
+        .map(|r| {
+            (
+                r.str(tags::PR_SUBJECT).unwrap_or("").to_string(),
+                r.int(tags::PR_MESSAGE_FLAGS).unwrap_or(0) & 1 != 0,
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn owned(v: &[(&str, bool)]) -> Vec<(String, bool)> {
+    v.iter().map(|(s, r)| (s.to_string(), *r)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_copies_moves_and_empties_replay_without_loss_or_duplicate() {
+    use mapi_types::folder::MESSAGE_MOVE;
+    let mut stack = dovecot();
+    stack.generate_messages("alice", "m", 0, 5, 300).unwrap();
+    let cache = data_dir();
+    let settings = stack.settings("alice", "starttls", "tls");
+    let (_, store) = logon(settings.clone(), cache.path()).await;
+    let root = store.folder(FolderKind::IpmSubtree).await.unwrap();
+    let inbox = store.folder(FolderKind::Inbox).await.unwrap();
+    let keep = store.create_folder(&root, "Keep", 0).await.unwrap();
+    let full = store.create_folder(&root, "Full", 0).await.unwrap();
+    let l = listing(&store, FolderKind::Inbox).await;
+    let e = |i: usize| l[i].2.clone();
+    // m 0 read; m 4 filed in Full, with a subfolder there
+    store
+        .set_read_flags(&inbox, Some(&[e(0)]), 0)
+        .await
+        .unwrap();
+    store
+        .copy_messages(&inbox, &[e(4)], &full, MESSAGE_MOVE)
+        .await
+        .unwrap();
+    store.create_folder(&full, "Sub", 0).await.unwrap();
+    store.logoff().await;
+    stack.stop_dovecot();
+
+    // offline: each change shows in the cache at once
+    let (_, store) = logon(settings.clone(), cache.path()).await;
+    assert!(!store.is_online());
+    let r = store
+        .copy_messages(&inbox, &[e(0)], &keep, 0)
+        .await
+        .unwrap();
+    assert_eq!(r.status, Status::S_OK);
+    assert!(r.value[0].is_some(), "the copy's entry id");
+    let r = store
+        .copy_messages(&inbox, &[e(1), e(2)], &keep, MESSAGE_MOVE)
+        .await
+        .unwrap();
+    assert_eq!(r.status, Status::S_OK);
+    // a message moved twice while offline: INBOX -> Keep -> Full
+    let r = store
+        .copy_messages(&inbox, &[e(3)], &keep, MESSAGE_MOVE)
+        .await
+        .unwrap();
+    let twice = r.value[0].clone().unwrap();
+    store
+        .copy_messages(&keep, &[twice], &full, MESSAGE_MOVE)
+        .await
+        .unwrap();
+    let full_copy = store
+        .copy_folder(&root, &full, &root, Some("FullCopy"), 0)
+        .await
+        .err();
+    assert!(
+        full_copy.is_some_and(|e| e.status == Status::MAPI_E_NO_SUPPORT),
+        "a folder with subfolders is not copied, online or offline"
+    );
+    let keep_copy = store
+        .copy_folder(&root, &keep, &root, Some("KeepCopy"), 0)
+        .await
+        .unwrap();
+    store.empty_folder(&full, 0).await.unwrap();
+    let want_inbox = owned(&[("m 0", true)]);
+    let want_keep = owned(&[("m 0", true), ("m 1", false), ("m 2", false)]);
+    assert_eq!(subjects(&store, &inbox).await, want_inbox);
+    assert_eq!(subjects(&store, &keep).await, want_keep);
+    assert_eq!(subjects(&store, &keep_copy).await, want_keep);
+    assert!(subjects(&store, &full).await.is_empty());
+    assert!(find(&store, &full, "Sub").await.is_none());
+    store.logoff().await;
+
+    // meanwhile another client deletes m 2 (the source of a move) on the server
+    stack.restart_dovecot().unwrap();
+    stack
+        .doveadm(&[
+            "expunge", "-u", "alice", "mailbox", "INBOX", "header", "subject", "m 2",
+        ])
+        .unwrap();
+
+    // online again: the queue replays in order before the download
+    let (support, store) = logon(settings.clone(), cache.path()).await;
+    assert!(store.is_online());
+    let text = support.last_row().unwrap().text.unwrap_or_default();
+    assert!(text.contains("deleted on the server meanwhile"), "{text}");
+    for (folder, n) in [("INBOX", 1), ("Keep", 3), ("KeepCopy", 3), ("Full", 0)] {
+        assert_eq!(stack.count_messages("alice", folder), n, "{folder}");
+    }
+    assert!(!stack.maildir("alice", "Full.Sub").exists());
+    let r = store.synchronize(true).await.unwrap();
+    assert_eq!(
+        (r.downloaded, r.replayed),
+        (0, 0),
+        "nothing left to replay or fetch"
+    );
+    assert_eq!(subjects(&store, &keep).await, want_keep);
+    store.logoff().await;
+
+    // a fresh cache sees the server's state
+    let fresh_dir = data_dir();
+    let (_, fresh) = logon(settings, fresh_dir.path()).await;
+    let root = fresh.folder(FolderKind::IpmSubtree).await.unwrap();
+    let inbox = fresh.folder(FolderKind::Inbox).await.unwrap();
+    assert_eq!(subjects(&fresh, &inbox).await, want_inbox);
+    for (name, want) in [("Keep", &want_keep), ("KeepCopy", &want_keep)] {
+        let f = find(&fresh, &root, name).await.unwrap();
+        assert_eq!(&subjects(&fresh, &f).await, want, "{name}");
+    }
+    let full = find(&fresh, &root, "Full").await.unwrap();
+    assert!(subjects(&fresh, &full).await.is_empty());
     fresh.logoff().await;
 }

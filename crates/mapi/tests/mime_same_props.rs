@@ -3,7 +3,9 @@
 //! In-Reply-To is imported into a local store and APPENDed to a real Dovecot, then read
 //! back through the Internet-mail store (from the APPEND's cache row, and downloaded
 //! into a fresh cache). Every property of the shared MIME mapping is compared; only what
-//! is each store's own (entry ids, delivery time, flags) may differ.
+//! is each store's own (entry ids, delivery time, flags) may differ. PR_SEARCH_KEY,
+//! made from the Message-ID, is the same in both, in the full row and as a contents-table
+//! column; PR_RECORD_KEY and PR_INSTANCE_KEY are there in both.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -12,7 +14,7 @@ use mapi_provider_internet::{InternetMailService, InternetStore};
 use mapi_provider_local::LocalStore;
 use mapi_spi::{FolderKind, MsgStore, Settings, Support};
 use mapi_test_support::{MailStack, Options, TestSupport};
-use mapi_types::{LogonFlags, PropTag, PropValue, Row, tags};
+use mapi_types::{LogonFlags, PropTag, PropValue, Row, TableView, tags};
 
 const EML: &[u8] = b"From: \"Ann Example\" <ann@example.org>\r\n\
 Sender: Assistant <assist@example.org>\r\n\
@@ -113,6 +115,43 @@ async fn only_message(store: &dyn MsgStore) -> (Row, Row) {
     (summary, full)
 }
 
+/// The message keys, as the only row of the Inbox's contents table with them as its
+/// columns.
+async fn key_columns(store: &dyn MsgStore) -> Row {
+    let inbox = store.folder(FolderKind::Inbox).await.unwrap();
+    let mut view = TableView::new(store.contents_source(&inbox, 0).await.unwrap(), Vec::new());
+    view.set_columns(&KEYS, 0).unwrap();
+    let rows = view.query_rows(10, 0).unwrap();
+    assert_eq!(rows.len(), 1, "one message in the Inbox");
+    rows[0].clone()
+}
+
+/// The message keys, as GetProps of the opened message gives them.
+async fn key_props(store: &dyn MsgStore, entry: &[u8]) -> Row {
+    let message = store.open_message(entry, 0).await.unwrap();
+    let reply = message.get_props(Some(&KEYS), 0).await.unwrap();
+    Row(reply.value)
+}
+
+/// The message keys every store gives.
+const KEYS: [PropTag; 3] = [
+    tags::PR_RECORD_KEY,
+    tags::PR_SEARCH_KEY,
+    tags::PR_INSTANCE_KEY,
+];
+
+/// The search key is the same as the local store's, and the cache gives every key.
+fn assert_keys(what: &str, local: &Row, imap: &Row) {
+    assert_same(what, &[tags::PR_SEARCH_KEY], local, imap);
+    for tag in KEYS {
+        assert!(
+            matches!(imap.get(tag), Some(PropValue::Binary(b)) if !b.is_empty()),
+            "{what}: the cache's {tag:?} is {:?}",
+            imap.get(tag)
+        );
+    }
+}
+
 fn assert_same(what: &str, tags: &[PropTag], local: &Row, imap: &Row) {
     for &tag in tags {
         let l = local.get(tag);
@@ -166,6 +205,14 @@ fn one_eml_gives_the_same_properties_in_a_local_store_and_the_imap_cache() {
             "<same-props-1@example.org>"
         );
         assert_eq!(s(tags::PR_IN_REPLY_TO_ID), "<same-props-0@example.org>");
+        let local_props = key_props(&local, &entry(&local_full)).await;
+        assert_eq!(
+            local_props.get(tags::PR_SEARCH_KEY),
+            Some(&PropValue::Binary(
+                b"MSGID:<same-props-1@example.org>".to_vec()
+            ))
+        );
+        let local_keys = key_columns(&local).await;
         assert!(s(tags::PR_BODY).contains("Grüße"));
         let header_end = EML.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 2;
         assert_eq!(
@@ -199,6 +246,14 @@ fn one_eml_gives_the_same_properties_in_a_local_store_and_the_imap_cache() {
         assert_eq!(imap.read_raw(&entry(&full)).await.unwrap(), EML);
         assert_same("APPEND, full row", &COMPARED, &local_full, &full);
         assert_same("APPEND, contents row", &SUMMARY, &local_summary, &summary);
+        assert_eq!(full.get(tags::PR_RECORD_KEY), full.get(tags::PR_ENTRYID));
+        let props = key_props(imap.as_ref(), &entry(&full)).await;
+        assert_keys("APPEND, GetProps", &local_props, &props);
+        assert_keys(
+            "APPEND, contents columns",
+            &local_keys,
+            &key_columns(imap.as_ref()).await,
+        );
         imap.logoff().await;
 
         // downloaded from the server into a fresh cache
@@ -212,6 +267,13 @@ fn one_eml_gives_the_same_properties_in_a_local_store_and_the_imap_cache() {
         );
         assert_same("download, full row", &COMPARED, &local_full, &full);
         assert_same("download, contents row", &SUMMARY, &local_summary, &summary);
+        let props = key_props(imap.as_ref(), &entry(&full)).await;
+        assert_keys("download, GetProps", &local_props, &props);
+        assert_keys(
+            "download, contents columns",
+            &local_keys,
+            &key_columns(imap.as_ref()).await,
+        );
         imap.logoff().await;
         local.logoff().await;
     });

@@ -136,6 +136,9 @@ impl RowSource for CacheContents {
             tags::PR_PARENT_ENTRYID,
             tags::PR_MESSAGE_CLASS,
             tags::PR_INTERNET_MESSAGE_ID,
+            tags::PR_RECORD_KEY,
+            tags::PR_SEARCH_KEY,
+            tags::PR_INSTANCE_KEY,
         ]);
         c
     }

@@ -2,9 +2,8 @@
 //! server first (CREATE, DELETE, RENAME, UID STORE, UID COPY / MOVE, UID EXPUNGE) and
 //! then to the cache, so the cache never shows what the server refused; checks that
 //! MAPI documents (names taken, folders not empty, well-known folders, cycles) come
-//! before anything is sent. Offline, message changes and CreateFolder, DeleteFolder
-//! and CopyFolder with FOLDER_MOVE are made in the cache and queued (`ops::offline`);
-//! the others answer MAPI_E_OFFLINE.
+//! before anything is sent. Offline, every one of them is made in the cache and
+//! queued for the next online logon (`ops::offline`).
 
 use mapi_spi::Reply;
 use mapi_types::Status;
@@ -306,6 +305,9 @@ impl InternetStore {
         )?;
         let (f, name) = self.server_folder(folder)?;
         let tree = self.subtree(&f)?;
+        if !self.is_online() {
+            return self.empty_folder_offline(&tree);
+        }
         let s = &self.shared;
         self.with_imap("empty a folder", async |imap| {
             for t in tree.iter().skip(1).rev() {
@@ -380,8 +382,12 @@ impl InternetStore {
                 format!("a folder {name:?} already exists there"),
             ));
         }
-        if moving && !self.is_online() {
-            return self.move_folder_offline(&f, &old, &dest, &dest_name, &name);
+        if !self.is_online() {
+            return if moving {
+                self.move_folder_offline(&f, &old, &dest, &dest_name, &name)
+            } else {
+                self.copy_folder_offline(&f, &dest, &dest_name, &name).await
+            };
         }
         let s = &self.shared;
         let full = self
@@ -462,6 +468,17 @@ impl InternetStore {
                 }
                 Err(e) => return Err(e),
             };
+            let on_server = src.imap_name.is_some() || dest_row.imap_name.is_some();
+            if on_server && !self.is_online() {
+                out.push(if flags & MESSAGE_MOVE != 0 && src.id == dest_row.id {
+                    Some(e.clone())
+                } else if flags & MESSAGE_MOVE != 0 {
+                    self.move_message_offline(&m, &src, &dest_row).await?
+                } else {
+                    self.copy_message_offline(&m, &dest_row).await?
+                });
+                continue;
+            }
             if flags & MESSAGE_MOVE != 0 {
                 out.push(Some(
                     mapi_spi::MsgStore::move_message(self, e, dest)

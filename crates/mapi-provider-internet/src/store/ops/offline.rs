@@ -1,12 +1,23 @@
-//! CreateFolder, DeleteFolder and CopyFolder with `FOLDER_MOVE` while the store is
-//! offline: the change is made in the cache at once and queued (CREATE, DELETE,
-//! RENAME) for the next online synchronisation, after the checks the online calls
-//! make. The server's hierarchy delimiter is the one its last LIST gave.
+//! Folder and message operations while the store is offline: the change is made in
+//! the cache at once and queued for the next online synchronisation, after the checks
+//! the online calls make. The server's hierarchy delimiter is the one its last LIST
+//! gave.
+//!
+//! - CreateFolder, DeleteFolder, CopyFolder with `FOLDER_MOVE`: CREATE, DELETE, RENAME.
+//! - CopyMessages: the copy is stored from the cached bytes (with `\Seen` when the
+//!   original is read) and its APPEND queued, as a message stored offline is; with
+//!   `MESSAGE_MOVE` the original's deletion is queued after it. A source deleted on the
+//!   server meanwhile drops that deletion with a status note; the copy, made from what
+//!   the user saw, is kept, so nothing is lost and nothing is stored twice.
+//! - CopyFolder without `FOLDER_MOVE`: the new folder's CREATE, then its messages'
+//!   APPENDs.
+//! - EmptyFolder: the subfolders' DELETEs, then each cached message's deletion (a
+//!   message gone from the server meanwhile is dropped with a status note).
 
 use mapi_types::Status;
 
 use super::{check_name, disallowed};
-use crate::cache::{FolderRow, Pending, PendingOp};
+use crate::cache::{FolderRow, MessageRow, Pending, PendingOp};
 use crate::error::{InternetError, Result};
 use crate::imap::wire;
 use crate::props;
@@ -99,5 +110,74 @@ impl InternetStore {
         db.move_folder(f.id, dest.id, name)?;
         db.queue(&queued(PendingOp::RenameFolder, old, Some(full)))?;
         Ok(props::folder_entry(&s.store_uid, f.id))
+    }
+
+    /// A copy of message `m` stored in `dest` from its cached bytes, its APPEND queued.
+    pub(super) async fn copy_message_offline(
+        &self,
+        m: &MessageRow,
+        dest: &FolderRow,
+    ) -> Result<Option<Vec<u8>>> {
+        let raw = lock(&self.shared.db).raw(m.id)?;
+        let seen = if m.seen { "\\Seen" } else { "" };
+        Ok(self.append(dest, vec![raw], seen).await?.into_iter().next())
+    }
+
+    /// Message `m` of `src` moved to `dest`: a copy as [`Self::copy_message_offline`],
+    /// then the original's deletion queued and the original taken from the cache.
+    pub(super) async fn move_message_offline(
+        &self,
+        m: &MessageRow,
+        src: &FolderRow,
+        dest: &FolderRow,
+    ) -> Result<Option<Vec<u8>>> {
+        let copy = self.copy_message_offline(m, dest).await?;
+        if let Some(name) = &src.imap_name {
+            self.queue_offline(name, m, PendingOp::Delete)?;
+        }
+        lock(&self.shared.db).apply_changes(&[m.id], &[])?;
+        Ok(copy)
+    }
+
+    /// Folder `f` (no subfolders) copied under `dest` as `name`: the new folder made
+    /// and its CREATE queued, then a copy of each cached message.
+    pub(super) async fn copy_folder_offline(
+        &self,
+        f: &FolderRow,
+        dest: &FolderRow,
+        dest_name: &[u8],
+        name: &str,
+    ) -> Result<Vec<u8>> {
+        let entry = self.create_folder_offline(dest, dest_name, name)?;
+        let s = &self.shared;
+        let (new, messages) = {
+            let db = lock(&s.db);
+            let new = db.folder(props::parse_folder(&entry, &s.store_uid)?)?;
+            (new, db.messages(f.id)?)
+        };
+        for m in &messages {
+            self.copy_message_offline(m, &new).await?;
+        }
+        Ok(entry)
+    }
+
+    /// `tree` (a folder and everything below it, parents first) emptied: the
+    /// subfolders deleted as DeleteFolder does offline, then each message of the
+    /// folder deleted and its deletion queued.
+    pub(super) fn empty_folder_offline(&self, tree: &[FolderRow]) -> Result<()> {
+        let Some((f, below)) = tree.split_first() else {
+            return Ok(());
+        };
+        if !below.is_empty() {
+            self.delete_folder_offline(below)?;
+        }
+        let messages = lock(&self.shared.db).messages(f.id)?;
+        if let Some(name) = &f.imap_name {
+            for m in &messages {
+                self.queue_offline(name, m, PendingOp::Delete)?;
+            }
+        }
+        let gone: Vec<i64> = messages.iter().map(|m| m.id).collect();
+        lock(&self.shared.db).apply_changes(&gone, &[])
     }
 }
