@@ -241,12 +241,14 @@ impl Reader {
         let mut lines: Vec<(usize, usize)> = Vec::new();
         loop {
             match self.frag.progress() {
-                Some(line @ FragmentInfo::Line {
-                    start,
-                    end,
-                    announcement,
-                    ..
-                }) => {
+                Some(
+                    line @ FragmentInfo::Line {
+                        start,
+                        end,
+                        announcement,
+                        ..
+                    },
+                ) => {
                     self.check_size()?;
                     if end - start > limits.line + 2 {
                         return Err(too_long_line(&limits));
