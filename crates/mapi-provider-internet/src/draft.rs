@@ -11,7 +11,8 @@
 //! version.
 //!
 //! Named properties are not kept (their ids come back as MAPI_E_UNEXPECTED_ID
-//! problems); a message has no attachments.
+//! problems). Attachments (by value) are [`crate::draft_attach`]'s; they go into the
+//! APPENDed MIME through `mapi_mime::Composer`.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -76,15 +77,15 @@ const RECIPIENT_COLUMNS: [PropTag; 7] = [
     PR_ENTRYID,
 ];
 
-fn error(status: Status, detail: impl Into<String>) -> ProviderError {
+pub(crate) fn error(status: Status, detail: impl Into<String>) -> ProviderError {
     ProviderError::new(status, detail.into())
 }
 
-fn invalid(detail: impl Into<String>) -> ProviderError {
+pub(crate) fn invalid(detail: impl Into<String>) -> ProviderError {
     error(Status::MAPI_E_INVALID_PARAMETER, detail)
 }
 
-fn check_flags(call: &str, flags: u32, allowed: u32) -> ProviderResult<()> {
+pub(crate) fn check_flags(call: &str, flags: u32, allowed: u32) -> ProviderResult<()> {
     let unknown = flags & !allowed;
     if unknown != 0 {
         return Err(error(
@@ -95,12 +96,12 @@ fn check_flags(call: &str, flags: u32, allowed: u32) -> ProviderResult<()> {
     Ok(())
 }
 
-fn is_string(t: PropType) -> bool {
+pub(crate) fn is_string(t: PropType) -> bool {
     t == PropType::PT_STRING8 || t == PropType::PT_UNICODE
 }
 
 /// The problem (if any) with setting `tag` to `value`.
-fn set_problem(tag: PropTag, value: &PropValue) -> Option<Status> {
+pub(crate) fn set_problem(tag: PropTag, value: &PropValue) -> Option<Status> {
     let t = tag.prop_type();
     if matches!(
         t,
@@ -129,17 +130,21 @@ fn set_problem(tag: PropTag, value: &PropValue) -> Option<Status> {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Access {
+pub(crate) enum Access {
     ReadWrite,
     ReadOnly,
     /// Saved without KEEP_OPEN_*: nothing more can be done with it.
     Closed,
 }
 
-struct State {
-    access: Access,
+pub(crate) struct State {
+    pub(crate) access: Access,
     props: Row,
     recipients: Vec<Row>,
+    /// The attachments saved into the message (by their SaveChanges), by number.
+    pub(crate) attachments: Vec<crate::draft_attach::Kept>,
+    /// The PR_ATTACH_NUM of the next CreateAttach.
+    pub(crate) next_attach: u32,
     /// The cache row once first saved.
     saved: Option<i64>,
     /// The size of the saved RFC 5322 form.
@@ -147,19 +152,19 @@ struct State {
 }
 
 /// The shared part of a draft (its streams hold it too).
-struct Inner {
+pub(crate) struct Inner {
     shared: Arc<Shared>,
     folder: FolderRow,
     state: Mutex<State>,
 }
 
 impl Inner {
-    fn lock(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
-fn writable(st: &State) -> ProviderResult<()> {
+pub(crate) fn writable(st: &State) -> ProviderResult<()> {
     match st.access {
         Access::ReadWrite => Ok(()),
         Access::ReadOnly => Err(error(
@@ -199,6 +204,8 @@ impl DraftMessage {
                     access: Access::ReadWrite,
                     props,
                     recipients: Vec::new(),
+                    attachments: Vec::new(),
+                    next_attach: 0,
                     saved: None,
                     size: 0,
                 }),
@@ -234,7 +241,7 @@ impl DraftMessage {
             PR_OBJECT_TYPE,
             PropValue::Long(object_type::MAPI_MESSAGE as i32),
         );
-        row.set(PR_HASATTACH, PropValue::Boolean(false));
+        row.set(PR_HASATTACH, PropValue::Boolean(!st.attachments.is_empty()));
         row.set(
             PR_STORE_ENTRYID,
             PropValue::Binary(props::store_entry(&s.store_uid)),
@@ -331,7 +338,18 @@ impl DraftMessage {
             writable(&st)?;
             let row = self.all(&st);
             let id = row.str(PR_INTERNET_MESSAGE_ID).unwrap_or_default();
-            let raw = mapi_mime::compose::compose(&row, &st.recipients, id);
+            let mut composer = mapi_mime::Composer::new(&row, &st.recipients).message_id(id);
+            for (i, kept) in st.attachments.iter().enumerate() {
+                if let Some(a) = kept.mime(i) {
+                    composer = composer.attach(a);
+                }
+            }
+            let raw = composer.build().into_vec().map_err(|e| {
+                error(
+                    Status::MAPI_E_CALL_FAILED,
+                    format!("cannot build the message: {e}"),
+                )
+            })?;
             let mut imap_flags = Vec::new();
             if row.int(PR_MESSAGE_FLAGS).unwrap_or(0) as i32 & MSGFLAG_READ != 0 {
                 imap_flags.push("\\Seen".to_string());
@@ -434,7 +452,7 @@ fn kept(row: &Row, id: i64) -> Row {
 }
 
 /// The value of `tag` in `row` as asked: its type, or the other string width.
-fn value_as(row: &Row, tag: PropTag) -> Option<PropValue> {
+pub(crate) fn value_as(row: &Row, tag: PropTag) -> Option<PropValue> {
     let v = row.get(tag)?;
     match (tag.prop_type(), v) {
         (PropType::PT_UNSPECIFIED, v) => Some(v.clone()),
@@ -591,70 +609,117 @@ impl PropObject for DraftMessage {
         interface: &MapiUid,
         flags: u32,
     ) -> ProviderResult<Box<dyn PropStream>> {
-        check_flags(
-            "OpenProperty",
-            flags,
-            MAPI_MODIFY | MAPI_CREATE | STREAM_APPEND | MAPI_DEFERRED_ERRORS,
-        )?;
-        if *interface != IID_ISTREAM {
-            return Err(error(
-                Status::MAPI_E_INTERFACE_NOT_SUPPORTED,
-                "OpenProperty: only IStream",
-            ));
-        }
-        let t = tag.prop_type();
-        if !(is_string(t) || t == PropType::PT_BINARY) {
-            return Err(error(
-                Status::MAPI_E_NO_SUPPORT,
-                format!("OpenProperty: no stream for 0x{:08X}", tag.0),
-            ));
-        }
-        let write = flags & (MAPI_MODIFY | MAPI_CREATE) != 0;
         let st = self.inner.lock();
-        if write {
-            writable(&st)?;
-            let probe = if is_string(t) {
-                PropValue::Unicode(String::new())
-            } else {
-                PropValue::Binary(Vec::new())
-            };
-            if let Some(s) = set_problem(tag, &probe) {
+        let current = self.all(&st).get(tag).cloned();
+        let access = writable(&st);
+        drop(st);
+        open_stream(self.inner.clone(), tag, interface, flags, current, access)
+    }
+
+    async fn create_attach(&self, flags: u32) -> ProviderResult<(u32, Arc<dyn PropObject>)> {
+        crate::draft_attach::create(&self.inner, flags)
+    }
+
+    async fn open_attach(&self, num: u32, flags: u32) -> ProviderResult<Arc<dyn PropObject>> {
+        crate::draft_attach::open(&self.inner, num, flags)
+    }
+
+    async fn delete_attach(&self, num: u32, flags: u32) -> ProviderResult<()> {
+        crate::draft_attach::delete(&self.inner, num, flags)
+    }
+
+    async fn attachment_table(&self, flags: u32) -> ProviderResult<Box<dyn RowSource>> {
+        crate::draft_attach::table(&self.inner, flags)
+    }
+}
+
+/// Who a stream's Commit hands its value to.
+pub(crate) trait StreamOwner: Send + Sync {
+    /// Sets `tag` to `value` in the object (refused when it is not writable).
+    fn put(&self, tag: PropTag, value: PropValue) -> ProviderResult<()>;
+}
+
+impl StreamOwner for Inner {
+    fn put(&self, tag: PropTag, value: PropValue) -> ProviderResult<()> {
+        let mut st = self.lock();
+        writable(&st)?;
+        st.props.set(tag, value);
+        Ok(())
+    }
+}
+
+/// OpenProperty as IStream over `tag` of a draft or one of its attachments, whose value
+/// is now `current`; `access` tells whether the object may be written.
+pub(crate) fn open_stream(
+    owner: Arc<dyn StreamOwner>,
+    tag: PropTag,
+    interface: &MapiUid,
+    flags: u32,
+    current: Option<PropValue>,
+    access: ProviderResult<()>,
+) -> ProviderResult<Box<dyn PropStream>> {
+    check_flags(
+        "OpenProperty",
+        flags,
+        MAPI_MODIFY | MAPI_CREATE | STREAM_APPEND | MAPI_DEFERRED_ERRORS,
+    )?;
+    if *interface != IID_ISTREAM {
+        return Err(error(
+            Status::MAPI_E_INTERFACE_NOT_SUPPORTED,
+            "OpenProperty: only IStream",
+        ));
+    }
+    let t = tag.prop_type();
+    if !(is_string(t) || t == PropType::PT_BINARY) {
+        return Err(error(
+            Status::MAPI_E_NO_SUPPORT,
+            format!("OpenProperty: no stream for 0x{:08X}", tag.0),
+        ));
+    }
+    let write = flags & (MAPI_MODIFY | MAPI_CREATE) != 0;
+    if write {
+        access?;
+        let probe = if is_string(t) {
+            PropValue::Unicode(String::new())
+        } else {
+            PropValue::Binary(Vec::new())
+        };
+        if let Some(s) = set_problem(tag, &probe) {
+            return Err(error(
+                s,
+                format!("OpenProperty: 0x{:08X} cannot be written", tag.0),
+            ));
+        }
+    }
+    let bytes = if flags & MAPI_CREATE != 0 {
+        Vec::new()
+    } else {
+        match &current {
+            Some(PropValue::Unicode(s) | PropValue::String8(s)) => s.clone().into_bytes(),
+            Some(PropValue::Binary(b)) => b.clone(),
+            _ => {
                 return Err(error(
-                    s,
-                    format!("OpenProperty: 0x{:08X} cannot be written", tag.0),
+                    Status::MAPI_E_NOT_FOUND,
+                    format!("OpenProperty: the object has no 0x{:08X}", tag.0),
                 ));
             }
         }
-        let bytes = if flags & MAPI_CREATE != 0 {
-            Vec::new()
-        } else {
-            match self.all(&st).get(tag) {
-                Some(PropValue::Unicode(s) | PropValue::String8(s)) => s.clone().into_bytes(),
-                Some(PropValue::Binary(b)) => b.clone(),
-                _ => {
-                    return Err(error(
-                        Status::MAPI_E_NOT_FOUND,
-                        format!("OpenProperty: the message has no 0x{:08X}", tag.0),
-                    ));
-                }
-            }
-        };
-        let pos = if flags & STREAM_APPEND != 0 {
-            bytes.len() as u64
-        } else {
-            0
-        };
-        Ok(Box::new(DraftStream {
-            owner: self.inner.clone(),
-            tag,
-            write,
-            data: Mutex::new(StreamData {
-                bytes,
-                pos,
-                dirty: flags & MAPI_CREATE != 0,
-            }),
-        }))
-    }
+    };
+    let pos = if flags & STREAM_APPEND != 0 {
+        bytes.len() as u64
+    } else {
+        0
+    };
+    Ok(Box::new(DraftStream {
+        owner,
+        tag,
+        write,
+        data: Mutex::new(StreamData {
+            bytes,
+            pos,
+            dirty: flags & MAPI_CREATE != 0,
+        }),
+    }))
 }
 
 struct StreamData {
@@ -666,7 +731,7 @@ struct StreamData {
 /// A stream over one property of a draft, in memory; Commit hands the value to the
 /// message (saved with it at SaveChanges).
 struct DraftStream {
-    owner: Arc<Inner>,
+    owner: Arc<dyn StreamOwner>,
     tag: PropTag,
     write: bool,
     data: Mutex<StreamData>,
@@ -777,9 +842,7 @@ impl PropStream for DraftStream {
         } else {
             PropValue::Binary(d.bytes.clone())
         };
-        let mut st = self.owner.lock();
-        writable(&st)?;
-        st.props.set(self.tag, value);
+        self.owner.put(self.tag, value)?;
         d.dirty = false;
         Ok(())
     }
