@@ -73,7 +73,7 @@ impl CachedAttachment {
         CachedAttachment { attachment, row }
     }
 
-    fn is_data(&self, tag: PropTag) -> bool {
+    pub(crate) fn is_data(&self, tag: PropTag) -> bool {
         tag.id() == data_tag(&self.attachment).id()
     }
 }
@@ -93,6 +93,30 @@ fn too_big(tag: PropTag) -> (PropTag, PropValue) {
     )
 }
 
+/// A GetProps reply with the attachment data `tag` replaced by PT_ERROR
+/// MAPI_E_NOT_ENOUGH_MEMORY when it is `large` (and MAPI_W_ERRORS_RETURNED); `all`
+/// when every property was asked for.
+pub(crate) fn limit_data(
+    mut reply: Reply<PropValues>,
+    tag: PropTag,
+    large: bool,
+    all: bool,
+) -> Reply<PropValues> {
+    if !large {
+        return reply;
+    }
+    let mut hit = false;
+    for v in reply.value.iter_mut().filter(|(t, _)| t.id() == tag.id()) {
+        let asked = if all { tag } else { v.0 };
+        *v = too_big(asked);
+        hit = true;
+    }
+    if hit {
+        reply.status = Status::MAPI_W_ERRORS_RETURNED;
+    }
+    reply
+}
+
 #[async_trait]
 impl PropObject for CachedAttachment {
     fn object_type(&self) -> u32 {
@@ -105,19 +129,13 @@ impl PropObject for CachedAttachment {
         _flags: u32,
     ) -> ProviderResult<Reply<PropValues>> {
         let large = self.attachment.data.len() > GETPROPS_LIMIT;
-        let mut reply = row_props(&self.row, tags)?;
-        if large {
-            match tags {
-                None => reply.value.push(too_big(data_tag(&self.attachment))),
-                Some(_) => {
-                    for v in reply.value.iter_mut().filter(|(t, _)| self.is_data(*t)) {
-                        *v = too_big(v.0);
-                    }
-                }
-            }
-            if reply.value.iter().any(|(t, _)| self.is_data(*t)) {
-                reply.status = Status::MAPI_W_ERRORS_RETURNED;
-            }
+        let reply = row_props(&self.row, tags)?;
+        let tag = data_tag(&self.attachment);
+        // the row holds no data that is too large: GetProps of all adds its error
+        let mut reply = limit_data(reply, tag, large, false);
+        if large && tags.is_none() {
+            reply.value.push(too_big(tag));
+            reply.status = Status::MAPI_W_ERRORS_RETURNED;
         }
         Ok(reply)
     }

@@ -1,7 +1,7 @@
 //! [`DraftMessage`]: a message made by CreateMessage on the IMAP store, a writable
 //! property object (SetProps, DeleteProps, ModifyRecipients, GetRecipientTable,
 //! OpenProperty streams, SaveChanges). Every change stays in the object until
-//! SaveChanges, which builds the RFC 5322 form (`mapi_mime::compose`), APPENDs it to
+//! SaveChanges, which builds the RFC 5322 form (`mapi_mime::Composer`), APPENDs it to
 //! the folder (`\Draft` in the Drafts folder, `\Seen` when MSGFLAG_READ is set) and
 //! puts it in the cache, so it shows in the contents table under its PR_ENTRYID.
 //! Offline the APPEND is queued like any message stored offline. Saved again (after
@@ -451,18 +451,6 @@ fn kept(row: &Row, id: i64) -> Row {
     out
 }
 
-/// The value of `tag` in `row` as asked: its type, or the other string width.
-pub(crate) fn value_as(row: &Row, tag: PropTag) -> Option<PropValue> {
-    let v = row.get(tag)?;
-    match (tag.prop_type(), v) {
-        (PropType::PT_UNSPECIFIED, v) => Some(v.clone()),
-        (PropType::PT_STRING8, PropValue::Unicode(s)) => Some(PropValue::String8(s.clone())),
-        (PropType::PT_UNICODE, PropValue::String8(s)) => Some(PropValue::Unicode(s.clone())),
-        (t, v) if v.prop_type() == t => Some(v.clone()),
-        _ => None,
-    }
-}
-
 #[async_trait]
 impl PropObject for DraftMessage {
     fn object_type(&self) -> u32 {
@@ -474,35 +462,7 @@ impl PropObject for DraftMessage {
         tags: Option<&[PropTag]>,
         _flags: u32,
     ) -> ProviderResult<Reply<PropValues>> {
-        let row = self.all(&self.inner.lock());
-        let Some(tags) = tags else {
-            let all = row
-                .0
-                .into_iter()
-                .map(|(t, v)| (t.with_type(v.prop_type()), v));
-            return Ok(Reply::ok(all.collect()));
-        };
-        if tags.len() > MAX_PER_CALL {
-            return Err(invalid(format!(
-                "GetProps: {} tags (at most {MAX_PER_CALL})",
-                tags.len()
-            )));
-        }
-        let mut errors = false;
-        let values = tags
-            .iter()
-            .map(|&t| match value_as(&row, t) {
-                Some(v) => (t.with_type(v.prop_type()), v),
-                None => {
-                    errors = true;
-                    (
-                        t.with_type(PropType::PT_ERROR),
-                        PropValue::Error(Status::MAPI_E_NOT_FOUND.0),
-                    )
-                }
-            })
-            .collect();
-        Ok(Reply::warn_if(errors, values))
+        crate::object::row_props(&self.all(&self.inner.lock()), tags)
     }
 
     async fn get_prop_list(&self, _flags: u32) -> ProviderResult<Vec<PropTag>> {
@@ -515,60 +475,15 @@ impl PropObject for DraftMessage {
     }
 
     async fn set_props(&self, values: &[(PropTag, PropValue)]) -> ProviderResult<Vec<PropProblem>> {
-        if values.len() > MAX_PER_CALL {
-            return Err(invalid(format!(
-                "SetProps: {} values (at most {MAX_PER_CALL})",
-                values.len()
-            )));
-        }
         let mut st = self.inner.lock();
         writable(&st)?;
-        let mut problems = Vec::new();
-        for (index, (tag, value)) in values.iter().enumerate() {
-            match set_problem(*tag, value) {
-                Some(status) => problems.push(PropProblem {
-                    index,
-                    tag: *tag,
-                    status,
-                }),
-                None => st.props.set(*tag, value.clone()),
-            }
-        }
-        Ok(problems)
+        set_values(&mut st.props, values, set_problem)
     }
 
     async fn delete_props(&self, tags: &[PropTag]) -> ProviderResult<Vec<PropProblem>> {
-        if tags.len() > MAX_PER_CALL {
-            return Err(invalid(format!(
-                "DeleteProps: {} tags (at most {MAX_PER_CALL})",
-                tags.len()
-            )));
-        }
         let mut st = self.inner.lock();
         writable(&st)?;
-        let mut problems = Vec::new();
-        for (index, tag) in tags.iter().enumerate() {
-            let computed = COMPUTED.iter().any(|c| c.id() == tag.id());
-            let before = st.props.0.len();
-            if !computed {
-                st.props.0.retain(|(t, _)| t.id() != tag.id());
-            }
-            let status = if computed {
-                Some(Status::MAPI_E_COMPUTED)
-            } else if st.props.0.len() == before {
-                Some(Status::MAPI_E_NOT_FOUND)
-            } else {
-                None
-            };
-            if let Some(status) = status {
-                problems.push(PropProblem {
-                    index,
-                    tag: *tag,
-                    status,
-                });
-            }
-        }
-        Ok(problems)
+        delete_values(&mut st.props, tags, &COMPUTED)
     }
 
     async fn save_changes(&self, flags: u32) -> ProviderResult<()> {
@@ -631,6 +546,70 @@ impl PropObject for DraftMessage {
     async fn attachment_table(&self, flags: u32) -> ProviderResult<Box<dyn RowSource>> {
         crate::draft_attach::table(&self.inner, flags)
     }
+}
+
+/// SetProps over `props`: each value set, or a problem `problem` names.
+pub(crate) fn set_values(
+    props: &mut Row,
+    values: &[(PropTag, PropValue)],
+    problem: impl Fn(PropTag, &PropValue) -> Option<Status>,
+) -> ProviderResult<Vec<PropProblem>> {
+    if values.len() > MAX_PER_CALL {
+        return Err(invalid(format!(
+            "SetProps: {} values (at most {MAX_PER_CALL})",
+            values.len()
+        )));
+    }
+    let mut problems = Vec::new();
+    for (index, (tag, value)) in values.iter().enumerate() {
+        match problem(*tag, value) {
+            Some(status) => problems.push(PropProblem {
+                index,
+                tag: *tag,
+                status,
+            }),
+            None => props.set(*tag, value.clone()),
+        }
+    }
+    Ok(problems)
+}
+
+/// DeleteProps over `props`: MAPI_E_COMPUTED for the `computed` ones, MAPI_E_NOT_FOUND
+/// for those it lacks.
+pub(crate) fn delete_values(
+    props: &mut Row,
+    tags: &[PropTag],
+    computed: &[PropTag],
+) -> ProviderResult<Vec<PropProblem>> {
+    if tags.len() > MAX_PER_CALL {
+        return Err(invalid(format!(
+            "DeleteProps: {} tags (at most {MAX_PER_CALL})",
+            tags.len()
+        )));
+    }
+    let mut problems = Vec::new();
+    for (index, tag) in tags.iter().enumerate() {
+        let is_computed = computed.iter().any(|c| c.id() == tag.id());
+        let before = props.0.len();
+        if !is_computed {
+            props.0.retain(|(t, _)| t.id() != tag.id());
+        }
+        let status = if is_computed {
+            Some(Status::MAPI_E_COMPUTED)
+        } else if props.0.len() == before {
+            Some(Status::MAPI_E_NOT_FOUND)
+        } else {
+            None
+        };
+        if let Some(status) = status {
+            problems.push(PropProblem {
+                index,
+                tag: *tag,
+                status,
+            });
+        }
+    }
+    Ok(problems)
 }
 
 /// Who a stream's Commit hands its value to.

@@ -26,20 +26,18 @@ use mapi_types::object::{
 };
 use mapi_types::tags::*;
 use mapi_types::{
-    MapiUid, MemorySource, PropProblem, PropTag, PropType, PropValue, Row, RowSource, Status,
-    object_type,
+    MapiUid, MemorySource, PropProblem, PropTag, PropValue, Row, RowSource, Status, object_type,
 };
 
-use crate::cached_attach::{ATTACHMENT_COLUMNS, GETPROPS_LIMIT};
+use crate::cached_attach::{ATTACHMENT_COLUMNS, GETPROPS_LIMIT, limit_data};
 use crate::draft::{
-    Access, Inner, StreamOwner, check_flags, error, invalid, open_stream, set_problem, value_as,
-    writable,
+    Access, Inner, StreamOwner, check_flags, delete_values, error, invalid, open_stream,
+    set_problem, set_values, writable,
 };
+use crate::object::row_props;
 
 /// The most attachments a draft keeps.
 const MAX_ATTACHMENTS: usize = 1000;
-/// The most properties one call takes.
-const MAX_PER_CALL: usize = 4096;
 
 /// Properties of an attachment the store computes.
 const COMPUTED: [PropTag; 5] = [
@@ -277,13 +275,6 @@ fn large(row: &Row) -> bool {
     matches!(row.get(PR_ATTACH_DATA_BIN), Some(PropValue::Binary(b)) if b.len() > GETPROPS_LIMIT)
 }
 
-fn too_big(tag: PropTag) -> (PropTag, PropValue) {
-    (
-        tag.with_type(PropType::PT_ERROR),
-        PropValue::Error(Status::MAPI_E_NOT_ENOUGH_MEMORY.0),
-    )
-}
-
 #[async_trait]
 impl PropObject for DraftAttach {
     fn object_type(&self) -> u32 {
@@ -297,46 +288,8 @@ impl PropObject for DraftAttach {
     ) -> ProviderResult<Reply<PropValues>> {
         let row = self.all();
         let big = large(&row);
-        let is_data = |t: PropTag| t.id() == PR_ATTACH_DATA_BIN.id();
-        let Some(tags) = tags else {
-            let all: PropValues = row
-                .0
-                .into_iter()
-                .map(|(t, v)| {
-                    if big && is_data(t) {
-                        too_big(t)
-                    } else {
-                        (t.with_type(v.prop_type()), v)
-                    }
-                })
-                .collect();
-            return Ok(Reply::warn_if(big, all));
-        };
-        if tags.len() > MAX_PER_CALL {
-            return Err(invalid(format!(
-                "GetProps: {} tags (at most {MAX_PER_CALL})",
-                tags.len()
-            )));
-        }
-        let mut errors = false;
-        let values = tags
-            .iter()
-            .map(|&t| match value_as(&row, t) {
-                Some(_) if big && is_data(t) => {
-                    errors = true;
-                    too_big(t)
-                }
-                Some(v) => (t.with_type(v.prop_type()), v),
-                None => {
-                    errors = true;
-                    (
-                        t.with_type(PropType::PT_ERROR),
-                        PropValue::Error(Status::MAPI_E_NOT_FOUND.0),
-                    )
-                }
-            })
-            .collect();
-        Ok(Reply::warn_if(errors, values))
+        let reply = row_props(&row, tags)?;
+        Ok(limit_data(reply, PR_ATTACH_DATA_BIN, big, tags.is_none()))
     }
 
     async fn get_prop_list(&self, _flags: u32) -> ProviderResult<Vec<PropTag>> {
@@ -349,60 +302,15 @@ impl PropObject for DraftAttach {
     }
 
     async fn set_props(&self, values: &[(PropTag, PropValue)]) -> ProviderResult<Vec<PropProblem>> {
-        if values.len() > MAX_PER_CALL {
-            return Err(invalid(format!(
-                "SetProps: {} values (at most {MAX_PER_CALL})",
-                values.len()
-            )));
-        }
         let mut st = self.inner.lock();
         attach_writable(&st)?;
-        let mut problems = Vec::new();
-        for (index, (tag, value)) in values.iter().enumerate() {
-            match attach_problem(*tag, value) {
-                Some(status) => problems.push(PropProblem {
-                    index,
-                    tag: *tag,
-                    status,
-                }),
-                None => st.props.set(*tag, value.clone()),
-            }
-        }
-        Ok(problems)
+        set_values(&mut st.props, values, attach_problem)
     }
 
     async fn delete_props(&self, tags: &[PropTag]) -> ProviderResult<Vec<PropProblem>> {
-        if tags.len() > MAX_PER_CALL {
-            return Err(invalid(format!(
-                "DeleteProps: {} tags (at most {MAX_PER_CALL})",
-                tags.len()
-            )));
-        }
         let mut st = self.inner.lock();
         attach_writable(&st)?;
-        let mut problems = Vec::new();
-        for (index, tag) in tags.iter().enumerate() {
-            let computed = COMPUTED.iter().any(|c| c.id() == tag.id());
-            let before = st.props.0.len();
-            if !computed {
-                st.props.0.retain(|(t, _)| t.id() != tag.id());
-            }
-            let status = if computed {
-                Some(Status::MAPI_E_COMPUTED)
-            } else if st.props.0.len() == before {
-                Some(Status::MAPI_E_NOT_FOUND)
-            } else {
-                None
-            };
-            if let Some(status) = status {
-                problems.push(PropProblem {
-                    index,
-                    tag: *tag,
-                    status,
-                });
-            }
-        }
-        Ok(problems)
+        delete_values(&mut st.props, tags, &COMPUTED)
     }
 
     async fn save_changes(&self, flags: u32) -> ProviderResult<()> {
