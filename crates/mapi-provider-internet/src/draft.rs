@@ -466,12 +466,7 @@ impl PropObject for DraftMessage {
     }
 
     async fn get_prop_list(&self, _flags: u32) -> ProviderResult<Vec<PropTag>> {
-        let row = self.all(&self.inner.lock());
-        Ok(row
-            .0
-            .iter()
-            .map(|(t, v)| t.with_type(v.prop_type()))
-            .collect())
+        Ok(crate::object::row_prop_list(&self.all(&self.inner.lock())))
     }
 
     async fn set_props(&self, values: &[(PropTag, PropValue)]) -> ProviderResult<Vec<PropProblem>> {

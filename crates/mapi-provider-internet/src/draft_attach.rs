@@ -293,12 +293,7 @@ impl PropObject for DraftAttach {
     }
 
     async fn get_prop_list(&self, _flags: u32) -> ProviderResult<Vec<PropTag>> {
-        Ok(self
-            .all()
-            .0
-            .iter()
-            .map(|(t, v)| t.with_type(v.prop_type()))
-            .collect())
+        Ok(crate::object::row_prop_list(&self.all()))
     }
 
     async fn set_props(&self, values: &[(PropTag, PropValue)]) -> ProviderResult<Vec<PropProblem>> {
