@@ -177,9 +177,10 @@ impl<'a> Composed<'a> {
         self.len() == 0
     }
 
-    /// Writes the message to `out`, each streamed attachment read and encoded
-    /// [`BLOCK`] bytes at a time. A reader that fails, or gives other than its length,
-    /// is an error (`InvalidData` for a wrong length) after what was written so far.
+    /// Writes the message to `out`, each streamed attachment read and encoded 57 KiB
+    /// (whole base64 lines) at a time. A reader that fails, or gives other than its
+    /// length, is an error (`InvalidData` for a wrong length) after what was written so
+    /// far.
     pub fn write_to(self, mut out: impl Write) -> io::Result<()> {
         let mut from = 0;
         let mut buf = vec![0u8; BLOCK];
