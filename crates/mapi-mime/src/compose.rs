@@ -1,22 +1,33 @@
 //! The other direction: an RFC 5322 message built (with `mail-builder`) from a
-//! message's MAPI properties and recipient rows, for stores that keep a message
-//! written through SetProps as MIME.
+//! message's MAPI properties, recipient rows and attachments. Both message-store
+//! providers use this one [`Composer`]: the local store for unsent messages and embedded
+//! messages, the IMAP store for the drafts it APPENDs.
 //!
 //! The rules: PR_SUBJECT as Subject; From from PR_SENT_REPRESENTING_NAME /
 //! _EMAIL_ADDRESS (else PR_SENDER_*), and Sender from PR_SENDER_* when its address
-//! differs; To and Cc from the recipient rows (MAPI_TO / MAPI_CC, PR_DISPLAY_NAME and
-//! PR_EMAIL_ADDRESS or PR_SMTP_ADDRESS; MAPI_BCC ones are not written), or for a message
-//! without recipients from PR_DISPLAY_TO / PR_DISPLAY_CC, items separated by `;` or
-//! `,`, each `Name <address>` or a bare address (an item without an `@` names no
-//! mailbox and is left out); PR_BODY as text/plain and PR_HTML as text/html;
-//! PR_CLIENT_SUBMIT_TIME as Date; PR_INTERNET_MESSAGE_ID as Message-ID (the caller gives
-//! one for a message without it); PR_IN_REPLY_TO_ID as In-Reply-To.
+//! differs (RFC 5322 §3.6.2: Sender names the agent that sent for the author; an
+//! embedded message gets it too); To and Cc from the recipient rows (MAPI_TO / MAPI_CC,
+//! PR_DISPLAY_NAME and PR_EMAIL_ADDRESS or PR_SMTP_ADDRESS), or for a message without
+//! recipients from PR_DISPLAY_TO / PR_DISPLAY_CC, items separated by `;` or `,`, each
+//! `Name <address>` or a bare address (an item without an `@` names no mailbox and is
+//! left out); MAPI_BCC rows only with [`Composer::keep_bcc`] (RFC 5322 §3.6.3: a message
+//! that is sent carries no Bcc, a copy kept as an embedded message may); PR_BODY as
+//! text/plain and PR_HTML as text/html; PR_CLIENT_SUBMIT_TIME as Date;
+//! PR_INTERNET_MESSAGE_ID as Message-ID (else the one given to
+//! [`Composer::message_id`]); PR_IN_REPLY_TO_ID as In-Reply-To. The attachments are
+//! described in [`crate::compose_attach`].
+//!
+//! [`Composer::build`] gives a [`Composed`]: the message with each streamed attachment
+//! still a reader, so its total size is known before a byte of base64 is written
+//! ([`Composed::len`]) and [`Composed::write_to`] encodes the readers a line at a time.
 
 use mail_builder::MessageBuilder;
 use mail_builder::headers::address::Address;
 use mapi_types::recipient::{MAPI_BCC, MAPI_CC, MAPI_P1, MAPI_SUBMITTED, MAPI_TO};
 use mapi_types::tags::*;
 use mapi_types::{PropValue, Row};
+
+pub use crate::compose_attach::{AttachBody, Attachment, Composed};
 
 /// A (display name, address) pair.
 pub type MailboxPair = (Option<String>, String);
@@ -106,122 +117,125 @@ fn text(props: &Row, tag: mapi_types::PropTag) -> Option<String> {
     }
 }
 
-/// The RFC 5322 form of a message with properties `props` and recipient rows
-/// `recipients`; `message_id` (without angle brackets) is used when `props` has no
-/// PR_INTERNET_MESSAGE_ID.
-pub fn compose(props: &Row, recipients: &[Row], message_id: &str) -> Vec<u8> {
-    let get = |tag| text(props, tag).unwrap_or_default();
-    let subject = get(PR_SUBJECT);
-    let body = get(PR_BODY);
-    let html = text(props, PR_HTML);
-    let (sender_name, sender_email) = (get(PR_SENDER_NAME), get(PR_SENDER_EMAIL_ADDRESS));
-    let (rep_name, rep_email) = (
-        get(PR_SENT_REPRESENTING_NAME),
-        get(PR_SENT_REPRESENTING_EMAIL_ADDRESS),
-    );
-    let own_id = get(PR_INTERNET_MESSAGE_ID);
-    let id = match bare_id(&own_id) {
-        "" => bare_id(message_id).to_string(),
-        id => id.to_string(),
-    };
-    let (to, cc) = if recipients.is_empty() {
-        (
-            display_mailboxes(&get(PR_DISPLAY_TO)),
-            display_mailboxes(&get(PR_DISPLAY_CC)),
-        )
-    } else {
-        (
-            recipient_mailboxes(recipients, MAPI_TO),
-            recipient_mailboxes(recipients, MAPI_CC),
-        )
-    };
-    let mut b = MessageBuilder::new()
-        .subject(subject.as_str())
-        .message_id(id)
-        .text_body(body.as_str());
-    if rep_email.contains('@') {
-        b = b.from(mailbox(&rep_name, &rep_email));
-        if sender_email.contains('@') && !sender_email.eq_ignore_ascii_case(&rep_email) {
-            b = b.sender(mailbox(&sender_name, &sender_email));
+/// Builds the RFC 5322 form of one message (see the module's rules).
+pub struct Composer<'a> {
+    props: &'a Row,
+    recipients: &'a [Row],
+    message_id: Option<String>,
+    keep_bcc: bool,
+    attachments: Vec<Attachment<'a>>,
+}
+
+impl<'a> Composer<'a> {
+    /// A message with properties `props` and recipient rows `recipients`.
+    pub fn new(props: &'a Row, recipients: &'a [Row]) -> Composer<'a> {
+        Composer {
+            props,
+            recipients,
+            message_id: None,
+            keep_bcc: false,
+            attachments: Vec::new(),
         }
-    } else if sender_email.contains('@') {
-        b = b.from(mailbox(&sender_name, &sender_email));
     }
-    if !to.is_empty() {
-        b = b.to(address_list(&to));
+
+    /// The Message-ID (angle brackets optional) used when the properties have no
+    /// PR_INTERNET_MESSAGE_ID; without either, mail-builder makes one.
+    pub fn message_id(mut self, id: &str) -> Composer<'a> {
+        self.message_id = Some(bare_id(id).to_string()).filter(|i| !i.is_empty());
+        self
     }
-    if !cc.is_empty() {
-        b = b.cc(address_list(&cc));
+
+    /// Writes a Bcc field from the MAPI_BCC rows (for a message that is kept, not sent).
+    pub fn keep_bcc(mut self) -> Composer<'a> {
+        self.keep_bcc = true;
+        self
     }
-    if let Some(html) = &html {
-        b = b.html_body(html.as_str());
+
+    /// Adds an attachment, after those added before.
+    pub fn attach(mut self, attachment: Attachment<'a>) -> Composer<'a> {
+        self.attachments.push(attachment);
+        self
     }
-    let reply = get(PR_IN_REPLY_TO_ID);
-    if !bare_id(&reply).is_empty() {
-        b = b.in_reply_to(bare_id(&reply).to_string());
+
+    /// The message, its streamed attachments not read yet.
+    pub fn build(self) -> Composed<'a> {
+        let props = self.props;
+        let get = |tag| text(props, tag).unwrap_or_default();
+        let subject = get(PR_SUBJECT);
+        let body = get(PR_BODY);
+        let html = text(props, PR_HTML);
+        let (sender_name, sender_email) = (get(PR_SENDER_NAME), get(PR_SENDER_EMAIL_ADDRESS));
+        let (rep_name, rep_email) = (
+            get(PR_SENT_REPRESENTING_NAME),
+            get(PR_SENT_REPRESENTING_EMAIL_ADDRESS),
+        );
+        let own_id = get(PR_INTERNET_MESSAGE_ID);
+        let id = match bare_id(&own_id) {
+            "" => self.message_id.clone(),
+            id => Some(id.to_string()),
+        };
+        let rows = self.recipients;
+        let (to, cc) = if rows.is_empty() {
+            (
+                display_mailboxes(&get(PR_DISPLAY_TO)),
+                display_mailboxes(&get(PR_DISPLAY_CC)),
+            )
+        } else {
+            (
+                recipient_mailboxes(rows, MAPI_TO),
+                recipient_mailboxes(rows, MAPI_CC),
+            )
+        };
+        let bcc = if self.keep_bcc {
+            recipient_mailboxes(rows, MAPI_BCC)
+        } else {
+            Vec::new()
+        };
+        let mut b = MessageBuilder::new()
+            .subject(subject.as_str())
+            .text_body(body.as_str());
+        if let Some(id) = id {
+            b = b.message_id(id);
+        }
+        if rep_email.contains('@') {
+            b = b.from(mailbox(&rep_name, &rep_email));
+            if sender_email.contains('@') && !sender_email.eq_ignore_ascii_case(&rep_email) {
+                b = b.sender(mailbox(&sender_name, &sender_email));
+            }
+        } else if sender_email.contains('@') {
+            b = b.from(mailbox(&sender_name, &sender_email));
+        }
+        for (list, field) in [(&to, "To"), (&cc, "Cc"), (&bcc, "Bcc")] {
+            if !list.is_empty() {
+                b = b.header(field, address_list(list));
+            }
+        }
+        if let Some(html) = &html {
+            b = b.html_body(html.as_str());
+        }
+        let reply = get(PR_IN_REPLY_TO_ID);
+        if !bare_id(&reply).is_empty() {
+            b = b.in_reply_to(bare_id(&reply).to_string());
+        }
+        if let Some(PropValue::SysTime(t)) = props.get(PR_CLIENT_SUBMIT_TIME) {
+            b = b.date(mapi_types::unix_from_filetime(*t));
+        }
+        crate::compose_attach::finish(b, self.attachments)
     }
-    if let Some(PropValue::SysTime(t)) = props.get(PR_CLIENT_SUBMIT_TIME) {
-        b = b.date(mapi_types::unix_from_filetime(*t));
-    }
-    let mut out = Vec::new();
-    // writing to a Vec cannot fail
-    let _ = b.write_to(&mut out);
-    out
+}
+
+/// The RFC 5322 form of a message with properties `props` and recipient rows
+/// `recipients` and no attachments, whole in memory; `message_id` (angle brackets
+/// optional) is used when `props` has no PR_INTERNET_MESSAGE_ID.
+pub fn compose(props: &Row, recipients: &[Row], message_id: &str) -> Vec<u8> {
+    Composer::new(props, recipients)
+        .message_id(message_id)
+        .build()
+        .into_vec()
+        // without attachment readers nothing can fail
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::MessageProps;
-
-    fn rcpt(kind: i32, name: &str, email: &str) -> Row {
-        let mut r = Row::default();
-        r.set(PR_RECIPIENT_TYPE, PropValue::Long(kind));
-        r.set(PR_DISPLAY_NAME, PropValue::Unicode(name.into()));
-        r.set(PR_EMAIL_ADDRESS, PropValue::Unicode(email.into()));
-        r
-    }
-
-    #[test]
-    fn display_lists_give_their_mailboxes() {
-        assert_eq!(
-            display_mailboxes("Bob Builder <bob@example.org>; carol@example.org, Dave"),
-            vec![
-                (Some("Bob Builder".into()), "bob@example.org".into()),
-                (None, "carol@example.org".into()),
-            ]
-        );
-        assert!(display_mailboxes("").is_empty());
-    }
-
-    #[test]
-    fn a_composed_message_maps_back_to_its_properties() {
-        let mut p = Row::default();
-        p.set(PR_SUBJECT, PropValue::Unicode("Grüße".into()));
-        p.set(PR_BODY, PropValue::Unicode("plain text\n".into()));
-        p.set(PR_HTML, PropValue::Binary(b"<p>html</p>".to_vec()));
-        p.set(PR_SENDER_NAME, PropValue::Unicode("Ann".into()));
-        p.set(
-            PR_SENDER_EMAIL_ADDRESS,
-            PropValue::Unicode("ann@example.org".into()),
-        );
-        p.set(PR_IN_REPLY_TO_ID, PropValue::Unicode("<orig@x>".into()));
-        let rcpts = [
-            rcpt(MAPI_TO, "Bob", "bob@example.org"),
-            rcpt(MAPI_CC, "Carol", "carol@example.org"),
-            rcpt(MAPI_BCC, "Dave", "dave@example.org"),
-        ];
-        let raw = compose(&p, &rcpts, "<made@here>");
-        let text = String::from_utf8_lossy(&raw);
-        assert!(!text.contains("dave@example.org"), "no Bcc header: {text}");
-        let row = MessageProps::map(&crate::MessageParser::new(), &raw).into_row(None);
-        assert_eq!(row.str(PR_SUBJECT), Some("Grüße"));
-        assert_eq!(row.str(PR_INTERNET_MESSAGE_ID), Some("<made@here>"));
-        assert_eq!(row.str(PR_IN_REPLY_TO_ID), Some("<orig@x>"));
-        assert_eq!(row.str(PR_SENDER_EMAIL_ADDRESS), Some("ann@example.org"));
-        assert_eq!(row.str(PR_DISPLAY_TO), Some("Bob"));
-        assert_eq!(row.str(PR_DISPLAY_CC), Some("Carol"));
-        assert!(row.str(PR_BODY).unwrap().starts_with("plain text"));
-        assert_eq!(display_lists(&rcpts)[2], "Dave");
-    }
-}
+#[path = "compose_tests.rs"]
+mod tests;

@@ -12,8 +12,10 @@
 //! - [`attach`]: [`MimeAttachment`], a message's attachments as MAPI attachment properties,
 //!   and its recipients as recipient rows.
 //! - [`error`]: [`MimeError`], bytes that are not a message, and its MAPI status.
-//! - [`compose`]: the other direction, an RFC 5322 message built from properties and
-//!   recipient rows ([`compose::compose`]).
+//! - [`compose`]: the other direction, one [`Composer`] building an RFC 5322 message from
+//!   properties, recipient rows and attachments, for every store.
+//! - [`compose_attach`]: the attachments of a composed message ([`Attachment`], large ones
+//!   read as streams) and the result ([`Composed`]), written to an `io::Write`.
 //!
 //! # The properties
 //! [`MessageProps::into_row`] gives PR_MESSAGE_CLASS (`IPM.Note`), PR_SUBJECT,
@@ -34,6 +36,7 @@
 
 pub mod attach;
 pub mod compose;
+pub mod compose_attach;
 pub mod error;
 pub mod fields;
 pub mod header;
@@ -41,6 +44,7 @@ pub mod map;
 pub mod subject;
 
 pub use attach::{MimeAttachment, attachments, recipients};
+pub use compose::{AttachBody, Attachment, Composed, Composer};
 pub use error::MimeError;
 pub use fields::{Fields, IMPORTANCE_HIGH, IMPORTANCE_LOW, IMPORTANCE_NORMAL, Mailbox, angle_id};
 pub use header::header_block;

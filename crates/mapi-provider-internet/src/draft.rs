@@ -1,7 +1,7 @@
 //! [`DraftMessage`]: a message made by CreateMessage on the IMAP store, a writable
 //! property object (SetProps, DeleteProps, ModifyRecipients, GetRecipientTable,
 //! OpenProperty streams, SaveChanges). Every change stays in the object until
-//! SaveChanges, which builds the RFC 5322 form (`mapi_mime::compose`), APPENDs it to
+//! SaveChanges, which builds the RFC 5322 form (`mapi_mime::Composer`), APPENDs it to
 //! the folder (`\Draft` in the Drafts folder, `\Seen` when MSGFLAG_READ is set) and
 //! puts it in the cache, so it shows in the contents table under its PR_ENTRYID.
 //! Offline the APPEND is queued like any message stored offline. Saved again (after
@@ -11,7 +11,8 @@
 //! version.
 //!
 //! Named properties are not kept (their ids come back as MAPI_E_UNEXPECTED_ID
-//! problems); a message has no attachments.
+//! problems). Attachments (by value) are [`crate::draft_attach`]'s; they go into the
+//! APPENDed MIME through `mapi_mime::Composer`.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -76,15 +77,15 @@ const RECIPIENT_COLUMNS: [PropTag; 7] = [
     PR_ENTRYID,
 ];
 
-fn error(status: Status, detail: impl Into<String>) -> ProviderError {
+pub(crate) fn error(status: Status, detail: impl Into<String>) -> ProviderError {
     ProviderError::new(status, detail.into())
 }
 
-fn invalid(detail: impl Into<String>) -> ProviderError {
+pub(crate) fn invalid(detail: impl Into<String>) -> ProviderError {
     error(Status::MAPI_E_INVALID_PARAMETER, detail)
 }
 
-fn check_flags(call: &str, flags: u32, allowed: u32) -> ProviderResult<()> {
+pub(crate) fn check_flags(call: &str, flags: u32, allowed: u32) -> ProviderResult<()> {
     let unknown = flags & !allowed;
     if unknown != 0 {
         return Err(error(
@@ -95,12 +96,12 @@ fn check_flags(call: &str, flags: u32, allowed: u32) -> ProviderResult<()> {
     Ok(())
 }
 
-fn is_string(t: PropType) -> bool {
+pub(crate) fn is_string(t: PropType) -> bool {
     t == PropType::PT_STRING8 || t == PropType::PT_UNICODE
 }
 
 /// The problem (if any) with setting `tag` to `value`.
-fn set_problem(tag: PropTag, value: &PropValue) -> Option<Status> {
+pub(crate) fn set_problem(tag: PropTag, value: &PropValue) -> Option<Status> {
     let t = tag.prop_type();
     if matches!(
         t,
@@ -129,17 +130,21 @@ fn set_problem(tag: PropTag, value: &PropValue) -> Option<Status> {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Access {
+pub(crate) enum Access {
     ReadWrite,
     ReadOnly,
     /// Saved without KEEP_OPEN_*: nothing more can be done with it.
     Closed,
 }
 
-struct State {
-    access: Access,
+pub(crate) struct State {
+    pub(crate) access: Access,
     props: Row,
     recipients: Vec<Row>,
+    /// The attachments saved into the message (by their SaveChanges), by number.
+    pub(crate) attachments: Vec<crate::draft_attach::Kept>,
+    /// The PR_ATTACH_NUM of the next CreateAttach.
+    pub(crate) next_attach: u32,
     /// The cache row once first saved.
     saved: Option<i64>,
     /// The size of the saved RFC 5322 form.
@@ -147,19 +152,19 @@ struct State {
 }
 
 /// The shared part of a draft (its streams hold it too).
-struct Inner {
+pub(crate) struct Inner {
     shared: Arc<Shared>,
     folder: FolderRow,
     state: Mutex<State>,
 }
 
 impl Inner {
-    fn lock(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
-fn writable(st: &State) -> ProviderResult<()> {
+pub(crate) fn writable(st: &State) -> ProviderResult<()> {
     match st.access {
         Access::ReadWrite => Ok(()),
         Access::ReadOnly => Err(error(
@@ -199,6 +204,8 @@ impl DraftMessage {
                     access: Access::ReadWrite,
                     props,
                     recipients: Vec::new(),
+                    attachments: Vec::new(),
+                    next_attach: 0,
                     saved: None,
                     size: 0,
                 }),
@@ -234,7 +241,7 @@ impl DraftMessage {
             PR_OBJECT_TYPE,
             PropValue::Long(object_type::MAPI_MESSAGE as i32),
         );
-        row.set(PR_HASATTACH, PropValue::Boolean(false));
+        row.set(PR_HASATTACH, PropValue::Boolean(!st.attachments.is_empty()));
         row.set(
             PR_STORE_ENTRYID,
             PropValue::Binary(props::store_entry(&s.store_uid)),
@@ -331,7 +338,18 @@ impl DraftMessage {
             writable(&st)?;
             let row = self.all(&st);
             let id = row.str(PR_INTERNET_MESSAGE_ID).unwrap_or_default();
-            let raw = mapi_mime::compose::compose(&row, &st.recipients, id);
+            let mut composer = mapi_mime::Composer::new(&row, &st.recipients).message_id(id);
+            for (i, kept) in st.attachments.iter().enumerate() {
+                if let Some(a) = kept.mime(i) {
+                    composer = composer.attach(a);
+                }
+            }
+            let raw = composer.build().into_vec().map_err(|e| {
+                error(
+                    Status::MAPI_E_CALL_FAILED,
+                    format!("cannot build the message: {e}"),
+                )
+            })?;
             let mut imap_flags = Vec::new();
             if row.int(PR_MESSAGE_FLAGS).unwrap_or(0) as i32 & MSGFLAG_READ != 0 {
                 imap_flags.push("\\Seen".to_string());
@@ -433,18 +451,6 @@ fn kept(row: &Row, id: i64) -> Row {
     out
 }
 
-/// The value of `tag` in `row` as asked: its type, or the other string width.
-fn value_as(row: &Row, tag: PropTag) -> Option<PropValue> {
-    let v = row.get(tag)?;
-    match (tag.prop_type(), v) {
-        (PropType::PT_UNSPECIFIED, v) => Some(v.clone()),
-        (PropType::PT_STRING8, PropValue::Unicode(s)) => Some(PropValue::String8(s.clone())),
-        (PropType::PT_UNICODE, PropValue::String8(s)) => Some(PropValue::Unicode(s.clone())),
-        (t, v) if v.prop_type() == t => Some(v.clone()),
-        _ => None,
-    }
-}
-
 #[async_trait]
 impl PropObject for DraftMessage {
     fn object_type(&self) -> u32 {
@@ -456,101 +462,23 @@ impl PropObject for DraftMessage {
         tags: Option<&[PropTag]>,
         _flags: u32,
     ) -> ProviderResult<Reply<PropValues>> {
-        let row = self.all(&self.inner.lock());
-        let Some(tags) = tags else {
-            let all = row
-                .0
-                .into_iter()
-                .map(|(t, v)| (t.with_type(v.prop_type()), v));
-            return Ok(Reply::ok(all.collect()));
-        };
-        if tags.len() > MAX_PER_CALL {
-            return Err(invalid(format!(
-                "GetProps: {} tags (at most {MAX_PER_CALL})",
-                tags.len()
-            )));
-        }
-        let mut errors = false;
-        let values = tags
-            .iter()
-            .map(|&t| match value_as(&row, t) {
-                Some(v) => (t.with_type(v.prop_type()), v),
-                None => {
-                    errors = true;
-                    (
-                        t.with_type(PropType::PT_ERROR),
-                        PropValue::Error(Status::MAPI_E_NOT_FOUND.0),
-                    )
-                }
-            })
-            .collect();
-        Ok(Reply::warn_if(errors, values))
+        crate::object::row_props(&self.all(&self.inner.lock()), tags)
     }
 
     async fn get_prop_list(&self, _flags: u32) -> ProviderResult<Vec<PropTag>> {
-        let row = self.all(&self.inner.lock());
-        Ok(row
-            .0
-            .iter()
-            .map(|(t, v)| t.with_type(v.prop_type()))
-            .collect())
+        Ok(crate::object::row_prop_list(&self.all(&self.inner.lock())))
     }
 
     async fn set_props(&self, values: &[(PropTag, PropValue)]) -> ProviderResult<Vec<PropProblem>> {
-        if values.len() > MAX_PER_CALL {
-            return Err(invalid(format!(
-                "SetProps: {} values (at most {MAX_PER_CALL})",
-                values.len()
-            )));
-        }
         let mut st = self.inner.lock();
         writable(&st)?;
-        let mut problems = Vec::new();
-        for (index, (tag, value)) in values.iter().enumerate() {
-            match set_problem(*tag, value) {
-                Some(status) => problems.push(PropProblem {
-                    index,
-                    tag: *tag,
-                    status,
-                }),
-                None => st.props.set(*tag, value.clone()),
-            }
-        }
-        Ok(problems)
+        set_values(&mut st.props, values, set_problem)
     }
 
     async fn delete_props(&self, tags: &[PropTag]) -> ProviderResult<Vec<PropProblem>> {
-        if tags.len() > MAX_PER_CALL {
-            return Err(invalid(format!(
-                "DeleteProps: {} tags (at most {MAX_PER_CALL})",
-                tags.len()
-            )));
-        }
         let mut st = self.inner.lock();
         writable(&st)?;
-        let mut problems = Vec::new();
-        for (index, tag) in tags.iter().enumerate() {
-            let computed = COMPUTED.iter().any(|c| c.id() == tag.id());
-            let before = st.props.0.len();
-            if !computed {
-                st.props.0.retain(|(t, _)| t.id() != tag.id());
-            }
-            let status = if computed {
-                Some(Status::MAPI_E_COMPUTED)
-            } else if st.props.0.len() == before {
-                Some(Status::MAPI_E_NOT_FOUND)
-            } else {
-                None
-            };
-            if let Some(status) = status {
-                problems.push(PropProblem {
-                    index,
-                    tag: *tag,
-                    status,
-                });
-            }
-        }
-        Ok(problems)
+        delete_values(&mut st.props, tags, &COMPUTED)
     }
 
     async fn save_changes(&self, flags: u32) -> ProviderResult<()> {
@@ -591,70 +519,181 @@ impl PropObject for DraftMessage {
         interface: &MapiUid,
         flags: u32,
     ) -> ProviderResult<Box<dyn PropStream>> {
-        check_flags(
-            "OpenProperty",
-            flags,
-            MAPI_MODIFY | MAPI_CREATE | STREAM_APPEND | MAPI_DEFERRED_ERRORS,
-        )?;
-        if *interface != IID_ISTREAM {
-            return Err(error(
-                Status::MAPI_E_INTERFACE_NOT_SUPPORTED,
-                "OpenProperty: only IStream",
-            ));
-        }
-        let t = tag.prop_type();
-        if !(is_string(t) || t == PropType::PT_BINARY) {
-            return Err(error(
-                Status::MAPI_E_NO_SUPPORT,
-                format!("OpenProperty: no stream for 0x{:08X}", tag.0),
-            ));
-        }
-        let write = flags & (MAPI_MODIFY | MAPI_CREATE) != 0;
         let st = self.inner.lock();
-        if write {
-            writable(&st)?;
-            let probe = if is_string(t) {
-                PropValue::Unicode(String::new())
-            } else {
-                PropValue::Binary(Vec::new())
-            };
-            if let Some(s) = set_problem(tag, &probe) {
+        let current = self.all(&st).get(tag).cloned();
+        let access = writable(&st);
+        drop(st);
+        open_stream(self.inner.clone(), tag, interface, flags, current, access)
+    }
+
+    async fn create_attach(&self, flags: u32) -> ProviderResult<(u32, Arc<dyn PropObject>)> {
+        crate::draft_attach::create(&self.inner, flags)
+    }
+
+    async fn open_attach(&self, num: u32, flags: u32) -> ProviderResult<Arc<dyn PropObject>> {
+        crate::draft_attach::open(&self.inner, num, flags)
+    }
+
+    async fn delete_attach(&self, num: u32, flags: u32) -> ProviderResult<()> {
+        crate::draft_attach::delete(&self.inner, num, flags)
+    }
+
+    async fn attachment_table(&self, flags: u32) -> ProviderResult<Box<dyn RowSource>> {
+        crate::draft_attach::table(&self.inner, flags)
+    }
+}
+
+/// SetProps over `props`: each value set, or a problem `problem` names.
+pub(crate) fn set_values(
+    props: &mut Row,
+    values: &[(PropTag, PropValue)],
+    problem: impl Fn(PropTag, &PropValue) -> Option<Status>,
+) -> ProviderResult<Vec<PropProblem>> {
+    if values.len() > MAX_PER_CALL {
+        return Err(invalid(format!(
+            "SetProps: {} values (at most {MAX_PER_CALL})",
+            values.len()
+        )));
+    }
+    let mut problems = Vec::new();
+    for (index, (tag, value)) in values.iter().enumerate() {
+        match problem(*tag, value) {
+            Some(status) => problems.push(PropProblem {
+                index,
+                tag: *tag,
+                status,
+            }),
+            None => props.set(*tag, value.clone()),
+        }
+    }
+    Ok(problems)
+}
+
+/// DeleteProps over `props`: MAPI_E_COMPUTED for the `computed` ones, MAPI_E_NOT_FOUND
+/// for those it lacks.
+pub(crate) fn delete_values(
+    props: &mut Row,
+    tags: &[PropTag],
+    computed: &[PropTag],
+) -> ProviderResult<Vec<PropProblem>> {
+    if tags.len() > MAX_PER_CALL {
+        return Err(invalid(format!(
+            "DeleteProps: {} tags (at most {MAX_PER_CALL})",
+            tags.len()
+        )));
+    }
+    let mut problems = Vec::new();
+    for (index, tag) in tags.iter().enumerate() {
+        let is_computed = computed.iter().any(|c| c.id() == tag.id());
+        let before = props.0.len();
+        if !is_computed {
+            props.0.retain(|(t, _)| t.id() != tag.id());
+        }
+        let status = if is_computed {
+            Some(Status::MAPI_E_COMPUTED)
+        } else if props.0.len() == before {
+            Some(Status::MAPI_E_NOT_FOUND)
+        } else {
+            None
+        };
+        if let Some(status) = status {
+            problems.push(PropProblem {
+                index,
+                tag: *tag,
+                status,
+            });
+        }
+    }
+    Ok(problems)
+}
+
+/// Who a stream's Commit hands its value to.
+pub(crate) trait StreamOwner: Send + Sync {
+    /// Sets `tag` to `value` in the object (refused when it is not writable).
+    fn put(&self, tag: PropTag, value: PropValue) -> ProviderResult<()>;
+}
+
+impl StreamOwner for Inner {
+    fn put(&self, tag: PropTag, value: PropValue) -> ProviderResult<()> {
+        let mut st = self.lock();
+        writable(&st)?;
+        st.props.set(tag, value);
+        Ok(())
+    }
+}
+
+/// OpenProperty as IStream over `tag` of a draft or one of its attachments, whose value
+/// is now `current`; `access` tells whether the object may be written.
+pub(crate) fn open_stream(
+    owner: Arc<dyn StreamOwner>,
+    tag: PropTag,
+    interface: &MapiUid,
+    flags: u32,
+    current: Option<PropValue>,
+    access: ProviderResult<()>,
+) -> ProviderResult<Box<dyn PropStream>> {
+    check_flags(
+        "OpenProperty",
+        flags,
+        MAPI_MODIFY | MAPI_CREATE | STREAM_APPEND | MAPI_DEFERRED_ERRORS,
+    )?;
+    if *interface != IID_ISTREAM {
+        return Err(error(
+            Status::MAPI_E_INTERFACE_NOT_SUPPORTED,
+            "OpenProperty: only IStream",
+        ));
+    }
+    let t = tag.prop_type();
+    if !(is_string(t) || t == PropType::PT_BINARY) {
+        return Err(error(
+            Status::MAPI_E_NO_SUPPORT,
+            format!("OpenProperty: no stream for 0x{:08X}", tag.0),
+        ));
+    }
+    let write = flags & (MAPI_MODIFY | MAPI_CREATE) != 0;
+    if write {
+        access?;
+        let probe = if is_string(t) {
+            PropValue::Unicode(String::new())
+        } else {
+            PropValue::Binary(Vec::new())
+        };
+        if let Some(s) = set_problem(tag, &probe) {
+            return Err(error(
+                s,
+                format!("OpenProperty: 0x{:08X} cannot be written", tag.0),
+            ));
+        }
+    }
+    let bytes = if flags & MAPI_CREATE != 0 {
+        Vec::new()
+    } else {
+        match &current {
+            Some(PropValue::Unicode(s) | PropValue::String8(s)) => s.clone().into_bytes(),
+            Some(PropValue::Binary(b)) => b.clone(),
+            _ => {
                 return Err(error(
-                    s,
-                    format!("OpenProperty: 0x{:08X} cannot be written", tag.0),
+                    Status::MAPI_E_NOT_FOUND,
+                    format!("OpenProperty: the object has no 0x{:08X}", tag.0),
                 ));
             }
         }
-        let bytes = if flags & MAPI_CREATE != 0 {
-            Vec::new()
-        } else {
-            match self.all(&st).get(tag) {
-                Some(PropValue::Unicode(s) | PropValue::String8(s)) => s.clone().into_bytes(),
-                Some(PropValue::Binary(b)) => b.clone(),
-                _ => {
-                    return Err(error(
-                        Status::MAPI_E_NOT_FOUND,
-                        format!("OpenProperty: the message has no 0x{:08X}", tag.0),
-                    ));
-                }
-            }
-        };
-        let pos = if flags & STREAM_APPEND != 0 {
-            bytes.len() as u64
-        } else {
-            0
-        };
-        Ok(Box::new(DraftStream {
-            owner: self.inner.clone(),
-            tag,
-            write,
-            data: Mutex::new(StreamData {
-                bytes,
-                pos,
-                dirty: flags & MAPI_CREATE != 0,
-            }),
-        }))
-    }
+    };
+    let pos = if flags & STREAM_APPEND != 0 {
+        bytes.len() as u64
+    } else {
+        0
+    };
+    Ok(Box::new(DraftStream {
+        owner,
+        tag,
+        write,
+        data: Mutex::new(StreamData {
+            bytes,
+            pos,
+            dirty: flags & MAPI_CREATE != 0,
+        }),
+    }))
 }
 
 struct StreamData {
@@ -666,7 +705,7 @@ struct StreamData {
 /// A stream over one property of a draft, in memory; Commit hands the value to the
 /// message (saved with it at SaveChanges).
 struct DraftStream {
-    owner: Arc<Inner>,
+    owner: Arc<dyn StreamOwner>,
     tag: PropTag,
     write: bool,
     data: Mutex<StreamData>,
@@ -777,9 +816,7 @@ impl PropStream for DraftStream {
         } else {
             PropValue::Binary(d.bytes.clone())
         };
-        let mut st = self.owner.lock();
-        writable(&st)?;
-        st.props.set(self.tag, value);
+        self.owner.put(self.tag, value)?;
         d.dirty = false;
         Ok(())
     }

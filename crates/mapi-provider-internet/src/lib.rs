@@ -13,9 +13,12 @@
 //!   append-only file beside it.
 //! - [`sync`]: the download (pipelined `UID FETCH`, batched inserts on a writer thread).
 //! - [`object`]: [`object::CachedMessage`], a cached message as a read-only property
-//!   object with streams.
+//!   object with streams and its MIME attachments; [`cached_attach`]: one of those
+//!   attachments, a read-only `IAttach` (PR_ATTACH_DATA_BIN as a stream).
 //! - [`draft`]: [`draft::DraftMessage`], a message made by CreateMessage: writable,
-//!   saved as RFC 5322 (`mapi_mime::compose`) by APPEND (queued offline).
+//!   saved as RFC 5322 (`mapi_mime::Composer`) by APPEND (queued offline);
+//!   [`draft_attach`]: its attachments (CreateAttach / OpenAttach / DeleteAttach /
+//!   GetAttachmentTable, by value), in the APPENDed MIME.
 //! - [`offline`]: changes made offline, queued in the cache and replayed in order by
 //!   the next online synchronisation.
 //! - [`props`]: property rows and entry ids.
@@ -32,8 +35,10 @@
 
 pub mod bodies;
 pub mod cache;
+pub mod cached_attach;
 pub mod config;
 pub mod draft;
+pub mod draft_attach;
 pub mod error;
 pub mod imap;
 pub mod object;

@@ -1,25 +1,32 @@
 //! [`CachedMessage`]: a cached message as a read-only property object (`IMessage`'s
 //! IMAPIProp part): GetProps and GetPropList over the properties mapi-mime maps from its
 //! bytes, and OpenProperty streams (read, seek, stat) over PR_BODY, PR_HTML and
-//! PR_TRANSPORT_MESSAGE_HEADERS. Changes to IMAP messages go through the folder
-//! operations (SetReadFlags, CopyMessages, DeleteMessages), so SetProps, DeleteProps,
-//! SaveChanges and writing streams answer MAPI_E_NO_ACCESS; new messages are written
-//! through CreateMessage ([`crate::draft::DraftMessage`]).
+//! PR_TRANSPORT_MESSAGE_HEADERS, and its MIME attachments through GetAttachmentTable
+//! and OpenAttach ([`crate::cached_attach`]). Changes to IMAP messages go through the
+//! folder operations (SetReadFlags, CopyMessages, DeleteMessages), so SetProps,
+//! DeleteProps, SaveChanges, CreateAttach, DeleteAttach and writing streams answer
+//! MAPI_E_NO_ACCESS; new messages are written through CreateMessage
+//! ([`crate::draft::DraftMessage`]).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use mapi_mime::MimeAttachment;
 
 use mapi_spi::{
     PropObject, PropStream, PropValues, ProviderError, ProviderResult, Reply, async_trait,
 };
 use mapi_types::object::{
-    IID_ISTREAM, MAPI_BEST_ACCESS, MAPI_CREATE, MAPI_DEFERRED_ERRORS, MAPI_MODIFY, STGM_READ,
-    STREAM_APPEND, STREAM_SEEK_CUR, STREAM_SEEK_END, STREAM_SEEK_SET, StreamStat,
+    IID_ISTREAM, MAPI_BEST_ACCESS, MAPI_CREATE, MAPI_DEFERRED_ERRORS, MAPI_MODIFY, MAPI_UNICODE,
+    STGM_READ, STREAM_APPEND, STREAM_SEEK_CUR, STREAM_SEEK_END, STREAM_SEEK_SET, StreamStat,
 };
 use mapi_types::{
-    MapiUid, PropProblem, PropTag, PropType, PropValue, Row, Status, object_type, tags,
+    MapiUid, MemorySource, PropProblem, PropTag, PropType, PropValue, Row, RowSource, Status,
+    object_type, tags,
 };
 
-fn no_access(what: &str) -> ProviderError {
+use crate::cached_attach::{ATTACHMENT_COLUMNS, CachedAttachment};
+
+pub(crate) fn no_access(what: &str) -> ProviderError {
     ProviderError::new(
         Status::MAPI_E_NO_ACCESS,
         format!(
@@ -31,6 +38,7 @@ fn no_access(what: &str) -> ProviderError {
 /// A cached message, read-only.
 pub struct CachedMessage {
     row: Row,
+    attachments: Vec<Arc<MimeAttachment>>,
 }
 
 impl CachedMessage {
@@ -47,25 +55,95 @@ impl CachedMessage {
         if flags & MAPI_MODIFY != 0 {
             return Err(no_access("OpenEntry with MAPI_MODIFY"));
         }
-        Ok(CachedMessage { row })
+        Ok(CachedMessage {
+            row,
+            attachments: Vec::new(),
+        })
     }
 
-    /// The value of `tag` as asked: the same id, and its type or the other string width.
-    fn value(&self, tag: PropTag) -> Option<PropValue> {
-        let v = self.row.get(tag)?;
-        let want = tag.prop_type();
-        match (want, v) {
-            (PropType::PT_UNSPECIFIED, v) => Some(v.clone()),
-            (PropType::PT_STRING8, PropValue::Unicode(s)) => Some(PropValue::String8(s.clone())),
-            (PropType::PT_UNICODE, PropValue::String8(s)) => Some(PropValue::Unicode(s.clone())),
-            (t, v) if v.prop_type() == t => Some(v.clone()),
-            _ => None,
-        }
+    /// The object with the MIME attachments of its message.
+    pub fn with_attachments(mut self, attachments: Vec<MimeAttachment>) -> CachedMessage {
+        self.attachments = attachments.into_iter().map(Arc::new).collect();
+        self
     }
 
-    fn tag_of(tag: PropTag, v: &PropValue) -> PropTag {
-        tag.with_type(v.prop_type())
+    fn attachment(&self, num: u32) -> ProviderResult<&Arc<MimeAttachment>> {
+        self.attachments
+            .iter()
+            .find(|a| a.num == num)
+            .ok_or_else(|| {
+                ProviderError::new(
+                    Status::MAPI_E_NOT_FOUND,
+                    format!("OpenAttach: the message has no attachment {num}"),
+                )
+            })
     }
+}
+
+/// The value of `tag` in `row` as asked: the same id, and its type or the other string
+/// width.
+fn value_in(row: &Row, tag: PropTag) -> Option<PropValue> {
+    let v = row.get(tag)?;
+    match (tag.prop_type(), v) {
+        (PropType::PT_UNSPECIFIED, v) => Some(v.clone()),
+        (PropType::PT_STRING8, PropValue::Unicode(s)) => Some(PropValue::String8(s.clone())),
+        (PropType::PT_UNICODE, PropValue::String8(s)) => Some(PropValue::Unicode(s.clone())),
+        (t, v) if v.prop_type() == t => Some(v.clone()),
+        _ => None,
+    }
+}
+
+fn tag_of(tag: PropTag, v: &PropValue) -> PropTag {
+    tag.with_type(v.prop_type())
+}
+
+/// GetProps over a read-only row: all of it, or `tags` with PT_ERROR MAPI_E_NOT_FOUND
+/// for those it lacks (and MAPI_W_ERRORS_RETURNED).
+pub(crate) fn row_props(row: &Row, tags: Option<&[PropTag]>) -> ProviderResult<Reply<PropValues>> {
+    let Some(tags) = tags else {
+        let all = row.0.iter().map(|(t, v)| (tag_of(*t, v), v.clone()));
+        return Ok(Reply::ok(all.collect()));
+    };
+    if tags.len() > 4096 {
+        return Err(ProviderError::new(
+            Status::MAPI_E_INVALID_PARAMETER,
+            format!("GetProps: {} tags (at most 4096)", tags.len()),
+        ));
+    }
+    let mut errors = false;
+    let values = tags
+        .iter()
+        .map(|&t| match value_in(row, t) {
+            Some(v) => (tag_of(t, &v), v),
+            None => {
+                errors = true;
+                (
+                    t.with_type(PropType::PT_ERROR),
+                    PropValue::Error(Status::MAPI_E_NOT_FOUND.0),
+                )
+            }
+        })
+        .collect();
+    Ok(Reply::warn_if(errors, values))
+}
+
+/// GetPropList over a read-only row.
+pub(crate) fn row_prop_list(row: &Row) -> Vec<PropTag> {
+    row.0.iter().map(|(t, v)| tag_of(*t, v)).collect()
+}
+
+/// The checks of OpenProperty as IStream on a read-only object.
+pub(crate) fn check_open(interface: &MapiUid, flags: u32) -> ProviderResult<()> {
+    if *interface != IID_ISTREAM {
+        return Err(ProviderError::new(
+            Status::MAPI_E_INTERFACE_NOT_SUPPORTED,
+            "OpenProperty: only IStream",
+        ));
+    }
+    if flags & (MAPI_MODIFY | MAPI_CREATE) != 0 {
+        return Err(no_access("OpenProperty for writing"));
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -79,44 +157,11 @@ impl PropObject for CachedMessage {
         tags: Option<&[PropTag]>,
         _flags: u32,
     ) -> ProviderResult<Reply<PropValues>> {
-        let Some(tags) = tags else {
-            let all = self
-                .row
-                .0
-                .iter()
-                .map(|(t, v)| (Self::tag_of(*t, v), v.clone()));
-            return Ok(Reply::ok(all.collect()));
-        };
-        if tags.len() > 4096 {
-            return Err(ProviderError::new(
-                Status::MAPI_E_INVALID_PARAMETER,
-                format!("GetProps: {} tags (at most 4096)", tags.len()),
-            ));
-        }
-        let mut errors = false;
-        let values = tags
-            .iter()
-            .map(|&t| match self.value(t) {
-                Some(v) => (Self::tag_of(t, &v), v),
-                None => {
-                    errors = true;
-                    (
-                        t.with_type(PropType::PT_ERROR),
-                        PropValue::Error(Status::MAPI_E_NOT_FOUND.0),
-                    )
-                }
-            })
-            .collect();
-        Ok(Reply::warn_if(errors, values))
+        row_props(&self.row, tags)
     }
 
     async fn get_prop_list(&self, _flags: u32) -> ProviderResult<Vec<PropTag>> {
-        Ok(self
-            .row
-            .0
-            .iter()
-            .map(|(t, v)| Self::tag_of(*t, v))
-            .collect())
+        Ok(row_prop_list(&self.row))
     }
 
     async fn set_props(
@@ -140,15 +185,7 @@ impl PropObject for CachedMessage {
         interface: &MapiUid,
         flags: u32,
     ) -> ProviderResult<Box<dyn PropStream>> {
-        if *interface != IID_ISTREAM {
-            return Err(ProviderError::new(
-                Status::MAPI_E_INTERFACE_NOT_SUPPORTED,
-                "OpenProperty: only IStream",
-            ));
-        }
-        if flags & (MAPI_MODIFY | MAPI_CREATE) != 0 {
-            return Err(no_access("OpenProperty for writing"));
-        }
+        check_open(interface, flags)?;
         let streamable = [
             tags::PR_BODY,
             tags::PR_HTML,
@@ -170,25 +207,72 @@ impl PropObject for CachedMessage {
                 ));
             }
         };
+        Ok(Box::new(ReadStream::new(bytes.into(), flags)))
+    }
+
+    async fn create_attach(&self, _flags: u32) -> ProviderResult<(u32, Arc<dyn PropObject>)> {
+        Err(no_access("CreateAttach"))
+    }
+
+    async fn open_attach(&self, num: u32, flags: u32) -> ProviderResult<Arc<dyn PropObject>> {
+        let known = MAPI_MODIFY | MAPI_BEST_ACCESS | MAPI_DEFERRED_ERRORS;
+        if flags & !known != 0 {
+            return Err(ProviderError::new(
+                Status::MAPI_E_UNKNOWN_FLAGS,
+                format!("OpenAttach: unknown flags 0x{:08X}", flags & !known),
+            ));
+        }
+        let a = self.attachment(num)?;
+        if flags & MAPI_MODIFY != 0 {
+            return Err(no_access("OpenAttach with MAPI_MODIFY"));
+        }
+        Ok(Arc::new(CachedAttachment::new(a.clone())))
+    }
+
+    async fn delete_attach(&self, num: u32, _flags: u32) -> ProviderResult<()> {
+        self.attachment(num)?;
+        Err(no_access("DeleteAttach"))
+    }
+
+    async fn attachment_table(&self, flags: u32) -> ProviderResult<Box<dyn RowSource>> {
+        if flags & !MAPI_UNICODE != 0 {
+            return Err(ProviderError::new(
+                Status::MAPI_E_UNKNOWN_FLAGS,
+                format!(
+                    "GetAttachmentTable: unknown flags 0x{:08X}",
+                    flags & !MAPI_UNICODE
+                ),
+            ));
+        }
+        let rows = self
+            .attachments
+            .iter()
+            .map(|a| crate::cached_attach::table_row(a))
+            .collect();
+        Ok(Box::new(MemorySource::new(&ATTACHMENT_COLUMNS, rows)))
+    }
+}
+
+/// A read-only stream over a value held in memory.
+pub(crate) struct ReadStream {
+    bytes: Arc<[u8]>,
+    pos: Mutex<u64>,
+}
+
+impl ReadStream {
+    /// A stream over `bytes`, at its end with `STREAM_APPEND` in `flags`, else at 0.
+    pub(crate) fn new(bytes: Arc<[u8]>, flags: u32) -> ReadStream {
         let pos = if flags & STREAM_APPEND != 0 {
             bytes.len() as u64
         } else {
             0
         };
-        Ok(Box::new(ReadStream {
+        ReadStream {
             bytes,
             pos: Mutex::new(pos),
-        }))
+        }
     }
-}
 
-/// A read-only stream over a value held in memory.
-struct ReadStream {
-    bytes: Vec<u8>,
-    pos: Mutex<u64>,
-}
-
-impl ReadStream {
     fn pos(&self) -> std::sync::MutexGuard<'_, u64> {
         self.pos.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -249,7 +333,6 @@ impl PropStream for ReadStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mapi_types::object::MAPI_UNICODE;
 
     fn block_on<F: std::future::Future>(f: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()

@@ -543,8 +543,16 @@ impl MsgStore for InternetStore {
         entry: &[u8],
         flags: u32,
     ) -> ProviderResult<Arc<dyn mapi_spi::PropObject>> {
-        let row = self.read_message(entry).await?;
-        Ok(Arc::new(crate::object::CachedMessage::open(row, flags)?))
+        let id = props::parse_message(entry, &self.shared.store_uid)?;
+        let (m, raw) = {
+            let db = lock(&self.shared.db);
+            (db.message(id)?, db.raw(id)?)
+        };
+        let row = props::full_message(&self.shared.store_uid, &m, &raw);
+        let attachments = mapi_mime::attachments(&mapi_mime::MessageParser::new(), &raw);
+        Ok(Arc::new(
+            crate::object::CachedMessage::open(row, flags)?.with_attachments(attachments),
+        ))
     }
 
     async fn create_message(

@@ -1,23 +1,18 @@
 //! Messages made through CreateMessage: their first row, and the RFC 5322 form of an
-//! unsent message (`MSGFLAG_UNSENT`) built from its properties with `mail-builder`, so
+//! unsent message (`MSGFLAG_UNSENT`) built from its properties by `mapi-mime`'s
+//! [`Composer`] (the one composer of every store), so
 //! `read_raw` and every MIME reader see what SetProps and the streams wrote. A message
 //! that is not unsent (one imported or received, or created in a receive folder once
 //! first saved) keeps the MIME it has.
 //!
-//! What goes into the message: PR_SUBJECT; From from PR_SENT_REPRESENTING_NAME /
-//! _EMAIL_ADDRESS (else PR_SENDER_*), and Sender from PR_SENDER_* when they differ;
-//! To and Cc from the saved recipients (MAPI_TO / MAPI_CC, PR_DISPLAY_NAME and
-//! PR_EMAIL_ADDRESS; MAPI_BCC ones are not written), or for a message without
-//! recipients from PR_DISPLAY_TO / PR_DISPLAY_CC, items separated by `;` or `,`, each
-//! `Name <address>` or a bare address (an item without an `@` names no mailbox and is
-//! left out); PR_BODY as text/plain and PR_HTML as text/html; PR_CLIENT_SUBMIT_TIME as
-//! Date; PR_INTERNET_MESSAGE_ID (one is made, and kept, for a message without one);
-//! PR_IN_REPLY_TO_ID; the saved attachments (see `compose_attach`).
+//! What goes into the message follows the composer's rules, from the stored columns,
+//! `message_props`, the saved recipients (MAPI_BCC ones are not written) and the saved
+//! attachments (see `compose_attach`); a message without PR_INTERNET_MESSAGE_ID gets
+//! one made here, and kept.
 
-use mail_builder::MessageBuilder;
-use mail_builder::headers::address::Address;
+use mapi_mime::Composer;
 use mapi_types::tags::*;
-use mapi_types::{PropTag, PropValue};
+use mapi_types::{PropTag, PropValue, Row};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::message::chunked_body;
@@ -30,8 +25,6 @@ pub const MSGFLAG_UNSENT: i32 = 0x8;
 pub enum BuildError {
     /// Reading or writing the database.
     Sql(rusqlite::Error),
-    /// Building the MIME.
-    Mime(String),
     /// Writing the MIME form into the database.
     Io(std::io::Error),
 }
@@ -104,41 +97,6 @@ fn prop_text(conn: &Connection, id: i64, tag: PropTag) -> rusqlite::Result<Optio
     })
 }
 
-/// The mailboxes of a PR_DISPLAY_TO-style list.
-fn mailboxes(list: &str) -> Vec<(Option<String>, String)> {
-    list.split([';', ','])
-        .map(str::trim)
-        .filter(|item| item.contains('@'))
-        .map(|item| match (item.rfind('<'), item.rfind('>')) {
-            (Some(open), Some(close)) if open < close => {
-                let name = item[..open].trim().trim_matches('"').trim();
-                let name = (!name.is_empty()).then(|| name.to_string());
-                (name, item[open + 1..close].trim().to_string())
-            }
-            _ => (None, item.to_string()),
-        })
-        .collect()
-}
-
-fn address_list(list: &[(Option<String>, String)]) -> Address<'_> {
-    Address::new_list(
-        list.iter()
-            .map(|(name, addr)| Address::new_address(name.as_deref(), addr.as_str()))
-            .collect(),
-    )
-}
-
-fn mailbox<'a>(name: &'a str, email: &'a str) -> Address<'a> {
-    Address::new_address((!name.is_empty()).then_some(name), email)
-}
-
-fn bare_id(id: &str) -> String {
-    id.trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-        .to_string()
-}
-
 /// Rebuilds the raw message (and its size) of message `id` from its properties when
 /// it is unsent or has no raw form yet (a created message's first save); does nothing
 /// for another message.
@@ -181,7 +139,7 @@ pub fn rebuild_unsent(conn: &Connection, id: i64) -> Result<(), BuildError> {
     let rep_email = prop_text(conn, id, PR_SENT_REPRESENTING_EMAIL_ADDRESS)?.unwrap_or_default();
     let in_reply_to = prop_text(conn, id, PR_IN_REPLY_TO_ID)?;
     let message_id = match message_id {
-        Some(m) if !bare_id(&m).is_empty() => m,
+        Some(m) if !mapi_mime::compose::bare_id(&m).is_empty() => m,
         _ => {
             let made = format!("<{id:x}.{:x}@mapi.local-store>", now_filetime());
             conn.prepare_cached("UPDATE messages SET message_id = ?1 WHERE id = ?2")?
@@ -189,68 +147,34 @@ pub fn rebuild_unsent(conn: &Connection, id: i64) -> Result<(), BuildError> {
             made
         }
     };
-    // Saved recipients name the mailboxes; without any, the display lists do.
-    let [to, cc] = match crate::recipients::mailboxes(conn, id)? {
-        Some(lists) => lists,
-        None => [mailboxes(&to), mailboxes(&cc)],
-    };
-    let attachments = crate::attach::parts(conn, id)?;
-    let mut b = MessageBuilder::new()
-        .subject(subject.as_str())
-        .message_id(bare_id(&message_id))
-        .text_body(body.as_str());
-    let from_rep = rep_email.contains('@');
-    if from_rep {
-        b = b.from(mailbox(&rep_name, &rep_email));
-        if sender_email.contains('@') && !sender_email.eq_ignore_ascii_case(&rep_email) {
-            b = b.sender(mailbox(&sender_name, &sender_email));
-        }
-    } else if sender_email.contains('@') {
-        b = b.from(mailbox(&sender_name, &sender_email));
+    let text = |v: String| PropValue::Unicode(v);
+    let mut props = Row::default();
+    props.set(PR_SUBJECT, text(subject));
+    props.set(PR_SENDER_NAME, text(sender_name));
+    props.set(PR_SENDER_EMAIL_ADDRESS, text(sender_email));
+    props.set(PR_SENT_REPRESENTING_NAME, text(rep_name));
+    props.set(PR_SENT_REPRESENTING_EMAIL_ADDRESS, text(rep_email));
+    props.set(PR_DISPLAY_TO, text(to));
+    props.set(PR_DISPLAY_CC, text(cc));
+    props.set(PR_BODY, text(body));
+    props.set(PR_INTERNET_MESSAGE_ID, text(message_id));
+    if let Some(html) = html {
+        props.set(PR_HTML, text(html));
     }
-    if !to.is_empty() {
-        b = b.to(address_list(&to));
-    }
-    if !cc.is_empty() {
-        b = b.cc(address_list(&cc));
-    }
-    if let Some(html) = &html {
-        b = b.html_body(html.as_str());
-    }
-    if let Some(r) = in_reply_to
-        .as_deref()
-        .map(bare_id)
-        .filter(|r| !r.is_empty())
-    {
-        b = b.in_reply_to(r);
+    if let Some(r) = in_reply_to {
+        props.set(PR_IN_REPLY_TO_ID, text(r));
     }
     if let Some(t) = submit {
-        b = b.date(mapi_types::unix_from_filetime(t as u64));
+        props.set(PR_CLIENT_SUBMIT_TIME, PropValue::SysTime(t as u64));
     }
-    let (b, large) = crate::compose_attach::with_attachments(b, &attachments, id);
-    let raw = b
-        .write_to_vec()
-        .map_err(|e| BuildError::Mime(format!("cannot build the message's MIME form: {e}")))?;
-    crate::compose_attach::store_raw(conn, id, &raw, &large)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn display_lists_give_their_mailboxes() {
-        assert_eq!(
-            mailboxes("Bob Builder <bob@example.org>; carol@example.org, Dave"),
-            vec![
-                (Some("Bob Builder".into()), "bob@example.org".into()),
-                (None, "carol@example.org".into()),
-            ]
-        );
-        assert_eq!(
-            mailboxes("\"Zoë\" <zoe@example.net>"),
-            vec![(Some("Zoë".into()), "zoe@example.net".into())]
-        );
-        assert!(mailboxes("").is_empty());
+    // Saved recipients name the mailboxes; without any, the display lists do.
+    let recipients = crate::recipients::load(conn, id)?;
+    let parts = crate::attach::parts(conn, id)?;
+    let mut composer = Composer::new(&props, &recipients);
+    for (i, part) in parts.iter().enumerate() {
+        if let Some(a) = crate::compose_attach::attachment(conn, part, i) {
+            composer = composer.attach(a);
+        }
     }
+    crate::compose_attach::store_raw(conn, id, composer.build())
 }

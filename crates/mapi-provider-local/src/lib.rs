@@ -19,13 +19,14 @@
 //! - `subrestriction`: `RES_SUBRESTRICTION` on a message's saved recipients, in SQL
 //!   (an `EXISTS` through a registered function) and in Rust.
 //! - `compose`: a created message's first row, and the RFC 5322 form of an unsent
-//!   message built from its properties (mail-builder).
+//!   message built from its properties (`mapi-mime`'s composer).
 //! - [`attach`]: a message's attachments (CreateAttach, OpenAttach, DeleteAttach,
 //!   GetAttachmentTable), [`attach::LocalAttach`] objects, how they are kept, and the
 //!   read-only attachments of a message that keeps its received MIME.
 //! - [`embedded`]: the message of an `ATTACH_EMBEDDED_MSG` attachment, kept as its
 //!   RFC 5322 form.
-//! - `compose_attach`: the MIME parts of attachments, and an embedded message's MIME.
+//! - `compose_attach`: saved attachments handed to the composer (large ones as chunk
+//!   readers), the composed form written into the database, an embedded message's MIME.
 //! - [`props`]: a property object's values, GetProps / GetPropList over them, the
 //!   checks SetProps and DeleteProps make, and how values are stored.
 //! - [`recipients`]: a message's recipient list (ModifyRecipients, GetRecipientTable)

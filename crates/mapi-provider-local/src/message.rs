@@ -697,7 +697,6 @@ impl MessageInner {
         }
         crate::compose::rebuild_unsent(&tx, self.id()).map_err(|e| match e {
             crate::compose::BuildError::Sql(e) => sql(e),
-            crate::compose::BuildError::Mime(detail) => LocalError::BadValue { detail },
             crate::compose::BuildError::Io(e) => LocalError::from_io(&self.ctx.path, "write", &e),
         })?;
         let next = now + 1;

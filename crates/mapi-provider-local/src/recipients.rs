@@ -276,39 +276,6 @@ pub fn copy(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// The To and Cc mailboxes (name, address) of message `id`'s saved recipients;
-/// `None` when it has none.
-pub fn mailboxes(conn: &Connection, id: i64) -> rusqlite::Result<Option<MailboxLists>> {
-    let rows = load(conn, id)?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    let list = |kind: i32| {
-        rows.iter()
-            .filter(|r| base_type(r) == Some(kind))
-            .filter_map(|r| {
-                let email = r
-                    .str(PR_EMAIL_ADDRESS)
-                    .or_else(|| r.str(PR_SMTP_ADDRESS))?
-                    .trim();
-                if !email.contains('@') {
-                    return None;
-                }
-                let name = r
-                    .str(PR_DISPLAY_NAME)
-                    .map(str::trim)
-                    .filter(|n| !n.is_empty() && *n != email)
-                    .map(str::to_string);
-                Some((name, email.to_string()))
-            })
-            .collect::<Vec<_>>()
-    };
-    Ok(Some([list(MAPI_TO), list(MAPI_CC)]))
-}
-
-/// To and Cc: (display name, address) each.
-pub type MailboxLists = [Vec<(Option<String>, String)>; 2];
-
 #[cfg(test)]
 mod tests {
     use super::*;

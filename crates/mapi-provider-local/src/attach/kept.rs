@@ -334,3 +334,66 @@ pub fn for_each_chunk<E: From<rusqlite::Error>>(
     }
     Ok(())
 }
+
+/// A chunked value as a reader: one chunk in memory at a time, each fetched when the
+/// one before is used up.
+pub struct ChunkReader<'c> {
+    conn: &'c Connection,
+    row: i64,
+    tag: PropTag,
+    /// The `seq` of the chunk in `chunk`, -1 before the first.
+    seq: i64,
+    chunk: Vec<u8>,
+    at: usize,
+}
+
+impl<'c> ChunkReader<'c> {
+    /// A reader over the `attach_chunks` of attachment row `row` and property `tag`.
+    pub fn new(conn: &'c Connection, row: i64, tag: PropTag) -> ChunkReader<'c> {
+        ChunkReader {
+            conn,
+            row,
+            tag,
+            seq: -1,
+            chunk: Vec::new(),
+            at: 0,
+        }
+    }
+
+    /// The chunk after the current one; `false` past the last.
+    fn next_chunk(&mut self) -> rusqlite::Result<bool> {
+        let next: Option<(i64, Vec<u8>)> = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, data FROM attach_chunks
+                 WHERE attach = ?1 AND prop_id = ?2 AND tag = ?3 AND seq > ?4
+                 ORDER BY seq LIMIT 1",
+            )?
+            .query_row(
+                params![self.row, self.tag.id(), self.tag.0, self.seq],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((seq, data)) = next else {
+            return Ok(false);
+        };
+        self.seq = seq;
+        self.chunk = data;
+        self.at = 0;
+        Ok(true)
+    }
+}
+
+impl std::io::Read for ChunkReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.at >= self.chunk.len() {
+            if !self.next_chunk().map_err(std::io::Error::other)? {
+                return Ok(0);
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.at);
+        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}

@@ -19,7 +19,7 @@
 mod kept;
 mod object;
 
-pub use kept::{Part, PartData, copy, for_each_chunk, load, parts, save};
+pub use kept::{ChunkReader, Part, PartData, copy, for_each_chunk, load, parts, save};
 pub use object::{AttachInner, LocalAttach};
 
 use std::collections::BTreeMap;
