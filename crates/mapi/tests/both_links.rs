@@ -218,6 +218,38 @@ fn body() {
     );
     assert_eq!(through_daemon, in_process);
 
+    // A Sent Items the server cannot write to (its Maildir read-only for the Dovecot
+    // user): the mail goes, the Sent copy fails, and both links warn alike.
+    let sent_dir = stack.maildir("alice", "Sent");
+    let set_mode = |mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        for sub in ["tmp", "new", "cur"] {
+            std::fs::set_permissions(sent_dir.join(sub), std::fs::Permissions::from_mode(mode))
+                .unwrap();
+        }
+    };
+    set_mode(0o555);
+    let warning = |session: &AnySession, tag: &str| {
+        session
+            .submit(&OutgoingMessage {
+                from: None,
+                recipients: vec!["bob@localhost".into()],
+                raw: message(tag, 0, 10),
+            })
+            .unwrap()
+            .warning
+    };
+    let local_warning = warning(&local, "no-sent-local");
+    let remote_warning = warning(&remote, "no-sent-remote");
+    set_mode(0o700);
+    assert!(
+        local_warning
+            .as_deref()
+            .is_some_and(|w| w.starts_with("sent, but not copied to Sent Items")),
+        "{local_warning:?}"
+    );
+    assert_eq!(remote_warning, local_warning);
+
     let rstore = remote.default_store().unwrap();
     let rinbox = folder(&rstore, "Inbox");
 
