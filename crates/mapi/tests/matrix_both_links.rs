@@ -5,6 +5,7 @@
 //! OpenEntry and GetProps (a missing or unknown tag is PT_ERROR and
 //! MAPI_W_ERRORS_RETURNED), SetProps on a read-only object, folder operations,
 //! CreateMessage + SetProps + ModifyRecipients + SaveChanges read back, SetReadFlags,
+//! SetReadFlag on a message (read back in a message opened again),
 //! CopyMessages(MESSAGE_MOVE), a contents table's SetColumns, SortTable, Restrict,
 //! SeekRow, bookmarks, FindRow and QueryPosition, and SubmitMessage (MAPI_E_NO_RECIPIENTS,
 //! MAPI_E_UNKNOWN_FLAGS, MAPI_E_NO_ACCESS, a send, MAPI_E_INVALID_OBJECT after it, and a
@@ -245,6 +246,25 @@ fn script(session: &AnySession, store_entry: &[u8], tag: &str) -> Vec<String> {
     say(format!(
         "clear read {r} read {}",
         flags(&store.open_message(&ids[0], 0).unwrap()) & MSGFLAG_READ
+    ));
+
+    // IMessage::SetReadFlag on the (read-only) opened message, read back through the
+    // message opened again.
+    let read_again = || flags(&store.open_message(&ids[0], 0).unwrap()) & MSGFLAG_READ;
+    say(format!(
+        "set read flag {} read {}",
+        status(msg.set_read_flag(SUPPRESS_RECEIPT)),
+        read_again()
+    ));
+    say(format!(
+        "clear read flag {} read {}",
+        status(msg.set_read_flag(CLEAR_READ_FLAG)),
+        read_again()
+    ));
+    say(format!(
+        "read flag unknown flags {} read {}",
+        status(msg.set_read_flag(0x8000_0000)),
+        read_again()
     ));
 
     // CopyMessages with MESSAGE_MOVE.
@@ -670,6 +690,9 @@ fn body() {
         "read-only set Err(MAPI_E_NO_ACCESS",
         "set read S_OK (0x00000000) read 1",
         "clear read S_OK (0x00000000) read 0",
+        "set read flag S_OK (0x00000000) read 1",
+        "clear read flag S_OK (0x00000000) read 0",
+        "read flag unknown flags MAPI_E_UNKNOWN_FLAGS (0x80040106) read 0",
         "move S_OK (0x00000000) true work 2 sub 1",
         "moved subject Unicode(\"TAG beta\")",
         "sorted [\"TAG gamma\", \"TAG beta\", \"TAG alpha\"]",

@@ -411,6 +411,10 @@ fn object_ops() -> Vec<ObjectOp> {
             object: 1,
             flags: 0x8,
         },
+        ObjectOp::SetReadFlag {
+            object: 3,
+            flags: 0x4 | 0x1,
+        },
         ObjectOp::OpenAttach {
             object: 1,
             num: 3,
