@@ -367,11 +367,18 @@ impl RemoteSession {
     }
 
     /// Submits a raw message as in process (Outbox, transport, Sent Items): the Sent
-    /// copy's entry id and any warning.
-    pub async fn submit(&self, raw: &[u8], recipients: &[String]) -> Result<SubmitOutcome> {
+    /// copy's entry id and any warning. `from` is the envelope sender (`None`: the
+    /// transport's own).
+    pub async fn submit(
+        &self,
+        from: Option<&str>,
+        raw: &[u8],
+        recipients: &[String],
+    ) -> Result<SubmitOutcome> {
         match self
             .call(RequestBody::Submit {
                 session: self.id,
+                from: from.map(str::to_owned),
                 raw: raw.to_vec(),
                 recipients: recipients.to_vec(),
             })

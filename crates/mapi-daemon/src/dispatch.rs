@@ -155,6 +155,7 @@ async fn answer(
         }
         RequestBody::Submit {
             session,
+            from,
             raw,
             recipients,
         } => {
@@ -162,7 +163,7 @@ async fn answer(
             let outcome = h
                 .live()?
                 .submit(&OutgoingMessage {
-                    from: None,
+                    from,
                     recipients,
                     raw,
                 })

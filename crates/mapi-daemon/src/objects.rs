@@ -296,6 +296,10 @@ pub(crate) async fn answer(
         ObjectOp::SubmitMessage { object, flags } => {
             ObjectReply::Submitted(s.submit_message(&objs.entry(object)?, flags).await?)
         }
+        ObjectOp::SetReadFlag { object, flags } => {
+            s.set_read_flag(&objs.entry(object)?, flags).await?;
+            ObjectReply::Done
+        }
         op @ (ObjectOp::CreateAttach { .. }
         | ObjectOp::OpenAttach { .. }
         | ObjectOp::DeleteAttach { .. }

@@ -13,6 +13,8 @@
 //!   `Session::create_message`.
 //! - [`open_entry`]: `Session::open_entry` (`IMAPISession::OpenEntry`) and
 //!   [`OpenedEntry`].
+//! - `read_flag`: `Session::set_read_flag` (`IMessage::SetReadFlag`) through the
+//!   message's folder.
 //! - [`tables`]: table views (`IMAPITable`): status, stores, hierarchy, contents,
 //!   profiles, services, providers.
 //! - [`advise`]: Advise / Unadvise on the session, stores, folders, messages and
@@ -33,6 +35,7 @@ pub mod engine;
 pub mod error;
 pub mod logon;
 pub mod open_entry;
+mod read_flag;
 pub mod session;
 pub mod submit;
 mod support;

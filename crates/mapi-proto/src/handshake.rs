@@ -19,8 +19,9 @@ use crate::wire::{Input, Writer};
 /// objects and streams, `Object`; 4: `Folder` operations, `CreateMessage`,
 /// `ModifyRecipients` and `RecipientTable` objects; 5: object `SubmitMessage` and its
 /// `Submitted` reply, and attachments: `CreateAttach`, `OpenAttach`, `DeleteAttach`,
-/// `AttachmentTable`, `OpenPropertyObject`). Versions must be equal: a new
-/// request or operation a peer of the previous version would call corrupt bumps it.
+/// `AttachmentTable`, `OpenPropertyObject`, `Submit`'s envelope sender, object `SetReadFlag`). Versions
+/// must be equal: a new request or operation a peer of the previous version would
+/// call corrupt bumps it.
 pub const PROTOCOL_VERSION: u32 = 5;
 
 /// The four bytes after the tag of `Hello` and `Welcome`.

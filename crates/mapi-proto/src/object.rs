@@ -241,6 +241,15 @@ pub enum ObjectOp {
         /// `MAPI_MODIFY`, `MAPI_CREATE`, `MAPI_DEFERRED_ERRORS`.
         flags: u32,
     },
+    /// `IMessage::SetReadFlag`, done by the message's folder for its entry id.
+    /// Reply: `Done`.
+    SetReadFlag {
+        /// The message.
+        object: u64,
+        /// `SUPPRESS_RECEIPT`, `CLEAR_READ_FLAG`, `MAPI_DEFERRED_ERRORS`,
+        /// `GENERATE_RECEIPT_ONLY`, `CLEAR_RN_PENDING`, `CLEAR_NRN_PENDING`.
+        flags: u32,
+    },
 }
 
 /// The answer to an [`ObjectOp`].
@@ -415,6 +424,7 @@ impl ObjectOp {
             ObjectOp::DeleteAttach { .. } => "DeleteAttach",
             ObjectOp::AttachmentTable { .. } => "GetAttachmentTable",
             ObjectOp::OpenPropertyObject { .. } => "OpenProperty",
+            ObjectOp::SetReadFlag { .. } => "SetReadFlag",
         }
     }
 
@@ -600,6 +610,11 @@ impl ObjectOp {
                 w.raw(&interface.0);
                 w.u32(*flags);
             }
+            ObjectOp::SetReadFlag { object, flags } => {
+                w.u8(26);
+                w.u64(*object);
+                w.u32(*flags);
+            }
         }
     }
 
@@ -723,6 +738,10 @@ impl ObjectOp {
                 tag: PropTag(r.u32("OpenPropertyObject.tag")?),
                 interface: MapiUid(r.array("OpenPropertyObject.interface")?),
                 flags: r.u32("OpenPropertyObject.flags")?,
+            },
+            26 => ObjectOp::SetReadFlag {
+                object: r.u64("SetReadFlag.object")?,
+                flags: r.u32("SetReadFlag.flags")?,
             },
             tag => {
                 return Err(ProtoError::UnknownTag {

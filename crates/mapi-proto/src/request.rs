@@ -97,6 +97,8 @@ pub enum RequestBody {
     Submit {
         /// The session.
         session: u64,
+        /// The envelope sender (SMTP `MAIL FROM`); `None` lets the transport pick it.
+        from: Option<String>,
         /// The raw (MIME) message.
         raw: Vec<u8>,
         /// Envelope recipients.
@@ -442,10 +444,12 @@ impl Request {
             }
             RequestBody::Submit {
                 session,
+                from,
                 raw,
                 recipients,
             } => {
                 w.u64(*session);
+                w.opt_str("Submit.from", from.as_ref());
                 w.blob("Submit.raw", raw, MAX_BLOB_LEN);
                 w.strings("Submit.recipients", recipients);
             }
@@ -592,6 +596,7 @@ impl Request {
             }
             9 => RequestBody::Submit {
                 session: r.u64("Submit.session")?,
+                from: r.opt_str("Submit.from")?,
                 raw: r.blob("Submit.raw", MAX_BLOB_LEN)?.to_vec(),
                 recipients: r.strings("Submit.recipients")?,
             },

@@ -576,7 +576,10 @@ impl SessionLink for Remote {
         self.run(self.session.query_identity())
     }
     fn submit(&self, message: &OutgoingMessage) -> Result<SubmitOutcome> {
-        self.run(self.session.submit(&message.raw, &message.recipients))
+        self.run(
+            self.session
+                .submit(message.from.as_deref(), &message.raw, &message.recipients),
+        )
     }
     fn keep(&self) -> Result<()> {
         if !self.session.is_shared() {

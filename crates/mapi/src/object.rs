@@ -448,6 +448,49 @@ impl Object {
         }
     }
 
+    /// `IMessage::SetReadFlag`, in this process or in the daemon: the message's folder
+    /// marks it read (unread with `CLEAR_READ_FLAG`), so a message opened again shows
+    /// it in PR_MESSAGE_FLAGS. `flags`: `SUPPRESS_RECEIPT`, `CLEAR_READ_FLAG`,
+    /// `MAPI_DEFERRED_ERRORS`, `GENERATE_RECEIPT_ONLY`, `CLEAR_RN_PENDING`,
+    /// `CLEAR_NRN_PENDING`; another bit is `MAPI_E_UNKNOWN_FLAGS`. A message never
+    /// saved is `MAPI_E_NOT_FOUND`.
+    pub fn set_read_flag(&self, flags: u32) -> Result<()> {
+        if self.released.load(Ordering::SeqCst) {
+            return Err(released("object"));
+        }
+        match &self.link {
+            ObjectLink::Local {
+                rt,
+                alive,
+                object,
+                spooler,
+            } => {
+                check(alive)?;
+                let spooler = spooler.as_ref().ok_or_else(|| {
+                    EngineError::NoSupport(
+                        "this object was not opened through a session: SetReadFlag needs its store"
+                            .into(),
+                    )
+                })?;
+                let session = spooler.session.upgrade().ok_or_else(|| {
+                    EngineError::EndOfSession("the object's session has ended".into())
+                })?;
+                let entry = OpenedEntry {
+                    store: spooler.store.clone(),
+                    object: object.clone(),
+                };
+                rt.block_on(session.set_read_flag(&entry, flags))
+            }
+            ObjectLink::Remote(h) => match h.call(ObjectOp::SetReadFlag {
+                object: h.handle,
+                flags,
+            })? {
+                ObjectReply::Done => Ok(()),
+                other => Err(unexpected("SetReadFlag", &other)),
+            },
+        }
+    }
+
     /// `Release`: later calls are `MAPI_E_INVALID_OBJECT`, as is a second release.
     /// Dropping the object releases it too.
     pub fn release(&self) -> Result<()> {

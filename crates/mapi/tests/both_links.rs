@@ -1,6 +1,7 @@
 //! Every session call the two links share gives the same result in process and through
 //! a real `mapid`: the disabled services, `QueryIdentity`, the default store, submit
-//! (the Sent copy is there, no warning) and import (the count, and the imported
+//! (the Sent copy is there, no warning, and the envelope sender given with the message
+//! is the Return-Path the server delivered with) and import (the count, and the imported
 //! subjects readable), against real Dovecot and Postfix. Over the daemon, a batch over
 //! one request's bound goes in parts and is imported whole; one message over the bound
 //! is refused with MAPI_E_TOO_BIG, a batch over the daemon's staging bound with
@@ -13,6 +14,7 @@ mod common;
 
 use common::StopDaemon;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use mapi::blocking::Mapi;
 use mapi::link::{AnySession, AnyStore, MAX_IMPORT_BATCH_LEN, MAX_IMPORT_CHUNK_LEN};
@@ -51,8 +53,33 @@ fn count(store: &AnyStore, folder: &[u8]) -> usize {
     store.contents(folder).unwrap().row_count()
 }
 
+/// The Return-Path of the message with `subject` delivered to `user`'s INBOX, once it
+/// is there (polled, bounded by a deadline).
+fn delivered_return_path(stack: &MailStack, user: &str, subject: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let header = format!("Subject: {subject}");
+    loop {
+        for m in stack.read_messages(user, "INBOX") {
+            let text = String::from_utf8_lossy(&m).into_owned();
+            let mut lines = text.lines().map(|l| l.trim_end_matches('\r'));
+            if lines.clone().any(|l| l == header) {
+                return lines
+                    .find(|l| l.starts_with("Return-Path:"))
+                    .unwrap_or_else(|| panic!("no Return-Path in {text}"))
+                    .to_string();
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{subject:?} was not delivered to {user}: {}",
+            std::fs::read_to_string(stack.dir().join("postfix/maillog")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// What one link answers to the same script of calls.
-fn script(session: &AnySession, tag: &str, sent_to: &str) -> Vec<String> {
+fn script(stack: &MailStack, session: &AnySession, tag: &str, sent_to: &str) -> Vec<String> {
     let mut out = Vec::new();
     let disabled: Vec<String> = session
         .disabled_services()
@@ -72,19 +99,21 @@ fn script(session: &AnySession, tag: &str, sent_to: &str) -> Vec<String> {
         store_name(&session.store_table().unwrap())
     ));
 
-    // Submit: sent, copied to Sent Items, no warning.
+    // Submit: sent with its own envelope sender, copied to Sent Items, no warning.
     let raw = format!(
         "From: alice@example.org\r\nTo: {sent_to}\r\nSubject: {tag} sent\r\n\
          Message-ID: <{tag}-sent@example.org>\r\n\r\nhello\r\n"
     );
     let outcome = session
         .submit(&OutgoingMessage {
-            from: None,
+            from: Some("bounces@example.org".into()),
             recipients: vec![sent_to.to_string()],
             raw: raw.into_bytes(),
         })
         .unwrap();
     out.push(format!("warning {:?}", outcome.warning));
+    let user = sent_to.split('@').next().unwrap();
+    out.push(delivered_return_path(stack, user, &format!("{tag} sent")));
     let copy = outcome.sent_copy.expect("submit returns the Sent copy");
     let row = store.read_message(&copy).unwrap();
     out.push(format!(
@@ -173,8 +202,12 @@ fn body() {
         "ALLOW_OTHERS runs the session in the daemon"
     );
 
-    let in_process = script(&local, "local", "bob@example.org");
-    let through_daemon = script(&remote, "remote", "bob@example.org");
+    let in_process = script(&stack, &local, "local", "bob@localhost");
+    let through_daemon = script(&stack, &remote, "remote", "bob@localhost");
+    assert!(
+        in_process.contains(&"Return-Path: <bounces@example.org>".to_string()),
+        "{in_process:?}"
+    );
     assert!(
         in_process[0].contains("Archive") && in_process[0].contains("local-store"),
         "{in_process:?}"
@@ -184,6 +217,38 @@ fn body() {
         "{in_process:?}"
     );
     assert_eq!(through_daemon, in_process);
+
+    // A Sent Items the server cannot write to (its Maildir read-only for the Dovecot
+    // user): the mail goes, the Sent copy fails, and both links warn alike.
+    let sent_dir = stack.maildir("alice", "Sent");
+    let set_mode = |mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        for sub in ["tmp", "new", "cur"] {
+            std::fs::set_permissions(sent_dir.join(sub), std::fs::Permissions::from_mode(mode))
+                .unwrap();
+        }
+    };
+    set_mode(0o555);
+    let warning = |session: &AnySession, tag: &str| {
+        session
+            .submit(&OutgoingMessage {
+                from: None,
+                recipients: vec!["bob@localhost".into()],
+                raw: message(tag, 0, 10),
+            })
+            .unwrap()
+            .warning
+    };
+    let local_warning = warning(&local, "no-sent-local");
+    let remote_warning = warning(&remote, "no-sent-remote");
+    set_mode(0o700);
+    assert!(
+        local_warning
+            .as_deref()
+            .is_some_and(|w| w.starts_with("sent, but not copied to Sent Items")),
+        "{local_warning:?}"
+    );
+    assert_eq!(remote_warning, local_warning);
 
     let rstore = remote.default_store().unwrap();
     let rinbox = folder(&rstore, "Inbox");

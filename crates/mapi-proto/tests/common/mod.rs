@@ -79,8 +79,15 @@ pub fn request_bodies() -> Vec<RequestBody> {
         },
         RequestBody::Submit {
             session: 7,
+            from: None,
             raw: b"From: a@example.org\r\n\r\nhello\r\n".to_vec(),
             recipients: vec!["b@example.org".into(), "c@example.org".into()],
+        },
+        RequestBody::Submit {
+            session: 7,
+            from: Some("bounce@example.org".into()),
+            raw: b"From: a@example.org\r\n\r\nhello\r\n".to_vec(),
+            recipients: vec!["b@example.org".into()],
         },
         RequestBody::Logoff {
             session: 7,
@@ -403,6 +410,10 @@ fn object_ops() -> Vec<ObjectOp> {
         ObjectOp::CreateAttach {
             object: 1,
             flags: 0x8,
+        },
+        ObjectOp::SetReadFlag {
+            object: 3,
+            flags: 0x4 | 0x1,
         },
         ObjectOp::OpenAttach {
             object: 1,
