@@ -376,7 +376,10 @@ async fn store_folder_and_message_registrations_get_their_events_in_order() {
 /// A message's PR_INSTANCE_KEY, from GetProps.
 async fn instance_key(store: &Arc<dyn MsgStore>, entry: &[u8]) -> PropValue {
     let m = store.open_message(entry, 0).await.unwrap();
-    let got = m.get_props(Some(&[tags::PR_INSTANCE_KEY]), 0).await.unwrap();
+    let got = m
+        .get_props(Some(&[tags::PR_INSTANCE_KEY]), 0)
+        .await
+        .unwrap();
     got.value[0].1.clone()
 }
 
