@@ -19,10 +19,7 @@ use mapi::attach::*;
 use mapi::blocking::Mapi;
 use mapi::link::{AnySession, AnyStore};
 use mapi::object::*;
-use mapi::{
-    LogonFlags, LogonRequest, MapiStatus, PropTag, PropValue, Status, TableView, object_type,
-    tags::*,
-};
+use mapi::{MapiStatus, PropTag, PropValue, Status, TableView, object_type, tags::*};
 
 const CHILD_ENV: &str = "MAPI_ATTACHMENTS_BOTH_LINKS_CHILD";
 const TEST: &str = "attachments_agree_in_process_and_through_the_daemon";
@@ -297,23 +294,7 @@ fn body() {
     let mapi = Mapi::open(Some(&home)).unwrap();
     let _stop = StopDaemon(&mapi);
     mapi.quickstart().unwrap();
-    let local = mapi
-        .logon_any(LogonRequest::new(
-            Some("Default"),
-            LogonFlags::MAPI_NEW_SESSION,
-        ))
-        .unwrap();
-    assert!(!local.is_remote());
-    let remote = mapi
-        .logon_any(LogonRequest::new(
-            Some("Default"),
-            LogonFlags::MAPI_NEW_SESSION | LogonFlags::MAPI_ALLOW_OTHERS,
-        ))
-        .unwrap();
-    assert!(
-        remote.is_remote(),
-        "ALLOW_OTHERS runs the session in the daemon"
-    );
+    let (local, remote) = common::both_links(&mapi, "Default");
 
     let in_process = script(&local, "local");
     let through_daemon = script(&remote, "remote");

@@ -19,7 +19,7 @@ use mapi::folder::*;
 use mapi::link::{AnySession, AnyStore};
 use mapi::object::*;
 use mapi::recipient::*;
-use mapi::{LogonFlags, LogonRequest, MapiStatus, PropValue, Row, Status, tags::*};
+use mapi::{MapiStatus, PropValue, Row, Status, tags::*};
 
 const CHILD_ENV: &str = "MAPI_FOLDERS_BOTH_LINKS_CHILD";
 const TEST: &str = "folder_operations_agree_in_process_and_through_the_daemon";
@@ -350,23 +350,7 @@ fn body() {
     let mapi = Mapi::open(Some(&home)).unwrap();
     let _stop = StopDaemon(&mapi);
     mapi.quickstart().unwrap();
-    let local = mapi
-        .logon_any(LogonRequest::new(
-            Some("Default"),
-            LogonFlags::MAPI_NEW_SESSION,
-        ))
-        .unwrap();
-    assert!(!local.is_remote());
-    let remote = mapi
-        .logon_any(LogonRequest::new(
-            Some("Default"),
-            LogonFlags::MAPI_NEW_SESSION | LogonFlags::MAPI_ALLOW_OTHERS,
-        ))
-        .unwrap();
-    assert!(
-        remote.is_remote(),
-        "ALLOW_OTHERS runs the session in the daemon"
-    );
+    let (local, remote) = common::both_links(&mapi, "Default");
 
     let in_process = script(&local, "local");
     let through_daemon = script(&remote, "remote");

@@ -33,8 +33,8 @@ use mapi::object::*;
 use mapi::recipient::*;
 use mapi::table::consts::{MAPI_ASSOCIATED, TBL_NOADVANCE};
 use mapi::{
-    Bookmark, ContentMatch, LogoffFlags, LogonFlags, LogonRequest, MapiStatus, PropTag, PropType,
-    PropValue, Restriction, Row, SortKey, Status, TableView, tags::*,
+    Bookmark, ContentMatch, LogoffFlags, MapiStatus, PropTag, PropType, PropValue, Restriction,
+    Row, SortKey, Status, TableView, tags::*,
 };
 use mapi_test_support::{MailStack, Options};
 
@@ -730,26 +730,6 @@ fn closed_port() -> u16 {
     port
 }
 
-fn both_links(mapi: &Mapi, profile: &str) -> (AnySession, AnySession) {
-    let local = mapi
-        .logon_any(LogonRequest::new(
-            Some(profile),
-            LogonFlags::MAPI_NEW_SESSION,
-        ))
-        .unwrap();
-    assert!(!local.is_remote());
-    assert!(local.disabled().is_empty(), "{:?}", local.disabled());
-    let remote = mapi
-        .logon_any(LogonRequest::new(
-            Some(profile),
-            LogonFlags::MAPI_NEW_SESSION | LogonFlags::MAPI_ALLOW_OTHERS,
-        ))
-        .unwrap();
-    assert!(remote.is_remote(), "ALLOW_OTHERS runs the session in mapid");
-    assert!(remote.disabled().is_empty(), "{:?}", remote.disabled());
-    (local, remote)
-}
-
 fn body() {
     let stack = MailStack::start(Options {
         postfix: true,
@@ -770,7 +750,7 @@ fn body() {
             &account(&stack, None),
         )
         .unwrap();
-    let (local, remote) = both_links(&mapi, "Default");
+    let (local, remote) = common::both_links(&mapi, "Default");
     let local_store = store_id(&local, true);
     let imap_store = store_id(&local, false);
     assert_eq!(store_id(&remote, true), local_store);
@@ -943,7 +923,7 @@ fn body() {
             &account(&stack, Some(closed_port())),
         )
         .unwrap();
-    let (local, remote) = both_links(&mapi, "Down");
+    let (local, remote) = common::both_links(&mapi, "Down");
     // On both stores, sent through the IMAP account's SMTP transport.
     for (name, store) in [
         ("local", store_id(&local, true)),

@@ -16,10 +16,7 @@ use common::StopDaemon;
 use mapi::blocking::Mapi;
 use mapi::link::{AnySession, AnyStore};
 use mapi::object::*;
-use mapi::{
-    LogoffFlags, LogonFlags, LogonRequest, MapiStatus, NameId, PropType, PropValue, Status,
-    object_type, tags::*,
-};
+use mapi::{LogoffFlags, MapiStatus, NameId, PropType, PropValue, Status, object_type, tags::*};
 
 const CHILD_ENV: &str = "MAPI_OBJECTS_BOTH_LINKS_CHILD";
 const TEST: &str = "property_objects_agree_in_process_and_through_the_daemon";
@@ -222,23 +219,7 @@ fn body() {
     let mapi = Mapi::open(Some(&home)).unwrap();
     let _stop = StopDaemon(&mapi);
     mapi.quickstart().unwrap();
-    let local = mapi
-        .logon_any(LogonRequest::new(
-            Some("Default"),
-            LogonFlags::MAPI_NEW_SESSION,
-        ))
-        .unwrap();
-    assert!(!local.is_remote());
-    let remote = mapi
-        .logon_any(LogonRequest::new(
-            Some("Default"),
-            LogonFlags::MAPI_NEW_SESSION | LogonFlags::MAPI_ALLOW_OTHERS,
-        ))
-        .unwrap();
-    assert!(
-        remote.is_remote(),
-        "ALLOW_OTHERS runs the session in the daemon"
-    );
+    let (local, remote) = common::both_links(&mapi, "Default");
 
     let in_process = script(&local, &remote, "local");
     let through_daemon = script(&remote, &local, "remote");

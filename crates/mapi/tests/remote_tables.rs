@@ -147,18 +147,10 @@ fn script(v: &mut TableView) -> Vec<String> {
 }
 
 /// Stops the daemon the child started, however the child ends.
-struct StopDaemon<'a>(&'a Mapi);
-
-impl Drop for StopDaemon<'_> {
-    fn drop(&mut self) {
-        let _ = mapi::link::stop_daemon(self.0);
-    }
-}
-
 fn body() {
     let home = std::path::PathBuf::from(std::env::var_os("MAPI_HOME").unwrap());
     let mapi = Mapi::open(Some(&home)).unwrap();
-    let _stop = StopDaemon(&mapi);
+    let _stop = common::StopDaemon(&mapi);
     mapi.quickstart().unwrap();
     let local = mapi
         .logon_any(LogonRequest::new(

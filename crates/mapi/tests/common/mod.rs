@@ -7,6 +7,8 @@ use std::path::Path;
 use std::process::Command;
 
 use mapi::blocking::Mapi;
+use mapi::link::AnySession;
+use mapi::{LogonFlags, LogonRequest};
 
 /// Runs `body` when this process is the child (`child_env` set); otherwise re-runs the
 /// test `test` as that child, with a fresh 0700 `XDG_RUNTIME_DIR`, a fresh `MAPI_HOME`
@@ -47,4 +49,30 @@ impl Drop for StopDaemon<'_> {
     fn drop(&mut self) {
         let _ = mapi::link::stop_daemon(self.0);
     }
+}
+
+/// The two sessions a two-link test compares: `profile` logged on in this process
+/// (MAPI_NEW_SESSION) and in the daemon (MAPI_NEW_SESSION | MAPI_ALLOW_OTHERS), each with
+/// every service up.
+pub fn both_links(mapi: &Mapi, profile: &str) -> (AnySession, AnySession) {
+    let local = mapi
+        .logon_any(LogonRequest::new(
+            Some(profile),
+            LogonFlags::MAPI_NEW_SESSION,
+        ))
+        .unwrap();
+    assert!(!local.is_remote());
+    assert!(local.disabled().is_empty(), "{:?}", local.disabled());
+    let remote = mapi
+        .logon_any(LogonRequest::new(
+            Some(profile),
+            LogonFlags::MAPI_NEW_SESSION | LogonFlags::MAPI_ALLOW_OTHERS,
+        ))
+        .unwrap();
+    assert!(
+        remote.is_remote(),
+        "ALLOW_OTHERS runs the session in the daemon"
+    );
+    assert!(remote.disabled().is_empty(), "{:?}", remote.disabled());
+    (local, remote)
 }
