@@ -24,9 +24,7 @@ use mapi_types::object::{
     MAPI_DEFERRED_ERRORS, MAPI_MODIFY, STGM_READ, STGM_READWRITE, STREAM_APPEND, STREAM_SEEK_CUR,
     STREAM_SEEK_END, STREAM_SEEK_SET, StreamStat,
 };
-use mapi_types::recipient::{
-    MAPI_BCC, MAPI_CC, MAPI_TO, MODRECIP_ADD, MODRECIP_MODIFY, MODRECIP_REMOVE,
-};
+use mapi_types::recipient::{self, MODRECIP_ADD, MODRECIP_MODIFY, MODRECIP_REMOVE, RecipientError};
 use mapi_types::tags::*;
 use mapi_types::{
     MapiUid, MemorySource, PropProblem, PropTag, PropType, PropValue, Row, RowSource, Status,
@@ -46,8 +44,6 @@ pub const MSGFLAG_UNSENT: i32 = 0x8;
 
 /// The most properties (or recipient rows) one call takes.
 const MAX_PER_CALL: usize = 4096;
-/// The most recipients a message keeps.
-const MAX_RECIPIENTS: usize = 10_000;
 /// The largest value a stream or SetProps gives one property.
 pub const MAX_VALUE: u64 = 64 << 20;
 
@@ -256,69 +252,10 @@ impl DraftMessage {
             flags,
             MODRECIP_ADD | MODRECIP_MODIFY | MODRECIP_REMOVE,
         )?;
-        if flags.count_ones() > 1 {
-            return Err(invalid(
-                "ModifyRecipients takes one of MODRECIP_ADD, MODRECIP_MODIFY, MODRECIP_REMOVE",
-            ));
-        }
-        if rows.len() > MAX_RECIPIENTS {
-            return Err(invalid(format!(
-                "{} recipient rows; a message keeps at most {MAX_RECIPIENTS}",
-                rows.len()
-            )));
-        }
         let mut st = self.inner.lock();
         writable(&st)?;
-        let row_id = |r: &Row| r.int(PR_ROWID);
-        let mut list = st.recipients.clone();
-        let mut next = list.iter().filter_map(row_id).max().unwrap_or(0) + 1;
-        let position = |list: &[Row], index: usize, row: &Row| {
-            let id = row_id(row)
-                .ok_or_else(|| invalid(format!("recipient row {index} has no PR_ROWID")))?;
-            list.iter()
-                .position(|r| row_id(r) == Some(id))
-                .ok_or_else(|| {
-                    error(
-                        Status::MAPI_E_NOT_FOUND,
-                        format!("the recipient with PR_ROWID {id}"),
-                    )
-                })
-        };
-        match flags {
-            MODRECIP_REMOVE => {
-                for (i, row) in rows.iter().enumerate() {
-                    let at = position(&list, i, row)?;
-                    list.remove(at);
-                }
-            }
-            MODRECIP_MODIFY => {
-                for (i, row) in rows.iter().enumerate() {
-                    check_recipient(i, row)?;
-                    let at = position(&list, i, row)?;
-                    let id = row_id(&list[at]).unwrap_or(next);
-                    list[at] = kept(row, id);
-                }
-            }
-            _ => {
-                for (i, row) in rows.iter().enumerate() {
-                    check_recipient(i, row)?;
-                }
-                if flags == 0 {
-                    list.clear();
-                    next = 1;
-                }
-                for row in rows {
-                    list.push(kept(row, next));
-                    next += 1;
-                }
-            }
-        }
-        if list.len() > MAX_RECIPIENTS {
-            return Err(invalid(format!(
-                "a message keeps at most {MAX_RECIPIENTS} recipients"
-            )));
-        }
-        st.recipients = list;
+        st.recipients = recipient::modify_list(&st.recipients, flags, rows, &check_recipient)
+            .map_err(|e| error(e.status, e.detail))?;
         Ok(())
     }
 
@@ -403,52 +340,14 @@ impl DraftMessage {
     }
 }
 
-/// Checks one recipient row that is to be kept (ADD, MODIFY, or a replacement list).
-fn check_recipient(index: usize, row: &Row) -> ProviderResult<()> {
-    if row.0.len() > MAX_PER_CALL {
-        return Err(invalid(format!(
-            "recipient row {index} has {} properties; at most {MAX_PER_CALL}",
-            row.0.len()
-        )));
-    }
-    for (tag, value) in &row.0 {
-        let own = tag.id() == PR_ROWID.id() || tag.id() == PR_INSTANCE_KEY.id();
-        let problem = set_problem(*tag, value).filter(|s| *s != Status::MAPI_E_COMPUTED);
-        if !own && problem.is_some() {
-            return Err(invalid(format!(
-                "recipient row {index}: 0x{:08X} cannot hold that value",
-                tag.0
-            )));
-        }
-    }
-    match mapi_mime::compose::recipient_kind(row) {
-        Some(MAPI_TO | MAPI_CC | MAPI_BCC) => {}
-        _ => {
-            return Err(invalid(format!(
-                "recipient row {index} needs a PR_RECIPIENT_TYPE of MAPI_TO, MAPI_CC or MAPI_BCC"
-            )));
-        }
-    }
-    let has = |tag| row.str(tag).is_some_and(|s| !s.trim().is_empty());
-    if !has(PR_DISPLAY_NAME) && !has(PR_EMAIL_ADDRESS) {
-        return Err(invalid(format!(
-            "recipient row {index} needs a PR_DISPLAY_NAME or a PR_EMAIL_ADDRESS"
-        )));
-    }
-    Ok(())
-}
-
-/// A recipient row as kept: without PR_ROWID / PR_INSTANCE_KEY (the object's own),
-/// then its id.
-fn kept(row: &Row, id: i64) -> Row {
-    let mut out = Row(row
-        .0
-        .iter()
-        .filter(|(t, _)| t.id() != PR_ROWID.id() && t.id() != PR_INSTANCE_KEY.id())
-        .cloned()
-        .collect());
-    out.set(PR_ROWID, PropValue::Long(id as i32));
-    out
+/// Checks one recipient row that is to be kept: the shared rules, with the values a
+/// draft can hold.
+fn check_recipient(index: usize, row: &Row) -> std::result::Result<(), RecipientError> {
+    recipient::check_row(index, row, MAX_PER_CALL, &|tag, value| {
+        set_problem(tag, value)
+            .filter(|s| *s != Status::MAPI_E_COMPUTED)
+            .is_none()
+    })
 }
 
 #[async_trait]

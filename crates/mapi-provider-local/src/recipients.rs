@@ -5,18 +5,17 @@
 
 use mapi_types::codec::{self, Reader};
 use mapi_types::recipient::{
-    MAPI_BCC, MAPI_CC, MAPI_P1, MAPI_SUBMITTED, MAPI_TO, MODRECIP_ADD, MODRECIP_MODIFY,
-    MODRECIP_REMOVE,
+    self, MAPI_BCC, MAPI_CC, MAPI_TO, MODRECIP_ADD, MODRECIP_MODIFY, MODRECIP_REMOVE,
+    RecipientError,
 };
 use mapi_types::tags::*;
-use mapi_types::{MemorySource, PropTag, PropType, PropValue, Row};
+use mapi_types::{MemorySource, PropTag, PropType, PropValue, Row, Status};
 use rusqlite::{Connection, params};
 
 use crate::error::LocalError;
 use crate::props::{MAX_PER_CALL, check_flags, value_problem};
 
-/// The most recipients one message keeps.
-pub const MAX_RECIPIENTS: usize = 10_000;
+pub use mapi_types::recipient::{MAX_RECIPIENTS, base_type};
 
 /// The columns every recipient row has (others follow when set).
 const COLUMNS: [PropTag; 7] = [
@@ -38,66 +37,27 @@ pub struct Recipients {
     pub dirty: bool,
 }
 
-fn invalid(detail: String) -> LocalError {
-    LocalError::InvalidParameter { detail }
-}
-
 fn row_id(row: &Row) -> Option<i64> {
     row.int(PR_ROWID)
 }
 
-/// A recipient's type without the `MAPI_P1` / `MAPI_SUBMITTED` bits.
-pub fn base_type(row: &Row) -> Option<i32> {
-    row.int(PR_RECIPIENT_TYPE)
-        .map(|t| t as i32 & !(MAPI_P1 | MAPI_SUBMITTED))
-}
-
-/// Checks one row that is to be kept (ADD, MODIFY, or a replacement list).
-fn check_row(index: usize, row: &Row) -> Result<(), LocalError> {
-    if row.0.len() > MAX_PER_CALL {
-        return Err(invalid(format!(
-            "recipient row {index} has {} properties; at most {MAX_PER_CALL}",
-            row.0.len()
-        )));
-    }
-    for (tag, value) in &row.0 {
+/// Checks one row that is to be kept: the shared rules, with the values this store can
+/// hold.
+fn check_row(index: usize, row: &Row) -> Result<(), RecipientError> {
+    recipient::check_row(index, row, MAX_PER_CALL, &|tag, value| {
         let bad_type = matches!(
             tag.prop_type(),
             PropType::PT_ERROR | PropType::PT_NULL | PropType::PT_UNSPECIFIED
         );
-        if bad_type || value_problem(*tag, value).is_some() {
-            return Err(invalid(format!(
-                "recipient row {index}: {tag:?} cannot hold that value"
-            )));
-        }
-    }
-    match base_type(row) {
-        Some(MAPI_TO | MAPI_CC | MAPI_BCC) => {}
-        _ => {
-            return Err(invalid(format!(
-                "recipient row {index} needs a PR_RECIPIENT_TYPE of MAPI_TO, MAPI_CC or MAPI_BCC"
-            )));
-        }
-    }
-    let has = |tag| row.str(tag).is_some_and(|s| !s.trim().is_empty());
-    if !has(PR_DISPLAY_NAME) && !has(PR_EMAIL_ADDRESS) {
-        return Err(invalid(format!(
-            "recipient row {index} needs a PR_DISPLAY_NAME or a PR_EMAIL_ADDRESS"
-        )));
-    }
-    Ok(())
+        !bad_type && value_problem(tag, value).is_none()
+    })
 }
 
-/// A row as kept: without PR_ROWID / PR_INSTANCE_KEY (the store's own), then its id.
-fn kept(row: &Row, id: i64) -> Row {
-    let mut out = Row(row
-        .0
-        .iter()
-        .filter(|(t, _)| t.id() != PR_ROWID.id() && t.id() != PR_INSTANCE_KEY.id())
-        .cloned()
-        .collect());
-    out.set(PR_ROWID, PropValue::Long(id as i32));
-    out
+fn local_error(e: RecipientError) -> LocalError {
+    match e.status {
+        Status::MAPI_E_NOT_FOUND => LocalError::NotFound { what: e.detail },
+        _ => LocalError::InvalidParameter { detail: e.detail },
+    }
 }
 
 impl Recipients {
@@ -108,64 +68,8 @@ impl Recipients {
             flags,
             MODRECIP_ADD | MODRECIP_MODIFY | MODRECIP_REMOVE,
         )?;
-        if flags.count_ones() > 1 {
-            return Err(invalid(
-                "ModifyRecipients takes one of MODRECIP_ADD, MODRECIP_MODIFY, MODRECIP_REMOVE"
-                    .into(),
-            ));
-        }
-        if rows.len() > MAX_RECIPIENTS {
-            return Err(invalid(format!(
-                "{} recipient rows; a message keeps at most {MAX_RECIPIENTS}",
-                rows.len()
-            )));
-        }
-        let mut next = self.rows.iter().filter_map(row_id).max().unwrap_or(0) + 1;
-        let mut list = self.rows.clone();
-        let position = |list: &[Row], index: usize, row: &Row| {
-            let id = row_id(row)
-                .ok_or_else(|| invalid(format!("recipient row {index} has no PR_ROWID")))?;
-            list.iter()
-                .position(|r| row_id(r) == Some(id))
-                .ok_or_else(|| LocalError::NotFound {
-                    what: format!("the recipient with PR_ROWID {id}"),
-                })
-        };
-        match flags {
-            MODRECIP_REMOVE => {
-                for (i, row) in rows.iter().enumerate() {
-                    let at = position(&list, i, row)?;
-                    list.remove(at);
-                }
-            }
-            MODRECIP_MODIFY => {
-                for (i, row) in rows.iter().enumerate() {
-                    check_row(i, row)?;
-                    let at = position(&list, i, row)?;
-                    let id = row_id(&list[at]).unwrap_or(next);
-                    list[at] = kept(row, id);
-                }
-            }
-            _ => {
-                for (i, row) in rows.iter().enumerate() {
-                    check_row(i, row)?;
-                }
-                if flags == 0 {
-                    list.clear();
-                    next = 1;
-                }
-                for row in rows {
-                    list.push(kept(row, next));
-                    next += 1;
-                }
-            }
-        }
-        if list.len() > MAX_RECIPIENTS {
-            return Err(invalid(format!(
-                "a message keeps at most {MAX_RECIPIENTS} recipients"
-            )));
-        }
-        self.rows = list;
+        self.rows =
+            recipient::modify_list(&self.rows, flags, rows, &check_row).map_err(local_error)?;
         self.dirty = true;
         Ok(())
     }
@@ -225,7 +129,7 @@ pub fn load(conn: &Connection, id: i64) -> Result<Vec<Row>, rusqlite::Error> {
 /// that does not decode keeps only its id (the file was damaged).
 fn saved_row(bytes: &[u8], row_id: i64) -> Row {
     let props = codec::decode_props(&mut Reader { b: bytes }).unwrap_or_default();
-    kept(&Row(props), row_id)
+    recipient::kept(&Row(props), row_id)
 }
 
 /// A row of the recipient table as shown: with its PR_INSTANCE_KEY.
@@ -296,10 +200,11 @@ mod tests {
         assert_eq!(
             r.modify(MODRECIP_ADD | MODRECIP_REMOVE, std::slice::from_ref(&row))
                 .unwrap_err(),
-            invalid(
-                "ModifyRecipients takes one of MODRECIP_ADD, MODRECIP_MODIFY, MODRECIP_REMOVE"
-                    .into()
-            )
+            LocalError::InvalidParameter {
+                detail:
+                    "ModifyRecipients takes one of MODRECIP_ADD, MODRECIP_MODIFY, MODRECIP_REMOVE"
+                        .into()
+            }
         );
         assert!(matches!(
             r.modify(0x1, std::slice::from_ref(&row)),
