@@ -125,13 +125,7 @@ pub(crate) fn set_problem(tag: PropTag, value: &PropValue) -> Option<Status> {
     None
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Access {
-    ReadWrite,
-    ReadOnly,
-    /// Saved without KEEP_OPEN_*: nothing more can be done with it.
-    Closed,
-}
+pub(crate) use mapi_spi::Access;
 
 pub(crate) struct State {
     pub(crate) access: Access,
@@ -329,13 +323,7 @@ impl DraftMessage {
         let mut st = self.inner.lock();
         st.saved = Some(id);
         st.size = size;
-        st.access = if flags & KEEP_OPEN_READWRITE != 0 {
-            Access::ReadWrite
-        } else if flags & KEEP_OPEN_READONLY != 0 {
-            Access::ReadOnly
-        } else {
-            Access::Closed
-        };
+        st.access = Access::after_save(flags);
         Ok(())
     }
 }

@@ -339,13 +339,7 @@ impl PropObject for DraftAttach {
                 msg.attachments.push(kept);
             }
         }
-        st.access = if flags & KEEP_OPEN_READWRITE != 0 {
-            Access::ReadWrite
-        } else if flags & KEEP_OPEN_READONLY != 0 {
-            Access::ReadOnly
-        } else {
-            Access::Closed
-        };
+        st.access = Access::after_save(flags);
         Ok(())
     }
 

@@ -184,13 +184,7 @@ impl EmbeddedInner {
             })?;
         self.attach.take_embedded(&raw)?;
         st.recipients.dirty = false;
-        st.access = if flags & KEEP_OPEN_READWRITE != 0 {
-            Access::ReadWrite
-        } else if flags & KEEP_OPEN_READONLY != 0 {
-            Access::ReadOnly
-        } else {
-            Access::Closed
-        };
+        st.access = Access::after_save(flags);
         Ok(())
     }
 

@@ -66,13 +66,7 @@ impl Ctx {
 /// How far into the raw message the header block is looked for.
 const HEADER_SCAN: usize = 256 * 1024;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Access {
-    ReadWrite,
-    ReadOnly,
-    /// Saved without KEEP_OPEN_*: only reads remain.
-    Closed,
-}
+pub(crate) use mapi_spi::Access;
 
 pub(crate) struct State {
     pub(crate) access: Access,
@@ -611,13 +605,7 @@ impl MessageInner {
                 self.first_saved(&mut st)?;
             }
         }
-        st.access = if flags & KEEP_OPEN_READWRITE != 0 {
-            Access::ReadWrite
-        } else if flags & KEEP_OPEN_READONLY != 0 {
-            Access::ReadOnly
-        } else {
-            Access::Closed
-        };
+        st.access = Access::after_save(flags);
         Ok(())
     }
 

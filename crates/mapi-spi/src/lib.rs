@@ -31,7 +31,7 @@ pub use addrbook::AddressBook;
 pub use async_trait::async_trait;
 pub use error::{ProviderError, ProviderResult};
 pub use events::{ChangeKind, ChangeListener, ChangeSubscription, StoreChange};
-pub use object::{PropNames, PropObject, PropStream, PropValues, Reply};
+pub use object::{Access, PropNames, PropObject, PropStream, PropValues, Reply};
 pub use provider::{MessageService, ProviderCatalog, ServiceEntryCall};
 pub use settings::Settings;
 pub use store::{EntryId, FolderKind, MsgStore};

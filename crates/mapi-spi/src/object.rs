@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use mapi_types::object::{KEEP_OPEN_READONLY, KEEP_OPEN_READWRITE};
 use mapi_types::{
     MapiUid, NameId, PropProblem, PropTag, PropValue, Row, RowSource, Status, StreamStat,
 };
@@ -42,6 +43,30 @@ impl<T> Reply<T> {
             Status::S_OK
         };
         Reply { status, value }
+    }
+}
+
+/// What a transacted object (a message, an attachment) still allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Opened with `MAPI_MODIFY` (or created), or saved with `KEEP_OPEN_READWRITE`.
+    ReadWrite,
+    /// Opened for reading, or saved with `KEEP_OPEN_READONLY`.
+    ReadOnly,
+    /// Saved without `KEEP_OPEN_*`: nothing more can be done with it.
+    Closed,
+}
+
+impl Access {
+    /// What a successful SaveChanges with `flags` leaves.
+    pub fn after_save(flags: u32) -> Access {
+        if flags & KEEP_OPEN_READWRITE != 0 {
+            Access::ReadWrite
+        } else if flags & KEEP_OPEN_READONLY != 0 {
+            Access::ReadOnly
+        } else {
+            Access::Closed
+        }
     }
 }
 

@@ -174,13 +174,7 @@ impl AttachInner {
         self.msg
             .take_attach(self.num, self.created || st.saved, st.props.clone())?;
         st.saved = true;
-        st.access = if flags & KEEP_OPEN_READWRITE != 0 {
-            Access::ReadWrite
-        } else if flags & KEEP_OPEN_READONLY != 0 {
-            Access::ReadOnly
-        } else {
-            Access::Closed
-        };
+        st.access = Access::after_save(flags);
         Ok(())
     }
 
