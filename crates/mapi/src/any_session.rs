@@ -15,6 +15,7 @@ use mapi_types::table::view::Liveness;
 use mapi_types::{LogoffFlags, MapiStatus, Row, Status, Table, TableError, TableView};
 use tokio::runtime::Runtime;
 
+use crate::advise::{AdviseSink, LiveContents, daemon_link_no_support};
 use crate::blocking::{Session, Store};
 use crate::object::{Object, RemoteHandle};
 use crate::remote_table::RemoteSource;
@@ -40,6 +41,8 @@ trait SessionLink: Send + Sync {
     fn keep(&self) -> Result<()>;
     fn open_entry(&self, entry: &[u8], flags: u32) -> Result<(Vec<u8>, Object)>;
     fn logoff(&self, flags: LogoffFlags);
+    fn advise(&self, entry: Option<&[u8]>, mask: u32, sink: Arc<dyn AdviseSink>) -> Result<u32>;
+    fn unadvise(&self, conn: u32) -> Result<()>;
 }
 
 /// What a store does, per link.
@@ -82,6 +85,9 @@ trait StoreLink: Send + Sync {
     ) -> Result<Reply<()>>;
     fn get_receive_folder(&self, message_class: &str) -> Result<(EntryId, String)>;
     fn create_message(&self, folder: &[u8], flags: u32) -> Result<Object>;
+    fn advise(&self, entry: Option<&[u8]>, mask: u32, sink: Arc<dyn AdviseSink>) -> Result<u32>;
+    fn unadvise(&self, conn: u32) -> Result<()>;
+    fn live_contents_table(&self, folder: &[u8], flags: u32) -> Result<LiveContents>;
 }
 
 /// A session wherever it runs: in this process or in the daemon `mapid`.
@@ -214,6 +220,23 @@ impl AnySession {
     /// `Logoff`.
     pub fn logoff(&self, flags: LogoffFlags) {
         self.link.logoff(flags)
+    }
+
+    /// `IMAPISession::Advise`: without an entry id the session's events
+    /// (`fnevCriticalError`, `fnevExtended`); with one, the registration goes to the
+    /// store, folder or message it names. Returns the engine's connection number.
+    pub fn advise(
+        &self,
+        entry: Option<&[u8]>,
+        mask: u32,
+        sink: Arc<dyn AdviseSink>,
+    ) -> Result<u32> {
+        self.link.advise(entry, mask, sink)
+    }
+
+    /// `IMAPISession::Unadvise`; `MAPI_E_NOT_FOUND` for an unknown connection number.
+    pub fn unadvise(&self, conn: u32) -> Result<()> {
+        self.link.unadvise(conn)
     }
 }
 
@@ -357,6 +380,29 @@ impl AnyStore {
     pub fn create_message(&self, folder: &[u8], flags: u32) -> Result<Object> {
         self.link.create_message(folder, flags)
     }
+
+    /// `IMsgStore::Advise`: with no `entry` every change of the store (`fnevNewMail`,
+    /// `fnevObject*`, `fnevCriticalError`), with a folder's or a message's entry id that
+    /// object's. Returns the engine's connection number.
+    pub fn advise(
+        &self,
+        entry: Option<&[u8]>,
+        mask: u32,
+        sink: Arc<dyn AdviseSink>,
+    ) -> Result<u32> {
+        self.link.advise(entry, mask, sink)
+    }
+
+    /// `IMsgStore::Unadvise`; `MAPI_E_NOT_FOUND` for an unknown connection number.
+    pub fn unadvise(&self, conn: u32) -> Result<()> {
+        self.link.unadvise(conn)
+    }
+
+    /// `GetContentsTable` of `folder` as a table that can be advised
+    /// (`fnevTableModified`).
+    pub fn live_contents_table(&self, folder: &[u8], flags: u32) -> Result<LiveContents> {
+        self.link.live_contents_table(folder, flags)
+    }
 }
 
 // The in-process link: the engine session in this process.
@@ -407,6 +453,12 @@ impl SessionLink for Session {
     }
     fn logoff(&self, flags: LogoffFlags) {
         Session::logoff(self, flags)
+    }
+    fn advise(&self, entry: Option<&[u8]>, mask: u32, sink: Arc<dyn AdviseSink>) -> Result<u32> {
+        Session::advise(self, entry, mask, sink)
+    }
+    fn unadvise(&self, conn: u32) -> Result<()> {
+        Session::unadvise(self, conn)
     }
 }
 
@@ -490,6 +542,15 @@ impl StoreLink for Store {
     }
     fn create_message(&self, folder: &[u8], flags: u32) -> Result<Object> {
         Store::create_message(self, folder, flags)
+    }
+    fn advise(&self, entry: Option<&[u8]>, mask: u32, sink: Arc<dyn AdviseSink>) -> Result<u32> {
+        Store::advise(self, entry, mask, sink)
+    }
+    fn unadvise(&self, conn: u32) -> Result<()> {
+        Store::unadvise(self, conn)
+    }
+    fn live_contents_table(&self, folder: &[u8], flags: u32) -> Result<LiveContents> {
+        Store::live_contents_table(self, folder, flags)
     }
 }
 
@@ -594,6 +655,14 @@ impl SessionLink for Remote {
         if let Err(e) = self.rt.block_on(self.session.logoff(flags)) {
             log::debug!("logoff through the daemon: {e}");
         }
+    }
+    fn advise(&self, _: Option<&[u8]>, _: u32, _: Arc<dyn AdviseSink>) -> Result<u32> {
+        Err(daemon_link_no_support("IMAPISession::Advise"))
+    }
+    fn unadvise(&self, conn: u32) -> Result<()> {
+        Err(EngineError::NotFound(format!(
+            "Unadvise: no advise registration with connection number {conn}"
+        )))
     }
 }
 
@@ -756,6 +825,17 @@ impl StoreLink for RemoteStore {
             flags,
         }))?;
         Ok(opened(&self.rt, &self.session, "CreateMessage", reply)?.1)
+    }
+    fn advise(&self, _: Option<&[u8]>, _: u32, _: Arc<dyn AdviseSink>) -> Result<u32> {
+        Err(daemon_link_no_support("IMsgStore::Advise"))
+    }
+    fn unadvise(&self, conn: u32) -> Result<()> {
+        Err(EngineError::NotFound(format!(
+            "Unadvise: no advise registration with connection number {conn}"
+        )))
+    }
+    fn live_contents_table(&self, _: &[u8], _: u32) -> Result<LiveContents> {
+        Err(daemon_link_no_support("IMAPITable::Advise"))
     }
 }
 

@@ -147,6 +147,23 @@ impl Session {
         }
     }
 
+    /// `IMAPISession::Advise` (see [`mapi_engine::Session::advise`]): without an entry
+    /// id the session's events, with one the store's, folder's or message's it names.
+    /// Returns the connection number.
+    pub fn advise(
+        &self,
+        entry: Option<&[u8]>,
+        mask: u32,
+        sink: Arc<dyn crate::advise::AdviseSink>,
+    ) -> Result<u32> {
+        self.rt.block_on(self.inner.advise(entry, mask, sink))
+    }
+
+    /// `Unadvise` of any registration of this session; `MAPI_E_NOT_FOUND` when none.
+    pub fn unadvise(&self, conn: u32) -> Result<()> {
+        self.inner.unadvise(conn)
+    }
+
     /// `OpenEntry`: the message, folder or store an entry id names, in whichever open
     /// store owns it, with that store's entry id in the store table.
     /// `flags`: `MAPI_MODIFY`, `MAPI_BEST_ACCESS`, `MAPI_DEFERRED_ERRORS`.
@@ -372,6 +389,44 @@ impl Store {
         Ok(self
             .rt
             .block_on(self.inner.get_receive_folder(message_class))?)
+    }
+
+    fn live_session(&self) -> Result<Arc<mapi_engine::Session>> {
+        self.session.upgrade().ok_or_else(|| {
+            mapi_engine::EngineError::EndOfSession("the store's session has ended".into())
+        })
+    }
+
+    /// `IMsgStore::Advise`: with no `entry` every change of the store, with a folder's
+    /// or a message's entry id that object's (see [`mapi_engine::Session::advise_store`]).
+    /// Returns the connection number (unadvise it on the store or the session).
+    pub fn advise(
+        &self,
+        entry: Option<&[u8]>,
+        mask: u32,
+        sink: Arc<dyn crate::advise::AdviseSink>,
+    ) -> Result<u32> {
+        let session = self.live_session()?;
+        self.rt
+            .block_on(session.advise_store(&self.entry, entry, mask, sink))
+    }
+
+    /// `IMsgStore::Unadvise`; `MAPI_E_NOT_FOUND` for an unknown connection number.
+    pub fn unadvise(&self, conn: u32) -> Result<()> {
+        self.live_session()?.unadvise(conn)
+    }
+
+    /// `GetContentsTable` of `folder` as a table that can be advised.
+    pub fn live_contents_table(
+        &self,
+        folder: &[u8],
+        flags: u32,
+    ) -> Result<crate::advise::LiveContents> {
+        let session = self.live_session()?;
+        let t = self
+            .rt
+            .block_on(session.live_contents_table(&self.entry, folder, flags))?;
+        Ok(crate::advise::LiveContents::new(t))
     }
 
     /// `IMAPIFolder::CreateMessage` through the engine's session: a new message object
