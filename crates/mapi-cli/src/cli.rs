@@ -63,6 +63,17 @@ pub enum Command {
     /// The profile store: status, migrate, export, import.
     #[command(subcommand)]
     ProfileStore(ProfileStoreCmd),
+    /// Print the default store's notifications as they happen (fnevNewMail,
+    /// fnevObjectCreated, TABLE_ROW_ADDED, ...) until Ctrl-C or the session ends; one
+    /// JSON object per line with --json.
+    Watch {
+        /// Watch this folder (its events and its contents table's rows) instead of the
+        /// whole store.
+        #[arg(long, value_name = "NAME")]
+        folder: Option<String>,
+        #[command(flatten)]
+        logon: LogonArgs,
+    },
     /// Make the embedded `Default` profile (local store + contacts) when absent and log
     /// on to it.
     Quickstart,

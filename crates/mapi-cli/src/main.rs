@@ -81,6 +81,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Store(cmd) => commands::store::run(&ctx, cmd),
         Command::Send(args) => commands::send::run(&ctx, args),
         Command::ProfileStore(cmd) => commands::profile_store::run(&ctx, cmd),
+        Command::Watch { folder, logon } => commands::watch::run(&ctx, &logon, folder.as_deref()),
         Command::Quickstart => commands::logon::quickstart(&ctx),
     }
 }

@@ -11,6 +11,7 @@ pub mod provider;
 pub mod send;
 pub mod service;
 pub mod store;
+pub mod watch;
 
 use std::path::PathBuf;
 
