@@ -8,7 +8,7 @@
 //! event the object supports `MAPI_E_NO_SUPPORT`.
 //!
 //! Over the daemon link Advise is not carried yet: it answers `MAPI_E_NO_SUPPORT`
-//! naming that link (see [`daemon_link_no_support`]).
+//! naming that link.
 
 use std::sync::Arc;
 
