@@ -622,6 +622,54 @@ impl Imap {
         self.run("NOOP").await.map(|_| ())
     }
 
+    /// IDLE (RFC 2177) on the selected mailbox for at most `max`: returns `true` as
+    /// soon as the server reports something (EXISTS, EXPUNGE, FETCH, VANISHED, ...),
+    /// `false` when `max` passed quietly; either way ends the IDLE with DONE.
+    pub async fn idle(&mut self, max: Duration) -> Result<bool> {
+        let tag = self.send("IDLE", "IDLE").await?;
+        loop {
+            match self.read().await? {
+                Response::Continue => break,
+                Response::Status {
+                    tag: Some(t), text, ..
+                } if t == tag => return Err(self.refused("IDLE", text)),
+                Response::Status {
+                    tag: None,
+                    cond: Cond::Bye,
+                    text,
+                    ..
+                } => return Err(self.bye(text)),
+                _ => {}
+            }
+        }
+        let until = Instant::now() + max;
+        let changed = loop {
+            match self.reader.read(&mut self.io, until).await {
+                Err(ReadError::Timeout) => break false,
+                Err(ReadError::Io(e)) => return Err(self.broken(e)),
+                Err(ReadError::Closed) => {
+                    return Err(InternetError::Unreachable {
+                        server: self.server.clone(),
+                        detail: "the server closed the connection".into(),
+                    });
+                }
+                Err(ReadError::Bad(what)) => return Err(self.protocol(what)),
+                Ok(Response::Status {
+                    tag: None,
+                    cond: Cond::Bye,
+                    text,
+                    ..
+                }) => return Err(self.bye(text)),
+                Ok(Response::Data(Data::Undecodable(_))) => {}
+                Ok(Response::Data(_)) => break true,
+                Ok(_) => {}
+            }
+        };
+        self.write(b"DONE\r\n").await?;
+        self.finish(&tag, "IDLE", keep_none).await?;
+        Ok(changed)
+    }
+
     /// LOGOUT (errors ignored: the connection ends either way).
     pub async fn logout(mut self) {
         if let Ok(tag) = self.send("LOGOUT", "LOGOUT").await {
