@@ -106,7 +106,9 @@ async fn subject_of(store: &InternetStore, entry: &[u8]) -> String {
 async fn idle_reports_new_mail_flag_changes_and_expunges() {
     let stack = stack();
     let dir = data_dir();
-    let (_support, store) = logon(settings(&stack, &[]), dir.path()).await;
+    // IDLE re-issued every second: news is not lost across the re-issues
+    let (_support, store) =
+        logon(settings(&stack, &[("imap_idle_seconds", "1")]), dir.path()).await;
     let rec = Arc::new(Recorder::default());
     let _sub = store
         .subscribe_changes(rec.clone())

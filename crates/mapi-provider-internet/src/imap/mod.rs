@@ -627,9 +627,12 @@ impl Imap {
     /// `false` when `max` passed quietly; either way ends the IDLE with DONE.
     pub async fn idle(&mut self, max: Duration) -> Result<bool> {
         let tag = self.send("IDLE", "IDLE").await?;
+        // news may come before the continuation and after DONE too: none is lost
+        let mut early = false;
         loop {
             match self.read().await? {
                 Response::Continue => break,
+                Response::Data(_) => early = true,
                 Response::Status {
                     tag: Some(t), text, ..
                 } if t == tag => return Err(self.refused("IDLE", text)),
@@ -643,31 +646,32 @@ impl Imap {
             }
         }
         let until = Instant::now() + max;
-        let changed = loop {
-            match self.reader.read(&mut self.io, until).await {
-                Err(ReadError::Timeout) => break false,
-                Err(ReadError::Io(e)) => return Err(self.broken(e)),
-                Err(ReadError::Closed) => {
-                    return Err(InternetError::Unreachable {
-                        server: self.server.clone(),
-                        detail: "the server closed the connection".into(),
-                    });
+        let changed = early
+            || loop {
+                match self.reader.read(&mut self.io, until).await {
+                    Err(ReadError::Timeout) => break false,
+                    Err(ReadError::Io(e)) => return Err(self.broken(e)),
+                    Err(ReadError::Closed) => {
+                        return Err(InternetError::Unreachable {
+                            server: self.server.clone(),
+                            detail: "the server closed the connection".into(),
+                        });
+                    }
+                    Err(ReadError::Bad(what)) => return Err(self.protocol(what)),
+                    Ok(Response::Status {
+                        tag: None,
+                        cond: Cond::Bye,
+                        text,
+                        ..
+                    }) => return Err(self.bye(text)),
+                    Ok(Response::Data(Data::Undecodable(_))) => {}
+                    Ok(Response::Data(_)) => break true,
+                    Ok(_) => {}
                 }
-                Err(ReadError::Bad(what)) => return Err(self.protocol(what)),
-                Ok(Response::Status {
-                    tag: None,
-                    cond: Cond::Bye,
-                    text,
-                    ..
-                }) => return Err(self.bye(text)),
-                Ok(Response::Data(Data::Undecodable(_))) => {}
-                Ok(Response::Data(_)) => break true,
-                Ok(_) => {}
-            }
-        };
+            };
         self.write(b"DONE\r\n").await?;
-        self.finish(&tag, "IDLE", keep_none).await?;
-        Ok(changed)
+        let (late, _) = self.finish(&tag, "IDLE", is_news).await?;
+        Ok(changed || !late.is_empty())
     }
 
     /// LOGOUT (errors ignored: the connection ends either way).
@@ -1038,6 +1042,11 @@ fn keep_codes(r: &Response) -> bool {
 }
 
 /// Holds no untagged response.
+/// Untagged data (EXISTS, EXPUNGE, FETCH, VANISHED, ...) that may mean a change.
+fn is_news(r: &Response) -> bool {
+    matches!(r, Response::Data(_))
+}
+
 fn keep_none(_: &Response) -> bool {
     false
 }
