@@ -649,6 +649,24 @@ impl Cache {
             .map_err(|e| self.err(e))
     }
 
+    /// Every cached message: row id -> (folder id, flags), for the change watcher.
+    pub fn snapshot(&self) -> Result<HashMap<i64, (i64, String)>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, folder_id, flags FROM messages")
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    (r.get::<_, i64>(1)?, r.get::<_, String>(2)?),
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<HashMap<_, _>>>()
+            .map_err(|e| self.err(e))
+    }
+
     /// Applies the server's view of existing messages: removes rows `gone`, updates
     /// flags of `changed`.
     pub fn apply_changes(&self, gone: &[i64], changed: &[(i64, Vec<String>)]) -> Result<()> {

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use mapi_spi::Settings;
 
@@ -70,6 +71,13 @@ pub struct Account {
     pub ca_file: Option<PathBuf>,
     /// The name shown for the store and identity.
     pub display_name: Option<String>,
+    /// How long one IDLE of the change watcher lasts before it is re-issued
+    /// (`imap_idle_seconds`, default 25 minutes, at most 28: RFC 2177 asks for less
+    /// than 29).
+    pub idle_refresh: Duration,
+    /// How often the change watcher polls with NOOP on a server without IDLE
+    /// (`imap_poll_seconds`, default 60 s).
+    pub poll_interval: Duration,
 }
 
 impl fmt::Debug for Account {
@@ -82,6 +90,8 @@ impl fmt::Debug for Account {
             .field("smtp", &self.smtp)
             .field("ca_file", &self.ca_file)
             .field("display_name", &self.display_name)
+            .field("idle_refresh", &self.idle_refresh)
+            .field("poll_interval", &self.poll_interval)
             .finish()
     }
 }
@@ -147,7 +157,23 @@ impl Account {
             },
             ca_file,
             display_name: s.str("display_name").map(str::to_string),
+            idle_refresh: seconds(s, "imap_idle_seconds", 25 * 60, 28 * 60)?,
+            poll_interval: seconds(s, "imap_poll_seconds", 60, 24 * 3600)?,
         })
+    }
+}
+
+/// A whole number of seconds, 1..=`max`, or `default` when unset.
+fn seconds(s: &Settings, key: &str, default: u64, max: u64) -> Result<Duration> {
+    if s.get(key).is_none() || s.str(key).is_some_and(str::is_empty) {
+        return Ok(Duration::from_secs(default));
+    }
+    match s.int(key) {
+        Some(n) if n >= 1 && n as u64 <= max => Ok(Duration::from_secs(n as u64)),
+        _ => Err(InternetError::InvalidSetting {
+            key: key.into(),
+            reason: format!("not a number of seconds (1-{max})"),
+        }),
     }
 }
 
@@ -203,6 +229,33 @@ mod tests {
         let a = Account::from_settings(&s).unwrap();
         assert_eq!((a.imap.port, a.smtp.port), (1143, 25));
         assert!(!format!("{a:?}").contains("pw-secret"));
+    }
+
+    #[test]
+    fn watcher_intervals_default_and_are_bounded() {
+        let a = Account::from_settings(&base()).unwrap();
+        assert_eq!(a.idle_refresh, Duration::from_secs(25 * 60));
+        assert_eq!(a.poll_interval, Duration::from_secs(60));
+        let mut s = base();
+        s.set("imap_idle_seconds", PropValue::Unicode("3".into()));
+        s.set("imap_poll_seconds", PropValue::Long(2));
+        let a = Account::from_settings(&s).unwrap();
+        assert_eq!(
+            (a.idle_refresh, a.poll_interval),
+            (Duration::from_secs(3), Duration::from_secs(2))
+        );
+        for (key, bad) in [
+            ("imap_idle_seconds", "1740"),
+            ("imap_idle_seconds", "0"),
+            ("imap_poll_seconds", "soon"),
+        ] {
+            let mut s = base();
+            s.set(key, PropValue::Unicode(bad.into()));
+            match Account::from_settings(&s) {
+                Err(InternetError::InvalidSetting { key: k, .. }) => assert_eq!(k, key),
+                other => panic!("{key}={bad}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -24,6 +24,8 @@
 //! - [`props`]: property rows and entry ids.
 //! - [`store`]: [`InternetStore`], the [`mapi_spi::MsgStore`]; `store::ops` (private):
 //!   IMAPIFolder's folder and message operations.
+//! - `watch` (private): the change watcher behind `subscribe_changes` (IDLE or NOOP
+//!   polling on a connection of its own, resync on reconnect).
 //! - [`smtp`]: SMTP submission on `mail-send` and [`InternetTransport`], the
 //!   [`mapi_spi::Transport`]; [`smtp::replay`] reads recorded replies (fuzzing).
 //!
@@ -49,6 +51,7 @@ pub mod smtp;
 pub mod store;
 pub mod sync;
 pub mod tls;
+mod watch;
 
 pub use config::{Account, Security};
 pub use error::InternetError;

@@ -8,7 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use mapi_spi::{EntryId, FolderKind, MsgStore, ProviderResult, Reply, StatusRow, Support};
+use mapi_spi::{
+    ChangeListener, ChangeSubscription, EntryId, FolderKind, MsgStore, ProviderResult, Reply,
+    StatusRow, Support,
+};
 use mapi_types::{PropTag, PropValue, Row, StatusCode, Table, tags};
 use tokio_rustls::rustls::ClientConfig;
 
@@ -26,6 +29,8 @@ mod ops;
 pub struct InternetStore {
     shared: Arc<Shared>,
     background: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The change watchers' tasks (aborted at logoff and release).
+    watchers: Mutex<Vec<tokio::task::AbortHandle>>,
 }
 
 pub(crate) struct Shared {
@@ -71,6 +76,7 @@ impl InternetStore {
         InternetStore {
             shared: Arc::new(shared),
             background: Mutex::new(None),
+            watchers: Mutex::new(Vec::new()),
         }
     }
 
@@ -159,6 +165,26 @@ impl InternetStore {
             });
         }
         Some(task)
+    }
+
+    /// Aborts every change watcher.
+    fn stop_watchers(&self) {
+        for w in self
+            .watchers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
+            w.abort();
+        }
+    }
+
+    /// Forgets the watchers that ended.
+    fn stop_watchers_done(&self) {
+        self.watchers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|w| !w.is_finished());
     }
 
     /// Waits for the background download started at logon (if any) to end.
@@ -648,7 +674,25 @@ impl MsgStore for InternetStore {
         Ok(self.set_read_flags_now(folder, messages, flags).await?)
     }
 
+    fn subscribe_changes(
+        &self,
+        listener: Arc<dyn ChangeListener>,
+    ) -> ProviderResult<Option<ChangeSubscription>> {
+        let rt = tokio::runtime::Handle::try_current().map_err(|_| {
+            InternetError::NoSupport("watching for changes outside a tokio runtime".into())
+        })?;
+        let task = rt.spawn(crate::watch::run(self.shared.clone(), listener));
+        let abort = task.abort_handle();
+        self.stop_watchers_done();
+        self.watchers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(abort);
+        Ok(Some(ChangeSubscription::new(Box::new(AbortOnDrop(task)))))
+    }
+
     async fn logoff(&self) {
+        self.stop_watchers();
         if let Some(t) = self.stop_background("logoff") {
             let _ = t.await;
         }
@@ -662,6 +706,7 @@ impl MsgStore for InternetStore {
 impl Drop for InternetStore {
     /// A store dropped without logoff stops its background download too.
     fn drop(&mut self) {
+        self.stop_watchers();
         self.stop_background("release of the store");
     }
 }

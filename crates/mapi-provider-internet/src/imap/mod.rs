@@ -622,6 +622,58 @@ impl Imap {
         self.run("NOOP").await.map(|_| ())
     }
 
+    /// IDLE (RFC 2177) on the selected mailbox for at most `max`: returns `true` as
+    /// soon as the server reports something (EXISTS, EXPUNGE, FETCH, VANISHED, ...),
+    /// `false` when `max` passed quietly; either way ends the IDLE with DONE.
+    pub async fn idle(&mut self, max: Duration) -> Result<bool> {
+        let tag = self.send("IDLE", "IDLE").await?;
+        // news may come before the continuation and after DONE too: none is lost
+        let mut early = false;
+        loop {
+            match self.read().await? {
+                Response::Continue => break,
+                Response::Data(_) => early = true,
+                Response::Status {
+                    tag: Some(t), text, ..
+                } if t == tag => return Err(self.refused("IDLE", text)),
+                Response::Status {
+                    tag: None,
+                    cond: Cond::Bye,
+                    text,
+                    ..
+                } => return Err(self.bye(text)),
+                _ => {}
+            }
+        }
+        let until = Instant::now() + max;
+        let changed = early
+            || loop {
+                match self.reader.read(&mut self.io, until).await {
+                    Err(ReadError::Timeout) => break false,
+                    Err(ReadError::Io(e)) => return Err(self.broken(e)),
+                    Err(ReadError::Closed) => {
+                        return Err(InternetError::Unreachable {
+                            server: self.server.clone(),
+                            detail: "the server closed the connection".into(),
+                        });
+                    }
+                    Err(ReadError::Bad(what)) => return Err(self.protocol(what)),
+                    Ok(Response::Status {
+                        tag: None,
+                        cond: Cond::Bye,
+                        text,
+                        ..
+                    }) => return Err(self.bye(text)),
+                    Ok(Response::Data(Data::Undecodable(_))) => {}
+                    Ok(Response::Data(_)) => break true,
+                    Ok(_) => {}
+                }
+            };
+        self.write(b"DONE\r\n").await?;
+        let (late, _) = self.finish(&tag, "IDLE", is_news).await?;
+        Ok(changed || !late.is_empty())
+    }
+
     /// LOGOUT (errors ignored: the connection ends either way).
     pub async fn logout(mut self) {
         if let Ok(tag) = self.send("LOGOUT", "LOGOUT").await {
@@ -990,6 +1042,11 @@ fn keep_codes(r: &Response) -> bool {
 }
 
 /// Holds no untagged response.
+/// Untagged data (EXISTS, EXPUNGE, FETCH, VANISHED, ...) that may mean a change.
+fn is_news(r: &Response) -> bool {
+    matches!(r, Response::Data(_))
+}
+
 fn keep_none(_: &Response) -> bool {
     false
 }
