@@ -196,10 +196,21 @@ pub enum ReadError {
 /// download benchmark about a third more CPU.) To keep literal bytes away from it, the
 /// fragmentizer is given bytes only up to the end of the line being read, and is told
 /// to start afresh after each line that announces a literal.
+///
+/// A read that ends in [`ReadError::Timeout`] keeps what it had of the response (its
+/// lines, nesting, and how much of a literal is still to come): the next read goes on
+/// from there, so a deadline that passes halfway through a response (an IDLE's end)
+/// loses nothing.
 pub struct Reader {
     frag: Fragmentizer,
     /// The response being read: its lines and literals.
     msg: Vec<u8>,
+    /// Where its lines are in `msg`.
+    lines: Vec<(usize, usize)>,
+    /// List nesting after its last line.
+    depth: usize,
+    /// Bytes of a literal still to come.
+    literal_left: usize,
     limits: Limits,
     greeted: bool,
 }
@@ -210,6 +221,9 @@ impl Reader {
         Reader {
             frag: Fragmentizer::new(u32::try_from(limits.response).unwrap_or(u32::MAX)),
             msg: Vec::new(),
+            lines: Vec::new(),
+            depth: 0,
+            literal_left: 0,
             limits,
             greeted: false,
         }
@@ -236,9 +250,9 @@ impl Reader {
         mut deadline: Instant,
     ) -> Result<Response, ReadError> {
         let limits = self.limits;
-        self.msg.clear();
-        let mut depth = 0usize;
-        let mut lines: Vec<(usize, usize)> = Vec::new();
+        if self.literal_left > 0 {
+            self.read_literal(io, &mut deadline).await?;
+        }
         loop {
             match self.frag.progress() {
                 Some(
@@ -254,17 +268,21 @@ impl Reader {
                         return Err(too_long_line(&limits));
                     }
                     let bytes = self.frag.fragment_bytes(line);
-                    depth = nesting(bytes, depth)?;
+                    self.depth = nesting(bytes, self.depth)?;
                     let at = self.msg.len();
                     if at + bytes.len() > limits.response {
                         return Err(too_big(&limits));
                     }
                     self.msg.extend_from_slice(bytes);
-                    lines.push((at, self.msg.len()));
+                    self.lines.push((at, self.msg.len()));
                     let Some(a) = announcement else {
                         let greeting = !self.greeted;
                         self.greeted = true;
-                        return self.decode(greeting, &lines);
+                        let decoded = self.decode(greeting, &self.lines);
+                        self.msg.clear();
+                        self.lines.clear();
+                        self.depth = 0;
+                        return decoded;
                     };
                     let n = a.length as usize;
                     if n > limits.literal {
@@ -279,7 +297,8 @@ impl Reader {
                     // The fragmentizer holds no byte past this line: it starts the next
                     // line afresh once the literal is read here.
                     self.frag.skip_message();
-                    self.read_literal(io, n, &mut deadline).await?;
+                    self.literal_left = n;
+                    self.read_literal(io, &mut deadline).await?;
                 }
                 Some(FragmentInfo::Literal { .. }) => {
                     // Never given a literal's bytes, the fragmentizer never frames one.
@@ -304,20 +323,19 @@ impl Reader {
         }
     }
 
-    /// Copies a literal of `n` bytes from `io` into the response. Each chunk is
+    /// Copies the literal's remaining bytes from `io` into the response. Each chunk is
     /// progress: it moves `deadline` to the read limit from now.
     async fn read_literal<R: AsyncBufRead + Unpin>(
         &mut self,
         io: &mut R,
-        mut n: usize,
         deadline: &mut Instant,
     ) -> Result<(), ReadError> {
-        while n > 0 {
+        while self.literal_left > 0 {
             let buf = fill(io, *deadline).await?;
-            let k = buf.len().min(n);
+            let k = buf.len().min(self.literal_left);
             self.msg.extend_from_slice(&buf[..k]);
             io.consume(k);
-            n -= k;
+            self.literal_left -= k;
             *deadline = Instant::now() + self.limits.read;
         }
         Ok(())
@@ -898,6 +916,46 @@ mod tests {
         assert_eq!(f.internaldate, Some(837_596_665));
         assert_eq!(f.size, Some(5));
         assert_eq!(f.body.as_deref(), Some(&b"hello"[..]));
+    }
+
+    #[test]
+    fn a_deadline_halfway_through_a_response_loses_nothing() {
+        let whole: &[u8] = b"* 3 FETCH (UID 7 BODY[] {11}\r\nhello world)\r\n* 4 EXISTS\r\n";
+        // cut mid-line, mid-literal, and between the literal and the line closing it
+        for cut in [6, 30, 33, 41, 42] {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let (mut tx, rx) = tokio::io::duplex(1024);
+                let mut io = tokio::io::BufReader::new(rx);
+                // a short read limit: literal bytes move the deadline by that much
+                let quick = Limits::new(std::time::Duration::from_millis(50));
+                let mut reader = Reader::after_greeting(quick);
+                use tokio::io::AsyncWriteExt;
+                tx.write_all(&whole[..cut]).await.unwrap();
+                let soon = Instant::now() + std::time::Duration::from_millis(20);
+                let r = reader.read(&mut io, soon).await;
+                assert!(matches!(r, Err(ReadError::Timeout)), "cut {cut}: {r:?}");
+                tx.write_all(&whole[cut..]).await.unwrap();
+                let far = Instant::now() + std::time::Duration::from_secs(5);
+                let r = reader.read(&mut io, far).await;
+                let Ok(Response::Data(Data::Fetch(f))) = r else {
+                    panic!("cut {cut}: not the FETCH: {r:?}")
+                };
+                assert_eq!(
+                    (f.uid, f.body.as_deref()),
+                    (7, Some(&b"hello world"[..])),
+                    "cut {cut}"
+                );
+                let r = reader.read(&mut io, far).await;
+                assert!(
+                    matches!(r, Ok(Response::Data(Data::Exists(4)))),
+                    "cut {cut}: {r:?}"
+                );
+            });
+        }
     }
 
     #[test]
