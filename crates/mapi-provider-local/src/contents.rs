@@ -305,6 +305,7 @@ fn to_sql_inner(r: &Restriction, p: &mut Vec<Value>, subs: &mut Vec<SubHandle>) 
         } if *object == PR_MESSAGE_RECIPIENTS => {
             let handle = SubHandle::new(restriction);
             p.push(Value::Integer(handle.param()));
+            p.push(Value::Integer(handle.param()));
             subs.push(handle);
             subrestriction::exists_sql()
         }
@@ -916,8 +917,9 @@ mod tests {
             "delivery_time DESC, id DESC"
         );
         assert_eq!(order_sql(&[SortKey::ascending(PR_SUBJECT)]), None);
-        // A sub-restriction on recipients is an EXISTS with its handle as parameter,
-        // whatever it holds (evaluated by the registered function).
+        // A sub-restriction on recipients is an EXISTS over the saved rows, or else the
+        // kept MIME's, with its handle as parameter for each, whatever it holds
+        // (evaluated by the registered functions).
         let sub = Restriction::Sub {
             object: PR_MESSAGE_RECIPIENTS,
             restriction: Box::new(content(true)),
@@ -925,9 +927,14 @@ mod tests {
         let (mut params, mut subs) = (Vec::new(), Vec::new());
         let s = to_sql(&Restriction::Not(Box::new(sub)), &mut params, &mut subs).unwrap();
         assert!(
-            s.starts_with("NOT (EXISTS (SELECT 1 FROM message_recipients"),
+            s.starts_with("NOT ((EXISTS (SELECT 1 FROM message_recipients"),
             "{s}"
         );
-        assert_eq!(params, [Value::Integer(subs[0].param())]);
+        assert!(
+            s.contains("mapi_mime_recipient_matches(messages.raw, ?)"),
+            "{s}"
+        );
+        let handle = Value::Integer(subs[0].param());
+        assert_eq!(params, [handle.clone(), handle]);
     }
 }

@@ -1,9 +1,11 @@
 //! `RES_SUBRESTRICTION` for contents tables, on PR_MESSAGE_RECIPIENTS and
 //! PR_MESSAGE_ATTACHMENTS.
 //!
-//! Recipients: the rows are a message's saved recipients (`message_recipients`, what
-//! its GetRecipientTable shows), each matched exactly as the in-memory evaluation
-//! matches the row the recipient table shows. In SQL the restriction is an `EXISTS`
+//! Recipients: the rows are what a message's GetRecipientTable shows: its saved
+//! recipients (`message_recipients`), or, for a received message with none, those its
+//! MIME names (read at query time through [`MIME_RECIPIENT_FUNCTION`], so an import
+//! writes no rows); each matched exactly as the in-memory evaluation matches the row
+//! the recipient table shows. In SQL the restriction is an `EXISTS`
 //! over `message_recipients` whose rows go through [`FUNCTION`], a function this module
 //! registers on the connection; the inner restriction it evaluates is named by a
 //! [`SubHandle`] bound as a parameter (held in a process-wide map while the query plan
@@ -45,6 +47,10 @@ use crate::recipients;
 
 /// The SQL function matching one saved recipient: `(props, row_id, handle)` to 0 or 1.
 pub(crate) const FUNCTION: &str = "mapi_recipient_matches";
+
+/// The SQL function matching the recipients of a kept MIME: `(raw, handle)` to 0 or 1
+/// (1 when one of them matches).
+pub(crate) const MIME_RECIPIENT_FUNCTION: &str = "mapi_mime_recipient_matches";
 
 /// The SQL function matching one saved attachment:
 /// `(props, data_bin_size, data_obj_size, handle)` to 0 or 1 (a size is NULL when the
@@ -175,6 +181,11 @@ pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
         let row_id: i64 = ctx.get(1)?;
         matches(&inner, props, row_id).map_err(|e| user_error(e.to_string()))
     })?;
+    conn.create_scalar_function(MIME_RECIPIENT_FUNCTION, 2, flags, |ctx| {
+        let inner = inner_of(ctx, 1)?;
+        let raw = ctx.get_raw(0).as_blob_or_null()?.unwrap_or_default();
+        any_matches(&inner, recipients::mime_table_rows(raw))
+    })?;
     conn.create_scalar_function(ATTACH_FUNCTION, 4, flags, |ctx| {
         let inner = inner_of(ctx, 3)?;
         let props = ctx.get_raw(0).as_blob_or_null()?.unwrap_or_default();
@@ -186,16 +197,21 @@ pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function(MIME_FUNCTION, 2, flags, |ctx| {
         let inner = inner_of(ctx, 1)?;
         let raw = ctx.get_raw(0).as_blob_or_null()?.unwrap_or_default();
-        for row in mime_rows(raw) {
-            if inner
-                .evaluate(&row, &NoSubObjects)
-                .map_err(|e| user_error(e.to_string()))?
-            {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        any_matches(&inner, mime_rows(raw))
     })
+}
+
+/// Whether one of `rows` satisfies `inner`.
+fn any_matches(inner: &Restriction, rows: Vec<Row>) -> rusqlite::Result<bool> {
+    for row in rows {
+        if inner
+            .evaluate(&row, &NoSubObjects)
+            .map_err(|e| user_error(e.to_string()))?
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Why an inner restriction on attachments cannot be evaluated here: a column not in
@@ -258,11 +274,14 @@ pub(crate) fn unsupported(r: &Restriction) -> Option<String> {
 }
 
 /// The SQL of a sub-restriction on PR_MESSAGE_RECIPIENTS of the `messages` row in the
-/// query; its one parameter is the handle.
+/// query; its two parameters are the handle, twice.
 pub(crate) fn exists_sql() -> String {
     format!(
-        "EXISTS (SELECT 1 FROM message_recipients r \
-         WHERE r.message = messages.id AND {FUNCTION}(r.props, r.row_id, ?))"
+        "(EXISTS (SELECT 1 FROM message_recipients r \
+           WHERE r.message = messages.id AND {FUNCTION}(r.props, r.row_id, ?)) \
+         OR (messages.flags & {MSGFLAG_UNSENT} = 0 \
+           AND NOT EXISTS (SELECT 1 FROM message_recipients r WHERE r.message = messages.id) \
+           AND {MIME_RECIPIENT_FUNCTION}(messages.raw, ?)))"
     )
 }
 
@@ -346,18 +365,7 @@ impl SubObjects for SavedSubRows<'_> {
                 "no RES_SUBRESTRICTION on {object:?} here"
             )));
         }
-        let load = || -> rusqlite::Result<Vec<Row>> {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT props, row_id FROM message_recipients WHERE message = ?1 ORDER BY row_id",
-            )?;
-            let mut rows = stmt.query([self.message])?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                let props = r.get_ref(0)?.as_blob_or_null()?.unwrap_or_default();
-                out.push(recipients::table_row(props, r.get(1)?));
-            }
-            Ok(out)
-        };
-        load().map_err(to_table)
+        let rows = recipients::load(self.conn, self.message).map_err(to_table)?;
+        Ok(rows.iter().map(recipients::shown).collect())
     }
 }
