@@ -1,11 +1,12 @@
 //! [`CachedMessage`]: a cached message as a read-only property object (`IMessage`'s
 //! IMAPIProp part): GetProps and GetPropList over the properties mapi-mime maps from its
 //! bytes, and OpenProperty streams (read, seek, stat) over PR_BODY, PR_HTML and
-//! PR_TRANSPORT_MESSAGE_HEADERS, and its MIME attachments through GetAttachmentTable
-//! and OpenAttach ([`crate::cached_attach`]). Changes to IMAP messages go through the
-//! folder operations (SetReadFlags, CopyMessages, DeleteMessages), so SetProps,
-//! DeleteProps, SaveChanges, CreateAttach, DeleteAttach and writing streams answer
-//! MAPI_E_NO_ACCESS; new messages are written through CreateMessage
+//! PR_TRANSPORT_MESSAGE_HEADERS, its MIME attachments through GetAttachmentTable
+//! and OpenAttach ([`crate::cached_attach`]), and the recipients its To, Cc and Bcc
+//! name through GetRecipientTable (read from its header block when asked for). Changes
+//! to IMAP messages go through the folder operations (SetReadFlags, CopyMessages,
+//! DeleteMessages), so SetProps, DeleteProps, SaveChanges, ModifyRecipients,
+//! CreateAttach, DeleteAttach and writing streams answer MAPI_E_NO_ACCESS; new messages are written through CreateMessage
 //! ([`crate::draft::DraftMessage`]).
 
 use std::sync::{Arc, Mutex};
@@ -210,6 +211,26 @@ impl PropObject for CachedMessage {
         Ok(Box::new(ReadStream::new(bytes.into(), flags)))
     }
 
+    async fn modify_recipients(&self, _flags: u32, _rows: &[Row]) -> ProviderResult<()> {
+        Err(no_access("ModifyRecipients"))
+    }
+
+    async fn recipient_table(&self, flags: u32) -> ProviderResult<Box<dyn RowSource>> {
+        if flags & !(MAPI_UNICODE | MAPI_DEFERRED_ERRORS) != 0 {
+            return Err(ProviderError::new(
+                Status::MAPI_E_UNKNOWN_FLAGS,
+                format!(
+                    "GetRecipientTable: unknown flags 0x{:08X}",
+                    flags & !(MAPI_UNICODE | MAPI_DEFERRED_ERRORS)
+                ),
+            ));
+        }
+        Ok(Box::new(MemorySource::new(
+            &RECIPIENT_COLUMNS,
+            recipient_rows(&self.row),
+        )))
+    }
+
     async fn create_attach(&self, _flags: u32) -> ProviderResult<(u32, Arc<dyn PropObject>)> {
         Err(no_access("CreateAttach"))
     }
@@ -251,6 +272,42 @@ impl PropObject for CachedMessage {
             .collect();
         Ok(Box::new(MemorySource::new(&ATTACHMENT_COLUMNS, rows)))
     }
+}
+
+/// The columns of a cached message's recipient table.
+const RECIPIENT_COLUMNS: [PropTag; 6] = [
+    tags::PR_ROWID,
+    tags::PR_INSTANCE_KEY,
+    tags::PR_RECIPIENT_TYPE,
+    tags::PR_DISPLAY_NAME,
+    tags::PR_EMAIL_ADDRESS,
+    tags::PR_ADDRTYPE,
+];
+
+/// The recipients a message's To, Cc and Bcc name (`mapi_mime::recipients` over its
+/// header block, PR_TRANSPORT_MESSAGE_HEADERS), numbered from 1, each with its
+/// PR_INSTANCE_KEY.
+fn recipient_rows(row: &Row) -> Vec<Row> {
+    let Some(headers) = row.str(tags::PR_TRANSPORT_MESSAGE_HEADERS) else {
+        return Vec::new();
+    };
+    // The header block as a message with an empty body.
+    let mut raw = headers.as_bytes().to_vec();
+    if !raw.ends_with(b"\r\n") {
+        raw.extend_from_slice(b"\r\n");
+    }
+    raw.extend_from_slice(b"\r\n");
+    mapi_mime::recipients(&mapi_mime::MessageParser::new(), &raw)
+        .into_iter()
+        .map(|mut r| {
+            let id = r.int(tags::PR_ROWID).unwrap_or(0) as u32;
+            r.set(
+                tags::PR_INSTANCE_KEY,
+                PropValue::Binary(id.to_le_bytes().to_vec()),
+            );
+            r
+        })
+        .collect()
 }
 
 /// A read-only stream over a value held in memory.
@@ -380,6 +437,76 @@ mod tests {
         assert_eq!(a.value[0].1, PropValue::String8("RE: hello".into()));
         let list = block_on(m.get_prop_list(0)).unwrap();
         assert!(list.contains(&tags::PR_SUBJECT) && list.contains(&tags::PR_ENTRYID));
+    }
+
+    #[test]
+    fn the_recipient_table_shows_the_mime_recipients_read_only() {
+        let raw =
+            b"From: Ann <ann@example.org>\r\nTo: Bob <bob@example.org>,\r\n carol@example.net\r\n\
+Cc: \"Dave D\" <dave@example.org>\r\nBcc: eve@example.org\r\nSubject: hi\r\n\r\nbody\r\n";
+        let mut m = crate::cache::MessageRow {
+            id: 3,
+            folder_id: 2,
+            uidvalidity: 1,
+            uid: 9,
+            seen: true,
+            size: raw.len() as i64,
+            delivery_time: None,
+            subject: None,
+            sender_name: None,
+            sender_email: None,
+            display_to: None,
+            message_id: None,
+        };
+        let msg = CachedMessage::open(crate::props::full_message(&[7; 16], &m, raw), 0).unwrap();
+        let mut t = block_on(msg.recipient_table(MAPI_UNICODE)).unwrap();
+        let n = t.count().unwrap();
+        let rows = t.rows(0, n, &t.all_columns()).unwrap();
+        let seen: Vec<(i64, i64, &str, &str)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.int(tags::PR_ROWID).unwrap(),
+                    r.int(tags::PR_RECIPIENT_TYPE).unwrap(),
+                    r.str(tags::PR_DISPLAY_NAME).unwrap(),
+                    r.str(tags::PR_EMAIL_ADDRESS).unwrap(),
+                )
+            })
+            .collect();
+        use mapi_types::recipient::{MAPI_BCC, MAPI_CC, MAPI_TO};
+        assert_eq!(
+            seen,
+            [
+                (1, MAPI_TO as i64, "Bob", "bob@example.org"),
+                (2, MAPI_TO as i64, "carol@example.net", "carol@example.net"),
+                (3, MAPI_CC as i64, "Dave D", "dave@example.org"),
+                (4, MAPI_BCC as i64, "eve@example.org", "eve@example.org"),
+            ]
+        );
+        assert_eq!(rows[0].str(tags::PR_ADDRTYPE), Some("SMTP"));
+        assert_eq!(
+            rows[1].get(tags::PR_INSTANCE_KEY),
+            Some(&PropValue::Binary(2u32.to_le_bytes().to_vec()))
+        );
+        assert_eq!(
+            block_on(msg.modify_recipients(0, &rows))
+                .err()
+                .unwrap()
+                .status,
+            Status::MAPI_E_NO_ACCESS
+        );
+        assert_eq!(
+            block_on(msg.recipient_table(0x1)).err().unwrap().status,
+            Status::MAPI_E_UNKNOWN_FLAGS
+        );
+        // A message without recipients has an empty table.
+        let plain = b"From: Ann <ann@example.org>\r\nSubject: hi\r\n\r\nbody\r\n";
+        m.size = plain.len() as i64;
+        let msg = CachedMessage::open(crate::props::full_message(&[7; 16], &m, plain), 0).unwrap();
+        assert_eq!(
+            block_on(msg.recipient_table(0)).unwrap().count().unwrap(),
+            0
+        );
     }
 
     #[test]

@@ -9,8 +9,8 @@
 //! Rust while the candidate rows stream by; only the matching row ids are kept, in view
 //! order. The answers are always those [`mapi_types::MemorySource`] gives over the same
 //! rows: every translation below follows `Restriction::evaluate` and `compare`. A
-//! `RES_SUBRESTRICTION` on recipients sees each message's saved recipients (see
-//! `subrestriction`), in SQL and in Rust alike.
+//! `RES_SUBRESTRICTION` sees the rows each message's GetRecipientTable or
+//! GetAttachmentTable shows (see `subrestriction`), in SQL and in Rust alike.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -29,8 +29,8 @@ use crate::dbfile::Db;
 use crate::entryid::{self, ObjectKind};
 use crate::error::LocalError;
 use crate::lock::SessionLock;
-use crate::subrestriction::{self, SavedRecipients, SubHandle};
-use mapi_types::table::consts::PR_MESSAGE_RECIPIENTS;
+use crate::subrestriction::{self, SavedSubRows, SubHandle};
+use mapi_types::table::consts::{PR_MESSAGE_ATTACHMENTS, PR_MESSAGE_RECIPIENTS};
 
 /// The open database of a logged-on store, shared with its tables; `None` after logoff.
 pub(crate) type SharedDb = Arc<Mutex<Option<Open>>>;
@@ -305,8 +305,19 @@ fn to_sql_inner(r: &Restriction, p: &mut Vec<Value>, subs: &mut Vec<SubHandle>) 
         } if *object == PR_MESSAGE_RECIPIENTS => {
             let handle = SubHandle::new(restriction);
             p.push(Value::Integer(handle.param()));
+            p.push(Value::Integer(handle.param()));
             subs.push(handle);
             subrestriction::exists_sql()
+        }
+        Restriction::Sub {
+            object,
+            restriction,
+        } if *object == PR_MESSAGE_ATTACHMENTS => {
+            let handle = SubHandle::new(restriction);
+            p.push(Value::Integer(handle.param()));
+            p.push(Value::Integer(handle.param()));
+            subs.push(handle);
+            subrestriction::attach_exists_sql()
         }
         Restriction::Sub { .. } => return None,
         Restriction::Comment { restriction, .. } => match restriction {
@@ -596,7 +607,7 @@ impl ContentsSource {
             let mut rows = stmt.query(params_from_iter(all))?;
             while let Some(r) = rows.next()? {
                 let row = summary_row(&uid, r, Some(&needed))?;
-                let recipients = SavedRecipients {
+                let recipients = SavedSubRows {
                     conn,
                     path: &path,
                     message: r.get(0)?,
@@ -669,7 +680,7 @@ impl ContentsSource {
                 .transpose()
                 .map_err(mapi_spi::ProviderError::from)?
                 .unwrap_or(0);
-            let recipients = SavedRecipients {
+            let recipients = SavedSubRows {
                 conn,
                 path: &self.path,
                 message,
@@ -906,8 +917,9 @@ mod tests {
             "delivery_time DESC, id DESC"
         );
         assert_eq!(order_sql(&[SortKey::ascending(PR_SUBJECT)]), None);
-        // A sub-restriction on recipients is an EXISTS with its handle as parameter,
-        // whatever it holds (evaluated by the registered function).
+        // A sub-restriction on recipients is an EXISTS over the saved rows, or else the
+        // kept MIME's, with its handle as parameter for each, whatever it holds
+        // (evaluated by the registered functions).
         let sub = Restriction::Sub {
             object: PR_MESSAGE_RECIPIENTS,
             restriction: Box::new(content(true)),
@@ -915,9 +927,14 @@ mod tests {
         let (mut params, mut subs) = (Vec::new(), Vec::new());
         let s = to_sql(&Restriction::Not(Box::new(sub)), &mut params, &mut subs).unwrap();
         assert!(
-            s.starts_with("NOT (EXISTS (SELECT 1 FROM message_recipients"),
+            s.starts_with("NOT ((EXISTS (SELECT 1 FROM message_recipients"),
             "{s}"
         );
-        assert_eq!(params, [Value::Integer(subs[0].param())]);
+        assert!(
+            s.contains("mapi_mime_recipient_matches(messages.raw, ?)"),
+            "{s}"
+        );
+        let handle = Value::Integer(subs[0].param());
+        assert_eq!(params, [handle.clone(), handle]);
     }
 }

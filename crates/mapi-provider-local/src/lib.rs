@@ -16,8 +16,9 @@
 //! - [`message`]: [`LocalMessage`], a message as a transacted property object
 //!   (CreateMessage, SetProps, SaveChanges with its version check, OpenProperty), and
 //!   [`message::Ctx`].
-//! - `subrestriction`: `RES_SUBRESTRICTION` on a message's saved recipients, in SQL
-//!   (an `EXISTS` through a registered function) and in Rust.
+//! - `subrestriction`: `RES_SUBRESTRICTION` on a message's recipients and attachments
+//!   (saved rows, or a received message's MIME), in SQL (an `EXISTS` through
+//!   registered functions) and in Rust.
 //! - `compose`: a created message's first row, and the RFC 5322 form of an unsent
 //!   message built from its properties (`mapi-mime`'s composer).
 //! - [`attach`]: a message's attachments (CreateAttach, OpenAttach, DeleteAttach,

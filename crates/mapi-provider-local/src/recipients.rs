@@ -1,7 +1,9 @@
 //! A message's recipients (`IMessage::ModifyRecipients`, `GetRecipientTable`): the list
 //! a message object holds until SaveChanges, its checks, and how it is kept in
 //! `message_recipients` (one row per recipient, its properties in `mapi_types::codec`'s
-//! encoding).
+//! encoding). A received message without saved rows (imported, or delivered) shows
+//! the recipients of the MIME it keeps (`mapi_mime::recipients`), read when asked for:
+//! an import writes no recipient rows.
 
 use mapi_types::codec::{self, Reader};
 use mapi_types::recipient::{
@@ -12,6 +14,7 @@ use mapi_types::tags::*;
 use mapi_types::{MemorySource, PropTag, PropType, PropValue, Row, Status};
 use rusqlite::{Connection, params};
 
+use crate::compose::MSGFLAG_UNSENT;
 use crate::error::LocalError;
 use crate::props::{MAX_PER_CALL, check_flags, value_problem};
 
@@ -111,7 +114,8 @@ impl Recipients {
     }
 }
 
-/// The saved recipients of message `id`.
+/// The recipients of message `id`: the saved ones, or, for a received message
+/// (not `MSGFLAG_UNSENT`) with none, those of its MIME ([`mime_rows`]).
 pub fn load(conn: &Connection, id: i64) -> Result<Vec<Row>, rusqlite::Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT row_id, props FROM message_recipients WHERE message = ?1 ORDER BY row_id",
@@ -119,10 +123,40 @@ pub fn load(conn: &Connection, id: i64) -> Result<Vec<Row>, rusqlite::Error> {
     let rows = stmt
         .query_map([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows
-        .into_iter()
-        .map(|(row_id, bytes)| saved_row(&bytes, row_id))
-        .collect())
+    if !rows.is_empty() {
+        return Ok(rows
+            .into_iter()
+            .map(|(row_id, bytes)| saved_row(&bytes, row_id))
+            .collect());
+    }
+    let mut stmt = conn.prepare_cached("SELECT flags, raw FROM messages WHERE id = ?1")?;
+    let mut found = stmt.query([id])?;
+    if let Some(r) = found.next()?
+        && r.get::<_, i64>(0)? & i64::from(MSGFLAG_UNSENT) == 0
+    {
+        let raw = r.get_ref(1)?.as_blob_or_null()?.unwrap_or_default();
+        return Ok(mime_rows(raw));
+    }
+    Ok(Vec::new())
+}
+
+/// The recipients a received message's MIME names (To, Cc, Bcc), as a message holds
+/// them, numbered from 1; none for no bytes.
+pub fn mime_rows(raw: &[u8]) -> Vec<Row> {
+    if raw.is_empty() {
+        return Vec::new();
+    }
+    mapi_mime::recipients(&mapi_mime::MessageParser::new(), raw)
+        .iter()
+        .enumerate()
+        .map(|(i, r)| recipient::kept(r, i as i64 + 1))
+        .collect()
+}
+
+/// The recipient-table rows of a received message's MIME, for evaluating a
+/// `RES_SUBRESTRICTION` on them.
+pub fn mime_table_rows(raw: &[u8]) -> Vec<Row> {
+    mime_rows(raw).iter().map(shown).collect()
 }
 
 /// A saved recipient (its `props` and `row_id` columns) as the message holds it. A row
@@ -133,7 +167,7 @@ fn saved_row(bytes: &[u8], row_id: i64) -> Row {
 }
 
 /// A row of the recipient table as shown: with its PR_INSTANCE_KEY.
-fn shown(row: &Row) -> Row {
+pub fn shown(row: &Row) -> Row {
     let mut r = row.clone();
     let id = row_id(&r).unwrap_or(0) as u32;
     r.set(

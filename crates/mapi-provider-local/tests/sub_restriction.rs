@@ -1,5 +1,6 @@
 //! RES_SUBRESTRICTION on PR_MESSAGE_RECIPIENTS in a real store's contents tables: the
-//! rows are each message's saved recipients (what GetRecipientTable shows), evaluated
+//! rows are what each message's GetRecipientTable shows (its saved recipients, or an
+//! imported message's MIME recipients), evaluated
 //! in SQL (an EXISTS over the recipients table) or, inside a restriction SQL cannot
 //! take whole, in Rust; both give exactly what the in-memory evaluation gives over the
 //! same rows and recipients. What the store cannot evaluate is MAPI_E_TOO_COMPLEX and
@@ -36,8 +37,27 @@ fn rcpt(kind: i32, name: &str, email: &str) -> Row {
     r
 }
 
+/// An imported message's MIME: recipients in its To, Cc and Bcc.
+fn received(i: usize) -> Vec<u8> {
+    let mut head = format!(
+        "From: Ann <ann@example.org>\r\nTo: \"Bob {i}\" <bob{}@example.org>, mime{i}@example.com\r\n",
+        i % 3
+    );
+    if i.is_multiple_of(2) {
+        head.push_str("Cc: Carol <carol@example.net>\r\n");
+    }
+    if i == 3 {
+        head.push_str("Bcc: \"Dave Mime\" <DAVE@EXAMPLE.ORG>\r\n");
+    }
+    format!(
+        "{head}Subject: imported {i}\r\nDate: Mon, 13 Nov 2023 08:00:00 +0000\r\n\
+         Message-ID: <imported.{i}@example.org>\r\n\r\nBody {i}.\r\n"
+    )
+    .into_bytes()
+}
+
 /// 15 messages with saved recipients (every fifth with none) and 5 imported ones
-/// (which have no saved recipient rows).
+/// (which have no saved recipient rows: they show their MIME's).
 fn fixture() -> Fixture {
     let dir = TempDir::new();
     let path = dir.path("mail.db");
@@ -64,9 +84,7 @@ fn fixture() -> Fixture {
         }
         block_on(msg.save_changes(KEEP_OPEN_READWRITE)).unwrap();
     }
-    let imported = (0..5)
-        .map(|i| simple_message(&format!("imported {i}"), "Mon, 13 Nov 2023 08:00:00 +0000"))
-        .collect();
+    let imported = (0..5).map(received).collect();
     block_on(store.import_raw(&inbox, imported)).unwrap();
     Fixture {
         _dir: dir,
@@ -255,22 +273,63 @@ fn find_row_sees_the_saved_recipients() {
 }
 
 #[test]
-fn imported_messages_have_no_saved_recipients_to_match() {
+fn imported_messages_match_their_mime_recipients() {
     let f = fixture();
     let mut v = sql_view(&f);
+    let subjects = |v: &mut TableView| -> Vec<String> {
+        all_rows(v)
+            .iter()
+            .map(|r| r.str(PR_SUBJECT).unwrap().to_string())
+            .collect()
+    };
     let any = sub(Restriction::Exist(PR_EMAIL_ADDRESS));
     v.restrict(Some(any.clone()), 0).unwrap();
-    // 12 of the 15 composed messages have recipients; the imported ones none.
-    assert_eq!(v.get_row_count(0).unwrap(), 12);
+    // 12 of the 15 composed messages have recipients, and every imported one.
+    assert_eq!(v.get_row_count(0).unwrap(), 17);
     v.restrict(Some(Restriction::Not(Box::new(any))), 0)
         .unwrap();
-    let rows = all_rows(&mut v);
-    assert_eq!(rows.len(), 8);
-    let imported = rows
+    assert_eq!(subjects(&mut v), ["Note 10", "Note 5", "Note 0"]);
+    let mime = sub(content(
+        PR_EMAIL_ADDRESS,
+        "mime",
+        ContentMatch::Substring,
+        false,
+    ));
+    v.restrict(Some(mime), 0).unwrap();
+    assert_eq!(v.get_row_count(0).unwrap(), 5);
+    let bcc = sub(Restriction::And(vec![
+        prop(Relop::Eq, PR_RECIPIENT_TYPE, PropValue::Long(MAPI_BCC)),
+        content(PR_DISPLAY_NAME, "dave mime", ContentMatch::Full, true),
+    ]));
+    v.restrict(Some(bcc), 0).unwrap();
+    assert_eq!(subjects(&mut v), ["imported 3"]);
+    // The table shows the same rows, numbered from 1, with their types.
+    v.set_columns(&[PR_ENTRYID], 0).unwrap();
+    v.seek_row(Bookmark::Beginning, 0).unwrap();
+    let row = v.query_rows(1, 0).unwrap().remove(0);
+    let entry = row.get(PR_ENTRYID).and_then(PropValue::as_bytes).unwrap();
+    let msg = block_on(f.store.open_message(entry, 0)).unwrap();
+    let mut table = block_on(msg.recipient_table(MAPI_UNICODE)).unwrap();
+    let n = table.count().unwrap();
+    let rows = table.rows(0, n, &table.all_columns()).unwrap();
+    let seen: Vec<(i64, i64, &str)> = rows
         .iter()
-        .filter(|r| r.str(PR_SUBJECT).unwrap().starts_with("imported"))
-        .count();
-    assert_eq!(imported, 5);
+        .map(|r| {
+            (
+                r.int(PR_ROWID).unwrap(),
+                r.int(PR_RECIPIENT_TYPE).unwrap(),
+                r.str(PR_EMAIL_ADDRESS).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (1, MAPI_TO as i64, "bob0@example.org"),
+            (2, MAPI_TO as i64, "mime3@example.com"),
+            (3, MAPI_BCC as i64, "DAVE@EXAMPLE.ORG"),
+        ]
+    );
 }
 
 #[test]
@@ -280,7 +339,7 @@ fn what_the_store_cannot_evaluate_is_too_complex_and_changes_nothing() {
     let cc = sub(prop(Relop::Eq, PR_RECIPIENT_TYPE, PropValue::Long(MAPI_CC)));
     v.restrict(Some(cc.clone()), 0).unwrap();
     let before = v.get_row_count(0).unwrap();
-    assert_eq!(before, 6);
+    assert_eq!(before, 9);
     // Made afresh for each use: a restriction nested this deep is never cloned
     // (a derived clone recurses).
     let refused = |k: usize| match k {
