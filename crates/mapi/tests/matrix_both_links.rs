@@ -418,7 +418,7 @@ fn compose(session: &AnySession, store: &AnyStore, work: &[u8], tag: &str) -> Ve
         prop(&back, PR_BODY),
         prop(&back, PR_DISPLAY_TO)
     ));
-    // The IMAP store's cached messages have no recipient table yet.
+    // A saved message's recipient table (the IMAP store's shows its MIME recipients).
     match back.recipient_table(MAPI_UNICODE) {
         Ok(mut rt) => say(format!("recipients {}", rt.get_row_count(0).unwrap())),
         Err(e) => say(format!("recipients {}", e.status())),
@@ -799,8 +799,8 @@ fn body() {
         "rmdir S_OK",
     ];
     // Both stores make messages. What differs on the IMAP store: its saved messages
-    // are read-only cached objects without a recipient table yet, and are not opened
-    // again with MAPI_MODIFY (so the reopened draft is not sent there).
+    // are read-only cached objects, not opened again with MAPI_MODIFY (so the reopened
+    // draft is not sent there).
     let composed = |imap: bool| -> Vec<&str> {
         let mut v = vec![
             "created flags unsent true",
