@@ -91,6 +91,32 @@ impl RemoteHandle {
             .block_on(self.session.object(op))
             .map_err(client_err)
     }
+
+    /// `Release` of the handle at the daemon; `released` is set first.
+    fn release(&self, released: &AtomicBool) -> Result<()> {
+        released.store(true, Ordering::SeqCst);
+        match self.call(ObjectOp::Release {
+            handle: self.handle,
+        })? {
+            ObjectReply::Done => Ok(()),
+            other => Err(unexpected("Release", &other)),
+        }
+    }
+
+    /// What dropping an object or stream does: releases the handle unless `released`.
+    fn drop_unless(&self, released: &AtomicBool) {
+        if !released.load(Ordering::SeqCst) {
+            self.session.release_object(self.handle);
+        }
+    }
+}
+
+/// A local object's or stream's `Release`: a second one is `MAPI_E_INVALID_OBJECT`.
+fn release_local(done: &AtomicBool, what: &str) -> Result<()> {
+    if done.swap(true, Ordering::SeqCst) {
+        return Err(released(what));
+    }
+    Ok(())
 }
 
 fn unexpected(method: &str, reply: &ObjectReply) -> EngineError {
@@ -495,29 +521,16 @@ impl Object {
     /// Dropping the object releases it too.
     pub fn release(&self) -> Result<()> {
         match &self.link {
-            ObjectLink::Local { .. } => {
-                if self.released.swap(true, Ordering::SeqCst) {
-                    return Err(released("object"));
-                }
-                Ok(())
-            }
-            ObjectLink::Remote(h) => {
-                self.released.store(true, Ordering::SeqCst);
-                match h.call(ObjectOp::Release { handle: h.handle })? {
-                    ObjectReply::Done => Ok(()),
-                    other => Err(unexpected("Release", &other)),
-                }
-            }
+            ObjectLink::Local { .. } => release_local(&self.released, "object"),
+            ObjectLink::Remote(h) => h.release(&self.released),
         }
     }
 }
 
 impl Drop for Object {
     fn drop(&mut self) {
-        if let ObjectLink::Remote(h) = &self.link
-            && !self.released.load(Ordering::SeqCst)
-        {
-            h.session.release_object(h.handle);
+        if let ObjectLink::Remote(h) = &self.link {
+            h.drop_unless(&self.released);
         }
     }
 }
@@ -647,29 +660,16 @@ impl Stream {
     /// `Release`: later calls are `MAPI_E_INVALID_OBJECT`. Dropping releases too.
     pub fn release(&self) -> Result<()> {
         match &self.link {
-            StreamLink::Local { .. } => {
-                if self.released.swap(true, Ordering::SeqCst) {
-                    return Err(released("stream"));
-                }
-                Ok(())
-            }
-            StreamLink::Remote(h) => {
-                self.released.store(true, Ordering::SeqCst);
-                match h.call(ObjectOp::Release { handle: h.handle })? {
-                    ObjectReply::Done => Ok(()),
-                    other => Err(unexpected("Release", &other)),
-                }
-            }
+            StreamLink::Local { .. } => release_local(&self.released, "stream"),
+            StreamLink::Remote(h) => h.release(&self.released),
         }
     }
 }
 
 impl Drop for Stream {
     fn drop(&mut self) {
-        if let StreamLink::Remote(h) = &self.link
-            && !self.released.load(Ordering::SeqCst)
-        {
-            h.session.release_object(h.handle);
+        if let StreamLink::Remote(h) = &self.link {
+            h.drop_unless(&self.released);
         }
     }
 }
