@@ -17,9 +17,10 @@
 //!   message's folder.
 //! - [`tables`]: table views (`IMAPITable`): status, stores, hierarchy, contents,
 //!   profiles, services, providers.
-//! - [`advise`]: Advise / Unadvise on the session, stores, folders, messages and
-//!   contents tables ([`LiveTable`]), with [`AdviseSink`]s called on the session's
-//!   notification thread.
+//! - [`advise`]: Advise / Unadvise on the session, stores, folders, messages, status
+//!   objects and contents, hierarchy and status tables ([`LiveTable`]), with
+//!   [`AdviseSink`]s called on the session's notification thread.
+//! - [`submit`]'s `failure`: a transport failure on the transport's status row.
 //! - [`addrbook`]: the merged address book.
 //! - `support`: the support object handed to providers.
 //! - [`ui`]: [`LogonUi`] with [`NoUi`], re-exported from `mapi-ui`.

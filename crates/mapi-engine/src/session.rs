@@ -60,6 +60,9 @@ pub(crate) struct ProviderSlot {
     /// Not logged on because of `MAPI_NO_MAIL`.
     pub skipped: bool,
     pub status: Arc<Mutex<StatusRow>>,
+    /// For a transport whose last submit failed: the status row it had before the
+    /// engine marked it `STATUS_FAILURE` (put back by the next submit that works).
+    pub transport_failed: Mutex<Option<StatusRow>>,
 }
 
 /// The state all clients of one session share.
@@ -83,6 +86,8 @@ pub(crate) struct SessionInner {
 
 /// Entry ids of stores in the store table: a marker then the provider uid.
 pub(crate) const STORE_ENTRY_MARK: &[u8; 8] = b"MAPISTOR";
+/// Entry ids of status objects (status-table rows): a marker then the provider uid.
+pub(crate) const STATUS_ENTRY_MARK: &[u8; 8] = b"MAPISTAT";
 
 impl SessionInner {
     pub(crate) fn end_reason(&self) -> Option<String> {
@@ -112,6 +117,140 @@ impl SessionInner {
         if let Some(engine) = self.engine.upgrade() {
             engine.forget_shared(self.id);
         }
+    }
+
+    /// The status table's rows for a client with (`no_mail`) or without
+    /// `MAPI_NO_MAIL`. Each row's PR_ENTRYID (the status object's) stays the same for
+    /// the session's life: `MAPISTAT` and the provider's uid (for the subsystem and
+    /// spooler rows, their row number).
+    pub(crate) fn status_table(&self, no_mail: bool) -> Table {
+        let s = self;
+        let mut rows = Vec::new();
+        let mut rowid = 0;
+        let mut push = |mut r: Row, uid: Option<&[u8]>| {
+            r.set(tags::PR_ROWID, PropValue::Long(rowid));
+            r.set(
+                tags::PR_OBJECT_TYPE,
+                PropValue::Long(object_type::MAPI_STATUS as i32),
+            );
+            let mut key = STATUS_ENTRY_MARK.to_vec();
+            match uid {
+                Some(u) => key.extend_from_slice(u),
+                None => key.extend_from_slice(&(rowid as u32).to_le_bytes()),
+            }
+            r.set(tags::PR_INSTANCE_KEY, PropValue::Binary(key.clone()));
+            r.set(tags::PR_ENTRYID, PropValue::Binary(key));
+            rowid += 1;
+            rows.push(r);
+        };
+        push(
+            mapi_row(
+                &s.profile,
+                "MAPI subsystem",
+                resource_type::MAPI_SUBSYSTEM,
+                StatusCode::STATUS_AVAILABLE,
+                None,
+            ),
+            None,
+        );
+        let spooler = if no_mail {
+            (
+                StatusCode::STATUS_FAILURE,
+                Some("MAPI_NO_MAIL: no transports for this session".to_string()),
+            )
+        } else {
+            (StatusCode::STATUS_AVAILABLE, None)
+        };
+        push(
+            mapi_row(
+                "MAPI spooler",
+                "MAPI spooler",
+                resource_type::MAPI_SPOOLER,
+                spooler.0,
+                spooler.1,
+            ),
+            None,
+        );
+        for p in &s.providers {
+            let transport = p.info.resource_type == resource_type::MAPI_TRANSPORT_PROVIDER;
+            if p.skipped || (no_mail && transport) {
+                continue;
+            }
+            let mut r = Row::default();
+            r.set(
+                tags::PR_DISPLAY_NAME,
+                PropValue::Unicode(p.service_display.clone()),
+            );
+            r.set(
+                tags::PR_PROVIDER_DISPLAY,
+                PropValue::Unicode(p.info.provider_display.clone()),
+            );
+            r.set(
+                tags::PR_PROVIDER_DLL_NAME,
+                PropValue::Unicode(p.info.provider_name.clone()),
+            );
+            r.set(
+                tags::PR_RESOURCE_TYPE,
+                PropValue::Long(p.info.resource_type as i32),
+            );
+            r.set(
+                tags::PR_RESOURCE_FLAGS,
+                PropValue::Long(p.info.flags.0 as i32),
+            );
+            r.set(tags::PR_RESOURCE_METHODS, PropValue::Long(0));
+            r.set(
+                tags::PR_PROVIDER_UID,
+                PropValue::Binary(p.info.uid.0.to_vec()),
+            );
+            r.set(
+                tags::PR_SERVICE_UID,
+                PropValue::Binary(p.info.service_uid.0.to_vec()),
+            );
+            r.set(
+                tags::PR_SERVICE_NAME,
+                PropValue::Unicode(p.info.service_name.clone()),
+            );
+            match &p.disabled {
+                Some((status, reason)) => {
+                    r.set(
+                        tags::PR_STATUS_CODE,
+                        PropValue::Long(StatusCode::STATUS_FAILURE.0 as i32),
+                    );
+                    r.set(
+                        tags::PR_STATUS_STRING,
+                        PropValue::Unicode(format!("{status}: {reason}")),
+                    );
+                }
+                None => {
+                    let row = p.status.lock().map(|r| r.clone()).unwrap_or_default();
+                    let code = if row.code.0 == 0 {
+                        StatusCode::STATUS_AVAILABLE
+                    } else {
+                        row.code
+                    };
+                    r.set(tags::PR_STATUS_CODE, PropValue::Long(code.0 as i32));
+                    if let Some(t) = row.text {
+                        r.set(tags::PR_STATUS_STRING, PropValue::Unicode(t));
+                    }
+                    if let Some(id) = row.identity {
+                        r.set(tags::PR_IDENTITY_DISPLAY, PropValue::Unicode(id));
+                    }
+                }
+            }
+            push(r, Some(&p.info.uid.0));
+        }
+        Table::new(
+            vec![
+                tags::PR_DISPLAY_NAME,
+                tags::PR_PROVIDER_DISPLAY,
+                tags::PR_RESOURCE_TYPE,
+                tags::PR_STATUS_CODE,
+                tags::PR_STATUS_STRING,
+                tags::PR_RESOURCE_FLAGS,
+                tags::PR_IDENTITY_DISPLAY,
+            ],
+            rows,
+        )
     }
 
     pub(crate) fn default_store_slot(&self) -> Option<&ProviderSlot> {
@@ -228,124 +367,7 @@ impl Session {
     /// (transports absent under `MAPI_NO_MAIL`).
     pub fn status_table(&self) -> Result<Table> {
         let s = self.live()?;
-        let mut rows = Vec::new();
-        let mut rowid = 0;
-        let mut push = |mut r: Row| {
-            r.set(tags::PR_ROWID, PropValue::Long(rowid));
-            r.set(
-                tags::PR_OBJECT_TYPE,
-                PropValue::Long(object_type::MAPI_STATUS as i32),
-            );
-            let mut key = b"MAPISTAT".to_vec();
-            key.extend_from_slice(&(rowid as u32).to_le_bytes());
-            r.set(tags::PR_INSTANCE_KEY, PropValue::Binary(key.clone()));
-            r.set(tags::PR_ENTRYID, PropValue::Binary(key));
-            rowid += 1;
-            rows.push(r);
-        };
-        push(mapi_row(
-            &s.profile,
-            "MAPI subsystem",
-            resource_type::MAPI_SUBSYSTEM,
-            StatusCode::STATUS_AVAILABLE,
-            None,
-        ));
-        let no_mail = self.flags.contains(LogonFlags::MAPI_NO_MAIL);
-        let spooler = if no_mail {
-            (
-                StatusCode::STATUS_FAILURE,
-                Some("MAPI_NO_MAIL: no transports for this session".to_string()),
-            )
-        } else {
-            (StatusCode::STATUS_AVAILABLE, None)
-        };
-        push(mapi_row(
-            "MAPI spooler",
-            "MAPI spooler",
-            resource_type::MAPI_SPOOLER,
-            spooler.0,
-            spooler.1,
-        ));
-        for p in &s.providers {
-            let transport = p.info.resource_type == resource_type::MAPI_TRANSPORT_PROVIDER;
-            if p.skipped || (no_mail && transport) {
-                continue;
-            }
-            let mut r = Row::default();
-            r.set(
-                tags::PR_DISPLAY_NAME,
-                PropValue::Unicode(p.service_display.clone()),
-            );
-            r.set(
-                tags::PR_PROVIDER_DISPLAY,
-                PropValue::Unicode(p.info.provider_display.clone()),
-            );
-            r.set(
-                tags::PR_PROVIDER_DLL_NAME,
-                PropValue::Unicode(p.info.provider_name.clone()),
-            );
-            r.set(
-                tags::PR_RESOURCE_TYPE,
-                PropValue::Long(p.info.resource_type as i32),
-            );
-            r.set(
-                tags::PR_RESOURCE_FLAGS,
-                PropValue::Long(p.info.flags.0 as i32),
-            );
-            r.set(tags::PR_RESOURCE_METHODS, PropValue::Long(0));
-            r.set(
-                tags::PR_PROVIDER_UID,
-                PropValue::Binary(p.info.uid.0.to_vec()),
-            );
-            r.set(
-                tags::PR_SERVICE_UID,
-                PropValue::Binary(p.info.service_uid.0.to_vec()),
-            );
-            r.set(
-                tags::PR_SERVICE_NAME,
-                PropValue::Unicode(p.info.service_name.clone()),
-            );
-            match &p.disabled {
-                Some((status, reason)) => {
-                    r.set(
-                        tags::PR_STATUS_CODE,
-                        PropValue::Long(StatusCode::STATUS_FAILURE.0 as i32),
-                    );
-                    r.set(
-                        tags::PR_STATUS_STRING,
-                        PropValue::Unicode(format!("{status}: {reason}")),
-                    );
-                }
-                None => {
-                    let row = p.status.lock().map(|r| r.clone()).unwrap_or_default();
-                    let code = if row.code.0 == 0 {
-                        StatusCode::STATUS_AVAILABLE
-                    } else {
-                        row.code
-                    };
-                    r.set(tags::PR_STATUS_CODE, PropValue::Long(code.0 as i32));
-                    if let Some(t) = row.text {
-                        r.set(tags::PR_STATUS_STRING, PropValue::Unicode(t));
-                    }
-                    if let Some(id) = row.identity {
-                        r.set(tags::PR_IDENTITY_DISPLAY, PropValue::Unicode(id));
-                    }
-                }
-            }
-            push(r);
-        }
-        Ok(Table::new(
-            vec![
-                tags::PR_DISPLAY_NAME,
-                tags::PR_PROVIDER_DISPLAY,
-                tags::PR_RESOURCE_TYPE,
-                tags::PR_STATUS_CODE,
-                tags::PR_STATUS_STRING,
-                tags::PR_RESOURCE_FLAGS,
-                tags::PR_IDENTITY_DISPLAY,
-            ],
-            rows,
-        ))
+        Ok(s.status_table(self.flags.contains(LogonFlags::MAPI_NO_MAIL)))
     }
 
     /// `GetMsgStoresTable`: every store of the profile (disabled ones too: opening them

@@ -108,14 +108,27 @@ pub async fn hierarchy_source(
     folder: &[u8],
     flags: u32,
 ) -> Result<Box<dyn RowSource>> {
+    let rows = hierarchy_table_rows(store, folder, flags).await?;
+    Ok(Box::new(MemorySource::new(&HIERARCHY_COLUMNS, rows)))
+}
+
+/// The rows [`hierarchy_source`] serves, read from the store now.
+pub(crate) async fn hierarchy_table_rows(
+    store: &Arc<dyn MsgStore>,
+    folder: &[u8],
+    flags: u32,
+) -> Result<Vec<Row>> {
     TableError::check_flags(
         "GetHierarchyTable",
         flags,
         CONVENIENT_DEPTH | MAPI_UNICODE | MAPI_DEFERRED_ERRORS | SHOW_SOFT_DELETES,
     )?;
     let folders = store.folders().await?;
-    let rows = hierarchy_rows(&folders, folder, flags & CONVENIENT_DEPTH != 0)?;
-    Ok(Box::new(MemorySource::new(&HIERARCHY_COLUMNS, rows)))
+    Ok(hierarchy_rows(
+        &folders,
+        folder,
+        flags & CONVENIENT_DEPTH != 0,
+    )?)
 }
 
 /// `IMAPIContainer::GetHierarchyTable` as a view over [`hierarchy_source`], living

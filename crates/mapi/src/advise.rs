@@ -1,5 +1,5 @@
 //! Advise / Unadvise through the facade: the sink type and [`LiveContents`], a
-//! contents table that can be advised.
+//! contents, hierarchy or status table that can be advised.
 //!
 //! Sinks are [`mapi_engine::AdviseSink`]s (a closure over `&[Notification]` is one),
 //! called on the session's notification thread, in order per object, with no library
@@ -17,8 +17,10 @@ use mapi_types::{MapiStatus, Row, TableView};
 
 pub use mapi_engine::AdviseSink;
 
-/// A contents table that can be advised (`IMAPITable::Advise`), opened with
-/// [`crate::link::AnyStore::live_contents_table`].
+/// A table that can be advised (`IMAPITable::Advise`): a contents table
+/// ([`crate::link::AnyStore::live_contents_table`]), a hierarchy table
+/// ([`crate::link::AnyStore::live_hierarchy_table`]) or the status table
+/// ([`crate::link::AnySession::live_status_table`]).
 pub struct LiveContents {
     table: LiveTable,
 }
@@ -34,7 +36,8 @@ impl LiveContents {
         LiveContents { table }
     }
 
-    /// `IMAPITable::Advise` with `fnevTableModified`; returns the connection number.
+    /// `IMAPITable::Advise` with `fnevTableModified` (on the status table also
+    /// `fnevStatusObjectModified`); returns the connection number.
     pub fn advise(&self, mask: u32, sink: Arc<dyn AdviseSink>) -> Result<u32> {
         self.table.advise(mask, sink)
     }

@@ -43,6 +43,7 @@ trait SessionLink: Send + Sync {
     fn logoff(&self, flags: LogoffFlags);
     fn advise(&self, entry: Option<&[u8]>, mask: u32, sink: Arc<dyn AdviseSink>) -> Result<u32>;
     fn unadvise(&self, conn: u32) -> Result<()>;
+    fn live_status_table(&self, flags: u32) -> Result<LiveContents>;
 }
 
 /// What a store does, per link.
@@ -88,6 +89,7 @@ trait StoreLink: Send + Sync {
     fn advise(&self, entry: Option<&[u8]>, mask: u32, sink: Arc<dyn AdviseSink>) -> Result<u32>;
     fn unadvise(&self, conn: u32) -> Result<()>;
     fn live_contents_table(&self, folder: &[u8], flags: u32) -> Result<LiveContents>;
+    fn live_hierarchy_table(&self, folder: &[u8], flags: u32) -> Result<LiveContents>;
 }
 
 /// A session wherever it runs: in this process or in the daemon `mapid`.
@@ -223,8 +225,9 @@ impl AnySession {
     }
 
     /// `IMAPISession::Advise`: without an entry id the session's events
-    /// (`fnevCriticalError`, `fnevExtended`); with one, the registration goes to the
-    /// store, folder or message it names. Returns the engine's connection number.
+    /// (`fnevCriticalError`, `fnevExtended`, `fnevStatusObjectModified`); with one, the
+    /// registration goes to the store, folder, message or status object it names.
+    /// Returns the engine's connection number.
     pub fn advise(
         &self,
         entry: Option<&[u8]>,
@@ -237,6 +240,12 @@ impl AnySession {
     /// `IMAPISession::Unadvise`; `MAPI_E_NOT_FOUND` for an unknown connection number.
     pub fn unadvise(&self, conn: u32) -> Result<()> {
         self.link.unadvise(conn)
+    }
+
+    /// `GetStatusTable` as a table that can be advised (`fnevTableModified`,
+    /// `fnevStatusObjectModified`).
+    pub fn live_status_table(&self, flags: u32) -> Result<LiveContents> {
+        self.link.live_status_table(flags)
     }
 }
 
@@ -403,6 +412,12 @@ impl AnyStore {
     pub fn live_contents_table(&self, folder: &[u8], flags: u32) -> Result<LiveContents> {
         self.link.live_contents_table(folder, flags)
     }
+
+    /// `GetHierarchyTable` of `folder` as a table that can be advised
+    /// (`fnevTableModified`: folders created, deleted, renamed).
+    pub fn live_hierarchy_table(&self, folder: &[u8], flags: u32) -> Result<LiveContents> {
+        self.link.live_hierarchy_table(folder, flags)
+    }
 }
 
 // The in-process link: the engine session in this process.
@@ -459,6 +474,9 @@ impl SessionLink for Session {
     }
     fn unadvise(&self, conn: u32) -> Result<()> {
         Session::unadvise(self, conn)
+    }
+    fn live_status_table(&self, flags: u32) -> Result<LiveContents> {
+        Session::live_status_table(self, flags)
     }
 }
 
@@ -551,6 +569,9 @@ impl StoreLink for Store {
     }
     fn live_contents_table(&self, folder: &[u8], flags: u32) -> Result<LiveContents> {
         Store::live_contents_table(self, folder, flags)
+    }
+    fn live_hierarchy_table(&self, folder: &[u8], flags: u32) -> Result<LiveContents> {
+        Store::live_hierarchy_table(self, folder, flags)
     }
 }
 
@@ -658,6 +679,9 @@ impl SessionLink for Remote {
     }
     fn advise(&self, _: Option<&[u8]>, _: u32, _: Arc<dyn AdviseSink>) -> Result<u32> {
         Err(daemon_link_no_support("IMAPISession::Advise"))
+    }
+    fn live_status_table(&self, _: u32) -> Result<LiveContents> {
+        Err(daemon_link_no_support("IMAPITable::Advise"))
     }
     fn unadvise(&self, conn: u32) -> Result<()> {
         Err(EngineError::NotFound(format!(
@@ -835,6 +859,9 @@ impl StoreLink for RemoteStore {
         )))
     }
     fn live_contents_table(&self, _: &[u8], _: u32) -> Result<LiveContents> {
+        Err(daemon_link_no_support("IMAPITable::Advise"))
+    }
+    fn live_hierarchy_table(&self, _: &[u8], _: u32) -> Result<LiveContents> {
         Err(daemon_link_no_support("IMAPITable::Advise"))
     }
 }

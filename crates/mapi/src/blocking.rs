@@ -147,9 +147,17 @@ impl Session {
         }
     }
 
+    /// `GetStatusTable` as a table that can be advised (`fnevTableModified`,
+    /// `fnevStatusObjectModified`); `flags`: `MAPI_UNICODE`.
+    pub fn live_status_table(&self, flags: u32) -> Result<crate::advise::LiveContents> {
+        Ok(crate::advise::LiveContents::new(
+            self.inner.live_status_table(flags)?,
+        ))
+    }
+
     /// `IMAPISession::Advise` (see [`mapi_engine::Session::advise`]): without an entry
-    /// id the session's events, with one the store's, folder's or message's it names.
-    /// Returns the connection number.
+    /// id the session's events, with one the store's, folder's, message's or status
+    /// object's it names. Returns the connection number.
     pub fn advise(
         &self,
         entry: Option<&[u8]>,
@@ -426,6 +434,19 @@ impl Store {
         let t = self
             .rt
             .block_on(session.live_contents_table(&self.entry, folder, flags))?;
+        Ok(crate::advise::LiveContents::new(t))
+    }
+
+    /// `GetHierarchyTable` of `folder` as a table that can be advised.
+    pub fn live_hierarchy_table(
+        &self,
+        folder: &[u8],
+        flags: u32,
+    ) -> Result<crate::advise::LiveContents> {
+        let session = self.live_session()?;
+        let t = self
+            .rt
+            .block_on(session.live_hierarchy_table(&self.entry, folder, flags))?;
         Ok(crate::advise::LiveContents::new(t))
     }
 

@@ -10,11 +10,39 @@ use mapi_types::notify::{
     EXT_SESSION_SHUTDOWN, ErrorInfo, ExtendedInfo, NewMailInfo, ObjectInfo, fnev,
 };
 use mapi_types::table::consts::MAPI_UNICODE;
-use mapi_types::{Notification, Status};
+use mapi_types::{Notification, Row, Status};
 
-use super::{Hub, Job, Registration, Target};
+use super::{Hub, Job, Registration, Target, status};
+
+/// Runs a provider's async call to its end on the notification thread (a hierarchy
+/// table reading the store's folders again), on a runtime made at the first need.
+#[derive(Default)]
+pub(crate) struct Blocker(std::sync::OnceLock<Option<tokio::runtime::Runtime>>);
+
+impl Blocker {
+    pub(crate) fn block_on<T>(
+        &self,
+        f: impl std::future::Future<Output = crate::error::Result<T>>,
+    ) -> crate::error::Result<T> {
+        let rt = self.0.get_or_init(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| log::warn!("no runtime for the notification thread: {e}"))
+                .ok()
+        });
+        match rt {
+            Some(rt) => rt.block_on(f),
+            None => Err(crate::error::EngineError::Status(
+                Status::MAPI_E_CALL_FAILED,
+                "the notification thread has no runtime to read the store with".into(),
+            )),
+        }
+    }
+}
 
 pub(super) fn run(hub: Weak<Hub>, rx: Receiver<Job>) {
+    let rt = Blocker::default();
     while let Ok(job) = rx.recv() {
         let Some(h) = hub.upgrade() else { return };
         let regs: Vec<Arc<Registration>> = h
@@ -24,10 +52,18 @@ pub(super) fn run(hub: Weak<Hub>, rx: Receiver<Job>) {
             .values()
             .cloned()
             .collect();
-        drop(h);
         match job {
-            Job::Store { store, changes } => store_job(&regs, &store, &changes),
+            Job::Store { store, changes } => {
+                drop(h);
+                store_job(&regs, &store, &changes, &rt)
+            }
+            Job::Status => {
+                let objects = status_objects(&h);
+                drop(h);
+                status_job(&regs, &objects);
+            }
             Job::Ended(reason) => {
+                drop(h);
                 ended(&regs, &reason);
                 // The session is over: release every sink and store subscription
                 // (a sink holding the session would otherwise keep it alive).
@@ -45,13 +81,79 @@ fn ended(regs: &[Arc<Registration>], reason: &str) {
         params: reason.as_bytes().to_vec(),
     })];
     for r in regs {
-        if matches!(r.target, Target::Session) && r.mask & fnev::EXTENDED != 0 {
+        if matches!(r.target, Target::Session { .. }) && r.mask & fnev::EXTENDED != 0 {
             r.call(&n);
         }
     }
 }
 
-fn store_job(regs: &[Arc<Registration>], store: &[u8], changes: &[StoreChange]) {
+/// The status rows that changed since the hub last looked (the hub then keeps the new
+/// rows), with their notifications.
+fn status_objects(hub: &Hub) -> Vec<(Row, Notification)> {
+    let Some(s) = hub.session.upgrade() else {
+        return Vec::new();
+    };
+    let rows: Vec<Row> = s
+        .status_table(false)
+        .full_rows()
+        .into_iter()
+        .cloned()
+        .collect();
+    let mut last = hub.status.lock().unwrap_or_else(|p| p.into_inner());
+    let out = status::changes(&last, &rows);
+    *last = rows;
+    out
+}
+
+fn status_job(regs: &[Arc<Registration>], objects: &[(Row, Notification)]) {
+    // Each status table once, as in `store_job`.
+    let mut tables: Vec<(usize, Vec<Notification>)> = Vec::new();
+    for r in regs {
+        if let Target::Table(w) = &r.target
+            && let Some(t) = w.upgrade()
+        {
+            let key = Arc::as_ptr(&t) as usize;
+            if !tables.iter().any(|(k, _)| *k == key) {
+                tables.push((key, t.status_changed()));
+            }
+        }
+    }
+    for r in regs {
+        let out: Vec<Notification> = match &r.target {
+            Target::Session { no_mail } => objects
+                .iter()
+                .filter(|(row, _)| !(*no_mail && status::is_transport(row)))
+                .map(|(_, n)| n.clone())
+                .collect(),
+            Target::StatusObject(entry) => objects
+                .iter()
+                .filter(|(_, n)| {
+                    matches!(n, Notification::StatusObjectModified(i) if i.entry == *entry)
+                })
+                .map(|(_, n)| n.clone())
+                .collect(),
+            Target::Table(w) => match w.upgrade() {
+                Some(t) => {
+                    let key = Arc::as_ptr(&t) as usize;
+                    tables
+                        .iter()
+                        .find(|(k, _)| *k == key)
+                        .map(|(_, n)| n.clone())
+                        .unwrap_or_default()
+                }
+                None => continue,
+            },
+            Target::Store { .. } => continue,
+        };
+        let out: Vec<Notification> = out
+            .into_iter()
+            .filter(|n| r.mask & n.event_type() != 0)
+            .collect();
+        r.call(&out);
+    }
+}
+
+fn store_job(regs: &[Arc<Registration>], store: &[u8], changes: &[StoreChange], rt: &Blocker) {
     // Tables first work out their notifications (each table once), then every sink is
     // called in registration order.
     let mut tables: Vec<(usize, Vec<Notification>)> = Vec::new();
@@ -63,13 +165,14 @@ fn store_job(regs: &[Arc<Registration>], store: &[u8], changes: &[StoreChange]) 
         {
             let key = Arc::as_ptr(&t) as usize;
             if !tables.iter().any(|(k, _)| *k == key) {
-                tables.push((key, t.changed(changes)));
+                tables.push((key, t.changed(changes, rt)));
             }
         }
     }
     for r in regs {
         let out = match &r.target {
-            Target::Session => critical(changes, store, r.mask),
+            Target::Session { .. } => critical(changes, store, r.mask),
+            Target::StatusObject(_) => continue,
             Target::Store { store: s, object } if s == store => {
                 object_notifications(changes, object.as_deref(), store, r.mask)
             }
@@ -82,6 +185,9 @@ fn store_job(regs: &[Arc<Registration>], store: &[u8], changes: &[StoreChange]) 
                         .find(|(k, _)| *k == key)
                         .map(|(_, n)| n.clone())
                         .unwrap_or_default()
+                        .into_iter()
+                        .filter(|n| r.mask & n.event_type() != 0)
+                        .collect()
                 }
                 _ => continue,
             },

@@ -6,8 +6,15 @@
 //!   `Session::unadvise`.
 //! - `dispatch`: the notification thread, which turns store changes and session
 //!   events into notifications and calls the sinks.
-//! - [`table`]: [`LiveTable`], a contents table a client can advise
-//!   (`IMAPITable::Advise`), and how it learns its rows changed.
+//! - `status`: status-row changes as `fnevStatusObjectModified`.
+//! - [`table`]: [`LiveTable`], a contents, hierarchy or status table a client can
+//!   advise (`IMAPITable::Advise`), and how it learns its rows changed.
+//!
+//! Status objects: a status row changes when its provider says so (`ModifyStatusRow`:
+//! a service going offline or online) or when a submit fails because of its transport
+//! (`submit::failure`). The session's Advise with `fnevStatusObjectModified` (every
+//! status object, or one by its PR_ENTRYID from the status table) and the status
+//! table's Advise get the changed row.
 //!
 //! Delivery: every sink of a session is called on one library-owned thread
 //! ("mapi-notify"), one call at a time, in the order the changes were committed, so
@@ -26,6 +33,7 @@
 //! or already released, is `MAPI_E_NOT_FOUND`.
 
 mod dispatch;
+mod status;
 pub mod table;
 
 use std::collections::{BTreeMap, HashMap};
@@ -39,7 +47,7 @@ use mapi_types::notify::fnev;
 use mapi_types::{Notification, Status, object_type};
 
 use crate::error::{EngineError, Result};
-use crate::session::{STORE_ENTRY_MARK, Session, SessionEvent, SessionInner};
+use crate::session::{STATUS_ENTRY_MARK, STORE_ENTRY_MARK, Session, SessionEvent, SessionInner};
 
 pub use table::LiveTable;
 
@@ -56,17 +64,29 @@ impl<F: Fn(&[Notification]) + Send + Sync> AdviseSink for F {
 }
 
 /// Events a session advise (no entry id) supports.
-pub const SESSION_EVENTS: u32 = fnev::CRITICAL_ERROR | fnev::EXTENDED;
+pub const SESSION_EVENTS: u32 =
+    fnev::CRITICAL_ERROR | fnev::EXTENDED | fnev::STATUS_OBJECT_MODIFIED;
+/// Events an advise on one status object (a status-table PR_ENTRYID) supports.
+pub const STATUS_OBJECT_EVENTS: u32 = fnev::STATUS_OBJECT_MODIFIED;
 /// Events a store advise (no entry id, or a folder's) supports.
 pub const STORE_EVENTS: u32 = fnev::CRITICAL_ERROR | fnev::NEW_MAIL | fnev::OBJECT_EVENTS;
 /// Events a message advise supports.
 pub const MESSAGE_EVENTS: u32 = fnev::CRITICAL_ERROR | fnev::OBJECT_EVENTS;
-/// Events a table advise supports.
+/// Events a contents or hierarchy table advise supports.
 pub const TABLE_EVENTS: u32 = fnev::TABLE_MODIFIED;
+/// Events a status table advise supports: its rows' changes as table events and as
+/// status-object events.
+pub const STATUS_TABLE_EVENTS: u32 = fnev::TABLE_MODIFIED | fnev::STATUS_OBJECT_MODIFIED;
 
 /// What a registration watches.
 pub(crate) enum Target {
-    Session,
+    /// The session; `no_mail`: the advising client logged on with `MAPI_NO_MAIL` (it
+    /// sees no transport status rows).
+    Session {
+        no_mail: bool,
+    },
+    /// One status object, by its status-table PR_ENTRYID.
+    StatusObject(Vec<u8>),
     /// A store (its store-table entry id), whole or one object of it.
     Store {
         store: Vec<u8>,
@@ -123,6 +143,8 @@ pub(crate) enum Job {
         changes: Vec<StoreChange>,
     },
     Ended(String),
+    /// A status row may have changed.
+    Status,
 }
 
 /// The advise registry of one session.
@@ -132,6 +154,11 @@ pub struct Hub {
     subs: Mutex<HashMap<Vec<u8>, ChangeSubscription>>,
     tx: Mutex<mpsc::Sender<Job>>,
     thread: ThreadId,
+    /// The session, for status rows.
+    pub(crate) session: Weak<SessionInner>,
+    /// The status rows as last announced (every row, as a client without
+    /// `MAPI_NO_MAIL` sees them).
+    pub(crate) status: Mutex<Vec<mapi_types::Row>>,
 }
 
 struct Forward {
@@ -150,7 +177,8 @@ impl ChangeListener for Forward {
 }
 
 impl Hub {
-    fn start(inner: &SessionInner) -> Result<Arc<Hub>> {
+    fn start(session: &Arc<SessionInner>) -> Result<Arc<Hub>> {
+        let inner: &SessionInner = session;
         let (tx, rx) = mpsc::channel();
         let mut events = inner.events.subscribe();
         let (ready_tx, ready_rx) = mpsc::channel();
@@ -167,6 +195,15 @@ impl Hub {
             subs: Mutex::new(HashMap::new()),
             tx: Mutex::new(tx.clone()),
             thread: thread.thread().id(),
+            session: Arc::downgrade(session),
+            status: Mutex::new(
+                inner
+                    .status_table(false)
+                    .full_rows()
+                    .into_iter()
+                    .cloned()
+                    .collect(),
+            ),
         });
         let _ = ready_tx.send(Arc::downgrade(&hub));
         // Session events reach the notification thread through this forwarder.
@@ -180,7 +217,13 @@ impl Hub {
                             let _ = tx.send(Job::Ended(reason));
                             return;
                         }
-                        Ok(_) | Err(RecvError::Lagged(_)) => {}
+                        // Missed events may have been status changes: compare again.
+                        Ok(SessionEvent::StatusChanged) | Err(RecvError::Lagged(_)) => {
+                            if tx.send(Job::Status).is_err() {
+                                return;
+                            }
+                        }
+                        Ok(SessionEvent::Progress { .. }) => {}
                         Err(RecvError::Closed) => return,
                     }
                 }
@@ -291,16 +334,20 @@ impl Session {
         if let Some(h) = s.advise.get() {
             return Ok(h.clone());
         }
-        let hub = Hub::start(s)?;
+        let hub = Hub::start(&self.inner)?;
         Ok(s.advise.get_or_init(|| hub).clone())
     }
 
     /// `IMAPISession::Advise`. Without an entry id: the session's own events,
     /// `fnevCriticalError` (a store of the session can no longer report its changes:
-    /// its file was removed, its change log cannot be read) and `fnevExtended` (session
-    /// shutdown, [`mapi_types::notify::EXT_SESSION_SHUTDOWN`]). With one: the registration goes
-    /// to the store owning it, as [`Session::advise_store`] (a store-table entry id is
-    /// the whole store). An id no open store knows is `MAPI_E_INVALID_ENTRYID`.
+    /// its file was removed, its change log cannot be read), `fnevExtended` (session
+    /// shutdown, [`mapi_types::notify::EXT_SESSION_SHUTDOWN`]) and
+    /// `fnevStatusObjectModified` (a status row changed: the row's PR_ENTRYID and its
+    /// changed PR_STATUS_CODE / PR_STATUS_STRING / PR_IDENTITY_DISPLAY). With a status
+    /// object's entry id (a status-table PR_ENTRYID): that status object's
+    /// `fnevStatusObjectModified`. With another: the registration goes to the store
+    /// owning it, as [`Session::advise_store`] (a store-table entry id is the whole
+    /// store). An id no open store knows is `MAPI_E_INVALID_ENTRYID`.
     /// Returns the connection number.
     pub async fn advise(
         &self,
@@ -337,8 +384,25 @@ impl Session {
                     }
                 }
             }
-            return Ok(hub.register(Target::Session, mask, sink));
+            let no_mail = self.flags().contains(mapi_types::LogonFlags::MAPI_NO_MAIL);
+            return Ok(hub.register(Target::Session { no_mail }, mask, sink));
         };
+        if entry.starts_with(STATUS_ENTRY_MARK) {
+            let known = self.status_table()?.full_rows().iter().any(|r| {
+                r.get(mapi_types::tags::PR_ENTRYID)
+                    .and_then(mapi_types::PropValue::as_bytes)
+                    == Some(entry)
+            });
+            if !known {
+                return Err(EngineError::Status(
+                    Status::MAPI_E_INVALID_ENTRYID,
+                    "Advise: no status object of this session has that entry id".into(),
+                ));
+            }
+            let mask = supported(mask, STATUS_OBJECT_EVENTS, "a status object")?;
+            let hub = self.hub()?;
+            return Ok(hub.register(Target::StatusObject(entry.to_vec()), mask, sink));
+        }
         if entry.starts_with(STORE_ENTRY_MARK) {
             return self.advise_store_inner(entry, None, mask, sink).await;
         }

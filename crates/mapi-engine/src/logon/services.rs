@@ -191,6 +191,7 @@ pub(super) async fn run(
             disabled: if skipped { None } else { off },
             skipped,
             status,
+            transport_failed: std::sync::Mutex::new(None),
         });
     }
     for r in &runs {

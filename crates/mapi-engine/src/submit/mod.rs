@@ -5,8 +5,10 @@
 //!
 //! `envelope`: a message object's envelope recipients from its recipient table, and
 //! the Bcc header taken out of the bytes sent.
+//! `failure`: a transport failure sets the transport's status row and announces it.
 
 mod envelope;
+mod failure;
 
 use std::sync::Arc;
 
@@ -134,7 +136,7 @@ impl Session {
             }
             None => None,
         };
-        route.transport.submit(message).await?;
+        failure::send(s, &route, message).await?;
         let mut outcome = SubmitOutcome::default();
         if let Some(st) = &store {
             if let Some(id) = &queued
@@ -233,7 +235,7 @@ impl Session {
         // A writable object takes an empty SetProps; a read-only one refuses it.
         object.set_props(&[]).await?;
         let envelope = envelope(object).await?;
-        let (_, route) = self.route(&envelope.addresses)?;
+        let (s, route) = self.route(&envelope.addresses)?;
         envelope.check_types(&route.transport.address_types())?;
 
         // The flags to go back to if the send fails: unsent as before, not queued.
@@ -264,7 +266,7 @@ impl Session {
                 recipients: envelope.addresses.clone(),
                 raw,
             };
-            route.transport.submit(&out).await?;
+            failure::send(s, &route, &out).await?;
             Ok::<(), EngineError>(())
         }
         .await;
