@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use mapi_engine::{AdviseSink, LiveTable, Session};
 use mapi_spi::{FolderKind, MsgStore};
-use mapi_types::folder::CLEAR_READ_FLAG;
+use mapi_types::folder::{CLEAR_READ_FLAG, FOLDER_MOVE};
 use mapi_types::notify::{EXT_SESSION_SHUTDOWN, PR_NULL, TableInfo, fnev, table_event};
 use mapi_types::{LogoffFlags, LogonFlags, Notification, PropValue, Status, tags};
 
@@ -23,15 +23,18 @@ const NEW: LogonFlags = LogonFlags::MAPI_NEW_SESSION;
 const DEADLINE: Duration = Duration::from_secs(20);
 const HELPER_ENV: &str = "MAPI_ENGINE_ADVISE_HELPER";
 
-/// The helper process: this binary running only this test, saving one message into
-/// the Inbox of the store file named in its environment, through its own logon.
+/// The helper process: this binary running only this test, changing the store file
+/// named in its environment through its own logon: `save` a message with a subject
+/// into the Inbox, or in the IPM subtree `mkdir` a folder, `rename` one (`old`, `new`)
+/// or `rmdir` one.
 #[test]
 fn helper_process() {
     let Ok(args) = std::env::var(HELPER_ENV) else {
         return;
     };
     println!();
-    let (path, subject) = args.split_once('\u{1f}').unwrap();
+    let args: Vec<&str> = args.split('\u{1f}').collect();
+    let (path, op) = (args[0], args[1]);
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -40,16 +43,87 @@ fn helper_process() {
         s.set("path", PropValue::Unicode(path.into()));
         let store = mapi_provider_local::LocalStore::logon(&s).unwrap();
         let inbox = store.folder(FolderKind::Inbox).await.unwrap();
-        let m = store.create_message(&inbox, 0).await.unwrap();
-        m.set_props(&[(tags::PR_SUBJECT, PropValue::Unicode(subject.into()))])
-            .await
-            .unwrap();
-        m.save_changes(0).await.unwrap();
+        let folders = store.folders().await.unwrap();
+        let subtree = parent_of(&folders, &inbox);
+        let named = |name: &str| {
+            folders
+                .iter()
+                .find(|r| r.str(tags::PR_DISPLAY_NAME) == Some(name))
+                .and_then(|r| r.get(tags::PR_ENTRYID)?.as_bytes().map(<[u8]>::to_vec))
+                .unwrap()
+        };
+        match op {
+            "save" => {
+                let m = store.create_message(&inbox, 0).await.unwrap();
+                m.set_props(&[(tags::PR_SUBJECT, PropValue::Unicode(args[2].into()))])
+                    .await
+                    .unwrap();
+                m.save_changes(0).await.unwrap();
+            }
+            "mkdir" => {
+                store.create_folder(&subtree, args[2], 0).await.unwrap();
+            }
+            "rename" => {
+                let f = named(args[2]);
+                store
+                    .copy_folder(&subtree, &f, &subtree, Some(args[3]), FOLDER_MOVE)
+                    .await
+                    .unwrap();
+            }
+            "rmdir" => {
+                store
+                    .delete_folder(&subtree, &named(args[2]), 0)
+                    .await
+                    .unwrap();
+            }
+            other => panic!("unknown helper operation {other}"),
+        }
         store.logoff().await;
     });
     println!("SAVED");
     std::io::stdout().flush().unwrap();
     std::process::exit(0);
+}
+
+/// A folder's PR_PARENT_ENTRYID among the store's folder rows.
+fn parent_of(folders: &[mapi_types::Row], folder: &[u8]) -> Vec<u8> {
+    folders
+        .iter()
+        .find(|r| r.get(tags::PR_ENTRYID).and_then(PropValue::as_bytes) == Some(folder))
+        .and_then(|r| {
+            r.get(tags::PR_PARENT_ENTRYID)?
+                .as_bytes()
+                .map(<[u8]>::to_vec)
+        })
+        .unwrap()
+}
+
+/// Runs the helper process on the store file `path` with `op` and its arguments.
+async fn helper(path: &std::path::Path, op: &[&str]) {
+    let exe = std::env::current_exe().unwrap();
+    let mut args = vec![path.display().to_string()];
+    args.extend(op.iter().map(|a| a.to_string()));
+    let args = args.join("\u{1f}");
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(exe)
+            .args([
+                "helper_process",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(HELPER_ENV, args)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("SAVED"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A sink sending each notification into a channel.
@@ -526,32 +600,80 @@ async fn a_message_saved_by_another_process_reaches_the_table_sink() {
     t.advise(fnev::TABLE_MODIFIED, k).unwrap();
     let (nk, nrx) = sink();
     s.advise(Some(&inbox), fnev::NEW_MAIL, nk).await.unwrap();
-    let exe = std::env::current_exe().unwrap();
-    let args = format!("{}\u{1f}saved elsewhere", st.path.display());
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(exe)
-            .args([
-                "helper_process",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(HELPER_ENV, args)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains("SAVED"),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    helper(&st.path, &["save", "saved elsewhere"]).await;
     let seen = until(&rx, is_table(table_event::TABLE_ROW_ADDED));
     let added = table(seen.last().unwrap()).unwrap();
     assert_eq!(row_subject(added), Some("saved elsewhere"));
     // Saved into the Inbox whole: new mail too.
     let seen = until(&nrx, |n| matches!(n, Notification::NewMail(_)));
     assert_eq!(names(&seen), ["fnevNewMail"]);
+}
+
+fn row_name(t: &TableInfo) -> Option<&str> {
+    t.row.str(tags::PR_DISPLAY_NAME)
+}
+
+#[tokio::test]
+async fn folders_changed_by_another_process_reach_the_hierarchy_table_sink() {
+    let st = setup();
+    let s = st.fx.logon(Some("P"), NEW, None).await.unwrap();
+    let (store_id, store, inbox) = store_of(&s).await;
+    let subtree = parent_of(&store.folders().await.unwrap(), &inbox);
+    let t = s
+        .live_hierarchy_table(&store_id, &subtree, 0)
+        .await
+        .unwrap();
+    t.view()
+        .set_columns(&[tags::PR_DISPLAY_NAME, tags::PR_ENTRYID], 0)
+        .unwrap();
+    let (k, rx) = sink();
+    // A mask with no event a table has; an unknown connection number.
+    assert_eq!(
+        status_of(t.advise(fnev::NEW_MAIL | fnev::OBJECT_CREATED, k.clone())),
+        Status::MAPI_E_NO_SUPPORT
+    );
+    let conn = t.advise(fnev::TABLE_MODIFIED, k).unwrap();
+    assert_eq!(status_of(t.unadvise(conn + 100)), Status::MAPI_E_NOT_FOUND);
+
+    helper(&st.path, &["mkdir", "Projects"]).await;
+    let seen = until(&rx, is_table(table_event::TABLE_ROW_ADDED));
+    let added = table(seen.last().unwrap()).unwrap().clone();
+    assert_eq!(row_name(&added), Some("Projects"), "{seen:?}");
+    // The row in the table's current columns, in their order.
+    let cols: Vec<_> = added.row.0.iter().map(|(t, _)| *t).collect();
+    assert_eq!(cols, [tags::PR_DISPLAY_NAME, tags::PR_ENTRYID]);
+    let entry = added.row.get(tags::PR_ENTRYID).cloned().unwrap();
+    assert_eq!(added.index, (tags::PR_INSTANCE_KEY, entry.clone()));
+    // propPrior: the key of the row before it in the table (PR_NULL for the first).
+    let rows = t.view().query_rows(100, 0).unwrap();
+    let at = rows
+        .iter()
+        .position(|r| r.str(tags::PR_DISPLAY_NAME) == Some("Projects"))
+        .expect("the new folder is in the table");
+    match at.checked_sub(1) {
+        None => assert_eq!(added.prior.0, PR_NULL),
+        Some(p) => assert_eq!(
+            added.prior,
+            (
+                tags::PR_INSTANCE_KEY,
+                rows[p].get(tags::PR_ENTRYID).cloned().unwrap()
+            )
+        ),
+    }
+
+    helper(&st.path, &["rename", "Projects", "Plans"]).await;
+    let seen = until(&rx, is_table(table_event::TABLE_ROW_MODIFIED));
+    let modified = table(seen.last().unwrap()).unwrap();
+    assert_eq!(row_name(modified), Some("Plans"), "{seen:?}");
+    assert_eq!(modified.index, (tags::PR_INSTANCE_KEY, entry.clone()));
+
+    helper(&st.path, &["rmdir", "Plans"]).await;
+    let seen = until(&rx, is_table(table_event::TABLE_ROW_DELETED));
+    let deleted = table(seen.last().unwrap()).unwrap();
+    assert_eq!(deleted.index, (tags::PR_INSTANCE_KEY, entry));
+    assert!(deleted.row.0.is_empty());
+
+    t.unadvise(conn).unwrap();
+    assert_eq!(status_of(t.unadvise(conn)), Status::MAPI_E_NOT_FOUND);
+    s.logoff(LogoffFlags::default()).await;
 }

@@ -586,14 +586,21 @@ fn stop_child(mut child: Child, extra_pid: Option<i32>) {
     let _ = child.wait();
 }
 
-impl Drop for MailStack {
-    fn drop(&mut self) {
+impl MailStack {
+    /// Stops Postfix (the SMTP server becomes unreachable).
+    pub fn stop_postfix(&mut self) {
         if let Some(c) = self.postfix.take() {
             let master = fs::read_to_string(self.dir().join("postfix/queue/pid/master.pid"))
                 .ok()
                 .and_then(|s| s.trim().parse().ok());
             stop_child(c, master);
         }
+    }
+}
+
+impl Drop for MailStack {
+    fn drop(&mut self) {
+        self.stop_postfix();
         self.stop_dovecot();
     }
 }
