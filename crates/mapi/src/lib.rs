@@ -18,8 +18,8 @@
 //!
 //! # Layout
 //! - [`advise`]: Advise / Unadvise through the facade: the sink type and
-//!   [`advise::LiveContents`], a contents table that can be advised (this process's
-//!   link; the daemon link answers `MAPI_E_NO_SUPPORT`).
+//!   [`advise::LiveContents`], a contents table that can be advised, on both links
+//!   (through the daemon, events pushed over the socket).
 //! - [`attachments`]: the attachments of a stored message (list, bytes) through its
 //!   attachment table and objects, or from its RFC 5322 form.
 //! - [`catalog`]: the service implementations compiled in (cargo features).
