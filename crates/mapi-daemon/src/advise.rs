@@ -2,7 +2,8 @@
 //! engine registration whose sink pushes `Notification::Event` frames to the client.
 //!
 //! - A sink runs on the engine's notification thread and never waits: it puts the
-//!   frame in the connection's bounded outgoing queue; a full queue means the client
+//!   frame in the connection's bounded outgoing queue (`OUT_QUEUE` frames,
+//!   `OUT_QUEUE_BYTES` bytes); a full queue means the client
 //!   stopped reading, and the connection is dropped ([`ConnState::overflow`]: one log
 //!   line, the queue freed), so the daemon's memory stays bounded and the other
 //!   clients, served by the same thread, are not held up.
@@ -244,7 +245,7 @@ async fn live_table(h: &Arc<Handle>, table: u64) -> Result<LiveTable> {
     if let Some(l) = h.tables.live(table)? {
         return Ok(l);
     }
-    let (store, folder, flags, query, columns) = h.tables.origin(table)?;
+    let ((store, folder, flags), query, columns) = h.tables.origin(table)?;
     let live = h
         .live()?
         .live_contents_table(&store, &folder, flags)

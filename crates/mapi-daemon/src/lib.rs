@@ -8,7 +8,9 @@
 //! wire are per-connection handles on engine sessions. Logon prompts go to the client
 //! that logged on (`Notification::Prompt`, answered by `UiReply`); the daemon never
 //! shows UI. A client that disappears has its handles logged off; a shared session stays
-//! for the others; `MAPI_LOGOFF_SHARED` ends it for everyone (`SessionEnded`).
+//! for the others; `MAPI_LOGOFF_SHARED` ends it for everyone (`SessionEnded`, after the
+//! session-shutdown notification to their advise registrations). Advise events are
+//! pushed as `Event` frames; a client that stops reading is dropped.
 //!
 //! # Layout
 //! - [`server`]: [`Daemon`], [`DaemonConfig`]: bind, accept, signals, clean shutdown.

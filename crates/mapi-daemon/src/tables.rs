@@ -24,7 +24,7 @@ const MAX_ROWS_PER_CALL: u32 = 2000;
 type Shared = Arc<Mutex<Box<dyn RowSource>>>;
 
 /// Where a contents table's rows come from: (store, folder, `GetContentsTable` flags).
-type Origin = (Vec<u8>, Vec<u8>, u32);
+pub(crate) type Origin = (Vec<u8>, Vec<u8>, u32);
 
 /// One open table.
 struct Entry {
@@ -105,11 +105,11 @@ impl Tables {
 
     /// What a live form of contents table `id` needs: its origin, query and columns;
     /// `MAPI_E_NO_SUPPORT` for another kind of table.
-    pub(crate) fn origin(&self, id: u64) -> Result<(Vec<u8>, Vec<u8>, u32, Query, Vec<PropTag>)> {
+    pub(crate) fn origin(&self, id: u64) -> Result<(Origin, Query, Vec<PropTag>)> {
         self.with(id, |e| {
             e.origin
                 .clone()
-                .map(|(s, f, fl)| (s, f, fl, e.query.clone(), e.columns.clone()))
+                .map(|o| (o, e.query.clone(), e.columns.clone()))
         })?
         .ok_or_else(|| {
             DaemonError::Engine(EngineError::NoSupport(format!(

@@ -310,7 +310,7 @@ fn a_client_that_never_reads_is_dropped_and_the_others_keep_receiving() {
         let toggle = |i: u32| FolderOp::SetReadFlags {
             folder: folder.clone(),
             messages: Some(ids.clone()),
-            flags: if i % 2 == 0 {
+            flags: if i.is_multiple_of(2) {
                 0
             } else {
                 mapi_types::folder::CLEAR_READ_FLAG
