@@ -351,6 +351,9 @@ fn a_client_that_never_reads_is_dropped_and_the_others_keep_receiving() {
                 Err(e) => panic!("{e}"),
             }
         }
+        // Its handle went with it (and with the handle its registration).
+        d.stderr
+            .wait_for("(never-reads) disconnected; logged off 1 session handle(s)");
         // Its queue was freed: the daemon is not holding what it could not send.
         let rss_after = vm_rss_kib(d.pid());
         assert!(
