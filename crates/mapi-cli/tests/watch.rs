@@ -1,8 +1,9 @@
 //! `mapi watch --json` as a real child process: a message imported into the watched
 //! folder by another `mapi` process is printed as fnevObjectCreated, fnevNewMail (with
-//! its subject) and TABLE_ROW_ADDED, hex entry ids; SIGINT ends it with exit 0. Over a
-//! shared session (the daemon link) it fails clearly with MAPI_E_NO_SUPPORT, as that link
-//! does not carry Advise yet. Waits are on lines read, with deadlines.
+//! its subject) and TABLE_ROW_ADDED, hex entry ids; SIGINT ends it with exit 0. On a
+//! shared session (the daemon link, a real `mapid`) the same events arrive for changes
+//! other processes make, and `logoff --shared` ends it with the session-shutdown
+//! notification. Waits are on lines read, with deadlines.
 
 mod common;
 
@@ -166,27 +167,97 @@ fn watch_without_a_folder_and_in_text_form() {
     assert_eq!(interrupt(child).code(), Some(0));
 }
 
+/// Events until every name in `want` was seen.
+fn events_until(out: &Receiver<String>, want: &[&str]) -> Vec<Value> {
+    let mut events: Vec<Value> = Vec::new();
+    let has = |events: &[Value], name: &str| events.iter().any(|e| e["event"] == name);
+    while !want.iter().all(|w| has(&events, w)) {
+        let l = until(out, |_| true).pop().unwrap();
+        events.push(serde_json::from_str(&l).unwrap_or_else(|e| panic!("{e}: {l:?}")));
+    }
+    events
+}
+
 #[test]
-fn watch_on_a_shared_session_fails_clearly() {
+fn watch_on_a_shared_session_sees_other_processes_and_ends_with_logoff_shared() {
     let h = SharedHome::new();
     h.ok(&["quickstart"]);
-    let out = h.out(&[
-        "watch",
+    h.ok(&[
+        "logon",
         "--profile",
         "Default",
         "--flags",
         "ALLOW_OTHERS",
-        "--json",
+        "--keep",
     ]);
-    assert_ne!(out.code, Some(0));
-    assert!(
-        out.stderr
-            .starts_with("MAPI_E_NO_SUPPORT (0x80040102): IMAPISession::Advise"),
-        "{}",
-        out.stderr
+    // Joins the daemon's shared session.
+    let mut child = h
+        .cmd(&["watch", "--folder", "Inbox", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = lines(child.stdout.take().unwrap());
+    let err = lines(child.stderr.take().unwrap());
+    until(&err, |l| l.contains("watching"));
+
+    // Another process saves a message through the same shared session...
+    let file = h.dir.path().join("m.eml");
+    std::fs::write(&file, EML).unwrap();
+    h.ok(&[
+        "store",
+        "import",
+        "--folder",
+        "Inbox",
+        file.to_str().unwrap(),
+    ]);
+    let events = events_until(
+        &out,
+        &["fnevObjectCreated", "fnevNewMail", "TABLE_ROW_ADDED"],
     );
-    assert!(out.stderr.contains("daemon link"), "{}", out.stderr);
-    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    let new_mail = events.iter().find(|e| e["event"] == "fnevNewMail").unwrap();
+    assert_eq!(new_mail["subject"], "watched arrival", "{new_mail}");
+    assert!(is_hex(&new_mail["entry_id"]), "{new_mail}");
+    let row = events
+        .iter()
+        .find(|e| e["event"] == "TABLE_ROW_ADDED")
+        .unwrap();
+    assert_eq!(row["subject"], "watched arrival", "{row}");
+    assert_eq!(row["entry_id"], new_mail["entry_id"], "{row}");
+
+    // ...and another through a session of its own on the same store file.
+    let second = h.dir.path().join("n.eml");
+    std::fs::write(&second, EML.replace("watched arrival", "second arrival")).unwrap();
+    h.ok(&[
+        "store",
+        "import",
+        "--profile",
+        "Default",
+        "--flags",
+        "NEW_SESSION",
+        "--folder",
+        "Inbox",
+        second.to_str().unwrap(),
+    ]);
+    let seen = until(&out, |l| {
+        l.contains("TABLE_ROW_ADDED") && l.contains("second arrival")
+    });
+    assert!(!seen.is_empty());
+
+    // The shared session ends: the watcher is told (fnevExtended) and stops by itself.
+    h.ok(&["logoff", "--shared"]);
+    let seen = until(&out, |l| l.contains("fnevExtended"));
+    let ext: Value = serde_json::from_str(seen.last().unwrap()).unwrap();
+    assert_eq!(ext["extended_event"], 1, "{ext}");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    let status = rx
+        .recv_timeout(DEADLINE)
+        .expect("mapi watch did not exit when the shared session ended")
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
 }
 
 #[test]

@@ -61,6 +61,8 @@ struct State {
 
 pub(crate) struct Shared {
     state: Mutex<State>,
+    /// The advise sinks and the thread that calls them.
+    pub(crate) sinks: Arc<crate::events::Sinks>,
     events: broadcast::Sender<Notification>,
     next_id: AtomicU32,
     /// The writer's queue, weakly: the reader answers orphan prompts through it, but
@@ -115,6 +117,12 @@ impl Shared {
             // session's state (and how it ended) here.
             st.sessions.clone()
         };
+        let open: Vec<u64> = sessions
+            .iter()
+            .filter(|(_, s)| s.ended().is_none())
+            .map(|(id, _)| *id)
+            .collect();
+        self.sinks.link_died(&open, reason);
         for (id, s) in sessions {
             if s.ended().is_none() {
                 s.end(reason);
@@ -214,6 +222,7 @@ impl Connection {
         let (tx, rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
+            sinks: Arc::default(),
             events: broadcast::channel(EVENT_BUFFER).0,
             next_id: AtomicU32::new(1),
             tx: tx.downgrade(),
@@ -380,6 +389,12 @@ impl Connection {
 
     pub(crate) fn untrack(&self, session: u64) {
         self.inner.shared.lock().sessions.remove(&session);
+        self.inner.shared.sinks.release(session);
+    }
+
+    /// The connection's advise sinks.
+    pub(crate) fn sinks(&self) -> &Arc<crate::events::Sinks> {
+        &self.inner.shared.sinks
     }
 }
 
@@ -459,6 +474,14 @@ fn dispatch(shared: &Shared, msg: Message) {
             }
             let waiter = st.pending.remove(&r.id);
             drop(st);
+            // File an Advise's sink before reading on: its events may follow at once.
+            if shared.sinks.is_pending(r.id) {
+                let conn = match &r.body {
+                    ResponseBody::Advised(c) => Some(*c),
+                    _ => None,
+                };
+                shared.sinks.answered(r.id, conn);
+            }
             if let Some(w) = waiter {
                 let _ = w.send(r.body);
             }
@@ -475,12 +498,18 @@ fn dispatch(shared: &Shared, msg: Message) {
                 shared.cancel_prompt(prompt_id);
             }
         }
+        Message::Notification(Notification::Event {
+            session,
+            conn,
+            notifications,
+        }) => shared.sinks.event(session, conn, notifications),
         Message::Notification(n) => {
             if let Notification::SessionEnded { session, reason } = &n {
                 let state = shared.lock().sessions.get(session).cloned();
                 if let Some(s) = state {
                     s.end(reason);
                 }
+                shared.sinks.release(*session);
             }
             let _ = shared.events.send(n);
         }

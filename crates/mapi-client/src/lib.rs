@@ -12,6 +12,9 @@
 //!   `ping`, `list_sessions`, `shutdown_daemon`.
 //! - [`session`]: [`RemoteSession`] (logged on with [`LogonRequest`], the one request
 //!   type of `mapi-ui`), [`SessionEvents`].
+//! - `advise` (private): `RemoteSession::advise` / `unadvise` at the daemon.
+//! - [`events`]: [`EventSink`]: advise sinks (`RemoteSession::advise`), called in
+//!   order on a library-owned thread with no lock of the link held.
 //! - `folders` (private): `RemoteSession::folder`, one folder or message operation
 //!   (`IMAPIFolder`, `GetReceiveFolder`) on a store at the daemon.
 //! - `objects` (private): `RemoteSession::object`, one `IMAPIProp` / `IStream` call on
@@ -35,8 +38,10 @@
 //! # Ok(()) }
 //! ```
 
+mod advise;
 pub mod conn;
 pub mod error;
+pub mod events;
 mod folders;
 mod objects;
 pub mod path;
@@ -46,10 +51,11 @@ mod ui;
 
 pub use conn::Connection;
 pub use error::{ClientError, Result};
+pub use events::EventSink;
 pub use mapi_proto::{
-    DisabledService, FolderOp, FolderReply, MAX_IMPORT_BATCH_LEN, MAX_IMPORT_CHUNK_LEN,
-    MAX_STREAM_PIECE, Notification, ObjectOp, ObjectReply, OpenKind, PromptKind, SessionInfo,
-    TableKind,
+    AdviseTarget, DisabledService, FolderOp, FolderReply, MAX_IMPORT_BATCH_LEN,
+    MAX_IMPORT_CHUNK_LEN, MAX_STREAM_PIECE, Notification, ObjectOp, ObjectReply, OpenKind,
+    PromptKind, SessionInfo, TableKind,
 };
 pub use mapi_ui::LogonRequest;
 pub use path::{

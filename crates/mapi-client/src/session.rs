@@ -181,7 +181,7 @@ impl RemoteSession {
         }
     }
 
-    fn live(&self) -> Result<()> {
+    pub(crate) fn live(&self) -> Result<()> {
         match self.ended() {
             Some(reason) => Err(ClientError::SessionEnded { reason }),
             None => Ok(()),
@@ -634,7 +634,8 @@ fn notification_session(n: &Notification) -> Option<u64> {
         Notification::SessionEnded { session, .. }
         | Notification::StatusChanged { session }
         | Notification::Progress { session, .. } => Some(*session),
-        Notification::Prompt { .. } => None,
+        // Events go to their sinks, not to this stream.
+        Notification::Prompt { .. } | Notification::Event { .. } => None,
     }
 }
 

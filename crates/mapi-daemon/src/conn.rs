@@ -4,7 +4,7 @@
 //! stays for the others).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -29,8 +29,13 @@ use crate::staging::Staging;
 /// How long a client has to send its `Hello`.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Frames queued for one client before senders wait.
-const OUT_QUEUE: usize = 1024;
+/// Frames queued for one client before senders wait (and before an event finding the
+/// queue full drops the client: it stopped reading).
+pub(crate) const OUT_QUEUE: usize = 1024;
+
+/// Bytes queued for one client past which an advise event drops it (16 MiB): with
+/// [`OUT_QUEUE`], what a client that stopped reading can make the daemon hold.
+pub(crate) const OUT_QUEUE_BYTES: usize = 16 * 1024 * 1024;
 
 struct Handles {
     map: HashMap<u64, Arc<Handle>>,
@@ -44,11 +49,16 @@ pub(crate) struct ConnState {
     pub client_pid: u32,
     pub program: String,
     out: mpsc::Sender<Vec<u8>>,
+    /// Bytes in `out` not yet written.
+    queued: Arc<AtomicUsize>,
     handles: Mutex<Handles>,
     next_handle: AtomicU64,
     prompts: Mutex<HashMap<u64, (AnswerKind, oneshot::Sender<UiAnswer>)>>,
     next_prompt: AtomicU64,
     close: watch::Sender<bool>,
+    /// Set when the client is dropped for not reading: the writer stops at once and
+    /// what is queued is freed.
+    abort: watch::Sender<bool>,
     /// Import batches sent in parts (`ImportPart`).
     staged: Mutex<Staging>,
 }
@@ -70,15 +80,62 @@ impl ConnState {
     /// Queues a message for the client (dropped if the client is gone).
     pub(crate) async fn send(&self, msg: impl Into<Message>) {
         if let Some(frame) = frame_of(msg.into()) {
-            let _ = self.out.send(frame).await;
+            let n = frame.len();
+            self.queued.fetch_add(n, Ordering::Relaxed);
+            if self.out.send(frame).await.is_err() {
+                self.queued.fetch_sub(n, Ordering::Relaxed);
+            }
         }
     }
 
     /// Queues without waiting; dropped when the queue is full.
     pub(crate) fn try_send(&self, msg: impl Into<Message>) {
         if let Some(frame) = frame_of(msg.into()) {
-            let _ = self.out.try_send(frame);
+            let n = frame.len();
+            self.queued.fetch_add(n, Ordering::Relaxed);
+            if self.out.try_send(frame).is_err() {
+                self.queued.fetch_sub(n, Ordering::Relaxed);
+            }
         }
+    }
+
+    /// Queues an advise event without waiting (called on the engine's notification
+    /// thread). A full queue means the client stopped reading: it is dropped.
+    pub(crate) fn push_event(&self, n: Notification) {
+        let Some(frame) = frame_of(Message::Notification(n)) else {
+            return;
+        };
+        let n = frame.len();
+        if self.queued.fetch_add(n, Ordering::Relaxed) + n > OUT_QUEUE_BYTES {
+            self.queued.fetch_sub(n, Ordering::Relaxed);
+            self.overflow();
+            return;
+        }
+        let r = self.out.try_send(frame);
+        if r.is_err() {
+            self.queued.fetch_sub(n, Ordering::Relaxed);
+        }
+        match r {
+            Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => self.overflow(),
+        }
+    }
+
+    /// Drops a client whose outgoing queue is full (it stopped reading): one log line,
+    /// the writer stops and its queue is freed, the reader ends and the client's
+    /// handles are logged off.
+    pub(crate) fn overflow(&self) {
+        if self.abort.send_replace(true) {
+            return;
+        }
+        log(format!(
+            "client pid {} ({}) stopped reading ({} bytes wait for it, at most {OUT_QUEUE} \
+             messages or {OUT_QUEUE_BYTES} bytes): disconnecting it and dropping its queue",
+            self.client_pid,
+            self.program,
+            self.queued.load(Ordering::Relaxed)
+        ));
+        let _ = self.close.send(true);
     }
 
     /// Registers a prompt; `None` when the connection is closing.
@@ -160,6 +217,9 @@ impl ConnState {
         };
         for h in &handles {
             if h.mark_ended(reason) {
+                for e in h.advised.shutdown_events(h.wire, reason) {
+                    self.send(e).await;
+                }
                 self.send(Notification::SessionEnded {
                     session: h.wire,
                     reason: reason.to_string(),
@@ -292,7 +352,9 @@ pub(crate) async fn serve(state: Arc<DaemonState>, stream: UnixStream) {
         return;
     }
     let (out, out_rx) = mpsc::channel(OUT_QUEUE);
+    let queued = Arc::new(AtomicUsize::new(0));
     let conn = Arc::new(ConnState {
+        queued: queued.clone(),
         id: state.next_conn.fetch_add(1, Ordering::Relaxed),
         client_pid: hello.client_pid,
         program: hello.program.clone(),
@@ -306,9 +368,16 @@ pub(crate) async fn serve(state: Arc<DaemonState>, stream: UnixStream) {
         next_prompt: AtomicU64::new(1),
         staged: Mutex::new(Staging::default()),
         close: watch::channel(false).0,
+        abort: watch::channel(false).0,
     });
     state.add_conn(conn.clone());
-    let writer = tokio::spawn(write_loop(wr, out_rx, conn.close.subscribe()));
+    let writer = tokio::spawn(write_loop(
+        wr,
+        out_rx,
+        queued,
+        conn.close.subscribe(),
+        conn.abort.subscribe(),
+    ));
     read_loop(&state, &conn, rd, dec).await;
 
     // The client is gone (or the daemon closes it): log its handles off.
@@ -418,10 +487,10 @@ async fn on_frame(state: &Arc<DaemonState>, conn: &Arc<ConnState>, frame: &[u8])
             let conn = conn.clone();
             tokio::spawn(async move {
                 let _guard = guard;
-                let (r, watch) = dispatch::run(&state, &conn, id, body).await;
+                let (r, after) = dispatch::run(&state, &conn, id, body).await;
                 conn.send(r).await;
-                if let Some(w) = watch {
-                    w.start(conn.clone());
+                if let Some(a) = after {
+                    a.run(conn.clone());
                 }
             });
         }
@@ -443,29 +512,51 @@ pub(crate) fn error_response(id: u32, err: &DaemonError) -> Response {
 async fn write_loop(
     wr: OwnedWriteHalf,
     mut rx: mpsc::Receiver<Vec<u8>>,
+    queued: Arc<AtomicUsize>,
     mut close: watch::Receiver<bool>,
+    mut abort: watch::Receiver<bool>,
 ) {
     let mut wr = BufWriter::new(wr);
+    let written = |n: usize| queued.fetch_sub(n, Ordering::Relaxed);
     loop {
         let frame = tokio::select! {
             f = rx.recv() => f,
             _ = close.wait_for(|c| *c) => None,
         };
         let Some(frame) = frame else { break };
-        let mut ok = wr.write_all(&frame).await.is_ok();
-        while ok && let Ok(more) = rx.try_recv() {
-            ok = wr.write_all(&more).await.is_ok();
-        }
-        if !ok || wr.flush().await.is_err() {
+        let write = async {
+            let mut ok = wr.write_all(&frame).await.is_ok();
+            written(frame.len());
+            while ok && let Ok(more) = rx.try_recv() {
+                ok = wr.write_all(&more).await.is_ok();
+                written(more.len());
+            }
+            ok && wr.flush().await.is_ok()
+        };
+        // A client that stopped reading blocks the write: stop when it is dropped.
+        let ok = tokio::select! {
+            ok = write => ok,
+            _ = abort.wait_for(|a| *a) => false,
+        };
+        if !ok {
             return;
         }
+    }
+    if *abort.borrow() {
+        return;
     }
     // Closing: send what is still queued, then end the stream.
-    while let Ok(more) = rx.try_recv() {
-        if wr.write_all(&more).await.is_err() {
-            return;
+    let rest = async {
+        while let Ok(more) = rx.try_recv() {
+            if wr.write_all(&more).await.is_err() {
+                return;
+            }
         }
+        let _ = wr.flush().await;
+        let _ = wr.shutdown().await;
+    };
+    tokio::select! {
+        _ = rest => {}
+        _ = abort.wait_for(|a| *a) => {}
     }
-    let _ = wr.flush().await;
-    let _ = wr.shutdown().await;
 }

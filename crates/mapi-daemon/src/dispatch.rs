@@ -16,29 +16,39 @@ use crate::log::log;
 use crate::remote_ui::RemoteUi;
 use crate::server::DaemonState;
 
-/// A new handle whose event forwarding starts once the logon's answer is queued.
-pub(crate) struct Watch(Arc<Handle>, broadcast::Receiver<SessionEvent>);
+/// What runs once a request's answer is queued.
+pub(crate) enum After {
+    /// A new handle whose event forwarding starts (the client learns of the session
+    /// before any event about it).
+    Watch(Arc<Handle>, broadcast::Receiver<SessionEvent>),
+    /// A new advise registration whose events may go out (the client learns its
+    /// connection number first).
+    Advised(Arc<crate::advise::Outlet>),
+}
 
-impl Watch {
-    /// Starts forwarding.
-    pub(crate) fn start(self, conn: Arc<ConnState>) {
-        self.0.watch(conn, self.1);
+impl After {
+    /// Runs it.
+    pub(crate) fn run(self, conn: Arc<ConnState>) {
+        match self {
+            After::Watch(h, rx) => h.watch(conn, rx),
+            After::Advised(outlet) => outlet.open(),
+        }
     }
 }
 
-/// The response to request `id`, and for a logon the handle to watch after sending it.
+/// The response to request `id`, and what to do once it is queued.
 pub(crate) async fn run(
     state: &Arc<DaemonState>,
     conn: &Arc<ConnState>,
     id: u32,
     body: RequestBody,
-) -> (Response, Option<Watch>) {
-    let mut watch = None;
-    let r = match answer(state, conn, id, body, &mut watch).await {
+) -> (Response, Option<After>) {
+    let mut after = None;
+    let r = match answer(state, conn, id, body, &mut after).await {
         Ok(body) => Response { id, body },
         Err(e) => error_response(id, &e),
     };
-    (r, watch)
+    (r, after)
 }
 
 fn table(t: Table) -> ResponseBody {
@@ -66,7 +76,7 @@ async fn answer(
     conn: &Arc<ConnState>,
     id: u32,
     body: RequestBody,
-    watch: &mut Option<Watch>,
+    after: &mut Option<After>,
 ) -> Result<ResponseBody> {
     match body {
         RequestBody::Logon {
@@ -79,7 +89,7 @@ async fn answer(
             logon(
                 state,
                 conn,
-                watch,
+                after,
                 id,
                 profile,
                 password.map(|p| p.into_inner()),
@@ -259,6 +269,12 @@ async fn answer(
         RequestBody::Folder { session, store, op } => {
             crate::folders::answer(conn, session, &store, op).await
         }
+        body @ (RequestBody::Advise { .. } | RequestBody::Unadvise { .. }) => {
+            let mut outlet = None;
+            let r = crate::advise::answer(conn, body, &mut outlet).await;
+            *after = outlet.map(After::Advised);
+            r
+        }
         // Answered inline by the reader; never reaches here.
         RequestBody::UiReply { prompt_id, .. } => Err(DaemonError::NoSuchPrompt(prompt_id)),
     }
@@ -268,7 +284,7 @@ async fn answer(
 async fn logon(
     state: &Arc<DaemonState>,
     conn: &Arc<ConnState>,
-    watch: &mut Option<Watch>,
+    after: &mut Option<After>,
     id: u32,
     profile: Option<String>,
     password: Option<String>,
@@ -303,7 +319,7 @@ async fn logon(
             ));
         }
     };
-    *watch = Some(Watch(handle.clone(), handle.session.subscribe()));
+    *after = Some(After::Watch(handle.clone(), handle.session.subscribe()));
     let s = &handle.session;
     log(format!(
         "client pid {} ({program}) logged on to session {} (profile \"{}\"{}, {} client(s))",

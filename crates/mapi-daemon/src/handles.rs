@@ -29,6 +29,8 @@ pub(crate) struct Handle {
     pub tables: crate::tables::Tables,
     /// The property objects and streams opened on this handle.
     pub objects: crate::objects::Objects,
+    /// The advise registrations made on this handle.
+    pub advised: crate::advise::Advised,
 }
 
 impl Handle {
@@ -41,6 +43,7 @@ impl Handle {
             watcher: Mutex::new(None),
             tables: Default::default(),
             objects: Default::default(),
+            advised: Default::default(),
         })
     }
 
@@ -82,6 +85,7 @@ impl Handle {
             return;
         }
         let watcher = self.watcher.lock().ok().and_then(|mut w| w.take());
+        crate::advise::drop_all(&self.session, self.advised.take_all());
         self.objects.clear();
         self.session.logoff(flags).await;
         if let Some(w) = watcher {
@@ -116,6 +120,9 @@ impl Handle {
                 let n = match rx.recv().await {
                     Ok(SessionEvent::Ended { reason }) => {
                         if h.mark_ended(&reason) {
+                            for e in h.advised.shutdown_events(h.wire, &reason) {
+                                conn.send(e).await;
+                            }
                             conn.send(Notification::SessionEnded {
                                 session: h.wire,
                                 reason,

@@ -8,7 +8,9 @@
 //! wire are per-connection handles on engine sessions. Logon prompts go to the client
 //! that logged on (`Notification::Prompt`, answered by `UiReply`); the daemon never
 //! shows UI. A client that disappears has its handles logged off; a shared session stays
-//! for the others; `MAPI_LOGOFF_SHARED` ends it for everyone (`SessionEnded`).
+//! for the others; `MAPI_LOGOFF_SHARED` ends it for everyone (`SessionEnded`, after the
+//! session-shutdown notification to their advise registrations). Advise events are
+//! pushed as `Event` frames; a client that stops reading is dropped.
 //!
 //! # Layout
 //! - [`server`]: [`Daemon`], [`DaemonConfig`]: bind, accept, signals, clean shutdown.
@@ -22,12 +24,17 @@
 //!   handles per session handle.
 //! - `attachments` (private): a message's attachments and embedded messages as object
 //!   handles, its attachment table.
-//! - `tables` (private): the row sources of tables clients opened, per session handle.
+//! - `tables` (private): the row sources of tables clients opened, per session handle,
+//!   and a contents table's live form once advised.
+//! - `advise` (private): `Advise` / `Unadvise`: registrations per session handle whose
+//!   sinks push `Event` frames into the client's bounded queue (a client that stops
+//!   reading is dropped).
 //! - [`sockdir`]: socket directory check, one-daemon lock, pid file, cleanup.
 //! - [`log`]: the daemon's logger (its events and the engine's and providers' records,
 //!   at `MAPI_LOG`'s level) on stderr or a size-capped log file.
 //! - [`error`]: [`DaemonError`] and its MAPI status codes.
 
+mod advise;
 mod attachments;
 mod conn;
 mod dispatch;

@@ -288,7 +288,7 @@ pub(crate) async fn answer(
             let default_columns = source.default_columns();
             let all_columns = source.all_columns();
             ObjectReply::TableOpened {
-                table: h.tables.add(source)?,
+                table: h.tables.add(source, None)?,
                 default_columns,
                 all_columns,
             }

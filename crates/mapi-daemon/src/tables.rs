@@ -5,13 +5,13 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use mapi_engine::EngineError;
 use mapi_engine::tables::{contents_source, hierarchy_source};
+use mapi_engine::{EngineError, LiveTable};
 use mapi_proto::{RequestBody, ResponseBody, TableKind};
 use mapi_types::table::view::{MAX_COLUMNS, MAX_SORT_KEYS};
-use mapi_types::{MemorySource, Query, RowSource, Status, TableError};
+use mapi_types::{MemorySource, PropTag, Query, RowSource, Status, TableError};
 
 use crate::conn::ConnState;
 use crate::error::{DaemonError, Result};
@@ -23,10 +23,27 @@ const MAX_ROWS_PER_CALL: u32 = 2000;
 
 type Shared = Arc<Mutex<Box<dyn RowSource>>>;
 
+/// Where a contents table's rows come from: (store, folder, `GetContentsTable` flags).
+pub(crate) type Origin = (Vec<u8>, Vec<u8>, u32);
+
+/// One open table.
+struct Entry {
+    source: Shared,
+    /// A contents table's origin (what an Advise opens again as a live table).
+    origin: Option<Origin>,
+    /// The query last set (`TableQuery`).
+    query: Query,
+    /// Every column the rows hold.
+    columns: Vec<PropTag>,
+    /// The live form, once advised: the engine computes row events on it, with the
+    /// same query, in every column.
+    live: Option<LiveTable>,
+}
+
 /// The open tables of one session handle.
 #[derive(Default)]
 pub(crate) struct Tables {
-    map: Mutex<HashMap<u64, Shared>>,
+    map: Mutex<HashMap<u64, Entry>>,
     next: AtomicU64,
 }
 
@@ -36,8 +53,9 @@ fn table_err(e: TableError) -> DaemonError {
 
 impl Tables {
     /// Holds a table's row source; its handle.
-    pub(crate) fn add(&self, source: Box<dyn RowSource>) -> Result<u64> {
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+    pub(crate) fn add(&self, source: Box<dyn RowSource>, origin: Option<Origin>) -> Result<u64> {
+        let columns = source.all_columns();
+        let mut map = self.lock();
         if map.len() >= MAX_TABLES {
             return Err(table_err(TableError::new(
                 Status::MAPI_E_NOT_ENOUGH_RESOURCES,
@@ -45,29 +63,66 @@ impl Tables {
             )));
         }
         let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        map.insert(id, Arc::new(Mutex::new(source)));
+        map.insert(
+            id,
+            Entry {
+                source: Arc::new(Mutex::new(source)),
+                origin,
+                query: Query::default(),
+                columns,
+                live: None,
+            },
+        );
         Ok(id)
     }
 
+    fn lock(&self) -> MutexGuard<'_, HashMap<u64, Entry>> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn with<T>(&self, id: u64, f: impl FnOnce(&mut Entry) -> T) -> Result<T> {
+        match self.lock().get_mut(&id) {
+            Some(e) => Ok(f(e)),
+            None => Err(table_err(TableError::new(
+                Status::MAPI_E_INVALID_OBJECT,
+                format!("no table {id} is open on this session"),
+            ))),
+        }
+    }
+
     fn get(&self, id: u64) -> Result<Shared> {
-        self.map
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| {
-                table_err(TableError::new(
-                    Status::MAPI_E_INVALID_OBJECT,
-                    format!("no table {id} is open on this session"),
-                ))
-            })
+        self.with(id, |e| e.source.clone())
     }
 
     fn remove(&self, id: u64) {
-        self.map
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&id);
+        self.lock().remove(&id);
+    }
+
+    /// The live form of table `id`, if it was advised.
+    pub(crate) fn live(&self, id: u64) -> Result<Option<LiveTable>> {
+        self.with(id, |e| e.live.clone())
+    }
+
+    /// What a live form of contents table `id` needs: its origin, query and columns;
+    /// `MAPI_E_NO_SUPPORT` for another kind of table.
+    pub(crate) fn origin(&self, id: u64) -> Result<(Origin, Query, Vec<PropTag>)> {
+        self.with(id, |e| {
+            e.origin
+                .clone()
+                .map(|o| (o, e.query.clone(), e.columns.clone()))
+        })?
+        .ok_or_else(|| {
+            DaemonError::Engine(EngineError::NoSupport(format!(
+                "IMAPITable::Advise: table {id} is not a contents table; only contents tables \
+                 report row changes"
+            )))
+        })
+    }
+
+    /// Keeps `live` as table `id`'s live form (or the one another Advise made first);
+    /// `MAPI_E_INVALID_OBJECT` when the table was released meanwhile.
+    pub(crate) fn set_live(&self, id: u64, live: LiveTable) -> Result<LiveTable> {
+        self.with(id, |e| e.live.get_or_insert(live).clone())
     }
 }
 
@@ -92,6 +147,10 @@ pub(crate) async fn answer(conn: &Arc<ConnState>, body: RequestBody) -> Result<R
         } => {
             let h = conn.handle(session)?;
             let s = h.live()?;
+            let origin = match (kind, &store, &folder) {
+                (TableKind::Contents, Some(s), Some(f)) => Some((s.clone(), f.clone(), flags)),
+                _ => None,
+            };
             let source: Box<dyn RowSource> = match kind {
                 TableKind::Status => {
                     TableError::check_flags("GetStatusTable", flags, 0x8000_0000)
@@ -120,7 +179,7 @@ pub(crate) async fn answer(conn: &Arc<ConnState>, body: RequestBody) -> Result<R
             };
             let default_columns = source.default_columns();
             let all_columns = source.all_columns();
-            let table = h.tables.add(source)?;
+            let table = h.tables.add(source, origin)?;
             Ok(ResponseBody::TableOpened {
                 table,
                 default_columns,
@@ -145,7 +204,20 @@ pub(crate) async fn answer(conn: &Arc<ConnState>, body: RequestBody) -> Result<R
                 ))));
             }
             let t = h.tables.get(table)?;
-            run(&t, |s| s.set_query(&Query { restriction, sort }))?;
+            let query = Query { restriction, sort };
+            run(&t, |s| s.set_query(&query))?;
+            // The live form follows a new query (a client re-reading after a change
+            // sends the same one: nothing to do).
+            let live = h.tables.with(table, |e| {
+                let changed = e.query != query;
+                e.query = query.clone();
+                e.live.clone().filter(|_| changed)
+            })?;
+            if let Some(live) = live {
+                let mut view = live.view();
+                view.restrict(query.restriction, 0).map_err(table_err)?;
+                view.sort_table(&query.sort, 0).map_err(table_err)?;
+            }
             Ok(ResponseBody::Done)
         }
         RequestBody::TableCount { session, table } => {
@@ -194,6 +266,7 @@ pub(crate) async fn answer(conn: &Arc<ConnState>, body: RequestBody) -> Result<R
             // Released with its handle anyway; a late release is not an error.
             if let Ok(h) = conn.handle(session) {
                 h.tables.remove(table);
+                crate::advise::drop_all(&h.session, h.advised.take_table(table));
             }
             Ok(ResponseBody::Done)
         }

@@ -13,7 +13,10 @@
 //!   [`MAX_STREAM_PIECE`] bytes.
 //! - [`folder`]: [`FolderOp`] / [`FolderReply`]: a store's folder and message
 //!   operations (`IMAPIFolder`, `GetReceiveFolder`) by entry id.
-//! - [`notification`]: [`Notification`] (daemon -> client), [`PromptKind`] prompts.
+//! - [`notification`]: [`Notification`] (daemon -> client), [`PromptKind`] prompts,
+//!   `Event`: one `OnNotify` of an advise registration.
+//! - [`event`]: [`AdviseTarget`] (what `Advise` watches) and the encoding of
+//!   `mapi_types::Notification` (`NOTIFICATION`) inside an `Event`.
 //! - [`secret`]: [`Secret`], a string whose `Debug` prints `***`.
 //! - [`limits`]: frame, string, entry-id, blob and list limits.
 //! - [`error`]: [`ProtoError`], mapped to MAPI status codes.
@@ -55,6 +58,7 @@
 //! ```
 
 pub mod error;
+pub mod event;
 pub mod folder;
 pub mod frame;
 pub mod handshake;
@@ -70,6 +74,7 @@ pub mod secret;
 mod wire;
 
 pub use error::ProtoError;
+pub use event::AdviseTarget;
 pub use folder::{FolderOp, FolderReply};
 pub use frame::{FRAME_HEADER_LEN, FrameDecoder, encode_frame};
 pub use handshake::{

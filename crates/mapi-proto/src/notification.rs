@@ -9,10 +9,11 @@ use std::fmt;
 use mapi_types::Status;
 
 use crate::error::ProtoError;
+use crate::event::{MIN_NOTIFICATION, get_notification, put_notification};
 use crate::wire::{Input, Writer};
 
 /// A message pushed by the daemon.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Notification {
     /// The session ended under this client (another sharer logged off with
     /// `MAPI_LOGOFF_SHARED`, or the daemon is shutting down): log off.
@@ -47,6 +48,16 @@ pub enum Notification {
         request: u32,
         /// What to ask.
         kind: PromptKind,
+    },
+    /// One `OnNotify` of an advise registration this client made (`Advise`): the
+    /// notifications in the order they happened.
+    Event {
+        /// The session handle the registration was made on.
+        session: u64,
+        /// Its connection number (from `Advised`).
+        conn: u32,
+        /// The notifications (`NOTIFICATION`s), at least one.
+        notifications: Vec<mapi_types::Notification>,
     },
 }
 
@@ -120,6 +131,7 @@ impl Notification {
             Notification::StatusChanged { .. } => "StatusChanged",
             Notification::Progress { .. } => "Progress",
             Notification::Prompt { .. } => "Prompt",
+            Notification::Event { .. } => "Event",
         }
     }
 
@@ -156,6 +168,16 @@ impl Notification {
                 w.u32(*request);
                 kind.put(w);
             }
+            Notification::Event {
+                session,
+                conn,
+                notifications,
+            } => {
+                w.u8(5);
+                w.u64(*session);
+                w.u32(*conn);
+                w.list("Event.notifications", notifications, put_notification);
+            }
         }
     }
 
@@ -178,6 +200,11 @@ impl Notification {
                 prompt_id: r.u64("Prompt.prompt_id")?,
                 request: r.u32("Prompt.request")?,
                 kind: PromptKind::get(r)?,
+            },
+            5 => Notification::Event {
+                session: r.u64("Event.session")?,
+                conn: r.u32("Event.conn")?,
+                notifications: r.list("Event.notifications", MIN_NOTIFICATION, get_notification)?,
             },
             tag => {
                 return Err(ProtoError::UnknownTag {

@@ -5,6 +5,7 @@
 use mapi_types::{PropTag, Restriction, SortKey};
 
 use crate::error::ProtoError;
+use crate::event::AdviseTarget;
 use crate::folder::FolderOp;
 use crate::limits::{MAX_BLOB_LEN, MAX_ENTRY_ID_LEN, MAX_IMPORT_CHUNK_LEN};
 use crate::object::ObjectOp;
@@ -243,6 +244,26 @@ pub enum RequestBody {
         /// The call.
         op: FolderOp,
     },
+    /// `Advise` on the session, a store (or one of its folders or messages) or a
+    /// contents table. Reply: `Advised` (the connection number). Events then come as
+    /// [`crate::Notification::Event`]s naming that number, until `Unadvise`, logoff or
+    /// the connection's end.
+    Advise {
+        /// The session.
+        session: u64,
+        /// What to watch.
+        target: AdviseTarget,
+        /// The `fnev*` event mask.
+        mask: u32,
+    },
+    /// `Unadvise` of a connection number this session handle was given. Reply: `Done`
+    /// (`MAPI_E_NOT_FOUND` for a number it was not given, or already released).
+    Unadvise {
+        /// The session.
+        session: u64,
+        /// The connection number.
+        conn: u32,
+    },
 }
 
 /// Which table `OpenTable` opens.
@@ -332,6 +353,8 @@ impl RequestBody {
             RequestBody::Import { .. } => "Import",
             RequestBody::Object { .. } => "Object",
             RequestBody::Folder { .. } => "Folder",
+            RequestBody::Advise { .. } => "Advise",
+            RequestBody::Unadvise { .. } => "Unadvise",
         }
     }
 
@@ -363,6 +386,8 @@ impl RequestBody {
             RequestBody::Import { .. } => 24,
             RequestBody::Object { .. } => 25,
             RequestBody::Folder { .. } => 26,
+            RequestBody::Advise { .. } => 27,
+            RequestBody::Unadvise { .. } => 28,
         }
     }
 }
@@ -543,6 +568,19 @@ impl Request {
                 put_id(w, "Folder.store", store);
                 op.put(w);
             }
+            RequestBody::Advise {
+                session,
+                target,
+                mask,
+            } => {
+                w.u64(*session);
+                target.put(w);
+                w.u32(*mask);
+            }
+            RequestBody::Unadvise { session, conn } => {
+                w.u64(*session);
+                w.u32(*conn);
+            }
         }
     }
 
@@ -670,6 +708,15 @@ impl Request {
                 session: r.u64("Folder.session")?,
                 store: get_id(r, "Folder.store")?,
                 op: FolderOp::get(r)?,
+            },
+            27 => RequestBody::Advise {
+                session: r.u64("Advise.session")?,
+                target: AdviseTarget::get(r)?,
+                mask: r.u32("Advise.mask")?,
+            },
+            28 => RequestBody::Unadvise {
+                session: r.u64("Unadvise.session")?,
+                conn: r.u32("Unadvise.conn")?,
             },
             kind => return Err(ProtoError::UnknownRequest { id, kind }),
         };

@@ -89,6 +89,8 @@ pub enum ResponseBody {
     Object(ObjectReply),
     /// The answer to a `Folder` request.
     Folder(FolderReply),
+    /// The connection number an `Advise` registered (non-zero, unique in the session).
+    Advised(u32),
     /// The request failed.
     Error {
         /// The MAPI status (a failure code).
@@ -244,6 +246,10 @@ impl Response {
                 w.u8(17);
                 reply.put(w);
             }
+            ResponseBody::Advised(conn) => {
+                w.u8(18);
+                w.u32(*conn);
+            }
         }
     }
 
@@ -323,6 +329,7 @@ impl Response {
             }
             16 => ResponseBody::Object(ObjectReply::get(r)?),
             17 => ResponseBody::Folder(FolderReply::get(r)?),
+            18 => ResponseBody::Advised(r.u32("Advised")?),
             tag => {
                 return Err(ProtoError::UnknownTag {
                     what: "response",
@@ -355,6 +362,7 @@ impl ResponseBody {
             ResponseBody::StoreOpened { .. } => "StoreOpened",
             ResponseBody::Object(_) => "Object",
             ResponseBody::Folder(_) => "Folder",
+            ResponseBody::Advised(_) => "Advised",
         }
     }
 }

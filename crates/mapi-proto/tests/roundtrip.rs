@@ -21,13 +21,13 @@ fn every_variant_round_trips() {
 #[test]
 fn the_samples_cover_every_variant() {
     let reqs: BTreeSet<_> = request_bodies().iter().map(RequestBody::name).collect();
-    assert_eq!(reqs.len(), 26, "{reqs:?}");
+    assert_eq!(reqs.len(), 28, "{reqs:?}");
     let resps: BTreeSet<_> = response_bodies().iter().map(ResponseBody::name).collect();
-    assert_eq!(resps.len(), 17, "{resps:?}");
+    assert_eq!(resps.len(), 18, "{resps:?}");
     let ops: BTreeSet<_> = folder_ops().iter().map(FolderOp::name).collect();
     assert_eq!(ops.len(), 8, "{ops:?}");
     let notes: BTreeSet<_> = notifications().iter().map(Notification::name).collect();
-    assert_eq!(notes.len(), 4, "{notes:?}");
+    assert_eq!(notes.len(), 5, "{notes:?}");
     let msgs: BTreeSet<_> = messages().iter().map(Message::name).collect();
     assert_eq!(msgs.len(), 5, "{msgs:?}");
 }
@@ -288,4 +288,76 @@ fn bad_folder_frames_are_refused_with_a_status() {
         "{err}"
     );
     assert_eq!(err.status(), Status::MAPI_E_CORRUPT_DATA);
+}
+
+#[test]
+fn every_notification_kind_crosses_the_wire_and_the_samples_cover_them() {
+    let kinds: BTreeSet<u32> = mapi_notifications()
+        .iter()
+        .map(mapi_types::Notification::event_type)
+        .collect();
+    // Every fnev bit a NOTIFICATION carries (all but fnevReservedForMapi).
+    assert_eq!(kinds.len(), 11, "{kinds:?}");
+    for n in mapi_notifications() {
+        let msg = Message::Notification(Notification::Event {
+            session: 9,
+            conn: 4,
+            notifications: vec![n.clone()],
+        });
+        assert_eq!(Message::decode(&msg.encode()).unwrap(), msg, "{n:?}");
+    }
+}
+
+#[test]
+fn a_bad_event_type_or_advise_target_is_refused_with_a_status() {
+    let good = Message::Notification(Notification::Event {
+        session: 1,
+        conn: 2,
+        notifications: vec![mapi_types::Notification::ObjectDeleted(Default::default())],
+    })
+    .encode();
+    // tag, kind, session (8), conn (4), count (4), then the event type.
+    let at = 1 + 1 + 8 + 4 + 4;
+    for bad in [0u32, 3, 0x4000_0000, 0x0000_0400] {
+        let mut bytes = good.clone();
+        bytes[at..at + 4].copy_from_slice(&bad.to_le_bytes());
+        let err = Message::decode(&bytes).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ProtoError::Malformed {
+                    what: "Notification.event_type",
+                    ..
+                }
+            ),
+            "{bad:#x}: {err:?}"
+        );
+        assert_eq!(err.status(), Status::MAPI_E_CORRUPT_DATA);
+    }
+    let mut bytes = Message::Request(Request {
+        id: 5,
+        body: RequestBody::Advise {
+            session: 1,
+            target: AdviseTarget::Table { table: 1 },
+            mask: 0x100,
+        },
+    })
+    .encode();
+    // tag, id (4), kind, session (8), then the target's tag.
+    bytes[1 + 4 + 1 + 8] = 9;
+    match Message::decode(&bytes) {
+        Err(
+            e @ ProtoError::UnknownTag {
+                what: "advise target",
+                ..
+            },
+        ) => {
+            assert_eq!(e.status(), Status::MAPI_E_CORRUPT_DATA)
+        }
+        other => panic!("{other:?}"),
+    }
+    // A count of notifications the bytes cannot hold is refused before allocating.
+    let mut bytes = good;
+    bytes[at - 4..at].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert!(Message::decode(&bytes).is_err());
 }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use mapi_client::{
-    FolderOp, FolderReply, ObjectOp, ObjectReply, OpenKind, RemoteSession, TableKind,
+    AdviseTarget, FolderOp, FolderReply, ObjectOp, ObjectReply, OpenKind, RemoteSession, TableKind,
 };
 use mapi_engine::{DisabledService, EngineError, Result, SubmitOutcome};
 use mapi_spi::{EntryId, OutgoingMessage, Reply};
@@ -15,7 +15,7 @@ use mapi_types::table::view::Liveness;
 use mapi_types::{LogoffFlags, MapiStatus, Row, Status, Table, TableError, TableView};
 use tokio::runtime::Runtime;
 
-use crate::advise::{AdviseSink, LiveContents, daemon_link_no_support};
+use crate::advise::{AdviseSink, LiveContents, event_sink};
 use crate::blocking::{Session, Store};
 use crate::object::{Object, RemoteHandle};
 use crate::remote_table::RemoteSource;
@@ -677,16 +677,17 @@ impl SessionLink for Remote {
             log::debug!("logoff through the daemon: {e}");
         }
     }
-    fn advise(&self, _: Option<&[u8]>, _: u32, _: Arc<dyn AdviseSink>) -> Result<u32> {
-        Err(daemon_link_no_support("IMAPISession::Advise"))
+    fn advise(&self, entry: Option<&[u8]>, mask: u32, sink: Arc<dyn AdviseSink>) -> Result<u32> {
+        let target = AdviseTarget::Session {
+            entry: entry.map(<[u8]>::to_vec),
+        };
+        self.run(self.session.advise(target, mask, event_sink(sink)))
     }
     fn live_status_table(&self, _: u32) -> Result<LiveContents> {
         Err(daemon_link_no_support("IMAPITable::Advise"))
     }
     fn unadvise(&self, conn: u32) -> Result<()> {
-        Err(EngineError::NotFound(format!(
-            "Unadvise: no advise registration with connection number {conn}"
-        )))
+        self.run(self.session.unadvise(conn))
     }
 }
 
@@ -850,16 +851,36 @@ impl StoreLink for RemoteStore {
         }))?;
         Ok(opened(&self.rt, &self.session, "CreateMessage", reply)?.1)
     }
-    fn advise(&self, _: Option<&[u8]>, _: u32, _: Arc<dyn AdviseSink>) -> Result<u32> {
-        Err(daemon_link_no_support("IMsgStore::Advise"))
+    fn advise(&self, entry: Option<&[u8]>, mask: u32, sink: Arc<dyn AdviseSink>) -> Result<u32> {
+        let target = AdviseTarget::Store {
+            store: self.store.clone(),
+            entry: entry.map(<[u8]>::to_vec),
+        };
+        self.run(self.session.advise(target, mask, event_sink(sink)))
     }
     fn unadvise(&self, conn: u32) -> Result<()> {
-        Err(EngineError::NotFound(format!(
-            "Unadvise: no advise registration with connection number {conn}"
-        )))
+        self.run(self.session.unadvise(conn))
     }
-    fn live_contents_table(&self, _: &[u8], _: u32) -> Result<LiveContents> {
-        Err(daemon_link_no_support("IMAPITable::Advise"))
+    fn live_contents_table(&self, folder: &[u8], flags: u32) -> Result<LiveContents> {
+        let (table, default_columns, all_columns) = self.run(self.session.open_table(
+            TableKind::Contents,
+            Some(&self.store),
+            Some(folder),
+            flags,
+        ))?;
+        let view = RemoteSource::view_of(
+            self.rt.clone(),
+            self.session.clone(),
+            table,
+            default_columns,
+            all_columns,
+        );
+        Ok(LiveContents::remote(
+            self.rt.clone(),
+            self.session.clone(),
+            table,
+            view,
+        ))
     }
     fn live_hierarchy_table(&self, _: &[u8], _: u32) -> Result<LiveContents> {
         Err(daemon_link_no_support("IMAPITable::Advise"))

@@ -19,7 +19,8 @@
 //! # Layout
 //! - [`advise`]: Advise / Unadvise through the facade: the sink type and
 //!   [`advise::LiveContents`], a contents, hierarchy or status table that can be
-//!   advised (this process's link; the daemon link answers `MAPI_E_NO_SUPPORT`).
+//!   advised (contents tables on both links, events pushed over the socket; hierarchy
+//!   and status tables in process, the daemon link answers `MAPI_E_NO_SUPPORT`).
 //! - [`attachments`]: the attachments of a stored message (list, bytes) through its
 //!   attachment table and objects, or from its RFC 5322 form.
 //! - [`catalog`]: the service implementations compiled in (cargo features).

@@ -4,8 +4,9 @@
 //! Registrations: the store (the whole store, or the `--folder`'s: `fnevNewMail`,
 //! `fnevObject*`), with `--folder` that folder's contents table (`fnevTableModified`),
 //! and the session's own events (`fnevExtended` session shutdown, `fnevCriticalError`).
-//! Lines are written by the session's notification thread; the main thread waits on a
-//! pipe that the signal handler and the session-shutdown notification write to.
+//! Lines are written by the library's notification thread (the session's in process,
+//! the daemon connection's on a shared session); the main thread waits on a pipe that
+//! the signal handler and the session-shutdown notification write to.
 
 use std::io::Write;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};

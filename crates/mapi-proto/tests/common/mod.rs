@@ -206,7 +206,96 @@ pub fn request_bodies() -> Vec<RequestBody> {
         store: b"MAPISTOR\x01".to_vec(),
         op,
     }))
+    .chain(
+        advise_targets()
+            .into_iter()
+            .map(|target| RequestBody::Advise {
+                session: 42,
+                target,
+                mask: 0x8000_0106,
+            }),
+    )
+    .chain([RequestBody::Unadvise {
+        session: 42,
+        conn: u32::MAX,
+    }])
     .collect()
+}
+
+/// Every advise target.
+pub fn advise_targets() -> Vec<AdviseTarget> {
+    vec![
+        AdviseTarget::Session { entry: None },
+        AdviseTarget::Session {
+            entry: Some(vec![9; 24]),
+        },
+        AdviseTarget::Store {
+            store: b"MAPISTOR\x01".to_vec(),
+            entry: None,
+        },
+        AdviseTarget::Store {
+            store: b"MAPISTOR\x01".to_vec(),
+            entry: Some(vec![3; 24]),
+        },
+        AdviseTarget::Table { table: 7 },
+    ]
+}
+
+/// Every `NOTIFICATION` kind, with non-trivial values.
+pub fn mapi_notifications() -> Vec<mapi_types::Notification> {
+    use mapi_types::Notification as N;
+    use mapi_types::notify::*;
+    let object = ObjectInfo {
+        entry: vec![1; 24],
+        object_type: 5,
+        parent: vec![2; 24],
+        old_entry: vec![3; 24],
+        old_parent: vec![4; 24],
+        props: vec![tags::PR_SUBJECT, tags::PR_MESSAGE_FLAGS],
+    };
+    vec![
+        N::CriticalError(ErrorInfo {
+            entry: vec![],
+            scode: Status::MAPI_E_CALL_FAILED,
+            flags: 0x8000_0000,
+            error: Some("the store file was removed".into()),
+        }),
+        N::CriticalError(ErrorInfo {
+            entry: vec![7],
+            scode: Status::MAPI_E_NETWORK_ERROR,
+            flags: 0,
+            error: None,
+        }),
+        N::NewMail(NewMailInfo {
+            entry: vec![1; 24],
+            parent: vec![2; 24],
+            flags: 0x8000_0000,
+            message_class: "IPM.Note".into(),
+            message_flags: 0x0000_0008,
+        }),
+        N::ObjectCreated(object.clone()),
+        N::ObjectDeleted(ObjectInfo::default()),
+        N::ObjectModified(object.clone()),
+        N::ObjectMoved(object.clone()),
+        N::ObjectCopied(object.clone()),
+        N::SearchComplete(object),
+        N::TableModified(TableInfo::table_wide(table_event::TABLE_RELOAD)),
+        N::TableModified(TableInfo {
+            event: table_event::TABLE_ROW_ADDED,
+            hresult: Status::S_OK,
+            index: (tags::PR_INSTANCE_KEY, PropValue::Binary(vec![5; 8])),
+            prior: (tags::PR_INSTANCE_KEY, PropValue::Binary(vec![4; 8])),
+            row: row("Hello"),
+        }),
+        N::StatusObjectModified(StatusObjectInfo {
+            entry: vec![8; 16],
+            props: vec![(tags::PR_RESOURCE_FLAGS, PropValue::Long(2))],
+        }),
+        N::Extended(ExtendedInfo {
+            event: EXT_SESSION_SHUTDOWN,
+            params: b"another client logged off the shared session".to_vec(),
+        }),
+    ]
 }
 
 /// Every folder operation.
@@ -604,6 +693,7 @@ pub fn response_bodies() -> Vec<ResponseBody> {
             entry_id: b"MAPISTOR\x02".to_vec(),
             properties: row("Personal Folders"),
         },
+        ResponseBody::Advised(17),
     ]
     .into_iter()
     .chain(object_replies().into_iter().map(ResponseBody::Object))
@@ -683,6 +773,16 @@ pub fn notifications() -> Vec<Notification> {
                 status: Status::MAPI_E_CORRUPT_DATA,
                 reason: "store file is damaged".into(),
             },
+        },
+        Notification::Event {
+            session: 42,
+            conn: 3,
+            notifications: mapi_notifications(),
+        },
+        Notification::Event {
+            session: 1,
+            conn: 1,
+            notifications: vec![],
         },
     ]
 }
