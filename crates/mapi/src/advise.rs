@@ -176,3 +176,12 @@ impl LiveContents {
             .map_err(|e| EngineError::Status(e.status(), e.to_string()))
     }
 }
+
+/// The answer of Advise on a hierarchy or status table over the daemon link, which
+/// carries Advise on sessions, stores and contents tables only.
+pub(crate) fn daemon_link_no_support(what: &str) -> EngineError {
+    EngineError::NoSupport(format!(
+        "{what}: Advise on hierarchy and status tables is not available over the daemon \
+         link yet (log on with MAPI_NEW_SESSION without MAPI_ALLOW_OTHERS for it)"
+    ))
+}

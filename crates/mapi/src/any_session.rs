@@ -15,7 +15,7 @@ use mapi_types::table::view::Liveness;
 use mapi_types::{LogoffFlags, MapiStatus, Row, Status, Table, TableError, TableView};
 use tokio::runtime::Runtime;
 
-use crate::advise::{AdviseSink, LiveContents, event_sink};
+use crate::advise::{AdviseSink, LiveContents, daemon_link_no_support, event_sink};
 use crate::blocking::{Session, Store};
 use crate::object::{Object, RemoteHandle};
 use crate::remote_table::RemoteSource;
