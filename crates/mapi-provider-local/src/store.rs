@@ -22,7 +22,7 @@ use crate::lock;
 use crate::message::{Ctx, LocalMessage};
 use crate::mime::{self, MSGFLAG_HASATTACH, Parsed};
 use crate::objects::RowObject;
-use crate::schema::{FOLDERS, STORE, folder_code};
+use crate::schema::{self, FOLDERS, STORE, folder_code};
 use mapi_mime::MessageProps;
 
 mod folder_ops;
@@ -363,16 +363,16 @@ impl LocalStore {
             let parsed = parse_all(messages)?;
             let mut ids = vec![EntryId::new(); parsed.len()];
             bulk_write(conn, |tx| {
-                let order = insert_order(&parsed);
-                let mut next = next_message_id(tx)?;
-                for group in order.chunks(ROWS_PER_INSERT) {
-                    insert_imported(tx, folder, next, group, &parsed, messages)?;
-                    for &i in group {
-                        ids[i] = self.message_entry(next);
-                        next += 1;
-                    }
+                tx.execute_batch(schema::SUSPEND_INSERT_TRIGGERS)?;
+                let first = next_message_id(tx)?;
+                let mut insert = Inserter::new(tx)?;
+                for (next, i) in (first..).zip(insert_order(&parsed)) {
+                    insert.row(tx, folder, next, &parsed[i], &messages[i])?;
+                    ids[i] = self.message_entry(next);
                 }
-                Ok(())
+                drop(insert);
+                log_import(tx, folder, first, parsed.len())?;
+                tx.execute_batch(schema::RESTORE_INSERT_TRIGGERS)
             })
             .map_err(self.sql())?;
             Ok(ids)
@@ -467,17 +467,10 @@ fn bulk_write<T>(
 /// instead of being bound: a bound value is copied by SQLite, a written one is not.
 const WRITE_IN_PLACE: usize = 64 * 1024;
 
-/// How many messages one `INSERT` statement adds. Each statement of a transaction
-/// keeps a statement journal of the pages it changes (the folder count trigger makes
-/// every insert one), so fewer, larger statements copy far fewer pages.
-const ROWS_PER_INSERT: usize = 32;
-
 /// The columns of an imported message, in the order they are bound.
-const IMPORT_COLUMNS: &str = "id, folder, subject, sender_name, sender_email, display_to, \
-     display_cc, delivery_time, submit_time, size, message_id, flags, has_attach, body, raw";
-
-/// How many values [`IMPORT_COLUMNS`] binds per message.
-const IMPORT_VALUES: usize = 15;
+const INSERT_IMPORTED: &str = "INSERT INTO messages (id, folder, subject, sender_name, \
+     sender_email, display_to, display_cc, delivery_time, submit_time, size, message_id, flags, \
+     has_attach, body, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 
 /// The row id the next inserted message gets, as SQLite would give it (one more than
 /// the largest), so a batch inserted with explicit ids knows them. Call it inside the
@@ -490,70 +483,85 @@ fn next_message_id(conn: &Connection) -> rusqlite::Result<i64> {
         .ok_or_else(|| rusqlite::Error::SqliteFailure(ffi::Error::new(ffi::SQLITE_FULL), None))
 }
 
-/// Inserts messages `group` (indexes into `parsed` and `raws`) with row ids `first`,
-/// `first + 1`, ... in one statement, without SQLite copying their large values: a
-/// large body text or raw message is inserted as a zero-filled blob of its size (the
-/// last two columns of the row, so SQLite keeps them as lengths, not bytes), then
-/// written into the row through incremental blob I/O, which goes straight to the
+/// What an import did without the insert triggers (dropped for its transaction,
+/// `schema::SUSPEND_INSERT_TRIGGERS`): the folder's count, and one change-log row for
+/// the batch, row ids `first` to `first + n - 1`, which the change watcher expands.
+fn log_import(conn: &Connection, folder: i64, first: i64, n: usize) -> rusqlite::Result<()> {
+    if n == 0 {
+        return Ok(());
+    }
+    let n = n as i64;
+    conn.prepare_cached("UPDATE folders SET msg_count = msg_count + ?2 WHERE id = ?1")?
+        .execute([folder, n])?;
+    conn.prepare_cached(
+        "INSERT INTO store_changes (kind, is_folder, object, last_object, parent, flags)
+         VALUES (1, 0, ?1, ?2, ?3, 0)",
+    )?
+    .execute([first, first + n - 1, folder])?;
+    Ok(())
+}
+
+/// Inserts imported messages one row at a time (with the insert triggers gone, a
+/// one-row insert needs no statement journal), without SQLite copying their large
+/// values: a large body text or raw message is inserted as a zero-filled blob of its
+/// size (the last two columns of the row, so SQLite keeps them as lengths, not bytes),
+/// then written into the row through incremental blob I/O, which goes straight to the
 /// database pages. Such a body is stored as a blob of UTF-8 bytes (a reader of the
 /// column takes either form; messages are read back from their raw bytes).
-fn insert_imported(
-    conn: &Connection,
-    folder: i64,
-    first: i64,
-    group: &[usize],
-    parsed: &[Parsed<'_>],
-    raws: &[Vec<u8>],
-) -> rusqlite::Result<()> {
-    let mut sql = format!("INSERT INTO messages ({IMPORT_COLUMNS}) VALUES ");
-    for k in 0..group.len() {
-        sql.push_str(if k == 0 { "(" } else { ", (" });
-        sql.push_str(&["?"; IMPORT_VALUES].join(", "));
-        sql.push(')');
+struct Inserter<'c> {
+    stmt: rusqlite::CachedStatement<'c>,
+}
+
+impl<'c> Inserter<'c> {
+    fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
+        Ok(Inserter {
+            stmt: conn.prepare_cached(INSERT_IMPORTED)?,
+        })
     }
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut large = Vec::new();
-    for (k, &i) in group.iter().enumerate() {
-        let (p, raw) = (&parsed[i], raws[i].as_slice());
-        let id = first + k as i64;
+
+    fn row(
+        &mut self,
+        conn: &Connection,
+        folder: i64,
+        id: i64,
+        p: &Parsed<'_>,
+        raw: &[u8],
+    ) -> rusqlite::Result<()> {
+        let stmt = &mut self.stmt;
         let body = p.body.as_bytes();
         let (body_len, raw_len) = (in_place(body)?, in_place(raw)?);
         let flags = if p.has_attach { MSGFLAG_HASATTACH } else { 0 };
-        let at = k * IMPORT_VALUES;
-        stmt.raw_bind_parameter(at + 1, id)?;
-        stmt.raw_bind_parameter(at + 2, folder)?;
-        stmt.raw_bind_parameter(at + 3, &p.subject)?;
-        stmt.raw_bind_parameter(at + 4, &p.sender_name)?;
-        stmt.raw_bind_parameter(at + 5, &p.sender_email)?;
-        stmt.raw_bind_parameter(at + 6, &p.display_to)?;
-        stmt.raw_bind_parameter(at + 7, &p.display_cc)?;
-        stmt.raw_bind_parameter(at + 8, p.delivery_time as i64)?;
-        stmt.raw_bind_parameter(at + 9, p.submit_time.map(|t| t as i64))?;
-        stmt.raw_bind_parameter(at + 10, raw.len() as i64)?;
-        stmt.raw_bind_parameter(at + 11, &p.message_id)?;
-        stmt.raw_bind_parameter(at + 12, flags)?;
-        stmt.raw_bind_parameter(at + 13, p.has_attach)?;
+        stmt.raw_bind_parameter(1, id)?;
+        stmt.raw_bind_parameter(2, folder)?;
+        stmt.raw_bind_parameter(3, &p.subject)?;
+        stmt.raw_bind_parameter(4, &p.sender_name)?;
+        stmt.raw_bind_parameter(5, &p.sender_email)?;
+        stmt.raw_bind_parameter(6, &p.display_to)?;
+        stmt.raw_bind_parameter(7, &p.display_cc)?;
+        stmt.raw_bind_parameter(8, p.delivery_time as i64)?;
+        stmt.raw_bind_parameter(9, p.submit_time.map(|t| t as i64))?;
+        stmt.raw_bind_parameter(10, raw.len() as i64)?;
+        stmt.raw_bind_parameter(11, &p.message_id)?;
+        stmt.raw_bind_parameter(12, flags)?;
+        stmt.raw_bind_parameter(13, p.has_attach)?;
         stmt.raw_bind_parameter(
-            at + 14,
+            14,
             body_len.map_or(ToSqlOutput::from(p.body.as_ref()), ToSqlOutput::ZeroBlob),
         )?;
         stmt.raw_bind_parameter(
-            at + 15,
+            15,
             raw_len.map_or(ToSqlOutput::from(raw), ToSqlOutput::ZeroBlob),
         )?;
+        stmt.raw_execute()?;
         for (column, len, bytes) in [(c"body", body_len, body), (c"raw", raw_len, raw)] {
             if len.is_some() {
-                large.push((id, column, bytes));
+                let mut blob = conn.blob_open(MAIN_DB, c"messages", column, id, false)?;
+                blob.write_at(bytes, 0)?;
+                blob.close()?;
             }
         }
+        Ok(())
     }
-    stmt.raw_execute()?;
-    for (id, column, bytes) in large {
-        let mut blob = conn.blob_open(MAIN_DB, c"messages", column, id, false)?;
-        blob.write_at(bytes, 0)?;
-        blob.close()?;
-    }
-    Ok(())
 }
 
 /// The length of the zero-filled blob a value over [`WRITE_IN_PLACE`] is inserted as;
