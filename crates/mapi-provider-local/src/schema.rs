@@ -264,16 +264,25 @@ macro_rules! store_change_insert_trigger {
 
 /// What schema version 7 adds: a change-log row can stand for a range of messages
 /// created at once (`last_object`: the last row id; `object` the first), which is how
-/// an import logs its batch: one row, not one per message.
-macro_rules! store_change_ranges {
+/// an import logs its batch: one row, not one per message; and a folder's PR_COMMENT
+/// (`folders.comment`), with a change of it or of the container class logged as a
+/// modification of the folder, as a rename is.
+macro_rules! store_v7 {
     () => {
         "
     ALTER TABLE store_changes ADD COLUMN last_object INTEGER;
+    ALTER TABLE folders ADD COLUMN comment TEXT;
+    CREATE TRIGGER changes_folder_props AFTER UPDATE OF class, comment ON folders
+        WHEN OLD.parent IS NEW.parent AND OLD.name IS NEW.name
+            AND (OLD.class IS NOT NEW.class OR OLD.comment IS NOT NEW.comment) BEGIN
+        INSERT INTO store_changes (kind, is_folder, object, parent)
+            VALUES (3, 1, NEW.id, NEW.parent);
+    END;
         "
     };
 }
 
-/// The store schema (version 7, with [`store_change_ranges`]; version 6, with [`store_change_log`]; version 5, with [`store_v5_attachments`]; version 4, with [`store_v4_recipients`]; version 3; version 2 without [`store_v3_objects`]). `folders.msg_count` is each folder's message count,
+/// The store schema (version 7, with [`store_v7`]; version 6, with [`store_change_log`]; version 5, with [`store_v5_attachments`]; version 4, with [`store_v4_recipients`]; version 3; version 2 without [`store_v3_objects`]). `folders.msg_count` is each folder's message count,
 /// kept by triggers in the same transaction as every insert, delete and move of a
 /// message, whichever connection or process makes it: an unrestricted contents table
 /// counts its rows with one lookup. `messages_by_folder` gives a row's position in the
@@ -312,7 +321,7 @@ const STORE_SCHEMA: &str = concat!(
     store_v4_recipients!(),
     store_v5_attachments!(),
     store_change_log!(),
-    store_change_ranges!(),
+    store_v7!(),
 );
 
 /// Version 1 to 2: the per-folder message count (column, its value now, the triggers
@@ -340,8 +349,8 @@ const STORE_V4_TO_V5: &str = store_v5_attachments!();
 /// Version 5 to 6: the change log.
 const STORE_ADD_CHANGE_LOG: &str = store_change_log!();
 
-/// Version 6 to 7: change-log rows for a range of messages.
-const STORE_V6_TO_V7: &str = store_change_ranges!();
+/// Version 6 to 7: change-log rows for a range of messages, folder comments.
+const STORE_V6_TO_V7: &str = store_v7!();
 
 /// What an import runs first in its write transaction: the per-message insert triggers
 /// go (the folder count and the change log), so its inserts fire none and need no

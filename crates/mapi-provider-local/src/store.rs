@@ -25,7 +25,7 @@ use crate::objects::RowObject;
 use crate::schema::{self, FOLDERS, STORE, folder_code};
 use mapi_mime::MessageProps;
 
-mod folder_ops;
+pub(crate) mod folder_ops;
 
 /// PR_MDB_PROVIDER of every local store: the store-type MAPIUID of this provider.
 pub const LOCAL_STORE_PROVIDER: MapiUid = MapiUid([
@@ -58,7 +58,9 @@ pub const CONTENTS_COLUMNS: [mapi_types::PropTag; 9] = [
 pub struct LocalStore {
     path: PathBuf,
     uid: MapiUid,
-    props: Row,
+    /// PR_DISPLAY_NAME and the rest, shared with store objects (their SaveChanges
+    /// brings it up to date).
+    props: Arc<Mutex<Row>>,
     folders: Vec<(FolderKind, i64)>,
     /// Shared with the store's contents tables, which see `None` after logoff.
     open: SharedDb,
@@ -92,7 +94,15 @@ impl LocalStore {
             .str("display_name")
             .map(str::to_string)
             .unwrap_or_else(|| file_stem(&path));
-        let props = store_props(&uid, &display_name, &folders);
+        let mut props = store_props(&uid, &display_name, &folders);
+        // What a client saved on the store object wins over the profile's name.
+        let kept =
+            crate::objects::read_store(&db.conn).map_err(|e| LocalError::from_sqlite(&path, &e))?;
+        if let Some(name) = kept.name {
+            props.set(PR_DISPLAY_NAME, PropValue::Unicode(name));
+        }
+        crate::objects::set_comment(&mut props, kept.comment.as_deref());
+        let props = Arc::new(Mutex::new(props));
         Ok(LocalStore {
             path,
             uid,
@@ -126,7 +136,8 @@ impl LocalStore {
             .ok_or_else(|| LocalError::NotFound {
                 what: format!("folder {id}"),
             })?;
-        Ok(RowObject::new(self.ctx(), object_type::MAPI_FOLDER, row))
+        let writable = flags & (MAPI_MODIFY | MAPI_BEST_ACCESS) != 0;
+        RowObject::folder(self.ctx(), id, row, writable)
     }
 
     /// A new message in `folder`: `MSGFLAG_READ | MSGFLAG_UNSENT` (MS-OXCMSG's initial
@@ -184,7 +195,7 @@ impl LocalStore {
         self.with_conn(|conn| {
             let mut stmt = conn
                 .prepare_cached(
-                    "SELECT f.id, f.parent, f.name, f.class,
+                    "SELECT f.id, f.parent, f.name, f.class, f.comment,
                             (SELECT count(*) FROM messages m WHERE m.folder = f.id),
                             (SELECT count(*) FROM messages m WHERE m.folder = f.id
                                 AND m.flags & ?1 = 0),
@@ -199,36 +210,40 @@ impl LocalStore {
                         r.get::<_, Option<i64>>(1)?,
                         r.get::<_, String>(2)?,
                         r.get::<_, String>(3)?,
-                        r.get::<_, i64>(4)?,
+                        r.get::<_, Option<String>>(4)?,
                         r.get::<_, i64>(5)?,
-                        r.get::<_, bool>(6)?,
+                        r.get::<_, i64>(6)?,
+                        r.get::<_, bool>(7)?,
                     ))
                 })
                 .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
                 .map_err(self.sql())?;
             Ok(rows
                 .into_iter()
-                .map(|(id, parent, name, class, count, unread, subfolders)| {
-                    let mut row = Row::default();
-                    row.set(PR_ENTRYID, PropValue::Binary(self.folder_entry(id)));
-                    if let Some(parent) = parent {
+                .map(
+                    |(id, parent, name, class, comment, count, unread, subfolders)| {
+                        let mut row = Row::default();
+                        row.set(PR_ENTRYID, PropValue::Binary(self.folder_entry(id)));
+                        if let Some(parent) = parent {
+                            row.set(
+                                PR_PARENT_ENTRYID,
+                                PropValue::Binary(self.folder_entry(parent)),
+                            );
+                        }
+                        row.set(PR_DISPLAY_NAME, PropValue::Unicode(name));
+                        row.set(PR_CONTENT_COUNT, PropValue::Long(clamp_i32(count)));
+                        row.set(PR_CONTENT_UNREAD, PropValue::Long(clamp_i32(unread)));
+                        row.set(PR_SUBFOLDERS, PropValue::Boolean(subfolders));
+                        row.set(PR_CONTAINER_CLASS, PropValue::Unicode(class));
+                        crate::objects::set_comment(&mut row, comment.as_deref());
+                        row.set(PR_FOLDER_TYPE, PropValue::Long(FOLDER_GENERIC));
                         row.set(
-                            PR_PARENT_ENTRYID,
-                            PropValue::Binary(self.folder_entry(parent)),
+                            PR_OBJECT_TYPE,
+                            PropValue::Long(object_type::MAPI_FOLDER as i32),
                         );
-                    }
-                    row.set(PR_DISPLAY_NAME, PropValue::Unicode(name));
-                    row.set(PR_CONTENT_COUNT, PropValue::Long(clamp_i32(count)));
-                    row.set(PR_CONTENT_UNREAD, PropValue::Long(clamp_i32(unread)));
-                    row.set(PR_SUBFOLDERS, PropValue::Boolean(subfolders));
-                    row.set(PR_CONTAINER_CLASS, PropValue::Unicode(class));
-                    row.set(PR_FOLDER_TYPE, PropValue::Long(FOLDER_GENERIC));
-                    row.set(
-                        PR_OBJECT_TYPE,
-                        PropValue::Long(object_type::MAPI_FOLDER as i32),
-                    );
-                    row
-                })
+                        row
+                    },
+                )
                 .collect())
         })
     }
@@ -701,7 +716,7 @@ fn clamp_i32(v: i64) -> i32 {
 #[async_trait]
 impl MsgStore for LocalStore {
     fn properties(&self) -> Row {
-        self.props.clone()
+        self.props.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     async fn folders(&self) -> ProviderResult<Vec<Row>> {
@@ -833,11 +848,7 @@ impl MsgStore for LocalStore {
     }
 
     async fn open_store_object(&self) -> ProviderResult<Arc<dyn PropObject>> {
-        Ok(Arc::new(RowObject::new(
-            self.ctx(),
-            object_type::MAPI_STORE,
-            self.props.clone(),
-        )))
+        Ok(Arc::new(RowObject::store(self.ctx(), self.props.clone())?))
     }
 
     fn subscribe_changes(

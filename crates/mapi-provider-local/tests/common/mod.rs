@@ -173,3 +173,8 @@ pub fn err<T>(r: Result<T, ProviderError>) -> ProviderError {
         Err(e) => e,
     }
 }
+
+/// The status of a result that must have failed.
+pub fn status<T>(r: Result<T, ProviderError>) -> mapi_types::Status {
+    err(r).status
+}
