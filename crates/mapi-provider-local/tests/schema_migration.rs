@@ -328,8 +328,11 @@ fn version3_files_get_the_recipients_and_attachment_tables() {
     block_on(store.logoff());
 }
 
-/// What turns a version-6 file into a version-5 one: the change log and its triggers go.
+/// What turns a version-7 file into a version-5 one: the folder comments and the
+/// change log (with its range column) and its triggers go.
 const DROP_CHANGE_LOG: &str = "
+    DROP TRIGGER changes_folder_props;
+    ALTER TABLE folders DROP COLUMN comment;
     DROP TRIGGER changes_message_insert;
     DROP TRIGGER changes_message_delete;
     DROP TRIGGER changes_message_move;
