@@ -10,10 +10,9 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use mapi_spi::{PropObject, PropStream, PropValues, ProviderResult, Reply, async_trait};
+use mapi_spi::ProviderResult;
 use mapi_types::object::{
-    FORCE_SAVE, KEEP_OPEN_READONLY, KEEP_OPEN_READWRITE, MAPI_CREATE, MAPI_DEFERRED_ERRORS,
-    MAPI_MODIFY, MAPI_UNICODE, STREAM_APPEND,
+    MAPI_CREATE, MAPI_DEFERRED_ERRORS, MAPI_MODIFY, MAPI_UNICODE, STREAM_APPEND,
 };
 use mapi_types::tags::*;
 use mapi_types::{MapiUid, PropProblem, PropTag, PropValue, Row, RowSource, Status, object_type};
@@ -96,13 +95,7 @@ impl EmbeddedInner {
     }
 
     fn writable(&self, st: &State) -> Result<(), LocalError> {
-        match st.access {
-            Access::ReadWrite => Ok(()),
-            Access::ReadOnly => Err(LocalError::ReadOnly {
-                what: "the embedded message".into(),
-            }),
-            Access::Closed => Err(LocalError::Closed),
-        }
+        crate::props::check_writable(st.access, || "the embedded message".into())
     }
 
     fn set_props_now(
@@ -157,17 +150,7 @@ impl EmbeddedInner {
     }
 
     fn save_now(&self, flags: u32) -> Result<(), LocalError> {
-        check_flags(
-            "SaveChanges",
-            flags,
-            KEEP_OPEN_READONLY | KEEP_OPEN_READWRITE | FORCE_SAVE | MAPI_DEFERRED_ERRORS,
-        )?;
-        if flags & KEEP_OPEN_READONLY != 0 && flags & KEEP_OPEN_READWRITE != 0 {
-            return Err(LocalError::InvalidParameter {
-                detail: "SaveChanges takes KEEP_OPEN_READONLY or KEEP_OPEN_READWRITE, not both"
-                    .into(),
-            });
-        }
+        crate::props::check_save_flags(flags)?;
         let mut st = self.lock();
         self.writable(&st)?;
         let ctx = &self.attach.msg.ctx;
@@ -238,36 +221,7 @@ impl StreamOwner for EmbeddedInner {
     }
 }
 
-#[async_trait]
-impl PropObject for Embedded {
-    fn object_type(&self) -> u32 {
-        object_type::MAPI_MESSAGE
-    }
-
-    async fn get_props(
-        &self,
-        tags: Option<&[PropTag]>,
-        flags: u32,
-    ) -> ProviderResult<Reply<PropValues>> {
-        Ok(self.inner.lock().props.get_props(tags, flags)?)
-    }
-
-    async fn get_prop_list(&self, flags: u32) -> ProviderResult<Vec<PropTag>> {
-        Ok(self.inner.lock().props.list(flags)?)
-    }
-
-    async fn set_props(&self, values: &[(PropTag, PropValue)]) -> ProviderResult<Vec<PropProblem>> {
-        Ok(self.inner.set_props_now(values)?)
-    }
-
-    async fn delete_props(&self, tags: &[PropTag]) -> ProviderResult<Vec<PropProblem>> {
-        Ok(self.inner.delete_props_now(tags)?)
-    }
-
-    async fn save_changes(&self, flags: u32) -> ProviderResult<()> {
-        Ok(self.inner.save_now(flags)?)
-    }
-
+crate::object_impl::transacted_prop_object!(Embedded, object_type::MAPI_MESSAGE, get_props, {
     async fn modify_recipients(&self, flags: u32, rows: &[Row]) -> ProviderResult<()> {
         let mut st = self.inner.lock();
         self.inner.writable(&st)?;
@@ -282,15 +236,4 @@ impl PropObject for Embedded {
         )?;
         Ok(Box::new(self.inner.lock().recipients.table()))
     }
-
-    async fn open_property(
-        &self,
-        tag: PropTag,
-        interface: &MapiUid,
-        flags: u32,
-    ) -> ProviderResult<Box<dyn PropStream>> {
-        Ok(Box::new(
-            self.inner.open_property_now(tag, interface, flags)?,
-        ))
-    }
-}
+});

@@ -15,9 +15,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use mapi_spi::{Access, PropNames, PropObject, PropValues, ProviderResult, Reply, async_trait};
-use mapi_types::object::{
-    FORCE_SAVE, KEEP_OPEN_READONLY, KEEP_OPEN_READWRITE, MAPI_DEFERRED_ERRORS,
-};
+use mapi_types::object::FORCE_SAVE;
 use mapi_types::tags::{PR_CONTAINER_CLASS, PR_DISPLAY_NAME};
 use mapi_types::{
     MapiUid, NameId, PropProblem, PropTag, PropType, PropValue, Row, Status, object_type,
@@ -27,7 +25,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use crate::error::LocalError;
 use crate::message::Ctx;
 use crate::named;
-use crate::props::{Held, MAX_PER_CALL, PropSet, check_flags, too_many, value_problem};
+use crate::props::{Held, MAX_PER_CALL, PropSet, too_many, value_problem};
 use crate::store::folder_ops::{check_name, child_named};
 
 /// `PR_COMMENT` (`PT_UNICODE`).
@@ -142,11 +140,7 @@ impl RowObject {
     }
 
     fn writable(&self, st: &State) -> Result<(), LocalError> {
-        match st.access {
-            Access::ReadWrite => Ok(()),
-            Access::ReadOnly => Err(LocalError::ReadOnly { what: self.what() }),
-            Access::Closed => Err(LocalError::Closed),
-        }
+        crate::props::check_writable(st.access, || self.what())
     }
 
     /// Whether a client may set the property with this id.
@@ -216,25 +210,26 @@ impl RowObject {
         }
         let mut st = self.lock();
         self.writable(&st)?;
-        let mut problems = Vec::new();
-        for (index, tag) in tags.iter().enumerate() {
-            // Only the comment can go: a name and a class are always there.
-            let status = if tag.id() != PR_COMMENT.id() {
-                Some(Status::MAPI_E_NO_ACCESS)
-            } else if st.props.remove(tag.id()) {
-                st.dirty.insert(tag.id());
-                None
-            } else {
-                Some(Status::MAPI_E_NOT_FOUND)
-            };
-            if let Some(status) = status {
-                problems.push(PropProblem {
+        // Only the comment can go: a name and a class are always there.
+        let problems = tags
+            .iter()
+            .enumerate()
+            .filter_map(|(index, tag)| {
+                let status = if tag.id() != PR_COMMENT.id() {
+                    Status::MAPI_E_NO_ACCESS
+                } else if st.props.remove(tag.id()) {
+                    st.dirty.insert(tag.id());
+                    return None;
+                } else {
+                    Status::MAPI_E_NOT_FOUND
+                };
+                Some(PropProblem {
                     index,
                     tag: *tag,
                     status,
-                });
-            }
-        }
+                })
+            })
+            .collect();
         Ok(problems)
     }
 
@@ -254,11 +249,7 @@ impl RowObject {
     }
 
     fn save_now(&self, flags: u32) -> Result<(), LocalError> {
-        check_flags(
-            "SaveChanges",
-            flags,
-            KEEP_OPEN_READONLY | KEEP_OPEN_READWRITE | FORCE_SAVE | MAPI_DEFERRED_ERRORS,
-        )?;
+        crate::props::check_save_flags(flags)?;
         let mut st = self.lock();
         self.writable(&st)?;
         if !st.dirty.is_empty() {

@@ -79,6 +79,33 @@ fn until(rx: &Receiver<StoreChange>, want: impl Fn(&StoreChange) -> bool) -> Vec
     }
 }
 
+/// A new store with a change subscription.
+struct Watched {
+    _dir: TempDir,
+    path: std::path::PathBuf,
+    store: Arc<dyn mapi_spi::MsgStore>,
+    rx: Receiver<StoreChange>,
+    _sub: mapi_spi::ChangeSubscription,
+}
+
+impl Watched {
+    fn new() -> Watched {
+        let dir = TempDir::new();
+        let path = dir.path("mail.db");
+        create_store(&path);
+        let store = store_logon(settings(&path)).unwrap();
+        let (l, rx) = listener();
+        let sub = store.subscribe_changes(l).unwrap().unwrap();
+        Watched {
+            _dir: dir,
+            path,
+            store,
+            rx,
+            _sub: sub,
+        }
+    }
+}
+
 fn kinds(seen: &[StoreChange]) -> Vec<ChangeKind> {
     seen.iter().map(|c| c.kind).collect()
 }
@@ -167,12 +194,8 @@ fn every_kind_of_change_is_reported_in_order() {
 
 #[test]
 fn a_change_made_by_another_process_is_reported() {
-    let dir = TempDir::new();
-    let path = dir.path("mail.db");
-    create_store(&path);
-    let store = store_logon(settings(&path)).unwrap();
-    let (l, rx) = listener();
-    let _sub = store.subscribe_changes(l).unwrap().unwrap();
+    let w = Watched::new();
+    let (path, store, rx) = (&w.path, &w.store, &w.rx);
     let exe = std::env::current_exe().unwrap();
     let args = [
         "import",
@@ -205,12 +228,8 @@ fn a_change_made_by_another_process_is_reported() {
 
 #[test]
 fn a_large_import_is_one_log_row_reported_per_message() {
-    let dir = TempDir::new();
-    let path = dir.path("mail.db");
-    create_store(&path);
-    let store = store_logon(settings(&path)).unwrap();
-    let (l, rx) = listener();
-    let _sub = store.subscribe_changes(l).unwrap().unwrap();
+    let w = Watched::new();
+    let (path, store, rx) = (&w.path, &w.store, &w.rx);
     let inbox = block_on(store.folder(FolderKind::Inbox)).unwrap();
     // More messages than the watcher expands at a time: the range is read in parts.
     let n = 5000;

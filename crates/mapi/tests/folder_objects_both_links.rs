@@ -10,9 +10,6 @@
 
 mod common;
 
-use common::StopDaemon;
-
-use mapi::blocking::Mapi;
 use mapi::link::{AnySession, AnyStore};
 use mapi::object::*;
 use mapi::{MapiStatus, PropTag, PropValue, Status, tags::*};
@@ -171,14 +168,7 @@ fn script(session: &AnySession, tag: &str) -> Vec<String> {
 }
 
 fn body() {
-    let home = std::path::PathBuf::from(std::env::var_os("MAPI_HOME").unwrap());
-    let mapi = Mapi::open(Some(&home)).unwrap();
-    let _stop = StopDaemon(&mapi);
-    mapi.quickstart().unwrap();
-    let (local, remote) = common::both_links(&mapi, "Default");
-
-    let in_process = script(&local, "local");
-    let through_daemon = script(&remote, "remote");
+    let [in_process, through_daemon] = common::script_on_both_links(script);
     let expect = [
         "set problems [\"3 MAPI_E_NO_ACCESS\", \"4 MAPI_E_NO_ACCESS\"]",
         "before save listed true",

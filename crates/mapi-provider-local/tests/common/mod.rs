@@ -2,6 +2,8 @@
 //! a tiny executor, temporary directories and logon helpers.
 #![allow(dead_code)]
 
+pub mod restrict;
+
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::pin;
