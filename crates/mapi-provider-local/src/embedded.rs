@@ -20,9 +20,7 @@ use mapi_types::{MapiUid, PropProblem, PropTag, PropValue, Row, RowSource, Statu
 use crate::attach::AttachInner;
 use crate::error::LocalError;
 use crate::message::{Access, Ctx, stream_start};
-use crate::props::{
-    Held, MAX_PER_CALL, PropSet, check_flags, tag_problem, too_many, value_problem,
-};
+use crate::props::{Held, PropSet, check_flags, tag_problem, value_problem};
 use crate::recipients::Recipients;
 use crate::stream::{LocalStream, Staged, StreamOwner};
 
@@ -102,9 +100,7 @@ impl EmbeddedInner {
         &self,
         values: &[(PropTag, PropValue)],
     ) -> Result<Vec<PropProblem>, LocalError> {
-        if values.len() > MAX_PER_CALL {
-            return Err(too_many(values.len()));
-        }
+        crate::props::check_count(values.len())?;
         self.writable(&self.lock())?;
         let mapped = self.attach.msg.mapped_ids(values.iter().map(|(t, _)| *t))?;
         let mut st = self.lock();
@@ -126,9 +122,7 @@ impl EmbeddedInner {
     }
 
     fn delete_props_now(&self, tags: &[PropTag]) -> Result<Vec<PropProblem>, LocalError> {
-        if tags.len() > MAX_PER_CALL {
-            return Err(too_many(tags.len()));
-        }
+        crate::props::check_count(tags.len())?;
         let mut st = self.lock();
         self.writable(&st)?;
         let mut problems = Vec::new();

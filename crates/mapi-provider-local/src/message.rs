@@ -25,8 +25,7 @@ use crate::entryid::{self, ObjectKind};
 use crate::error::LocalError;
 use crate::named;
 use crate::props::{
-    self, GETPROPS_LIMIT, Held, MAX_PER_CALL, Place, PropSet, check_flags, streamable, tag_problem,
-    too_many, value_problem,
+    self, GETPROPS_LIMIT, Held, Place, PropSet, check_flags, streamable, tag_problem, value_problem,
 };
 use crate::recipients::{self, Recipients};
 use crate::stream::{
@@ -476,9 +475,7 @@ impl MessageInner {
         &self,
         values: &[(PropTag, PropValue)],
     ) -> Result<Vec<PropProblem>, LocalError> {
-        if values.len() > MAX_PER_CALL {
-            return Err(too_many(values.len()));
-        }
+        crate::props::check_count(values.len())?;
         self.writable(&self.lock())?;
         let mapped = self.mapped_ids(values.iter().map(|(t, _)| *t))?;
         let mut st = self.lock();
@@ -508,9 +505,7 @@ impl MessageInner {
     }
 
     fn delete_props_now(&self, tags: &[PropTag]) -> Result<Vec<PropProblem>, LocalError> {
-        if tags.len() > MAX_PER_CALL {
-            return Err(too_many(tags.len()));
-        }
+        crate::props::check_count(tags.len())?;
         let mut st = self.lock();
         self.writable(&st)?;
         let mut problems = Vec::new();

@@ -25,7 +25,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use crate::error::LocalError;
 use crate::message::Ctx;
 use crate::named;
-use crate::props::{Held, MAX_PER_CALL, PropSet, too_many, value_problem};
+use crate::props::{Held, PropSet, value_problem};
 use crate::store::folder_ops::{check_name, child_named};
 
 /// `PR_COMMENT` (`PT_UNICODE`).
@@ -154,9 +154,7 @@ impl RowObject {
         &self,
         values: &[(PropTag, PropValue)],
     ) -> Result<Vec<PropProblem>, LocalError> {
-        if values.len() > MAX_PER_CALL {
-            return Err(too_many(values.len()));
-        }
+        crate::props::check_count(values.len())?;
         let mut st = self.lock();
         self.writable(&st)?;
         let mut problems = Vec::new();
@@ -205,9 +203,7 @@ impl RowObject {
     }
 
     fn delete_props_now(&self, tags: &[PropTag]) -> Result<Vec<PropProblem>, LocalError> {
-        if tags.len() > MAX_PER_CALL {
-            return Err(too_many(tags.len()));
-        }
+        crate::props::check_count(tags.len())?;
         let mut st = self.lock();
         self.writable(&st)?;
         // Only the comment can go: a name and a class are always there.

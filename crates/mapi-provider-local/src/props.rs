@@ -128,9 +128,7 @@ impl PropSet {
                 }
             }
             Some(tags) => {
-                if tags.len() > MAX_PER_CALL {
-                    return Err(too_many(tags.len()));
-                }
+                crate::props::check_count(tags.len())?;
                 out.reserve(tags.len());
                 for &asked in tags {
                     let want = asked.prop_type();
@@ -222,6 +220,14 @@ pub fn check_flags(call: &'static str, flags: u32, known: u32) -> Result<(), Loc
             flags: unknown,
         }),
     }
+}
+
+/// Refuses a list longer than [`MAX_PER_CALL`].
+pub fn check_count(n: usize) -> Result<(), LocalError> {
+    if n > MAX_PER_CALL {
+        return Err(too_many(n));
+    }
+    Ok(())
 }
 
 /// The error for a list longer than [`MAX_PER_CALL`].

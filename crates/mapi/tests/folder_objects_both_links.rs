@@ -10,9 +10,11 @@
 
 mod common;
 
+use common::status;
+
 use mapi::link::{AnySession, AnyStore};
 use mapi::object::*;
-use mapi::{MapiStatus, PropTag, PropValue, Status, tags::*};
+use mapi::{PropTag, PropValue, tags::*};
 
 const CHILD_ENV: &str = "MAPI_FOLDER_OBJECTS_BOTH_LINKS_CHILD";
 const TEST: &str = "folder_and_store_objects_agree_in_process_and_through_the_daemon";
@@ -23,13 +25,6 @@ const PR_COMMENT: PropTag = PropTag(0x3004_001F);
 #[test]
 fn folder_and_store_objects_agree_in_process_and_through_the_daemon() {
     common::in_child_with_own_daemon(CHILD_ENV, TEST, body);
-}
-
-fn status<T>(r: mapi::Result<T>) -> Status {
-    match r {
-        Ok(_) => Status::S_OK,
-        Err(e) => e.status(),
-    }
 }
 
 fn text(s: &str) -> PropValue {

@@ -13,9 +13,7 @@ use rusqlite::params;
 
 use crate::error::LocalError;
 use crate::message::{Access, Ctx, MessageInner, stream_start};
-use crate::props::{
-    Held, MAX_PER_CALL, Place, PropSet, check_flags, tag_problem, too_many, value_problem,
-};
+use crate::props::{Held, Place, PropSet, check_flags, tag_problem, value_problem};
 use crate::stream::{LocalStream, Staged, StreamOwner};
 
 use super::{COMPUTED, computed, method_of};
@@ -98,9 +96,7 @@ impl AttachInner {
         &self,
         values: &[(PropTag, PropValue)],
     ) -> Result<Vec<PropProblem>, LocalError> {
-        if values.len() > MAX_PER_CALL {
-            return Err(too_many(values.len()));
-        }
+        crate::props::check_count(values.len())?;
         self.writable(&self.lock())?;
         let mapped = self.msg.mapped_ids(values.iter().map(|(t, _)| *t))?;
         let mut st = self.lock();
@@ -124,9 +120,7 @@ impl AttachInner {
     }
 
     fn delete_props_now(&self, tags: &[PropTag]) -> Result<Vec<PropProblem>, LocalError> {
-        if tags.len() > MAX_PER_CALL {
-            return Err(too_many(tags.len()));
-        }
+        crate::props::check_count(tags.len())?;
         let mut st = self.lock();
         self.writable(&st)?;
         let mut problems = Vec::new();

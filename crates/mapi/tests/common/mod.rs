@@ -87,3 +87,12 @@ pub fn script_on_both_links(script: fn(&AnySession, &str) -> Vec<String>) -> [Ve
     let (local, remote) = both_links(&mapi, "Default");
     [script(&local, "local"), script(&remote, "remote")]
 }
+
+/// A call's status: `S_OK`, or its error's.
+pub fn status<T>(r: mapi::Result<T>) -> mapi::Status {
+    use mapi::MapiStatus;
+    match r {
+        Ok(_) => mapi::Status::S_OK,
+        Err(e) => e.status(),
+    }
+}
