@@ -439,6 +439,9 @@ fn insert_order(parsed: &[Parsed<'_>]) -> Vec<usize> {
     order
 }
 
+/// The page cache of a bulk write, in KiB (as `PRAGMA cache_size` takes it: negative).
+const BULK_CACHE_KIB: i64 = -16 * 1024;
+
 /// Runs `write` in one transaction that is all or nothing and on disk when this
 /// returns: its commit syncs the WAL (`synchronous = FULL` for this commit; the
 /// connection's `NORMAL` does not sync at commit), and is not followed by SQLite's
@@ -453,7 +456,11 @@ fn bulk_write<T>(
     let synchronous: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0))?;
     let autocheckpoint: i64 = conn.pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))?;
     let temp_store: i64 = conn.pragma_query_value(None, "temp_store", |r| r.get(0))?;
+    let cache_size: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // A page cache that holds the batch's index pages: with SQLite's 2 MiB one, pages
+    // spill to the WAL mid-transaction and are written again as the batch goes on.
+    conn.pragma_update(None, "cache_size", BULK_CACHE_KIB)?;
     conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
     // Statement journals in memory: each one holds a few pages, which would otherwise
     // spill to a temporary file.
@@ -470,6 +477,7 @@ fn bulk_write<T>(
     let restored = conn
         .pragma_update(None, "synchronous", synchronous)
         .and_then(|()| conn.pragma_update(None, "temp_store", temp_store))
+        .and_then(|()| conn.pragma_update(None, "cache_size", cache_size))
         .and_then(|()| {
             conn.execute_batch(&format!("PRAGMA wal_autocheckpoint = {autocheckpoint}"))
         });
@@ -875,7 +883,7 @@ impl MsgStore for LocalStore {
 mod tests {
     use super::*;
 
-    fn settings(conn: &Connection) -> (i64, i64, i64) {
+    fn settings(conn: &Connection) -> (i64, i64, i64, i64) {
         let get = |name| {
             conn.pragma_query_value(None, name, |r| r.get::<_, i64>(0))
                 .unwrap()
@@ -884,6 +892,7 @@ mod tests {
             get("synchronous"),
             get("wal_autocheckpoint"),
             get("temp_store"),
+            get("cache_size"),
         )
     }
 
@@ -896,7 +905,7 @@ mod tests {
         conn.execute_batch("CREATE TABLE t (x INTEGER NOT NULL)")
             .unwrap();
         let before = settings(&conn);
-        assert_eq!(before, (1, 1000, 0));
+        assert_eq!(before, (1, 1000, 0, -2000));
         let failed = bulk_write(&mut conn, |tx| {
             tx.execute("INSERT INTO t VALUES (1)", [])?;
             tx.execute("INSERT INTO t VALUES (NULL)", [])
@@ -909,7 +918,11 @@ mod tests {
         };
         assert_eq!(count(&conn), 0, "nothing of a failed batch stays");
         bulk_write(&mut conn, |tx| {
-            assert_eq!(settings(tx), (2, 0, 2), "FULL, no autocheckpoint, MEMORY");
+            assert_eq!(
+                settings(tx),
+                (2, 0, 2, BULK_CACHE_KIB),
+                "FULL, no autocheckpoint, MEMORY, the bulk cache"
+            );
             tx.execute("INSERT INTO t VALUES (1), (2)", [])
         })
         .unwrap();
