@@ -251,9 +251,13 @@ struct Thread {
     ino: OwnedFd,
     stop: Arc<OwnedFd>,
     seq: i64,
-    /// A range row read in part: its `seq` and the next message of it to report.
-    partial: Option<(i64, i64)>,
+    /// A range row read in part.
+    partial: Option<Resume>,
 }
+
+/// Where a range row read in part goes on: its `seq`, and the next message of it to
+/// report.
+type Resume = (i64, i64);
 
 /// One log row (a range row is expanded into one per message).
 struct LogRow {
@@ -543,8 +547,8 @@ impl Thread {
 fn expand(
     conn: &Connection,
     logged: Vec<LogRow>,
-    partial: Option<(i64, i64)>,
-) -> rusqlite::Result<(Vec<LogRow>, Option<(i64, i64)>)> {
+    partial: Option<Resume>,
+) -> rusqlite::Result<(Vec<LogRow>, Option<Resume>)> {
     let mut out = Vec::with_capacity(logged.len());
     for r in logged {
         let Some(last) = r.last else {

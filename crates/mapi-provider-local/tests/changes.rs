@@ -219,7 +219,7 @@ fn a_change_made_by_another_process_is_reported() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let seen = until(&rx, |c| c.kind == ChangeKind::NewMail);
+    let seen = until(rx, |c| c.kind == ChangeKind::NewMail);
     let entry = &seen.last().unwrap().entry;
     let row = block_on(store.read_message(entry)).unwrap();
     assert_eq!(row.str(tags::PR_SUBJECT), Some("from the other process"));
@@ -239,7 +239,7 @@ fn a_large_import_is_one_log_row_reported_per_message() {
     let ids = block_on(store.import_raw(&inbox, batch)).unwrap();
     // A change after it is reported after all of the batch.
     let f = block_on(store.create_folder(&inbox, "After", 0)).unwrap();
-    let seen = until(&rx, |c| c.entry == f);
+    let seen = until(rx, |c| c.entry == f);
     let created: Vec<&StoreChange> = seen
         .iter()
         .filter(|c| c.kind == ChangeKind::Created && c.object_type == object_type::MAPI_MESSAGE)
@@ -263,7 +263,7 @@ fn a_large_import_is_one_log_row_reported_per_message() {
     }
     assert!(!seen.iter().any(|c| c.kind == ChangeKind::Lost));
     block_on(store.logoff());
-    let rows: i64 = rusqlite::Connection::open(&path)
+    let rows: i64 = rusqlite::Connection::open(path)
         .unwrap()
         .query_row(
             "SELECT count(*) FROM store_changes WHERE kind = 1 AND is_folder = 0",
