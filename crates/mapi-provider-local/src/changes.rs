@@ -2,10 +2,13 @@
 //! notifications across sessions and processes.
 //!
 //! How it works, and why:
-//! - **A change log in the file.** Triggers (schema version 5, `schema::store_change_log`) append a
+//! - **A change log in the file.** Triggers (schema version 6, `schema::store_change_log`) append a
 //!   row to `store_changes` for every insert, delete, move and update of a message or
 //!   folder, in the same transaction as the change, whichever connection or process
-//!   makes it (and whatever code path: no call site can forget to report). A rolled-back
+//!   makes it (and whatever code path: no call site can forget to report). The one
+//!   exception is an import, which suspends the insert triggers for its transaction and
+//!   logs its batch as one range row (schema version 7: `last_object`), expanded here
+//!   into one `Created` per message. A rolled-back
 //!   transaction leaves no row; a committed one leaves all of its rows, numbered in
 //!   commit order (`seq`, the row id: one more than the largest, and the newest row is
 //!   never pruned). The log keeps the last [`KEPT`] rows; a reader
@@ -215,6 +218,7 @@ fn start(
         ino,
         stop: stop.clone(),
         seq,
+        partial: None,
     };
     std::thread::Builder::new()
         .name("mapi-local-changes".into())
@@ -247,9 +251,15 @@ struct Thread {
     ino: OwnedFd,
     stop: Arc<OwnedFd>,
     seq: i64,
+    /// A range row read in part.
+    partial: Option<Resume>,
 }
 
-/// One log row.
+/// Where a range row read in part goes on: its `seq`, and the next message of it to
+/// report.
+type Resume = (i64, i64);
+
+/// One log row (a range row is expanded into one per message).
 struct LogRow {
     seq: i64,
     kind: i64,
@@ -259,6 +269,9 @@ struct LogRow {
     old_object: Option<i64>,
     old_parent: Option<i64>,
     flags: i64,
+    /// A range row's last message (`object` is its first): the messages an import
+    /// created (schema version 7).
+    last: Option<i64>,
 }
 
 enum Wake {
@@ -387,17 +400,20 @@ impl Thread {
         matches!(rest, b"" | b"-wal" | b"-journal")
     }
 
-    /// Reads the log after `seq`: the changes, and whether more rows wait.
+    /// Reads the log after `seq`: the changes, and whether more rows wait. A range row
+    /// is expanded into one `Created` per message, at most about [`BATCH`] at a time.
     fn read(&mut self) -> Result<(Vec<StoreChange>, bool), LocalError> {
         let after = self.seq;
-        let (rows, lost, classes) = with_db(&self.db, &self.path, |conn| {
+        let partial = self.partial;
+        let (rows, fetched, lost, classes, resume) = with_db(&self.db, &self.path, |conn| {
             let first: Option<i64> = conn
                 .query_row("SELECT min(seq) FROM store_changes", [], |r| r.get(0))
                 .optional()?
                 .flatten();
-            let rows = conn
+            let logged = conn
                 .prepare_cached(
-                    "SELECT seq, kind, is_folder, object, parent, old_object, old_parent, flags
+                    "SELECT seq, kind, is_folder, object, parent, old_object, old_parent, flags,
+                            last_object
                      FROM store_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
                 )?
                 .query_map([after, BATCH], |r| {
@@ -410,10 +426,14 @@ impl Thread {
                         old_object: r.get(5)?,
                         old_parent: r.get(6)?,
                         flags: r.get(7)?,
+                        last: r.get(8)?,
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            let lost = !rows.is_empty() && first.is_some_and(|f| f > after + 1) && after > 0;
+            let fetched = logged.len();
+            let last_seq = logged.last().map(|r| r.seq);
+            let lost = !logged.is_empty() && first.is_some_and(|f| f > after + 1) && after > 0;
+            let (rows, resume) = expand(conn, logged, partial)?;
             // New mail is judged by the message as committed (a composed message gets
             // its flags after its row): it exists, and is not being composed.
             let mut classes = HashMap::new();
@@ -426,11 +446,21 @@ impl Thread {
                     classes.insert(r.object, (message_class(conn, r.object)?, f));
                 }
             }
-            Ok((rows, lost, classes))
+            Ok((rows, (fetched, last_seq), lost, classes, resume))
         })?;
-        let more = rows.len() as i64 == BATCH;
-        if let Some(last) = rows.last() {
-            self.seq = last.seq;
+        let (fetched, last_seq) = fetched;
+        let more = fetched as i64 == BATCH || resume.is_some();
+        match resume {
+            Some((seq, next)) => {
+                self.seq = seq - 1;
+                self.partial = Some((seq, next));
+            }
+            None => {
+                if let Some(last) = last_seq {
+                    self.seq = last;
+                }
+                self.partial = None;
+            }
         }
         let mut out = Vec::with_capacity(rows.len() + usize::from(lost));
         if lost {
@@ -508,6 +538,52 @@ impl Thread {
         }
         Some(c)
     }
+}
+
+/// The log rows with each range row expanded into one row per message (with its flags
+/// as it is now; a message deleted since is reported with none), at most about
+/// [`BATCH`] rows: a range cut short is resumed at the returned row `seq` and message.
+/// `partial` is where the previous read stopped in a range.
+fn expand(
+    conn: &Connection,
+    logged: Vec<LogRow>,
+    partial: Option<Resume>,
+) -> rusqlite::Result<(Vec<LogRow>, Option<Resume>)> {
+    let mut out = Vec::with_capacity(logged.len());
+    for r in logged {
+        let Some(last) = r.last else {
+            out.push(r);
+            continue;
+        };
+        let from = match partial {
+            Some((seq, next)) if seq == r.seq => next,
+            _ => r.object,
+        };
+        let room = (BATCH - out.len() as i64).max(1);
+        let to = last.min(from.saturating_add(room - 1));
+        let mut stmt =
+            conn.prepare_cached("SELECT id, flags FROM messages WHERE id BETWEEN ?1 AND ?2")?;
+        let flags = stmt
+            .query_map([from, to], |row| Ok((row.get::<_, i64>(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<HashMap<i64, i64>>>()?;
+        for object in from..=to {
+            out.push(LogRow {
+                seq: r.seq,
+                kind: r.kind,
+                is_folder: r.is_folder,
+                object,
+                parent: r.parent,
+                old_object: None,
+                old_parent: None,
+                flags: flags.get(&object).copied().unwrap_or(0),
+                last: None,
+            });
+        }
+        if to < last {
+            return Ok((out, Some((r.seq, to + 1))));
+        }
+    }
+    Ok((out, None))
 }
 
 /// The new-mail report of the `Created` just pushed.

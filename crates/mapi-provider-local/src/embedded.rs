@@ -10,10 +10,9 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use mapi_spi::{PropObject, PropStream, PropValues, ProviderResult, Reply, async_trait};
+use mapi_spi::ProviderResult;
 use mapi_types::object::{
-    FORCE_SAVE, KEEP_OPEN_READONLY, KEEP_OPEN_READWRITE, MAPI_CREATE, MAPI_DEFERRED_ERRORS,
-    MAPI_MODIFY, MAPI_UNICODE, STREAM_APPEND,
+    MAPI_CREATE, MAPI_DEFERRED_ERRORS, MAPI_MODIFY, MAPI_UNICODE, STREAM_APPEND,
 };
 use mapi_types::tags::*;
 use mapi_types::{MapiUid, PropProblem, PropTag, PropValue, Row, RowSource, Status, object_type};
@@ -21,9 +20,7 @@ use mapi_types::{MapiUid, PropProblem, PropTag, PropValue, Row, RowSource, Statu
 use crate::attach::AttachInner;
 use crate::error::LocalError;
 use crate::message::{Access, Ctx, stream_start};
-use crate::props::{
-    Held, MAX_PER_CALL, PropSet, check_flags, tag_problem, too_many, value_problem,
-};
+use crate::props::{Held, PropSet, check_flags, tag_problem, value_problem};
 use crate::recipients::Recipients;
 use crate::stream::{LocalStream, Staged, StreamOwner};
 
@@ -96,22 +93,14 @@ impl EmbeddedInner {
     }
 
     fn writable(&self, st: &State) -> Result<(), LocalError> {
-        match st.access {
-            Access::ReadWrite => Ok(()),
-            Access::ReadOnly => Err(LocalError::ReadOnly {
-                what: "the embedded message".into(),
-            }),
-            Access::Closed => Err(LocalError::Closed),
-        }
+        crate::props::check_writable(st.access, || "the embedded message".into())
     }
 
     fn set_props_now(
         &self,
         values: &[(PropTag, PropValue)],
     ) -> Result<Vec<PropProblem>, LocalError> {
-        if values.len() > MAX_PER_CALL {
-            return Err(too_many(values.len()));
-        }
+        crate::props::check_count(values.len())?;
         self.writable(&self.lock())?;
         let mapped = self.attach.msg.mapped_ids(values.iter().map(|(t, _)| *t))?;
         let mut st = self.lock();
@@ -133,9 +122,7 @@ impl EmbeddedInner {
     }
 
     fn delete_props_now(&self, tags: &[PropTag]) -> Result<Vec<PropProblem>, LocalError> {
-        if tags.len() > MAX_PER_CALL {
-            return Err(too_many(tags.len()));
-        }
+        crate::props::check_count(tags.len())?;
         let mut st = self.lock();
         self.writable(&st)?;
         let mut problems = Vec::new();
@@ -157,17 +144,7 @@ impl EmbeddedInner {
     }
 
     fn save_now(&self, flags: u32) -> Result<(), LocalError> {
-        check_flags(
-            "SaveChanges",
-            flags,
-            KEEP_OPEN_READONLY | KEEP_OPEN_READWRITE | FORCE_SAVE | MAPI_DEFERRED_ERRORS,
-        )?;
-        if flags & KEEP_OPEN_READONLY != 0 && flags & KEEP_OPEN_READWRITE != 0 {
-            return Err(LocalError::InvalidParameter {
-                detail: "SaveChanges takes KEEP_OPEN_READONLY or KEEP_OPEN_READWRITE, not both"
-                    .into(),
-            });
-        }
+        crate::props::check_save_flags(flags)?;
         let mut st = self.lock();
         self.writable(&st)?;
         let ctx = &self.attach.msg.ctx;
@@ -238,36 +215,7 @@ impl StreamOwner for EmbeddedInner {
     }
 }
 
-#[async_trait]
-impl PropObject for Embedded {
-    fn object_type(&self) -> u32 {
-        object_type::MAPI_MESSAGE
-    }
-
-    async fn get_props(
-        &self,
-        tags: Option<&[PropTag]>,
-        flags: u32,
-    ) -> ProviderResult<Reply<PropValues>> {
-        Ok(self.inner.lock().props.get_props(tags, flags)?)
-    }
-
-    async fn get_prop_list(&self, flags: u32) -> ProviderResult<Vec<PropTag>> {
-        Ok(self.inner.lock().props.list(flags)?)
-    }
-
-    async fn set_props(&self, values: &[(PropTag, PropValue)]) -> ProviderResult<Vec<PropProblem>> {
-        Ok(self.inner.set_props_now(values)?)
-    }
-
-    async fn delete_props(&self, tags: &[PropTag]) -> ProviderResult<Vec<PropProblem>> {
-        Ok(self.inner.delete_props_now(tags)?)
-    }
-
-    async fn save_changes(&self, flags: u32) -> ProviderResult<()> {
-        Ok(self.inner.save_now(flags)?)
-    }
-
+crate::object_impl::transacted_prop_object!(Embedded, object_type::MAPI_MESSAGE, get_props, {
     async fn modify_recipients(&self, flags: u32, rows: &[Row]) -> ProviderResult<()> {
         let mut st = self.inner.lock();
         self.inner.writable(&st)?;
@@ -282,15 +230,4 @@ impl PropObject for Embedded {
         )?;
         Ok(Box::new(self.inner.lock().recipients.table()))
     }
-
-    async fn open_property(
-        &self,
-        tag: PropTag,
-        interface: &MapiUid,
-        flags: u32,
-    ) -> ProviderResult<Box<dyn PropStream>> {
-        Ok(Box::new(
-            self.inner.open_property_now(tag, interface, flags)?,
-        ))
-    }
-}
+});

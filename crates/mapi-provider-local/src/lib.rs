@@ -35,7 +35,10 @@
 //! - [`stream`]: [`stream::LocalStream`], `IStream` over a property (blob I/O, staging
 //!   in a temporary file).
 //! - [`named`]: the store's named-property map (GetIDsFromNames / GetNamesFromIDs).
-//! - [`objects`]: the store and folders as read-only property objects.
+//! - [`objects`]: the store and folders as property objects (a folder's name, comment
+//!   and container class, the store's name and comment writable).
+//! - `object_impl`: the `PropObject` methods messages, attachments and embedded
+//!   messages share, written once (`transacted_prop_object!`).
 //! - [`contacts`]: [`Contacts`], the logged-on address book.
 //! - [`dbfile`]: the `path` setting, file creation and checked opening (missing, access,
 //!   version, damage), upgrading an older schema.
@@ -67,6 +70,7 @@ pub mod lock;
 pub mod message;
 pub mod mime;
 pub mod named;
+mod object_impl;
 pub mod objects;
 pub mod openfiles;
 pub mod props;

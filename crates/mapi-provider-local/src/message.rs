@@ -9,10 +9,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use mapi_spi::{PropNames, PropObject, PropStream, PropValues, ProviderResult, Reply, async_trait};
+use mapi_spi::{PropNames, PropObject, ProviderResult, Reply};
 use mapi_types::object::{
-    FORCE_SAVE, IID_ISTREAM, KEEP_OPEN_READONLY, KEEP_OPEN_READWRITE, MAPI_BEST_ACCESS,
-    MAPI_CREATE, MAPI_DEFERRED_ERRORS, MAPI_MODIFY, STREAM_APPEND,
+    FORCE_SAVE, IID_ISTREAM, MAPI_BEST_ACCESS, MAPI_CREATE, MAPI_DEFERRED_ERRORS, MAPI_MODIFY,
+    STREAM_APPEND,
 };
 use mapi_types::tags::*;
 use mapi_types::{MapiUid, NameId, PropProblem, PropTag, PropType, PropValue, Status, object_type};
@@ -25,8 +25,7 @@ use crate::entryid::{self, ObjectKind};
 use crate::error::LocalError;
 use crate::named;
 use crate::props::{
-    self, GETPROPS_LIMIT, Held, MAX_PER_CALL, Place, PropSet, check_flags, streamable, tag_problem,
-    too_many, value_problem,
+    self, GETPROPS_LIMIT, Held, Place, PropSet, check_flags, streamable, tag_problem, value_problem,
 };
 use crate::recipients::{self, Recipients};
 use crate::stream::{
@@ -440,11 +439,7 @@ impl MessageInner {
     }
 
     pub(crate) fn writable(&self, st: &State) -> Result<(), LocalError> {
-        match st.access {
-            Access::ReadWrite => Ok(()),
-            Access::ReadOnly => Err(LocalError::ReadOnly { what: self.what() }),
-            Access::Closed => Err(LocalError::Closed),
-        }
+        props::check_writable(st.access, || self.what())
     }
 
     /// Takes a stream's committed value as the property's new value.
@@ -480,9 +475,7 @@ impl MessageInner {
         &self,
         values: &[(PropTag, PropValue)],
     ) -> Result<Vec<PropProblem>, LocalError> {
-        if values.len() > MAX_PER_CALL {
-            return Err(too_many(values.len()));
-        }
+        crate::props::check_count(values.len())?;
         self.writable(&self.lock())?;
         let mapped = self.mapped_ids(values.iter().map(|(t, _)| *t))?;
         let mut st = self.lock();
@@ -512,9 +505,7 @@ impl MessageInner {
     }
 
     fn delete_props_now(&self, tags: &[PropTag]) -> Result<Vec<PropProblem>, LocalError> {
-        if tags.len() > MAX_PER_CALL {
-            return Err(too_many(tags.len()));
-        }
+        crate::props::check_count(tags.len())?;
         let mut st = self.lock();
         self.writable(&st)?;
         let mut problems = Vec::new();
@@ -539,17 +530,7 @@ impl MessageInner {
     }
 
     fn save_now(&self, flags: u32) -> Result<(), LocalError> {
-        check_flags(
-            "SaveChanges",
-            flags,
-            KEEP_OPEN_READONLY | KEEP_OPEN_READWRITE | FORCE_SAVE | MAPI_DEFERRED_ERRORS,
-        )?;
-        if flags & KEEP_OPEN_READONLY != 0 && flags & KEEP_OPEN_READWRITE != 0 {
-            return Err(LocalError::InvalidParameter {
-                detail: "SaveChanges takes KEEP_OPEN_READONLY or KEEP_OPEN_READWRITE, not both"
-                    .into(),
-            });
-        }
+        crate::props::check_save_flags(flags)?;
         let mut st = self.lock();
         self.writable(&st)?;
         let recipients_changed = st.recipients.as_ref().is_some_and(|r| r.dirty);
@@ -952,42 +933,13 @@ fn column_value(v: &PropValue) -> ToSqlOutput<'_> {
     }
 }
 
-#[async_trait]
-impl PropObject for LocalMessage {
-    fn object_type(&self) -> u32 {
-        object_type::MAPI_MESSAGE
-    }
-
-    async fn get_props(
-        &self,
-        tags: Option<&[PropTag]>,
-        flags: u32,
-    ) -> ProviderResult<Reply<PropValues>> {
-        Ok(self.inner.lock().props.get_props(tags, flags)?)
-    }
-
-    async fn get_prop_list(&self, flags: u32) -> ProviderResult<Vec<PropTag>> {
-        Ok(self.inner.lock().props.list(flags)?)
-    }
-
-    async fn set_props(&self, values: &[(PropTag, PropValue)]) -> ProviderResult<Vec<PropProblem>> {
-        Ok(self.inner.set_props_now(values)?)
-    }
-
-    async fn delete_props(&self, tags: &[PropTag]) -> ProviderResult<Vec<PropProblem>> {
-        Ok(self.inner.delete_props_now(tags)?)
-    }
-
+crate::object_impl::transacted_prop_object!(LocalMessage, object_type::MAPI_MESSAGE, get_props, {
     async fn modify_recipients(&self, flags: u32, rows: &[mapi_types::Row]) -> ProviderResult<()> {
         Ok(self.inner.modify_recipients_now(flags, rows)?)
     }
 
     async fn recipient_table(&self, flags: u32) -> ProviderResult<Box<dyn mapi_types::RowSource>> {
         Ok(Box::new(self.inner.recipient_table_now(flags)?))
-    }
-
-    async fn save_changes(&self, flags: u32) -> ProviderResult<()> {
-        Ok(self.inner.save_now(flags)?)
     }
 
     async fn create_attach(&self, flags: u32) -> ProviderResult<(u32, Arc<dyn PropObject>)> {
@@ -1006,17 +958,6 @@ impl PropObject for LocalMessage {
         MessageAttach::table(&self.inner, flags)
     }
 
-    async fn open_property(
-        &self,
-        tag: PropTag,
-        interface: &MapiUid,
-        flags: u32,
-    ) -> ProviderResult<Box<dyn PropStream>> {
-        Ok(Box::new(
-            self.inner.open_property_now(tag, interface, flags)?,
-        ))
-    }
-
     async fn get_ids_from_names(
         &self,
         names: &[NameId],
@@ -1033,4 +974,4 @@ impl PropObject for LocalMessage {
     ) -> ProviderResult<Reply<PropNames>> {
         Ok(named::get_names(&self.inner.ctx, tags, guid, flags)?)
     }
-}
+});

@@ -128,9 +128,7 @@ impl PropSet {
                 }
             }
             Some(tags) => {
-                if tags.len() > MAX_PER_CALL {
-                    return Err(too_many(tags.len()));
-                }
+                crate::props::check_count(tags.len())?;
                 out.reserve(tags.len());
                 for &asked in tags {
                     let want = asked.prop_type();
@@ -180,6 +178,39 @@ fn value_of(tag: PropTag, want: PropType, held: &Held) -> (PropTag, PropValue) {
     }
 }
 
+/// Whether an object may be changed: one opened for reading (or saved with
+/// `KEEP_OPEN_READONLY`) is `MAPI_E_NO_ACCESS`, one saved without `KEEP_OPEN_*`
+/// `MAPI_E_INVALID_OBJECT`.
+pub fn check_writable(
+    access: mapi_spi::Access,
+    what: impl FnOnce() -> String,
+) -> Result<(), LocalError> {
+    match access {
+        mapi_spi::Access::ReadWrite => Ok(()),
+        mapi_spi::Access::ReadOnly => Err(LocalError::ReadOnly { what: what() }),
+        mapi_spi::Access::Closed => Err(LocalError::Closed),
+    }
+}
+
+/// Checks SaveChanges's flags: `KEEP_OPEN_READONLY`, `KEEP_OPEN_READWRITE` (not both),
+/// `FORCE_SAVE`, `MAPI_DEFERRED_ERRORS`.
+pub fn check_save_flags(flags: u32) -> Result<(), LocalError> {
+    use mapi_types::object::{
+        FORCE_SAVE, KEEP_OPEN_READONLY, KEEP_OPEN_READWRITE, MAPI_DEFERRED_ERRORS,
+    };
+    check_flags(
+        "SaveChanges",
+        flags,
+        KEEP_OPEN_READONLY | KEEP_OPEN_READWRITE | FORCE_SAVE | MAPI_DEFERRED_ERRORS,
+    )?;
+    if flags & KEEP_OPEN_READONLY != 0 && flags & KEEP_OPEN_READWRITE != 0 {
+        return Err(LocalError::InvalidParameter {
+            detail: "SaveChanges takes KEEP_OPEN_READONLY or KEEP_OPEN_READWRITE, not both".into(),
+        });
+    }
+    Ok(())
+}
+
 /// Refuses flags outside `known`.
 pub fn check_flags(call: &'static str, flags: u32, known: u32) -> Result<(), LocalError> {
     match flags & !known {
@@ -189,6 +220,14 @@ pub fn check_flags(call: &'static str, flags: u32, known: u32) -> Result<(), Loc
             flags: unknown,
         }),
     }
+}
+
+/// Refuses a list longer than [`MAX_PER_CALL`].
+pub fn check_count(n: usize) -> Result<(), LocalError> {
+    if n > MAX_PER_CALL {
+        return Err(too_many(n));
+    }
+    Ok(())
 }
 
 /// The error for a list longer than [`MAX_PER_CALL`].

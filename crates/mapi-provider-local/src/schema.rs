@@ -37,13 +37,25 @@ macro_rules! store_indexes {
     };
 }
 
-/// The triggers keeping `folders.msg_count` (schema version 2).
-macro_rules! store_count_triggers {
+/// The trigger counting an inserted message into `folders.msg_count` (schema version
+/// 2). An import drops it for its transaction and counts its batch at once
+/// ([`SUSPEND_INSERT_TRIGGERS`]).
+macro_rules! store_count_insert_trigger {
     () => {
         "
         CREATE TRIGGER messages_count_insert AFTER INSERT ON messages BEGIN
             UPDATE folders SET msg_count = msg_count + 1 WHERE id = NEW.folder;
         END;
+        "
+    };
+}
+
+/// The triggers keeping `folders.msg_count` (schema version 2).
+macro_rules! store_count_triggers {
+    () => {
+        concat!(
+            store_count_insert_trigger!(),
+            "
         CREATE TRIGGER messages_count_delete AFTER DELETE ON messages BEGIN
             UPDATE folders SET msg_count = msg_count - 1 WHERE id = OLD.folder;
         END;
@@ -53,6 +65,7 @@ macro_rules! store_count_triggers {
             UPDATE folders SET msg_count = msg_count + 1 WHERE id = NEW.folder;
         END;
         "
+        )
     };
 }
 
@@ -171,7 +184,8 @@ macro_rules! store_v5_attachments {
 /// for folders. The last 65536 rows are kept (pruned 1024 at a time).
 macro_rules! store_change_log {
     () => {
-        "
+        concat!(
+            "
     CREATE TABLE store_changes (
         seq INTEGER PRIMARY KEY,
         kind INTEGER NOT NULL,
@@ -186,10 +200,9 @@ macro_rules! store_change_log {
         WHEN NEW.seq % 1024 = 0 BEGIN
         DELETE FROM store_changes WHERE seq <= NEW.seq - 65536;
     END;
-    CREATE TRIGGER changes_message_insert AFTER INSERT ON messages BEGIN
-        INSERT INTO store_changes (kind, is_folder, object, parent, flags)
-            VALUES (1, 0, NEW.id, NEW.folder, NEW.flags);
-    END;
+        ",
+            store_change_insert_trigger!(),
+            "
     CREATE TRIGGER changes_message_delete AFTER DELETE ON messages BEGIN
         INSERT INTO store_changes (kind, is_folder, object, parent, flags)
             VALUES (2, 0, OLD.id, OLD.folder, OLD.flags);
@@ -231,10 +244,45 @@ macro_rules! store_change_log {
             VALUES (3, 1, NEW.id, NEW.parent);
     END;
         "
+        )
     };
 }
 
-/// The store schema (version 6, with [`store_change_log`]; version 5, with [`store_v5_attachments`]; version 4, with [`store_v4_recipients`]; version 3; version 2 without [`store_v3_objects`]). `folders.msg_count` is each folder's message count,
+/// The change log's trigger for an inserted message (schema version 6). An import
+/// drops it for its transaction and logs its batch as one range row
+/// ([`SUSPEND_INSERT_TRIGGERS`]).
+macro_rules! store_change_insert_trigger {
+    () => {
+        "
+    CREATE TRIGGER changes_message_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO store_changes (kind, is_folder, object, parent, flags)
+            VALUES (1, 0, NEW.id, NEW.folder, NEW.flags);
+    END;
+        "
+    };
+}
+
+/// What schema version 7 adds: a change-log row can stand for a range of messages
+/// created at once (`last_object`: the last row id; `object` the first), which is how
+/// an import logs its batch: one row, not one per message; and a folder's PR_COMMENT
+/// (`folders.comment`), with a change of it or of the container class logged as a
+/// modification of the folder, as a rename is.
+macro_rules! store_v7 {
+    () => {
+        "
+    ALTER TABLE store_changes ADD COLUMN last_object INTEGER;
+    ALTER TABLE folders ADD COLUMN comment TEXT;
+    CREATE TRIGGER changes_folder_props AFTER UPDATE OF class, comment ON folders
+        WHEN OLD.parent IS NEW.parent AND OLD.name IS NEW.name
+            AND (OLD.class IS NOT NEW.class OR OLD.comment IS NOT NEW.comment) BEGIN
+        INSERT INTO store_changes (kind, is_folder, object, parent)
+            VALUES (3, 1, NEW.id, NEW.parent);
+    END;
+        "
+    };
+}
+
+/// The store schema (version 7, with [`store_v7`]; version 6, with [`store_change_log`]; version 5, with [`store_v5_attachments`]; version 4, with [`store_v4_recipients`]; version 3; version 2 without [`store_v3_objects`]). `folders.msg_count` is each folder's message count,
 /// kept by triggers in the same transaction as every insert, delete and move of a
 /// message, whichever connection or process makes it: an unrestricted contents table
 /// counts its rows with one lookup. `messages_by_folder` gives a row's position in the
@@ -273,6 +321,7 @@ const STORE_SCHEMA: &str = concat!(
     store_v4_recipients!(),
     store_v5_attachments!(),
     store_change_log!(),
+    store_v7!(),
 );
 
 /// Version 1 to 2: the per-folder message count (column, its value now, the triggers
@@ -300,12 +349,29 @@ const STORE_V4_TO_V5: &str = store_v5_attachments!();
 /// Version 5 to 6: the change log.
 const STORE_ADD_CHANGE_LOG: &str = store_change_log!();
 
+/// Version 6 to 7: change-log rows for a range of messages, folder comments.
+const STORE_V6_TO_V7: &str = store_v7!();
+
+/// What an import runs first in its write transaction: the per-message insert triggers
+/// go (the folder count and the change log), so its inserts fire none and need no
+/// statement journal. It counts and logs its batch itself, then puts them back
+/// ([`RESTORE_INSERT_TRIGGERS`]) before its commit: no other connection ever sees the
+/// schema without them, and a rollback brings them back too.
+pub const SUSPEND_INSERT_TRIGGERS: &str =
+    "DROP TRIGGER messages_count_insert; DROP TRIGGER changes_message_insert;";
+
+/// The triggers [`SUSPEND_INSERT_TRIGGERS`] dropped, as the schema makes them.
+pub const RESTORE_INSERT_TRIGGERS: &str = concat!(
+    store_count_insert_trigger!(),
+    store_change_insert_trigger!()
+);
+
 /// The message store file.
 pub const STORE: FileKind = FileKind {
     label: "local store",
     // "MAPS"
     application_id: 0x4D41_5053,
-    schema_version: 6,
+    schema_version: 7,
     schema: STORE_SCHEMA,
     migrations: &[
         STORE_V1_TO_V2,
@@ -313,6 +379,7 @@ pub const STORE: FileKind = FileKind {
         STORE_V3_TO_V4,
         STORE_V4_TO_V5,
         STORE_ADD_CHANGE_LOG,
+        STORE_V6_TO_V7,
     ],
     tables: &["folders", "messages"],
     init: init_folders,

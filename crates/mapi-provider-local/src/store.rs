@@ -22,10 +22,10 @@ use crate::lock;
 use crate::message::{Ctx, LocalMessage};
 use crate::mime::{self, MSGFLAG_HASATTACH, Parsed};
 use crate::objects::RowObject;
-use crate::schema::{FOLDERS, STORE, folder_code};
+use crate::schema::{self, FOLDERS, STORE, folder_code};
 use mapi_mime::MessageProps;
 
-mod folder_ops;
+pub(crate) mod folder_ops;
 
 /// PR_MDB_PROVIDER of every local store: the store-type MAPIUID of this provider.
 pub const LOCAL_STORE_PROVIDER: MapiUid = MapiUid([
@@ -58,7 +58,9 @@ pub const CONTENTS_COLUMNS: [mapi_types::PropTag; 9] = [
 pub struct LocalStore {
     path: PathBuf,
     uid: MapiUid,
-    props: Row,
+    /// PR_DISPLAY_NAME and the rest, shared with store objects (their SaveChanges
+    /// brings it up to date).
+    props: Arc<Mutex<Row>>,
     folders: Vec<(FolderKind, i64)>,
     /// Shared with the store's contents tables, which see `None` after logoff.
     open: SharedDb,
@@ -92,7 +94,15 @@ impl LocalStore {
             .str("display_name")
             .map(str::to_string)
             .unwrap_or_else(|| file_stem(&path));
-        let props = store_props(&uid, &display_name, &folders);
+        let mut props = store_props(&uid, &display_name, &folders);
+        // What a client saved on the store object wins over the profile's name.
+        let kept =
+            crate::objects::read_store(&db.conn).map_err(|e| LocalError::from_sqlite(&path, &e))?;
+        if let Some(name) = kept.name {
+            props.set(PR_DISPLAY_NAME, PropValue::Unicode(name));
+        }
+        crate::objects::set_comment(&mut props, kept.comment.as_deref());
+        let props = Arc::new(Mutex::new(props));
         Ok(LocalStore {
             path,
             uid,
@@ -126,7 +136,8 @@ impl LocalStore {
             .ok_or_else(|| LocalError::NotFound {
                 what: format!("folder {id}"),
             })?;
-        Ok(RowObject::new(self.ctx(), object_type::MAPI_FOLDER, row))
+        let writable = flags & (MAPI_MODIFY | MAPI_BEST_ACCESS) != 0;
+        RowObject::folder(self.ctx(), id, row, writable)
     }
 
     /// A new message in `folder`: `MSGFLAG_READ | MSGFLAG_UNSENT` (MS-OXCMSG's initial
@@ -184,7 +195,7 @@ impl LocalStore {
         self.with_conn(|conn| {
             let mut stmt = conn
                 .prepare_cached(
-                    "SELECT f.id, f.parent, f.name, f.class,
+                    "SELECT f.id, f.parent, f.name, f.class, f.comment,
                             (SELECT count(*) FROM messages m WHERE m.folder = f.id),
                             (SELECT count(*) FROM messages m WHERE m.folder = f.id
                                 AND m.flags & ?1 = 0),
@@ -199,36 +210,40 @@ impl LocalStore {
                         r.get::<_, Option<i64>>(1)?,
                         r.get::<_, String>(2)?,
                         r.get::<_, String>(3)?,
-                        r.get::<_, i64>(4)?,
+                        r.get::<_, Option<String>>(4)?,
                         r.get::<_, i64>(5)?,
-                        r.get::<_, bool>(6)?,
+                        r.get::<_, i64>(6)?,
+                        r.get::<_, bool>(7)?,
                     ))
                 })
                 .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
                 .map_err(self.sql())?;
             Ok(rows
                 .into_iter()
-                .map(|(id, parent, name, class, count, unread, subfolders)| {
-                    let mut row = Row::default();
-                    row.set(PR_ENTRYID, PropValue::Binary(self.folder_entry(id)));
-                    if let Some(parent) = parent {
+                .map(
+                    |(id, parent, name, class, comment, count, unread, subfolders)| {
+                        let mut row = Row::default();
+                        row.set(PR_ENTRYID, PropValue::Binary(self.folder_entry(id)));
+                        if let Some(parent) = parent {
+                            row.set(
+                                PR_PARENT_ENTRYID,
+                                PropValue::Binary(self.folder_entry(parent)),
+                            );
+                        }
+                        row.set(PR_DISPLAY_NAME, PropValue::Unicode(name));
+                        row.set(PR_CONTENT_COUNT, PropValue::Long(clamp_i32(count)));
+                        row.set(PR_CONTENT_UNREAD, PropValue::Long(clamp_i32(unread)));
+                        row.set(PR_SUBFOLDERS, PropValue::Boolean(subfolders));
+                        row.set(PR_CONTAINER_CLASS, PropValue::Unicode(class));
+                        crate::objects::set_comment(&mut row, comment.as_deref());
+                        row.set(PR_FOLDER_TYPE, PropValue::Long(FOLDER_GENERIC));
                         row.set(
-                            PR_PARENT_ENTRYID,
-                            PropValue::Binary(self.folder_entry(parent)),
+                            PR_OBJECT_TYPE,
+                            PropValue::Long(object_type::MAPI_FOLDER as i32),
                         );
-                    }
-                    row.set(PR_DISPLAY_NAME, PropValue::Unicode(name));
-                    row.set(PR_CONTENT_COUNT, PropValue::Long(clamp_i32(count)));
-                    row.set(PR_CONTENT_UNREAD, PropValue::Long(clamp_i32(unread)));
-                    row.set(PR_SUBFOLDERS, PropValue::Boolean(subfolders));
-                    row.set(PR_CONTAINER_CLASS, PropValue::Unicode(class));
-                    row.set(PR_FOLDER_TYPE, PropValue::Long(FOLDER_GENERIC));
-                    row.set(
-                        PR_OBJECT_TYPE,
-                        PropValue::Long(object_type::MAPI_FOLDER as i32),
-                    );
-                    row
-                })
+                        row
+                    },
+                )
                 .collect())
         })
     }
@@ -363,16 +378,16 @@ impl LocalStore {
             let parsed = parse_all(messages)?;
             let mut ids = vec![EntryId::new(); parsed.len()];
             bulk_write(conn, |tx| {
-                let order = insert_order(&parsed);
-                let mut next = next_message_id(tx)?;
-                for group in order.chunks(ROWS_PER_INSERT) {
-                    insert_imported(tx, folder, next, group, &parsed, messages)?;
-                    for &i in group {
-                        ids[i] = self.message_entry(next);
-                        next += 1;
-                    }
+                tx.execute_batch(schema::SUSPEND_INSERT_TRIGGERS)?;
+                let first = next_message_id(tx)?;
+                let mut insert = Inserter::new(tx)?;
+                for (next, i) in (first..).zip(insert_order(&parsed)) {
+                    insert.row(tx, folder, next, &parsed[i], &messages[i])?;
+                    ids[i] = self.message_entry(next);
                 }
-                Ok(())
+                drop(insert);
+                log_import(tx, folder, first, parsed.len())?;
+                tx.execute_batch(schema::RESTORE_INSERT_TRIGGERS)
             })
             .map_err(self.sql())?;
             Ok(ids)
@@ -424,6 +439,9 @@ fn insert_order(parsed: &[Parsed<'_>]) -> Vec<usize> {
     order
 }
 
+/// The page cache of a bulk write, in KiB (as `PRAGMA cache_size` takes it: negative).
+const BULK_CACHE_KIB: i64 = -16 * 1024;
+
 /// Runs `write` in one transaction that is all or nothing and on disk when this
 /// returns: its commit syncs the WAL (`synchronous = FULL` for this commit; the
 /// connection's `NORMAL` does not sync at commit), and is not followed by SQLite's
@@ -438,7 +456,11 @@ fn bulk_write<T>(
     let synchronous: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0))?;
     let autocheckpoint: i64 = conn.pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))?;
     let temp_store: i64 = conn.pragma_query_value(None, "temp_store", |r| r.get(0))?;
+    let cache_size: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // A page cache that holds the batch's index pages: with SQLite's 2 MiB one, pages
+    // spill to the WAL mid-transaction and are written again as the batch goes on.
+    conn.pragma_update(None, "cache_size", BULK_CACHE_KIB)?;
     conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
     // Statement journals in memory: each one holds a few pages, which would otherwise
     // spill to a temporary file.
@@ -455,6 +477,7 @@ fn bulk_write<T>(
     let restored = conn
         .pragma_update(None, "synchronous", synchronous)
         .and_then(|()| conn.pragma_update(None, "temp_store", temp_store))
+        .and_then(|()| conn.pragma_update(None, "cache_size", cache_size))
         .and_then(|()| {
             conn.execute_batch(&format!("PRAGMA wal_autocheckpoint = {autocheckpoint}"))
         });
@@ -467,17 +490,10 @@ fn bulk_write<T>(
 /// instead of being bound: a bound value is copied by SQLite, a written one is not.
 const WRITE_IN_PLACE: usize = 64 * 1024;
 
-/// How many messages one `INSERT` statement adds. Each statement of a transaction
-/// keeps a statement journal of the pages it changes (the folder count trigger makes
-/// every insert one), so fewer, larger statements copy far fewer pages.
-const ROWS_PER_INSERT: usize = 32;
-
 /// The columns of an imported message, in the order they are bound.
-const IMPORT_COLUMNS: &str = "id, folder, subject, sender_name, sender_email, display_to, \
-     display_cc, delivery_time, submit_time, size, message_id, flags, has_attach, body, raw";
-
-/// How many values [`IMPORT_COLUMNS`] binds per message.
-const IMPORT_VALUES: usize = 15;
+const INSERT_IMPORTED: &str = "INSERT INTO messages (id, folder, subject, sender_name, \
+     sender_email, display_to, display_cc, delivery_time, submit_time, size, message_id, flags, \
+     has_attach, body, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 
 /// The row id the next inserted message gets, as SQLite would give it (one more than
 /// the largest), so a batch inserted with explicit ids knows them. Call it inside the
@@ -490,70 +506,85 @@ fn next_message_id(conn: &Connection) -> rusqlite::Result<i64> {
         .ok_or_else(|| rusqlite::Error::SqliteFailure(ffi::Error::new(ffi::SQLITE_FULL), None))
 }
 
-/// Inserts messages `group` (indexes into `parsed` and `raws`) with row ids `first`,
-/// `first + 1`, ... in one statement, without SQLite copying their large values: a
-/// large body text or raw message is inserted as a zero-filled blob of its size (the
-/// last two columns of the row, so SQLite keeps them as lengths, not bytes), then
-/// written into the row through incremental blob I/O, which goes straight to the
+/// What an import did without the insert triggers (dropped for its transaction,
+/// `schema::SUSPEND_INSERT_TRIGGERS`): the folder's count, and one change-log row for
+/// the batch, row ids `first` to `first + n - 1`, which the change watcher expands.
+fn log_import(conn: &Connection, folder: i64, first: i64, n: usize) -> rusqlite::Result<()> {
+    if n == 0 {
+        return Ok(());
+    }
+    let n = n as i64;
+    conn.prepare_cached("UPDATE folders SET msg_count = msg_count + ?2 WHERE id = ?1")?
+        .execute([folder, n])?;
+    conn.prepare_cached(
+        "INSERT INTO store_changes (kind, is_folder, object, last_object, parent, flags)
+         VALUES (1, 0, ?1, ?2, ?3, 0)",
+    )?
+    .execute([first, first + n - 1, folder])?;
+    Ok(())
+}
+
+/// Inserts imported messages one row at a time (with the insert triggers gone, a
+/// one-row insert needs no statement journal), without SQLite copying their large
+/// values: a large body text or raw message is inserted as a zero-filled blob of its
+/// size (the last two columns of the row, so SQLite keeps them as lengths, not bytes),
+/// then written into the row through incremental blob I/O, which goes straight to the
 /// database pages. Such a body is stored as a blob of UTF-8 bytes (a reader of the
 /// column takes either form; messages are read back from their raw bytes).
-fn insert_imported(
-    conn: &Connection,
-    folder: i64,
-    first: i64,
-    group: &[usize],
-    parsed: &[Parsed<'_>],
-    raws: &[Vec<u8>],
-) -> rusqlite::Result<()> {
-    let mut sql = format!("INSERT INTO messages ({IMPORT_COLUMNS}) VALUES ");
-    for k in 0..group.len() {
-        sql.push_str(if k == 0 { "(" } else { ", (" });
-        sql.push_str(&["?"; IMPORT_VALUES].join(", "));
-        sql.push(')');
+struct Inserter<'c> {
+    stmt: rusqlite::CachedStatement<'c>,
+}
+
+impl<'c> Inserter<'c> {
+    fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
+        Ok(Inserter {
+            stmt: conn.prepare_cached(INSERT_IMPORTED)?,
+        })
     }
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut large = Vec::new();
-    for (k, &i) in group.iter().enumerate() {
-        let (p, raw) = (&parsed[i], raws[i].as_slice());
-        let id = first + k as i64;
+
+    fn row(
+        &mut self,
+        conn: &Connection,
+        folder: i64,
+        id: i64,
+        p: &Parsed<'_>,
+        raw: &[u8],
+    ) -> rusqlite::Result<()> {
+        let stmt = &mut self.stmt;
         let body = p.body.as_bytes();
         let (body_len, raw_len) = (in_place(body)?, in_place(raw)?);
         let flags = if p.has_attach { MSGFLAG_HASATTACH } else { 0 };
-        let at = k * IMPORT_VALUES;
-        stmt.raw_bind_parameter(at + 1, id)?;
-        stmt.raw_bind_parameter(at + 2, folder)?;
-        stmt.raw_bind_parameter(at + 3, &p.subject)?;
-        stmt.raw_bind_parameter(at + 4, &p.sender_name)?;
-        stmt.raw_bind_parameter(at + 5, &p.sender_email)?;
-        stmt.raw_bind_parameter(at + 6, &p.display_to)?;
-        stmt.raw_bind_parameter(at + 7, &p.display_cc)?;
-        stmt.raw_bind_parameter(at + 8, p.delivery_time as i64)?;
-        stmt.raw_bind_parameter(at + 9, p.submit_time.map(|t| t as i64))?;
-        stmt.raw_bind_parameter(at + 10, raw.len() as i64)?;
-        stmt.raw_bind_parameter(at + 11, &p.message_id)?;
-        stmt.raw_bind_parameter(at + 12, flags)?;
-        stmt.raw_bind_parameter(at + 13, p.has_attach)?;
+        stmt.raw_bind_parameter(1, id)?;
+        stmt.raw_bind_parameter(2, folder)?;
+        stmt.raw_bind_parameter(3, &p.subject)?;
+        stmt.raw_bind_parameter(4, &p.sender_name)?;
+        stmt.raw_bind_parameter(5, &p.sender_email)?;
+        stmt.raw_bind_parameter(6, &p.display_to)?;
+        stmt.raw_bind_parameter(7, &p.display_cc)?;
+        stmt.raw_bind_parameter(8, p.delivery_time as i64)?;
+        stmt.raw_bind_parameter(9, p.submit_time.map(|t| t as i64))?;
+        stmt.raw_bind_parameter(10, raw.len() as i64)?;
+        stmt.raw_bind_parameter(11, &p.message_id)?;
+        stmt.raw_bind_parameter(12, flags)?;
+        stmt.raw_bind_parameter(13, p.has_attach)?;
         stmt.raw_bind_parameter(
-            at + 14,
+            14,
             body_len.map_or(ToSqlOutput::from(p.body.as_ref()), ToSqlOutput::ZeroBlob),
         )?;
         stmt.raw_bind_parameter(
-            at + 15,
+            15,
             raw_len.map_or(ToSqlOutput::from(raw), ToSqlOutput::ZeroBlob),
         )?;
+        stmt.raw_execute()?;
         for (column, len, bytes) in [(c"body", body_len, body), (c"raw", raw_len, raw)] {
             if len.is_some() {
-                large.push((id, column, bytes));
+                let mut blob = conn.blob_open(MAIN_DB, c"messages", column, id, false)?;
+                blob.write_at(bytes, 0)?;
+                blob.close()?;
             }
         }
+        Ok(())
     }
-    stmt.raw_execute()?;
-    for (id, column, bytes) in large {
-        let mut blob = conn.blob_open(MAIN_DB, c"messages", column, id, false)?;
-        blob.write_at(bytes, 0)?;
-        blob.close()?;
-    }
-    Ok(())
 }
 
 /// The length of the zero-filled blob a value over [`WRITE_IN_PLACE`] is inserted as;
@@ -693,7 +724,7 @@ fn clamp_i32(v: i64) -> i32 {
 #[async_trait]
 impl MsgStore for LocalStore {
     fn properties(&self) -> Row {
-        self.props.clone()
+        self.props.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     async fn folders(&self) -> ProviderResult<Vec<Row>> {
@@ -825,11 +856,7 @@ impl MsgStore for LocalStore {
     }
 
     async fn open_store_object(&self) -> ProviderResult<Arc<dyn PropObject>> {
-        Ok(Arc::new(RowObject::new(
-            self.ctx(),
-            object_type::MAPI_STORE,
-            self.props.clone(),
-        )))
+        Ok(Arc::new(RowObject::store(self.ctx(), self.props.clone())?))
     }
 
     fn subscribe_changes(
@@ -856,7 +883,7 @@ impl MsgStore for LocalStore {
 mod tests {
     use super::*;
 
-    fn settings(conn: &Connection) -> (i64, i64, i64) {
+    fn settings(conn: &Connection) -> (i64, i64, i64, i64) {
         let get = |name| {
             conn.pragma_query_value(None, name, |r| r.get::<_, i64>(0))
                 .unwrap()
@@ -865,6 +892,7 @@ mod tests {
             get("synchronous"),
             get("wal_autocheckpoint"),
             get("temp_store"),
+            get("cache_size"),
         )
     }
 
@@ -877,7 +905,7 @@ mod tests {
         conn.execute_batch("CREATE TABLE t (x INTEGER NOT NULL)")
             .unwrap();
         let before = settings(&conn);
-        assert_eq!(before, (1, 1000, 0));
+        assert_eq!(before, (1, 1000, 0, -2000));
         let failed = bulk_write(&mut conn, |tx| {
             tx.execute("INSERT INTO t VALUES (1)", [])?;
             tx.execute("INSERT INTO t VALUES (NULL)", [])
@@ -890,7 +918,11 @@ mod tests {
         };
         assert_eq!(count(&conn), 0, "nothing of a failed batch stays");
         bulk_write(&mut conn, |tx| {
-            assert_eq!(settings(tx), (2, 0, 2), "FULL, no autocheckpoint, MEMORY");
+            assert_eq!(
+                settings(tx),
+                (2, 0, 2, BULK_CACHE_KIB),
+                "FULL, no autocheckpoint, MEMORY, the bulk cache"
+            );
             tx.execute("INSERT INTO t VALUES (1), (2)", [])
         })
         .unwrap();

@@ -9,25 +9,14 @@ mod common;
 
 use std::sync::Arc;
 
+use common::restrict::{self, Fixture, content, prop, subjects};
 use common::*;
-use mapi_spi::{EntryId, FolderKind, MsgStore, PropObject};
+use mapi_spi::PropObject;
 use mapi_types::attach::{ATTACH_BY_VALUE, ATTACH_EMBEDDED_MSG};
-use mapi_types::object::{
-    IID_ISTREAM, KEEP_OPEN_READWRITE, MAPI_CREATE, MAPI_MODIFY, MAPI_UNICODE,
-};
+use mapi_types::object::{IID_ISTREAM, KEEP_OPEN_READWRITE, MAPI_CREATE, MAPI_MODIFY};
 use mapi_types::table::consts::*;
-use mapi_types::table::view::SubRows;
 use mapi_types::tags::*;
-use mapi_types::{
-    Bookmark, ContentMatch, MemorySource, PropTag, PropValue, Query, Relop, Restriction, Row,
-    Status, TableView,
-};
-
-struct Fixture {
-    _dir: TempDir,
-    store: Arc<dyn MsgStore>,
-    inbox: EntryId,
-}
+use mapi_types::{ContentMatch, PropValue, Query, Relop, Restriction, Status};
 
 fn text(v: &str) -> PropValue {
     PropValue::Unicode(v.into())
@@ -76,100 +65,45 @@ inner body\r\n\
 /// large enough to go to chunks), 3 imported ones with MIME attachments and 2 imported
 /// ones without.
 fn fixture() -> Fixture {
-    let dir = TempDir::new();
-    let path = dir.path("mail.db");
-    create_store(&path);
-    let store = store_logon(settings(&path)).unwrap();
-    let inbox = block_on(store.folder(FolderKind::Inbox)).unwrap();
-    for i in 0..12usize {
-        let msg = block_on(store.create_message(&inbox, 0)).unwrap();
-        block_on(msg.set_props(&[(PR_SUBJECT, text(&format!("Note {i}")))])).unwrap();
-        if i % 4 != 0 {
-            let data = vec![b'x'; if i == 7 { 300 * 1024 } else { 10 * i }];
-            add_file(
-                &msg,
-                ATTACH_BY_VALUE,
-                Some(&format!("report{}.pdf", i % 3)),
-                "application/pdf",
-                &data,
-            );
-            if i % 2 == 0 {
+    Fixture::new(PR_MESSAGE_ATTACHMENTS, |store, inbox| {
+        for i in 0..12usize {
+            let msg = block_on(store.create_message(inbox, 0)).unwrap();
+            block_on(msg.set_props(&[(PR_SUBJECT, text(&format!("Note {i}")))])).unwrap();
+            if i % 4 != 0 {
+                let data = vec![b'x'; if i == 7 { 300 * 1024 } else { 10 * i }];
                 add_file(
                     &msg,
                     ATTACH_BY_VALUE,
-                    Some("Ünïcode photo.JPG"),
-                    "image/jpeg",
-                    b"jpeg",
+                    Some(&format!("report{}.pdf", i % 3)),
+                    "application/pdf",
+                    &data,
                 );
+                if i % 2 == 0 {
+                    add_file(
+                        &msg,
+                        ATTACH_BY_VALUE,
+                        Some("Ünïcode photo.JPG"),
+                        "image/jpeg",
+                        b"jpeg",
+                    );
+                }
+                if i % 3 == 0 {
+                    add_file(&msg, ATTACH_BY_VALUE, None, "text/plain", b"");
+                }
             }
-            if i % 3 == 0 {
-                add_file(&msg, ATTACH_BY_VALUE, None, "text/plain", b"");
-            }
+            block_on(msg.save_changes(KEEP_OPEN_READWRITE)).unwrap();
         }
-        block_on(msg.save_changes(KEEP_OPEN_READWRITE)).unwrap();
-    }
-    let mut imported: Vec<Vec<u8>> = (0..3).map(received).collect();
-    imported.extend(
-        (0..2).map(|i| simple_message(&format!("plain {i}"), "Mon, 13 Nov 2023 08:00:00 +0000")),
-    );
-    block_on(store.import_raw(&inbox, imported)).unwrap();
-    Fixture {
-        _dir: dir,
-        store,
-        inbox,
-    }
-}
-
-fn sql_view(f: &Fixture) -> TableView {
-    TableView::over(block_on(f.store.contents_source(&f.inbox, 0)).unwrap())
-}
-
-/// The same folder in memory, each row with the rows its message's
-/// GetAttachmentTable gives.
-fn memory_view(f: &Fixture) -> TableView {
-    let table = block_on(f.store.contents(&f.inbox)).unwrap();
-    let columns = table.columns().to_vec();
-    let rows: Vec<Row> = table.full_rows().into_iter().cloned().collect();
-    let subs: Vec<SubRows> = rows
-        .iter()
-        .map(|r| {
-            let entry = r.get(PR_ENTRYID).and_then(PropValue::as_bytes).unwrap();
-            let msg = block_on(f.store.open_message(entry, 0)).unwrap();
-            let mut src = block_on(msg.attachment_table(MAPI_UNICODE)).unwrap();
-            let n = src.count().unwrap();
-            let cols = src.all_columns();
-            vec![(PR_MESSAGE_ATTACHMENTS, src.rows(0, n, &cols).unwrap())]
-        })
-        .collect();
-    TableView::over(Box::new(
-        MemorySource::new(&columns, rows).with_sub_rows(subs),
-    ))
-}
-
-fn all_rows(v: &mut TableView) -> Vec<Row> {
-    v.set_columns(&[PR_ENTRYID, PR_SUBJECT], 0).unwrap();
-    v.seek_row(Bookmark::Beginning, 0).unwrap();
-    v.query_rows(1000, 0).unwrap()
-}
-
-fn content(tag: PropTag, text: &str, how: ContentMatch, ignore_case: bool) -> Restriction {
-    Restriction::Content {
-        tag,
-        text: text.into(),
-        how,
-        ignore_case,
-    }
-}
-
-fn prop(op: Relop, tag: PropTag, value: PropValue) -> Restriction {
-    Restriction::Property { op, tag, value }
+        let mut imported: Vec<Vec<u8>> = (0..3).map(received).collect();
+        imported.extend(
+            (0..2)
+                .map(|i| simple_message(&format!("plain {i}"), "Mon, 13 Nov 2023 08:00:00 +0000")),
+        );
+        block_on(store.import_raw(inbox, imported)).unwrap();
+    })
 }
 
 fn sub(inner: Restriction) -> Restriction {
-    Restriction::Sub {
-        object: PR_MESSAGE_ATTACHMENTS,
-        restriction: Box::new(inner),
-    }
+    restrict::sub(PR_MESSAGE_ATTACHMENTS, inner)
 }
 
 fn inner_restrictions() -> Vec<Restriction> {
@@ -224,82 +158,20 @@ fn inner_restrictions() -> Vec<Restriction> {
     ]
 }
 
-/// Each inner restriction as the whole restriction, negated, beside an SQL part, and
-/// inside an OR with a case-ignoring match on the subject (evaluated in Rust).
-fn restrictions() -> Vec<Restriction> {
-    let mut out = Vec::new();
-    for inner in inner_restrictions() {
-        out.push(sub(inner.clone()));
-        out.push(Restriction::Not(Box::new(sub(inner.clone()))));
-        out.push(Restriction::And(vec![
-            sub(inner.clone()),
-            content(PR_SUBJECT, "Note 1", ContentMatch::Prefix, false),
-        ]));
-        out.push(Restriction::Or(vec![
-            content(PR_SUBJECT, "NOTE 3", ContentMatch::Full, true),
-            sub(inner),
-        ]));
-    }
-    out
-}
-
 #[test]
 fn attachment_sub_restrictions_match_the_memory_evaluation() {
-    let f = fixture();
-    let mut sql = sql_view(&f);
-    let mut mem = memory_view(&f);
-    assert_eq!(all_rows(&mut sql), all_rows(&mut mem));
-    assert_eq!(sql.get_row_count(0).unwrap(), 17);
-    let mut selective = 0;
-    for r in restrictions() {
-        sql.restrict(Some(r.clone()), 0).unwrap();
-        mem.restrict(Some(r.clone()), 0).unwrap();
-        let count = mem.get_row_count(0).unwrap();
-        assert_eq!(sql.get_row_count(0).unwrap(), count, "count of {r:?}");
-        assert_eq!(all_rows(&mut sql), all_rows(&mut mem), "rows of {r:?}");
-        let mut fresh = sql_view(&f);
-        fresh.restrict(Some(r.clone()), 0).unwrap();
-        fresh.set_columns(&[PR_ENTRYID, PR_SUBJECT], 0).unwrap();
-        mem.seek_row(Bookmark::Beginning, 0).unwrap();
-        assert_eq!(
-            fresh.query_rows(3, 0).unwrap(),
-            mem.query_rows(3, 0).unwrap(),
-            "first page of {r:?}"
-        );
-        if count > 0 && count < 17 {
-            selective += 1;
-        }
-    }
-    assert!(selective > 50, "only {selective} selective cases");
+    fixture().assert_matches_memory(inner_restrictions(), 17, 50);
 }
 
 #[test]
 fn find_row_sees_the_attachments() {
-    let f = fixture();
-    let mut sql = sql_view(&f);
-    let mut mem = memory_view(&f);
-    for inner in inner_restrictions() {
-        let r = sub(inner);
-        for (from, flags) in [(Bookmark::Beginning, 0), (Bookmark::End, DIR_BACKWARD)] {
-            let found = [&mut sql, &mut mem].map(|v| {
-                let status = v.find_row(&r, from, flags).err().map(|e| e.status);
-                (status, v.query_position().unwrap().row)
-            });
-            assert_eq!(found[0], found[1], "FindRow {r:?} from {from:?}");
-        }
-    }
+    fixture().assert_find_row_matches(inner_restrictions());
 }
 
 #[test]
 fn imported_mime_attachments_count_and_chunked_sizes_are_seen() {
     let f = fixture();
-    let mut v = sql_view(&f);
-    let subjects = |v: &mut TableView| -> Vec<String> {
-        all_rows(v)
-            .iter()
-            .map(|r| r.str(PR_SUBJECT).unwrap().to_string())
-            .collect()
-    };
+    let mut v = f.sql_view();
     v.restrict(
         Some(sub(content(
             PR_ATTACH_FILENAME,
@@ -345,7 +217,7 @@ fn imported_mime_attachments_count_and_chunked_sizes_are_seen() {
 #[test]
 fn other_attachment_columns_are_too_complex_and_change_nothing() {
     let f = fixture();
-    let mut v = sql_view(&f);
+    let mut v = f.sql_view();
     let pdf = sub(content(
         PR_ATTACH_MIME_TAG,
         "pdf",

@@ -79,6 +79,33 @@ fn until(rx: &Receiver<StoreChange>, want: impl Fn(&StoreChange) -> bool) -> Vec
     }
 }
 
+/// A new store with a change subscription.
+struct Watched {
+    _dir: TempDir,
+    path: std::path::PathBuf,
+    store: Arc<dyn mapi_spi::MsgStore>,
+    rx: Receiver<StoreChange>,
+    _sub: mapi_spi::ChangeSubscription,
+}
+
+impl Watched {
+    fn new() -> Watched {
+        let dir = TempDir::new();
+        let path = dir.path("mail.db");
+        create_store(&path);
+        let store = store_logon(settings(&path)).unwrap();
+        let (l, rx) = listener();
+        let sub = store.subscribe_changes(l).unwrap().unwrap();
+        Watched {
+            _dir: dir,
+            path,
+            store,
+            rx,
+            _sub: sub,
+        }
+    }
+}
+
 fn kinds(seen: &[StoreChange]) -> Vec<ChangeKind> {
     seen.iter().map(|c| c.kind).collect()
 }
@@ -167,12 +194,8 @@ fn every_kind_of_change_is_reported_in_order() {
 
 #[test]
 fn a_change_made_by_another_process_is_reported() {
-    let dir = TempDir::new();
-    let path = dir.path("mail.db");
-    create_store(&path);
-    let store = store_logon(settings(&path)).unwrap();
-    let (l, rx) = listener();
-    let _sub = store.subscribe_changes(l).unwrap().unwrap();
+    let w = Watched::new();
+    let (path, store, rx) = (&w.path, &w.store, &w.rx);
     let exe = std::env::current_exe().unwrap();
     let args = [
         "import",
@@ -196,11 +219,59 @@ fn a_change_made_by_another_process_is_reported() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let seen = until(&rx, |c| c.kind == ChangeKind::NewMail);
+    let seen = until(rx, |c| c.kind == ChangeKind::NewMail);
     let entry = &seen.last().unwrap().entry;
     let row = block_on(store.read_message(entry)).unwrap();
     assert_eq!(row.str(tags::PR_SUBJECT), Some("from the other process"));
     block_on(store.logoff());
+}
+
+#[test]
+fn a_large_import_is_one_log_row_reported_per_message() {
+    let w = Watched::new();
+    let (path, store, rx) = (&w.path, &w.store, &w.rx);
+    let inbox = block_on(store.folder(FolderKind::Inbox)).unwrap();
+    // More messages than the watcher expands at a time: the range is read in parts.
+    let n = 5000;
+    let batch = (0..n)
+        .map(|i| simple_message(&format!("bulk {i}"), "Tue, 06 Feb 2024 10:00:00 +0000"))
+        .collect();
+    let ids = block_on(store.import_raw(&inbox, batch)).unwrap();
+    // A change after it is reported after all of the batch.
+    let f = block_on(store.create_folder(&inbox, "After", 0)).unwrap();
+    let seen = until(rx, |c| c.entry == f);
+    let created: Vec<&StoreChange> = seen
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Created && c.object_type == object_type::MAPI_MESSAGE)
+        .collect();
+    let new_mail = seen
+        .iter()
+        .filter(|c| c.kind == ChangeKind::NewMail)
+        .count();
+    assert_eq!((created.len(), new_mail), (n, n));
+    let mut reported: Vec<&[u8]> = created.iter().map(|c| c.entry.as_slice()).collect();
+    let mut expected: Vec<&[u8]> = ids.iter().map(|e| e.as_slice()).collect();
+    reported.sort();
+    expected.sort();
+    assert_eq!(reported, expected);
+    assert!(created.iter().all(|c| c.parent == inbox));
+    // Each Created is followed by its NewMail.
+    for w in seen.windows(2) {
+        if w[0].kind == ChangeKind::Created && w[0].object_type == object_type::MAPI_MESSAGE {
+            assert_eq!((w[1].kind, &w[1].entry), (ChangeKind::NewMail, &w[0].entry));
+        }
+    }
+    assert!(!seen.iter().any(|c| c.kind == ChangeKind::Lost));
+    block_on(store.logoff());
+    let rows: i64 = rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM store_changes WHERE kind = 1 AND is_folder = 0",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(rows, 1, "one log row for the whole import");
 }
 
 #[test]

@@ -753,12 +753,13 @@ fn the_store_and_its_folders_answer_get_props() {
     assert_eq!(r.value[0].1, PropValue::Unicode("Inbox".into()));
     assert_eq!(r.value[1].1, PropValue::Long(1));
     assert_eq!(r.value[2].1, PropValue::Binary(subtree));
+    // Opened without MAPI_MODIFY: read-only.
     assert_eq!(
         status(block_on(folder.set_props(&[(
             PR_DISPLAY_NAME,
             PropValue::Unicode("x".into())
         )]))),
-        Status::MAPI_E_NO_SUPPORT
+        Status::MAPI_E_NO_ACCESS
     );
     let mut missing = inbox.clone();
     missing[22] = 0x7F;

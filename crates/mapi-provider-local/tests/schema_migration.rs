@@ -3,7 +3,8 @@
 //! index and the per-folder message counts with their triggers exist afterwards, and
 //! every table answer is the one a file made new gives over the same messages. A file
 //! with a schema newer than this code knows is still refused and left as it is, and an
-//! upgrade that fails part way changes nothing.
+//! upgrade that fails part way changes nothing. A version-6 file (`data/store-v6.sql`,
+//! made by that version) keeps its change log and gets change ranges.
 
 mod common;
 
@@ -191,7 +192,7 @@ fn version1_files_are_brought_to_the_current_schema_with_the_same_answers() {
     let current = dir.path("current.db");
     current_store(&current, 700);
     let expected_schema = schema_of(&current);
-    assert_eq!(expected_schema.0, 6);
+    assert_eq!(expected_schema.0, 7);
     let expected = {
         let store = store_logon(settings(&current)).unwrap();
         let a = answers(&store);
@@ -258,15 +259,15 @@ fn a_newer_schema_is_still_refused_and_left_alone() {
     current_store(&path, 3);
     Connection::open(&path)
         .unwrap()
-        .pragma_update(None, "user_version", 7)
+        .pragma_update(None, "user_version", 8)
         .unwrap();
     let before = schema_of(&path);
     let e = err(store_logon(settings(&path)));
     assert_eq!(e.status, Status::MAPI_E_VERSION);
-    assert!(e.message.contains("version 7"), "{e}");
+    assert!(e.message.contains("version 8"), "{e}");
     // Nothing was upgraded or rolled back.
     assert_eq!(schema_of(&path), before);
-    assert_eq!(before.0, 7);
+    assert_eq!(before.0, 8);
 }
 
 #[test]
@@ -327,8 +328,11 @@ fn version3_files_get_the_recipients_and_attachment_tables() {
     block_on(store.logoff());
 }
 
-/// What turns a version-6 file into a version-5 one: the change log and its triggers go.
+/// What turns a version-7 file into a version-5 one: the folder comments and the
+/// change log (with its range column) and its triggers go.
 const DROP_CHANGE_LOG: &str = "
+    DROP TRIGGER changes_folder_props;
+    ALTER TABLE folders DROP COLUMN comment;
     DROP TRIGGER changes_message_insert;
     DROP TRIGGER changes_message_delete;
     DROP TRIGGER changes_message_move;
@@ -422,17 +426,99 @@ fn version5_files_get_the_change_log() {
     );
     let store = store_logon(settings(&old)).unwrap();
     assert_eq!(schema_of(&old), expected_schema);
-    // The upgraded file logs changes: an import leaves its rows in the log.
+    // The upgraded file logs changes: an import leaves its range row in the log.
     let inbox = block_on(store.folder(FolderKind::Inbox)).unwrap();
     block_on(store.import_raw(&inbox, vec![message(1), message(2)])).unwrap();
     block_on(store.logoff());
-    let logged: i64 = Connection::open(&old)
+    assert_eq!(message_log(&old), [(21, Some(1))]);
+}
+
+/// The change log's message creations: (`object`, `last_object - object`) per row.
+fn message_log(path: &Path) -> Vec<(i64, Option<i64>)> {
+    Connection::open(path)
+        .unwrap()
+        .prepare(
+            "SELECT object, last_object - object FROM store_changes
+             WHERE kind = 1 AND is_folder = 0 ORDER BY seq",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// A store file as schema version 6 made it (`data/store-v6.sql`: a store made by that
+/// version's code, two messages imported, as sqlite3's `.dump` gives it), with the
+/// file settings a dump leaves out.
+fn version6_file(path: &Path) {
+    let conn = Connection::open(path).unwrap();
+    conn.pragma_update(None, "page_size", 16384).unwrap();
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    conn.execute_batch(include_str!("data/store-v6.sql"))
+        .unwrap();
+    conn.pragma_update(None, "application_id", 0x4D41_5053)
+        .unwrap();
+    conn.pragma_update(None, "user_version", 6).unwrap();
+}
+
+#[test]
+fn version6_files_get_change_ranges_and_keep_their_log() {
+    let dir = TempDir::new();
+    let (_, expected_schema) = checkpointed_store(&dir);
+    let old = dir.path("v6.db");
+    version6_file(&old);
+    let v6 = schema_of(&old);
+    assert_eq!(v6.0, 6);
+    assert_ne!(v6, expected_schema);
+    // What version 6 logged: one row per imported message.
+    let logged: Vec<i64> = Connection::open(&old)
+        .unwrap()
+        .prepare("SELECT object FROM store_changes WHERE kind = 1 AND is_folder = 0")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(logged, [1, 2]);
+
+    let store = store_logon(settings(&old)).unwrap();
+    assert_eq!(schema_of(&old), expected_schema);
+    let inbox = block_on(store.folder(FolderKind::Inbox)).unwrap();
+    let subjects = |store: &Arc<dyn MsgStore>| {
+        let mut v: Vec<String> = block_on(store.contents(&inbox))
+            .unwrap()
+            .query_rows()
+            .iter()
+            .filter_map(|r| r.str(PR_SUBJECT).map(str::to_string))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(subjects(&store), ["First v6 message", "Second v6 message"]);
+    // The version-6 rows are still read: a subscriber that starts now sees only what
+    // follows, an import's batch as one row, one Created and one NewMail per message.
+    let ids = block_on(store.import_raw(&inbox, vec![message(1), message(2), message(3)])).unwrap();
+    assert_eq!(subjects(&store).len(), 5);
+    block_on(store.logoff());
+    assert_eq!(message_log(&old), [(1, None), (2, None), (3, Some(2))]);
+    assert_eq!(ids.len(), 3);
+    let counted: i64 = Connection::open(&old)
+        .unwrap()
+        .query_row("SELECT msg_count FROM folders WHERE kind = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(counted, 5);
+    // The insert triggers an import suspends are back as they were.
+    let triggers: i64 = Connection::open(&old)
         .unwrap()
         .query_row(
-            "SELECT count(*) FROM store_changes WHERE kind = 1 AND is_folder = 0",
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'
+             AND name IN ('messages_count_insert', 'changes_message_insert')",
             [],
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(logged, 2);
+    assert_eq!(triggers, 2);
 }

@@ -8,25 +8,13 @@
 
 mod common;
 
-use std::sync::Arc;
-
+use common::restrict::{self, Fixture, content, prop, subjects};
 use common::*;
-use mapi_spi::{EntryId, FolderKind, MsgStore};
 use mapi_types::object::{KEEP_OPEN_READWRITE, MAPI_UNICODE};
 use mapi_types::recipient::*;
 use mapi_types::table::consts::*;
-use mapi_types::table::view::SubRows;
 use mapi_types::tags::*;
-use mapi_types::{
-    Bookmark, ContentMatch, MemorySource, PropTag, PropValue, Query, Relop, Restriction, Row,
-    Status, TableView,
-};
-
-struct Fixture {
-    _dir: TempDir,
-    store: Arc<dyn MsgStore>,
-    inbox: EntryId,
-}
+use mapi_types::{Bookmark, ContentMatch, PropValue, Query, Relop, Restriction, Row, Status};
 
 fn rcpt(kind: i32, name: &str, email: &str) -> Row {
     let mut r = Row::default();
@@ -59,90 +47,35 @@ fn received(i: usize) -> Vec<u8> {
 /// 15 messages with saved recipients (every fifth with none) and 5 imported ones
 /// (which have no saved recipient rows: they show their MIME's).
 fn fixture() -> Fixture {
-    let dir = TempDir::new();
-    let path = dir.path("mail.db");
-    create_store(&path);
-    let store = store_logon(settings(&path)).unwrap();
-    let inbox = block_on(store.folder(FolderKind::Inbox)).unwrap();
-    for i in 0..15 {
-        let msg = block_on(store.create_message(&inbox, 0)).unwrap();
-        block_on(msg.set_props(&[(PR_SUBJECT, PropValue::Unicode(format!("Note {i}")))])).unwrap();
-        let mut rows = Vec::new();
-        if i % 5 != 0 {
-            rows.push(rcpt(
-                MAPI_TO,
-                &format!("Bob {i}"),
-                &format!("bob{}@example.org", i % 3),
-            ));
-            if i % 2 == 0 {
-                rows.push(rcpt(MAPI_CC, "Carol", "carol@example.net"));
+    Fixture::new(PR_MESSAGE_RECIPIENTS, |store, inbox| {
+        for i in 0..15 {
+            let msg = block_on(store.create_message(inbox, 0)).unwrap();
+            block_on(msg.set_props(&[(PR_SUBJECT, PropValue::Unicode(format!("Note {i}")))]))
+                .unwrap();
+            let mut rows = Vec::new();
+            if i % 5 != 0 {
+                rows.push(rcpt(
+                    MAPI_TO,
+                    &format!("Bob {i}"),
+                    &format!("bob{}@example.org", i % 3),
+                ));
+                if i % 2 == 0 {
+                    rows.push(rcpt(MAPI_CC, "Carol", "carol@example.net"));
+                }
+                if i % 4 == 0 {
+                    rows.push(rcpt(MAPI_BCC, "Dave Ünïcode", "DAVE@EXAMPLE.ORG"));
+                }
+                block_on(msg.modify_recipients(MODRECIP_ADD, &rows)).unwrap();
             }
-            if i % 4 == 0 {
-                rows.push(rcpt(MAPI_BCC, "Dave Ünïcode", "DAVE@EXAMPLE.ORG"));
-            }
-            block_on(msg.modify_recipients(MODRECIP_ADD, &rows)).unwrap();
+            block_on(msg.save_changes(KEEP_OPEN_READWRITE)).unwrap();
         }
-        block_on(msg.save_changes(KEEP_OPEN_READWRITE)).unwrap();
-    }
-    let imported = (0..5).map(received).collect();
-    block_on(store.import_raw(&inbox, imported)).unwrap();
-    Fixture {
-        _dir: dir,
-        store,
-        inbox,
-    }
-}
-
-fn sql_view(f: &Fixture) -> TableView {
-    TableView::over(block_on(f.store.contents_source(&f.inbox, 0)).unwrap())
-}
-
-/// The same folder in memory, each row with the recipient rows its message's
-/// GetRecipientTable gives.
-fn memory_view(f: &Fixture) -> TableView {
-    let table = block_on(f.store.contents(&f.inbox)).unwrap();
-    let columns = table.columns().to_vec();
-    let rows: Vec<Row> = table.full_rows().into_iter().cloned().collect();
-    let subs: Vec<SubRows> = rows
-        .iter()
-        .map(|r| {
-            let entry = r.get(PR_ENTRYID).and_then(PropValue::as_bytes).unwrap();
-            let msg = block_on(f.store.open_message(entry, 0)).unwrap();
-            let mut src = block_on(msg.recipient_table(MAPI_UNICODE)).unwrap();
-            let n = src.count().unwrap();
-            let cols = src.all_columns();
-            vec![(PR_MESSAGE_RECIPIENTS, src.rows(0, n, &cols).unwrap())]
-        })
-        .collect();
-    TableView::over(Box::new(
-        MemorySource::new(&columns, rows).with_sub_rows(subs),
-    ))
-}
-
-fn all_rows(v: &mut TableView) -> Vec<Row> {
-    v.set_columns(&[PR_ENTRYID, PR_SUBJECT], 0).unwrap();
-    v.seek_row(Bookmark::Beginning, 0).unwrap();
-    v.query_rows(1000, 0).unwrap()
-}
-
-fn content(tag: PropTag, text: &str, how: ContentMatch, ignore_case: bool) -> Restriction {
-    Restriction::Content {
-        tag,
-        text: text.into(),
-        how,
-        ignore_case,
-    }
-}
-
-fn prop(op: Relop, tag: PropTag, value: PropValue) -> Restriction {
-    Restriction::Property { op, tag, value }
+        let imported = (0..5).map(received).collect();
+        block_on(store.import_raw(inbox, imported)).unwrap();
+    })
 }
 
 fn sub(inner: Restriction) -> Restriction {
-    Restriction::Sub {
-        object: PR_MESSAGE_RECIPIENTS,
-        restriction: Box::new(inner),
-    }
+    restrict::sub(PR_MESSAGE_RECIPIENTS, inner)
 }
 
 fn inner_restrictions() -> Vec<Restriction> {
@@ -192,71 +125,14 @@ fn inner_restrictions() -> Vec<Restriction> {
     ]
 }
 
-/// Each inner restriction as the whole restriction, negated, beside an SQL part, and
-/// inside an OR with a case-ignoring match on the subject (evaluated in Rust).
-fn restrictions() -> Vec<Restriction> {
-    let mut out = Vec::new();
-    for inner in inner_restrictions() {
-        out.push(sub(inner.clone()));
-        out.push(Restriction::Not(Box::new(sub(inner.clone()))));
-        out.push(Restriction::And(vec![
-            sub(inner.clone()),
-            content(PR_SUBJECT, "Note 1", ContentMatch::Prefix, false),
-        ]));
-        out.push(Restriction::Or(vec![
-            content(PR_SUBJECT, "NOTE 3", ContentMatch::Full, true),
-            sub(inner),
-        ]));
-    }
-    out
-}
-
 #[test]
 fn recipients_sub_restrictions_match_the_memory_evaluation() {
-    let f = fixture();
-    let mut sql = sql_view(&f);
-    let mut mem = memory_view(&f);
-    assert_eq!(all_rows(&mut sql), all_rows(&mut mem));
-    assert_eq!(sql.get_row_count(0).unwrap(), 20);
-    let mut selective = 0;
-    for r in restrictions() {
-        sql.restrict(Some(r.clone()), 0).unwrap();
-        mem.restrict(Some(r.clone()), 0).unwrap();
-        let count = mem.get_row_count(0).unwrap();
-        assert_eq!(sql.get_row_count(0).unwrap(), count, "count of {r:?}");
-        assert_eq!(all_rows(&mut sql), all_rows(&mut mem), "rows of {r:?}");
-        // A fresh view pages before it counts (LIMIT / OFFSET).
-        let mut fresh = sql_view(&f);
-        fresh.restrict(Some(r.clone()), 0).unwrap();
-        fresh.set_columns(&[PR_ENTRYID, PR_SUBJECT], 0).unwrap();
-        mem.seek_row(Bookmark::Beginning, 0).unwrap();
-        assert_eq!(
-            fresh.query_rows(3, 0).unwrap(),
-            mem.query_rows(3, 0).unwrap(),
-            "first page of {r:?}"
-        );
-        if count > 0 && count < 20 {
-            selective += 1;
-        }
-    }
-    assert!(selective > 40, "only {selective} selective cases");
+    fixture().assert_matches_memory(inner_restrictions(), 20, 40);
 }
 
 #[test]
 fn find_row_sees_the_saved_recipients() {
-    let f = fixture();
-    let mut sql = sql_view(&f);
-    let mut mem = memory_view(&f);
-    for inner in inner_restrictions() {
-        let r = sub(inner);
-        for (from, flags) in [(Bookmark::Beginning, 0), (Bookmark::End, DIR_BACKWARD)] {
-            let found = [&mut sql, &mut mem].map(|v| {
-                let status = v.find_row(&r, from, flags).err().map(|e| e.status);
-                (status, v.query_position().unwrap().row)
-            });
-            assert_eq!(found[0], found[1], "FindRow {r:?} from {from:?}");
-        }
-    }
+    let mut sql = fixture().assert_find_row_matches(inner_restrictions());
     // From the beginning, the first message with a Cc is found and the cursor is on it.
     let cc = sub(prop(Relop::Eq, PR_RECIPIENT_TYPE, PropValue::Long(MAPI_CC)));
     sql.find_row(&cc, Bookmark::Beginning, 0).unwrap();
@@ -275,13 +151,7 @@ fn find_row_sees_the_saved_recipients() {
 #[test]
 fn imported_messages_match_their_mime_recipients() {
     let f = fixture();
-    let mut v = sql_view(&f);
-    let subjects = |v: &mut TableView| -> Vec<String> {
-        all_rows(v)
-            .iter()
-            .map(|r| r.str(PR_SUBJECT).unwrap().to_string())
-            .collect()
-    };
+    let mut v = f.sql_view();
     let any = sub(Restriction::Exist(PR_EMAIL_ADDRESS));
     v.restrict(Some(any.clone()), 0).unwrap();
     // 12 of the 15 composed messages have recipients, and every imported one.
@@ -335,7 +205,7 @@ fn imported_messages_match_their_mime_recipients() {
 #[test]
 fn what_the_store_cannot_evaluate_is_too_complex_and_changes_nothing() {
     let f = fixture();
-    let mut v = sql_view(&f);
+    let mut v = f.sql_view();
     let cc = sub(prop(Relop::Eq, PR_RECIPIENT_TYPE, PropValue::Long(MAPI_CC)));
     v.restrict(Some(cc.clone()), 0).unwrap();
     let before = v.get_row_count(0).unwrap();

@@ -4,21 +4,16 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use mapi_spi::{PropObject, PropStream, PropValues, ProviderResult, Reply, async_trait};
+use mapi_spi::{PropObject, PropValues, ProviderResult, Reply};
 use mapi_types::attach::{ATTACH_BY_VALUE, ATTACH_EMBEDDED_MSG, IID_IMESSAGE, NO_ATTACHMENT};
-use mapi_types::object::{
-    FORCE_SAVE, KEEP_OPEN_READONLY, KEEP_OPEN_READWRITE, MAPI_CREATE, MAPI_DEFERRED_ERRORS,
-    MAPI_MODIFY, STREAM_APPEND,
-};
+use mapi_types::object::{MAPI_CREATE, MAPI_DEFERRED_ERRORS, MAPI_MODIFY, STREAM_APPEND};
 use mapi_types::tags::*;
 use mapi_types::{MapiUid, PropProblem, PropTag, PropType, PropValue, Status, object_type};
 use rusqlite::params;
 
 use crate::error::LocalError;
 use crate::message::{Access, Ctx, MessageInner, stream_start};
-use crate::props::{
-    Held, MAX_PER_CALL, Place, PropSet, check_flags, tag_problem, too_many, value_problem,
-};
+use crate::props::{Held, Place, PropSet, check_flags, tag_problem, value_problem};
 use crate::stream::{LocalStream, Staged, StreamOwner};
 
 use super::{COMPUTED, computed, method_of};
@@ -90,11 +85,7 @@ impl AttachInner {
     }
 
     fn writable(&self, st: &AttachState) -> Result<(), LocalError> {
-        match st.access {
-            Access::ReadWrite => Ok(()),
-            Access::ReadOnly => Err(LocalError::ReadOnly { what: self.what() }),
-            Access::Closed => Err(LocalError::Closed),
-        }
+        crate::props::check_writable(st.access, || self.what())
     }
 
     fn refresh(&self, st: &mut AttachState) {
@@ -105,9 +96,7 @@ impl AttachInner {
         &self,
         values: &[(PropTag, PropValue)],
     ) -> Result<Vec<PropProblem>, LocalError> {
-        if values.len() > MAX_PER_CALL {
-            return Err(too_many(values.len()));
-        }
+        crate::props::check_count(values.len())?;
         self.writable(&self.lock())?;
         let mapped = self.msg.mapped_ids(values.iter().map(|(t, _)| *t))?;
         let mut st = self.lock();
@@ -131,9 +120,7 @@ impl AttachInner {
     }
 
     fn delete_props_now(&self, tags: &[PropTag]) -> Result<Vec<PropProblem>, LocalError> {
-        if tags.len() > MAX_PER_CALL {
-            return Err(too_many(tags.len()));
-        }
+        crate::props::check_count(tags.len())?;
         let mut st = self.lock();
         self.writable(&st)?;
         let mut problems = Vec::new();
@@ -158,17 +145,7 @@ impl AttachInner {
     }
 
     fn save_now(&self, flags: u32) -> Result<(), LocalError> {
-        check_flags(
-            "SaveChanges",
-            flags,
-            KEEP_OPEN_READONLY | KEEP_OPEN_READWRITE | FORCE_SAVE | MAPI_DEFERRED_ERRORS,
-        )?;
-        if flags & KEEP_OPEN_READONLY != 0 && flags & KEEP_OPEN_READWRITE != 0 {
-            return Err(LocalError::InvalidParameter {
-                detail: "SaveChanges takes KEEP_OPEN_READONLY or KEEP_OPEN_READWRITE, not both"
-                    .into(),
-            });
-        }
+        crate::props::check_save_flags(flags)?;
         let mut st = self.lock();
         self.writable(&st)?;
         self.msg
@@ -340,12 +317,7 @@ fn hide_objects(mut reply: Reply<PropValues>, objects: &[u16]) -> Reply<PropValu
     reply
 }
 
-#[async_trait]
-impl PropObject for LocalAttach {
-    fn object_type(&self) -> u32 {
-        object_type::MAPI_ATTACH
-    }
-
+crate::object_impl::transacted_prop_object!(LocalAttach, object_type::MAPI_ATTACH, {
     async fn get_props(
         &self,
         tags: Option<&[PropTag]>,
@@ -362,33 +334,6 @@ impl PropObject for LocalAttach {
         Ok(hide_objects(reply, &objects))
     }
 
-    async fn get_prop_list(&self, flags: u32) -> ProviderResult<Vec<PropTag>> {
-        Ok(self.inner.lock().props.list(flags)?)
-    }
-
-    async fn set_props(&self, values: &[(PropTag, PropValue)]) -> ProviderResult<Vec<PropProblem>> {
-        Ok(self.inner.set_props_now(values)?)
-    }
-
-    async fn delete_props(&self, tags: &[PropTag]) -> ProviderResult<Vec<PropProblem>> {
-        Ok(self.inner.delete_props_now(tags)?)
-    }
-
-    async fn save_changes(&self, flags: u32) -> ProviderResult<()> {
-        Ok(self.inner.save_now(flags)?)
-    }
-
-    async fn open_property(
-        &self,
-        tag: PropTag,
-        interface: &MapiUid,
-        flags: u32,
-    ) -> ProviderResult<Box<dyn PropStream>> {
-        Ok(Box::new(
-            self.inner.open_property_now(tag, interface, flags)?,
-        ))
-    }
-
     async fn open_property_object(
         &self,
         tag: PropTag,
@@ -399,4 +344,4 @@ impl PropObject for LocalAttach {
             self.inner.open_embedded_now(tag, interface, flags)?,
         ))
     }
-}
+});

@@ -47,7 +47,7 @@ fn well_known_name(code: i64) -> String {
         .map_or_else(|| format!("kind {code}"), |(_, _, n)| (*n).to_string())
 }
 
-fn check_name(name: &str) -> Result<(), LocalError> {
+pub(crate) fn check_name(name: &str) -> Result<(), LocalError> {
     if name.trim().is_empty() {
         return Err(LocalError::InvalidParameter {
             detail: "a folder name may not be empty".into(),
@@ -61,6 +61,25 @@ fn check_name(name: &str) -> Result<(), LocalError> {
         });
     }
     Ok(())
+}
+
+/// The subfolder of `parent` named `name` (names compare with case ignored).
+pub(crate) fn child_named(
+    conn: &Connection,
+    parent: i64,
+    name: &str,
+) -> rusqlite::Result<Option<i64>> {
+    let wanted = name.to_lowercase();
+    let mut stmt = conn.prepare_cached("SELECT id, name FROM folders WHERE parent = ?1")?;
+    let rows = stmt
+        .query_map([parent], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows
+        .into_iter()
+        .find(|(_, n)| n.to_lowercase() == wanted)
+        .map(|(id, _)| id))
 }
 
 impl LocalStore {
@@ -117,20 +136,7 @@ impl LocalStore {
         parent: i64,
         name: &str,
     ) -> Result<Option<i64>, LocalError> {
-        let wanted = name.to_lowercase();
-        let mut stmt = conn
-            .prepare_cached("SELECT id, name FROM folders WHERE parent = ?1")
-            .map_err(self.sql())?;
-        let rows = stmt
-            .query_map([parent], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-            })
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(self.sql())?;
-        Ok(rows
-            .into_iter()
-            .find(|(_, n)| n.to_lowercase() == wanted)
-            .map(|(id, _)| id))
+        child_named(conn, parent, name).map_err(self.sql())
     }
 
     /// `root` and every folder below it, parents before children.

@@ -2,6 +2,8 @@
 //! a tiny executor, temporary directories and logon helpers.
 #![allow(dead_code)]
 
+pub mod restrict;
+
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::pin;
@@ -172,4 +174,9 @@ pub fn err<T>(r: Result<T, ProviderError>) -> ProviderError {
         Ok(_) => panic!("expected a failure"),
         Err(e) => e,
     }
+}
+
+/// The status of a result that must have failed.
+pub fn status<T>(r: Result<T, ProviderError>) -> mapi_types::Status {
+    err(r).status
 }

@@ -76,3 +76,23 @@ pub fn both_links(mapi: &Mapi, profile: &str) -> (AnySession, AnySession) {
     assert!(remote.disabled().is_empty(), "{:?}", remote.disabled());
     (local, remote)
 }
+
+/// In the child: the quickstart profile's answers to `script` in process (tag `local`)
+/// and through the daemon (tag `remote`), the daemon stopped after.
+pub fn script_on_both_links(script: fn(&AnySession, &str) -> Vec<String>) -> [Vec<String>; 2] {
+    let home = std::path::PathBuf::from(std::env::var_os("MAPI_HOME").unwrap());
+    let mapi = Mapi::open(Some(&home)).unwrap();
+    let _stop = StopDaemon(&mapi);
+    mapi.quickstart().unwrap();
+    let (local, remote) = both_links(&mapi, "Default");
+    [script(&local, "local"), script(&remote, "remote")]
+}
+
+/// A call's status: `S_OK`, or its error's.
+pub fn status<T>(r: mapi::Result<T>) -> mapi::Status {
+    use mapi::MapiStatus;
+    match r {
+        Ok(_) => mapi::Status::S_OK,
+        Err(e) => e.status(),
+    }
+}
