@@ -259,3 +259,79 @@ fn a_shared_session_made_from_c_is_joined_by_another_c_process_and_the_cli() {
     );
     assert!(stdout.contains("maker done, joiners ok"), "{stdout}");
 }
+
+#[test]
+fn c_program_administers_profiles_and_services_then_logs_on_under_valgrind() {
+    let exe = build("cc", "admin.c", "admin");
+    for valgrind in [false, true] {
+        let home = tempfile::tempdir().expect("temp dir");
+        let store = home.path().join("cadmin-store.db");
+        let out = {
+            let mut cmd = if valgrind {
+                need("valgrind");
+                let supp = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/valgrind.supp");
+                let mut c = Command::new("valgrind");
+                c.args(["-q", "--error-exitcode=1", "--leak-check=full"])
+                    .arg(format!("--suppressions={}", supp.display()))
+                    .arg(&exe);
+                c
+            } else {
+                Command::new(&exe)
+            };
+            cmd.arg(&store)
+                .env("MAPI_HOME", home.path())
+                .env("LD_LIBRARY_PATH", prefix().join("lib"))
+                .output()
+                .expect("run the program")
+        };
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "admin.c failed ({}, valgrind {valgrind}):\n{stdout}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The profile table as it changed, and the causes GetLastError names.
+        assert!(stdout.contains("profiles: CAdmin* Wide é \n"), "{stdout}");
+        assert!(
+            stdout.contains("profiles: CAdmin* Locked Renamed Wide é \n"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("duplicate profile: MAPI_E_NO_ACCESS"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("unknown service: MAPI_E_NOT_FOUND")
+                && stdout.contains("no-such-service"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("unknown setting: MAPI_E_INVALID_PARAMETER"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("service: My store (local-store)"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("store: Renamed store default=1"),
+            "{stdout}"
+        );
+        // ConfigureMsgService made the store file where it was told.
+        assert!(store.exists(), "no store file at {}", store.display());
+        // No secret in clear anywhere in the home (profile store, side file).
+        for entry in std::fs::read_dir(home.path()).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_file() {
+                let bytes = std::fs::read(&p).unwrap();
+                assert!(
+                    !bytes.windows(7).any(|w| w == b"hunter2"),
+                    "{} holds the secret in clear",
+                    p.display()
+                );
+            }
+        }
+        assert!(stdout.ends_with("profiles: \nadmin ok\n"), "{stdout}");
+    }
+}

@@ -17,6 +17,9 @@
 //! ```
 //!
 //! # Layout
+//! - [`admin`]: profile administration objects: [`admin::ProfAdmin`] (`IProfAdmin`),
+//!   [`admin::ServiceAdmin`] (`IMsgServiceAdmin`), [`admin::ProviderAdmin`],
+//!   [`admin::ProfSect`] (`IProfSect`), from `MAPIAdminProfiles` or a session.
 //! - [`advise`]: Advise / Unadvise through the facade: the sink type and
 //!   [`advise::LiveContents`], a contents table that can be advised (this process's
 //!   link; the daemon link answers `MAPI_E_NO_SUPPORT`).
@@ -55,6 +58,7 @@
 
 #![warn(missing_docs)]
 
+pub mod admin;
 pub mod advise;
 mod any_session;
 pub mod attachments;
