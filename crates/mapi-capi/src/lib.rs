@@ -8,8 +8,9 @@
 //! Restrict, CreateBookmark, FreeBookmark, SortTable, QuerySortOrder, QueryRows, Abort),
 //! IMsgStore GetProps / GetPropList / GetReceiveFolder / StoreLogoff, HrQueryAllRows and
 //! FreeProws, MAPIAdminProfiles with IProfAdmin, IMsgServiceAdmin(2), IProviderAdmin and
-//! IProfSect. Every other slot of
-//! every vtable answers `MAPI_E_NO_SUPPORT`. No panic crosses the boundary.
+//! IProfSect, IMAPISession AdminServices / OpenProfileSection / OpenEntry of a status
+//! row, IMAPIStatus (GetProps, GetPropList, ValidateState, FlushQueues). Every other
+//! slot of every vtable answers `MAPI_E_NO_SUPPORT`. No panic crosses the boundary.
 //!
 //! # Layout
 //! - `vtbl` (generated): every interface's vtable struct, its `NO_SUPPORT` stubs, the
@@ -26,6 +27,8 @@
 //! - `profadmin`, `svcadmin`, `provadmin`, `profsect`: MAPIAdminProfiles, IProfAdmin,
 //!   IMsgServiceAdmin(2), IProviderAdmin, IProfSect; `admin`: what they share, and
 //!   IMAPISession::AdminServices / OpenProfileSection.
+//! - `status`: IMAPIStatus over a status-table row (IMAPISession::OpenEntry on its
+//!   PR_ENTRYID), ValidateState, FlushQueues.
 //! - `error`: [`error::CapiError`], every failure with its MAPI status.
 
 #![warn(missing_docs)]
@@ -41,6 +44,7 @@ mod profadmin;
 mod profsect;
 mod provadmin;
 mod session;
+mod status;
 mod store;
 mod svcadmin;
 mod table;

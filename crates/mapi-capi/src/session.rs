@@ -93,6 +93,7 @@ static VTBL: IMAPISessionVtbl = IMAPISessionVtbl {
     Logoff: logoff,
     AdminServices: crate::admin::session_admin_services,
     OpenProfileSection: crate::admin::session_open_profile_section,
+    OpenEntry: crate::status::session_open_entry,
     ..IMAPISessionVtbl::NO_SUPPORT
 };
 

@@ -4,7 +4,7 @@
  * GetMsgServiceTable, ConfigureMsgService with SPropValues, GetProviderTable,
  * AdminProviders, OpenProfileSection), IProviderAdmin, IProfSect (GetProps, SetProps,
  * DeleteProps, SaveChanges; secrets never readable), then MAPILogonEx on the new
- * profile, its stores table, the session's AdminServices / OpenProfileSection, Logoff
+ * profile, its stores table, IMAPIStatus objects opened from the status table, the session's AdminServices / OpenProfileSection, Logoff
  * and DeleteProfile; and the statuses bad input gets. argv[1]: the store file to use.
  * Prints what it reads; exits non-zero at the first unexpected result. */
 #include <mapix.h>
@@ -20,6 +20,9 @@
 #endif
 #ifndef MAPI_STORE_PROVIDER
 #define MAPI_STORE_PROVIDER ((ULONG)0x00000021)
+#endif
+#ifndef MAPI_SPOOLER
+#define MAPI_SPOOLER ((ULONG)0x00000025)
 #endif
 #ifndef SERVICE_UI_ALWAYS
 #define SERVICE_UI_ALWAYS ((ULONG)0x00000002)
@@ -251,6 +254,59 @@ static void stores(LPMAPISESSION s) {
     t->lpVtbl->Release(t);
 }
 
+/* IMAPIStatus: every status row opens by its PR_ENTRYID and answers GetProps as the
+ * table does; ValidateState, FlushQueues (spooler), the stubs. Returns one status
+ * object still held, to call after Logoff. */
+static LPMAPISTATUS status_objects(LPMAPISESSION s) {
+    LPMAPITABLE t = NULL;
+    LPSRowSet rows = NULL;
+    LPMAPISTATUS keep = NULL;
+    SizedSPropTagArray(4, cols) = {4, {PR_ENTRYID, PR_RESOURCE_TYPE, PR_DISPLAY_NAME_A,
+                                       PR_STATUS_CODE}};
+    EXPECT(s->lpVtbl->GetStatusTable(s, 0, &t), S_OK);
+    EXPECT(HrQueryAllRows(t, (LPSPropTagArray)&cols, NULL, NULL, 0, &rows), S_OK);
+    t->lpVtbl->Release(t);
+    CHECK(rows->cRows >= 3);
+    for (ULONG i = 0; i < rows->cRows; i++) {
+        const SPropValue *v = rows->aRow[i].lpProps;
+        ULONG type = 0, n = 0;
+        LPUNKNOWN unk = NULL;
+        LPMAPISTATUS st = NULL;
+        LPSPropValue props = NULL;
+        EXPECT(s->lpVtbl->OpenEntry(s, v[0].Value.bin.cb, (LPENTRYID)v[0].Value.bin.lpb, NULL,
+                                    0, &type, &unk),
+               S_OK);
+        CHECK(type == MAPI_STATUS);
+        EXPECT(unk->lpVtbl->QueryInterface(unk, &IID_IMAPIStatus, (void **)&st), S_OK);
+        unk->lpVtbl->Release(unk);
+        EXPECT(st->lpVtbl->GetProps(st, (LPSPropTagArray)&cols, 0, &n, &props), S_OK);
+        CHECK(n == 4 && props[1].Value.l == v[1].Value.l);
+        CHECK(strcmp(props[2].Value.lpszA, v[2].Value.lpszA) == 0);
+        CHECK(props[3].Value.l == v[3].Value.l);
+        printf("status object: %s type 0x%X code %d\n", props[2].Value.lpszA,
+               (unsigned)props[1].Value.l, props[3].Value.l);
+        MAPIFreeBuffer(props);
+        EXPECT(st->lpVtbl->ValidateState(st, 0, 0), S_OK);
+        EXPECT(st->lpVtbl->SettingsDialog(st, 0, 0), MAPI_E_NO_SUPPORT);
+        EXPECT(st->lpVtbl->SetProps(st, 0, NULL, NULL), MAPI_E_NO_SUPPORT);
+        HRESULT want = v[1].Value.l == (LONG)MAPI_SPOOLER ? S_OK : MAPI_E_NO_SUPPORT;
+        EXPECT(st->lpVtbl->FlushQueues(st, 0, 0, NULL, 0), want);
+        EXPECT(st->lpVtbl->FlushQueues(st, 0, 0, NULL, 0x1000), MAPI_E_UNKNOWN_FLAGS);
+        if (keep == NULL) keep = st;
+        else st->lpVtbl->Release(st);
+    }
+    FreeProws(rows);
+    /* An entry id no status row has; one that is no status row's at all. */
+    BYTE gone[12] = {'M', 'A', 'P', 'I', 'S', 'T', 'A', 'T', 0xFF, 0xFF, 0, 0};
+    LPUNKNOWN unk = NULL;
+    ULONG type = 0;
+    EXPECT(s->lpVtbl->OpenEntry(s, sizeof gone, (LPENTRYID)gone, NULL, 0, &type, &unk),
+           MAPI_E_NOT_FOUND);
+    EXPECT(s->lpVtbl->OpenEntry(s, sizeof gone, (LPENTRYID)gone, NULL, 0, &type, NULL),
+           MAPI_E_INVALID_PARAMETER);
+    return keep;
+}
+
 int main(int argc, char **argv) {
     char buf[1024];
     LPPROFADMIN pa = NULL;
@@ -377,10 +433,14 @@ int main(int argc, char **argv) {
     CHECK(strcmp(props[0].Value.lpszA, "CAdmin") == 0);
     MAPIFreeBuffer(props);
     ps->lpVtbl->Release(ps);
+    LPMAPISTATUS st = status_objects(s);
     EXPECT(s->lpVtbl->Logoff(s, 0, 0, 0), S_OK);
+    EXPECT(st->lpVtbl->ValidateState(st, 0, 0), MAPI_E_END_OF_SESSION);
     EXPECT(s->lpVtbl->AdminServices(s, 0, &ssa), MAPI_E_END_OF_SESSION);
     EXPECT(s->lpVtbl->OpenProfileSection(s, &uid, NULL, 0, &ps), MAPI_E_END_OF_SESSION);
     s->lpVtbl->Release(s);
+    /* The status object held the session object; releasing it frees both. */
+    st->lpVtbl->Release(st);
 
     /* Delete the service, then the profile. */
     EXPECT(sa->lpVtbl->DeleteMsgService(sa, &nowhere), MAPI_E_NOT_FOUND);
