@@ -335,3 +335,59 @@ fn c_program_administers_profiles_and_services_then_logs_on_under_valgrind() {
         assert!(stdout.ends_with("profiles: \nadmin ok\n"), "{stdout}");
     }
 }
+
+#[test]
+fn a_shared_session_administers_its_profile_from_c_under_valgrind() {
+    need("valgrind");
+    let exe = build("cc", "admin_shared.c", "admin_shared");
+    let debug = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../debug");
+    let mapid = debug.join("mapid");
+    assert!(
+        mapid.exists() && debug.join("mapi").exists(),
+        "{} and the mapi CLI are needed: cargo build --workspace first",
+        mapid.display()
+    );
+    let home = quickstart_home();
+    let run_dir = tempfile::tempdir().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(run_dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let supp = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/valgrind.supp");
+    let out = Command::new("valgrind")
+        .args(["-q", "--error-exitcode=1", "--leak-check=full"])
+        .arg(format!("--suppressions={}", supp.display()))
+        .arg(&exe)
+        .env("MAPI_HOME", home.path())
+        .env("XDG_RUNTIME_DIR", run_dir.path())
+        .env("MAPID_BIN", &mapid)
+        .env_remove("MAPI_SOCKET")
+        .env("LD_LIBRARY_PATH", prefix().join("lib"))
+        .output()
+        .unwrap();
+    // Whatever happened, no daemon is left behind.
+    let _ = Command::new(debug.join("mapi"))
+        .args(["--home"])
+        .arg(home.path())
+        .args(["daemon", "stop"])
+        .env("XDG_RUNTIME_DIR", run_dir.path())
+        .output();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("shared store: Personal Folders\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("shared service: local-store\nshared service: contacts\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("shared status: MAPI spooler\n"), "{stdout}");
+    assert!(
+        stdout.contains("individual store: Shared store\n"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("admin shared ok\n"), "{stdout}");
+}
