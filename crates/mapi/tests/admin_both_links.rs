@@ -115,7 +115,26 @@ fn profiles_services_and_sections_administered_then_logged_on() {
     let uid = svc
         .create_msg_service("local-store", Some("Mail"), 0)
         .unwrap();
+    // The required columns of the message-service table (reference §7.5).
+    let cols = svc
+        .get_msg_service_table(0)
+        .unwrap()
+        .query_columns(0)
+        .unwrap();
+    for c in [
+        PR_DISPLAY_NAME,
+        PR_INSTANCE_KEY,
+        PR_RESOURCE_FLAGS,
+        PR_SERVICE_DLL_NAME,
+        PR_SERVICE_ENTRY_NAME,
+        PR_SERVICE_NAME,
+        PR_SERVICE_SUPPORT_FILES,
+        PR_SERVICE_UID,
+    ] {
+        assert!(cols.iter().any(|t| t.id() == c.id()), "{c} missing");
+    }
     let table = rows(svc.get_msg_service_table(0).unwrap());
+    assert_eq!(table[0].str(PR_SERVICE_ENTRY_NAME), Some("ServiceEntry"));
     assert_eq!(table.len(), 1);
     assert_eq!(table[0].str(PR_DISPLAY_NAME), Some("Mail"));
     assert_eq!(table[0].str(PR_SERVICE_NAME), Some("local-store"));
