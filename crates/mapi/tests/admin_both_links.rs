@@ -2,7 +2,7 @@
 //! create, duplicate, default, copy, rename, password), ServiceAdmin (service and
 //! provider tables, CreateMsgServiceEx, ConfigureMsgService with properties, bad input),
 //! ProviderAdmin, and ProfSect (changes kept until SaveChanges, read-only without
-//! MAPI_MODIFY, secrets never readable); then a logon to the profile made. And the
+//! MAPI_MODIFY, secrets never readable, MAPI_E_OBJECT_CHANGED for a second writer); then a logon to the profile made. And the
 //! same objects from a session over both links: in this process and in a real `mapid`.
 
 mod common;
@@ -16,6 +16,7 @@ use mapi::{
 };
 
 const KEEP_OPEN_READWRITE: u32 = 0x2;
+const FORCE_SAVE: u32 = 0x4;
 const MAPI_MODIFY: u32 = 0x1;
 const PATH: PropTag = PropTag(0x6600_001F);
 const DISPLAY: PropTag = PropTag(0x6601_001F);
@@ -231,6 +232,28 @@ fn profiles_services_and_sections_administered_then_logged_on() {
         status(rw.delete_props(&[PR_PROFILE_NAME])),
         Status::MAPI_E_INVALID_PARAMETER
     );
+    // Two writers: the second to save finds the section changed, unless FORCE_SAVE.
+    let w1 = svc.open_profile_section(uid, MAPI_MODIFY).unwrap();
+    let w2 = svc.open_profile_section(uid, MAPI_MODIFY).unwrap();
+    w1.set_props(&[(DISPLAY, PropValue::Unicode("First".into()))])
+        .unwrap();
+    w2.set_props(&[(DISPLAY, PropValue::Unicode("Second".into()))])
+        .unwrap();
+    w1.save_changes(0).unwrap();
+    let e = w2.save_changes(KEEP_OPEN_READWRITE).unwrap_err();
+    assert_eq!(e.status(), Status::MAPI_E_OBJECT_CHANGED, "{e}");
+    assert_eq!(
+        ro.get_props(Some(&[DISPLAY]), 0).unwrap().value[0].1,
+        PropValue::Unicode("First".into())
+    );
+    w2.save_changes(FORCE_SAVE | KEEP_OPEN_READWRITE).unwrap();
+    w2.set_props(&named).unwrap();
+    w2.save_changes(0).unwrap();
+    assert_eq!(
+        ro.get_props(Some(&[DISPLAY]), 0).unwrap().value[0].1,
+        named[0].1
+    );
+
     // No secret in clear on disk.
     for entry in std::fs::read_dir(home.path()).unwrap() {
         let p = entry.unwrap().path();

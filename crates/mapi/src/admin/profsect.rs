@@ -1,5 +1,6 @@
 //! [`ProfSect`]: a profile section as an `IMAPIProp` object. Changes wait in the object
-//! until SaveChanges writes them (sets in one transaction, then deletes); secure
+//! until SaveChanges writes them (sets in one transaction, then deletes;
+//! `MAPI_E_OBJECT_CHANGED` when another object saved the section in between); secure
 //! properties (ids 0x67F0-0x67FF: passwords) may be written but never come back in
 //! clear: asked for, they are `PT_ERROR` `MAPI_E_NO_ACCESS`.
 
@@ -45,6 +46,9 @@ pub struct ProfSect {
 
 struct State {
     writable: bool,
+    /// The stored properties (non-secure) when opened or last saved: SaveChanges
+    /// refuses with `MAPI_E_OBJECT_CHANGED` if another object saved since.
+    base: Vec<(PropTag, PropValue)>,
     sets: Vec<(PropTag, PropValue)>,
     deletes: Vec<PropTag>,
 }
@@ -76,16 +80,20 @@ impl ProfSect {
                 Err(e) => Err(e.into()),
             }
         })?;
-        Ok(ProfSect {
+        let mut sect = ProfSect {
             engine,
             profile,
             uid,
             state: Mutex::new(State {
                 writable,
+                base: Vec::new(),
                 sets: Vec::new(),
                 deletes: Vec::new(),
             }),
-        })
+        };
+        let base = sect.stored()?;
+        sect.state.get_mut().unwrap_or_else(|p| p.into_inner()).base = base;
+        Ok(sect)
     }
 
     /// `IMAPISession::OpenProfileSection` of the session's profile, over either link.
@@ -112,24 +120,29 @@ impl ProfSect {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Every non-secure property as saved now (a section not stored yet: the two MAPI
+    /// computes for any).
+    fn stored(&self) -> Result<Vec<(PropTag, PropValue)>> {
+        self.engine
+            .with_store(|s| match s.get_props(&self.profile, self.uid, None) {
+                Ok(v) => Ok(v),
+                Err(ProfileError::SectionNotFound(_)) => Ok(vec![
+                    (
+                        tags::PR_OBJECT_TYPE,
+                        PropValue::Long(object_type::MAPI_PROFSECT as i32),
+                    ),
+                    (
+                        tags::PR_PROFILE_NAME,
+                        PropValue::Unicode(self.profile.clone()),
+                    ),
+                ]),
+                Err(e) => Err(e.into()),
+            })
+    }
+
     /// Every non-secure property as saved, with this object's unsaved changes applied.
     fn current(&self) -> Result<Vec<(PropTag, PropValue)>> {
-        let stored =
-            self.engine
-                .with_store(|s| match s.get_props(&self.profile, self.uid, None) {
-                    Ok(v) => Ok(v),
-                    Err(ProfileError::SectionNotFound(_)) => Ok(vec![
-                        (
-                            tags::PR_OBJECT_TYPE,
-                            PropValue::Long(object_type::MAPI_PROFSECT as i32),
-                        ),
-                        (
-                            tags::PR_PROFILE_NAME,
-                            PropValue::Unicode(self.profile.clone()),
-                        ),
-                    ]),
-                    Err(e) => Err(e.into()),
-                })?;
+        let stored = self.stored()?;
         let st = self.state();
         let mut all: Vec<(PropTag, PropValue)> = stored
             .into_iter()
@@ -262,7 +275,9 @@ impl ProfSect {
     }
 
     /// `SaveChanges`: writes the kept changes. `KEEP_OPEN_READWRITE` keeps the object
-    /// writable; `KEEP_OPEN_READONLY` (or neither) leaves it read-only.
+    /// writable; `KEEP_OPEN_READONLY` (or neither) leaves it read-only. When another
+    /// object saved the section since this one was opened or last saved, the call is
+    /// `MAPI_E_OBJECT_CHANGED` and nothing is written, unless `FORCE_SAVE`.
     pub fn save_changes(&self, flags: u32) -> Result<()> {
         let known = KEEP_OPEN_READONLY | KEEP_OPEN_READWRITE | FORCE_SAVE | MAPI_DEFERRED_ERRORS;
         if flags & !known != 0 {
@@ -280,6 +295,16 @@ impl ProfSect {
         if !st.writable {
             return Err(no_access("SaveChanges"));
         }
+        if flags & FORCE_SAVE == 0 && self.stored()? != st.base {
+            return Err(EngineError::Status(
+                Status::MAPI_E_OBJECT_CHANGED,
+                format!(
+                    "SaveChanges: profile section {} was saved by another object since this \
+                     one was opened or last saved (FORCE_SAVE overwrites)",
+                    self.uid
+                ),
+            ));
+        }
         let (sets, deletes) = (st.sets.clone(), st.deletes.clone());
         self.engine.with_store(|s| {
             if !sets.is_empty() {
@@ -292,6 +317,7 @@ impl ProfSect {
         })?;
         st.sets.clear();
         st.deletes.clear();
+        st.base = self.stored()?;
         st.writable = flags & KEEP_OPEN_READWRITE != 0;
         Ok(())
     }
