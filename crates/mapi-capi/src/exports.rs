@@ -15,6 +15,7 @@ use crate::alloc;
 use crate::com::{guard, put};
 use crate::convert::{free_rows, read_string};
 use crate::error::{CapiError, null};
+pub use crate::profadmin::MAPIAdminProfiles;
 use crate::session::Session;
 use crate::types::{MapiInit0, SRowSet};
 use crate::vtbl::IMAPITableVtbl;

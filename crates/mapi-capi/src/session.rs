@@ -39,6 +39,17 @@ impl Session {
         })
     }
 
+    /// The engine the session came from.
+    pub(crate) fn mapi(&self) -> &Arc<Mapi> {
+        &self.mapi
+    }
+
+    /// Runs `f` on the live session (`MAPI_E_END_OF_SESSION` after Logoff).
+    pub(crate) fn with_live<T>(&self, f: impl FnOnce(&AnySession) -> Result<T>) -> Result<T> {
+        let g = self.live()?;
+        f(g.as_ref().ok_or(CapiError::EndOfSession)?)
+    }
+
     fn live(&self) -> Result<MutexGuard<'_, Option<AnySession>>> {
         let g = self.session.lock().unwrap_or_else(|p| p.into_inner());
         if g.is_none() {
@@ -80,6 +91,9 @@ static VTBL: IMAPISessionVtbl = IMAPISessionVtbl {
     GetStatusTable: get_status_table,
     OpenMsgStore: open_msg_store,
     Logoff: logoff,
+    AdminServices: crate::admin::session_admin_services,
+    OpenProfileSection: crate::admin::session_open_profile_section,
+    OpenEntry: crate::status::session_open_entry,
     ..IMAPISessionVtbl::NO_SUPPORT
 };
 

@@ -1541,6 +1541,7 @@ const _: () = {
     let _: unsafe extern "C" fn(u32, *mut c_void) -> i32 = crate::exports::MAPIAllocateBuffer;
     let _: unsafe extern "C" fn(u32, *mut c_void, *mut c_void) -> i32 = crate::exports::MAPIAllocateMore;
     let _: unsafe extern "C" fn(*mut c_void) -> u32 = crate::exports::MAPIFreeBuffer;
+    let _: unsafe extern "C" fn(u32, *mut c_void) -> i32 = crate::exports::MAPIAdminProfiles;
     let _: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, *mut c_void, i32, *mut c_void) -> i32 = crate::exports::HrQueryAllRows;
     let _: unsafe extern "C" fn(*mut c_void) = crate::exports::FreeProws;
 };

@@ -259,3 +259,135 @@ fn a_shared_session_made_from_c_is_joined_by_another_c_process_and_the_cli() {
     );
     assert!(stdout.contains("maker done, joiners ok"), "{stdout}");
 }
+
+#[test]
+fn c_program_administers_profiles_and_services_then_logs_on_under_valgrind() {
+    let exe = build("cc", "admin.c", "admin");
+    for valgrind in [false, true] {
+        let home = tempfile::tempdir().expect("temp dir");
+        let store = home.path().join("cadmin-store.db");
+        let out = {
+            let mut cmd = if valgrind {
+                need("valgrind");
+                let supp = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/valgrind.supp");
+                let mut c = Command::new("valgrind");
+                c.args(["-q", "--error-exitcode=1", "--leak-check=full"])
+                    .arg(format!("--suppressions={}", supp.display()))
+                    .arg(&exe);
+                c
+            } else {
+                Command::new(&exe)
+            };
+            cmd.arg(&store)
+                .env("MAPI_HOME", home.path())
+                .env("LD_LIBRARY_PATH", prefix().join("lib"))
+                .output()
+                .expect("run the program")
+        };
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "admin.c failed ({}, valgrind {valgrind}):\n{stdout}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The profile table as it changed, and the causes GetLastError names.
+        assert!(stdout.contains("profiles: CAdmin* Wide é \n"), "{stdout}");
+        assert!(
+            stdout.contains("profiles: CAdmin* Locked Renamed Wide é \n"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("duplicate profile: MAPI_E_NO_ACCESS"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("unknown service: MAPI_E_NOT_FOUND")
+                && stdout.contains("no-such-service"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("unknown setting: MAPI_E_INVALID_PARAMETER"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("service: My store (local-store)"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("store: Renamed store default=1"),
+            "{stdout}"
+        );
+        // ConfigureMsgService made the store file where it was told.
+        assert!(store.exists(), "no store file at {}", store.display());
+        // No secret in clear anywhere in the home (profile store, side file).
+        for entry in std::fs::read_dir(home.path()).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_file() {
+                let bytes = std::fs::read(&p).unwrap();
+                assert!(
+                    !bytes.windows(7).any(|w| w == b"hunter2"),
+                    "{} holds the secret in clear",
+                    p.display()
+                );
+            }
+        }
+        assert!(stdout.ends_with("profiles: \nadmin ok\n"), "{stdout}");
+    }
+}
+
+#[test]
+fn a_shared_session_administers_its_profile_from_c_under_valgrind() {
+    need("valgrind");
+    let exe = build("cc", "admin_shared.c", "admin_shared");
+    let debug = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../debug");
+    let mapid = debug.join("mapid");
+    assert!(
+        mapid.exists() && debug.join("mapi").exists(),
+        "{} and the mapi CLI are needed: cargo build --workspace first",
+        mapid.display()
+    );
+    let home = quickstart_home();
+    let run_dir = tempfile::tempdir().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(run_dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let supp = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/valgrind.supp");
+    let out = Command::new("valgrind")
+        .args(["-q", "--error-exitcode=1", "--leak-check=full"])
+        .arg(format!("--suppressions={}", supp.display()))
+        .arg(&exe)
+        .env("MAPI_HOME", home.path())
+        .env("XDG_RUNTIME_DIR", run_dir.path())
+        .env("MAPID_BIN", &mapid)
+        .env_remove("MAPI_SOCKET")
+        .env("LD_LIBRARY_PATH", prefix().join("lib"))
+        .output()
+        .unwrap();
+    // Whatever happened, no daemon is left behind.
+    let _ = Command::new(debug.join("mapi"))
+        .args(["--home"])
+        .arg(home.path())
+        .args(["daemon", "stop"])
+        .env("XDG_RUNTIME_DIR", run_dir.path())
+        .output();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("shared store: Personal Folders\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("shared service: local-store\nshared service: contacts\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("shared status: MAPI spooler\n"), "{stdout}");
+    assert!(
+        stdout.contains("individual store: Shared store\n"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("admin shared ok\n"), "{stdout}");
+}

@@ -15,7 +15,7 @@ use mapi_types::table::consts::{
 use mapi_types::table::hierarchy::hierarchy_rows;
 use mapi_types::table::view::Liveness;
 use mapi_types::{
-    MapiUid, MemorySource, PropTag, PropValue, Row, RowSource, Status, Table, TableError,
+    MapiUid, MemorySource, PropTag, PropType, PropValue, Row, RowSource, Status, Table, TableError,
     TableView, tags,
 };
 
@@ -204,7 +204,8 @@ impl Engine {
         ))
     }
 
-    /// `IMsgServiceAdmin::GetMsgServiceTable` of a profile as a view.
+    /// `IMsgServiceAdmin::GetMsgServiceTable` of a profile as a view, with the
+    /// required columns of reference §7.5.
     pub fn get_msg_service_table(&self, profile: &str) -> Result<TableView> {
         let services = self.with_store(|s| Ok(s.msg_service_table(profile)?))?;
         let rows = services
@@ -214,8 +215,22 @@ impl Engine {
                 r.set(tags::PR_DISPLAY_NAME, PropValue::Unicode(s.display_name));
                 r.set(tags::PR_INSTANCE_KEY, uid(&s.uid));
                 r.set(tags::PR_SERVICE_UID, uid(&s.uid));
-                r.set(tags::PR_SERVICE_NAME, PropValue::Unicode(s.service_name));
                 r.set(tags::PR_RESOURCE_FLAGS, PropValue::Long(s.flags.0 as i32));
+                // No DLLs: a service's implementation is compiled in under its
+                // registry name, entered through its service entry.
+                r.set(
+                    tags::PR_SERVICE_DLL_NAME,
+                    PropValue::Unicode(s.service_name.clone()),
+                );
+                r.set(
+                    tags::PR_SERVICE_ENTRY_NAME,
+                    PropValue::String8("ServiceEntry".into()),
+                );
+                r.set(
+                    tags::PR_SERVICE_SUPPORT_FILES,
+                    PropValue::Multi(PropType::PT_UNICODE, Vec::new()),
+                );
+                r.set(tags::PR_SERVICE_NAME, PropValue::Unicode(s.service_name));
                 r
             })
             .collect();
@@ -226,6 +241,9 @@ impl Engine {
                 tags::PR_SERVICE_UID,
                 tags::PR_RESOURCE_FLAGS,
                 tags::PR_INSTANCE_KEY,
+                tags::PR_SERVICE_DLL_NAME,
+                tags::PR_SERVICE_ENTRY_NAME,
+                tags::PR_SERVICE_SUPPORT_FILES,
             ],
             rows,
         ))

@@ -22,6 +22,38 @@ const COMPUTED: &[PropTag] = &[
     tags::PR_RESOURCE_TYPE,
 ];
 
+/// The checks `SetProps` on a section makes before writing anything: named ids
+/// (>= 0x8000), computed properties (PR_PROFILE_NAME, PR_SERVICE_UID, ...) and values
+/// that do not fit their tag's type -> `MAPI_E_INVALID_PARAMETER` naming the property.
+pub fn check_section_props(props: &[(PropTag, PropValue)]) -> Result<()> {
+    for (tag, value) in props {
+        if tag.is_named() {
+            return Err(ProfileError::InvalidProperty(
+                tag.to_string(),
+                "profile sections hold no named properties".into(),
+            ));
+        }
+        if is_computed(*tag) {
+            return Err(ProfileError::InvalidProperty(
+                tag.to_string(),
+                "it is computed by MAPI and read-only".into(),
+            ));
+        }
+        if !value.fits(*tag) || matches!(value, PropValue::Error(_)) {
+            return Err(ProfileError::InvalidProperty(
+                tag.to_string(),
+                format!("a {} value does not fit its type", value.prop_type().name()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a section property is computed by MAPI (read-only).
+pub fn is_computed(tag: PropTag) -> bool {
+    COMPUTED.iter().any(|c| c.id() == tag.id())
+}
+
 impl ProfileStore {
     /// `GetProps`: with `None`, every non-secure property of the section (computed ones
     /// first); with tags, exactly those, a missing one as `PT_ERROR` `MAPI_E_NOT_FOUND`.
@@ -126,26 +158,7 @@ impl ProfileStore {
         section: MapiUid,
         props: &[(PropTag, PropValue)],
     ) -> Result<()> {
-        for (tag, value) in props {
-            if tag.is_named() {
-                return Err(ProfileError::InvalidProperty(
-                    tag.to_string(),
-                    "profile sections hold no named properties".into(),
-                ));
-            }
-            if COMPUTED.iter().any(|c| c.id() == tag.id()) {
-                return Err(ProfileError::InvalidProperty(
-                    tag.to_string(),
-                    "it is computed by MAPI and read-only".into(),
-                ));
-            }
-            if !value.fits(*tag) || matches!(value, PropValue::Error(_)) {
-                return Err(ProfileError::InvalidProperty(
-                    tag.to_string(),
-                    format!("a {} value does not fit its type", value.prop_type().name()),
-                ));
-            }
-        }
+        check_section_props(props)?;
         let secret = props.iter().any(|(t, _)| t.is_secure());
         let vault = self.vault(profile, secret)?;
         let path = self.name.clone();

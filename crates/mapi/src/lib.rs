@@ -17,6 +17,9 @@
 //! ```
 //!
 //! # Layout
+//! - [`admin`]: profile administration objects: [`admin::ProfAdmin`] (`IProfAdmin`),
+//!   [`admin::ServiceAdmin`] (`IMsgServiceAdmin`), [`admin::ProviderAdmin`],
+//!   [`admin::ProfSect`] (`IProfSect`), from `MAPIAdminProfiles` or a session.
 //! - [`advise`]: Advise / Unadvise through the facade: the sink type and
 //!   [`advise::LiveContents`], a contents, hierarchy or status table that can be
 //!   advised (contents tables on both links, events pushed over the socket; hierarchy
@@ -56,6 +59,7 @@
 
 #![warn(missing_docs)]
 
+pub mod admin;
 pub mod advise;
 mod any_session;
 pub mod attachments;
