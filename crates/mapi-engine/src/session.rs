@@ -491,6 +491,7 @@ impl Session {
             } else {
                 Status::S_OK
             },
+            Arc::downgrade(&self.inner),
         ))
     }
 

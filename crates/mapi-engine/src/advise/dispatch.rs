@@ -27,6 +27,7 @@ pub(super) fn run(hub: Weak<Hub>, rx: Receiver<Job>) {
         drop(h);
         match job {
             Job::Store { store, changes } => store_job(&regs, &store, &changes),
+            Job::AddressBook(n) => address_book_job(&regs, &n),
             Job::Ended(reason) => {
                 ended(&regs, &reason);
                 // The session is over: release every sink and store subscription
@@ -48,6 +49,27 @@ fn ended(regs: &[Arc<Registration>], reason: &str) {
         if matches!(r.target, Target::Session) && r.mask & fnev::EXTENDED != 0 {
             r.call(&n);
         }
+    }
+}
+
+fn address_book_job(regs: &[Arc<Registration>], n: &[Notification]) {
+    for r in regs {
+        let Target::AddressBook { container } = &r.target else {
+            continue;
+        };
+        let out: Vec<Notification> = n
+            .iter()
+            .filter(|x| r.mask & x.event_type() != 0)
+            .filter(|x| match (container, x) {
+                (None, _) => true,
+                (Some(c), Notification::ObjectCreated(o) | Notification::ObjectModified(o)) => {
+                    &o.parent == c
+                }
+                (Some(_), _) => false,
+            })
+            .cloned()
+            .collect();
+        r.call(&out);
     }
 }
 
@@ -73,7 +95,7 @@ fn store_job(regs: &[Arc<Registration>], store: &[u8], changes: &[StoreChange]) 
             Target::Store { store: s, object } if s == store => {
                 object_notifications(changes, object.as_deref(), store, r.mask)
             }
-            Target::Store { .. } => continue,
+            Target::Store { .. } | Target::AddressBook { .. } => continue,
             Target::Table(w) => match w.upgrade() {
                 Some(t) if t.store == store => {
                     let key = Arc::as_ptr(&t) as usize;
