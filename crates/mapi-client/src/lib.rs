@@ -12,6 +12,7 @@
 //!   `ping`, `list_sessions`, `shutdown_daemon`.
 //! - [`session`]: [`RemoteSession`] (logged on with [`LogonRequest`], the one request
 //!   type of `mapi-ui`), [`SessionEvents`].
+//! - `addrbook` (private): `RemoteSession::address_book`, one address-book call.
 //! - `folders` (private): `RemoteSession::folder`, one folder or message operation
 //!   (`IMAPIFolder`, `GetReceiveFolder`) on a store at the daemon.
 //! - `objects` (private): `RemoteSession::object`, one `IMAPIProp` / `IStream` call on
@@ -35,6 +36,7 @@
 //! # Ok(()) }
 //! ```
 
+mod addrbook;
 pub mod conn;
 pub mod error;
 mod folders;
@@ -47,9 +49,9 @@ mod ui;
 pub use conn::Connection;
 pub use error::{ClientError, Result};
 pub use mapi_proto::{
-    DisabledService, FolderOp, FolderReply, MAX_IMPORT_BATCH_LEN, MAX_IMPORT_CHUNK_LEN,
-    MAX_STREAM_PIECE, Notification, ObjectOp, ObjectReply, OpenKind, PromptKind, SessionInfo,
-    TableKind,
+    AbOp, AbReply, DisabledService, FolderOp, FolderReply, MAX_IMPORT_BATCH_LEN,
+    MAX_IMPORT_CHUNK_LEN, MAX_STREAM_PIECE, Notification, ObjectOp, ObjectReply, OpenKind,
+    PromptKind, SessionInfo, TableKind,
 };
 pub use mapi_ui::LogonRequest;
 pub use path::{

@@ -259,6 +259,9 @@ async fn answer(
         RequestBody::Folder { session, store, op } => {
             crate::folders::answer(conn, session, &store, op).await
         }
+        RequestBody::AddressBook { session, op } => {
+            crate::addrbook::answer(conn, session, op).await
+        }
         // Answered inline by the reader; never reaches here.
         RequestBody::UiReply { prompt_id, .. } => Err(DaemonError::NoSuchPrompt(prompt_id)),
     }

@@ -22,12 +22,15 @@
 //!   handles per session handle.
 //! - `attachments` (private): a message's attachments and embedded messages as object
 //!   handles, its attachment table.
+//! - `addrbook` (private): the session's address book (OpenAddressBook, OpenEntry,
+//!   ResolveName, CreateEntry); its objects are property-object handles.
 //! - `tables` (private): the row sources of tables clients opened, per session handle.
 //! - [`sockdir`]: socket directory check, one-daemon lock, pid file, cleanup.
 //! - [`log`]: the daemon's logger (its events and the engine's and providers' records,
 //!   at `MAPI_LOG`'s level) on stderr or a size-capped log file.
 //! - [`error`]: [`DaemonError`] and its MAPI status codes.
 
+mod addrbook;
 mod attachments;
 mod conn;
 mod dispatch;

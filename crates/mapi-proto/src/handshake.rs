@@ -19,10 +19,12 @@ use crate::wire::{Input, Writer};
 /// objects and streams, `Object`; 4: `Folder` operations, `CreateMessage`,
 /// `ModifyRecipients` and `RecipientTable` objects; 5: object `SubmitMessage` and its
 /// `Submitted` reply, and attachments: `CreateAttach`, `OpenAttach`, `DeleteAttach`,
-/// `AttachmentTable`, `OpenPropertyObject`, `Submit`'s envelope sender, object `SetReadFlag`). Versions
+/// `AttachmentTable`, `OpenPropertyObject`, `Submit`'s envelope sender, object `SetReadFlag`;
+/// 6: the address book: `AddressBook` requests and replies, `AbHierarchy` and
+/// `AbContents` tables). Versions
 /// must be equal: a new request or operation a peer of the previous version would
 /// call corrupt bumps it.
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// The four bytes after the tag of `Hello` and `Welcome`.
 pub const MAGIC: [u8; 4] = *b"MAPI";

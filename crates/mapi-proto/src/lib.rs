@@ -13,6 +13,8 @@
 //!   [`MAX_STREAM_PIECE`] bytes.
 //! - [`folder`]: [`FolderOp`] / [`FolderReply`]: a store's folder and message
 //!   operations (`IMAPIFolder`, `GetReceiveFolder`) by entry id.
+//! - [`addrbook`]: [`AbOp`] / [`AbReply`]: the session's address book (OpenAddressBook,
+//!   OpenEntry, ResolveName, CreateEntry); its objects are property-object handles.
 //! - [`notification`]: [`Notification`] (daemon -> client), [`PromptKind`] prompts.
 //! - [`secret`]: [`Secret`], a string whose `Debug` prints `***`.
 //! - [`limits`]: frame, string, entry-id, blob and list limits.
@@ -54,6 +56,7 @@
 //! # Ok::<(), ProtoError>(())
 //! ```
 
+pub mod addrbook;
 pub mod error;
 pub mod folder;
 pub mod frame;
@@ -69,6 +72,7 @@ mod restrict;
 pub mod secret;
 mod wire;
 
+pub use addrbook::{AbOp, AbReply};
 pub use error::ProtoError;
 pub use folder::{FolderOp, FolderReply};
 pub use frame::{FRAME_HEADER_LEN, FrameDecoder, encode_frame};

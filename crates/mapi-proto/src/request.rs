@@ -4,6 +4,7 @@
 
 use mapi_types::{PropTag, Restriction, SortKey};
 
+use crate::addrbook::AbOp;
 use crate::error::ProtoError;
 use crate::folder::FolderOp;
 use crate::limits::{MAX_BLOB_LEN, MAX_ENTRY_ID_LEN, MAX_IMPORT_CHUNK_LEN};
@@ -243,6 +244,14 @@ pub enum RequestBody {
         /// The call.
         op: FolderOp,
     },
+    /// A call of the session's address book (`OpenAddressBook`, `IAddrBook`,
+    /// `IABContainer`). Reply: `AddressBook`.
+    AddressBook {
+        /// The session.
+        session: u64,
+        /// The call.
+        op: AbOp,
+    },
 }
 
 /// Which table `OpenTable` opens.
@@ -256,6 +265,11 @@ pub enum TableKind {
     Hierarchy,
     /// `GetContentsTable` of a folder.
     Contents,
+    /// `GetHierarchyTable` of an address-book container (the `folder` field names the
+    /// container; none or an empty one is the root).
+    AbHierarchy,
+    /// `GetContentsTable` of an address-book container (the `folder` field).
+    AbContents,
 }
 
 impl TableKind {
@@ -265,6 +279,8 @@ impl TableKind {
             TableKind::Stores => 2,
             TableKind::Hierarchy => 3,
             TableKind::Contents => 4,
+            TableKind::AbHierarchy => 8,
+            TableKind::AbContents => 9,
         }
     }
 
@@ -274,6 +290,8 @@ impl TableKind {
             2 => TableKind::Stores,
             3 => TableKind::Hierarchy,
             4 => TableKind::Contents,
+            8 => TableKind::AbHierarchy,
+            9 => TableKind::AbContents,
             tag => {
                 return Err(ProtoError::UnknownTag {
                     what: "table kind",
@@ -332,6 +350,7 @@ impl RequestBody {
             RequestBody::Import { .. } => "Import",
             RequestBody::Object { .. } => "Object",
             RequestBody::Folder { .. } => "Folder",
+            RequestBody::AddressBook { .. } => "AddressBook",
         }
     }
 
@@ -363,6 +382,7 @@ impl RequestBody {
             RequestBody::Import { .. } => 24,
             RequestBody::Object { .. } => 25,
             RequestBody::Folder { .. } => 26,
+            RequestBody::AddressBook { .. } => 30,
         }
     }
 }
@@ -543,6 +563,10 @@ impl Request {
                 put_id(w, "Folder.store", store);
                 op.put(w);
             }
+            RequestBody::AddressBook { session, op } => {
+                w.u64(*session);
+                op.put(w);
+            }
         }
     }
 
@@ -670,6 +694,10 @@ impl Request {
                 session: r.u64("Folder.session")?,
                 store: get_id(r, "Folder.store")?,
                 op: FolderOp::get(r)?,
+            },
+            30 => RequestBody::AddressBook {
+                session: r.u64("AddressBook.session")?,
+                op: AbOp::get(r)?,
             },
             kind => return Err(ProtoError::UnknownRequest { id, kind }),
         };

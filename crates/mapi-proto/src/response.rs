@@ -6,6 +6,7 @@ use mapi_types::{MapiStatus, MapiUid, PropTag, Row, Status, SubmitOutcome};
 
 pub use mapi_types::DisabledService;
 
+use crate::addrbook::AbReply;
 use crate::error::ProtoError;
 use crate::folder::FolderReply;
 use crate::limits::{MAX_BLOB_LEN, MAX_ENTRY_ID_LEN};
@@ -89,6 +90,8 @@ pub enum ResponseBody {
     Object(ObjectReply),
     /// The answer to a `Folder` request.
     Folder(FolderReply),
+    /// The answer to an `AddressBook` request.
+    AddressBook(AbReply),
     /// The request failed.
     Error {
         /// The MAPI status (a failure code).
@@ -244,6 +247,10 @@ impl Response {
                 w.u8(17);
                 reply.put(w);
             }
+            ResponseBody::AddressBook(reply) => {
+                w.u8(19);
+                reply.put(w);
+            }
         }
     }
 
@@ -323,6 +330,7 @@ impl Response {
             }
             16 => ResponseBody::Object(ObjectReply::get(r)?),
             17 => ResponseBody::Folder(FolderReply::get(r)?),
+            19 => ResponseBody::AddressBook(AbReply::get(r)?),
             tag => {
                 return Err(ProtoError::UnknownTag {
                     what: "response",
@@ -355,6 +363,7 @@ impl ResponseBody {
             ResponseBody::StoreOpened { .. } => "StoreOpened",
             ResponseBody::Object(_) => "Object",
             ResponseBody::Folder(_) => "Folder",
+            ResponseBody::AddressBook(_) => "AddressBook",
         }
     }
 }

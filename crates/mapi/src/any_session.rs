@@ -15,6 +15,7 @@ use mapi_types::table::view::Liveness;
 use mapi_types::{LogoffFlags, MapiStatus, Row, Status, Table, TableError, TableView};
 use tokio::runtime::Runtime;
 
+use crate::address_book::AnyAddressBook;
 use crate::advise::{AdviseSink, LiveContents, daemon_link_no_support};
 use crate::blocking::{Session, Store};
 use crate::object::{Object, RemoteHandle};
@@ -43,6 +44,7 @@ trait SessionLink: Send + Sync {
     fn logoff(&self, flags: LogoffFlags);
     fn advise(&self, entry: Option<&[u8]>, mask: u32, sink: Arc<dyn AdviseSink>) -> Result<u32>;
     fn unadvise(&self, conn: u32) -> Result<()>;
+    fn open_address_book(&self) -> Result<AnyAddressBook>;
 }
 
 /// What a store does, per link.
@@ -237,6 +239,13 @@ impl AnySession {
     /// `IMAPISession::Unadvise`; `MAPI_E_NOT_FOUND` for an unknown connection number.
     pub fn unadvise(&self, conn: u32) -> Result<()> {
         self.link.unadvise(conn)
+    }
+
+    /// `IMAPISession::OpenAddressBook`: every address-book provider merged under one
+    /// root container, computed by the engine (in the daemon for a daemon-hosted
+    /// session).
+    pub fn open_address_book(&self) -> Result<AnyAddressBook> {
+        self.link.open_address_book()
     }
 }
 
@@ -460,6 +469,9 @@ impl SessionLink for Session {
     fn unadvise(&self, conn: u32) -> Result<()> {
         Session::unadvise(self, conn)
     }
+    fn open_address_book(&self) -> Result<AnyAddressBook> {
+        AnyAddressBook::local(self)
+    }
 }
 
 impl StoreLink for Store {
@@ -663,6 +675,9 @@ impl SessionLink for Remote {
         Err(EngineError::NotFound(format!(
             "Unadvise: no advise registration with connection number {conn}"
         )))
+    }
+    fn open_address_book(&self) -> Result<AnyAddressBook> {
+        AnyAddressBook::remote(self.rt.clone(), self.session.clone())
     }
 }
 

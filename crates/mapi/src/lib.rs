@@ -17,6 +17,9 @@
 //! ```
 //!
 //! # Layout
+//! - [`address_book`]: [`address_book::AnyAddressBook`], the session's address book
+//!   (`IAddrBook`: containers and their tables, OpenEntry, ResolveName, CreateOneOff,
+//!   CreateEntry, Advise) over either link.
 //! - [`advise`]: Advise / Unadvise through the facade: the sink type and
 //!   [`advise::LiveContents`], a contents table that can be advised (this process's
 //!   link; the daemon link answers `MAPI_E_NO_SUPPORT`).
@@ -55,6 +58,7 @@
 
 #![warn(missing_docs)]
 
+pub mod address_book;
 pub mod advise;
 mod any_session;
 pub mod attachments;
