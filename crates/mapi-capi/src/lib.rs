@@ -22,16 +22,22 @@
 //! - `convert`: values, rows, tags, sort orders, restrictions and strings between Rust
 //!   and C.
 //! - `session`, `table`, `store`: IMAPISession, IMAPITable, IMsgStore.
+//! - `addrbook`, `abcontainer`, `mailuser`: IAddrBook (OpenEntry, ResolveName,
+//!   CreateOneOff, ...), IABContainer and IDistList, IMailUser with the small IMAPIProp
+//!   every address-book object shares.
 //! - `error`: [`error::CapiError`], every failure with its MAPI status.
 
 #![warn(missing_docs)]
 
+mod abcontainer;
+mod addrbook;
 mod alloc;
 mod com;
 mod convert;
 pub mod error;
 mod exports;
 mod global;
+mod mailuser;
 mod session;
 mod store;
 mod table;

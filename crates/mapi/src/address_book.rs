@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use mapi_client::{AbOp, AbReply, RemoteSession, TableKind};
-use mapi_engine::{EngineError, MergedAddressBook, Resolved, Result};
+use mapi_engine::{EngineError, MergedAddressBook, Result};
 use mapi_types::table::consts::TBLTYPE_DYNAMIC;
 use mapi_types::{Row, Status, TableView};
 use tokio::runtime::Runtime;
@@ -18,6 +18,7 @@ use crate::any_session::client_err;
 use crate::object::{Object, RemoteHandle};
 use crate::remote_table::RemoteSource;
 
+pub use mapi_engine::Resolved;
 pub use mapi_engine::addrbook::{AB_ROOT_ENTRY, AB_SMTP_TEMPLATE, PR_DEF_CREATE_MAILUSER};
 
 /// The session's address book, wherever the session runs.
