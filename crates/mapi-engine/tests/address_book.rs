@@ -13,8 +13,8 @@ use common::*;
 use mapi_engine::Session;
 use mapi_engine::addrbook::{AB_ROOT_ENTRY, AB_SMTP_TEMPLATE, MergedAddressBook};
 use mapi_types::addrbook::{
-    AB_MODIFIABLE, AB_RECIPIENTS, DT_MAILUSER, MAPI_AMBIGUOUS, MAPI_RESOLVED, MAPI_UNRESOLVED,
-    OneOff, PR_CONTAINER_FLAGS, PR_DISPLAY_TYPE,
+    AB_MODIFIABLE, AB_RECIPIENTS, DT_DISTLIST, DT_MAILUSER, MAPI_AMBIGUOUS, MAPI_RESOLVED,
+    MAPI_UNRESOLVED, OneOff, PR_CONTAINER_FLAGS, PR_DISPLAY_TYPE,
 };
 use mapi_types::notify::fnev;
 use mapi_types::table::consts::{MAPI_UNICODE, PR_DEPTH};
@@ -336,5 +336,41 @@ async fn create_entry_adds_and_advise_reports_it() {
             .unwrap()
             .status(),
         Status::MAPI_E_NO_SUPPORT
+    );
+}
+
+#[tokio::test]
+async fn a_distribution_list_opens_as_one_and_resolves() {
+    let fx = Fixture::new();
+    fx.profile("P", None);
+    fx.add_test("P", "test-b", &[]);
+    let s = fx
+        .logon(Some("P"), LogonFlags::MAPI_NEW_SESSION, None)
+        .await
+        .unwrap();
+    let ab = s.address_book().unwrap();
+    // The provider gave its container no entry id: the engine made one.
+    let c = container(&ab);
+    assert!(c.starts_with(b"MAPIABCT"), "{c:?}");
+    let mut t = ab.get_contents_table(&c, 0).await.unwrap();
+    let rows = t.query_rows(10, 0).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].int(PR_DISPLAY_TYPE), Some(DT_DISTLIST as i64));
+    let dl = ab.open_entry(TEST_DL_ENTRY, 0).await.unwrap();
+    assert_eq!(dl.object_type(), object_type::MAPI_DISTLIST);
+    let got = dl
+        .get_props(
+            Some(&[tags::PR_DISPLAY_NAME, PR_DISPLAY_TYPE]),
+            MAPI_UNICODE,
+        )
+        .await
+        .unwrap();
+    assert_eq!(got.value[0].1, PropValue::Unicode("Team".into()));
+    assert_eq!(got.value[1].1, PropValue::Long(DT_DISTLIST as i32));
+    let r = ab.resolve_name(0, vec![name_row("team")]).await.unwrap();
+    assert_eq!(r.status, Status::S_OK);
+    assert_eq!(
+        r.rows[0].int(tags::PR_OBJECT_TYPE),
+        Some(object_type::MAPI_DISTLIST as i64)
     );
 }
