@@ -29,10 +29,15 @@
 //!   IMAPISession::AdminServices / OpenProfileSection.
 //! - `status`: IMAPIStatus over a status-table row (IMAPISession::OpenEntry on its
 //!   PR_ENTRYID), ValidateState, FlushQueues.
+//! - `addrbook`, `abcontainer`, `mailuser`: IAddrBook (OpenEntry, ResolveName,
+//!   CreateOneOff, ...), IABContainer and IDistList, IMailUser with the small IMAPIProp
+//!   every address-book object shares.
 //! - `error`: [`error::CapiError`], every failure with its MAPI status.
 
 #![warn(missing_docs)]
 
+mod abcontainer;
+mod addrbook;
 mod admin;
 mod alloc;
 mod com;
@@ -40,6 +45,7 @@ mod convert;
 pub mod error;
 mod exports;
 mod global;
+mod mailuser;
 mod profadmin;
 mod profsect;
 mod provadmin;

@@ -90,6 +90,7 @@ static VTBL: IMAPISessionVtbl = IMAPISessionVtbl {
     GetMsgStoresTable: get_msg_stores_table,
     GetStatusTable: get_status_table,
     OpenMsgStore: open_msg_store,
+    OpenAddressBook: open_address_book,
     Logoff: logoff,
     AdminServices: crate::admin::session_admin_services,
     OpenProfileSection: crate::admin::session_open_profile_section,
@@ -249,6 +250,40 @@ unsafe extern "C" fn open_msg_store(
             drop(g);
             out.write(Store::new_object(store, s.mapi.clone(), flags));
             Ok(Status::S_OK)
+        })
+    }
+}
+
+unsafe extern "C" fn open_address_book(
+    this: *mut c_void,
+    _ui: usize,
+    iid: *mut c_void,
+    flags: u32,
+    out: *mut c_void,
+) -> i32 {
+    let out = out as *mut *mut c_void;
+    // SAFETY: `this` from C; `iid` and `out` checked.
+    unsafe {
+        call::<Session>(this, |s| {
+            if out.is_null() {
+                return Err(null("lppAdrBook"));
+            }
+            // AB_NO_DIALOG (1) and MAPI_UNICODE are the documented flags.
+            if flags & !(0x1 | MAPI_UNICODE) != 0 {
+                return Err(CapiError::UnknownFlags(format!(
+                    "OpenAddressBook flags {flags:#x}"
+                )));
+            }
+            check_interface(iid, chain::IAddrBook)?;
+            let ab = {
+                let g = s.live()?;
+                g.as_ref()
+                    .ok_or(CapiError::EndOfSession)?
+                    .open_address_book()?
+            };
+            let warning = ab.warning();
+            out.write(crate::addrbook::AddrBook::new_object(ab, s.mapi.clone()));
+            Ok(warning)
         })
     }
 }

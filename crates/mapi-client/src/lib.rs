@@ -15,6 +15,7 @@
 //! - `advise` (private): `RemoteSession::advise` / `unadvise` at the daemon.
 //! - [`events`]: [`EventSink`]: advise sinks (`RemoteSession::advise`), called in
 //!   order on a library-owned thread with no lock of the link held.
+//! - `addrbook` (private): `RemoteSession::address_book`, one address-book call.
 //! - `folders` (private): `RemoteSession::folder`, one folder or message operation
 //!   (`IMAPIFolder`, `GetReceiveFolder`) on a store at the daemon.
 //! - `objects` (private): `RemoteSession::object`, one `IMAPIProp` / `IStream` call on
@@ -38,6 +39,7 @@
 //! # Ok(()) }
 //! ```
 
+mod addrbook;
 mod advise;
 pub mod conn;
 pub mod error;
@@ -53,7 +55,7 @@ pub use conn::Connection;
 pub use error::{ClientError, Result};
 pub use events::EventSink;
 pub use mapi_proto::{
-    AdviseTarget, DisabledService, FolderOp, FolderReply, MAX_IMPORT_BATCH_LEN,
+    AbOp, AbReply, AdviseTarget, DisabledService, FolderOp, FolderReply, MAX_IMPORT_BATCH_LEN,
     MAX_IMPORT_CHUNK_LEN, MAX_STREAM_PIECE, Notification, ObjectOp, ObjectReply, OpenKind,
     PromptKind, SessionInfo, TableKind,
 };

@@ -275,6 +275,9 @@ async fn answer(
             *after = outlet.map(After::Advised);
             r
         }
+        RequestBody::AddressBook { session, op } => {
+            crate::addrbook::answer(conn, session, op).await
+        }
         // Answered inline by the reader; never reaches here.
         RequestBody::UiReply { prompt_id, .. } => Err(DaemonError::NoSuchPrompt(prompt_id)),
     }

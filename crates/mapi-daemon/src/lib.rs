@@ -29,11 +29,14 @@
 //! - `advise` (private): `Advise` / `Unadvise`: registrations per session handle whose
 //!   sinks push `Event` frames into the client's bounded queue (a client that stops
 //!   reading is dropped).
+//! - `addrbook` (private): the session's address book (OpenAddressBook, OpenEntry,
+//!   ResolveName, CreateEntry); its objects are property-object handles.
 //! - [`sockdir`]: socket directory check, one-daemon lock, pid file, cleanup.
 //! - [`log`]: the daemon's logger (its events and the engine's and providers' records,
 //!   at `MAPI_LOG`'s level) on stderr or a size-capped log file.
 //! - [`error`]: [`DaemonError`] and its MAPI status codes.
 
+mod addrbook;
 mod advise;
 mod attachments;
 mod conn;

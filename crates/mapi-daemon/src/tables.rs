@@ -162,6 +162,14 @@ pub(crate) async fn answer(conn: &Arc<ConnState>, body: RequestBody) -> Result<R
                         .map_err(table_err)?;
                     Box::new(MemorySource::from_table(s.store_table()?))
                 }
+                TableKind::AbHierarchy => s
+                    .address_book()?
+                    .hierarchy_source(folder.as_deref().unwrap_or_default(), flags)?,
+                TableKind::AbContents => {
+                    s.address_book()?
+                        .contents_source(folder.as_deref().unwrap_or_default(), flags)
+                        .await?
+                }
                 TableKind::Hierarchy | TableKind::Contents => {
                     let missing = || {
                         table_err(TableError::invalid(

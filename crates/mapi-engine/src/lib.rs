@@ -22,6 +22,11 @@
 //!   [`AdviseSink`]s called on the session's notification thread.
 //! - [`submit`]'s `failure`: a transport failure on the transport's status row.
 //! - [`addrbook`]: the merged address book.
+//! - [`addrbook`]: the merged address book (`OpenAddressBook`): containers, their
+//!   hierarchy and contents tables, OpenEntry, CreateOneOff, CreateEntry.
+//! - [`ab_object`]: address-book containers, mail users and distribution lists as
+//!   property objects; a new entry until its SaveChanges.
+//! - [`ab_resolve`]: ResolveName / ResolveNames over an ADRLIST ([`Resolved`]).
 //! - `support`: the support object handed to providers.
 //! - [`ui`]: [`LogonUi`] with [`NoUi`], re-exported from `mapi-ui`.
 //! - [`config`]: [`EngineConfig`] timings.
@@ -29,6 +34,8 @@
 
 #![warn(missing_docs)]
 
+pub mod ab_object;
+pub mod ab_resolve;
 pub mod addrbook;
 pub mod advise;
 pub mod config;
@@ -43,6 +50,7 @@ mod support;
 pub mod tables;
 pub mod ui;
 
+pub use ab_resolve::Resolved;
 pub use addrbook::MergedAddressBook;
 pub use advise::{AdviseSink, LiveTable};
 pub use config::EngineConfig;

@@ -513,6 +513,7 @@ impl Session {
             } else {
                 Status::S_OK
             },
+            Arc::downgrade(&self.inner),
         ))
     }
 

@@ -20,7 +20,8 @@ use crate::wire::{Input, Writer};
 /// `ModifyRecipients` and `RecipientTable` objects; 5: object `SubmitMessage` and its
 /// `Submitted` reply, and attachments: `CreateAttach`, `OpenAttach`, `DeleteAttach`,
 /// `AttachmentTable`, `OpenPropertyObject`, `Submit`'s envelope sender, object `SetReadFlag`;
-/// 6: `Advise` / `Unadvise`, the `Advised` reply and `Event` notifications). Versions
+/// 6: `Advise` / `Unadvise`, the `Advised` reply and `Event` notifications; the address
+/// book: `AddressBook` requests and replies, `AbHierarchy` and `AbContents` tables). Versions
 /// must be equal: a new request or operation a peer of the previous version would
 /// call corrupt bumps it.
 pub const PROTOCOL_VERSION: u32 = 6;

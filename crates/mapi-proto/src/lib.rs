@@ -13,6 +13,8 @@
 //!   [`MAX_STREAM_PIECE`] bytes.
 //! - [`folder`]: [`FolderOp`] / [`FolderReply`]: a store's folder and message
 //!   operations (`IMAPIFolder`, `GetReceiveFolder`) by entry id.
+//! - [`addrbook`]: [`AbOp`] / [`AbReply`]: the session's address book (OpenAddressBook,
+//!   OpenEntry, ResolveName, CreateEntry); its objects are property-object handles.
 //! - [`notification`]: [`Notification`] (daemon -> client), [`PromptKind`] prompts,
 //!   `Event`: one `OnNotify` of an advise registration.
 //! - [`event`]: [`AdviseTarget`] (what `Advise` watches) and the encoding of
@@ -57,6 +59,7 @@
 //! # Ok::<(), ProtoError>(())
 //! ```
 
+pub mod addrbook;
 pub mod error;
 pub mod event;
 pub mod folder;
@@ -73,6 +76,7 @@ mod restrict;
 pub mod secret;
 mod wire;
 
+pub use addrbook::{AbOp, AbReply};
 pub use error::ProtoError;
 pub use event::AdviseTarget;
 pub use folder::{FolderOp, FolderReply};

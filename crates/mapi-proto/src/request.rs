@@ -4,6 +4,7 @@
 
 use mapi_types::{PropTag, Restriction, SortKey};
 
+use crate::addrbook::AbOp;
 use crate::error::ProtoError;
 use crate::event::AdviseTarget;
 use crate::folder::FolderOp;
@@ -264,6 +265,14 @@ pub enum RequestBody {
         /// The connection number.
         conn: u32,
     },
+    /// A call of the session's address book (`OpenAddressBook`, `IAddrBook`,
+    /// `IABContainer`). Reply: `AddressBook`.
+    AddressBook {
+        /// The session.
+        session: u64,
+        /// The call.
+        op: AbOp,
+    },
 }
 
 /// Which table `OpenTable` opens.
@@ -277,6 +286,11 @@ pub enum TableKind {
     Hierarchy,
     /// `GetContentsTable` of a folder.
     Contents,
+    /// `GetHierarchyTable` of an address-book container (the `folder` field names the
+    /// container; none or an empty one is the root).
+    AbHierarchy,
+    /// `GetContentsTable` of an address-book container (the `folder` field).
+    AbContents,
 }
 
 impl TableKind {
@@ -286,6 +300,8 @@ impl TableKind {
             TableKind::Stores => 2,
             TableKind::Hierarchy => 3,
             TableKind::Contents => 4,
+            TableKind::AbHierarchy => 8,
+            TableKind::AbContents => 9,
         }
     }
 
@@ -295,6 +311,8 @@ impl TableKind {
             2 => TableKind::Stores,
             3 => TableKind::Hierarchy,
             4 => TableKind::Contents,
+            8 => TableKind::AbHierarchy,
+            9 => TableKind::AbContents,
             tag => {
                 return Err(ProtoError::UnknownTag {
                     what: "table kind",
@@ -355,6 +373,7 @@ impl RequestBody {
             RequestBody::Folder { .. } => "Folder",
             RequestBody::Advise { .. } => "Advise",
             RequestBody::Unadvise { .. } => "Unadvise",
+            RequestBody::AddressBook { .. } => "AddressBook",
         }
     }
 
@@ -388,6 +407,7 @@ impl RequestBody {
             RequestBody::Folder { .. } => 26,
             RequestBody::Advise { .. } => 27,
             RequestBody::Unadvise { .. } => 28,
+            RequestBody::AddressBook { .. } => 30,
         }
     }
 }
@@ -581,6 +601,10 @@ impl Request {
                 w.u64(*session);
                 w.u32(*conn);
             }
+            RequestBody::AddressBook { session, op } => {
+                w.u64(*session);
+                op.put(w);
+            }
         }
     }
 
@@ -717,6 +741,10 @@ impl Request {
             28 => RequestBody::Unadvise {
                 session: r.u64("Unadvise.session")?,
                 conn: r.u32("Unadvise.conn")?,
+            },
+            30 => RequestBody::AddressBook {
+                session: r.u64("AddressBook.session")?,
+                op: AbOp::get(r)?,
             },
             kind => return Err(ProtoError::UnknownRequest { id, kind }),
         };

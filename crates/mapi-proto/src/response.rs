@@ -6,6 +6,7 @@ use mapi_types::{MapiStatus, MapiUid, PropTag, Row, Status, SubmitOutcome};
 
 pub use mapi_types::DisabledService;
 
+use crate::addrbook::AbReply;
 use crate::error::ProtoError;
 use crate::folder::FolderReply;
 use crate::limits::{MAX_BLOB_LEN, MAX_ENTRY_ID_LEN};
@@ -91,6 +92,8 @@ pub enum ResponseBody {
     Folder(FolderReply),
     /// The connection number an `Advise` registered (non-zero, unique in the session).
     Advised(u32),
+    /// The answer to an `AddressBook` request.
+    AddressBook(AbReply),
     /// The request failed.
     Error {
         /// The MAPI status (a failure code).
@@ -250,6 +253,10 @@ impl Response {
                 w.u8(18);
                 w.u32(*conn);
             }
+            ResponseBody::AddressBook(reply) => {
+                w.u8(19);
+                reply.put(w);
+            }
         }
     }
 
@@ -330,6 +337,7 @@ impl Response {
             16 => ResponseBody::Object(ObjectReply::get(r)?),
             17 => ResponseBody::Folder(FolderReply::get(r)?),
             18 => ResponseBody::Advised(r.u32("Advised")?),
+            19 => ResponseBody::AddressBook(AbReply::get(r)?),
             tag => {
                 return Err(ProtoError::UnknownTag {
                     what: "response",
@@ -363,6 +371,7 @@ impl ResponseBody {
             ResponseBody::Object(_) => "Object",
             ResponseBody::Folder(_) => "Folder",
             ResponseBody::Advised(_) => "Advised",
+            ResponseBody::AddressBook(_) => "AddressBook",
         }
     }
 }

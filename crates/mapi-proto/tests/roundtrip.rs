@@ -21,11 +21,13 @@ fn every_variant_round_trips() {
 #[test]
 fn the_samples_cover_every_variant() {
     let reqs: BTreeSet<_> = request_bodies().iter().map(RequestBody::name).collect();
-    assert_eq!(reqs.len(), 28, "{reqs:?}");
+    assert_eq!(reqs.len(), 29, "{reqs:?}");
     let resps: BTreeSet<_> = response_bodies().iter().map(ResponseBody::name).collect();
-    assert_eq!(resps.len(), 18, "{resps:?}");
+    assert_eq!(resps.len(), 19, "{resps:?}");
     let ops: BTreeSet<_> = folder_ops().iter().map(FolderOp::name).collect();
     assert_eq!(ops.len(), 8, "{ops:?}");
+    let ab: BTreeSet<_> = ab_ops().iter().map(AbOp::name).collect();
+    assert_eq!(ab.len(), 4, "{ab:?}");
     let notes: BTreeSet<_> = notifications().iter().map(Notification::name).collect();
     assert_eq!(notes.len(), 5, "{notes:?}");
     let msgs: BTreeSet<_> = messages().iter().map(Message::name).collect();

@@ -6,6 +6,8 @@
 //! - [`flags`]: logon, logoff, resource, status-code, service-entry and provider-logon flags,
 //!   parsed from names or hex; resource types, object types and service-entry contexts.
 //! - [`folder`]: the flags of IMAPIFolder's folder and message operations.
+//! - [`addrbook`]: address-book tags and values (PR_CONTAINER_FLAGS, PR_DISPLAY_TYPE,
+//!   `DT_*`, `MAPI_RESOLVED`, ...) and [`addrbook::OneOff`], the one-off entry id.
 //! - [`attach`]: PR_ATTACH_METHOD values, `IID_IMessage`, MSGFLAG_HASATTACH.
 //! - [`prop`]: property types, tags (the named tags in [`tags`]), and [`PropValue`].
 //! - [`object`]: what property objects share: SaveChanges / OpenProperty / IStream flags,
@@ -24,6 +26,7 @@
 
 #![warn(missing_docs)]
 
+pub mod addrbook;
 pub mod attach;
 pub mod choice;
 pub mod codec;

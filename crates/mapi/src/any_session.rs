@@ -15,6 +15,7 @@ use mapi_types::table::view::Liveness;
 use mapi_types::{LogoffFlags, MapiStatus, Row, Status, Table, TableError, TableView};
 use tokio::runtime::Runtime;
 
+use crate::address_book::AnyAddressBook;
 use crate::advise::{AdviseSink, LiveContents, daemon_link_no_support, event_sink};
 use crate::blocking::{Session, Store};
 use crate::object::{Object, RemoteHandle};
@@ -44,6 +45,7 @@ trait SessionLink: Send + Sync {
     fn advise(&self, entry: Option<&[u8]>, mask: u32, sink: Arc<dyn AdviseSink>) -> Result<u32>;
     fn unadvise(&self, conn: u32) -> Result<()>;
     fn live_status_table(&self, flags: u32) -> Result<LiveContents>;
+    fn open_address_book(&self) -> Result<AnyAddressBook>;
 }
 
 /// What a store does, per link.
@@ -246,6 +248,13 @@ impl AnySession {
     /// `fnevStatusObjectModified`).
     pub fn live_status_table(&self, flags: u32) -> Result<LiveContents> {
         self.link.live_status_table(flags)
+    }
+
+    /// `IMAPISession::OpenAddressBook`: every address-book provider merged under one
+    /// root container, computed by the engine (in the daemon for a daemon-hosted
+    /// session).
+    pub fn open_address_book(&self) -> Result<AnyAddressBook> {
+        self.link.open_address_book()
     }
 }
 
@@ -478,6 +487,10 @@ impl SessionLink for Session {
     fn live_status_table(&self, flags: u32) -> Result<LiveContents> {
         Session::live_status_table(self, flags)
     }
+
+    fn open_address_book(&self) -> Result<AnyAddressBook> {
+        AnyAddressBook::local(self)
+    }
 }
 
 impl StoreLink for Store {
@@ -688,6 +701,9 @@ impl SessionLink for Remote {
     }
     fn unadvise(&self, conn: u32) -> Result<()> {
         self.run(self.session.unadvise(conn))
+    }
+    fn open_address_book(&self) -> Result<AnyAddressBook> {
+        AnyAddressBook::remote(self.rt.clone(), self.session.clone())
     }
 }
 

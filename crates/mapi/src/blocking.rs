@@ -90,6 +90,11 @@ pub struct Session {
 }
 
 impl Session {
+    /// The runtime and the engine session (the facade's address book holds both).
+    pub(crate) fn parts(&self) -> (Arc<Runtime>, Arc<mapi_engine::Session>) {
+        (self.rt.clone(), self.inner.clone())
+    }
+
     /// The async session underneath.
     pub fn inner(&self) -> &mapi_engine::Session {
         &self.inner

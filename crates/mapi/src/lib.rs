@@ -17,6 +17,9 @@
 //! ```
 //!
 //! # Layout
+//! - [`address_book`]: [`address_book::AnyAddressBook`], the session's address book
+//!   (`IAddrBook`: containers and their tables, OpenEntry, ResolveName, CreateOneOff,
+//!   CreateEntry, Advise) over either link.
 //! - [`admin`]: profile administration objects: [`admin::ProfAdmin`] (`IProfAdmin`),
 //!   [`admin::ServiceAdmin`] (`IMsgServiceAdmin`), [`admin::ProviderAdmin`],
 //!   [`admin::ProfSect`] (`IProfSect`), from `MAPIAdminProfiles` or a session.
@@ -59,6 +62,7 @@
 
 #![warn(missing_docs)]
 
+pub mod address_book;
 pub mod admin;
 pub mod advise;
 mod any_session;

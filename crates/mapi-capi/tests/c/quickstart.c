@@ -289,7 +289,8 @@ int main(void) {
     status(s);
     threads(s);
     LPADRBOOK ab = NULL;
-    EXPECT(IMAPISession_OpenAddressBook(s, 0, NULL, 0, &ab), MAPI_E_NO_SUPPORT);
+    EXPECT(IMAPISession_OpenAddressBook(s, 0, NULL, 0, &ab), S_OK);
+    CHECK(IAddrBook_Release(ab) == 0);
     /* A table kept past Logoff answers MAPI_E_END_OF_SESSION. */
     EXPECT(IMAPISession_GetStatusTable(s, 0, &t), S_OK);
     EXPECT(IMAPISession_Logoff(s, 0, 0, 0), S_OK);

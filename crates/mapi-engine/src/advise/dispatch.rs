@@ -62,6 +62,7 @@ pub(super) fn run(hub: Weak<Hub>, rx: Receiver<Job>) {
                 drop(h);
                 status_job(&regs, &objects);
             }
+            Job::AddressBook(n) => address_book_job(&regs, &n),
             Job::Ended(reason) => {
                 drop(h);
                 ended(&regs, &reason);
@@ -143,11 +144,32 @@ fn status_job(regs: &[Arc<Registration>], objects: &[(Row, Notification)]) {
                 }
                 None => continue,
             },
-            Target::Store { .. } => continue,
+            Target::Store { .. } | Target::AddressBook { .. } => continue,
         };
         let out: Vec<Notification> = out
             .into_iter()
             .filter(|n| r.mask & n.event_type() != 0)
+            .collect();
+        r.call(&out);
+    }
+}
+
+fn address_book_job(regs: &[Arc<Registration>], n: &[Notification]) {
+    for r in regs {
+        let Target::AddressBook { container } = &r.target else {
+            continue;
+        };
+        let out: Vec<Notification> = n
+            .iter()
+            .filter(|x| r.mask & x.event_type() != 0)
+            .filter(|x| match (container, x) {
+                (None, _) => true,
+                (Some(c), Notification::ObjectCreated(o) | Notification::ObjectModified(o)) => {
+                    &o.parent == c
+                }
+                (Some(_), _) => false,
+            })
+            .cloned()
             .collect();
         r.call(&out);
     }
@@ -176,7 +198,7 @@ fn store_job(regs: &[Arc<Registration>], store: &[u8], changes: &[StoreChange], 
             Target::Store { store: s, object } if s == store => {
                 object_notifications(changes, object.as_deref(), store, r.mask)
             }
-            Target::Store { .. } => continue,
+            Target::Store { .. } | Target::AddressBook { .. } => continue,
             Target::Table(w) => match w.upgrade() {
                 Some(t) if t.store == store => {
                     let key = Arc::as_ptr(&t) as usize;

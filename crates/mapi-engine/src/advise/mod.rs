@@ -72,6 +72,8 @@ pub const STATUS_OBJECT_EVENTS: u32 = fnev::STATUS_OBJECT_MODIFIED;
 pub const STORE_EVENTS: u32 = fnev::CRITICAL_ERROR | fnev::NEW_MAIL | fnev::OBJECT_EVENTS;
 /// Events a message advise supports.
 pub const MESSAGE_EVENTS: u32 = fnev::CRITICAL_ERROR | fnev::OBJECT_EVENTS;
+/// Events an address-book advise supports (entries added through this session).
+pub const ADDRESS_BOOK_EVENTS: u32 = fnev::OBJECT_CREATED | fnev::OBJECT_MODIFIED;
 /// Events a contents or hierarchy table advise supports.
 pub const TABLE_EVENTS: u32 = fnev::TABLE_MODIFIED;
 /// Events a status table advise supports: its rows' changes as table events and as
@@ -93,6 +95,10 @@ pub(crate) enum Target {
         object: Option<Vec<u8>>,
     },
     Table(Weak<table::TableInner>),
+    /// The address book, or one container of it (its entry id).
+    AddressBook {
+        container: Option<Vec<u8>>,
+    },
 }
 
 #[derive(Default)]
@@ -145,6 +151,8 @@ pub(crate) enum Job {
     Ended(String),
     /// A status row may have changed.
     Status,
+    /// Address-book changes made through this session.
+    AddressBook(Vec<Notification>),
 }
 
 /// The advise registry of one session.
@@ -240,6 +248,12 @@ impl Hub {
         }
         drop(regs);
         self.subs.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    /// Hands address-book changes to the notification thread.
+    pub(crate) fn address_book_changed(&self, n: Vec<Notification>) {
+        let tx = self.tx.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = tx.send(Job::AddressBook(n));
     }
 
     /// Makes sure the store's changes come to this hub.
@@ -463,6 +477,39 @@ impl Session {
             mask,
             sink,
         ))
+    }
+
+    /// `IAddrBook::Advise`: with no `container` every entry added through this
+    /// session's address book (`fnevObjectCreated`; `fnevObjectModified` is accepted,
+    /// and no entry is modified in place today), with a container's entry id only those
+    /// added to it. Changes made by another process to a provider's file are not seen.
+    /// Returns the connection number.
+    pub fn advise_address_book(
+        &self,
+        container: Option<&[u8]>,
+        mask: u32,
+        sink: Arc<dyn AdviseSink>,
+    ) -> Result<u32> {
+        let r = (|| {
+            let mask = supported(mask, ADDRESS_BOOK_EVENTS, "an address book")?;
+            let container = match container {
+                None => None,
+                Some(c) if c.is_empty() || c == crate::addrbook::AB_ROOT_ENTRY => None,
+                Some(c) => {
+                    let book = self.address_book()?;
+                    if !(0..book.providers()).any(|i| book.container_id(i) == c) {
+                        return Err(EngineError::Status(
+                            Status::MAPI_E_INVALID_ENTRYID,
+                            "Advise: that entry id is not an address-book container".into(),
+                        ));
+                    }
+                    Some(c.to_vec())
+                }
+            };
+            let hub = self.hub()?;
+            Ok(hub.register(Target::AddressBook { container }, mask, sink))
+        })();
+        self.record(r)
     }
 
     /// `Unadvise`: ends the registration with that connection number (of any object

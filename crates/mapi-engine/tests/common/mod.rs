@@ -314,16 +314,39 @@ impl MsgStore for TestObject {
     }
 }
 
+/// The entry id of the test address book's distribution list.
+pub const TEST_DL_ENTRY: &[u8] = b"TESTDL01";
+
 #[async_trait]
 impl AddressBook for TestObject {
     fn properties(&self) -> Row {
         Row::default()
     }
+    /// One distribution list, "Team" (what the contacts provider cannot hold).
     async fn entries(&self) -> ProviderResult<Table> {
-        Ok(Table::new(vec![tags::PR_DISPLAY_NAME], Vec::new()))
+        let mut dl = Row::default();
+        dl.set(tags::PR_ENTRYID, PropValue::Binary(TEST_DL_ENTRY.to_vec()));
+        dl.set(tags::PR_DISPLAY_NAME, PropValue::Unicode("Team".into()));
+        dl.set(tags::PR_ADDRTYPE, PropValue::Unicode("MAPIPDL".into()));
+        dl.set(
+            tags::PR_OBJECT_TYPE,
+            PropValue::Long(mapi_types::object_type::MAPI_DISTLIST as i32),
+        );
+        Ok(Table::new(vec![tags::PR_DISPLAY_NAME], vec![dl]))
     }
-    async fn resolve(&self, _prefix: &str) -> ProviderResult<Vec<Row>> {
-        Ok(Vec::new())
+    async fn resolve(&self, prefix: &str) -> ProviderResult<Vec<Row>> {
+        let p = prefix.to_lowercase();
+        Ok(self
+            .entries()
+            .await?
+            .full_rows()
+            .into_iter()
+            .filter(|r| {
+                r.str(tags::PR_DISPLAY_NAME)
+                    .is_some_and(|n| n.to_lowercase().starts_with(&p))
+            })
+            .cloned()
+            .collect())
     }
     async fn add_entry(&self, _display_name: &str, _email: &str) -> ProviderResult<EntryId> {
         unsupported()

@@ -219,6 +219,27 @@ pub fn request_bodies() -> Vec<RequestBody> {
         session: 42,
         conn: u32::MAX,
     }])
+    .chain(
+        ab_ops()
+            .into_iter()
+            .map(|op| RequestBody::AddressBook { session: 42, op }),
+    )
+    .chain([
+        RequestBody::OpenTable {
+            session: 42,
+            kind: TableKind::AbHierarchy,
+            store: None,
+            folder: None,
+            flags: 0x1,
+        },
+        RequestBody::OpenTable {
+            session: 42,
+            kind: TableKind::AbContents,
+            store: None,
+            folder: Some(b"MAPIABCT\0\0\0\0".to_vec()),
+            flags: 0x8000_0000,
+        },
+    ])
     .collect()
 }
 
@@ -295,6 +316,54 @@ pub fn mapi_notifications() -> Vec<mapi_types::Notification> {
             event: EXT_SESSION_SHUTDOWN,
             params: b"another client logged off the shared session".to_vec(),
         }),
+    ]
+}
+
+/// Every address-book call.
+pub fn ab_ops() -> Vec<AbOp> {
+    vec![
+        AbOp::Open,
+        AbOp::OpenEntry {
+            entry_id: vec![7; 30],
+            flags: 0x10,
+        },
+        AbOp::OpenEntry {
+            entry_id: Vec::new(),
+            flags: 0,
+        },
+        AbOp::ResolveName {
+            container: None,
+            flags: 0x8,
+            entries: vec![row("Ann"), Row::default()],
+        },
+        AbOp::ResolveName {
+            container: Some(vec![1, 2]),
+            flags: 0,
+            entries: Vec::new(),
+        },
+        AbOp::CreateEntry {
+            container: vec![1, 2],
+            template: b"MAPIABTMSMTP".to_vec(),
+            flags: 0x2,
+        },
+    ]
+}
+
+/// Every address-book reply.
+pub fn ab_replies() -> Vec<AbReply> {
+    vec![
+        AbReply::Opened {
+            warning: Status::MAPI_W_ERRORS_RETURNED,
+        },
+        AbReply::Object {
+            object: 9,
+            object_type: 6,
+        },
+        AbReply::Resolved {
+            status: Status::MAPI_E_AMBIGUOUS_RECIP,
+            entries: vec![row("Ann"), row("Bob")],
+            flags: vec![1, 2],
+        },
     ]
 }
 
@@ -698,6 +767,7 @@ pub fn response_bodies() -> Vec<ResponseBody> {
     .into_iter()
     .chain(object_replies().into_iter().map(ResponseBody::Object))
     .chain(folder_replies().into_iter().map(ResponseBody::Folder))
+    .chain(ab_replies().into_iter().map(ResponseBody::AddressBook))
     .collect()
 }
 
