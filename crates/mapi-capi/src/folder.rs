@@ -272,19 +272,24 @@ pub unsafe fn open_in_store(
                 ))
             })?;
     }
+    // As the engine's OpenEntry: a message first, then a folder; the first answer that
+    // is not "not mine" wins.
+    let not_mine = |e: &mapi::EngineError| {
+        [
+            Status::MAPI_E_INVALID_ENTRYID,
+            Status::MAPI_E_UNKNOWN_ENTRYID,
+            Status::MAPI_E_NO_SUPPORT,
+        ]
+        .contains(&e.status())
+    };
     let object = match store.open_message(&eid, flags) {
         Ok(m) => m,
-        Err(e)
-            if e.status() == Status::MAPI_E_INVALID_ENTRYID
-                || e.status() == Status::MAPI_E_NOT_FOUND =>
-        {
-            store.open_folder(&eid, flags).map_err(|f| {
-                if f.status() == Status::MAPI_E_INVALID_ENTRYID {
-                    CapiError::Engine(e)
-                } else {
-                    CapiError::Engine(f)
-                }
-            })?
+        Err(e) if not_mine(&e) || e.status() == Status::MAPI_E_NOT_FOUND => {
+            match store.open_folder(&eid, flags) {
+                Ok(f) => f,
+                Err(f) if not_mine(&f) => return Err(e.into()),
+                Err(f) => return Err(f.into()),
+            }
         }
         Err(e) => return Err(e.into()),
     };
