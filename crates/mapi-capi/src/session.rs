@@ -218,7 +218,14 @@ unsafe extern "C" fn open_msg_store(
             check_interface(iid, chain::IMsgStore)?;
             let g = s.live()?;
             let session = g.as_ref().ok_or(CapiError::EndOfSession)?;
-            let store = session.open_msg_store(&eid)?;
+            // A store not in the session's table is an entry id it does not know.
+            let store = session.open_msg_store(&eid).map_err(|e| {
+                if mapi::MapiStatus::status(&e) == Status::MAPI_E_NOT_FOUND {
+                    CapiError::InvalidEntryId(e.to_string())
+                } else {
+                    e.into()
+                }
+            })?;
             drop(g);
             out.write(Store::new_object(store, s.mapi.clone(), flags));
             Ok(Status::S_OK)

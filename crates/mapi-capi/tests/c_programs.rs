@@ -464,5 +464,6 @@ fn cxx_program_opens_folders_messages_and_streams_with_methods_under_valgrind() 
     assert!(out.contains("c++ newest: Third of three"), "{out}");
     assert!(out.contains("c++ body: The Third body."), "{out}");
     assert!(out.contains("c++ attachment 0 of 3 bytes"), "{out}");
+    assert!(out.contains("c++ inbox count 4"), "{out}");
     assert!(out.ends_with("c++ objects ok\n"), "{out}");
 }

@@ -102,6 +102,19 @@ int main() {
     n->Release();
     std::printf("c++ attachment %u of %u bytes\n", num, (unsigned)st.cbSize.QuadPart);
 
+    // The Inbox opened afresh counts the new message (an open folder keeps the values
+    // it was opened with).
+    EXPECT(store->GetReceiveFolder((LPTSTR) "", 0, &cb, &eid, nullptr), S_OK);
+    LPMAPIFOLDER fresh = nullptr;
+    EXPECT(store->OpenEntry(cb, eid, nullptr, 0, &type, (LPUNKNOWN *)&fresh), S_OK);
+    MAPIFreeBuffer(eid);
+    ULONG count = 0;
+    SizedSPropTagArray(1, cc) = {1, {PR_CONTENT_COUNT}};
+    LPSPropValue v = nullptr;
+    EXPECT(fresh->GetProps((LPSPropTagArray)&cc, 0, &count, &v), S_OK);
+    std::printf("c++ inbox count %d\n", v[0].Value.l);
+    MAPIFreeBuffer(v);
+    fresh->Release();
     inbox->Release();
     store->Release();
     EXPECT(s->Logoff(0, 0, 0), S_OK);
