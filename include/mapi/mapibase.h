@@ -142,6 +142,17 @@ typedef struct tagSTATSTG {
 #define STGC_DEFAULT 0
 #define STATFLAG_DEFAULT 0
 #define STATFLAG_NONAME 1
+#define STGTY_STREAM 2
+#define STGM_READ 0x00000000
+#define STGM_WRITE 0x00000001
+#define STGM_READWRITE 0x00000002
+#define STGM_SHARE_DENY_NONE 0x00000040
+#define STGM_SHARE_DENY_READ 0x00000030
+#define STGM_SHARE_DENY_WRITE 0x00000020
+#define STGM_SHARE_EXCLUSIVE 0x00000010
+#define STGM_CREATE 0x00001000
+#define STGM_DELETEONRELEASE 0x04000000
+#define SOF_UNIQUEFILENAME 0x80000000
 
 /* Every interface, forward-declared, with its pointer typedef. */
 typedef struct IUnknown IUnknown;

@@ -367,6 +367,14 @@ typedef SCODE(STDMETHODCALLTYPE BUTTON)(ULONG_PTR ulUIParam, LPVOID lpvContext, 
                                           LPENTRYID lpSelection, ULONG ulFlags);
 typedef BUTTON *LPFNBUTTON;
 
+/* The allocator functions as pointers (OpenStreamOnFile and providers take them). */
+typedef SCODE(STDMETHODCALLTYPE ALLOCATEBUFFER)(ULONG cbSize, LPVOID *lppBuffer);
+typedef SCODE(STDMETHODCALLTYPE ALLOCATEMORE)(ULONG cbSize, LPVOID lpObject, LPVOID *lppBuffer);
+typedef ULONG(STDAPICALLTYPE FREEBUFFER)(LPVOID lpBuffer);
+typedef ALLOCATEBUFFER *LPALLOCATEBUFFER;
+typedef ALLOCATEMORE *LPALLOCATEMORE;
+typedef FREEBUFFER *LPFREEBUFFER;
+
 /* Table, sort, flag and object values (from the engine's own constants). */
 #ifndef TBL_ALL_COLUMNS
 #define TBL_ALL_COLUMNS ((ULONG)0x00000001)
@@ -544,6 +552,129 @@ typedef BUTTON *LPFNBUTTON;
 #endif
 #ifndef MAPI_SESSION
 #define MAPI_SESSION ((ULONG)0x0000000B)
+#endif
+#ifndef KEEP_OPEN_READONLY
+#define KEEP_OPEN_READONLY ((ULONG)0x00000001)
+#endif
+#ifndef KEEP_OPEN_READWRITE
+#define KEEP_OPEN_READWRITE ((ULONG)0x00000002)
+#endif
+#ifndef FORCE_SAVE
+#define FORCE_SAVE ((ULONG)0x00000004)
+#endif
+#ifndef MAPI_CREATE
+#define MAPI_CREATE ((ULONG)0x00000002)
+#endif
+#ifndef STREAM_APPEND
+#define STREAM_APPEND ((ULONG)0x00000004)
+#endif
+#ifndef MAPI_NO_STRINGS
+#define MAPI_NO_STRINGS ((ULONG)0x00000001)
+#endif
+#ifndef MAPI_NO_IDS
+#define MAPI_NO_IDS ((ULONG)0x00000002)
+#endif
+#ifndef FOLDER_GENERIC
+#define FOLDER_GENERIC ((ULONG)0x00000001)
+#endif
+#ifndef FOLDER_SEARCH
+#define FOLDER_SEARCH ((ULONG)0x00000002)
+#endif
+#ifndef OPEN_IF_EXISTS
+#define OPEN_IF_EXISTS ((ULONG)0x00000001)
+#endif
+#ifndef DEL_MESSAGES
+#define DEL_MESSAGES ((ULONG)0x00000001)
+#endif
+#ifndef FOLDER_DIALOG
+#define FOLDER_DIALOG ((ULONG)0x00000002)
+#endif
+#ifndef DEL_FOLDERS
+#define DEL_FOLDERS ((ULONG)0x00000004)
+#endif
+#ifndef DEL_ASSOCIATED
+#define DEL_ASSOCIATED ((ULONG)0x00000008)
+#endif
+#ifndef DELETE_HARD_DELETE
+#define DELETE_HARD_DELETE ((ULONG)0x00000010)
+#endif
+#ifndef FOLDER_MOVE
+#define FOLDER_MOVE ((ULONG)0x00000001)
+#endif
+#ifndef COPY_SUBFOLDERS
+#define COPY_SUBFOLDERS ((ULONG)0x00000010)
+#endif
+#ifndef MESSAGE_MOVE
+#define MESSAGE_MOVE ((ULONG)0x00000001)
+#endif
+#ifndef MESSAGE_DIALOG
+#define MESSAGE_DIALOG ((ULONG)0x00000002)
+#endif
+#ifndef SUPPRESS_RECEIPT
+#define SUPPRESS_RECEIPT ((ULONG)0x00000001)
+#endif
+#ifndef CLEAR_READ_FLAG
+#define CLEAR_READ_FLAG ((ULONG)0x00000004)
+#endif
+#ifndef GENERATE_RECEIPT_ONLY
+#define GENERATE_RECEIPT_ONLY ((ULONG)0x00000010)
+#endif
+#ifndef CLEAR_RN_PENDING
+#define CLEAR_RN_PENDING ((ULONG)0x00000020)
+#endif
+#ifndef CLEAR_NRN_PENDING
+#define CLEAR_NRN_PENDING ((ULONG)0x00000040)
+#endif
+#ifndef MODRECIP_ADD
+#define MODRECIP_ADD ((ULONG)0x00000002)
+#endif
+#ifndef MODRECIP_MODIFY
+#define MODRECIP_MODIFY ((ULONG)0x00000004)
+#endif
+#ifndef MODRECIP_REMOVE
+#define MODRECIP_REMOVE ((ULONG)0x00000008)
+#endif
+#ifndef MAPI_ORIG
+#define MAPI_ORIG ((ULONG)0x00000000)
+#endif
+#ifndef MAPI_TO
+#define MAPI_TO ((ULONG)0x00000001)
+#endif
+#ifndef MAPI_CC
+#define MAPI_CC ((ULONG)0x00000002)
+#endif
+#ifndef MAPI_BCC
+#define MAPI_BCC ((ULONG)0x00000003)
+#endif
+#ifndef NO_ATTACHMENT
+#define NO_ATTACHMENT ((ULONG)0x00000000)
+#endif
+#ifndef ATTACH_BY_VALUE
+#define ATTACH_BY_VALUE ((ULONG)0x00000001)
+#endif
+#ifndef ATTACH_BY_REFERENCE
+#define ATTACH_BY_REFERENCE ((ULONG)0x00000002)
+#endif
+#ifndef ATTACH_BY_REF_RESOLVE
+#define ATTACH_BY_REF_RESOLVE ((ULONG)0x00000003)
+#endif
+#ifndef ATTACH_BY_REF_ONLY
+#define ATTACH_BY_REF_ONLY ((ULONG)0x00000004)
+#endif
+#ifndef ATTACH_EMBEDDED_MSG
+#define ATTACH_EMBEDDED_MSG ((ULONG)0x00000005)
+#endif
+#ifndef ATTACH_OLE
+#define ATTACH_OLE ((ULONG)0x00000006)
+#endif
+#ifndef ATTACH_DIALOG
+#define ATTACH_DIALOG ((ULONG)0x00000001)
+#endif
+#ifndef MSGFLAG_HASATTACH
+#define MSGFLAG_HASATTACH ((ULONG)0x00000010)
+#endif
+#ifndef FORCE_SUBMIT
+#define FORCE_SUBMIT ((ULONG)0x00000001)
 #endif
 
 /* IMAPIAdviseSink: IID_IMAPIAdviseSink {00020302-0000-0000-C000-000000000046} */

@@ -9,6 +9,7 @@ MAPI_BEGIN_DECLS
 
 HRESULT STDAPICALLTYPE HrQueryAllRows(LPMAPITABLE lpTable, LPSPropTagArray lpPropTags, LPSRestriction lpRestriction, LPSSortOrderSet lpSortOrderSet, LONG crowsMax, LPSRowSet * lppRows);
 void STDAPICALLTYPE FreeProws(LPSRowSet lpRows);
+HRESULT STDAPICALLTYPE OpenStreamOnFile(LPALLOCATEBUFFER lpAllocateBuffer, LPFREEBUFFER lpFreeBuffer, ULONG ulFlags, LPTSTR lpszFileName, LPTSTR lpszPrefix, LPSTREAM * lppStream);
 
 MAPI_END_DECLS
 

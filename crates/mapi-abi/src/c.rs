@@ -292,6 +292,9 @@ fn constants(header: &str) -> String {
             ] {
                 put(name, value);
             }
+            for (name, value) in OBJECT_CONSTANTS {
+                put(name, *value);
+            }
         }
         "mapix.h" => {
             for (name, value) in LOGON_FLAGS.iter().chain(LOGOFF_FLAGS) {
@@ -302,3 +305,52 @@ fn constants(header: &str) -> String {
     }
     s
 }
+
+/// Flags and values of folders, messages, recipients, attachments and saving (mapidefs.h).
+const OBJECT_CONSTANTS: &[(&str, u32)] = {
+    use mapi_types::{attach as a, folder as f, object as o, recipient as r};
+    &[
+        ("KEEP_OPEN_READONLY", o::KEEP_OPEN_READONLY),
+        ("KEEP_OPEN_READWRITE", o::KEEP_OPEN_READWRITE),
+        ("FORCE_SAVE", o::FORCE_SAVE),
+        ("MAPI_CREATE", o::MAPI_CREATE),
+        ("STREAM_APPEND", o::STREAM_APPEND),
+        ("MAPI_NO_STRINGS", o::MAPI_NO_STRINGS),
+        ("MAPI_NO_IDS", o::MAPI_NO_IDS),
+        ("FOLDER_GENERIC", f::FOLDER_GENERIC),
+        ("FOLDER_SEARCH", f::FOLDER_SEARCH),
+        ("OPEN_IF_EXISTS", f::OPEN_IF_EXISTS),
+        ("DEL_MESSAGES", f::DEL_MESSAGES),
+        ("FOLDER_DIALOG", f::FOLDER_DIALOG),
+        ("DEL_FOLDERS", f::DEL_FOLDERS),
+        ("DEL_ASSOCIATED", f::DEL_ASSOCIATED),
+        ("DELETE_HARD_DELETE", f::DELETE_HARD_DELETE),
+        ("FOLDER_MOVE", f::FOLDER_MOVE),
+        ("COPY_SUBFOLDERS", f::COPY_SUBFOLDERS),
+        ("MESSAGE_MOVE", f::MESSAGE_MOVE),
+        ("MESSAGE_DIALOG", f::MESSAGE_DIALOG),
+        ("SUPPRESS_RECEIPT", f::SUPPRESS_RECEIPT),
+        ("CLEAR_READ_FLAG", f::CLEAR_READ_FLAG),
+        ("GENERATE_RECEIPT_ONLY", f::GENERATE_RECEIPT_ONLY),
+        ("CLEAR_RN_PENDING", f::CLEAR_RN_PENDING),
+        ("CLEAR_NRN_PENDING", f::CLEAR_NRN_PENDING),
+        ("MODRECIP_ADD", r::MODRECIP_ADD),
+        ("MODRECIP_MODIFY", r::MODRECIP_MODIFY),
+        ("MODRECIP_REMOVE", r::MODRECIP_REMOVE),
+        ("MAPI_ORIG", r::MAPI_ORIG as u32),
+        ("MAPI_TO", r::MAPI_TO as u32),
+        ("MAPI_CC", r::MAPI_CC as u32),
+        ("MAPI_BCC", r::MAPI_BCC as u32),
+        ("NO_ATTACHMENT", a::NO_ATTACHMENT as u32),
+        ("ATTACH_BY_VALUE", a::ATTACH_BY_VALUE as u32),
+        ("ATTACH_BY_REFERENCE", a::ATTACH_BY_REFERENCE as u32),
+        ("ATTACH_BY_REF_RESOLVE", a::ATTACH_BY_REF_RESOLVE as u32),
+        ("ATTACH_BY_REF_ONLY", a::ATTACH_BY_REF_ONLY as u32),
+        ("ATTACH_EMBEDDED_MSG", a::ATTACH_EMBEDDED_MSG as u32),
+        ("ATTACH_OLE", a::ATTACH_OLE as u32),
+        ("ATTACH_DIALOG", a::ATTACH_DIALOG),
+        ("MSGFLAG_HASATTACH", a::MSGFLAG_HASATTACH as u32),
+        // IMessage::SubmitMessage's one flag (the engine's submit::FORCE_SUBMIT).
+        ("FORCE_SUBMIT", 0x1),
+    ]
+};

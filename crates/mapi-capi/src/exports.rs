@@ -1,6 +1,6 @@
 //! The exported C functions (the version script lists exactly these and the IIDs):
-//! MAPIInitialize, MAPIUninitialize, MAPILogonEx, the allocators, HrQueryAllRows and
-//! FreeProws.
+//! MAPIInitialize, MAPIUninitialize, MAPILogonEx, the allocators, HrQueryAllRows,
+//! FreeProws and OpenStreamOnFile.
 
 #![allow(non_snake_case)]
 
@@ -234,4 +234,22 @@ pub unsafe extern "C" fn FreeProws(rows: *mut c_void) {
         unsafe { free_rows(rows as *mut SRowSet) };
         Ok(Status::S_OK)
     });
+}
+
+/// `OpenStreamOnFile`: an IStream over a file (see the `stream` module for the flags;
+/// the names are UTF-8 `char*`; the allocator arguments are not used).
+///
+/// # Safety
+/// The strings must be NULL or NUL-terminated; `out` valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn OpenStreamOnFile(
+    _alloc: *mut c_void,
+    _free: *mut c_void,
+    flags: u32,
+    name: *mut c_void,
+    prefix: *mut c_void,
+    out: *mut c_void,
+) -> i32 {
+    // SAFETY: per the caller's promise.
+    unsafe { crate::stream::open_stream_on_file(flags, name, prefix, out) }
 }

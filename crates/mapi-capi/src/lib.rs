@@ -3,14 +3,16 @@
 //! `mapi-abi`) and link `-lmapi`. What really works: MAPIInitialize / MAPIUninitialize
 //! (counted), MAPIAllocateBuffer / MAPIAllocateMore / MAPIFreeBuffer, MAPILogonEx,
 //! IUnknown on every object, IMAPISession (GetLastError, GetMsgStoresTable,
-//! GetStatusTable, OpenMsgStore of the default store, Logoff), IMAPITable (GetLastError,
+//! GetStatusTable, OpenMsgStore, OpenEntry, Logoff), IMAPITable (GetLastError,
 //! GetStatus, SetColumns, QueryColumns, GetRowCount, SeekRow, QueryPosition, FindRow,
 //! Restrict, CreateBookmark, FreeBookmark, SortTable, QuerySortOrder, QueryRows, Abort),
-//! IMsgStore GetProps / GetPropList / GetReceiveFolder / StoreLogoff, HrQueryAllRows and
-//! FreeProws, MAPIAdminProfiles with IProfAdmin, IMsgServiceAdmin(2), IProviderAdmin and
-//! IProfSect, IMAPISession AdminServices / OpenProfileSection / OpenEntry of a status
-//! row, IMAPIStatus (GetProps, GetPropList, ValidateState, FlushQueues). Every other
-//! slot of every vtable answers `MAPI_E_NO_SUPPORT`. No panic crosses the boundary.
+//! IMsgStore GetProps / GetPropList / GetReceiveFolder / OpenEntry / StoreLogoff,
+//! IMAPIFolder, IMessage, IAttach and IStream (see their modules), HrQueryAllRows,
+//! FreeProws and OpenStreamOnFile, MAPIAdminProfiles with IProfAdmin,
+//! IMsgServiceAdmin(2), IProviderAdmin and IProfSect, IMAPISession AdminServices /
+//! OpenProfileSection / OpenEntry (status rows too), IMAPIStatus (GetProps, GetPropList,
+//! ValidateState, FlushQueues), and the address book. Every other slot of every vtable
+//! answers `MAPI_E_NO_SUPPORT`. No panic crosses the boundary.
 //!
 //! # Layout
 //! - `vtbl` (generated): every interface's vtable struct, its `NO_SUPPORT` stubs, the
@@ -32,6 +34,10 @@
 //! - `addrbook`, `abcontainer`, `mailuser`: IAddrBook (OpenEntry, ResolveName,
 //!   CreateOneOff, ...), IABContainer and IDistList, IMailUser with the small IMAPIProp
 //!   every address-book object shares.
+//! - `prop`: IMAPIProp shared by folders, messages and attachments (values read from
+//!   C, problem arrays, OpenProperty).
+//! - `folder`, `message`, `attach`, `stream`: IMAPIFolder (and OpenEntry in a store),
+//!   IMessage, IAttach, IStream (property streams and OpenStreamOnFile).
 //! - `error`: [`error::CapiError`], every failure with its MAPI status.
 
 #![warn(missing_docs)]
@@ -40,18 +46,23 @@ mod abcontainer;
 mod addrbook;
 mod admin;
 mod alloc;
+mod attach;
 mod com;
 mod convert;
 pub mod error;
 mod exports;
+mod folder;
 mod global;
 mod mailuser;
+mod message;
 mod profadmin;
 mod profsect;
+mod prop;
 mod provadmin;
 mod session;
 mod status;
 mod store;
+mod stream;
 mod svcadmin;
 mod table;
 mod types;

@@ -1,6 +1,6 @@
 //! IMAPISession over the facade's [`AnySession`] (in this process or the daemon's
-//! shared session): GetLastError, GetMsgStoresTable, GetStatusTable, OpenMsgStore,
-//! Logoff; every other slot answers `MAPI_E_NO_SUPPORT`. After Logoff every call is
+//! shared session): GetLastError, GetMsgStoresTable, GetStatusTable, OpenMsgStore
+//! (any store of the stores table), OpenEntry, Logoff; every other slot answers `MAPI_E_NO_SUPPORT`. After Logoff every call is
 //! `MAPI_E_END_OF_SESSION`; releasing a session not logged off logs it off.
 
 use std::ffi::c_void;
@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use mapi::blocking::Mapi;
 use mapi::link::AnySession;
 use mapi::table::consts::MAPI_UNICODE;
-use mapi::{LogoffFlags, PropValue, Status, tags};
+use mapi::{LogoffFlags, Status};
 
 use crate::com::{self, LastError, Object, call, put};
 use crate::convert::write_error;
@@ -94,7 +94,7 @@ static VTBL: IMAPISessionVtbl = IMAPISessionVtbl {
     Logoff: logoff,
     AdminServices: crate::admin::session_admin_services,
     OpenProfileSection: crate::admin::session_open_profile_section,
-    OpenEntry: crate::status::session_open_entry,
+    OpenEntry: open_entry,
     ..IMAPISessionVtbl::NO_SUPPORT
 };
 
@@ -232,21 +232,14 @@ unsafe extern "C" fn open_msg_store(
             check_interface(iid, chain::IMsgStore)?;
             let g = s.live()?;
             let session = g.as_ref().ok_or(CapiError::EndOfSession)?;
-            let rows = session.store_table()?.query_rows();
-            let row = rows
-                .iter()
-                .find(|r| r.get(tags::PR_ENTRYID).and_then(PropValue::as_bytes) == Some(&eid[..]))
-                .ok_or_else(|| {
-                    CapiError::InvalidEntryId("no store of this session has that entry id".into())
-                })?;
-            if row.get(tags::PR_DEFAULT_STORE).and_then(PropValue::as_bool) != Some(true) {
-                return Err(CapiError::NoSupport(
-                    "only the default store opens from C so far (the facade's AnySession has no \
-                     OpenMsgStore by entry id)"
-                        .into(),
-                ));
-            }
-            let store = session.default_store()?;
+            // A store not in the session's table is an entry id it does not know.
+            let store = session.open_msg_store(&eid).map_err(|e| {
+                if mapi::MapiStatus::status(&e) == Status::MAPI_E_NOT_FOUND {
+                    CapiError::InvalidEntryId(e.to_string())
+                } else {
+                    e.into()
+                }
+            })?;
             drop(g);
             out.write(Store::new_object(store, s.mapi.clone(), flags));
             Ok(Status::S_OK)
@@ -300,6 +293,46 @@ unsafe extern "C" fn logoff(this: *mut c_void, _ui: usize, flags: u32, _reserved
             if let Some(session) = taken {
                 session.logoff(LogoffFlags(flags));
             }
+            Ok(Status::S_OK)
+        })
+    }
+}
+
+/// `IMAPISession::OpenEntry`: a store's, folder's or message's entry id in any open
+/// store (the engine finds the store).
+unsafe extern "C" fn open_entry(
+    this: *mut c_void,
+    cb: u32,
+    eid: *mut c_void,
+    iid: *mut c_void,
+    flags: u32,
+    ty: *mut u32,
+    out: *mut c_void,
+) -> i32 {
+    let out = out as *mut *mut c_void;
+    // SAFETY: `this` from C; the entry id is bounded; out-pointers checked first.
+    unsafe {
+        call::<Session>(this, |s| {
+            if ty.is_null() || out.is_null() {
+                return Err(null("lpulObjType or lppUnk"));
+            }
+            let eid = read_entry_id(cb, eid)?;
+            if eid.is_empty() {
+                return Err(CapiError::InvalidEntryId(
+                    "IMAPISession::OpenEntry needs an entry id".into(),
+                ));
+            }
+            if crate::status::is_status_entry(&eid) {
+                // SAFETY: `this` is this live session; out-pointers checked above.
+                return crate::status::open_status_entry(this, s, eid, iid, ty, out);
+            }
+            let g = s.live()?;
+            let session = g.as_ref().ok_or(CapiError::EndOfSession)?;
+            let (store, object) = session.open_entry(&eid, flags)?;
+            let store = Arc::new(session.open_msg_store(&store)?);
+            drop(g);
+            let o = crate::folder::wrap(store, object, iid, s.mapi.clone())?;
+            crate::folder::put_opened(ty, out, o);
             Ok(Status::S_OK)
         })
     }

@@ -23,9 +23,11 @@ use crate::vtbl::{Guid, IMAPIStatusVtbl, chain};
 /// FLUSH_ASYNC_OK.
 const FLUSH_FLAGS: u32 = 0x2 | 0x4 | 0x8 | 0x10 | 0x20;
 
-/// Whether an entry id names a status-table row (`MAPISTAT` and a row number).
+/// Whether an entry id names a status-table row (`MAPISTAT`, then a row number or a
+/// provider uid).
 pub fn is_status_entry(eid: &[u8]) -> bool {
-    eid.len() == 12 && eid.starts_with(b"MAPISTAT")
+    // Whether the session has such a row is checked when it is opened.
+    eid.len() > 8 && eid.len() <= 8 + 64 && eid.starts_with(b"MAPISTAT")
 }
 
 /// A status object: the session it came from (held with a reference) and its row's
@@ -136,46 +138,6 @@ pub unsafe fn open_status_entry(
         out.write(obj);
     }
     Ok(Status::S_OK)
-}
-
-/// `IMAPISession::OpenEntry`: status-table rows open as IMAPIStatus; any other entry
-/// id is `MAPI_E_NO_SUPPORT` here (messages and folders open through their store).
-///
-/// # Safety
-/// Called by C through the session's vtable.
-pub unsafe extern "C" fn session_open_entry(
-    this: *mut c_void,
-    cb: u32,
-    eid: *mut c_void,
-    iid: *mut c_void,
-    flags: u32,
-    obj_type: *mut u32,
-    out: *mut c_void,
-) -> i32 {
-    let out = out as *mut *mut c_void;
-    // SAFETY: `this` from C; pointers checked and bounded.
-    unsafe {
-        call::<Session>(this, |s| {
-            if out.is_null() {
-                return Err(null("lppUnk"));
-            }
-            let known = 0x1 | 0x8 | 0x10 | 0x400 | 0x800 | MAPI_UNICODE;
-            if flags & !known != 0 {
-                return Err(CapiError::UnknownFlags(format!(
-                    "OpenEntry flags {flags:#x}"
-                )));
-            }
-            let eid = read_entry_id(cb, eid)?;
-            if !is_status_entry(&eid) {
-                return Err(CapiError::NoSupport(
-                    "IMAPISession::OpenEntry opens status rows here; open messages and \
-                     folders through their store"
-                        .into(),
-                ));
-            }
-            open_status_entry(this, s, eid, iid, obj_type, out)
-        })
-    }
 }
 
 /// The row's values for GetProps: all (strings in the width `flags` asks) or the tags

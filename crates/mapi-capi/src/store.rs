@@ -19,20 +19,25 @@ use crate::vtbl::{Guid, IMsgStoreVtbl, chain};
 
 /// An IMsgStore.
 pub struct Store {
-    store: AnyStore,
+    store: Arc<AnyStore>,
     object: OnceLock<PropObject>,
     last: LastError,
-    _mapi: Arc<Mapi>,
+    mapi: Arc<Mapi>,
 }
 
 impl Store {
     /// A store object.
     pub fn new_object(store: AnyStore, mapi: Arc<Mapi>, _flags: u32) -> *mut c_void {
+        Store::new_shared(Arc::new(store), mapi)
+    }
+
+    /// A store object over a store its folders and messages share.
+    pub fn new_shared(store: Arc<AnyStore>, mapi: Arc<Mapi>) -> *mut c_void {
         com::new_object(Store {
             store,
             object: OnceLock::new(),
             last: LastError::default(),
-            _mapi: mapi,
+            mapi,
         })
     }
 
@@ -64,6 +69,7 @@ static VTBL: IMsgStoreVtbl = IMsgStoreVtbl {
     GetPropList: get_prop_list,
     GetReceiveFolder: get_receive_folder,
     StoreLogoff: store_logoff,
+    OpenEntry: open_entry,
     ..IMsgStoreVtbl::NO_SUPPORT
 };
 
@@ -151,6 +157,30 @@ unsafe extern "C" fn get_receive_folder(
             }
             cb.write(id.len() as u32);
             eid.write(id_buf);
+            Ok(Status::S_OK)
+        })
+    }
+}
+
+/// `IMsgStore::OpenEntry`: a folder or message of this store (NULL: the root folder).
+unsafe extern "C" fn open_entry(
+    this: *mut c_void,
+    cb: u32,
+    eid: *mut c_void,
+    iid: *mut c_void,
+    flags: u32,
+    ty: *mut u32,
+    out: *mut c_void,
+) -> i32 {
+    let out = out as *mut *mut c_void;
+    // SAFETY: `this` from C; out-pointers checked before anything opens.
+    unsafe {
+        call::<Store>(this, |s| {
+            if ty.is_null() || out.is_null() {
+                return Err(null("lpulObjType or lppUnk"));
+            }
+            let o = crate::folder::open_in_store(&s.store, cb, eid, iid, flags, s.mapi.clone())?;
+            crate::folder::put_opened(ty, out, o);
             Ok(Status::S_OK)
         })
     }

@@ -1544,4 +1544,5 @@ const _: () = {
     let _: unsafe extern "C" fn(u32, *mut c_void) -> i32 = crate::exports::MAPIAdminProfiles;
     let _: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void, *mut c_void, i32, *mut c_void) -> i32 = crate::exports::HrQueryAllRows;
     let _: unsafe extern "C" fn(*mut c_void) = crate::exports::FreeProws;
+    let _: unsafe extern "C" fn(*mut c_void, *mut c_void, u32, *mut c_void, *mut c_void, *mut c_void) -> i32 = crate::exports::OpenStreamOnFile;
 };
