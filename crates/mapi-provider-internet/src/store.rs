@@ -323,6 +323,7 @@ impl Shared {
                     uid: 0,
                     message_id: Some(id),
                     target: None,
+                    source: None,
                 })?;
                 ids.push(entry);
             }
