@@ -24,8 +24,9 @@
 //! - [`props`]: property rows and entry ids.
 //! - [`store`]: [`InternetStore`], the [`mapi_spi::MsgStore`]; `store::ops` (private):
 //!   IMAPIFolder's folder and message operations.
-//! - `watch` (private): the change watcher behind `subscribe_changes` (IDLE or NOOP
-//!   polling on a connection of its own, resync on reconnect).
+//! - `watch` (private): the change watcher behind `subscribe_changes` (IDLE on the
+//!   Inbox, STATUS polling of every folder, on a connection of its own; a wake-up
+//!   synchronises only the folders that changed; resync on reconnect).
 //! - [`smtp`]: SMTP submission on `mail-send` and [`InternetTransport`], the
 //!   [`mapi_spi::Transport`]; [`smtp::replay`] reads recorded replies (fuzzing).
 //!
