@@ -10,6 +10,17 @@
 //! saved offline is replaced in the cache, and its queued APPEND sends the last
 //! version.
 //!
+//! A saved message opened with MAPI_MODIFY ([`DraftMessage::reopen`]) is one too: its
+//! properties, recipients and attachments (by value; an attached message as its
+//! `message/rfc822` bytes) are what the MIME mapping reads from its bytes, and its IMAP
+//! flags other than `\Seen` are kept. Its SaveChanges replaces it as above, and is
+//! MAPI_E_OBJECT_CHANGED (nothing sent) when another session saved it since it was
+//! opened: the cache row holds another UID, or the old version is gone from the server.
+//! FORCE_SAVE saves anyway (a version another session stored elsewhere then stays
+//! beside it). Offline, a message that is on the server cannot be replaced: SaveChanges
+//! answers the store's offline error. Other sessions' caches see the new version as a
+//! new message (the old one deleted) at their next synchronisation.
+//!
 //! Named properties are not kept (their ids come back as MAPI_E_UNEXPECTED_ID
 //! problems). Attachments (by value) are [`crate::draft_attach`]'s; they go into the
 //! APPENDed MIME through `mapi_mime::Composer`.
@@ -139,6 +150,11 @@ pub(crate) struct State {
     saved: Option<i64>,
     /// The size of the saved RFC 5322 form.
     size: usize,
+    /// The (UIDVALIDITY, UID) the saved version had when this object opened or last
+    /// saved it: a cache row with another is a save by another session.
+    opened: Option<(u32, u32)>,
+    /// The saved version's other IMAP flags (`\Flagged`, keywords), kept by a save.
+    keep_flags: Vec<String>,
 }
 
 /// The shared part of a draft (its streams hold it too).
@@ -198,6 +214,69 @@ impl DraftMessage {
                     next_attach: 0,
                     saved: None,
                     size: 0,
+                    opened: None,
+                    keep_flags: Vec::new(),
+                }),
+            }),
+        }
+    }
+
+    /// Saved message `m` (bytes `raw`, IMAP flags `flags`) of `folder` reopened with
+    /// MAPI_MODIFY: its properties, recipients and attachments as the MIME mapping reads
+    /// them, writable; SaveChanges replaces the server copy (the entry id stays).
+    pub(crate) fn reopen(
+        shared: Arc<Shared>,
+        folder: FolderRow,
+        m: &crate::cache::MessageRow,
+        raw: &[u8],
+        flags: &[String],
+    ) -> DraftMessage {
+        let parser = mapi_mime::MessageParser::new();
+        let mut props = props::full_message(&shared.store_uid, m, raw);
+        // computed, or rebuilt from the recipients and the MIME at the next save
+        for t in COMPUTED.iter().chain(&[
+            PR_DISPLAY_TO,
+            PR_DISPLAY_CC,
+            PR_DISPLAY_BCC,
+            PR_TRANSPORT_MESSAGE_HEADERS,
+        ]) {
+            props.0.retain(|(x, _)| x.id() != t.id());
+        }
+        let has = |f: &str| flags.iter().any(|x| x.eq_ignore_ascii_case(f));
+        let mut msg_flags = if m.seen { MSGFLAG_READ } else { 0 };
+        if has("\\Draft") {
+            msg_flags |= MSGFLAG_UNSENT;
+        }
+        props.set(PR_MESSAGE_FLAGS, PropValue::Long(msg_flags));
+        let recipients = mapi_mime::recipients(&parser, raw);
+        let attachments: Vec<_> = mapi_mime::attachments(&parser, raw)
+            .iter()
+            .map(crate::draft_attach::Kept::from_mime)
+            .collect();
+        let next_attach = attachments.iter().map(|k| k.num() + 1).max().unwrap_or(0);
+        let keep_flags = flags
+            .iter()
+            .filter(|f| {
+                !["\\Seen", "\\Recent", "\\Deleted"]
+                    .iter()
+                    .any(|x| f.eq_ignore_ascii_case(x))
+            })
+            .cloned()
+            .collect();
+        DraftMessage {
+            inner: Arc::new(Inner {
+                shared,
+                folder,
+                state: Mutex::new(State {
+                    access: Access::ReadWrite,
+                    props,
+                    recipients,
+                    attachments,
+                    next_attach,
+                    saved: Some(m.id),
+                    size: raw.len(),
+                    opened: Some((m.uidvalidity, m.uid)),
+                    keep_flags,
                 }),
             }),
         }
@@ -281,14 +360,16 @@ impl DraftMessage {
                     format!("cannot build the message: {e}"),
                 )
             })?;
-            let mut imap_flags = Vec::new();
-            if row.int(PR_MESSAGE_FLAGS).unwrap_or(0) as i32 & MSGFLAG_READ != 0 {
+            let mut imap_flags = st.keep_flags.clone();
+            let msg_flags = row.int(PR_MESSAGE_FLAGS).unwrap_or(0) as i32;
+            if msg_flags & MSGFLAG_READ != 0 {
                 imap_flags.push("\\Seen".to_string());
             }
-            if self.inner.folder.kind == "drafts" {
+            let draft = imap_flags.iter().any(|f| f.eq_ignore_ascii_case("\\Draft"));
+            if self.inner.folder.kind == "drafts" && !draft {
                 imap_flags.push("\\Draft".to_string());
             }
-            (raw, imap_flags, st.saved)
+            (raw, imap_flags, (st.saved, st.opened))
         };
         let shared = &self.inner.shared;
         // the folder as it is now (it may have been moved or renamed since)
@@ -303,6 +384,8 @@ impl DraftMessage {
             Err(e) => return Err(e.into()),
         };
         let size = raw.len();
+        let (saved, opened) = saved;
+        let mut key = None;
         let id = match saved {
             None => {
                 let entry = shared
@@ -316,11 +399,23 @@ impl DraftMessage {
                 props::parse_message(&entry, &shared.store_uid)?
             }
             Some(id) => {
-                shared.replace(folder, id, raw, &imap_flags).await?;
+                let force = flags & FORCE_SAVE != 0;
+                key = Some(
+                    shared
+                        .replace(folder, id, raw, &imap_flags, opened, force)
+                        .await?,
+                );
                 id
             }
         };
+        if key.is_none() {
+            key = lock(&shared.db)
+                .message(id)
+                .ok()
+                .map(|m| (m.uidvalidity, m.uid));
+        }
         let mut st = self.inner.lock();
+        st.opened = key;
         st.saved = Some(id);
         st.size = size;
         st.access = Access::after_save(flags);
@@ -712,15 +807,23 @@ impl PropStream for DraftStream {
 impl Shared {
     /// Replaces saved message `id` of `folder` with `raw`, the cache row keeping its
     /// id: online, APPEND of the new version then deletion of the old; a message
-    /// whose APPEND is still queued (saved offline) just gets the new bytes.
-    /// MAPI_E_OBJECT_DELETED when the row is gone.
+    /// whose APPEND is still queued (saved offline) just gets the new bytes. Returns
+    /// the new version's (UIDVALIDITY, UID).
+    ///
+    /// MAPI_E_OBJECT_DELETED when the row is gone. MAPI_E_OBJECT_CHANGED, unless
+    /// `force` (FORCE_SAVE), when another session saved the message since the caller
+    /// read version `expected`: the cache row has another UID (a session on this
+    /// cache), or the old version is gone from the server (a session elsewhere
+    /// replaced or deleted it).
     pub(crate) async fn replace(
         &self,
         folder: &FolderRow,
         id: i64,
         raw: Vec<u8>,
         flags: &[String],
-    ) -> Result<()> {
+        expected: Option<(u32, u32)>,
+        force: bool,
+    ) -> Result<(u32, u32)> {
         let old = match lock(&self.db).message(id) {
             Ok(m) => m,
             Err(InternetError::NotFound(_)) => {
@@ -731,18 +834,33 @@ impl Shared {
             }
             Err(e) => return Err(e),
         };
+        let changed = || InternetError::Disallowed {
+            status: Status::MAPI_E_OBJECT_CHANGED,
+            detail: "another session saved the message since it was opened \
+                     (open it again, or save with FORCE_SAVE)"
+                .into(),
+        };
+        if !force
+            && let Some(key) = expected
+            && key.0 != 0
+            && key != (old.uidvalidity, old.uid)
+        {
+            return Err(changed());
+        }
         let put = |uidvalidity: u32, uid: u32| {
-            lock(&self.db).replace(
-                id,
-                &NewMessage {
-                    folder_id: old.folder_id,
-                    uidvalidity,
-                    uid,
-                    flags,
-                    internaldate: crate::store::now(),
-                    raw: &raw,
-                },
-            )
+            lock(&self.db)
+                .replace(
+                    id,
+                    &NewMessage {
+                        folder_id: old.folder_id,
+                        uidvalidity,
+                        uid,
+                        flags,
+                        internaldate: crate::store::now(),
+                        raw: &raw,
+                    },
+                )
+                .map(|()| (uidvalidity, uid))
         };
         let Some(name) = folder.imap_name.clone().filter(|_| folder.kind != "outbox") else {
             return put(old.uidvalidity, old.uid);
@@ -761,6 +879,15 @@ impl Shared {
         let flag_text = flags.join(" ");
         let (validity, uid) = self
             .with_imap("replace a message", async |imap| {
+                if old.uidvalidity != 0 && !force {
+                    // selected afresh, so its UIDVALIDITY is known
+                    imap.unselect().await?;
+                    let st = imap.select(&name, true).await?;
+                    let same = st.is_none_or(|st| st.uidvalidity == old.uidvalidity);
+                    if !same || !crate::offline::uid_exists(imap, old.uid).await? {
+                        return Err(changed());
+                    }
+                }
                 let key = imap.append(&name, &flag_text, &raw).await?.ok_or_else(|| {
                     InternetError::NoSupport(
                         "the server did not report the new message's UID".into(),

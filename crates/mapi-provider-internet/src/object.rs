@@ -3,11 +3,12 @@
 //! bytes, and OpenProperty streams (read, seek, stat) over PR_BODY, PR_HTML and
 //! PR_TRANSPORT_MESSAGE_HEADERS, its MIME attachments through GetAttachmentTable
 //! and OpenAttach ([`crate::cached_attach`]), and the recipients its To, Cc and Bcc
-//! name through GetRecipientTable (read from its header block when asked for). Changes
-//! to IMAP messages go through the folder operations (SetReadFlags, CopyMessages,
-//! DeleteMessages), so SetProps, DeleteProps, SaveChanges, ModifyRecipients,
-//! CreateAttach, DeleteAttach and writing streams answer MAPI_E_NO_ACCESS; new messages are written through CreateMessage
-//! ([`crate::draft::DraftMessage`]).
+//! name through GetRecipientTable (read from its header block when asked for). This is
+//! what OpenEntry without MAPI_MODIFY gives (MAPI_BEST_ACCESS too): SetProps,
+//! DeleteProps, SaveChanges, ModifyRecipients, CreateAttach, DeleteAttach and writing
+//! streams answer MAPI_E_NO_ACCESS. With MAPI_MODIFY the store opens the message as a
+//! writable [`crate::draft::DraftMessage`] instead, whose SaveChanges replaces the
+//! server copy; new messages are written through CreateMessage.
 
 use std::sync::{Arc, Mutex};
 

@@ -243,6 +243,11 @@ async fn original_there(imap: &mut Imap, folder: &[u8], validity: u32, uid: u32)
     if st.is_some_and(|st| st.uidvalidity != validity) {
         return Ok(false);
     }
+    uid_exists(imap, uid).await
+}
+
+/// Whether the selected folder has a message with UID `uid`.
+pub(crate) async fn uid_exists(imap: &mut Imap, uid: u32) -> Result<bool> {
     let mut found = false;
     imap.fetch_pipelined(
         &[format!("UID FETCH {uid}")],

@@ -570,11 +570,27 @@ impl MsgStore for InternetStore {
         entry: &[u8],
         flags: u32,
     ) -> ProviderResult<Arc<dyn mapi_spi::PropObject>> {
+        use mapi_types::object::{MAPI_BEST_ACCESS, MAPI_DEFERRED_ERRORS, MAPI_MODIFY};
         let id = props::parse_message(entry, &self.shared.store_uid)?;
         let (m, raw) = {
             let db = lock(&self.shared.db);
             (db.message(id)?, db.raw(id)?)
         };
+        let known = MAPI_MODIFY | MAPI_BEST_ACCESS | MAPI_DEFERRED_ERRORS;
+        if flags & MAPI_MODIFY != 0 && flags & !known == 0 {
+            // writable: SaveChanges replaces the server copy
+            let (folder, server_flags) = {
+                let db = lock(&self.shared.db);
+                (db.folder(m.folder_id)?, db.message_flags(id)?)
+            };
+            return Ok(Arc::new(crate::draft::DraftMessage::reopen(
+                self.shared.clone(),
+                folder,
+                &m,
+                &raw,
+                &server_flags,
+            )));
+        }
         let row = props::full_message(&self.shared.store_uid, &m, &raw);
         let attachments = mapi_mime::attachments(&mapi_mime::MessageParser::new(), &raw);
         Ok(Arc::new(

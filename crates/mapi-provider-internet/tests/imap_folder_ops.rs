@@ -138,14 +138,28 @@ async fn folder_operations_reach_the_server_and_the_cache() {
         .await
         .unwrap();
     assert_eq!(got.value[0].1, PropValue::Unicode("two".into()));
+    // read-only unless opened with MAPI_MODIFY (tests/imap_reopen.rs saves one)
     assert_eq!(
-        store
-            .open_message(&ids[1], mapi_types::object::MAPI_MODIFY)
-            .await
-            .err()
-            .unwrap()
-            .status,
+        status(
+            obj.set_props(&[(tags::PR_SUBJECT, PropValue::Unicode("x".into()))])
+                .await
+        ),
         Status::MAPI_E_NO_ACCESS
+    );
+    let writable = store
+        .open_message(&ids[1], mapi_types::object::MAPI_MODIFY)
+        .await
+        .unwrap();
+    assert!(
+        writable
+            .set_props(&[(tags::PR_SUBJECT, PropValue::Unicode("x".into()))])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        status(store.open_message(&ids[1], 0x4000_0000).await.map(|_| ())),
+        Status::MAPI_E_UNKNOWN_FLAGS
     );
     let r = store
         .set_read_flags(&projects, Some(&ids[..2]), 0)
