@@ -314,6 +314,11 @@ impl Cache {
         &self.path
     }
 
+    /// The SQLite connection (the named-property map's queries).
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
     fn err(&self, e: rusqlite::Error) -> InternetError {
         InternetError::cache(&self.path, e)
     }

@@ -21,8 +21,9 @@
 //! answers the store's offline error. Other sessions' caches see the new version as a
 //! new message (the old one deleted) at their next synchronisation.
 //!
-//! Named properties are not kept (their ids come back as MAPI_E_UNEXPECTED_ID
-//! problems). Attachments (by value) are [`crate::draft_attach`]'s; they go into the
+//! Named properties ([`crate::named`]): a `PS_INTERNET_HEADERS` name set as a string
+//! becomes a header field of the saved message; other named ids are problems
+//! (MAPI_E_UNEXPECTED_ID when unmapped, MAPI_E_NO_SUPPORT when mapped). Attachments (by value) are [`crate::draft_attach`]'s; they go into the
 //! APPENDed MIME through `mapi_mime::Composer`.
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -232,7 +233,14 @@ impl DraftMessage {
         flags: &[String],
     ) -> DraftMessage {
         let parser = mapi_mime::MessageParser::new();
-        let mut props = props::full_message(&shared.store_uid, m, raw);
+        let full = props::full_message(&shared.store_uid, m, raw);
+        // the named header fields of the map, which the next save writes back
+        let mut props = crate::named::with_headers(&shared.db, &full);
+        props.0.retain(|(t, _)| {
+            !t.is_named()
+                || crate::named::header_name(&shared.db, t.id())
+                    .is_some_and(|n| !crate::named::is_composed(&n))
+        });
         // computed, or rebuilt from the recipients and the MIME at the next save
         for t in COMPUTED.iter().chain(&[
             PR_DISPLAY_TO,
@@ -343,6 +351,7 @@ impl DraftMessage {
                 "SaveChanges takes KEEP_OPEN_READONLY or KEEP_OPEN_READWRITE, not both",
             ));
         }
+        let headers = crate::named::header_names(&self.inner.shared.db);
         let (raw, imap_flags, saved) = {
             let st = self.inner.lock();
             writable(&st)?;
@@ -354,12 +363,15 @@ impl DraftMessage {
                     composer = composer.attach(a);
                 }
             }
-            let raw = composer.build().into_vec().map_err(|e| {
+            let composed = composer.build().into_vec().map_err(|e| {
                 error(
                     Status::MAPI_E_CALL_FAILED,
                     format!("cannot build the message: {e}"),
                 )
             })?;
+            // named PS_INTERNET_HEADERS properties as header fields, before the rest
+            let mut raw = crate::named::header_lines(&row, &headers);
+            raw.extend_from_slice(&composed);
             let mut imap_flags = st.keep_flags.clone();
             let msg_flags = row.int(PR_MESSAGE_FLAGS).unwrap_or(0) as i32;
             if msg_flags & MSGFLAG_READ != 0 {
@@ -452,9 +464,41 @@ impl PropObject for DraftMessage {
     }
 
     async fn set_props(&self, values: &[(PropTag, PropValue)]) -> ProviderResult<Vec<PropProblem>> {
+        let db = &self.inner.shared.db;
+        // named ones checked against the map first (not under the object's lock)
+        let named: Vec<Option<Status>> = values
+            .iter()
+            .take(MAX_PER_CALL + 1)
+            .map(|(t, v)| match set_problem(*t, v) {
+                Some(Status::MAPI_E_UNEXPECTED_ID) => crate::named::set_problem(db, *t, v),
+                other => other,
+            })
+            .collect();
         let mut st = self.inner.lock();
         writable(&st)?;
-        set_values(&mut st.props, values, set_problem)
+        // set_values asks about each value once, in order
+        let next = std::cell::Cell::new(0);
+        set_values(&mut st.props, values, |_, _| {
+            let i = next.replace(next.get() + 1);
+            named.get(i).copied().flatten()
+        })
+    }
+
+    async fn get_ids_from_names(
+        &self,
+        names: &[mapi_types::NameId],
+        flags: u32,
+    ) -> ProviderResult<Reply<Vec<PropTag>>> {
+        crate::named::get_ids(&self.inner.shared.db, names, flags)
+    }
+
+    async fn get_names_from_ids(
+        &self,
+        tags: Option<&[PropTag]>,
+        guid: Option<&MapiUid>,
+        flags: u32,
+    ) -> ProviderResult<Reply<mapi_spi::PropNames>> {
+        crate::named::get_names(&self.inner.shared.db, tags, guid, flags)
     }
 
     async fn delete_props(&self, tags: &[PropTag]) -> ProviderResult<Vec<PropProblem>> {
