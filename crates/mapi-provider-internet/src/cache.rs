@@ -776,6 +776,34 @@ impl Cache {
             .map_err(|e| self.err(e))
     }
 
+    /// Stores messages in one transaction, their bytes appended and synced once (a
+    /// message whose key is already cached is skipped); returns how many were new.
+    pub fn insert_batch(&self, messages: &[NewMessage<'_>]) -> Result<usize> {
+        let raws: Vec<&[u8]> = messages.iter().map(|m| m.raw).collect();
+        let spans = self
+            .bodies
+            .append_all(&raws)
+            .map_err(|e| self.body_err(e))?;
+        self.bodies.sync().map_err(|e| self.body_err(e))?;
+        let run = || -> rusqlite::Result<(usize, Vec<Span>)> {
+            self.conn.execute_batch("BEGIN")?;
+            let mut unused = Vec::new();
+            for (m, span) in messages.iter().zip(&spans) {
+                if !insert(&self.conn, &Record::new(m, *span))? {
+                    unused.push(*span);
+                }
+            }
+            self.conn.execute_batch("COMMIT")?;
+            Ok((messages.len() - unused.len(), unused))
+        };
+        let (new, unused) = run().map_err(|e| {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.err(e)
+        })?;
+        self.release(&unused);
+        Ok(new)
+    }
+
     /// The next local UID of a local folder.
     pub fn next_local_uid(&self, folder_id: i64) -> Result<u32> {
         self.conn
