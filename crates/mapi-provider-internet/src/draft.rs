@@ -10,7 +10,7 @@
 //! saved offline is replaced in the cache, and its queued APPEND sends the last
 //! version.
 //!
-//! A saved message opened with MAPI_MODIFY ([`DraftMessage::reopen`]) is one too: its
+//! A saved message opened with MAPI_MODIFY (`DraftMessage::reopen`) is one too: its
 //! properties, recipients and attachments (by value; an attached message as its
 //! `message/rfc822` bytes) are what the MIME mapping reads from its bytes, and its IMAP
 //! flags other than `\Seen` are kept. Its SaveChanges replaces it as above, and is
