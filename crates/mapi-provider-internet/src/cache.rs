@@ -47,11 +47,14 @@ ALTER TABLE pending ADD COLUMN target BLOB;
 ";
 
 /// From schema 4: a queued copy names its source message (dropped at replay when the
-/// source left the server meanwhile), and the map of named properties.
+/// source left the server meanwhile), the map of named properties, and an index in the
+/// order of contents tables sorted on delivery time (they page without a sort).
 const MIGRATE_4_TO_5: &str = "
 ALTER TABLE pending ADD COLUMN source_folder BLOB;
 ALTER TABLE pending ADD COLUMN source_uidvalidity INTEGER;
 ALTER TABLE pending ADD COLUMN source_uid INTEGER;
+CREATE INDEX IF NOT EXISTS messages_by_delivery
+    ON messages (folder_id, delivery_time IS NULL, delivery_time, id);
 CREATE TABLE IF NOT EXISTS named_props (
     id INTEGER PRIMARY KEY,
     guid BLOB NOT NULL,
