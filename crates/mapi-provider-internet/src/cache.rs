@@ -16,7 +16,7 @@ use crate::error::{InternetError, Result};
 use crate::imap::{ListEntry, MailboxState, wire};
 
 /// Schema version kept in `user_version`.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// From schema 1: message bytes move to the bodies file; one index (contents by time,
 /// unread counts from the same entries) instead of two.
@@ -44,6 +44,26 @@ CREATE TABLE IF NOT EXISTS pending (
 /// From schema 3: queued folder changes name a second folder (RENAME's new name).
 const MIGRATE_3_TO_4: &str = "
 ALTER TABLE pending ADD COLUMN target BLOB;
+";
+
+/// From schema 4: a queued copy names its source message (dropped at replay when the
+/// source left the server meanwhile), the map of named properties, and an index in the
+/// order of contents tables sorted on delivery time (they page without a sort).
+const MIGRATE_4_TO_5: &str = "
+ALTER TABLE pending ADD COLUMN source_folder BLOB;
+ALTER TABLE pending ADD COLUMN source_uidvalidity INTEGER;
+ALTER TABLE pending ADD COLUMN source_uid INTEGER;
+CREATE INDEX IF NOT EXISTS messages_by_delivery
+    ON messages (folder_id, delivery_time IS NULL, delivery_time, id);
+CREATE TABLE IF NOT EXISTS named_props (
+    id INTEGER PRIMARY KEY,
+    guid BLOB NOT NULL,
+    kind INTEGER NOT NULL,
+    lid INTEGER,
+    name TEXT,
+    name_key TEXT NOT NULL,
+    UNIQUE (guid, kind, name_key)
+);
 ";
 
 const SCHEMA: &str = "
@@ -202,6 +222,9 @@ pub struct Pending {
     pub message_id: Option<i64>,
     /// For a RENAME: the folder's new name.
     pub target: Option<Vec<u8>>,
+    /// For the APPEND of a copy made offline: the original's server folder,
+    /// UIDVALIDITY and UID (the copy is dropped when the original left the server).
+    pub source: Option<(Vec<u8>, u32, u32)>,
 }
 
 /// A message to store.
@@ -258,10 +281,13 @@ impl Cache {
             .map_err(err)?;
         if version < SCHEMA_VERSION {
             let upgrade = match version {
-                1 => format!("{MIGRATE_1_TO_2}; {MIGRATE_2_TO_3}; {MIGRATE_3_TO_4}"),
-                2 => format!("{MIGRATE_2_TO_3}; {MIGRATE_3_TO_4}"),
-                3 => MIGRATE_3_TO_4.to_string(),
-                _ => format!("{SCHEMA}; {MIGRATE_2_TO_3}; {MIGRATE_3_TO_4}"),
+                1 => format!(
+                    "{MIGRATE_1_TO_2}; {MIGRATE_2_TO_3}; {MIGRATE_3_TO_4}; {MIGRATE_4_TO_5}"
+                ),
+                2 => format!("{MIGRATE_2_TO_3}; {MIGRATE_3_TO_4}; {MIGRATE_4_TO_5}"),
+                3 => format!("{MIGRATE_3_TO_4}; {MIGRATE_4_TO_5}"),
+                4 => MIGRATE_4_TO_5.to_string(),
+                _ => format!("{SCHEMA}; {MIGRATE_2_TO_3}; {MIGRATE_3_TO_4}; {MIGRATE_4_TO_5}"),
             };
             conn.execute_batch(&format!(
                 "BEGIN; {upgrade}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
@@ -289,6 +315,11 @@ impl Cache {
     /// The file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The SQLite connection (the named-property map's queries).
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
     }
 
     fn err(&self, e: rusqlite::Error) -> InternetError {
@@ -492,16 +523,22 @@ impl Cache {
     pub fn queue(&self, change: &Pending) -> Result<()> {
         self.conn
             .prepare_cached(
-                "INSERT INTO pending (op, folder, uidvalidity, uid, message_id, target) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO pending (op, folder, uidvalidity, uid, message_id, target,
+                     source_folder, source_uidvalidity, source_uid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )
             .and_then(|mut st| {
+                let source = change.source.as_ref();
                 st.execute(params![
                     change.op.name(),
                     change.folder,
                     change.uidvalidity,
                     change.uid,
                     change.message_id,
-                    change.target
+                    change.target,
+                    source.map(|s| &s.0),
+                    source.map(|s| s.1),
+                    source.map(|s| s.2)
                 ])
             })
             .map(|_| ())
@@ -513,7 +550,9 @@ impl Cache {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT seq, op, folder, uidvalidity, uid, message_id, target FROM pending ORDER BY seq",
+                "SELECT seq, op, folder, uidvalidity, uid, message_id, target,
+                     source_folder, source_uidvalidity, source_uid
+                 FROM pending ORDER BY seq",
             )
             .map_err(|e| self.err(e))?;
         let rows = st
@@ -526,13 +565,22 @@ impl Cache {
                     r.get::<_, u32>(4)?,
                     r.get::<_, Option<i64>>(5)?,
                     r.get::<_, Option<Vec<u8>>>(6)?,
+                    (
+                        r.get::<_, Option<Vec<u8>>>(7)?,
+                        r.get::<_, Option<u32>>(8)?,
+                        r.get::<_, Option<u32>>(9)?,
+                    ),
                 ))
             })
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, op, folder, uidvalidity, uid, message_id, target) =
+            let (seq, op, folder, uidvalidity, uid, message_id, target, source) =
                 row.map_err(|e| self.err(e))?;
+            let source = match source {
+                (Some(f), Some(v), Some(u)) => Some((f, v, u)),
+                _ => None,
+            };
             // an operation this version does not know is dropped, not replayed wrongly
             let Some(op) = PendingOp::from_name(&op) else {
                 self.done(seq)?;
@@ -546,6 +594,7 @@ impl Cache {
                 uid,
                 message_id,
                 target,
+                source,
             });
         }
         Ok(out)
@@ -568,6 +617,19 @@ impl Cache {
     pub fn done(&self, seq: i64) -> Result<()> {
         self.conn
             .execute("DELETE FROM pending WHERE seq = ?1", [seq])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records the original of the copy whose queued APPEND stores cache row
+    /// `message_id`: its server folder, UIDVALIDITY and UID.
+    pub fn set_append_source(&self, message_id: i64, source: (&[u8], u32, u32)) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE pending SET source_folder = ?2, source_uidvalidity = ?3, source_uid = ?4
+                 WHERE op = 'append' AND message_id = ?1",
+                params![message_id, source.0, source.1, source.2],
+            )
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
@@ -715,6 +777,34 @@ impl Cache {
                 |r| r.get(0),
             )
             .map_err(|e| self.err(e))
+    }
+
+    /// Stores messages in one transaction, their bytes appended and synced once (a
+    /// message whose key is already cached is skipped); returns how many were new.
+    pub fn insert_batch(&self, messages: &[NewMessage<'_>]) -> Result<usize> {
+        let raws: Vec<&[u8]> = messages.iter().map(|m| m.raw).collect();
+        let spans = self
+            .bodies
+            .append_all(&raws)
+            .map_err(|e| self.body_err(e))?;
+        self.bodies.sync().map_err(|e| self.body_err(e))?;
+        let run = || -> rusqlite::Result<(usize, Vec<Span>)> {
+            self.conn.execute_batch("BEGIN")?;
+            let mut unused = Vec::new();
+            for (m, span) in messages.iter().zip(&spans) {
+                if !insert(&self.conn, &Record::new(m, *span))? {
+                    unused.push(*span);
+                }
+            }
+            self.conn.execute_batch("COMMIT")?;
+            Ok((messages.len() - unused.len(), unused))
+        };
+        let (new, unused) = run().map_err(|e| {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.err(e)
+        })?;
+        self.release(&unused);
+        Ok(new)
     }
 
     /// The next local UID of a local folder.
@@ -1323,15 +1413,23 @@ mod tests {
             uid: 3,
             message_id: None,
             target,
+            source: None,
         };
         {
             let c = Cache::open(&path).unwrap();
             c.queue(&change(PendingOp::Seen, b"INBOX", None)).unwrap();
         }
-        // back to schema 3: no target column
+        // back to schema 3: no target, no source columns, no named properties
         Connection::open(&path)
             .unwrap()
-            .execute_batch("ALTER TABLE pending DROP COLUMN target; PRAGMA user_version = 3;")
+            .execute_batch(
+                "ALTER TABLE pending DROP COLUMN target;
+                 ALTER TABLE pending DROP COLUMN source_folder;
+                 ALTER TABLE pending DROP COLUMN source_uidvalidity;
+                 ALTER TABLE pending DROP COLUMN source_uid;
+                 DROP TABLE named_props;
+                 PRAGMA user_version = 3;",
+            )
             .unwrap();
         let c = Cache::open(&path).unwrap();
         c.queue(&change(
@@ -1350,6 +1448,13 @@ mod tests {
         c.mark_append(q[0].seq, 9, 42).unwrap();
         let q = c.pending().unwrap();
         assert_eq!((q[0].uidvalidity, q[0].uid), (9, 42));
+        // schema 5: a queued copy keeps its source
+        let mut copy = change(PendingOp::Append, b"Archive", None);
+        copy.source = Some((b"INBOX".to_vec(), 7, 12));
+        c.queue(&copy).unwrap();
+        let q = c.pending().unwrap();
+        assert_eq!(q[2].source, Some((b"INBOX".to_vec(), 7, 12)));
+        assert_eq!(q[0].source, None);
         drop(c);
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -10,8 +10,20 @@
 //! saved offline is replaced in the cache, and its queued APPEND sends the last
 //! version.
 //!
-//! Named properties are not kept (their ids come back as MAPI_E_UNEXPECTED_ID
-//! problems). Attachments (by value) are [`crate::draft_attach`]'s; they go into the
+//! A saved message opened with MAPI_MODIFY (`DraftMessage::reopen`) is one too: its
+//! properties, recipients and attachments (by value; an attached message as its
+//! `message/rfc822` bytes) are what the MIME mapping reads from its bytes, and its IMAP
+//! flags other than `\Seen` are kept. Its SaveChanges replaces it as above, and is
+//! MAPI_E_OBJECT_CHANGED (nothing sent) when another session saved it since it was
+//! opened: the cache row holds another UID, or the old version is gone from the server.
+//! FORCE_SAVE saves anyway (a version another session stored elsewhere then stays
+//! beside it). Offline, a message that is on the server cannot be replaced: SaveChanges
+//! answers the store's offline error. Other sessions' caches see the new version as a
+//! new message (the old one deleted) at their next synchronisation.
+//!
+//! Named properties ([`crate::named`]): a `PS_INTERNET_HEADERS` name set as a string
+//! becomes a header field of the saved message; other named ids are problems
+//! (MAPI_E_UNEXPECTED_ID when unmapped, MAPI_E_NO_SUPPORT when mapped). Attachments (by value) are [`crate::draft_attach`]'s; they go into the
 //! APPENDed MIME through `mapi_mime::Composer`.
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -139,6 +151,11 @@ pub(crate) struct State {
     saved: Option<i64>,
     /// The size of the saved RFC 5322 form.
     size: usize,
+    /// The (UIDVALIDITY, UID) the saved version had when this object opened or last
+    /// saved it: a cache row with another is a save by another session.
+    opened: Option<(u32, u32)>,
+    /// The saved version's other IMAP flags (`\Flagged`, keywords), kept by a save.
+    keep_flags: Vec<String>,
 }
 
 /// The shared part of a draft (its streams hold it too).
@@ -198,6 +215,76 @@ impl DraftMessage {
                     next_attach: 0,
                     saved: None,
                     size: 0,
+                    opened: None,
+                    keep_flags: Vec::new(),
+                }),
+            }),
+        }
+    }
+
+    /// Saved message `m` (bytes `raw`, IMAP flags `flags`) of `folder` reopened with
+    /// MAPI_MODIFY: its properties, recipients and attachments as the MIME mapping reads
+    /// them, writable; SaveChanges replaces the server copy (the entry id stays).
+    pub(crate) fn reopen(
+        shared: Arc<Shared>,
+        folder: FolderRow,
+        m: &crate::cache::MessageRow,
+        raw: &[u8],
+        flags: &[String],
+    ) -> DraftMessage {
+        let parser = mapi_mime::MessageParser::new();
+        let full = props::full_message(&shared.store_uid, m, raw);
+        // the named header fields of the map, which the next save writes back
+        let mut props = crate::named::with_headers(&shared.db, &full);
+        props.0.retain(|(t, _)| {
+            !t.is_named()
+                || crate::named::header_name(&shared.db, t.id())
+                    .is_some_and(|n| !crate::named::is_composed(&n))
+        });
+        // computed, or rebuilt from the recipients and the MIME at the next save
+        for t in COMPUTED.iter().chain(&[
+            PR_DISPLAY_TO,
+            PR_DISPLAY_CC,
+            PR_DISPLAY_BCC,
+            PR_TRANSPORT_MESSAGE_HEADERS,
+        ]) {
+            props.0.retain(|(x, _)| x.id() != t.id());
+        }
+        let has = |f: &str| flags.iter().any(|x| x.eq_ignore_ascii_case(f));
+        let mut msg_flags = if m.seen { MSGFLAG_READ } else { 0 };
+        if has("\\Draft") {
+            msg_flags |= MSGFLAG_UNSENT;
+        }
+        props.set(PR_MESSAGE_FLAGS, PropValue::Long(msg_flags));
+        let recipients = mapi_mime::recipients(&parser, raw);
+        let attachments: Vec<_> = mapi_mime::attachments(&parser, raw)
+            .iter()
+            .map(crate::draft_attach::Kept::from_mime)
+            .collect();
+        let next_attach = attachments.iter().map(|k| k.num() + 1).max().unwrap_or(0);
+        let keep_flags = flags
+            .iter()
+            .filter(|f| {
+                !["\\Seen", "\\Recent", "\\Deleted"]
+                    .iter()
+                    .any(|x| f.eq_ignore_ascii_case(x))
+            })
+            .cloned()
+            .collect();
+        DraftMessage {
+            inner: Arc::new(Inner {
+                shared,
+                folder,
+                state: Mutex::new(State {
+                    access: Access::ReadWrite,
+                    props,
+                    recipients,
+                    attachments,
+                    next_attach,
+                    saved: Some(m.id),
+                    size: raw.len(),
+                    opened: Some((m.uidvalidity, m.uid)),
+                    keep_flags,
                 }),
             }),
         }
@@ -264,6 +351,7 @@ impl DraftMessage {
                 "SaveChanges takes KEEP_OPEN_READONLY or KEEP_OPEN_READWRITE, not both",
             ));
         }
+        let headers = crate::named::header_names(&self.inner.shared.db);
         let (raw, imap_flags, saved) = {
             let st = self.inner.lock();
             writable(&st)?;
@@ -275,20 +363,25 @@ impl DraftMessage {
                     composer = composer.attach(a);
                 }
             }
-            let raw = composer.build().into_vec().map_err(|e| {
+            let composed = composer.build().into_vec().map_err(|e| {
                 error(
                     Status::MAPI_E_CALL_FAILED,
                     format!("cannot build the message: {e}"),
                 )
             })?;
-            let mut imap_flags = Vec::new();
-            if row.int(PR_MESSAGE_FLAGS).unwrap_or(0) as i32 & MSGFLAG_READ != 0 {
+            // named PS_INTERNET_HEADERS properties as header fields, before the rest
+            let mut raw = crate::named::header_lines(&row, &headers);
+            raw.extend_from_slice(&composed);
+            let mut imap_flags = st.keep_flags.clone();
+            let msg_flags = row.int(PR_MESSAGE_FLAGS).unwrap_or(0) as i32;
+            if msg_flags & MSGFLAG_READ != 0 {
                 imap_flags.push("\\Seen".to_string());
             }
-            if self.inner.folder.kind == "drafts" {
+            let draft = imap_flags.iter().any(|f| f.eq_ignore_ascii_case("\\Draft"));
+            if self.inner.folder.kind == "drafts" && !draft {
                 imap_flags.push("\\Draft".to_string());
             }
-            (raw, imap_flags, st.saved)
+            (raw, imap_flags, (st.saved, st.opened))
         };
         let shared = &self.inner.shared;
         // the folder as it is now (it may have been moved or renamed since)
@@ -303,6 +396,8 @@ impl DraftMessage {
             Err(e) => return Err(e.into()),
         };
         let size = raw.len();
+        let (saved, opened) = saved;
+        let mut key = None;
         let id = match saved {
             None => {
                 let entry = shared
@@ -316,11 +411,23 @@ impl DraftMessage {
                 props::parse_message(&entry, &shared.store_uid)?
             }
             Some(id) => {
-                shared.replace(folder, id, raw, &imap_flags).await?;
+                let force = flags & FORCE_SAVE != 0;
+                key = Some(
+                    shared
+                        .replace(folder, id, raw, &imap_flags, opened, force)
+                        .await?,
+                );
                 id
             }
         };
+        if key.is_none() {
+            key = lock(&shared.db)
+                .message(id)
+                .ok()
+                .map(|m| (m.uidvalidity, m.uid));
+        }
         let mut st = self.inner.lock();
+        st.opened = key;
         st.saved = Some(id);
         st.size = size;
         st.access = Access::after_save(flags);
@@ -357,9 +464,41 @@ impl PropObject for DraftMessage {
     }
 
     async fn set_props(&self, values: &[(PropTag, PropValue)]) -> ProviderResult<Vec<PropProblem>> {
+        let db = &self.inner.shared.db;
+        // named ones checked against the map first (not under the object's lock)
+        let named: Vec<Option<Status>> = values
+            .iter()
+            .take(MAX_PER_CALL + 1)
+            .map(|(t, v)| match set_problem(*t, v) {
+                Some(Status::MAPI_E_UNEXPECTED_ID) => crate::named::set_problem(db, *t, v),
+                other => other,
+            })
+            .collect();
         let mut st = self.inner.lock();
         writable(&st)?;
-        set_values(&mut st.props, values, set_problem)
+        // set_values asks about each value once, in order
+        let next = std::cell::Cell::new(0);
+        set_values(&mut st.props, values, |_, _| {
+            let i = next.replace(next.get() + 1);
+            named.get(i).copied().flatten()
+        })
+    }
+
+    async fn get_ids_from_names(
+        &self,
+        names: &[mapi_types::NameId],
+        flags: u32,
+    ) -> ProviderResult<Reply<Vec<PropTag>>> {
+        crate::named::get_ids(&self.inner.shared.db, names, flags)
+    }
+
+    async fn get_names_from_ids(
+        &self,
+        tags: Option<&[PropTag]>,
+        guid: Option<&MapiUid>,
+        flags: u32,
+    ) -> ProviderResult<Reply<mapi_spi::PropNames>> {
+        crate::named::get_names(&self.inner.shared.db, tags, guid, flags)
     }
 
     async fn delete_props(&self, tags: &[PropTag]) -> ProviderResult<Vec<PropProblem>> {
@@ -712,15 +851,23 @@ impl PropStream for DraftStream {
 impl Shared {
     /// Replaces saved message `id` of `folder` with `raw`, the cache row keeping its
     /// id: online, APPEND of the new version then deletion of the old; a message
-    /// whose APPEND is still queued (saved offline) just gets the new bytes.
-    /// MAPI_E_OBJECT_DELETED when the row is gone.
+    /// whose APPEND is still queued (saved offline) just gets the new bytes. Returns
+    /// the new version's (UIDVALIDITY, UID).
+    ///
+    /// MAPI_E_OBJECT_DELETED when the row is gone. MAPI_E_OBJECT_CHANGED, unless
+    /// `force` (FORCE_SAVE), when another session saved the message since the caller
+    /// read version `expected`: the cache row has another UID (a session on this
+    /// cache), or the old version is gone from the server (a session elsewhere
+    /// replaced or deleted it).
     pub(crate) async fn replace(
         &self,
         folder: &FolderRow,
         id: i64,
         raw: Vec<u8>,
         flags: &[String],
-    ) -> Result<()> {
+        expected: Option<(u32, u32)>,
+        force: bool,
+    ) -> Result<(u32, u32)> {
         let old = match lock(&self.db).message(id) {
             Ok(m) => m,
             Err(InternetError::NotFound(_)) => {
@@ -731,18 +878,33 @@ impl Shared {
             }
             Err(e) => return Err(e),
         };
+        let changed = || InternetError::Disallowed {
+            status: Status::MAPI_E_OBJECT_CHANGED,
+            detail: "another session saved the message since it was opened \
+                     (open it again, or save with FORCE_SAVE)"
+                .into(),
+        };
+        if !force
+            && let Some(key) = expected
+            && key.0 != 0
+            && key != (old.uidvalidity, old.uid)
+        {
+            return Err(changed());
+        }
         let put = |uidvalidity: u32, uid: u32| {
-            lock(&self.db).replace(
-                id,
-                &NewMessage {
-                    folder_id: old.folder_id,
-                    uidvalidity,
-                    uid,
-                    flags,
-                    internaldate: crate::store::now(),
-                    raw: &raw,
-                },
-            )
+            lock(&self.db)
+                .replace(
+                    id,
+                    &NewMessage {
+                        folder_id: old.folder_id,
+                        uidvalidity,
+                        uid,
+                        flags,
+                        internaldate: crate::store::now(),
+                        raw: &raw,
+                    },
+                )
+                .map(|()| (uidvalidity, uid))
         };
         let Some(name) = folder.imap_name.clone().filter(|_| folder.kind != "outbox") else {
             return put(old.uidvalidity, old.uid);
@@ -761,6 +923,15 @@ impl Shared {
         let flag_text = flags.join(" ");
         let (validity, uid) = self
             .with_imap("replace a message", async |imap| {
+                if old.uidvalidity != 0 && !force {
+                    // selected afresh, so its UIDVALIDITY is known
+                    imap.unselect().await?;
+                    let st = imap.select(&name, true).await?;
+                    let same = st.is_none_or(|st| st.uidvalidity == old.uidvalidity);
+                    if !same || !crate::offline::uid_exists(imap, old.uid).await? {
+                        return Err(changed());
+                    }
+                }
                 let key = imap.append(&name, &flag_text, &raw).await?.ok_or_else(|| {
                     InternetError::NoSupport(
                         "the server did not report the new message's UID".into(),

@@ -87,6 +87,26 @@ impl Kept {
     }
 }
 
+impl Kept {
+    /// A MIME attachment of a saved message, reopened for writing: by value (an
+    /// embedded message keeps its RFC 5322 bytes and `message/rfc822` type), so the
+    /// next SaveChanges writes it back.
+    pub(crate) fn from_mime(a: &mapi_mime::MimeAttachment) -> Kept {
+        let mut props = a.row();
+        for t in COMPUTED {
+            props.0.retain(|(x, _)| x.id() != t.id());
+        }
+        props.set(PR_ATTACH_METHOD, PropValue::Long(ATTACH_BY_VALUE));
+        props.set(PR_ATTACH_DATA_BIN, PropValue::Binary(a.data.clone()));
+        Kept { num: a.num, props }
+    }
+
+    /// Its PR_ATTACH_NUM.
+    pub(crate) fn num(&self) -> u32 {
+        self.num
+    }
+}
+
 /// `props` with the computed properties of attachment `num`.
 fn with_computed(num: u32, props: &Row) -> Row {
     let mut row = props.clone();

@@ -22,10 +22,14 @@
 //! - [`offline`]: changes made offline, queued in the cache and replayed in order by
 //!   the next online synchronisation.
 //! - [`props`]: property rows and entry ids.
+//! - [`named`]: the named-property map (in the cache), `PS_INTERNET_HEADERS` names as
+//!   the messages' header fields.
 //! - [`store`]: [`InternetStore`], the [`mapi_spi::MsgStore`]; `store::ops` (private):
-//!   IMAPIFolder's folder and message operations.
-//! - `watch` (private): the change watcher behind `subscribe_changes` (IDLE or NOOP
-//!   polling on a connection of its own, resync on reconnect).
+//!   IMAPIFolder's folder and message operations; `store::info` (private): the store
+//!   and its folders as read-only property objects.
+//! - `watch` (private): the change watcher behind `subscribe_changes` (IDLE on the
+//!   Inbox, STATUS polling of every folder, on a connection of its own; a wake-up
+//!   synchronises only the folders that changed; resync on reconnect).
 //! - [`smtp`]: SMTP submission on `mail-send` and [`InternetTransport`], the
 //!   [`mapi_spi::Transport`]; [`smtp::replay`] reads recorded replies (fuzzing).
 //!
@@ -43,6 +47,7 @@ pub mod draft;
 pub mod draft_attach;
 pub mod error;
 pub mod imap;
+pub mod named;
 pub mod object;
 pub mod offline;
 pub mod props;

@@ -3,11 +3,12 @@
 //! bytes, and OpenProperty streams (read, seek, stat) over PR_BODY, PR_HTML and
 //! PR_TRANSPORT_MESSAGE_HEADERS, its MIME attachments through GetAttachmentTable
 //! and OpenAttach ([`crate::cached_attach`]), and the recipients its To, Cc and Bcc
-//! name through GetRecipientTable (read from its header block when asked for). Changes
-//! to IMAP messages go through the folder operations (SetReadFlags, CopyMessages,
-//! DeleteMessages), so SetProps, DeleteProps, SaveChanges, ModifyRecipients,
-//! CreateAttach, DeleteAttach and writing streams answer MAPI_E_NO_ACCESS; new messages are written through CreateMessage
-//! ([`crate::draft::DraftMessage`]).
+//! name through GetRecipientTable (read from its header block when asked for). This is
+//! what OpenEntry without MAPI_MODIFY gives (MAPI_BEST_ACCESS too): SetProps,
+//! DeleteProps, SaveChanges, ModifyRecipients, CreateAttach, DeleteAttach and writing
+//! streams answer MAPI_E_NO_ACCESS. With MAPI_MODIFY the store opens the message as a
+//! writable [`crate::draft::DraftMessage`] instead, whose SaveChanges replaces the
+//! server copy; new messages are written through CreateMessage.
 
 use std::sync::{Arc, Mutex};
 
@@ -40,6 +41,8 @@ pub(crate) fn no_access(what: &str) -> ProviderError {
 pub struct CachedMessage {
     row: Row,
     attachments: Vec<Arc<MimeAttachment>>,
+    /// The store whose named-property map the message answers with.
+    store: Option<Arc<crate::store::Shared>>,
 }
 
 impl CachedMessage {
@@ -59,7 +62,29 @@ impl CachedMessage {
         Ok(CachedMessage {
             row,
             attachments: Vec::new(),
+            store: None,
         })
+    }
+
+    /// The object with its store's named-property map (`PS_INTERNET_HEADERS` names
+    /// give the message's header fields).
+    pub(crate) fn with_store(mut self, store: Arc<crate::store::Shared>) -> CachedMessage {
+        self.store = Some(store);
+        self
+    }
+
+    /// The row with the named header fields of the store's map.
+    fn full_row(&self) -> std::borrow::Cow<'_, Row> {
+        match &self.store {
+            Some(s) => std::borrow::Cow::Owned(crate::named::with_headers(&s.db, &self.row)),
+            None => std::borrow::Cow::Borrowed(&self.row),
+        }
+    }
+
+    fn store(&self, call: &str) -> ProviderResult<&crate::store::Shared> {
+        self.store
+            .as_deref()
+            .ok_or_else(|| ProviderError::no_support(format!("{call} outside a store")))
     }
 
     /// The object with the MIME attachments of its message.
@@ -158,11 +183,28 @@ impl PropObject for CachedMessage {
         tags: Option<&[PropTag]>,
         _flags: u32,
     ) -> ProviderResult<Reply<PropValues>> {
-        row_props(&self.row, tags)
+        row_props(&self.full_row(), tags)
     }
 
     async fn get_prop_list(&self, _flags: u32) -> ProviderResult<Vec<PropTag>> {
-        Ok(row_prop_list(&self.row))
+        Ok(row_prop_list(&self.full_row()))
+    }
+
+    async fn get_ids_from_names(
+        &self,
+        names: &[mapi_types::NameId],
+        flags: u32,
+    ) -> ProviderResult<Reply<Vec<PropTag>>> {
+        crate::named::get_ids(&self.store("GetIDsFromNames")?.db, names, flags)
+    }
+
+    async fn get_names_from_ids(
+        &self,
+        tags: Option<&[PropTag]>,
+        guid: Option<&MapiUid>,
+        flags: u32,
+    ) -> ProviderResult<Reply<mapi_spi::PropNames>> {
+        crate::named::get_names(&self.store("GetNamesFromIDs")?.db, tags, guid, flags)
     }
 
     async fn set_props(

@@ -3,7 +3,8 @@
 //! once and queued in it ([`Cache::queue`]); the next online synchronisation replays
 //! the queue in order before it downloads. A queued change whose folder or message is
 //! gone from the server, or whose UIDVALIDITY changed, is dropped with a note for the
-//! status row, never retried; a change the network interrupts stays queued. A row
+//! status row, never retried (a copy made offline whose original was deleted on the
+//! server meanwhile too: its queued APPEND names the original); a change the network interrupts stays queued. A row
 //! leaves the queue only once its change is on the server, so nothing is lost.
 //!
 //! No message is stored twice: before a queued APPEND is sent, its row records the
@@ -230,6 +231,38 @@ async fn stored_copy(imap: &mut Imap, from: u32, raw: &[u8]) -> Result<Option<u3
     Ok(None)
 }
 
+/// Whether message `uid` of `folder` (under UIDVALIDITY `validity`) is on the server.
+async fn original_there(imap: &mut Imap, folder: &[u8], validity: u32, uid: u32) -> Result<bool> {
+    // selected afresh, so its UIDVALIDITY is known
+    imap.unselect().await?;
+    let st = match imap.select(folder, false).await {
+        Ok(st) => st,
+        Err(e) if stops(&e) => return Err(e),
+        Err(_) => return Ok(false),
+    };
+    if st.is_some_and(|st| st.uidvalidity != validity) {
+        return Ok(false);
+    }
+    uid_exists(imap, uid).await
+}
+
+/// Whether the selected folder has a message with UID `uid`.
+pub(crate) async fn uid_exists(imap: &mut Imap, uid: u32) -> Result<bool> {
+    let mut found = false;
+    imap.fetch_pipelined(
+        &[format!("UID FETCH {uid}")],
+        "(UID)",
+        1,
+        |u| u == uid,
+        |_| {
+            found = true;
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(found)
+}
+
 /// A message stored offline: APPENDed (unless an interrupted replay already stored
 /// it), and its cache row given the server's UID.
 async fn append(imap: &mut Imap, db: &Mutex<Cache>, p: &Pending) -> Result<Option<String>> {
@@ -251,6 +284,16 @@ async fn append(imap: &mut Imap, db: &Mutex<Cache>, p: &Pending) -> Result<Optio
             Err(e) => return Err(e),
         }
     };
+    if let Some((from, validity, uid)) = &p.source
+        && !original_there(imap, from, *validity, *uid).await?
+    {
+        // a copy of a message deleted on the server meanwhile: not stored
+        lock(db).delete(id)?;
+        return Ok(Some(format!(
+            "a copy made offline of message {uid} of {:?} was dropped: the original was deleted on the server meanwhile",
+            String::from_utf8_lossy(from)
+        )));
+    }
     let folder = String::from_utf8_lossy(&p.folder).into_owned();
     let st = match imap.select(&p.folder, false).await {
         Ok(st) => st.unwrap_or_default(),

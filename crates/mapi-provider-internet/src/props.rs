@@ -212,10 +212,15 @@ pub fn message_row(store: &[u8; 16], m: &MessageRow) -> Row {
 
 /// Every property of a message: `mapi-mime`'s mapping of its bytes (the one every store
 /// uses), plus what is this store's own (entry ids, keys, object type, flags, delivery
-/// time).
+/// time). A message whose text is empty has no PR_BODY (GetProps answers
+/// MAPI_E_NOT_FOUND), as a message saved after DeleteProps(PR_BODY) has none.
 pub fn full_message(store: &[u8; 16], m: &MessageRow, raw: &[u8]) -> Row {
     let mut row = MessageProps::map(&MessageParser::new(), raw)
         .into_row(m.delivery_time.map(filetime_from_unix));
+    if row.str(tags::PR_BODY).is_some_and(str::is_empty) {
+        // an empty text (a message saved without PR_BODY): no PR_BODY
+        row.0.retain(|(t, _)| t.id() != tags::PR_BODY.id());
+    }
     row.set(
         tags::PR_ENTRYID,
         PropValue::Binary(message_entry(store, m.id)),

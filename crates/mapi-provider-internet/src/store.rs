@@ -23,7 +23,12 @@ use crate::props;
 use crate::sync::{self, SyncReport, lock};
 
 mod contents;
+mod info;
 mod ops;
+
+/// `STORE_ENTRYID_UNIQUE | STORE_MODIFY_OK | STORE_CREATE_OK | STORE_SUBMIT_OK |
+/// STORE_RESTRICTION_OK | STORE_SORT_OK | STORE_UNICODE_OK`.
+const STORE_SUPPORT_MASK: i32 = 0x1 | 0x8 | 0x10 | 0x80 | 0x1000 | 0x2000 | 0x4_0000;
 
 /// A logged-on internet-mail store.
 pub struct InternetStore {
@@ -323,6 +328,7 @@ impl Shared {
                     uid: 0,
                     message_id: Some(id),
                     target: None,
+                    source: None,
                 })?;
                 ids.push(entry);
             }
@@ -417,6 +423,26 @@ impl MsgStore for InternetStore {
         row.set(
             tags::PR_EMAIL_ADDRESS,
             PropValue::Unicode(s.account.email.clone()),
+        );
+        row.set(
+            tags::PR_STORE_ENTRYID,
+            PropValue::Binary(props::store_entry(&s.store_uid)),
+        );
+        row.set(
+            tags::PR_STORE_RECORD_KEY,
+            PropValue::Binary(s.store_uid.to_vec()),
+        );
+        row.set(
+            tags::PR_OBJECT_TYPE,
+            PropValue::Long(mapi_types::object_type::MAPI_STORE as i32),
+        );
+        row.set(
+            tags::PR_PROVIDER_DISPLAY,
+            PropValue::Unicode("Internet mail (IMAP)".into()),
+        );
+        row.set(
+            tags::PR_STORE_SUPPORT_MASK,
+            PropValue::Long(STORE_SUPPORT_MASK),
         );
         if let Ok(folders) = lock(&s.db).folders() {
             for (kind, tag) in [
@@ -569,16 +595,79 @@ impl MsgStore for InternetStore {
         entry: &[u8],
         flags: u32,
     ) -> ProviderResult<Arc<dyn mapi_spi::PropObject>> {
+        use mapi_types::object::{MAPI_BEST_ACCESS, MAPI_DEFERRED_ERRORS, MAPI_MODIFY};
         let id = props::parse_message(entry, &self.shared.store_uid)?;
         let (m, raw) = {
             let db = lock(&self.shared.db);
             (db.message(id)?, db.raw(id)?)
         };
+        let known = MAPI_MODIFY | MAPI_BEST_ACCESS | MAPI_DEFERRED_ERRORS;
+        if flags & MAPI_MODIFY != 0 && flags & !known == 0 {
+            // writable: SaveChanges replaces the server copy
+            let (folder, server_flags) = {
+                let db = lock(&self.shared.db);
+                (db.folder(m.folder_id)?, db.message_flags(id)?)
+            };
+            return Ok(Arc::new(crate::draft::DraftMessage::reopen(
+                self.shared.clone(),
+                folder,
+                &m,
+                &raw,
+                &server_flags,
+            )));
+        }
         let row = props::full_message(&self.shared.store_uid, &m, &raw);
         let attachments = mapi_mime::attachments(&mapi_mime::MessageParser::new(), &raw);
         Ok(Arc::new(
-            crate::object::CachedMessage::open(row, flags)?.with_attachments(attachments),
+            crate::object::CachedMessage::open(row, flags)?
+                .with_attachments(attachments)
+                .with_store(self.shared.clone()),
         ))
+    }
+
+    async fn open_folder(
+        &self,
+        entry: &[u8],
+        flags: u32,
+    ) -> ProviderResult<Arc<dyn mapi_spi::PropObject>> {
+        use mapi_types::object::{MAPI_BEST_ACCESS, MAPI_DEFERRED_ERRORS, MAPI_MODIFY};
+        crate::draft::check_flags(
+            "OpenEntry",
+            flags,
+            MAPI_MODIFY | MAPI_BEST_ACCESS | MAPI_DEFERRED_ERRORS,
+        )?;
+        let s = &self.shared;
+        let f = self.folder_by_entry(entry)?;
+        let has_children = lock(&s.db)
+            .folders()?
+            .iter()
+            .any(|c| c.parent_id == Some(f.id));
+        let mut row = props::folder_row(&s.store_uid, &f, has_children);
+        row.set(
+            tags::PR_RECORD_KEY,
+            PropValue::Binary(props::folder_entry(&s.store_uid, f.id)),
+        );
+        row.set(
+            tags::PR_STORE_ENTRYID,
+            PropValue::Binary(props::store_entry(&s.store_uid)),
+        );
+        row.set(
+            tags::PR_STORE_RECORD_KEY,
+            PropValue::Binary(s.store_uid.to_vec()),
+        );
+        Ok(Arc::new(info::InfoObject::new(
+            s.clone(),
+            mapi_types::object_type::MAPI_FOLDER,
+            row,
+        )))
+    }
+
+    async fn open_store_object(&self) -> ProviderResult<Arc<dyn mapi_spi::PropObject>> {
+        Ok(Arc::new(info::InfoObject::new(
+            self.shared.clone(),
+            mapi_types::object_type::MAPI_STORE,
+            self.properties(),
+        )))
     }
 
     async fn create_message(

@@ -116,6 +116,21 @@ pub async fn sync_all(
     cancel: &Arc<AtomicBool>,
     durable: bool,
 ) -> Result<SyncReport> {
+    sync_folders(imap, db, support, cancel, durable, None).await
+}
+
+/// Synchronises the folders whose row ids are in `only` (all when `None`). The whole
+/// account's synchronisation first replays the changes made offline and reads the
+/// folder tree (LIST); a synchronisation of some folders does neither, it brings only
+/// those folders' messages up to date.
+pub async fn sync_folders(
+    imap: &tokio::sync::Mutex<Option<Imap>>,
+    db: &Mutex<Cache>,
+    support: &Arc<dyn Support>,
+    cancel: &Arc<AtomicBool>,
+    durable: bool,
+    only: Option<&[i64]>,
+) -> Result<SyncReport> {
     let mut report = SyncReport::default();
     let mut plans = Vec::new();
     {
@@ -124,30 +139,33 @@ pub async fn sync_all(
             .as_mut()
             .ok_or_else(|| InternetError::Offline("synchronise".into()))?;
         conn.unselect().await?;
-        // changes made offline go to the server first, in order
-        let replayed = crate::offline::replay(conn, db).await?;
-        report.replayed = replayed.applied;
-        report.dropped_changes = replayed.dropped;
-        conn.unselect().await?;
-        let (list, skipped): (Vec<_>, Vec<_>) = conn
-            .list()
-            .await?
-            .into_iter()
-            .partition(|e| wire::quote(&e.name).is_some());
-        report.skipped_folders = skipped
-            .iter()
-            .map(|e| e.name.escape_ascii().to_string())
-            .collect();
-        if !skipped.is_empty() {
-            log::warn!(
-                "imap {}: {}",
-                conn.server(),
-                report.warning().unwrap_or_default()
-            );
+        if only.is_none() {
+            // changes made offline go to the server first, in order
+            let replayed = crate::offline::replay(conn, db).await?;
+            report.replayed = replayed.applied;
+            report.dropped_changes = replayed.dropped;
+            conn.unselect().await?;
+            let (list, skipped): (Vec<_>, Vec<_>) = conn
+                .list()
+                .await?
+                .into_iter()
+                .partition(|e| wire::quote(&e.name).is_some());
+            report.skipped_folders = skipped
+                .iter()
+                .map(|e| e.name.escape_ascii().to_string())
+                .collect();
+            if !skipped.is_empty() {
+                log::warn!(
+                    "imap {}: {}",
+                    conn.server(),
+                    report.warning().unwrap_or_default()
+                );
+            }
+            lock(db).apply_list(&list)?;
         }
-        lock(db).apply_list(&list)?;
         let folders = lock(db).folders()?;
-        for f in folders.iter().filter(|f| f.selectable) {
+        let wanted = |f: &&cache::FolderRow| f.selectable && only.is_none_or(|o| o.contains(&f.id));
+        for f in folders.iter().filter(wanted) {
             let Some(name) = f.imap_name.clone() else {
                 continue;
             };

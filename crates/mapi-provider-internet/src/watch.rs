@@ -1,24 +1,31 @@
 //! The change watcher behind [`InternetStore`](crate::InternetStore)'s
-//! `subscribe_changes`: a connection of its own on the Inbox, waiting in IDLE (RFC 2177,
-//! re-issued every `imap_idle_seconds`) or polling with NOOP every `imap_poll_seconds`
-//! where the server has no IDLE. Each wake-up runs the download (every folder), which
-//! updates the cache; the cache before and after is compared and the difference goes
-//! to the listener (so the cache always has a change before it is reported). A
-//! dropped connection is retried with backoff (1 s doubling to 60 s) with the status
-//! row at STATUS_OFFLINE until it is back; the resync on reconnect reports what
-//! arrived meanwhile.
+//! `subscribe_changes`: a connection of its own, watching each folder. The Inbox waits
+//! in IDLE (RFC 2177, re-issued every `imap_idle_seconds`); every `imap_poll_seconds`
+//! the watcher asks the server for the other folders' STATUS (MESSAGES, UIDNEXT,
+//! UIDVALIDITY, HIGHESTMODSEQ) and its folder list (LIST), so new mail in any folder is
+//! seen within one poll interval. (NOTIFY, RFC 5465, which Dovecot can offer, is not
+//! used: STATUS polling needs nothing of the server.) Where the server has no IDLE the
+//! Inbox is polled the same way. A wake-up synchronises only the folders that changed (the
+//! whole account when the folder list did); the cache before and after is compared and
+//! the difference goes to the listener (so the cache always has a change before it is
+//! reported). A dropped connection is retried with backoff (1 s doubling to 60 s) with
+//! the status row at STATUS_OFFLINE until it is back; the whole-account resync on
+//! reconnect reports what arrived meanwhile.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use mapi_spi::{ChangeKind, ChangeListener, StatusRow, StoreChange};
 use mapi_types::flags::object_type::MAPI_MESSAGE;
 use mapi_types::{MapiStatus, StatusCode};
 
+use crate::cache::FolderRow;
 use crate::error::{InternetError, Result};
-use crate::imap::Imap;
+use crate::imap::{Imap, MailboxState, wire};
 use crate::props;
 use crate::store::{Shared, connect};
 use crate::sync::{self, lock};
@@ -86,8 +93,11 @@ async fn watch(
     offline: &mut bool,
 ) -> Result<()> {
     let mut conn = connect(&shared.account, shared.tls.clone(), shared.limit).await?;
-    conn.select(b"INBOX", false).await?;
-    resync(shared, listener, known).await?;
+    let idle = conn.has("IDLE");
+    if idle {
+        conn.select(b"INBOX", false).await?;
+    }
+    resync(shared, listener, known, None).await?;
     if *offline {
         *offline = false;
         shared.online.store(true, Ordering::Relaxed);
@@ -97,34 +107,102 @@ async fn watch(
             identity: Some(shared.account.email.clone()),
         });
     }
-    let idle = conn.has("IDLE");
+    let poll = shared.account.poll_interval;
+    let mut next_poll = Instant::now() + poll;
     while !shared.cancel.load(Ordering::Relaxed) {
-        let woke = wait(&mut conn, idle, shared).await?;
-        if woke {
-            resync(shared, listener, known).await?;
+        let mut changed = Vec::new();
+        let left = next_poll.saturating_duration_since(Instant::now());
+        if idle {
+            if !left.is_zero() && conn.idle(shared.account.idle_refresh.min(left)).await? {
+                changed.extend(inbox_id(shared)?);
+            }
+        } else {
+            tokio::time::sleep(left).await;
+        }
+        let mut tree = false;
+        if Instant::now() >= next_poll {
+            match polled(&mut conn, shared, idle).await? {
+                Polled::Tree => tree = true,
+                Polled::Folders(ids) => changed.extend(ids),
+            }
+            next_poll = Instant::now() + poll;
+        }
+        if tree {
+            resync(shared, listener, known, None).await?;
+        } else if !changed.is_empty() {
+            changed.sort_unstable();
+            changed.dedup();
+            resync(shared, listener, known, Some(&changed)).await?;
         }
     }
     conn.logout().await;
     Ok(())
 }
 
-/// Waits for the server to say something (IDLE) or for the poll interval (NOOP).
-async fn wait(conn: &mut Imap, idle: bool, shared: &Shared) -> Result<bool> {
-    if idle {
-        conn.idle(shared.account.idle_refresh).await
-    } else {
-        tokio::time::sleep(shared.account.poll_interval).await;
-        conn.noop().await?;
-        Ok(true)
-    }
+/// The Inbox's cache row id.
+fn inbox_id(shared: &Shared) -> Result<Option<i64>> {
+    Ok(lock(&shared.db)
+        .folders()?
+        .into_iter()
+        .find(|f| f.kind == "inbox")
+        .map(|f| f.id))
 }
 
-/// Downloads what changed (reconnecting the store's own connection when it is gone)
-/// and reports the difference to `known`.
+/// What a poll found.
+#[derive(Debug, PartialEq)]
+enum Polled {
+    /// The folder list changed: synchronise the whole account.
+    Tree,
+    /// These folders' state differs from the cache.
+    Folders(Vec<i64>),
+}
+
+/// One poll on the watcher's connection: LIST, compared with the cached folder tree,
+/// then STATUS of every server folder (but the Inbox while it is watched with IDLE),
+/// compared with its cached state.
+async fn polled(conn: &mut Imap, shared: &Shared, idle: bool) -> Result<Polled> {
+    let listed: BTreeSet<Vec<u8>> = conn
+        .list()
+        .await?
+        .into_iter()
+        .filter(|e| wire::quote(&e.name).is_some())
+        .map(|e| e.name)
+        .collect();
+    let folders = lock(&shared.db).folders()?;
+    let cached: BTreeSet<Vec<u8>> = folders.iter().filter_map(|f| f.imap_name.clone()).collect();
+    if listed != cached {
+        return Ok(Polled::Tree);
+    }
+    let mut changed = Vec::new();
+    for f in folders.iter().filter(|f| f.selectable) {
+        let Some(name) = &f.imap_name else { continue };
+        if idle && f.kind == "inbox" {
+            continue;
+        }
+        let st = conn.status(name).await?;
+        if differs(f, &st) {
+            changed.push(f.id);
+        }
+    }
+    Ok(Polled::Folders(changed))
+}
+
+/// Whether a folder's STATUS says something changed since the cache's last
+/// synchronisation of it.
+fn differs(f: &FolderRow, st: &MailboxState) -> bool {
+    st.uidvalidity != f.uidvalidity
+        || st.uidnext != f.uidnext
+        || i64::from(st.exists) != f.count
+        || (st.highestmodseq.is_some() && st.highestmodseq != f.highestmodseq)
+}
+
+/// Downloads what changed in `only` (every folder when `None`), reconnecting the
+/// store's own connection when it is gone, and reports the difference to `known`.
 async fn resync(
     shared: &Arc<Shared>,
     listener: &Arc<dyn ChangeListener>,
     known: &mut Snapshot,
+    only: Option<&[i64]>,
 ) -> Result<()> {
     {
         let mut guard = shared.imap.lock().await;
@@ -132,12 +210,13 @@ async fn resync(
             *guard = Some(connect(&shared.account, shared.tls.clone(), shared.limit).await?);
         }
     }
-    let r = sync::sync_all(
+    let r = sync::sync_folders(
         &shared.imap,
         &shared.db,
         &shared.support,
         &shared.cancel,
         false,
+        only,
     )
     .await;
     if let Err(e) = &r
@@ -208,6 +287,68 @@ fn diff(store: &[u8; 16], old: &Snapshot, new: &Snapshot, inbox: Option<i64>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_folder_differs_when_its_status_moved_on() {
+        let f = FolderRow {
+            id: 3,
+            imap_name: Some(b"Work".to_vec()),
+            kind: "normal".into(),
+            parent_id: Some(1),
+            display_name: "Work".into(),
+            selectable: true,
+            uidvalidity: 7,
+            uidnext: 10,
+            highestmodseq: Some(40),
+            count: 9,
+            unread: 0,
+        };
+        let same = MailboxState {
+            exists: 9,
+            uidvalidity: 7,
+            uidnext: 10,
+            highestmodseq: Some(40),
+        };
+        assert!(!differs(&f, &same));
+        assert!(
+            differs(
+                &f,
+                &MailboxState {
+                    uidnext: 11,
+                    ..same
+                }
+            ),
+            "new mail"
+        );
+        assert!(
+            differs(&f, &MailboxState { exists: 8, ..same }),
+            "an expunge"
+        );
+        assert!(
+            differs(
+                &f,
+                &MailboxState {
+                    highestmodseq: Some(41),
+                    ..same
+                }
+            ),
+            "a flag change"
+        );
+        assert!(differs(
+            &f,
+            &MailboxState {
+                uidvalidity: 8,
+                ..same
+            }
+        ));
+        assert!(!differs(
+            &f,
+            &MailboxState {
+                highestmodseq: None,
+                ..same
+            }
+        ));
+    }
 
     #[test]
     fn diff_reports_deleted_modified_then_new_in_order() {

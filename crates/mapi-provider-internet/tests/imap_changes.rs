@@ -208,3 +208,69 @@ async fn server_restart_goes_offline_and_back_and_misses_nothing() {
     assert!(store.is_online());
     store.logoff().await;
 }
+
+/// APPENDs `raw` to `folder` of alice's account with Python's imaplib (another client,
+/// over IMAPS, trusting the stack's CA).
+fn python_append(stack: &MailStack, folder: &str, raw: &[u8]) {
+    use std::io::Write;
+    let s = stack.settings("alice", "tls", "tls");
+    let script = "import imaplib, os, ssl, sys\n\
+        ctx = ssl.create_default_context(cafile=os.environ['CA'])\n\
+        m = imaplib.IMAP4_SSL('localhost', int(os.environ['PORT']), ssl_context=ctx)\n\
+        m.login(os.environ['USER_NAME'], os.environ['PASSWORD'])\n\
+        typ, data = m.append(os.environ['FOLDER'], None, None, sys.stdin.buffer.read())\n\
+        assert typ == 'OK', (typ, data)\n\
+        m.logout()\n";
+    let mut child = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .env("CA", s.str("ca_file").unwrap())
+        .env("PORT", s.str("imap_port").unwrap())
+        .env("USER_NAME", s.str("user").unwrap())
+        .env("PASSWORD", s.str("password").unwrap())
+        .env("FOLDER", folder)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 must be installed for this test");
+    child.stdin.take().unwrap().write_all(raw).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "imaplib APPEND failed: {out:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_mail_in_another_folder_is_reported_within_the_poll_interval() {
+    let stack = stack();
+    let dir = data_dir();
+    // IDLE stays on the Inbox (re-issued after the default 25 minutes); the other
+    // folders are polled every second
+    let (_support, store) =
+        logon(settings(&stack, &[("imap_poll_seconds", "1")]), dir.path()).await;
+    let root = store
+        .folder(mapi_spi::FolderKind::IpmSubtree)
+        .await
+        .unwrap();
+    let work = store.create_folder(&root, "Work", 0).await.unwrap();
+    let rec = Arc::new(Recorder::default());
+    let _sub = store.subscribe_changes(rec.clone()).unwrap().unwrap();
+    python_append(&stack, "Work", &message("filed"));
+    let (i, created) = rec.wait_for(0, "Created in Work", |c| {
+        c.kind == ChangeKind::Created && c.parent == work
+    });
+    assert_eq!(subject_of(&store, &created.entry).await, "filed");
+    assert!(
+        !rec.seen.lock().unwrap()[..=i]
+            .iter()
+            .any(|c| c.kind == ChangeKind::NewMail),
+        "new mail is the Inbox's"
+    );
+    // the Inbox still comes through IDLE, and a second folder's mail too
+    python_append(&stack, "INBOX", &message("pushed-too"));
+    let (_, new) = rec.wait_for(i + 1, "NewMail", |c| c.kind == ChangeKind::NewMail);
+    assert_eq!(subject_of(&store, &new.entry).await, "pushed-too");
+    python_append(&stack, "Work", &message("filed-too"));
+    let (_, again) = rec.wait_for(i + 1, "Created in Work again", |c| {
+        c.kind == ChangeKind::Created && c.parent == work && c.entry != created.entry
+    });
+    assert_eq!(subject_of(&store, &again.entry).await, "filed-too");
+    store.logoff().await;
+}

@@ -138,14 +138,28 @@ async fn folder_operations_reach_the_server_and_the_cache() {
         .await
         .unwrap();
     assert_eq!(got.value[0].1, PropValue::Unicode("two".into()));
+    // read-only unless opened with MAPI_MODIFY (tests/imap_reopen.rs saves one)
     assert_eq!(
-        store
-            .open_message(&ids[1], mapi_types::object::MAPI_MODIFY)
-            .await
-            .err()
-            .unwrap()
-            .status,
+        status(
+            obj.set_props(&[(tags::PR_SUBJECT, PropValue::Unicode("x".into()))])
+                .await
+        ),
         Status::MAPI_E_NO_ACCESS
+    );
+    let writable = store
+        .open_message(&ids[1], mapi_types::object::MAPI_MODIFY)
+        .await
+        .unwrap();
+    assert!(
+        writable
+            .set_props(&[(tags::PR_SUBJECT, PropValue::Unicode("x".into()))])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        status(store.open_message(&ids[1], 0x4000_0000).await.map(|_| ())),
+        Status::MAPI_E_UNKNOWN_FLAGS
     );
     let r = store
         .set_read_flags(&projects, Some(&ids[..2]), 0)
@@ -268,4 +282,36 @@ async fn folder_operations_reach_the_server_and_the_cache() {
         ]
     );
     fresh.logoff().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copied_folder_counts_its_messages_right_after_copy_folder() {
+    let stack: MailStack = dovecot();
+    let dir = data_dir();
+    let store = logon(stack.settings("alice", "starttls", "tls"), dir.path()).await;
+    let root = store.folder(FolderKind::IpmSubtree).await.unwrap();
+    let src = store.create_folder(&root, "Source", 0).await.unwrap();
+    let ids = store
+        .import_raw(&src, vec![message("one"), message("two"), message("three")])
+        .await
+        .unwrap();
+    store
+        .set_read_flags(&src, Some(&ids[..1]), 0)
+        .await
+        .unwrap();
+    let copy = store
+        .copy_folder(&root, &src, &root, Some("Copy"), 0)
+        .await
+        .unwrap();
+    // no synchronisation in between: the cache has the copy's messages already
+    let row = folder_rows(&store)
+        .await
+        .into_iter()
+        .find(|r| r.get(tags::PR_ENTRYID) == Some(&PropValue::Binary(copy.clone())))
+        .expect("the copy's hierarchy row");
+    assert_eq!(row.int(tags::PR_CONTENT_COUNT), Some(3));
+    assert_eq!(row.int(tags::PR_CONTENT_UNREAD), Some(2));
+    assert_eq!(listing(&store, &copy).await, listing(&store, &src).await);
+    assert_eq!(stack.count_messages("alice", "Copy"), 3);
+    store.logoff().await;
 }

@@ -428,3 +428,57 @@ async fn offline_copies_moves_and_empties_replay_without_loss_or_duplicate() {
     assert!(subjects(&fresh, &full).await.is_empty());
     fresh.logoff().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offline_copy_of_a_message_deleted_on_the_server_is_dropped_with_a_note() {
+    let mut stack = dovecot();
+    stack.generate_messages("alice", "c", 0, 2, 300).unwrap();
+    let cache = data_dir();
+    let settings = stack.settings("alice", "starttls", "tls");
+    let (_, store) = logon(settings.clone(), cache.path()).await;
+    let root = store.folder(FolderKind::IpmSubtree).await.unwrap();
+    let inbox = store.folder(FolderKind::Inbox).await.unwrap();
+    let keep = store.create_folder(&root, "Copies", 0).await.unwrap();
+    let l = listing(&store, FolderKind::Inbox).await;
+    store.logoff().await;
+    stack.stop_dovecot();
+
+    // offline: both messages copied (plain copies, the originals stay)
+    let (_, store) = logon(settings.clone(), cache.path()).await;
+    assert!(!store.is_online());
+    let r = store
+        .copy_messages(&inbox, &[l[0].2.clone(), l[1].2.clone()], &keep, 0)
+        .await
+        .unwrap();
+    assert!(r.value.iter().all(Option::is_some));
+    assert_eq!(
+        subjects(&store, &keep).await,
+        owned(&[("c 0", false), ("c 1", false)])
+    );
+    store.logoff().await;
+
+    // meanwhile another client deletes the original of one copy
+    stack.restart_dovecot().unwrap();
+    stack
+        .doveadm(&[
+            "expunge", "-u", "alice", "mailbox", "INBOX", "header", "subject", "c 1",
+        ])
+        .unwrap();
+
+    let (support, store) = logon(settings, cache.path()).await;
+    assert!(store.is_online());
+    let text = support.last_row().unwrap().text.unwrap_or_default();
+    assert!(
+        text.contains("a copy made offline") && text.contains("deleted on the server meanwhile"),
+        "{text}"
+    );
+    assert_eq!(
+        stack.count_messages("alice", "Copies"),
+        1,
+        "only c 0's copy"
+    );
+    assert_eq!(subjects(&store, &keep).await, owned(&[("c 0", false)]));
+    let r = store.synchronize(true).await.unwrap();
+    assert_eq!((r.downloaded, r.replayed), (0, 0), "nothing left queued");
+    store.logoff().await;
+}

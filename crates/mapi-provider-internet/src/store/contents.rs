@@ -60,7 +60,14 @@ fn sql_order(keys: &[SortKey]) -> Option<String> {
         };
         parts.push(format!("{col} {dir}"));
     }
-    parts.push(BASE_ORDER.to_string());
+    // the base order breaks ties; a column already ordered on adds nothing (and left
+    // out, the order matches the `messages_by_delivery` index: no sort of the folder)
+    for base in BASE_ORDER.split(", ") {
+        let col = base.split(' ').next().unwrap_or_default();
+        if !parts.iter().any(|p| p.split(' ').next() == Some(col)) {
+            parts.push(base.to_string());
+        }
+    }
     Some(parts.join(", "))
 }
 

@@ -81,6 +81,7 @@ impl InternetStore {
             uid: m.uid,
             message_id: None,
             target: None,
+            source: None,
         })
     }
 
@@ -433,14 +434,25 @@ impl InternetStore {
                 },
             )
             .await?;
-        let db = lock(&s.db);
-        let row = db
+        let row = lock(&s.db)
             .folders()?
             .into_iter()
             .find(|r| r.imap_name.as_deref() == Some(&full[..]))
             .ok_or_else(|| {
                 InternetError::NotFound(format!("folder {name:?} in the server's list"))
             })?;
+        if !moving && f.selectable {
+            // the copy's messages into the cache now, so its counts are right at once
+            crate::sync::sync_folders(
+                &s.imap,
+                &s.db,
+                &s.support,
+                &s.cancel,
+                false,
+                Some(&[row.id]),
+            )
+            .await?;
+        }
         Ok(props::folder_entry(&s.store_uid, row.id))
     }
 
@@ -475,7 +487,8 @@ impl InternetStore {
                 } else if flags & MESSAGE_MOVE != 0 {
                     self.move_message_offline(&m, &src, &dest_row).await?
                 } else {
-                    self.copy_message_offline(&m, &dest_row).await?
+                    self.copy_message_offline(&m, src.imap_name.as_deref(), &dest_row)
+                        .await?
                 });
                 continue;
             }

@@ -7,8 +7,10 @@
 //! - CopyMessages: the copy is stored from the cached bytes (with `\Seen` when the
 //!   original is read) and its APPEND queued, as a message stored offline is; with
 //!   `MESSAGE_MOVE` the original's deletion is queued after it. A source deleted on the
-//!   server meanwhile drops that deletion with a status note; the copy, made from what
-//!   the user saw, is kept, so nothing is lost and nothing is stored twice.
+//!   server meanwhile drops that deletion with a status note and the moved copy, made
+//!   from what the user saw, is kept, so nothing is lost and nothing is stored twice. A
+//!   plain copy whose original was deleted on the server meanwhile is dropped with a
+//!   status note (the queued APPEND names its original), as the deletion would be.
 //! - CopyFolder without `FOLDER_MOVE`: the new folder's CREATE, then its messages'
 //!   APPENDs.
 //! - EmptyFolder: the subfolders' DELETEs, then each cached message's deletion (a
@@ -33,6 +35,7 @@ fn queued(op: PendingOp, folder: &[u8], target: Option<Vec<u8>>) -> Pending {
         uid: 0,
         message_id: None,
         target,
+        source: None,
     }
 }
 
@@ -113,14 +116,25 @@ impl InternetStore {
     }
 
     /// A copy of message `m` stored in `dest` from its cached bytes, its APPEND queued.
+    /// For a plain copy `source` names `m`'s server folder: the queued APPEND records
+    /// the original, and the replay drops the copy (with a status note) when the
+    /// original left the server meanwhile.
     pub(super) async fn copy_message_offline(
         &self,
         m: &MessageRow,
+        source: Option<&[u8]>,
         dest: &FolderRow,
     ) -> Result<Option<Vec<u8>>> {
         let raw = lock(&self.shared.db).raw(m.id)?;
         let seen = if m.seen { "\\Seen" } else { "" };
-        Ok(self.append(dest, vec![raw], seen).await?.into_iter().next())
+        let copy = self.append(dest, vec![raw], seen).await?.into_iter().next();
+        if let (Some(entry), Some(name)) = (&copy, source)
+            && m.uidvalidity != 0
+        {
+            let id = props::parse_message(entry, &self.shared.store_uid)?;
+            lock(&self.shared.db).set_append_source(id, (name, m.uidvalidity, m.uid))?;
+        }
+        Ok(copy)
     }
 
     /// Message `m` of `src` moved to `dest`: a copy as [`Self::copy_message_offline`],
@@ -131,7 +145,7 @@ impl InternetStore {
         src: &FolderRow,
         dest: &FolderRow,
     ) -> Result<Option<Vec<u8>>> {
-        let copy = self.copy_message_offline(m, dest).await?;
+        let copy = self.copy_message_offline(m, None, dest).await?;
         if let Some(name) = &src.imap_name {
             self.queue_offline(name, m, PendingOp::Delete)?;
         }
@@ -156,7 +170,8 @@ impl InternetStore {
             (new, db.messages(f.id)?)
         };
         for m in &messages {
-            self.copy_message_offline(m, &new).await?;
+            self.copy_message_offline(m, f.imap_name.as_deref(), &new)
+                .await?;
         }
         Ok(entry)
     }
