@@ -1,6 +1,6 @@
 //! The exported C functions (the version script lists exactly these and the IIDs):
 //! MAPIInitialize, MAPIUninitialize, MAPILogonEx, the allocators, HrQueryAllRows and
-//! FreeProws.
+//! FreeProws; the other mapiutil functions are in `mapiutil`, re-exported here.
 
 #![allow(non_snake_case)]
 
@@ -18,6 +18,8 @@ use crate::error::{CapiError, null};
 use crate::session::Session;
 use crate::types::{MapiInit0, SRowSet};
 use crate::vtbl::IMAPITableVtbl;
+
+pub use crate::mapiutil::*;
 
 const MAPI_MULTITHREAD_NOTIFICATIONS: u32 = 0x1;
 const MAPI_NO_COINIT: u32 = 0x8;

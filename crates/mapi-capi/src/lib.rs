@@ -6,8 +6,10 @@
 //! GetStatusTable, OpenMsgStore of the default store, Logoff), IMAPITable (GetLastError,
 //! GetStatus, SetColumns, QueryColumns, GetRowCount, SeekRow, QueryPosition, FindRow,
 //! Restrict, CreateBookmark, FreeBookmark, SortTable, QuerySortOrder, QueryRows, Abort),
-//! IMsgStore GetProps / GetPropList / GetReceiveFolder / StoreLogoff, HrQueryAllRows and
-//! FreeProws. Every other slot of
+//! IMsgStore GetProps / GetPropList / GetReceiveFolder / StoreLogoff, Advise / Unadvise
+//! on sessions, stores and live contents tables (sinks called on the library's
+//! notification thread), HrQueryAllRows, FreeProws and the other mapiutil functions.
+//! Every other slot of
 //! every vtable answers `MAPI_E_NO_SUPPORT`. No panic crosses the boundary.
 //!
 //! # Layout
@@ -23,15 +25,25 @@
 //!   and C.
 //! - `session`, `table`, `store`: IMAPISession, IMAPITable, IMsgStore.
 //! - `error`: [`error::CapiError`], every failure with its MAPI status.
+//! - `mapiutil`: HrGetOneProp, HrSetOneProp, PpropFindProp, FPropExists, PropCopyMore,
+//!   UlPropSize, ScCountProps, ScCopyProps, LPropCompareProp, FreePadrlist,
+//!   MAPIGetDefaultMalloc, HrAllocAdviseSink, HrThisThreadAdviseSink,
+//!   HrDispatchNotifications.
+//! - `notify`: NOTIFICATION in C, a client's sink as the facade's, HrAllocAdviseSink's
+//!   callback sink.
+//! - `advise`: the Advise / Unadvise slots of IMAPISession, IMsgStore and IMAPITable.
 
 #![warn(missing_docs)]
 
+mod advise;
 mod alloc;
 mod com;
 mod convert;
 pub mod error;
 mod exports;
 mod global;
+mod mapiutil;
+mod notify;
 mod session;
 mod store;
 mod table;

@@ -1,6 +1,6 @@
 //! IMAPISession over the facade's [`AnySession`] (in this process or the daemon's
 //! shared session): GetLastError, GetMsgStoresTable, GetStatusTable, OpenMsgStore,
-//! Logoff; every other slot answers `MAPI_E_NO_SUPPORT`. After Logoff every call is
+//! Logoff, Advise / Unadvise (in `advise`); every other slot answers `MAPI_E_NO_SUPPORT`. After Logoff every call is
 //! `MAPI_E_END_OF_SESSION`; releasing a session not logged off logs it off.
 
 use std::ffi::c_void;
@@ -25,7 +25,7 @@ pub const MAX_ENTRY_ID: usize = 64 * 1024;
 /// An IMAPISession.
 pub struct Session {
     mapi: Arc<Mapi>,
-    session: Mutex<Option<AnySession>>,
+    session: Mutex<Option<Arc<AnySession>>>,
     last: LastError,
 }
 
@@ -34,17 +34,23 @@ impl Session {
     pub fn new_object(mapi: Arc<Mapi>, session: AnySession) -> *mut c_void {
         com::new_object(Session {
             mapi,
-            session: Mutex::new(Some(session)),
+            session: Mutex::new(Some(Arc::new(session))),
             last: LastError::default(),
         })
     }
 
-    fn live(&self) -> Result<MutexGuard<'_, Option<AnySession>>> {
+    fn live(&self) -> Result<MutexGuard<'_, Option<Arc<AnySession>>>> {
         let g = self.session.lock().unwrap_or_else(|p| p.into_inner());
         if g.is_none() {
             return Err(CapiError::EndOfSession);
         }
         Ok(g)
+    }
+
+    /// The session, for a call made without this object's lock held (Advise and
+    /// Unadvise, which may wait for a sink that calls back into the session).
+    pub fn shared(&self) -> Result<Arc<AnySession>> {
+        self.live()?.clone().ok_or(CapiError::EndOfSession)
     }
 }
 
@@ -80,6 +86,8 @@ static VTBL: IMAPISessionVtbl = IMAPISessionVtbl {
     GetStatusTable: get_status_table,
     OpenMsgStore: open_msg_store,
     Logoff: logoff,
+    Advise: crate::advise::session_advise,
+    Unadvise: crate::advise::session_unadvise,
     ..IMAPISessionVtbl::NO_SUPPORT
 };
 
