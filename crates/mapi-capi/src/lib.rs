@@ -32,11 +32,14 @@
 //! - `notify`: NOTIFICATION in C, a client's sink as the facade's, HrAllocAdviseSink's
 //!   callback sink.
 //! - `advise`: the Advise / Unadvise slots of IMAPISession, IMsgStore and IMAPITable.
+//! - `bench_support` (hidden): this crate's benchmarks reach the C objects through it.
 
 #![warn(missing_docs)]
 
 mod advise;
 mod alloc;
+#[doc(hidden)]
+pub mod bench_support;
 mod com;
 mod convert;
 pub mod error;
