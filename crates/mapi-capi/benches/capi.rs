@@ -106,7 +106,10 @@ fn main() {
     let mut tag_array = vec![COLUMNS.len() as u32];
     tag_array.extend_from_slice(&COLUMNS);
     unsafe {
-        assert_eq!((vt.SetColumns)(t, tag_array.as_mut_ptr() as *mut c_void, 0), 0);
+        assert_eq!(
+            (vt.SetColumns)(t, tag_array.as_mut_ptr() as *mut c_void, 0),
+            0
+        );
     }
     let c_rows = time(15, || unsafe {
         assert_eq!((vt.SeekRow)(t, 0, 0, std::ptr::null_mut()), 0);

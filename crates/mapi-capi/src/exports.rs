@@ -55,6 +55,9 @@ pub unsafe extern "C" fn MAPIInitialize(init: *mut c_void) -> i32 {
 }
 
 /// `MAPIUninitialize`: one less MAPIInitialize; the last closes the engine.
+///
+/// # Safety
+/// Objects still held answer `MAPI_E_NOT_INITIALIZED` after the last call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn MAPIUninitialize() {
     guard(|| {
