@@ -306,7 +306,19 @@ mod tests {
         unsafe {
             let hr = (vt(t).Unadvise)(t, conn);
             assert_eq!(hr as u32, Status::MAPI_E_NOT_FOUND.0);
-            // The registration let its reference go: ours is the last.
+            // The registration lets its reference go once the call it was unadvised
+            // from has returned (on the notification thread): poll until ours is the
+            // last, with a deadline.
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let n = crate::com::add_ref::<crate::notify::CallbackSink>(sink);
+                crate::com::release::<crate::notify::CallbackSink>(sink);
+                if n == 2 {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "the registration kept the sink");
+                std::thread::yield_now();
+            }
             assert_eq!(crate::com::release::<crate::notify::CallbackSink>(sink), 0);
             assert_eq!(crate::com::release::<Table>(t), 0);
         }
