@@ -361,6 +361,20 @@ typedef struct _NOTIFICATION {
 #define TABLE_SETCOL_DONE 8
 #define TABLE_RELOAD 9
 
+/* The allocator function types (MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer
+ * have them), for PropCopyMore and the like. */
+typedef SCODE(STDMETHODCALLTYPE ALLOCATEBUFFER)(ULONG cbSize, LPVOID *lppBuffer);
+typedef SCODE(STDMETHODCALLTYPE ALLOCATEMORE)(ULONG cbSize, LPVOID lpObject, LPVOID *lppBuffer);
+typedef ULONG(STDAPICALLTYPE FREEBUFFER)(LPVOID lpBuffer);
+typedef ALLOCATEBUFFER *LPALLOCATEBUFFER;
+typedef ALLOCATEMORE *LPALLOCATEMORE;
+typedef FREEBUFFER *LPFREEBUFFER;
+
+/* The callback HrAllocAdviseSink wraps: called on the library's notification thread. */
+typedef LONG(STDAPICALLTYPE NOTIFCALLBACK)(LPVOID lpvContext, ULONG cNotification,
+                                           LPNOTIFICATION lpNotifications);
+typedef NOTIFCALLBACK *LPNOTIFCALLBACK;
+
 typedef void(STDMETHODCALLTYPE DISMISSMODELESS)(ULONG_PTR ulUIParam, LPVOID lpvContext);
 typedef DISMISSMODELESS *LPFNDISMISS;
 typedef SCODE(STDMETHODCALLTYPE BUTTON)(ULONG_PTR ulUIParam, LPVOID lpvContext, ULONG cbEntryID,

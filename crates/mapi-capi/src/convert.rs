@@ -132,7 +132,7 @@ fn is_string(t: PropType) -> bool {
 ///
 /// # Safety
 /// `base` must be a live buffer.
-unsafe fn write_value(
+pub unsafe fn write_value(
     base: *mut c_void,
     tag: PropTag,
     v: &PropValue,

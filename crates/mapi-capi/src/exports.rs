@@ -1,6 +1,7 @@
 //! The exported C functions (the version script lists exactly these and the IIDs):
 //! MAPIInitialize, MAPIUninitialize, MAPILogonEx, the allocators, HrQueryAllRows,
-//! FreeProws and OpenStreamOnFile.
+//! FreeProws and OpenStreamOnFile; the other mapiutil functions are in `mapiutil`,
+//! re-exported here.
 
 #![allow(non_snake_case)]
 
@@ -19,6 +20,8 @@ pub use crate::profadmin::MAPIAdminProfiles;
 use crate::session::Session;
 use crate::types::{MapiInit0, SRowSet};
 use crate::vtbl::IMAPITableVtbl;
+
+pub use crate::mapiutil::*;
 
 const MAPI_MULTITHREAD_NOTIFICATIONS: u32 = 0x1;
 const MAPI_NO_COINIT: u32 = 0x8;
@@ -54,6 +57,9 @@ pub unsafe extern "C" fn MAPIInitialize(init: *mut c_void) -> i32 {
 }
 
 /// `MAPIUninitialize`: one less MAPIInitialize; the last closes the engine.
+///
+/// # Safety
+/// Objects still held answer `MAPI_E_NOT_INITIALIZED` after the last call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn MAPIUninitialize() {
     guard(|| {

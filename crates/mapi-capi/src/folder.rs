@@ -183,7 +183,15 @@ unsafe extern "C" fn get_contents_table(this: *mut c_void, flags: u32, out: *mut
     // SAFETY: every method: `this` from C, out-pointers checked.
     unsafe {
         call::<Folder>(this, |f| {
-            table_out(f, flags, out, |s, e| s.get_contents_table(e, flags))
+            // A live table, so that IMAPITable::Advise works on it.
+            let out = out as *mut *mut c_void;
+            if out.is_null() {
+                return Err(null("lppTable"));
+            }
+            let live = f.store.live_contents_table(&f.entry, flags)?;
+            // SAFETY: checked non-NULL.
+            out.write(Table::new_live(live, flags, f.mapi.clone()));
+            Ok(Status::S_OK)
         })
     }
 }

@@ -7,12 +7,14 @@
 //! GetStatus, SetColumns, QueryColumns, GetRowCount, SeekRow, QueryPosition, FindRow,
 //! Restrict, CreateBookmark, FreeBookmark, SortTable, QuerySortOrder, QueryRows, Abort),
 //! IMsgStore GetProps / GetPropList / GetReceiveFolder / OpenEntry / StoreLogoff,
-//! IMAPIFolder, IMessage, IAttach and IStream (see their modules), HrQueryAllRows,
-//! FreeProws and OpenStreamOnFile, MAPIAdminProfiles with IProfAdmin,
-//! IMsgServiceAdmin(2), IProviderAdmin and IProfSect, IMAPISession AdminServices /
-//! OpenProfileSection / OpenEntry (status rows too), IMAPIStatus (GetProps, GetPropList,
-//! ValidateState, FlushQueues), and the address book. Every other slot of every vtable
-//! answers `MAPI_E_NO_SUPPORT`. No panic crosses the boundary.
+//! IMAPIFolder, IMessage, IAttach and IStream (see their modules), Advise / Unadvise on
+//! sessions, stores and live contents tables (sinks called on the library's
+//! notification thread), HrQueryAllRows, FreeProws, OpenStreamOnFile and the other
+//! mapiutil functions, MAPIAdminProfiles with IProfAdmin, IMsgServiceAdmin(2),
+//! IProviderAdmin and IProfSect, IMAPISession AdminServices / OpenProfileSection /
+//! OpenEntry (status rows too), IMAPIStatus (GetProps, GetPropList, ValidateState,
+//! FlushQueues), and the address book. Every other slot of every vtable answers
+//! `MAPI_E_NO_SUPPORT`. No panic crosses the boundary.
 //!
 //! # Layout
 //! - `vtbl` (generated): every interface's vtable struct, its `NO_SUPPORT` stubs, the
@@ -39,14 +41,25 @@
 //! - `folder`, `message`, `attach`, `stream`: IMAPIFolder (and OpenEntry in a store),
 //!   IMessage, IAttach, IStream (property streams and OpenStreamOnFile).
 //! - `error`: [`error::CapiError`], every failure with its MAPI status.
+//! - `mapiutil`: HrGetOneProp, HrSetOneProp, PpropFindProp, FPropExists, PropCopyMore,
+//!   UlPropSize, ScCountProps, ScCopyProps, LPropCompareProp, FreePadrlist,
+//!   MAPIGetDefaultMalloc, HrAllocAdviseSink, HrThisThreadAdviseSink,
+//!   HrDispatchNotifications.
+//! - `notify`: NOTIFICATION in C, a client's sink as the facade's, HrAllocAdviseSink's
+//!   callback sink.
+//! - `advise`: the Advise / Unadvise slots of IMAPISession, IMsgStore and IMAPITable.
+//! - `bench_support` (hidden): this crate's benchmarks reach the C objects through it.
 
 #![warn(missing_docs)]
 
 mod abcontainer;
 mod addrbook;
 mod admin;
+mod advise;
 mod alloc;
 mod attach;
+#[doc(hidden)]
+pub mod bench_support;
 mod com;
 mod convert;
 pub mod error;
@@ -54,7 +67,9 @@ mod exports;
 mod folder;
 mod global;
 mod mailuser;
+mod mapiutil;
 mod message;
+mod notify;
 mod profadmin;
 mod profsect;
 mod prop;

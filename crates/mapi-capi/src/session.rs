@@ -1,6 +1,7 @@
 //! IMAPISession over the facade's [`AnySession`] (in this process or the daemon's
 //! shared session): GetLastError, GetMsgStoresTable, GetStatusTable, OpenMsgStore
-//! (any store of the stores table), OpenEntry, Logoff; every other slot answers `MAPI_E_NO_SUPPORT`. After Logoff every call is
+//! (any store of the stores table), OpenEntry, Logoff, Advise / Unadvise (in `advise`);
+//! every other slot answers `MAPI_E_NO_SUPPORT`. After Logoff every call is
 //! `MAPI_E_END_OF_SESSION`; releasing a session not logged off logs it off.
 
 use std::ffi::c_void;
@@ -25,7 +26,7 @@ pub const MAX_ENTRY_ID: usize = 64 * 1024;
 /// An IMAPISession.
 pub struct Session {
     mapi: Arc<Mapi>,
-    session: Mutex<Option<AnySession>>,
+    session: Mutex<Option<Arc<AnySession>>>,
     last: LastError,
 }
 
@@ -34,7 +35,7 @@ impl Session {
     pub fn new_object(mapi: Arc<Mapi>, session: AnySession) -> *mut c_void {
         com::new_object(Session {
             mapi,
-            session: Mutex::new(Some(session)),
+            session: Mutex::new(Some(Arc::new(session))),
             last: LastError::default(),
         })
     }
@@ -50,12 +51,18 @@ impl Session {
         f(g.as_ref().ok_or(CapiError::EndOfSession)?)
     }
 
-    fn live(&self) -> Result<MutexGuard<'_, Option<AnySession>>> {
+    fn live(&self) -> Result<MutexGuard<'_, Option<Arc<AnySession>>>> {
         let g = self.session.lock().unwrap_or_else(|p| p.into_inner());
         if g.is_none() {
             return Err(CapiError::EndOfSession);
         }
         Ok(g)
+    }
+
+    /// The session, for a call made without this object's lock held (Advise and
+    /// Unadvise, which may wait for a sink that calls back into the session).
+    pub fn shared(&self) -> Result<Arc<AnySession>> {
+        self.live()?.clone().ok_or(CapiError::EndOfSession)
     }
 }
 
@@ -95,6 +102,8 @@ static VTBL: IMAPISessionVtbl = IMAPISessionVtbl {
     AdminServices: crate::admin::session_admin_services,
     OpenProfileSection: crate::admin::session_open_profile_section,
     OpenEntry: open_entry,
+    Advise: crate::advise::session_advise,
+    Unadvise: crate::advise::session_unadvise,
     ..IMAPISessionVtbl::NO_SUPPORT
 };
 

@@ -1,5 +1,5 @@
 //! IMsgStore over the facade's [`AnyStore`]: IMAPIProp GetProps and GetPropList of the
-//! store, GetReceiveFolder and StoreLogoff; every other slot answers `MAPI_E_NO_SUPPORT`.
+//! store, GetReceiveFolder, StoreLogoff and Advise / Unadvise (in `advise`); every other slot answers `MAPI_E_NO_SUPPORT`.
 
 use std::ffi::c_void;
 use std::sync::{Arc, OnceLock};
@@ -41,6 +41,11 @@ impl Store {
         })
     }
 
+    /// The facade's store.
+    pub fn any(&self) -> &AnyStore {
+        &self.store
+    }
+
     fn object(&self) -> Result<&PropObject> {
         if let Some(o) = self.object.get() {
             return Ok(o);
@@ -70,6 +75,8 @@ static VTBL: IMsgStoreVtbl = IMsgStoreVtbl {
     GetReceiveFolder: get_receive_folder,
     StoreLogoff: store_logoff,
     OpenEntry: open_entry,
+    Advise: crate::advise::store_advise,
+    Unadvise: crate::advise::store_unadvise,
     ..IMsgStoreVtbl::NO_SUPPORT
 };
 

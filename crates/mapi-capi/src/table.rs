@@ -1,11 +1,13 @@
 //! IMAPITable over a [`TableView`]: columns, row count, QueryRows with the cursor,
 //! SeekRow, QueryPosition, bookmarks, SortTable, QuerySortOrder, Restrict, FindRow,
-//! GetStatus, Abort and GetLastError; Advise, SeekRowApprox... answer
+//! GetStatus, Abort and GetLastError; Advise / Unadvise (in `advise`) on a live
+//! contents table ([`Table::new_live`]); SeekRowApprox... answer
 //! `MAPI_E_NO_SUPPORT` from the generated stubs.
 
 use std::ffi::c_void;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
+use mapi::advise::LiveContents;
 use mapi::blocking::Mapi;
 use mapi::table::consts::MAPI_UNICODE;
 use mapi::{Bookmark, Status, TableError, TableView};
@@ -17,9 +19,16 @@ use crate::session::get_last_error;
 use crate::types::*;
 use crate::vtbl::{IMAPITableVtbl, chain};
 
+/// What a table object reads: a view of its own, or a live contents table (which can
+/// be advised).
+enum Backing {
+    View(Mutex<TableView>),
+    Live(LiveContents),
+}
+
 /// An IMAPITable.
 pub struct Table {
-    view: Mutex<TableView>,
+    backing: Backing,
     unicode: bool,
     last: LastError,
     /// The engine the view's rows may come from.
@@ -30,15 +39,45 @@ impl Table {
     /// A table object over a view; `flags` of the call that made it (MAPI_UNICODE).
     pub fn new_object(view: TableView, flags: u32, mapi: Arc<Mapi>) -> *mut c_void {
         com::new_object(Table {
-            view: Mutex::new(view),
+            backing: Backing::View(Mutex::new(view)),
             unicode: flags & MAPI_UNICODE != 0,
             last: LastError::default(),
             _mapi: mapi,
         })
     }
 
-    fn view(&self) -> MutexGuard<'_, TableView> {
-        self.view.lock().unwrap_or_else(|p| p.into_inner())
+    /// A table object over a live contents table (IMAPITable::Advise works on it);
+    /// `flags` of the call that made it (MAPI_UNICODE).
+    pub fn new_live(live: LiveContents, flags: u32, mapi: Arc<Mapi>) -> *mut c_void {
+        com::new_object(Table {
+            backing: Backing::Live(live),
+            unicode: flags & MAPI_UNICODE != 0,
+            last: LastError::default(),
+            _mapi: mapi,
+        })
+    }
+
+    /// Runs `f` on the view, its lock held only for the call.
+    fn with_view<T>(&self, f: impl FnOnce(&mut TableView) -> T) -> T {
+        match &self.backing {
+            Backing::View(m) => f(&mut m.lock().unwrap_or_else(|p| p.into_inner())),
+            Backing::Live(l) => l.with_view(f),
+        }
+    }
+
+    /// The live contents table, for Advise; `MAPI_E_NO_SUPPORT` for other tables.
+    pub fn live(&self) -> Result<&LiveContents> {
+        match &self.backing {
+            Backing::Live(l) => Ok(l),
+            Backing::View(_) => Err(CapiError::NoSupport(
+                "this table sends no notifications (contents tables do)".into(),
+            )),
+        }
+    }
+
+    /// Whether its strings are wide (MAPI_UNICODE when it was opened).
+    pub fn unicode(&self) -> bool {
+        self.unicode
     }
 }
 
@@ -71,6 +110,8 @@ static VTBL: IMAPITableVtbl = IMAPITableVtbl {
     QuerySortOrder: query_sort_order,
     QueryRows: query_rows,
     Abort: abort,
+    Advise: crate::advise::table_advise,
+    Unadvise: crate::advise::table_unadvise,
     ..IMAPITableVtbl::NO_SUPPORT
 };
 
@@ -89,7 +130,7 @@ unsafe extern "C" fn get_status(this: *mut c_void, status: *mut u32, ty: *mut u3
     // SAFETY: every method: `this` from C, out-pointers checked by `put`.
     unsafe {
         call::<Table>(this, |t| {
-            let (s, k) = t.view().get_status()?;
+            let (s, k) = t.with_view(|v| v.get_status())?;
             put(status, "lpulTableStatus", s)?;
             put(ty, "lpulTableType", k)?;
             OK
@@ -101,7 +142,7 @@ unsafe extern "C" fn set_columns(this: *mut c_void, tags: *mut c_void, flags: u3
     unsafe {
         call::<Table>(this, |t| {
             let tags = read_tags(tags as *const SPropTagArray, "lpPropTagArray")?;
-            t.view().set_columns(&tags, flags)?;
+            t.with_view(|v| v.set_columns(&tags, flags))?;
             OK
         })
     }
@@ -114,7 +155,7 @@ unsafe extern "C" fn query_columns(this: *mut c_void, flags: u32, out: *mut c_vo
             if out.is_null() {
                 return Err(crate::error::null("lpPropTagArray"));
             }
-            let tags = t.view().query_columns(flags)?;
+            let tags = t.with_view(|v| v.query_columns(flags))?;
             put(out, "lpPropTagArray", write_tags(&tags)?)?;
             OK
         })
@@ -127,7 +168,7 @@ unsafe extern "C" fn get_row_count(this: *mut c_void, flags: u32, out: *mut u32)
             if out.is_null() {
                 return Err(crate::error::null("lpulCount"));
             }
-            let n = t.view().get_row_count(flags)?;
+            let n = t.with_view(|v| v.get_row_count(flags))?;
             put(out, "lpulCount", n)?;
             OK
         })
@@ -142,7 +183,8 @@ unsafe extern "C" fn seek_row(
 ) -> i32 {
     unsafe {
         call::<Table>(this, |t| {
-            let n = t.view().seek_row(bookmark(origin)?, rows)?;
+            let b = bookmark(origin)?;
+            let n = t.with_view(|v| v.seek_row(b, rows))?;
             if !sought.is_null() {
                 sought.write(n);
             }
@@ -162,7 +204,7 @@ unsafe extern "C" fn query_position(
             if row.is_null() || num.is_null() || den.is_null() {
                 return Err(crate::error::null("an out-pointer of QueryPosition"));
             }
-            let p = t.view().query_position()?;
+            let p = t.with_view(|v| v.query_position())?;
             put(row, "lpulRow", p.row)?;
             put(num, "lpulNumerator", p.numerator)?;
             put(den, "lpulDenominator", p.denominator)?;
@@ -180,7 +222,8 @@ unsafe extern "C" fn find_row(
     unsafe {
         call::<Table>(this, |t| {
             let r = read_restriction(res as *const SRestriction, 0)?;
-            t.view().find_row(&r, bookmark(origin)?, flags)?;
+            let b = bookmark(origin)?;
+            t.with_view(|v| v.find_row(&r, b, flags))?;
             OK
         })
     }
@@ -194,7 +237,7 @@ unsafe extern "C" fn restrict(this: *mut c_void, res: *mut c_void, flags: u32) -
             } else {
                 Some(read_restriction(res as *const SRestriction, 0)?)
             };
-            t.view().restrict(r, flags)?;
+            t.with_view(|v| v.restrict(r, flags))?;
             OK
         })
     }
@@ -206,7 +249,7 @@ unsafe extern "C" fn create_bookmark(this: *mut c_void, out: *mut usize) -> i32 
             if out.is_null() {
                 return Err(crate::error::null("lpbkPosition"));
             }
-            let b = t.view().create_bookmark()?;
+            let b = t.with_view(|v| v.create_bookmark())?;
             put(out, "lpbkPosition", b as usize)?;
             OK
         })
@@ -216,7 +259,8 @@ unsafe extern "C" fn create_bookmark(this: *mut c_void, out: *mut usize) -> i32 
 unsafe extern "C" fn free_bookmark(this: *mut c_void, b: usize) -> i32 {
     unsafe {
         call::<Table>(this, |t| {
-            t.view().free_bookmark(bookmark(b)?)?;
+            let b = bookmark(b)?;
+            t.with_view(|v| v.free_bookmark(b))?;
             OK
         })
     }
@@ -226,7 +270,7 @@ unsafe extern "C" fn sort_table(this: *mut c_void, sort: *mut c_void, flags: u32
     unsafe {
         call::<Table>(this, |t| {
             let keys = read_sort(sort as *const SSortOrderSet)?;
-            t.view().sort_table(&keys, flags)?;
+            t.with_view(|v| v.sort_table(&keys, flags))?;
             OK
         })
     }
@@ -239,7 +283,7 @@ unsafe extern "C" fn query_sort_order(this: *mut c_void, out: *mut c_void) -> i3
             if out.is_null() {
                 return Err(crate::error::null("lppSortCriteria"));
             }
-            let keys = t.view().query_sort_order()?;
+            let keys = t.with_view(|v| v.query_sort_order())?;
             put(out, "lppSortCriteria", write_sort(&keys)?)?;
             OK
         })
@@ -253,7 +297,7 @@ unsafe extern "C" fn query_rows(this: *mut c_void, n: i32, flags: u32, out: *mut
             if out.is_null() {
                 return Err(crate::error::null("lppRows"));
             }
-            let rows = t.view().query_rows(n, flags)?;
+            let rows = t.with_view(|v| v.query_rows(n, flags))?;
             put(out, "lppRows", write_rows(&rows, t.unicode)?)?;
             OK
         })
@@ -263,7 +307,7 @@ unsafe extern "C" fn query_rows(this: *mut c_void, n: i32, flags: u32, out: *mut
 unsafe extern "C" fn abort(this: *mut c_void) -> i32 {
     unsafe {
         call::<Table>(this, |t| {
-            t.view().abort()?;
+            t.with_view(|v| v.abort())?;
             OK
         })
     }

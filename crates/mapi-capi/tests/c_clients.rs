@@ -1,0 +1,213 @@
+//! More clients of the installed library: C programs for the mapiutil functions, Advise
+//! (fnevNewMail from a message another process delivers; session Advise / Unadvise), misuse, and table paging with
+//! bookmarks, each under valgrind (`--error-exitcode=1 --leak-check=full`: no leak, no
+//! invalid access); and a Python ctypes client. All against the quickstart `Default`
+//! profile in a temporary MAPI home; the library is installed once per run with
+//! `scripts/install-c.sh`.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use mapi::{LogonFlags, LogonRequest};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn need(tool: &str) {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "{tool} is needed (apt-get install gcc pkg-config valgrind python3)"
+    );
+}
+
+fn prefix() -> &'static Path {
+    static PREFIX: OnceLock<PathBuf> = OnceLock::new();
+    PREFIX.get_or_init(|| {
+        let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join("capi-prefix-clients");
+        let out = Command::new(root().join("scripts/install-c.sh"))
+            .arg(&prefix)
+            .output()
+            .expect("run scripts/install-c.sh");
+        assert!(
+            out.status.success(),
+            "install-c.sh failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        prefix
+    })
+}
+
+/// Builds `tests/c/NAME.c` with `cc -pthread ... $(pkg-config --cflags --libs mapi)`.
+fn build(name: &str) -> PathBuf {
+    need("cc");
+    need("pkg-config");
+    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("clients-{name}"));
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/c/{name}.c"));
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "cc -Wall -Wextra -Werror -pthread -o '{}' '{}' $(pkg-config --cflags --libs mapi)",
+            exe.display(),
+            src.display()
+        ))
+        .env("PKG_CONFIG_PATH", prefix().join("lib/pkgconfig"))
+        .output()
+        .expect("run the compiler");
+    assert!(
+        out.status.success(),
+        "cc {name}.c failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+fn quickstart_home() -> tempfile::TempDir {
+    let home = tempfile::tempdir().expect("temp dir");
+    let m = mapi::blocking::Mapi::open(Some(home.path())).expect("open the engine");
+    assert_eq!(
+        m.quickstart().expect("quickstart profile").profile,
+        "Default"
+    );
+    home
+}
+
+fn valgrind(exe: &Path, home: &Path) -> Command {
+    need("valgrind");
+    let supp = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/valgrind.supp");
+    let mut c = Command::new("valgrind");
+    c.args(["-q", "--error-exitcode=1", "--leak-check=full"])
+        .arg(format!("--suppressions={}", supp.display()))
+        .arg(exe)
+        .env("MAPI_HOME", home)
+        .env("LD_LIBRARY_PATH", prefix().join("lib"));
+    c
+}
+
+fn run_under_valgrind(name: &str) -> String {
+    let exe = build(name);
+    let home = quickstart_home();
+    let out = valgrind(&exe, home.path()).output().expect("run valgrind");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{name} failed ({}):\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn mapiutil_functions_work_from_c_under_valgrind() {
+    let out = run_under_valgrind("mapiutil");
+    assert!(out.contains("property helpers: ok"), "{out}");
+    assert!(out.contains("FreePadrlist: ok"), "{out}");
+    assert!(out.contains("IMalloc: ok"), "{out}");
+    assert!(out.contains("advise sinks: ok"), "{out}");
+    assert!(out.contains("HrGetOneProp: Personal Folders"), "{out}");
+    assert!(out.ends_with("mapiutil ok\n"), "{out}");
+}
+
+#[test]
+fn a_c_sink_hears_new_mail_delivered_by_another_process_under_valgrind() {
+    let exe = build("advise");
+    let home = quickstart_home();
+    let mut child = valgrind(&exe, home.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run valgrind");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    if first != "advised\n" {
+        let _ = child.kill();
+        let mut err = String::new();
+        let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+        panic!("the program did not advise: {first:?}\n{err}");
+    }
+    // This test process is the other process: it delivers into the Inbox.
+    let m = mapi::blocking::Mapi::open(Some(home.path())).unwrap();
+    let flags = LogonFlags::MAPI_EXPLICIT_PROFILE | LogonFlags::MAPI_NEW_SESSION;
+    let session = m
+        .logon_any(LogonRequest::new(Some("Default"), flags))
+        .unwrap();
+    let store = session.default_store().unwrap();
+    let (inbox, _) = store.get_receive_folder("IPM").unwrap();
+    let eml = b"From: sender@example.com\r\nTo: user@example.com\r\nSubject: for the C sink\r\n\
+                Message-ID: <c-sink-1@example.com>\r\nDate: Tue, 1 Dec 2026 10:00:00 +0000\r\n\
+                \r\nhello\r\n"
+        .to_vec();
+    store.import_raw(&inbox, vec![eml]).unwrap();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+    session.logoff(mapi::LogoffFlags::default());
+    assert!(status.success(), "advise failed ({status}):\n{rest}\n{err}");
+    assert!(
+        rest.contains("new mail: IPM.Note,") && rest.contains("in the Inbox"),
+        "{rest}"
+    );
+    assert!(rest.contains("session unadvised"), "{rest}");
+    assert!(rest.ends_with("advise ok\n"), "{rest}");
+}
+
+#[test]
+fn misuse_from_c_gets_statuses_never_a_crash_under_valgrind() {
+    let out = run_under_valgrind("misuse");
+    assert!(
+        out.contains("NULL pointers: MAPI_E_INVALID_PARAMETER"),
+        "{out}"
+    );
+    assert!(
+        out.contains("two threads on one session: 15 + 15 rounds"),
+        "{out}"
+    );
+    assert!(out.contains("after Logoff: MAPI_E_END_OF_SESSION"), "{out}");
+    assert!(
+        out.contains("after MAPIUninitialize: MAPI_E_NOT_INITIALIZED"),
+        "{out}"
+    );
+    assert!(out.contains("logoff while another thread works"), "{out}");
+    assert!(out.ends_with("misuse ok\n"), "{out}");
+}
+
+#[test]
+fn c_pages_a_table_with_bookmarks_under_valgrind() {
+    let out = run_under_valgrind("paging");
+    assert!(out.contains("row 0: "), "{out}");
+    assert!(out.contains("row 1: "), "{out}");
+    assert!(out.contains("paging ok: "), "{out}");
+}
+
+#[test]
+fn a_python_ctypes_client_lists_the_stores() {
+    need("python3");
+    let home = quickstart_home();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/ctypes_client.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(prefix().join("lib/libmapi.so.1"))
+        .env("MAPI_HOME", home.path())
+        .output()
+        .expect("run python3");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("store: Personal Folders ("), "{stdout}");
+    assert!(stdout.contains(" default\n"), "{stdout}");
+    assert!(stdout.ends_with("ctypes ok\n"), "{stdout}");
+}
