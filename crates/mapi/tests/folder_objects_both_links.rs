@@ -163,7 +163,9 @@ fn script(session: &AnySession, tag: &str) -> Vec<String> {
     ));
 
     // An open folder's counts are live; its pending SetProps stay pending.
-    let live = store.create_folder(&root, &format!("Live {tag}"), 0).unwrap();
+    let live = store
+        .create_folder(&root, &format!("Live {tag}"), 0)
+        .unwrap();
     let f = store.open_folder(&live, MAPI_MODIFY).unwrap();
     f.set_props(&[(PR_COMMENT, text("pending"))]).unwrap();
     let counts = |o: &Object| {
@@ -187,7 +189,9 @@ fn script(session: &AnySession, tag: &str) -> Vec<String> {
         .unwrap();
     store.create_folder(&live, "Child", 0).unwrap();
     say(format!("live after import {}", counts(&f)));
-    store.set_read_flags(&live, Some(&imported[..1]), 0).unwrap();
+    store
+        .set_read_flags(&live, Some(&imported[..1]), 0)
+        .unwrap();
     say(format!("live after read {}", counts(&f)));
     say(format!("live pending {}", prop(&f, PR_COMMENT)));
     say(format!(
