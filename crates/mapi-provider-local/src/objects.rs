@@ -396,7 +396,7 @@ fn read_folder(conn: &Connection, id: i64) -> rusqlite::Result<Option<Kept>> {
 }
 
 /// A folder's computed properties as they are now, in one query (`None`: no such
-/// folder). The unread count is read from the `messages_summary` index alone.
+/// folder).
 fn read_computed(
     conn: &Connection,
     id: i64,
