@@ -10,13 +10,21 @@
 //! other session saved the object since it was opened (`MAPI_E_OBJECT_CHANGED`
 //! unless `FORCE_SAVE`), that a folder still exists (`MAPI_E_OBJECT_DELETED`) and
 //! that a renamed folder's new name is not a sibling's (`MAPI_E_COLLISION`).
+//!
+//! A folder's computed properties (PR_CONTENT_COUNT, PR_CONTENT_UNREAD,
+//! PR_SUBFOLDERS, PR_ASSOC_CONTENT_COUNT) are live: GetProps and GetPropList read
+//! them from the database in one query, so a message saved by another session since
+//! the folder was opened shows at once. Pending SetProps values stay as they are
+//! until SaveChanges. Once the folder is deleted, they keep their last values.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use mapi_spi::{Access, PropNames, PropObject, PropValues, ProviderResult, Reply, async_trait};
 use mapi_types::object::FORCE_SAVE;
-use mapi_types::tags::{PR_CONTAINER_CLASS, PR_DISPLAY_NAME};
+use mapi_types::tags::{
+    PR_CONTAINER_CLASS, PR_CONTENT_COUNT, PR_CONTENT_UNREAD, PR_DISPLAY_NAME, PR_SUBFOLDERS,
+};
 use mapi_types::{
     MapiUid, NameId, PropProblem, PropTag, PropType, PropValue, Row, Status, object_type,
 };
@@ -30,6 +38,13 @@ use crate::store::folder_ops::{check_name, child_named};
 
 /// `PR_COMMENT` (`PT_UNICODE`).
 pub const PR_COMMENT: PropTag = PropTag(0x3004_001F);
+
+/// `PR_ASSOC_CONTENT_COUNT` (`PT_LONG`): the folder's associated messages (the store
+/// keeps none, so always 0).
+pub const PR_ASSOC_CONTENT_COUNT: PropTag = PropTag(0x3617_0003);
+
+/// `MSGFLAG_READ`.
+const MSGFLAG_READ: i64 = 0x1;
 
 /// The longest PR_COMMENT kept, in bytes (`MAPI_E_TOO_BIG` beyond).
 pub const MAX_COMMENT: usize = 64 * 1024;
@@ -130,6 +145,21 @@ impl RowObject {
 
     fn lock(&self) -> MutexGuard<'_, State> {
         self.st.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The object's state with a folder's computed properties read now.
+    fn live(&self) -> Result<MutexGuard<'_, State>, LocalError> {
+        let mut st = self.lock();
+        if let Target::Folder(id) = self.target
+            && let Some(now) = self
+                .ctx
+                .with_conn(|conn| read_computed(conn, id).map_err(|e| self.ctx.sql(e)))?
+        {
+            for (tag, value) in now {
+                st.props.put(tag, Held::Value(value));
+            }
+        }
+        Ok(st)
     }
 
     fn what(&self) -> String {
@@ -365,6 +395,30 @@ fn read_folder(conn: &Connection, id: i64) -> rusqlite::Result<Option<Kept>> {
         .optional()
 }
 
+/// A folder's computed properties as they are now, in one query (`None`: no such
+/// folder).
+fn read_computed(
+    conn: &Connection,
+    id: i64,
+) -> rusqlite::Result<Option<[(PropTag, PropValue); 4]>> {
+    conn.prepare_cached(
+        "SELECT f.msg_count,
+                (SELECT count(*) FROM messages m WHERE m.folder = f.id AND m.flags & ?2 = 0),
+                EXISTS (SELECT 1 FROM folders c WHERE c.parent = f.id)
+         FROM folders f WHERE f.id = ?1",
+    )?
+    .query_row(params![id, MSGFLAG_READ], |r| {
+        let long = |n: i64| PropValue::Long(i32::try_from(n.max(0)).unwrap_or(i32::MAX));
+        Ok([
+            (PR_CONTENT_COUNT, long(r.get(0)?)),
+            (PR_CONTENT_UNREAD, long(r.get(1)?)),
+            (PR_SUBFOLDERS, PropValue::Boolean(r.get(2)?)),
+            (PR_ASSOC_CONTENT_COUNT, PropValue::Long(0)),
+        ])
+    })
+    .optional()
+}
+
 /// The store's saved display name and comment (`meta` rows).
 pub fn read_store(conn: &Connection) -> rusqlite::Result<Kept> {
     let get = |key: &str| -> rusqlite::Result<Option<String>> {
@@ -395,11 +449,11 @@ impl PropObject for RowObject {
         tags: Option<&[PropTag]>,
         flags: u32,
     ) -> ProviderResult<Reply<PropValues>> {
-        Ok(self.lock().props.get_props(tags, flags)?)
+        Ok(self.live()?.props.get_props(tags, flags)?)
     }
 
     async fn get_prop_list(&self, flags: u32) -> ProviderResult<Vec<PropTag>> {
-        Ok(self.lock().props.list(flags)?)
+        Ok(self.live()?.props.list(flags)?)
     }
 
     async fn set_props(&self, values: &[(PropTag, PropValue)]) -> ProviderResult<Vec<PropProblem>> {

@@ -3,14 +3,15 @@
 //! comment deleted; the store's display name and comment; computed properties refused
 //! per problem entry with MAPI_E_NO_ACCESS; nothing kept before SaveChanges; another
 //! session's save in between (MAPI_E_OBJECT_CHANGED, FORCE_SAVE), a deleted folder
-//! (MAPI_E_OBJECT_DELETED), read-only objects, and the change reports of a save.
+//! (MAPI_E_OBJECT_DELETED), read-only objects, the change reports of a save, and an
+//! open folder's live counts after another session's saves.
 
 mod common;
 
 use std::sync::Arc;
 
 use common::*;
-use mapi_provider_local::objects::PR_COMMENT;
+use mapi_provider_local::objects::{PR_ASSOC_CONTENT_COUNT, PR_COMMENT};
 use mapi_spi::{FolderKind, MsgStore, PropObject};
 use mapi_types::object::*;
 use mapi_types::tags::*;
@@ -260,4 +261,97 @@ fn the_store_takes_a_display_name_and_a_comment() {
     assert_eq!(prop(&st, PR_DISPLAY_NAME), Some(text("My mail")));
     assert_eq!(prop(&st, PR_COMMENT), None);
     block_on(store.logoff());
+}
+
+/// The computed properties of an open folder, read as GetProps answers them now.
+fn counts(o: &Arc<dyn PropObject>) -> (Option<PropValue>, Option<PropValue>, Option<PropValue>) {
+    (
+        prop(o, PR_CONTENT_COUNT),
+        prop(o, PR_CONTENT_UNREAD),
+        prop(o, PR_SUBFOLDERS),
+    )
+}
+
+#[test]
+fn an_open_folders_computed_properties_are_live() {
+    let dir = TempDir::new();
+    let mine = logon(&dir);
+    // Another session on the same store file: its own connection, its own saves.
+    let other = logon(&dir);
+    let inbox = block_on(mine.folder(FolderKind::Inbox)).unwrap();
+    let folder = block_on(mine.create_folder(&inbox, "Live", 0)).unwrap();
+    let open = block_on(mine.open_folder(&folder, MAPI_MODIFY)).unwrap();
+    assert_eq!(
+        counts(&open),
+        (
+            Some(PropValue::Long(0)),
+            Some(PropValue::Long(0)),
+            Some(PropValue::Boolean(false))
+        )
+    );
+    assert_eq!(
+        prop(&open, PR_ASSOC_CONTENT_COUNT),
+        Some(PropValue::Long(0))
+    );
+    // A pending change of the open folder, not saved.
+    block_on(open.set_props(&[
+        (PR_DISPLAY_NAME, text("Live renamed")),
+        (PR_COMMENT, text("pending")),
+    ]))
+    .unwrap();
+
+    // The other session imports two messages (unread) and saves one it built.
+    let imported = block_on(other.import_raw(
+        &folder,
+        vec![
+            simple_message("one", "Mon, 30 Nov 2026 10:00:00 +0000"),
+            simple_message("two", "Mon, 30 Nov 2026 11:00:00 +0000"),
+        ],
+    ))
+    .unwrap();
+    let built = block_on(other.create_message(&folder, 0)).unwrap();
+    block_on(built.set_props(&[(PR_SUBJECT, text("three"))])).unwrap();
+    block_on(built.save_changes(0)).unwrap();
+    // The imported two are unread; a message built outside the Inbox is read.
+    assert_eq!(prop(&open, PR_CONTENT_COUNT), Some(PropValue::Long(3)));
+    assert_eq!(prop(&open, PR_CONTENT_UNREAD), Some(PropValue::Long(2)));
+    // One of the imported messages read by the other session: one fewer unread.
+    block_on(other.set_read_flags(&folder, Some(&imported[..1]), 0)).unwrap();
+    assert_eq!(prop(&open, PR_CONTENT_UNREAD), Some(PropValue::Long(1)));
+    // A subfolder made by the other session.
+    block_on(other.create_folder(&folder, "Child", 0)).unwrap();
+    assert_eq!(prop(&open, PR_SUBFOLDERS), Some(PropValue::Boolean(true)));
+    // GetProps of every property answers the live count too.
+    let all = block_on(open.get_props(None, MAPI_UNICODE)).unwrap();
+    let count = all.value.iter().find(|(t, _)| *t == PR_CONTENT_COUNT);
+    assert_eq!(count.map(|(_, v)| v.clone()), Some(PropValue::Long(3)));
+
+    // The pending values still show, and nothing of them was saved.
+    assert_eq!(prop(&open, PR_DISPLAY_NAME), Some(text("Live renamed")));
+    assert_eq!(prop(&open, PR_COMMENT), Some(text("pending")));
+    assert_eq!(folder_named(&other, &folder).as_deref(), Some("Live"));
+    // The other session's messages are not a change of the folder object: it saves.
+    block_on(open.save_changes(KEEP_OPEN_READWRITE)).unwrap();
+    assert_eq!(
+        folder_named(&other, &folder).as_deref(),
+        Some("Live renamed")
+    );
+    // A deleted message counts out at once as well.
+    block_on(other.delete_message(&imported[1])).unwrap();
+    assert_eq!(prop(&open, PR_CONTENT_COUNT), Some(PropValue::Long(2)));
+    // Computed properties stay refused by SetProps.
+    let problems = block_on(open.set_props(&[
+        (PR_CONTENT_COUNT, PropValue::Long(9)),
+        (PR_ASSOC_CONTENT_COUNT, PropValue::Long(9)),
+    ]))
+    .unwrap();
+    assert!(
+        problems
+            .iter()
+            .all(|p| p.status == Status::MAPI_E_NO_ACCESS)
+    );
+    assert_eq!(problems.len(), 2);
+    assert_eq!(prop(&open, PR_CONTENT_COUNT), Some(PropValue::Long(2)));
+    block_on(other.logoff());
+    block_on(mine.logoff());
 }

@@ -1,10 +1,11 @@
-//! Failure causes that need another process: file permissions (as user `nobody` when the
-//! tests run as root, since root ignores them) and the exclusive-mode lock held by
-//! another process.
+//! What needs another process: file permissions (as user `nobody` when the tests run
+//! as root, since root ignores them), the exclusive-mode lock held by another process,
+//! and an open folder's counts after another process saved a message into it.
 //!
 //! The helper process the tests start is this test binary running only its
 //! `helper_process` test, with the helper's arguments (`logon <store|contacts> <path>
-//! <exclusive>` or `hold <path> <exclusive>`) in an environment variable.
+//! <exclusive>`, `hold <path> <exclusive>` or `import <path>`) in an environment
+//! variable.
 
 mod common;
 
@@ -65,6 +66,19 @@ fn child(args: &[String]) {
                 }
                 Err(e) => println!("STATUS {}", status_name(Err(e))),
             }
+        }
+        [mode, path] if mode == "import" => {
+            // One message saved into the Inbox by this process.
+            let r = store_logon(settings(Path::new(path))).and_then(|store| {
+                let r = block_on(async {
+                    let inbox = store.folder(mapi_spi::FolderKind::Inbox).await?;
+                    let raw = simple_message("from a process", "Mon, 30 Nov 2026 10:00:00 +0000");
+                    store.import_raw(&inbox, vec![raw]).await.map(|_| ())
+                });
+                block_on(store.logoff());
+                r
+            });
+            println!("STATUS {}", status_name(r));
         }
         _ => panic!("unknown child arguments {args:?}"),
     }
@@ -261,4 +275,40 @@ fn lock_dies_with_its_process() {
     // The killed holder left its WAL behind; the store still opens and works.
     let inbox = block_on(store.folder(mapi_spi::FolderKind::Inbox)).unwrap();
     assert_eq!(block_on(store.contents(&inbox)).unwrap().row_count(), 0);
+}
+
+#[test]
+fn an_open_folder_counts_a_message_another_process_saved() {
+    use mapi_provider_local::objects::PR_COMMENT;
+    use mapi_types::PropValue;
+    use mapi_types::object::{MAPI_MODIFY, MAPI_UNICODE};
+    use mapi_types::tags::{PR_CONTENT_COUNT, PR_CONTENT_UNREAD};
+
+    let dir = TempDir::new();
+    let path = dir.path("mail.db");
+    create_store(&path);
+    let store = store_logon(settings(&path)).unwrap();
+    let inbox = block_on(store.folder(mapi_spi::FolderKind::Inbox)).unwrap();
+    let open = block_on(store.open_folder(&inbox, MAPI_MODIFY)).unwrap();
+    let get = |tag| {
+        let r = block_on(open.get_props(Some(&[tag]), MAPI_UNICODE)).unwrap();
+        r.value[0].1.clone()
+    };
+    assert_eq!(get(PR_CONTENT_COUNT), PropValue::Long(0));
+    block_on(open.set_props(&[(PR_COMMENT, PropValue::Unicode("pending".into()))])).unwrap();
+
+    let out = helper(&["import", &path.display().to_string()], false)
+        .output()
+        .expect("start the helper process");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.lines().any(|l| l == "STATUS S_OK"),
+        "helper did not import: {}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(get(PR_CONTENT_COUNT), PropValue::Long(1));
+    assert_eq!(get(PR_CONTENT_UNREAD), PropValue::Long(1));
+    assert_eq!(get(PR_COMMENT), PropValue::Unicode("pending".into()));
+    block_on(store.logoff());
 }

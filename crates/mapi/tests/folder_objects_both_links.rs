@@ -3,7 +3,9 @@
 //! PR_CONTAINER_CLASS) kept only at SaveChanges, a sibling's name MAPI_E_COLLISION,
 //! computed properties a MAPI_E_NO_ACCESS problem entry, DeleteProps of the comment, a
 //! folder opened read-only, another session's save (MAPI_E_OBJECT_CHANGED), and the
-//! store's PR_DISPLAY_NAME and PR_COMMENT.
+//! store's PR_DISPLAY_NAME and PR_COMMENT; an open folder's PR_CONTENT_COUNT,
+//! PR_CONTENT_UNREAD and PR_SUBFOLDERS live after imports, while its pending SetProps
+//! stay pending.
 //!
 //! The test re-runs itself as a child with its own XDG_RUNTIME_DIR (the daemon's socket
 //! directory), so it never meets another test's daemon.
@@ -159,6 +161,47 @@ fn script(session: &AnySession, tag: &str) -> Vec<String> {
         prop(&st, PR_DISPLAY_NAME),
         prop(&st, PR_COMMENT)
     ));
+
+    // An open folder's counts are live; its pending SetProps stay pending.
+    let live = store
+        .create_folder(&root, &format!("Live {tag}"), 0)
+        .unwrap();
+    let f = store.open_folder(&live, MAPI_MODIFY).unwrap();
+    f.set_props(&[(PR_COMMENT, text("pending"))]).unwrap();
+    let counts = |o: &Object| {
+        format!(
+            "{} {} {}",
+            prop(o, PR_CONTENT_COUNT),
+            prop(o, PR_CONTENT_UNREAD),
+            prop(o, PR_SUBFOLDERS)
+        )
+    };
+    say(format!("live opened {}", counts(&f)));
+    let message = |subject: &str| {
+        format!(
+            "From: ann@example.org\r\nTo: bob@example.org\r\nSubject: {subject}\r\n\
+             Date: Mon, 30 Nov 2026 10:00:00 +0000\r\n\r\nbody\r\n"
+        )
+        .into_bytes()
+    };
+    let imported = store
+        .import_raw(&live, vec![message("one"), message("two")])
+        .unwrap();
+    store.create_folder(&live, "Child", 0).unwrap();
+    say(format!("live after import {}", counts(&f)));
+    store
+        .set_read_flags(&live, Some(&imported[..1]), 0)
+        .unwrap();
+    say(format!("live after read {}", counts(&f)));
+    say(format!("live pending {}", prop(&f, PR_COMMENT)));
+    say(format!(
+        "live saved before {}",
+        prop(&store.open_folder(&live, 0).unwrap(), PR_COMMENT)
+    ));
+    say(format!(
+        "live save {}",
+        status(f.save_changes(0)).name().unwrap_or("?")
+    ));
     out
 }
 
@@ -180,6 +223,12 @@ fn body() {
         "store problems [\"2 MAPI_E_NO_ACCESS\"]",
         "store save S_OK",
         "store reopened Unicode(\"Mail TAG\") Unicode(\"store TAG\")",
+        "live opened Long(0) Long(0) Boolean(false)",
+        "live after import Long(2) Long(2) Boolean(true)",
+        "live after read Long(2) Long(1) Boolean(true)",
+        "live pending Unicode(\"pending\")",
+        "live saved before Error(2147746063)",
+        "live save S_OK",
     ];
     assert_eq!(in_process, expect);
     assert_eq!(through_daemon, in_process);
