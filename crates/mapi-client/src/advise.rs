@@ -21,7 +21,8 @@ fn ended(e: ClientError) -> ClientError {
 
 impl RemoteSession {
     /// `Advise` at the daemon (`IMAPISession::Advise`, `IMsgStore::Advise`,
-    /// `IMAPITable::Advise` on a contents table opened with `open_table`): the engine's
+    /// `IMAPITable::Advise` on a contents, hierarchy or status table opened with
+    /// `open_table`, `IAddrBook::Advise`): the engine's
     /// connection number. `sink` is called on this connection's notification thread,
     /// in order, with no lock of the link held, until [`RemoteSession::unadvise`], this
     /// handle's logoff or the session's end. A session registration with

@@ -1,4 +1,5 @@
-//! Advise over the socket: a client's registrations on its session handles, each an
+//! Advise over the socket: a client's registrations on its session handles (the
+//! session, a store, a contents / hierarchy / status table, the address book), each an
 //! engine registration whose sink pushes `Notification::Event` frames to the client.
 //!
 //! - A sink runs on the engine's notification thread and never waits: it puts the
@@ -27,6 +28,7 @@ use mapi_types::notify::{EXT_SESSION_SHUTDOWN, ExtendedInfo, fnev};
 use crate::conn::{ConnState, OUT_QUEUE};
 use crate::error::{DaemonError, Result};
 use crate::handles::Handle;
+use crate::tables::Origin;
 
 /// Where one registration's events go.
 pub(crate) struct Outlet {
@@ -204,6 +206,16 @@ pub(crate) async fn answer(
                         },
                     )
                 }
+                AdviseTarget::AddressBook { container } => {
+                    let c = s.advise_address_book(container.as_deref(), mask, sink)?;
+                    (
+                        c,
+                        Reg {
+                            shutdown: false,
+                            table: None,
+                        },
+                    )
+                }
                 AdviseTarget::Table { table } => {
                     let live = live_table(&h, table).await?;
                     let c = live.advise(mask, sink)?;
@@ -240,16 +252,23 @@ pub(crate) async fn answer(
     }
 }
 
-/// The live form of contents table `table` (made on its first Advise, kept with it).
+/// The live form of contents, hierarchy or status table `table` (made on its first
+/// Advise, kept with it).
 async fn live_table(h: &Arc<Handle>, table: u64) -> Result<LiveTable> {
     if let Some(l) = h.tables.live(table)? {
         return Ok(l);
     }
-    let ((store, folder, flags), query, columns) = h.tables.origin(table)?;
-    let live = h
-        .live()?
-        .live_contents_table(&store, &folder, flags)
-        .await?;
+    let (origin, query, columns) = h.tables.origin(table)?;
+    let s = h.live()?;
+    let live = match origin {
+        Origin::Contents(store, folder, flags) => {
+            s.live_contents_table(&store, &folder, flags).await?
+        }
+        Origin::Hierarchy(store, folder, flags) => {
+            s.live_hierarchy_table(&store, &folder, flags).await?
+        }
+        Origin::Status(flags) => s.live_status_table(flags)?,
+    };
     {
         let table_err = |e| DaemonError::Engine(EngineError::Table(e));
         let mut view = live.view();

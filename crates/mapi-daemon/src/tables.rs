@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use mapi_engine::tables::{contents_source, hierarchy_source};
-use mapi_engine::{EngineError, LiveTable};
+use mapi_engine::{EngineError, LiveTable, Session};
 use mapi_proto::{RequestBody, ResponseBody, TableKind};
 use mapi_types::table::view::{MAX_COLUMNS, MAX_SORT_KEYS};
 use mapi_types::{MemorySource, PropTag, Query, RowSource, Status, TableError};
@@ -23,13 +23,22 @@ const MAX_ROWS_PER_CALL: u32 = 2000;
 
 type Shared = Arc<Mutex<Box<dyn RowSource>>>;
 
-/// Where a contents table's rows come from: (store, folder, `GetContentsTable` flags).
-pub(crate) type Origin = (Vec<u8>, Vec<u8>, u32);
+/// Where an advisable table's rows come from (what an Advise opens again as a live
+/// table).
+#[derive(Clone)]
+pub(crate) enum Origin {
+    /// A folder's contents: store, folder, `GetContentsTable` flags.
+    Contents(Vec<u8>, Vec<u8>, u32),
+    /// A folder's hierarchy: store, folder, `GetHierarchyTable` flags.
+    Hierarchy(Vec<u8>, Vec<u8>, u32),
+    /// The session's status table: `GetStatusTable` flags.
+    Status(u32),
+}
 
 /// One open table.
 struct Entry {
     source: Shared,
-    /// A contents table's origin (what an Advise opens again as a live table).
+    /// An advisable table's origin.
     origin: Option<Origin>,
     /// The query last set (`TableQuery`).
     query: Query,
@@ -103,8 +112,9 @@ impl Tables {
         self.with(id, |e| e.live.clone())
     }
 
-    /// What a live form of contents table `id` needs: its origin, query and columns;
-    /// `MAPI_E_NO_SUPPORT` for another kind of table.
+    /// What a live form of table `id` needs: its origin, query and columns;
+    /// `MAPI_E_NO_SUPPORT` for a table that reports no row changes (stores, address
+    /// book, attachments, recipients).
     pub(crate) fn origin(&self, id: u64) -> Result<(Origin, Query, Vec<PropTag>)> {
         self.with(id, |e| {
             e.origin
@@ -113,8 +123,8 @@ impl Tables {
         })?
         .ok_or_else(|| {
             DaemonError::Engine(EngineError::NoSupport(format!(
-                "IMAPITable::Advise: table {id} is not a contents table; only contents tables \
-                 report row changes"
+                "IMAPITable::Advise: table {id} reports no row changes; contents, hierarchy \
+                 and status tables do"
             )))
         })
     }
@@ -124,6 +134,19 @@ impl Tables {
     pub(crate) fn set_live(&self, id: u64, live: LiveTable) -> Result<LiveTable> {
         self.with(id, |e| e.live.get_or_insert(live).clone())
     }
+}
+
+/// The rows of a hierarchy or status table read again (`None` for other tables, whose
+/// sources evaluate their query at the store).
+async fn reread(s: &Session, origin: Option<Origin>) -> Result<Option<Box<dyn RowSource>>> {
+    Ok(match origin {
+        Some(Origin::Hierarchy(store, folder, flags)) => {
+            let store = s.open_msg_store(&store)?;
+            Some(hierarchy_source(&store, &folder, flags).await?)
+        }
+        Some(Origin::Status(_)) => Some(Box::new(MemorySource::from_table(s.status_table()?))),
+        Some(Origin::Contents(..)) | None => None,
+    })
 }
 
 fn run<T>(
@@ -148,7 +171,13 @@ pub(crate) async fn answer(conn: &Arc<ConnState>, body: RequestBody) -> Result<R
             let h = conn.handle(session)?;
             let s = h.live()?;
             let origin = match (kind, &store, &folder) {
-                (TableKind::Contents, Some(s), Some(f)) => Some((s.clone(), f.clone(), flags)),
+                (TableKind::Contents, Some(s), Some(f)) => {
+                    Some(Origin::Contents(s.clone(), f.clone(), flags))
+                }
+                (TableKind::Hierarchy, Some(s), Some(f)) => {
+                    Some(Origin::Hierarchy(s.clone(), f.clone(), flags))
+                }
+                (TableKind::Status, _, _) => Some(Origin::Status(flags)),
                 _ => None,
             };
             let source: Box<dyn RowSource> = match kind {
@@ -201,7 +230,7 @@ pub(crate) async fn answer(conn: &Arc<ConnState>, body: RequestBody) -> Result<R
             sort,
         } => {
             let h = conn.handle(session)?;
-            h.live()?;
+            let s = h.live()?;
             if let Some(r) = &restriction {
                 r.check().map_err(table_err)?;
             }
@@ -212,6 +241,11 @@ pub(crate) async fn answer(conn: &Arc<ConnState>, body: RequestBody) -> Result<R
                 ))));
             }
             let t = h.tables.get(table)?;
+            // Hierarchy and status rows are held in memory: read them again, so a
+            // client re-reading after a change sees it.
+            if let Some(fresh) = reread(s, h.tables.with(table, |e| e.origin.clone())?).await? {
+                *t.lock().unwrap_or_else(|p| p.into_inner()) = fresh;
+            }
             let query = Query { restriction, sort };
             run(&t, |s| s.set_query(&query))?;
             // The live form follows a new query (a client re-reading after a change

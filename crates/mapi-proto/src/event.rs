@@ -35,11 +35,18 @@ pub enum AdviseTarget {
         /// A folder's or message's entry id in it.
         entry: Option<Vec<u8>>,
     },
-    /// `IMAPITable::Advise` on a contents table this session handle opened
-    /// (`OpenTable`); `fnevTableModified`, rows in every column the table has.
+    /// `IMAPITable::Advise` on a contents or hierarchy table, or the status table, this
+    /// session handle opened (`OpenTable`); `fnevTableModified` (the status table also
+    /// `fnevStatusObjectModified`), rows in every column the table has.
     Table {
         /// The table's handle.
         table: u64,
+    },
+    /// `IAddrBook::Advise` on the session's address book: every entry added, or with
+    /// a container's entry id only those added to it.
+    AddressBook {
+        /// The container's entry id, if any.
+        container: Option<Vec<u8>>,
     },
 }
 
@@ -67,6 +74,12 @@ impl AdviseTarget {
                 w.u8(3);
                 w.u64(*table);
             }
+            AdviseTarget::AddressBook { container } => {
+                w.u8(4);
+                w.opt(container.as_ref(), |w, c| {
+                    put_id(w, "AdviseTarget.container", c)
+                });
+            }
         }
     }
 
@@ -81,6 +94,11 @@ impl AdviseTarget {
             },
             3 => AdviseTarget::Table {
                 table: r.u64("AdviseTarget.table")?,
+            },
+            4 => AdviseTarget::AddressBook {
+                container: r.opt("AdviseTarget.container", |r| {
+                    get_id(r, "AdviseTarget.container")
+                })?,
             },
             tag => {
                 return Err(ProtoError::UnknownTag {

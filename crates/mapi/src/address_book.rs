@@ -2,18 +2,18 @@
 //! session runs over. Its containers, mail users and distribution lists are
 //! [`Object`]s (`IABContainer`, `IMailUser`, `IDistList` as `IMAPIProp`); its tables are
 //! [`TableView`]s (through the daemon the rows stay there, the cursor is here). Every
-//! call answers the same on both links; `Advise` works in this process's sessions
-//! (the daemon link answers `MAPI_E_NO_SUPPORT`, as for the other objects' Advise).
+//! call answers the same on both links, `Advise` too (through the daemon the
+//! registration is on the daemon's address book, which pushes the events).
 
 use std::sync::Arc;
 
-use mapi_client::{AbOp, AbReply, RemoteSession, TableKind};
+use mapi_client::{AbOp, AbReply, AdviseTarget, RemoteSession, TableKind};
 use mapi_engine::{EngineError, MergedAddressBook, Result};
 use mapi_types::table::consts::TBLTYPE_DYNAMIC;
 use mapi_types::{Row, Status, TableView};
 use tokio::runtime::Runtime;
 
-use crate::advise::{AdviseSink, daemon_link_no_support};
+use crate::advise::{AdviseSink, event_sink};
 use crate::any_session::client_err;
 use crate::object::{Object, RemoteHandle};
 use crate::remote_table::RemoteSource;
@@ -272,13 +272,23 @@ impl AbLink for Remote {
         })?;
         self.object("CreateEntry", reply)
     }
-    fn advise(&self, _: Option<&[u8]>, _: u32, _: Arc<dyn AdviseSink>) -> Result<u32> {
-        Err(daemon_link_no_support("IAddrBook::Advise"))
+    fn advise(
+        &self,
+        container: Option<&[u8]>,
+        mask: u32,
+        sink: Arc<dyn AdviseSink>,
+    ) -> Result<u32> {
+        let target = AdviseTarget::AddressBook {
+            container: container.map(<[u8]>::to_vec),
+        };
+        self.rt
+            .block_on(self.session.advise(target, mask, event_sink(sink)))
+            .map_err(client_err)
     }
     fn unadvise(&self, conn: u32) -> Result<()> {
-        Err(EngineError::NotFound(format!(
-            "Unadvise: no advise registration with connection number {conn}"
-        )))
+        self.rt
+            .block_on(self.session.unadvise(conn))
+            .map_err(client_err)
     }
 }
 

@@ -1,6 +1,5 @@
 //! Advise / Unadvise through the facade: the sink type and [`LiveContents`], a
-//! contents, hierarchy or status table that can be advised (contents tables on both
-//! links; hierarchy and status tables in process).
+//! contents, hierarchy or status table that can be advised (on both links).
 //!
 //! Sinks are [`mapi_engine::AdviseSink`]s (a closure over `&[Notification]` is one),
 //! called on a library-owned thread, in order per object, with no library lock held: a
@@ -10,9 +9,10 @@
 //! errors are the engine's on both: Unadvise of an unknown number is
 //! `MAPI_E_NOT_FOUND`, a mask with no event the object supports `MAPI_E_NO_SUPPORT`.
 //!
-//! A daemon-hosted contents table is advised at the daemon (which computes the row
-//! events next to the store, in every column); here the view re-reads its count and
-//! each event's row is cut to the view's current columns before the sink sees it.
+//! A daemon-hosted contents, hierarchy or status table is advised at the daemon (which
+//! opens the engine's live table and computes the row events next to the store, in
+//! every column); here the view re-reads its rows and each event's row is cut to the
+//! view's current columns before the sink sees it.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -40,7 +40,7 @@ enum Link {
     Remote(RemoteLive),
 }
 
-/// A contents table held by the daemon, with its view here.
+/// A contents, hierarchy or status table held by the daemon, with its view here.
 pub(crate) struct RemoteLive {
     rt: Arc<Runtime>,
     session: Arc<RemoteSession>,
@@ -80,7 +80,7 @@ fn table_sink(view: Weak<Mutex<TableView>>, sink: Arc<dyn AdviseSink>) -> EventS
         let columns = {
             let mut v = lock(&view);
             if let Err(e) = v.rows_changed() {
-                log::debug!("a daemon-held contents table could not be read again: {e}");
+                log::debug!("a daemon-held table could not be read again: {e}");
             }
             v.columns().to_vec()
         };
@@ -175,13 +175,4 @@ impl LiveContents {
         self.with_view(|v| v.query_rows(n, 0))
             .map_err(|e| EngineError::Status(e.status(), e.to_string()))
     }
-}
-
-/// The answer of Advise on a hierarchy or status table over the daemon link, which
-/// carries Advise on sessions, stores and contents tables only.
-pub(crate) fn daemon_link_no_support(what: &str) -> EngineError {
-    EngineError::NoSupport(format!(
-        "{what}: Advise on hierarchy and status tables is not available over the daemon \
-         link yet (log on with MAPI_NEW_SESSION without MAPI_ALLOW_OTHERS for it)"
-    ))
 }

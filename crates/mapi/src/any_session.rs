@@ -16,7 +16,7 @@ use mapi_types::{LogoffFlags, MapiStatus, Row, Status, Table, TableError, TableV
 use tokio::runtime::Runtime;
 
 use crate::address_book::AnyAddressBook;
-use crate::advise::{AdviseSink, LiveContents, daemon_link_no_support, event_sink};
+use crate::advise::{AdviseSink, LiveContents, event_sink};
 use crate::blocking::{Session, Store};
 use crate::object::{Object, RemoteHandle};
 use crate::remote_table::RemoteSource;
@@ -696,8 +696,8 @@ impl SessionLink for Remote {
         };
         self.run(self.session.advise(target, mask, event_sink(sink)))
     }
-    fn live_status_table(&self, _: u32) -> Result<LiveContents> {
-        Err(daemon_link_no_support("IMAPITable::Advise"))
+    fn live_status_table(&self, flags: u32) -> Result<LiveContents> {
+        remote_live(&self.rt, &self.session, TableKind::Status, None, flags)
     }
     fn unadvise(&self, conn: u32) -> Result<()> {
         self.run(self.session.unadvise(conn))
@@ -878,29 +878,43 @@ impl StoreLink for RemoteStore {
         self.run(self.session.unadvise(conn))
     }
     fn live_contents_table(&self, folder: &[u8], flags: u32) -> Result<LiveContents> {
-        let (table, default_columns, all_columns) = self.run(self.session.open_table(
-            TableKind::Contents,
-            Some(&self.store),
-            Some(folder),
-            flags,
-        ))?;
-        let view = RemoteSource::view_of(
-            self.rt.clone(),
-            self.session.clone(),
-            table,
-            default_columns,
-            all_columns,
-        );
-        Ok(LiveContents::remote(
-            self.rt.clone(),
-            self.session.clone(),
-            table,
-            view,
-        ))
+        let at = Some((self.store.as_slice(), folder));
+        remote_live(&self.rt, &self.session, TableKind::Contents, at, flags)
     }
-    fn live_hierarchy_table(&self, _: &[u8], _: u32) -> Result<LiveContents> {
-        Err(daemon_link_no_support("IMAPITable::Advise"))
+    fn live_hierarchy_table(&self, folder: &[u8], flags: u32) -> Result<LiveContents> {
+        let at = Some((self.store.as_slice(), folder));
+        remote_live(&self.rt, &self.session, TableKind::Hierarchy, at, flags)
     }
+}
+
+/// A table the daemon opens (`at`: its store and folder) as one that can be advised
+/// there, with its view here.
+fn remote_live(
+    rt: &Arc<Runtime>,
+    session: &Arc<RemoteSession>,
+    kind: TableKind,
+    at: Option<(&[u8], &[u8])>,
+    flags: u32,
+) -> Result<LiveContents> {
+    let (table, default_columns, all_columns) = rt
+        .block_on(session.open_table(kind, at.map(|a| a.0), at.map(|a| a.1), flags))
+        .map_err(client_err)?;
+    let mut view = RemoteSource::view_of(
+        rt.clone(),
+        session.clone(),
+        table,
+        default_columns,
+        all_columns,
+    );
+    if kind == TableKind::Status {
+        view = view.with_table_type(TBLTYPE_DYNAMIC);
+    }
+    Ok(LiveContents::remote(
+        rt.clone(),
+        session.clone(),
+        table,
+        view,
+    ))
 }
 
 impl RemoteStore {

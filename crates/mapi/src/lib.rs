@@ -25,8 +25,8 @@
 //!   [`admin::ProfSect`] (`IProfSect`), from `MAPIAdminProfiles` or a session.
 //! - [`advise`]: Advise / Unadvise through the facade: the sink type and
 //!   [`advise::LiveContents`], a contents, hierarchy or status table that can be
-//!   advised (contents tables on both links, events pushed over the socket; hierarchy
-//!   and status tables in process, the daemon link answers `MAPI_E_NO_SUPPORT`).
+//!   advised (on both links; through the daemon the events are pushed over the
+//!   socket).
 //! - [`attachments`]: the attachments of a stored message (list, bytes) through its
 //!   attachment table and objects, or from its RFC 5322 form.
 //! - [`catalog`]: the service implementations compiled in (cargo features).

@@ -3,7 +3,8 @@
 //! containers, CreateEntry + SetProps + SaveChanges, a container's contents table,
 //! OpenEntry of a container, a mail user and a one-off (GetProps with a missing tag),
 //! ResolveName with its per-entry flags and documented statuses, CreateOneOff. Advise
-//! on the address book reports an entry added (in process).
+//! on the address book reports an entry added, on both links (through the daemon the
+//! event comes over the socket).
 //!
 //! The test re-runs itself as a child with its own XDG_RUNTIME_DIR (the daemon's socket
 //! directory), so it never meets another test's daemon.
@@ -289,8 +290,22 @@ fn body() {
     expect("Unicode(\"SMTP\")");
     assert_eq!(in_process, through_daemon);
 
-    // Advise on the address book (this process): an entry added is announced.
-    let ab = local.open_address_book().unwrap();
+    advise(&local, "local");
+    advise(&remote, "remote");
+    local.logoff(mapi::LogoffFlags::default());
+    remote.logoff(mapi::LogoffFlags::MAPI_LOGOFF_SHARED);
+}
+
+/// Advise on the address book: an entry added is announced with its container; a
+/// mask with no address-book event is `MAPI_E_NO_SUPPORT`; Unadvise twice is
+/// `MAPI_E_NOT_FOUND`.
+fn advise(session: &AnySession, link: &str) {
+    let ab = session.open_address_book().unwrap();
+    assert_eq!(
+        status(ab.advise(None, fnev::NEW_MAIL, Arc::new(|_: &[Notification]| {}))),
+        Status::MAPI_E_NO_SUPPORT,
+        "{link}"
+    );
     let (tx, rx) = mpsc::channel::<Vec<Notification>>();
     let tx = Mutex::new(tx);
     let conn = ab
@@ -305,32 +320,28 @@ fn body() {
     let c = container(&ab);
     let o = ab.create_entry(&c, AB_SMTP_TEMPLATE, 0).unwrap();
     o.set_props(&[
-        (PR_DISPLAY_NAME, PropValue::Unicode("Eve Advised".into())),
+        (
+            PR_DISPLAY_NAME,
+            PropValue::Unicode(format!("Eve Advised {link}")),
+        ),
         (
             PR_EMAIL_ADDRESS,
-            PropValue::Unicode("eve@example.org".into()),
+            PropValue::Unicode(format!("eve.{link}@example.org")),
         ),
     ])
     .unwrap();
     o.save_changes(0).unwrap();
     let n = rx
         .recv_timeout(Duration::from_secs(20))
-        .expect("fnevObjectCreated within 20 s");
+        .unwrap_or_else(|_| panic!("fnevObjectCreated within 20 s ({link})"));
     match &n[0] {
-        Notification::ObjectCreated(info) => assert_eq!(info.parent, c),
-        other => panic!("{other:?}"),
+        Notification::ObjectCreated(info) => assert_eq!(info.parent, c, "{link}"),
+        other => panic!("{link}: {other:?}"),
     }
     ab.unadvise(conn).unwrap();
-    assert_eq!(status(ab.unadvise(conn)), Status::MAPI_E_NOT_FOUND);
-    let rab = remote.open_address_book().unwrap();
     assert_eq!(
-        status(rab.advise(
-            None,
-            fnev::OBJECT_CREATED,
-            Arc::new(|_: &[Notification]| {})
-        )),
-        Status::MAPI_E_NO_SUPPORT
+        status(ab.unadvise(conn)),
+        Status::MAPI_E_NOT_FOUND,
+        "{link}"
     );
-    local.logoff(mapi::LogoffFlags::default());
-    remote.logoff(mapi::LogoffFlags::MAPI_LOGOFF_SHARED);
 }

@@ -259,6 +259,10 @@ pub fn advise_targets() -> Vec<AdviseTarget> {
             entry: Some(vec![3; 24]),
         },
         AdviseTarget::Table { table: 7 },
+        AdviseTarget::AddressBook { container: None },
+        AdviseTarget::AddressBook {
+            container: Some(b"MAPIABCT\0\0\0\0".to_vec()),
+        },
     ]
 }
 
