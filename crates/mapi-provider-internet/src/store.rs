@@ -23,6 +23,7 @@ use crate::props;
 use crate::sync::{self, SyncReport, lock};
 
 mod contents;
+pub(crate) mod contents_sql;
 mod info;
 mod ops;
 
