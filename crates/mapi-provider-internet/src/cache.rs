@@ -416,6 +416,19 @@ impl Cache {
             .ok_or_else(|| InternetError::NotFound("folder".into()))
     }
 
+    /// A folder's computed properties as the cache has them now, in one query: its
+    /// messages, its unread messages, and whether it has subfolders.
+    pub fn folder_counts(&self, id: i64) -> Result<(i64, i64, bool)> {
+        self.conn
+            .prepare_cached(
+                "SELECT (SELECT count(*) FROM messages WHERE folder_id = ?1),
+                        (SELECT count(*) FROM messages WHERE folder_id = ?1 AND seen = 0),
+                        EXISTS (SELECT 1 FROM folders WHERE parent_id = ?1)",
+            )
+            .and_then(|mut st| st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
+            .map_err(|e| self.err(e))
+    }
+
     /// Makes the cached tree match a LIST result: new folders are added, vanished ones
     /// (and their messages) dropped; well-known folders are recognised.
     pub fn apply_list(&mut self, entries: &[ListEntry]) -> Result<()> {

@@ -4,36 +4,15 @@
 //! server unreachable), and every restriction of a set run through the cache's contents
 //! source and through the in-memory evaluation of the same rows, under several sorts.
 
-use std::sync::Arc;
+mod offline;
 
-use mapi_provider_internet::cache::{Cache, NewMessage};
-use mapi_provider_internet::imap::ListEntry;
-use mapi_provider_internet::{Account, InternetMailService, InternetStore, store};
-use mapi_spi::{FolderKind, MsgStore, Settings, Support};
-use mapi_test_support::TestSupport;
+use mapi_provider_internet::InternetStore;
+use mapi_spi::{FolderKind, MsgStore};
 use mapi_types::table::{ContentMatch, Relop, Restriction, SortKey};
-use mapi_types::{LogonFlags, MemorySource, PropTag, PropValue, Row, TableView, tags};
+use mapi_types::{MemorySource, PropTag, PropValue, Row, TableView, tags};
+use offline::{fill, logon};
 
 const MESSAGES: usize = 90;
-
-/// An account whose IMAP server cannot be reached (nothing listens on port 1).
-fn settings() -> Settings {
-    let mut s = Settings::new();
-    for (k, v) in [
-        ("email", "sql@localhost"),
-        ("user", "sql"),
-        ("password", "unused"),
-        ("imap_host", "127.0.0.1"),
-        ("smtp_host", "127.0.0.1"),
-        ("imap_port", "1"),
-        ("smtp_port", "1"),
-        ("imap_security", "plain"),
-        ("smtp_security", "plain"),
-    ] {
-        s.set(k, PropValue::Unicode(v.to_string()));
-    }
-    s
-}
 
 fn message(i: usize) -> Vec<u8> {
     let subjects = [
@@ -73,40 +52,6 @@ fn message(i: usize) -> Vec<u8> {
         "x".repeat(37 * (i % 13))
     )
     .into_bytes()
-}
-
-fn fill(dir: &std::path::Path) {
-    let account = Account::from_settings(&settings()).unwrap();
-    let mut cache = Cache::open(&store::cache_path(dir, &account)).unwrap();
-    cache
-        .apply_list(&[ListEntry {
-            name: b"INBOX".to_vec(),
-            delimiter: Some(b'/'),
-            attributes: Vec::new(),
-        }])
-        .unwrap();
-    let inbox = cache
-        .folders()
-        .unwrap()
-        .into_iter()
-        .find(|f| f.kind == "inbox")
-        .unwrap()
-        .id;
-    let seen = vec!["\\Seen".to_string()];
-    let raws: Vec<Vec<u8>> = (0..MESSAGES).map(message).collect();
-    let batch: Vec<NewMessage<'_>> = raws
-        .iter()
-        .enumerate()
-        .map(|(i, raw)| NewMessage {
-            folder_id: inbox,
-            uidvalidity: 1,
-            uid: i as u32 + 1,
-            flags: if i % 3 == 0 { &[] } else { &seen },
-            internaldate: None,
-            raw,
-        })
-        .collect();
-    cache.insert_batch(&batch).unwrap();
 }
 
 /// The row-by-row answer over the same rows.
@@ -261,13 +206,8 @@ fn restrictions() -> Vec<Restriction> {
 #[tokio::test]
 async fn restrictions_in_sql_answer_as_the_row_by_row_evaluation() {
     let dir = tempfile::tempdir().unwrap();
-    fill(dir.path());
-    let support = TestSupport::new(settings(), LogonFlags::MAPI_EXTENDED, dir.path());
-    let store = InternetMailService
-        .logon_store(support as Arc<dyn Support>)
-        .await
-        .unwrap();
-    assert!(!store.is_online(), "the test runs from the cache only");
+    fill(dir.path(), &(0..MESSAGES).map(message).collect::<Vec<_>>());
+    let store = logon(dir.path()).await;
     let inbox = store.folder(FolderKind::Inbox).await.unwrap();
 
     let key = |tag: PropTag, descending: bool| SortKey { tag, descending };
