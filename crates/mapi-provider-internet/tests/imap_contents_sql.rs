@@ -193,6 +193,25 @@ fn restrictions() -> Vec<Restriction> {
         ]),
         Restriction::And(vec![]),
         Restriction::Or(vec![]),
+        // too wide and too deep for one SQL expression: partly or wholly in Rust
+        Restriction::Or(
+            (0..3000)
+                .map(|n| prop(Relop::Eq, PR_MESSAGE_SIZE, PropValue::Long(37 * (n % 13))))
+                .chain([content(PR_SUBJECT, "lunch", Substring, true)])
+                .collect(),
+        ),
+        Restriction::And(
+            (0..1000)
+                .map(|n| prop(Relop::Ne, PR_MESSAGE_SIZE, PropValue::Long(37 * (n % 5))))
+                .collect(),
+        ),
+        (0..60).fold(Restriction::Exist(PR_SENDER_NAME), |r, n| {
+            if n % 2 == 0 {
+                not(r)
+            } else {
+                Restriction::Or(vec![r, content(PR_SUBJECT, "ZZZ", Full, false)])
+            }
+        }),
         not(Restriction::And(vec![
             Restriction::Or(vec![
                 Restriction::Exist(PR_MESSAGE_DELIVERY_TIME),

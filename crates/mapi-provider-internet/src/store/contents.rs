@@ -188,9 +188,21 @@ impl RowSource for CacheContents {
         let mut filters = Vec::new();
         let mut params = Vec::new();
         let mut residual = Vec::new();
+        // the conjuncts joined are as deep as their number plus the deepest one
+        let mut deepest = 0;
         for c in conjuncts {
-            match contents_sql::to_sql(c, &mut params) {
-                Some(sql) => filters.push(sql),
+            let depth = deepest.max(contents_sql::sql_depth(c));
+            let fits = filters.len() + 1 + depth <= contents_sql::MAX_SQL_DEPTH;
+            let sql = if fits {
+                contents_sql::to_sql(c, &mut params)
+            } else {
+                None
+            };
+            match sql {
+                Some(sql) => {
+                    filters.push(sql);
+                    deepest = depth;
+                }
                 None => residual.push(c),
             }
         }

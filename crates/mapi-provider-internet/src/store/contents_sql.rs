@@ -196,9 +196,33 @@ fn sample(c: &Column) -> Option<PropValue> {
     })
 }
 
+/// The most expression depth a `WHERE` built here may reach (SQLite refuses trees
+/// deeper than 1,000; a list of n terms joined by AND or OR is n deep).
+pub(crate) const MAX_SQL_DEPTH: usize = 400;
+
+/// An upper bound of the expression depth of `r`'s translation (`r` has passed
+/// `Restriction::check`, so this recursion is bounded).
+pub(crate) fn sql_depth(r: &Restriction) -> usize {
+    match r {
+        Restriction::And(rs) | Restriction::Or(rs) => {
+            rs.len() + rs.iter().map(sql_depth).max().unwrap_or(0)
+        }
+        Restriction::Not(r) => 1 + sql_depth(r),
+        Restriction::Comment {
+            restriction: Some(r),
+            ..
+        } => sql_depth(r),
+        _ => 4,
+    }
+}
+
 /// SQL meaning the same as `r` on a cached contents row, or `None` when it must be
-/// evaluated in Rust. Parameters are appended to `params` only on success.
+/// evaluated in Rust (also when its translation would be deeper than
+/// [`MAX_SQL_DEPTH`]). Parameters are appended to `params` only on success.
 pub(crate) fn to_sql(r: &Restriction, params: &mut Vec<Value>) -> Option<String> {
+    if sql_depth(r) > MAX_SQL_DEPTH {
+        return None;
+    }
     let mut local = Vec::new();
     let sql = inner(r, &mut local)?;
     params.extend(local);
