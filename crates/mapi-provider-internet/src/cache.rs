@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::bodies::{Bodies, Span};
@@ -267,6 +268,7 @@ impl Cache {
         let err = |e: rusqlite::Error| InternetError::cache(path, e);
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(Duration::from_secs(30)).map_err(err)?;
+        crate::store::contents_sql::register(&conn).map_err(err)?;
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(err)?;
@@ -412,6 +414,19 @@ impl Cache {
             .optional()
             .map_err(|e| self.err(e))?
             .ok_or_else(|| InternetError::NotFound("folder".into()))
+    }
+
+    /// A folder's computed properties as the cache has them now, in one query: its
+    /// messages, its unread messages, and whether it has subfolders.
+    pub fn folder_counts(&self, id: i64) -> Result<(i64, i64, bool)> {
+        self.conn
+            .prepare_cached(
+                "SELECT (SELECT count(*) FROM messages WHERE folder_id = ?1),
+                        (SELECT count(*) FROM messages WHERE folder_id = ?1 AND seen = 0),
+                        EXISTS (SELECT 1 FROM folders WHERE parent_id = ?1)",
+            )
+            .and_then(|mut st| st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
+            .map_err(|e| self.err(e))
     }
 
     /// Makes the cached tree match a LIST result: new folders are added, vanished ones
@@ -880,22 +895,57 @@ impl Cache {
 
     /// Calls `each` with every message of a folder, newest first, one row at a time
     /// (the folder is never held whole).
-    pub fn scan(
+    pub fn scan(&self, folder_id: i64, each: impl FnMut(MessageRow) -> Result<()>) -> Result<()> {
+        self.scan_where(folder_id, "1", &[], "delivery_time DESC, id DESC", each)
+    }
+
+    /// Calls `each` with every message of a folder where `filter` holds, in `order`,
+    /// one row at a time. `filter` and `order` are SQL the contents source builds from
+    /// fixed column names only (never from input); values are bound as `params`.
+    pub(crate) fn scan_where(
         &self,
         folder_id: i64,
+        filter: &str,
+        params: &[Value],
+        order: &str,
         mut each: impl FnMut(MessageRow) -> Result<()>,
     ) -> Result<()> {
         let mut st = self
             .conn
             .prepare_cached(&format!(
-                "{MSG_COLUMNS} WHERE folder_id = ?1 ORDER BY delivery_time DESC, id DESC"
+                "{MSG_COLUMNS} WHERE folder_id = ? AND {filter} ORDER BY {order}"
             ))
             .map_err(|e| self.err(e))?;
-        let mut rows = st.query([folder_id]).map_err(|e| self.err(e))?;
+        let all = std::iter::once(Value::Integer(folder_id)).chain(params.iter().cloned());
+        let mut rows = st
+            .query(rusqlite::params_from_iter(all))
+            .map_err(|e| self.err(e))?;
         while let Some(r) = rows.next().map_err(|e| self.err(e))? {
             each(message_row(r).map_err(|e| self.err(e))?)?;
         }
         Ok(())
+    }
+
+    /// The ids of a folder's messages where `filter` holds, in `order` (both as for
+    /// [`Cache::scan_where`]).
+    pub(crate) fn ids_where(
+        &self,
+        folder_id: i64,
+        filter: &str,
+        params: &[Value],
+        order: &str,
+    ) -> Result<Vec<i64>> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT id FROM messages WHERE folder_id = ? AND {filter} ORDER BY {order}"
+            ))
+            .map_err(|e| self.err(e))?;
+        let all = std::iter::once(Value::Integer(folder_id)).chain(params.iter().cloned());
+        st.query_map(rusqlite::params_from_iter(all), |r| r.get(0))
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<Vec<i64>>>()
+            .map_err(|e| self.err(e))
     }
 
     /// A message's bytes.

@@ -26,7 +26,9 @@
 //!   the messages' header fields.
 //! - [`store`]: [`InternetStore`], the [`mapi_spi::MsgStore`]; `store::ops` (private):
 //!   IMAPIFolder's folder and message operations; `store::info` (private): the store
-//!   and its folders as read-only property objects.
+//!   and its folders as read-only property objects (a folder's counts read live);
+//!   `store::contents` (private): contents tables paged, sorted and restricted in
+//!   SQLite where they can be; `store::contents_sql` (private): restrictions as SQL.
 //! - `watch` (private): the change watcher behind `subscribe_changes` (IDLE on the
 //!   Inbox, STATUS polling of every folder, on a connection of its own; a wake-up
 //!   synchronises only the folders that changed; resync on reconnect).

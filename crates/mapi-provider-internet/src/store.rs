@@ -23,6 +23,7 @@ use crate::props;
 use crate::sync::{self, SyncReport, lock};
 
 mod contents;
+pub(crate) mod contents_sql;
 mod info;
 mod ops;
 
@@ -655,17 +656,12 @@ impl MsgStore for InternetStore {
             tags::PR_STORE_RECORD_KEY,
             PropValue::Binary(s.store_uid.to_vec()),
         );
-        Ok(Arc::new(info::InfoObject::new(
-            s.clone(),
-            mapi_types::object_type::MAPI_FOLDER,
-            row,
-        )))
+        Ok(Arc::new(info::InfoObject::folder(s.clone(), f.id, row)))
     }
 
     async fn open_store_object(&self) -> ProviderResult<Arc<dyn mapi_spi::PropObject>> {
-        Ok(Arc::new(info::InfoObject::new(
+        Ok(Arc::new(info::InfoObject::store(
             self.shared.clone(),
-            mapi_types::object_type::MAPI_STORE,
             self.properties(),
         )))
     }

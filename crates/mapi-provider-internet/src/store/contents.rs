@@ -1,9 +1,12 @@
 //! Contents tables of the IMAP cache as a [`RowSource`] that reads only what a view
 //! shows. Unrestricted views sorted on columns SQLite orders exactly as MAPI tables do
 //! (delivery time, size, read state: integers, with a missing value placed as
-//! [`compare_rows`] places it) page with `LIMIT` / `OFFSET` and count with SQL. Any
-//! other query (a restriction, or a sort on strings, which MAPI compares ignoring case
-//! first) scans the folder once, one row at a time, evaluating it as
+//! [`compare_rows`] places it) page with `LIMIT` / `OFFSET` and count with SQL. A
+//! restriction goes to SQLite as a `WHERE` where `contents_sql` can translate it (each
+//! conjunct of a top-level AND on its own); with such a sort and nothing left over,
+//! SQLite alone gives the matching ids in view order. Any other query (a conjunct SQL
+//! cannot express, or a sort on strings, which MAPI compares ignoring case first)
+//! scans the rows the SQL part keeps, one at a time, evaluating the rest as
 //! [`mapi_types::MemorySource`] does, and keeps only the matching rows' ids and sort
 //! values; pages are then read by id. The answers are always those a `MemorySource`
 //! gives over the same rows.
@@ -16,7 +19,9 @@ use mapi_types::{
     PropTag, PropValue, Query, Restriction, Row, RowSource, SortKey, TableError, tags,
 };
 
-use super::{CONTENT_COLUMNS, Shared};
+use rusqlite::types::Value;
+
+use super::{CONTENT_COLUMNS, Shared, contents_sql};
 use crate::cache::MessageRow;
 use crate::props;
 use crate::sync::lock;
@@ -38,6 +43,9 @@ pub(crate) struct CacheContents {
     folder_id: i64,
     plan: Plan,
 }
+
+/// The `WHERE` part (after the folder) of a query with no restriction.
+const NO_FILTER: &str = "1";
 
 /// The base order (the cache's contents order, also the tie order of every sort).
 const BASE_ORDER: &str = "delivery_time DESC, id DESC";
@@ -92,26 +100,34 @@ impl CacheContents {
         TableError::new(p.status, p.message)
     }
 
+    /// The rows where `filter` (SQL, with `params`) holds, in the base order, that also
+    /// satisfy every one of `residual`, sorted on `keys` in Rust.
     fn scan(
         &self,
-        restriction: Option<&Restriction>,
+        filter: &str,
+        params: &[Value],
+        residual: &[&Restriction],
         keys: &[SortKey],
     ) -> Result<Vec<i64>, TableError> {
         let mut matched: Vec<(Row, i64)> = Vec::new();
         let mut failure = None;
         lock(&self.shared.db)
-            .scan(self.folder_id, |m| {
+            .scan_where(self.folder_id, filter, params, BASE_ORDER, |m| {
                 let row = self.row(&m);
-                let keep = match restriction {
-                    None => true,
-                    Some(r) => match r.evaluate(&row, &NoSubObjects) {
-                        Ok(k) => k,
+                let mut keep = true;
+                for r in residual {
+                    match r.evaluate(&row, &NoSubObjects) {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            keep = false;
+                            break;
+                        }
                         Err(e) => {
                             failure = Some(e);
                             return Err(crate::error::InternetError::NotFound("stop".into()));
                         }
-                    },
-                };
+                    }
+                }
                 if keep {
                     let key = Row(keys
                         .iter()
@@ -155,9 +171,53 @@ impl RowSource for CacheContents {
     }
 
     fn set_query(&mut self, query: &Query) -> Result<(), TableError> {
-        self.plan = match (&query.restriction, sql_order(&query.sort)) {
-            (None, Some(order)) => Plan::Sql(order),
-            (r, _) => Plan::Ids(self.scan(r.as_ref(), &query.sort)?),
+        let order = sql_order(&query.sort);
+        let Some(restriction) = &query.restriction else {
+            self.plan = match order {
+                Some(order) => Plan::Sql(order),
+                None => Plan::Ids(self.scan(NO_FILTER, &[], &[], &query.sort)?),
+            };
+            return Ok(());
+        };
+        // Bounded depth before anything here recurses (the view checks as well).
+        restriction.check()?;
+        let conjuncts: Vec<&Restriction> = match restriction {
+            Restriction::And(rs) => rs.iter().collect(),
+            r => vec![r],
+        };
+        let mut filters = Vec::new();
+        let mut params = Vec::new();
+        let mut residual = Vec::new();
+        // the conjuncts joined are as deep as their number plus the deepest one
+        let mut deepest = 0;
+        for c in conjuncts {
+            let depth = deepest.max(contents_sql::sql_depth(c));
+            let fits = filters.len() + 1 + depth <= contents_sql::MAX_SQL_DEPTH;
+            let sql = if fits {
+                contents_sql::to_sql(c, &mut params)
+            } else {
+                None
+            };
+            match sql {
+                Some(sql) => {
+                    filters.push(sql);
+                    deepest = depth;
+                }
+                None => residual.push(c),
+            }
+        }
+        let filter = if filters.is_empty() {
+            NO_FILTER.to_string()
+        } else {
+            filters.join(" AND ")
+        };
+        self.plan = match order {
+            Some(order) if residual.is_empty() => Plan::Ids(
+                lock(&self.shared.db)
+                    .ids_where(self.folder_id, &filter, &params, &order)
+                    .map_err(Self::failed)?,
+            ),
+            _ => Plan::Ids(self.scan(&filter, &params, &residual, &query.sort)?),
         };
         Ok(())
     }
