@@ -8,87 +8,15 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 
 use mapi::{LogonFlags, LogonRequest};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::{need, prefix, quickstart_home, valgrind};
 
-fn need(tool: &str) {
-    let found = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        found,
-        "{tool} is needed (apt-get install gcc pkg-config valgrind python3)"
-    );
-}
-
-fn prefix() -> &'static Path {
-    static PREFIX: OnceLock<PathBuf> = OnceLock::new();
-    PREFIX.get_or_init(|| {
-        let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join("capi-prefix-clients");
-        let out = Command::new(root().join("scripts/install-c.sh"))
-            .arg(&prefix)
-            .output()
-            .expect("run scripts/install-c.sh");
-        assert!(
-            out.status.success(),
-            "install-c.sh failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        prefix
-    })
-}
-
-/// Builds `tests/c/NAME.c` with `cc -pthread ... $(pkg-config --cflags --libs mapi)`.
+/// Builds `tests/c/NAME.c`.
 fn build(name: &str) -> PathBuf {
-    need("cc");
-    need("pkg-config");
-    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("clients-{name}"));
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/c/{name}.c"));
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "cc -Wall -Wextra -Werror -pthread -o '{}' '{}' $(pkg-config --cflags --libs mapi)",
-            exe.display(),
-            src.display()
-        ))
-        .env("PKG_CONFIG_PATH", prefix().join("lib/pkgconfig"))
-        .output()
-        .expect("run the compiler");
-    assert!(
-        out.status.success(),
-        "cc {name}.c failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    exe
-}
-
-fn quickstart_home() -> tempfile::TempDir {
-    let home = tempfile::tempdir().expect("temp dir");
-    let m = mapi::blocking::Mapi::open(Some(home.path())).expect("open the engine");
-    assert_eq!(
-        m.quickstart().expect("quickstart profile").profile,
-        "Default"
-    );
-    home
-}
-
-fn valgrind(exe: &Path, home: &Path) -> Command {
-    need("valgrind");
-    let supp = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/valgrind.supp");
-    let mut c = Command::new("valgrind");
-    c.args(["-q", "--error-exitcode=1", "--leak-check=full"])
-        .arg(format!("--suppressions={}", supp.display()))
-        .arg(exe)
-        .env("MAPI_HOME", home)
-        .env("LD_LIBRARY_PATH", prefix().join("lib"));
-    c
+    common::compile(&format!("{name}.c"), &format!("clients-{name}"))
 }
 
 fn run_under_valgrind(name: &str) -> String {

@@ -1,0 +1,92 @@
+//! What the C-client test binaries share: the library installed once per binary with
+//! `scripts/install-c.sh` into a prefix under the target dir, C programs compiled
+//! against it with `pkg-config`, a quickstart MAPI home, and valgrind's command line.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// Fails with a clear message when `tool` is not installed.
+pub fn need(tool: &str) {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "{tool} is needed (apt-get install gcc pkg-config valgrind python3)"
+    );
+}
+
+/// The prefix this test binary installed the library into (once).
+pub fn prefix() -> &'static Path {
+    static PREFIX: OnceLock<PathBuf> = OnceLock::new();
+    PREFIX.get_or_init(|| {
+        let prefix = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(concat!("capi-prefix-", env!("CARGO_CRATE_NAME")));
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let out = Command::new(root.join("scripts/install-c.sh"))
+            .arg(&prefix)
+            .output()
+            .expect("run scripts/install-c.sh");
+        assert!(
+            out.status.success(),
+            "install-c.sh failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        prefix
+    })
+}
+
+/// Compiles `tests/c/SOURCE` into `EXE` under the target dir with
+/// `cc -Wall -Wextra -Werror -pthread ... $(pkg-config --cflags --libs mapi)`.
+pub fn compile(source: &str, exe: &str) -> PathBuf {
+    need("cc");
+    need("pkg-config");
+    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join(exe);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/c")
+        .join(source);
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "cc -Wall -Wextra -Werror -pthread -o '{}' '{}' $(pkg-config --cflags --libs mapi)",
+            exe.display(),
+            src.display()
+        ))
+        .env("PKG_CONFIG_PATH", prefix().join("lib/pkgconfig"))
+        .output()
+        .expect("run the compiler");
+    assert!(
+        out.status.success(),
+        "cc {source} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+/// A fresh MAPI home with the quickstart `Default` profile.
+pub fn quickstart_home() -> tempfile::TempDir {
+    let home = tempfile::tempdir().expect("temp dir");
+    let m = mapi::blocking::Mapi::open(Some(home.path())).expect("open the engine");
+    assert_eq!(
+        m.quickstart().expect("quickstart profile").profile,
+        "Default"
+    );
+    home
+}
+
+/// `exe` under valgrind memcheck (`--error-exitcode=1 --leak-check=full`, our
+/// suppressions) in the MAPI home `home`, linked to the installed library.
+pub fn valgrind(exe: &Path, home: &Path) -> Command {
+    need("valgrind");
+    let supp = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/valgrind.supp");
+    let mut c = Command::new("valgrind");
+    c.args(["-q", "--error-exitcode=1", "--leak-check=full"])
+        .arg(format!("--suppressions={}", supp.display()))
+        .arg(exe)
+        .env("MAPI_HOME", home)
+        .env("LD_LIBRARY_PATH", prefix().join("lib"));
+    c
+}
