@@ -8,67 +8,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+
+mod common;
+use common::{compile_with as build, need, prefix, quickstart_home};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn need(tool: &str) {
-    let found = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        found,
-        "{tool} is needed (apt-get install gcc g++ pkg-config valgrind binutils)"
-    );
-}
-
-/// The prefix `scripts/install-c.sh` installed into (one release build per run).
-fn prefix() -> &'static Path {
-    static PREFIX: OnceLock<PathBuf> = OnceLock::new();
-    PREFIX.get_or_init(|| {
-        let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join("capi-prefix");
-        let out = Command::new(root().join("scripts/install-c.sh"))
-            .arg(&prefix)
-            .output()
-            .expect("run scripts/install-c.sh");
-        assert!(
-            out.status.success(),
-            "install-c.sh failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        prefix
-    })
-}
-
-/// Builds a program with `CC app $(pkg-config --cflags --libs mapi)`.
-fn build(compiler: &str, source: &str, name: &str) -> PathBuf {
-    need(compiler);
-    need("pkg-config");
-    let prefix = prefix();
-    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/c")
-        .join(source);
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "{compiler} -Wall -Wextra -Werror -o '{}' '{}' $(pkg-config --cflags --libs mapi)",
-            exe.display(),
-            src.display()
-        ))
-        .env("PKG_CONFIG_PATH", prefix.join("lib/pkgconfig"))
-        .output()
-        .expect("run the compiler");
-    assert!(
-        out.status.success(),
-        "{compiler} {source} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    exe
 }
 
 /// A MAPI home with the quickstart profile whose Inbox holds three messages, one a
@@ -100,15 +45,6 @@ fn seeded_home() -> tempfile::TempDir {
         .expect("import into the Inbox");
     drop(store);
     s.logoff(mapi::LogoffFlags::default());
-    home
-}
-
-/// A MAPI home with the quickstart profile.
-fn quickstart_home() -> tempfile::TempDir {
-    let home = tempfile::tempdir().expect("temp dir");
-    let m = mapi::blocking::Mapi::open(Some(home.path())).expect("open the engine");
-    let q = m.quickstart().expect("quickstart profile");
-    assert_eq!(q.profile, "Default");
     home
 }
 

@@ -1,6 +1,8 @@
 //! What the C-client test binaries share: the library installed once per binary with
 //! `scripts/install-c.sh` into a prefix under the target dir, C programs compiled
 //! against it with `pkg-config`, a quickstart MAPI home, and valgrind's command line.
+//! Each binary uses some of them.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -42,7 +44,12 @@ pub fn prefix() -> &'static Path {
 /// Compiles `tests/c/SOURCE` into `EXE` under the target dir with
 /// `cc -Wall -Wextra -Werror -pthread ... $(pkg-config --cflags --libs mapi)`.
 pub fn compile(source: &str, exe: &str) -> PathBuf {
-    need("cc");
+    compile_with("cc", source, exe)
+}
+
+/// [`compile`] with another compiler (`c++` for the C++ programs).
+pub fn compile_with(compiler: &str, source: &str, exe: &str) -> PathBuf {
+    need(compiler);
     need("pkg-config");
     let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join(exe);
     let src = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -51,7 +58,7 @@ pub fn compile(source: &str, exe: &str) -> PathBuf {
     let out = Command::new("sh")
         .arg("-c")
         .arg(format!(
-            "cc -Wall -Wextra -Werror -pthread -o '{}' '{}' $(pkg-config --cflags --libs mapi)",
+            "{compiler} -Wall -Wextra -Werror -pthread -o '{}' '{}' $(pkg-config --cflags --libs mapi)",
             exe.display(),
             src.display()
         ))
@@ -60,7 +67,7 @@ pub fn compile(source: &str, exe: &str) -> PathBuf {
         .expect("run the compiler");
     assert!(
         out.status.success(),
-        "cc {source} failed:\n{}",
+        "{compiler} {source} failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     exe
