@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use mapi::blocking::Mapi;
 use mapi::link::AnyStore;
 use mapi::table::consts::MAPI_UNICODE;
-use mapi::{Object as PropObject, Status};
+use mapi::{MapiStatus, Object as PropObject, Status};
 
 use crate::alloc::{copy_more, free};
 use crate::com::{self, LastError, Object, call, put};
@@ -80,6 +80,17 @@ static VTBL: IMsgStoreVtbl = IMsgStoreVtbl {
     ..IMsgStoreVtbl::NO_SUPPORT
 };
 
+/// The store's providers are logged off only with the session (StoreLogoff leaves
+/// them to the last Release), so a store answering `MAPI_E_INVALID_OBJECT` is one whose
+/// session was logged off: `MAPI_E_END_OF_SESSION`, as for every call after Logoff.
+fn after_logoff(e: CapiError) -> CapiError {
+    if e.status() == Status::MAPI_E_INVALID_OBJECT {
+        CapiError::EndOfSession
+    } else {
+        e
+    }
+}
+
 unsafe extern "C" fn get_props(
     this: *mut c_void,
     tags: *mut c_void,
@@ -104,7 +115,10 @@ unsafe extern "C" fn get_props(
             } else {
                 Some(read_tags(tags as *const SPropTagArray, "lpPropTagArray")?)
             };
-            let reply = s.object()?.get_props(tags.as_deref(), flags)?;
+            let reply = s
+                .object()
+                .and_then(|o| Ok(o.get_props(tags.as_deref(), flags)?))
+                .map_err(after_logoff)?;
             let arr = write_props(&reply.value, flags & MAPI_UNICODE != 0)?;
             put(count, "lpcValues", reply.value.len() as u32)?;
             put(out, "lppPropArray", arr)?;

@@ -115,6 +115,12 @@ struct work {
     int bad;
 };
 
+/* A call that answered neither S_OK nor MAPI_E_END_OF_SESSION: counted and named. */
+static void bad(struct work *w, const char *call, HRESULT hr) {
+    w->bad++;
+    printf("unexpected: %s answered 0x%08lx\n", call, (unsigned long)hr);
+}
+
 static void *worker(void *arg) {
     struct work *w = arg;
     for (int i = 0; i < w->rounds; i++) {
@@ -123,23 +129,23 @@ static void *worker(void *arg) {
         HRESULT hr = IMAPISession_GetStatusTable(w->s, 0, &t);
         if (hr == S_OK) {
             HRESULT h2 = IMAPITable_GetRowCount(t, 0, &n);
-            if (h2 != S_OK && h2 != MAPI_E_END_OF_SESSION) w->bad++;
+            if (h2 != S_OK && h2 != MAPI_E_END_OF_SESSION) bad(w, "GetRowCount", h2);
             LPSRowSet rows = NULL;
             h2 = IMAPITable_QueryRows(t, 10, 0, &rows);
             if (h2 == S_OK) FreeProws(rows);
-            else if (h2 != MAPI_E_END_OF_SESSION) w->bad++;
+            else if (h2 != MAPI_E_END_OF_SESSION) bad(w, "QueryRows", h2);
             IMAPITable_Release(t);
             w->ok++;
         } else if (hr == MAPI_E_END_OF_SESSION) {
             w->ended++;
         } else {
-            w->bad++;
+            bad(w, "GetStatusTable", hr);
         }
         LPSPropValue v = NULL;
         SizedSPropTagArray(1, tags) = {1, {PR_DISPLAY_NAME_A}};
         hr = IMsgStore_GetProps(w->mdb, (LPSPropTagArray)&tags, 0, &c, &v);
         if (SUCCEEDED(hr)) MAPIFreeBuffer(v);
-        else if (hr != MAPI_E_END_OF_SESSION) w->bad++;
+        else if (hr != MAPI_E_END_OF_SESSION) bad(w, "IMsgStore::GetProps", hr);
         LPMDB other = open_default(w->s);
         if (other) IMsgStore_Release(other);
     }
