@@ -11,6 +11,7 @@
 //! - [`idl`]: the table's text parsed ([`idl::Table`], interfaces, methods, GUIDs).
 //! - [`c`]: the C headers (templates `abi/*.in` filled from the table and `mapi-types`).
 //! - [`rust`]: the Rust vtables, stubs, IIDs, signature checks and version script.
+//! - [`wine`]: the Wine bridge's thunks, its `.spec` and the forwarding `mapi32.def`.
 //! - [`outputs`]: every generated file with its path in the repository.
 
 #![warn(missing_docs)]
@@ -18,6 +19,7 @@
 pub mod c;
 pub mod idl;
 pub mod rust;
+pub mod wine;
 
 /// Every generated file: (path from the repository root, contents).
 pub fn outputs() -> Vec<(String, String)> {
@@ -31,5 +33,10 @@ pub fn outputs() -> Vec<(String, String)> {
         "crates/mapi-capi/libmapi.map".into(),
         rust::version_script(&table),
     ));
+    let dir = "crates/mapi-wine/bridge/gen";
+    out.push((format!("{dir}/thunks.c"), wine::thunks(&table)));
+    out.push((format!("{dir}/libmapi.h"), wine::lib_header(&table)));
+    out.push((format!("{dir}/{}.spec", wine::DLL), wine::spec(&table)));
+    out.push((format!("{dir}/mapi32.def"), wine::forward_def(&table)));
     out
 }

@@ -3,7 +3,8 @@
 //! store's named-property map. A folder's computed properties (PR_CONTENT_COUNT,
 //! PR_CONTENT_UNREAD, PR_SUBFOLDERS) are read from the cache at each call, in one
 //! query, so an open folder shows changes made after it was opened. Folders change
-//! through IMAPIFolder's operations, not SetProps.
+//! through IMAPIFolder's operations, not SetProps; SaveChanges, having nothing to
+//! save, succeeds.
 
 use std::sync::Arc;
 
@@ -88,6 +89,13 @@ impl PropObject for InfoObject {
         _tags: &[PropTag],
     ) -> ProviderResult<Vec<mapi_types::PropProblem>> {
         Err(read_only("DeleteProps"))
+    }
+
+    /// Nothing is ever pending on these objects (SetProps is refused), so SaveChanges
+    /// succeeds, as clients expect after folder operations (pywin32's mapisend.py
+    /// saves the Outbox before submitting).
+    async fn save_changes(&self, _flags: u32) -> ProviderResult<()> {
+        Ok(())
     }
 
     async fn get_ids_from_names(
