@@ -118,6 +118,10 @@ pub fn classify(table: &Table, m: &Method, p: &Param) -> Conv {
     let ty = p.ty.trim();
     let base = ty.trim_end_matches('*').trim();
     let stars = ty.matches('*').count();
+    if m.name.starts_with("Free") {
+        // FreeProws, FreePadrlist: the client's structure, ours to free as it is.
+        return Conv::Pass;
+    }
     match (base, stars) {
         ("LPTSTR", 0) => Conv::StrIn,
         ("LPTSTR", 1) => Conv::StrOut,

@@ -3266,9 +3266,7 @@ int32_t WINAPI HrQueryAllRows(void * lpTable, void * lpPropTags, void * lpRestri
 void WINAPI FreeProws(void * lpRows)
 {
     if (!br_ensure_lib()) return;
-    void *c_lpRows = br_adrlist_in(lpRows);
-    br_lib.FreeProws(c_lpRows);
-    br_adrlist_free(c_lpRows, lpRows);
+    br_lib.FreeProws(lpRows);
 }
 
 int32_t WINAPI HrGetOneProp(void * lpMapiProp, uint32_t ulPropTag, void * lppProp)
@@ -3300,10 +3298,7 @@ int WINAPI FPropExists(void * lpMapiProp, uint32_t ulPropTag)
 void WINAPI FreePadrlist(void * lpAdrlist)
 {
     if (!br_ensure_lib()) return;
-    void *c_lpAdrlist = br_adrlist_in(lpAdrlist);
-    br_lib.FreePadrlist(c_lpAdrlist);
-    br_adrlist_back(lpAdrlist, c_lpAdrlist);
-    br_adrlist_free(c_lpAdrlist, lpAdrlist);
+    br_lib.FreePadrlist(lpAdrlist);
 }
 
 int32_t WINAPI HrDispatchNotifications(uint32_t ulFlags)

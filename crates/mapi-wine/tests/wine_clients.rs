@@ -1,6 +1,8 @@
-//! Windows MAPI programs under Wine through the bridge, against the real Dovecot/Postfix
-//! harness: pywin32's unmodified `win32comext/mapi/demos/mapisend.py` sends a message
-//! that arrives in bob's INBOX, with its copy in the sender's Sent folder.
+//! Windows MAPI programs under Wine through the bridge: pywin32's unmodified
+//! `win32comext/mapi/demos/mapisend.py` sends messages (ASCII and not) through the real
+//! Dovecot/Postfix harness that arrive in bob's INBOX, with their copy in the sender's
+//! Sent folder; a mingw C client linked against mapi32 (the forwarding DLL) logs on to a
+//! profile with a non-ASCII name, lists the stores table with wide names, logs off.
 //!
 //! Needs Wine 8 (`wine wine64 wine64-tools libwine-dev`), mingw-w64, python3 with pip
 //! (the Windows CPython and pywin32 come from PyPI, sha256-pinned, cached under the
@@ -130,6 +132,8 @@ fn wine_run(home: &Path, secs: u32, args: &[&str]) -> (bool, String) {
         .arg("--")
         .args(args)
         .env("MAPI_HOME", home)
+        // Wine turns the UTF-8 command line into UTF-16 by the Unix locale.
+        .env("LANG", "C.UTF-8")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -177,7 +181,7 @@ fn internet_home(stack: &mapi_test_support::MailStack, user: &str) -> tempfile::
 /// Prints `found MAILBOX` for each of USER's mailboxes holding SUBJECT (with the body
 /// of the message in INBOX), or `missing`.
 const IMAP_FIND: &str = r#"
-import email, imaplib, re, ssl, sys
+import email, email.policy, imaplib, re, ssl, sys
 port, ca, user, pw, subject = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 imap = imaplib.IMAP4_SSL("localhost", port, ssl_context=ssl.create_default_context(cafile=ca))
 imap.login(user, pw)
@@ -185,17 +189,13 @@ found = False
 for line in imap.list()[1]:
     name = re.match(r'\((.*?)\) (".*?"|NIL) (.+)', line.decode()).group(3).strip('"')
     imap.select('"%s"' % name, readonly=True)
-    typ, ids = imap.search(None, "SUBJECT", '"%s"' % subject)
-    if not ids[0].split():
-        continue
-    found = True
-    typ, data = imap.fetch(ids[0].split()[-1], "(RFC822)")
-    msg = email.message_from_bytes(data[0][1])
-    body = ""
-    for part in msg.walk():
-        if part.get_content_type() == "text/plain":
-            body = part.get_payload(decode=True).decode().strip()
-    print("found %s | to: %s | body: %s" % (name, msg["To"], body))
+    for num in imap.search(None, "ALL")[1][0].split():
+        msg = email.message_from_bytes(imap.fetch(num, "(BODY.PEEK[])")[1][0][1], policy=email.policy.default)
+        if str(msg["Subject"]) != subject:
+            continue
+        found = True
+        body = msg.get_body(("plain",))
+        print("found %s | to: %s | body: %s" % (name, msg["To"], body.get_content().strip() if body else ""))
 if not found:
     print("missing")
 imap.logout()
@@ -276,4 +276,69 @@ fn unmodified_pywin32_mapisend_sends_through_the_bridge_to_the_real_inbox() {
     );
     let sent = imap_find(&stack, "alice", "alice-pw-1", subject, "Sent");
     assert!(sent.contains("found Sent"), "{sent}");
+
+    // 8-bit text beyond ASCII: pywin32 gives PR_SUBJECT_A / PR_BODY_A in the ANSI code
+    // page, the bridge makes UTF-8 of them.
+    let subject = "Grüße aus Wine – 5 € 5c1e";
+    let (ok, out) = wine_run(
+        home.path(),
+        180,
+        &[
+            r"C:\py313\python.exe",
+            r"C:\mapisend_driver.py",
+            subject,
+            "Schöne Grüße.",
+        ],
+    );
+    assert!(ok && out.contains("SENT"), "mapisend.py failed:\n{out}");
+    let inbox = imap_find(&stack, "bob", "bob-pw-2", subject, "INBOX");
+    assert!(inbox.contains("body: Schöne Grüße."), "{inbox}");
+}
+
+#[test]
+fn a_mingw_c_client_logs_on_through_the_forwarding_mapi32_and_lists_the_stores() {
+    need(
+        "x86_64-w64-mingw32-gcc",
+        "command -v x86_64-w64-mingw32-gcc",
+    );
+    let exe = prefix().join("drive_c/stores.exe");
+    run(
+        "x86_64-w64-mingw32-gcc tests/c/stores.c",
+        Command::new("x86_64-w64-mingw32-gcc")
+            .args(["-Wall", "-Wextra", "-Werror", "-O2", "-o"])
+            .arg(&exe)
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/stores.c"))
+            .args(["-lmapi32", "-lshell32"]),
+    );
+    // A profile and a store whose names are beyond ASCII (the store's beyond the BMP),
+    // so both string directions are crossed: the profile name in as UTF-16, the store's
+    // PR_DISPLAY_NAME_W out as UTF-16 with a surrogate pair.
+    let home = tempfile::tempdir().expect("temp dir");
+    {
+        let m = mapi::blocking::Mapi::open(Some(home.path())).expect("open the engine");
+        let e = m.engine();
+        e.with_store(|s| Ok(s.create_profile("Grüße", None).map(|_| ())?))
+            .expect("profile");
+        let path = home.path().join("g.store").display().to_string();
+        e.create_service(
+            "Grüße",
+            "local-store",
+            Some("Ablage für Grüße 😀"),
+            &[("path".into(), path)],
+        )
+        .expect("local-store service");
+    }
+    let (ok, out) = wine_run(home.path(), 120, &[r"C:\stores.exe", "Grüße"]);
+    assert!(ok, "stores.exe failed:\n{out}");
+    for want in [
+        "MAPILogonEx 0x00000000",
+        "store 0: Ablage für Grüße 😀 (default)",
+        "Logoff 0x00000000",
+        "done",
+    ] {
+        assert!(
+            out.lines().any(|l| l == want),
+            "no line {want:?} in:\n{out}"
+        );
+    }
 }
