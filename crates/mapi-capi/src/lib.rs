@@ -4,8 +4,9 @@
 //! (counted), MAPIAllocateBuffer / MAPIAllocateMore / MAPIFreeBuffer, MAPILogonEx,
 //! IUnknown on every object, IMAPISession (GetLastError, GetMsgStoresTable,
 //! GetStatusTable, OpenMsgStore, OpenEntry, Logoff), IMAPITable (GetLastError,
-//! GetStatus, SetColumns, QueryColumns, GetRowCount, SeekRow, QueryPosition, FindRow,
-//! Restrict, CreateBookmark, FreeBookmark, SortTable, QuerySortOrder, QueryRows, Abort),
+//! GetStatus, SetColumns, QueryColumns, GetRowCount, SeekRow, SeekRowApprox,
+//! QueryPosition, FindRow, Restrict, CreateBookmark, FreeBookmark, SortTable,
+//! QuerySortOrder, QueryRows, Abort),
 //! IMsgStore GetProps / GetPropList / GetReceiveFolder / OpenEntry / StoreLogoff,
 //! IMAPIFolder, IMessage, IAttach and IStream (see their modules), Advise / Unadvise on
 //! sessions, stores and live contents tables (sinks called on the library's

@@ -1,8 +1,9 @@
 //! IMAPITable over a [`TableView`]: columns, row count, QueryRows with the cursor,
-//! SeekRow, QueryPosition, bookmarks, SortTable, QuerySortOrder, Restrict, FindRow,
-//! GetStatus, Abort and GetLastError; Advise / Unadvise (in `advise`) on a live
-//! contents table ([`Table::new_live`]); SeekRowApprox... answer
-//! `MAPI_E_NO_SUPPORT` from the generated stubs.
+//! SeekRow, SeekRowApprox, QueryPosition, bookmarks, SortTable, QuerySortOrder,
+//! Restrict, FindRow, GetStatus, Abort and GetLastError; Advise / Unadvise (in
+//! `advise`) on a live contents table ([`Table::new_live`]); the other slots
+//! (ExpandRow, CollapseRow, WaitForCompletion, ...) answer `MAPI_E_NO_SUPPORT` from
+//! the generated stubs.
 
 use std::ffi::c_void;
 use std::sync::{Arc, Mutex};
@@ -101,6 +102,7 @@ static VTBL: IMAPITableVtbl = IMAPITableVtbl {
     QueryColumns: query_columns,
     GetRowCount: get_row_count,
     SeekRow: seek_row,
+    SeekRowApprox: seek_row_approx,
     QueryPosition: query_position,
     FindRow: find_row,
     Restrict: restrict,
@@ -188,6 +190,15 @@ unsafe extern "C" fn seek_row(
             if !sought.is_null() {
                 sought.write(n);
             }
+            OK
+        })
+    }
+}
+
+unsafe extern "C" fn seek_row_approx(this: *mut c_void, num: u32, den: u32) -> i32 {
+    unsafe {
+        call::<Table>(this, |t| {
+            t.with_view(|v| v.seek_row_approx(num, den))?;
             OK
         })
     }

@@ -1,6 +1,7 @@
 //! More clients of the installed library: C programs for the mapiutil functions, Advise
-//! (fnevNewMail from a message another process delivers; session Advise / Unadvise), misuse, and table paging with
-//! bookmarks, each under valgrind (`--error-exitcode=1 --leak-check=full`: no leak, no
+//! (fnevNewMail from a message another process delivers; session Advise / Unadvise),
+//! misuse, table paging with bookmarks (a status table; a contents table with
+//! SeekRowApprox, SortTable, Restrict, and a one-off recipient), each under valgrind (`--error-exitcode=1 --leak-check=full`: no leak, no
 //! invalid access); and a Python ctypes client. All against the quickstart `Default`
 //! profile in a temporary MAPI home; the library is installed once per run with
 //! `scripts/install-c.sh`.
@@ -20,9 +21,17 @@ fn build(name: &str) -> PathBuf {
 }
 
 fn run_under_valgrind(name: &str) -> String {
-    let exe = build(name);
     let home = quickstart_home();
-    let out = valgrind(&exe, home.path()).output().expect("run valgrind");
+    run_in(name, home.path(), &[])
+}
+
+/// `tests/c/NAME.c` with `args` under valgrind in the MAPI home `home`; its stdout.
+fn run_in(name: &str, home: &Path, args: &[&str]) -> String {
+    let exe = build(name);
+    let out = valgrind(&exe, home)
+        .args(args)
+        .output()
+        .expect("run valgrind");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -138,4 +147,27 @@ fn a_python_ctypes_client_lists_the_stores() {
     assert!(stdout.contains("store: Personal Folders ("), "{stdout}");
     assert!(stdout.contains(" default\n"), "{stdout}");
     assert!(stdout.ends_with("ctypes ok\n"), "{stdout}");
+}
+
+#[test]
+fn c_pages_a_contents_table_and_adds_a_one_off_recipient_under_valgrind() {
+    let out = run_under_valgrind("contents");
+    assert!(
+        out.contains("paged: 3 + 3 rows, bookmark at 3, approx 1/2 at 5\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("bookmark freed twice: MAPI_E_INVALID_BOOKMARK\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("descending: first message 09, last message 00\n"),
+        "{out}"
+    );
+    assert!(out.contains("restricted: 4 rows, then 10\n"), "{out}");
+    assert!(
+        out.contains("recipient: Carol Cable, one-off entry id of "),
+        "{out}"
+    );
+    assert!(out.ends_with("contents ok\n"), "{out}");
 }
