@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
+#include "common.h"
 
 #ifndef KEEP_OPEN_READWRITE
 #define KEEP_OPEN_READWRITE ((ULONG)0x00000002)
@@ -32,24 +33,6 @@
 #define PR_LS_DISPLAY_A PROP_TAG(PT_STRING8, 0x6601)
 /* A secure property (0x67F0-0x67FF): written, never read back in clear. */
 #define PR_SECRET_A PROP_TAG(PT_STRING8, 0x67F0)
-
-#define EXPECT(expr, want)                                                          \
-    do {                                                                            \
-        HRESULT got_ = (expr);                                                      \
-        if (got_ != (HRESULT)(want)) {                                              \
-            fprintf(stderr, "line %d: %s = 0x%08X, expected 0x%08X\n", __LINE__,    \
-                    #expr, (unsigned)got_, (unsigned)(want));                       \
-            exit(1);                                                                \
-        }                                                                           \
-    } while (0)
-
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        if (!(cond)) {                                                              \
-            fprintf(stderr, "line %d: %s is false\n", __LINE__, #cond);             \
-            exit(1);                                                                \
-        }                                                                           \
-    } while (0)
 
 static const SPropValue *find(const SPropValue *p, ULONG n, ULONG tag) {
     for (ULONG i = 0; i < n; i++)

@@ -9,29 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common.h"
 
 #ifndef KEEP_OPEN_READWRITE
 #define KEEP_OPEN_READWRITE ((ULONG)0x00000002)
 #endif
 #define PR_LS_DISPLAY_A PROP_TAG(PT_STRING8, 0x6601)
-
-#define EXPECT(expr, want)                                                          \
-    do {                                                                            \
-        HRESULT got_ = (expr);                                                      \
-        if (got_ != (HRESULT)(want)) {                                              \
-            fprintf(stderr, "line %d: %s = 0x%08X, expected 0x%08X\n", __LINE__,    \
-                    #expr, (unsigned)got_, (unsigned)(want));                       \
-            exit(1);                                                                \
-        }                                                                           \
-    } while (0)
-
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        if (!(cond)) {                                                              \
-            fprintf(stderr, "line %d: %s is false\n", __LINE__, #cond);             \
-            exit(1);                                                                \
-        }                                                                           \
-    } while (0)
 
 static void store_name(LPMAPISESSION s, const char *who) {
     LPMAPITABLE t = NULL;

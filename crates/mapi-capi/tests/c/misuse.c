@@ -10,24 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define EXPECT(expr, want)                                                          \
-    do {                                                                            \
-        HRESULT got_ = (expr);                                                      \
-        if (got_ != (HRESULT)(want)) {                                              \
-            fprintf(stderr, "line %d: %s = 0x%08X, expected 0x%08X\n", __LINE__,    \
-                    #expr, (unsigned)got_, (unsigned)(want));                       \
-            exit(1);                                                                \
-        }                                                                           \
-    } while (0)
-
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        if (!(cond)) {                                                              \
-            fprintf(stderr, "line %d: %s is false\n", __LINE__, #cond);             \
-            exit(1);                                                                \
-        }                                                                           \
-    } while (0)
+#include "common.h"
 
 #define INVALID MAPI_E_INVALID_PARAMETER
 

@@ -11,26 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include "common.h"
 
 static int failures = 0;
-
-#define EXPECT(expr, want)                                                          \
-    do {                                                                            \
-        HRESULT got_ = (expr);                                                      \
-        if (got_ != (HRESULT)(want)) {                                              \
-            fprintf(stderr, "line %d: %s = 0x%08X, expected 0x%08X\n", __LINE__,    \
-                    #expr, (unsigned)got_, (unsigned)(want));                       \
-            exit(1);                                                                \
-        }                                                                           \
-    } while (0)
-
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        if (!(cond)) {                                                              \
-            fprintf(stderr, "line %d: %s is false\n", __LINE__, #cond);             \
-            exit(1);                                                                \
-        }                                                                           \
-    } while (0)
 
 static void print_row(const char *what, const SRow *row) {
     printf("%s:", what);
