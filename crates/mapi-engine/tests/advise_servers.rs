@@ -3,8 +3,9 @@
 //! reaches session, status-object and status-table sinks; Dovecot stopped and started
 //! while the store watches takes the store's status row offline and back; and the
 //! watcher's IDLE is re-issued at the configured interval (seen on the wire by a relay
-//! in front of Dovecot) and still hears new mail. Waits are on notifications, or
-//! polling with a deadline.
+//! in front of Dovecot) and still hears new mail; with Dovecot's NOTIFY an idle session
+//! sends nothing and still hears of other folders, and with NOTIFY hidden it polls with
+//! one LIST-STATUS. Waits are on notifications, or polling with a deadline.
 
 mod common;
 
@@ -218,18 +219,36 @@ async fn a_transport_failure_and_an_imap_outage_reach_the_status_sinks() {
     s.logoff(LogoffFlags::default()).await;
 }
 
-/// A relay in front of an IMAP server's plain port, counting the IDLE commands its
-/// clients send.
+/// A relay in front of an IMAP server's plain port, counting the commands its clients
+/// send.
 struct Relay {
     port: u16,
+    /// Every command line (a tag and a command name; DONE too).
+    commands: Arc<AtomicUsize>,
+    /// NOTIFY commands.
+    notifies: Arc<AtomicUsize>,
     idles: Arc<AtomicUsize>,
+    /// STATUS commands of one mailbox.
+    statuses: Arc<AtomicUsize>,
+    /// LIST commands returning every mailbox's STATUS (LIST-STATUS).
+    list_statuses: Arc<AtomicUsize>,
 }
 
 fn relay(upstream: u16) -> Relay {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    let commands = Arc::new(AtomicUsize::new(0));
+    let notifies = Arc::new(AtomicUsize::new(0));
     let idles = Arc::new(AtomicUsize::new(0));
-    let counter = idles.clone();
+    let statuses = Arc::new(AtomicUsize::new(0));
+    let list_statuses = Arc::new(AtomicUsize::new(0));
+    let counters = [
+        commands.clone(),
+        notifies.clone(),
+        idles.clone(),
+        statuses.clone(),
+        list_statuses.clone(),
+    ];
     std::thread::spawn(move || {
         for client in listener.incoming() {
             let Ok(client) = client else { return };
@@ -238,7 +257,7 @@ fn relay(upstream: u16) -> Relay {
             };
             let (mut c_in, mut s_out) = (client.try_clone().unwrap(), server.try_clone().unwrap());
             let (mut s_in, mut c_out) = (server, client);
-            let counter = counter.clone();
+            let [commands, notifies, idles, statuses, list_statuses] = counters.clone();
             std::thread::spawn(move || {
                 let mut line = Vec::new();
                 let mut buf = [0u8; 8192];
@@ -250,9 +269,19 @@ fn relay(upstream: u16) -> Relay {
                         line.push(b);
                         if line.ends_with(b"\r\n") {
                             let text = String::from_utf8_lossy(&line).to_ascii_uppercase();
-                            if text.trim_end().ends_with(" IDLE") {
-                                counter.fetch_add(1, Ordering::SeqCst);
+                            let words: Vec<&str> = text.split_whitespace().collect();
+                            if words.len() == 1 || words.get(1).is_some_and(|w| is_command(w)) {
+                                commands.fetch_add(1, Ordering::SeqCst);
                             }
+                            match words.get(1) {
+                                Some(&"NOTIFY") => notifies.fetch_add(1, Ordering::SeqCst),
+                                Some(&"IDLE") => idles.fetch_add(1, Ordering::SeqCst),
+                                Some(&"STATUS") => statuses.fetch_add(1, Ordering::SeqCst),
+                                Some(&"LIST") if text.contains("RETURN (STATUS") => {
+                                    list_statuses.fetch_add(1, Ordering::SeqCst)
+                                }
+                                _ => 0,
+                            };
                             line.clear();
                         } else if line.len() > 1024 {
                             line.clear();
@@ -267,16 +296,175 @@ fn relay(upstream: u16) -> Relay {
             });
         }
     });
-    Relay { port, idles }
+    Relay {
+        port,
+        commands,
+        notifies,
+        idles,
+        statuses,
+        list_statuses,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_notify_an_idle_sessions_poll_is_one_list_status_exchange() {
+    let mut stack = stack(false);
+    stack.set_imap_capability(WITHOUT_NOTIFY).unwrap();
+    let r = relayed(stack, "imap_poll_seconds").await;
+    let relay = &r.relay;
+    list_status_polls(relay, 2).await;
+    let before = relay.statuses.load(Ordering::SeqCst);
+    list_status_polls(relay, 4).await;
+    assert_eq!(
+        relay.statuses.load(Ordering::SeqCst),
+        before,
+        "polls with LIST-STATUS send no STATUS of their own"
+    );
+    python_append(r.imap_port, "between polls");
+    let seen = until(&r.rx, |n| matches!(n, Notification::NewMail(_)));
+    let new_mail = seen
+        .iter()
+        .filter(|n| matches!(n, Notification::NewMail(_)));
+    assert_eq!(new_mail.count(), 1, "{seen:?}");
+    r.session.logoff(LogoffFlags::default()).await;
+}
+
+/// Dovecot's capabilities after login, less NOTIFY.
+const WITHOUT_NOTIFY: &str = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT \
+     CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED CONDSTORE QRESYNC ESEARCH LIST-STATUS \
+     MOVE SPECIAL-USE LITERAL+ UNSELECT";
+
+/// Whether `word` is an IMAP command name (letters only, as a client line's second word).
+fn is_command(word: &str) -> bool {
+    !word.is_empty() && word.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_notify_an_idle_session_sends_nothing_and_still_hears_other_folders() {
+    // Dovecot has NOTIFY (RFC 5465): with a poll interval of one second, the watcher
+    // still polls nothing, because the server tells it of every folder during IDLE.
+    let stack = stack(false);
+    let plain = stack.settings("alice", "none", "tls");
+    let imap_port: u16 = plain.str("imap_port").unwrap().parse().unwrap();
+    python_imap(imap_port, "m.create('Projekte')");
+    let r = relayed(stack, "imap_poll_seconds").await;
+    let relay = &r.relay;
+    let end = Instant::now() + DEADLINE;
+    while relay.notifies.load(Ordering::SeqCst) == 0 || relay.idles.load(Ordering::SeqCst) == 0 {
+        assert!(Instant::now() < end, "no NOTIFY and IDLE in {DEADLINE:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let quiet = relay.commands.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(
+        relay.commands.load(Ordering::SeqCst),
+        quiet,
+        "an idle session with NOTIFY sent commands over 4 s (poll interval 1 s)"
+    );
+    python_imap(
+        r.imap_port,
+        "m.append('Projekte', None, None, b'From: bob@localhost\\r\\nSubject: elsewhere\\r\\n\\r\\nhi\\r\\n')",
+    );
+    let created = until(
+        &r.rx,
+        |n| matches!(n, Notification::ObjectCreated(o) if o.object_type == mapi_types::object_type::MAPI_MESSAGE),
+    );
+    let Some(Notification::ObjectCreated(message)) = created.last() else {
+        unreachable!()
+    };
+    python_imap(
+        r.imap_port,
+        "m.select('Projekte'); m.store('1', '+FLAGS', '\\\\Flagged')",
+    );
+    until(
+        &r.rx,
+        |n| matches!(n, Notification::ObjectModified(o) if o.entry == message.entry),
+    );
+    // The account was never polled (a poll is one LIST-STATUS here); the changed
+    // folder's synchronisation asks its own STATUS.
+    assert_eq!(
+        relay.list_statuses.load(Ordering::SeqCst),
+        0,
+        "the watcher polled: NOTIFY should have told of both changes"
+    );
+    r.session.logoff(LogoffFlags::default()).await;
+}
+
+/// Alice's account reached through a counting relay with `setting` (one of the
+/// watcher's intervals), logged on and advised for new mail on its default store.
+struct Relayed {
+    stack: MailStack,
+    imap_port: u16,
+    relay: Relay,
+    _fx: Fixture,
+    session: Session,
+    rx: Receiver<Notification>,
+}
+
+async fn relayed(stack: MailStack, setting: &str) -> Relayed {
+    let plain = stack.settings("alice", "none", "tls");
+    let imap_port: u16 = plain.str("imap_port").unwrap().parse().unwrap();
+    let relay = relay(imap_port);
+    let fx = Fixture::new();
+    add_account(
+        &fx,
+        &stack,
+        "none",
+        &[("imap_port", relay.port.to_string()), (setting, "1".into())],
+    );
+    let session = fx.logon(Some("P"), NEW, None).await.unwrap();
+    let (store_id, _) = session.default_store_entry().unwrap();
+    let (k, rx) = sink();
+    session
+        .advise_store(
+            &store_id,
+            None,
+            fnev::NEW_MAIL | fnev::OBJECT_CREATED | fnev::OBJECT_MODIFIED,
+            k,
+        )
+        .await
+        .unwrap();
+    Relayed {
+        stack,
+        imap_port,
+        relay,
+        _fx: fx,
+        session,
+        rx,
+    }
+}
+
+/// Waits until the relay has seen `n` LIST-STATUS commands.
+async fn list_status_polls(relay: &Relay, n: usize) {
+    let end = Instant::now() + DEADLINE;
+    while relay.list_statuses.load(Ordering::SeqCst) < n {
+        assert!(
+            Instant::now() < end,
+            "{} LIST-STATUS polls in {DEADLINE:?}",
+            relay.list_statuses.load(Ordering::SeqCst)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// APPENDs a message to alice's Inbox with Python's imaplib, as another mail client.
 fn python_append(port: u16, subject: &str) {
+    python_imap(
+        port,
+        &format!(
+            "m.append('INBOX', None, None, b'From: bob@localhost\\r\\nTo: alice@localhost\\r\\nSubject: {subject}\\r\\n\\r\\nhi\\r\\n')"
+        ),
+    );
+}
+
+/// Runs `body` (Python, with `m` an imaplib connection logged on as alice).
+fn python_imap(port: u16, body: &str) {
     let script = format!(
         "import imaplib\n\
          m = imaplib.IMAP4('127.0.0.1', {port})\n\
          m.login('alice', 'alice-pw-1')\n\
-         m.append('INBOX', None, None, b'From: bob@localhost\\r\\nTo: alice@localhost\\r\\nSubject: {subject}\\r\\n\\r\\nhi\\r\\n')\n\
+         {body}\n\
          m.logout()\n"
     );
     let out = Command::new("python3")
@@ -286,36 +474,19 @@ fn python_append(port: u16, subject: &str) {
         .expect("python3");
     assert!(
         out.status.success(),
-        "imaplib APPEND failed: {}",
+        "imaplib ({body}) failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_is_reissued_at_the_configured_interval_and_still_hears_new_mail() {
-    let stack = stack(false);
-    let plain = stack.settings("alice", "none", "tls");
-    let imap_port: u16 = plain.str("imap_port").unwrap().parse().unwrap();
+    let r = relayed(stack(false), "imap_idle_seconds").await;
     // Without the setting the watcher re-issues IDLE within RFC 2177's 29 minutes.
+    let plain = r.stack.settings("alice", "none", "tls");
     let default = mapi_provider_internet::Account::from_settings(&plain).unwrap();
     assert!(default.idle_refresh < Duration::from_secs(29 * 60));
-    let relay = relay(imap_port);
-    let fx = Fixture::new();
-    add_account(
-        &fx,
-        &stack,
-        "none",
-        &[
-            ("imap_port", relay.port.to_string()),
-            ("imap_idle_seconds", "1".into()),
-        ],
-    );
-    let s = fx.logon(Some("P"), NEW, None).await.unwrap();
-    let (store_id, _) = s.default_store_entry().unwrap();
-    let (k, rx) = sink();
-    s.advise_store(&store_id, None, fnev::NEW_MAIL, k)
-        .await
-        .unwrap();
+    let relay = &r.relay;
     // IDLE, then DONE and IDLE again every second with nothing happening.
     let end = Instant::now() + DEADLINE;
     while relay.idles.load(Ordering::SeqCst) < 4 {
@@ -326,8 +497,11 @@ async fn idle_is_reissued_at_the_configured_interval_and_still_hears_new_mail() 
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    python_append(imap_port, "after reissues");
-    let seen = until(&rx, |n| matches!(n, Notification::NewMail(_)));
-    assert_eq!(seen.len(), 1, "{seen:?}");
-    s.logoff(LogoffFlags::default()).await;
+    python_append(r.imap_port, "after reissues");
+    let seen = until(&r.rx, |n| matches!(n, Notification::NewMail(_)));
+    let new_mail = seen
+        .iter()
+        .filter(|n| matches!(n, Notification::NewMail(_)));
+    assert_eq!(new_mail.count(), 1, "{seen:?}");
+    r.session.logoff(LogoffFlags::default()).await;
 }

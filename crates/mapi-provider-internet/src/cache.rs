@@ -17,7 +17,7 @@ use crate::error::{InternetError, Result};
 use crate::imap::{ListEntry, MailboxState, wire};
 
 /// Schema version kept in `user_version`.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// From schema 1: message bytes move to the bodies file; one index (contents by time,
 /// unread counts from the same entries) instead of two.
@@ -66,6 +66,44 @@ CREATE TABLE IF NOT EXISTS named_props (
     UNIQUE (guid, kind, name_key)
 );
 ";
+
+/// From schema 5: each folder keeps its message and unread counts, maintained by
+/// triggers on `messages`, so a folder's row, its properties and its contents table's
+/// row count cost one lookup instead of counting a large folder's index.
+const MIGRATE_5_TO_6: &str = "
+ALTER TABLE folders ADD COLUMN message_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE folders ADD COLUMN unread_count INTEGER NOT NULL DEFAULT 0;
+UPDATE folders SET
+    message_count = (SELECT count(*) FROM messages m WHERE m.folder_id = folders.id),
+    unread_count = (SELECT count(*) FROM messages m WHERE m.folder_id = folders.id AND m.seen = 0);
+CREATE TRIGGER IF NOT EXISTS messages_counted_in AFTER INSERT ON messages BEGIN
+    UPDATE folders SET message_count = message_count + 1,
+        unread_count = unread_count + (NEW.seen = 0)
+    WHERE id = NEW.folder_id;
+END;
+CREATE TRIGGER IF NOT EXISTS messages_counted_out AFTER DELETE ON messages BEGIN
+    UPDATE folders SET message_count = message_count - 1,
+        unread_count = unread_count - (OLD.seen = 0)
+    WHERE id = OLD.folder_id;
+END;
+CREATE TRIGGER IF NOT EXISTS messages_recounted AFTER UPDATE OF folder_id, seen ON messages BEGIN
+    UPDATE folders SET message_count = message_count - 1,
+        unread_count = unread_count - (OLD.seen = 0)
+    WHERE id = OLD.folder_id;
+    UPDATE folders SET message_count = message_count + 1,
+        unread_count = unread_count + (NEW.seen = 0)
+    WHERE id = NEW.folder_id;
+END;
+";
+
+/// The migrations in order: `MIGRATIONS[v - 1]` takes schema `v` to `v + 1`.
+const MIGRATIONS: [&str; 5] = [
+    MIGRATE_1_TO_2,
+    MIGRATE_2_TO_3,
+    MIGRATE_3_TO_4,
+    MIGRATE_4_TO_5,
+    MIGRATE_5_TO_6,
+];
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB);
@@ -282,15 +320,15 @@ impl Cache {
         conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
             .map_err(err)?;
         if version < SCHEMA_VERSION {
-            let upgrade = match version {
-                1 => format!(
-                    "{MIGRATE_1_TO_2}; {MIGRATE_2_TO_3}; {MIGRATE_3_TO_4}; {MIGRATE_4_TO_5}"
-                ),
-                2 => format!("{MIGRATE_2_TO_3}; {MIGRATE_3_TO_4}; {MIGRATE_4_TO_5}"),
-                3 => format!("{MIGRATE_3_TO_4}; {MIGRATE_4_TO_5}"),
-                4 => MIGRATE_4_TO_5.to_string(),
-                _ => format!("{SCHEMA}; {MIGRATE_2_TO_3}; {MIGRATE_3_TO_4}; {MIGRATE_4_TO_5}"),
+            // a new file gets the schema 2 tables, then every later step
+            let (base, first) = match version {
+                v if v <= 0 => (SCHEMA, 2),
+                v => ("", v),
             };
+            let upgrade = std::iter::once(base)
+                .chain(MIGRATIONS[(first - 1) as usize..].iter().copied())
+                .collect::<Vec<_>>()
+                .join(";\n");
             conn.execute_batch(&format!(
                 "BEGIN; {upgrade}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             ))
@@ -421,9 +459,9 @@ impl Cache {
     pub fn folder_counts(&self, id: i64) -> Result<(i64, i64, bool)> {
         self.conn
             .prepare_cached(
-                "SELECT (SELECT count(*) FROM messages WHERE folder_id = ?1),
-                        (SELECT count(*) FROM messages WHERE folder_id = ?1 AND seen = 0),
-                        EXISTS (SELECT 1 FROM folders WHERE parent_id = ?1)",
+                "SELECT message_count, unread_count,
+                        EXISTS (SELECT 1 FROM folders WHERE parent_id = ?1)
+                 FROM folders WHERE id = ?1",
             )
             .and_then(|mut st| st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
             .map_err(|e| self.err(e))
@@ -863,8 +901,9 @@ impl Cache {
     /// How many messages a folder holds.
     pub fn folder_count(&self, folder_id: i64) -> Result<usize> {
         self.conn
-            .prepare_cached("SELECT count(*) FROM messages WHERE folder_id = ?1")
-            .and_then(|mut st| st.query_row([folder_id], |r| r.get::<_, i64>(0)))
+            .prepare_cached("SELECT message_count FROM folders WHERE id = ?1")
+            .and_then(|mut st| st.query_row([folder_id], |r| r.get::<_, i64>(0)).optional())
+            .map(Option::unwrap_or_default)
             .map(|n| n.max(0) as usize)
             .map_err(|e| self.err(e))
     }
@@ -1116,8 +1155,7 @@ impl Cache {
 }
 
 const FOLDER_COLUMNS: &str = "SELECT f.id, f.imap_name, f.kind, f.parent_id, f.display_name, f.selectable, f.uidvalidity, f.uidnext, f.highestmodseq,
-        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id),
-        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND m.seen = 0)
+        f.message_count, f.unread_count
     FROM folders f";
 
 fn folder_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FolderRow> {
@@ -1478,6 +1516,11 @@ mod tests {
                  ALTER TABLE pending DROP COLUMN source_uidvalidity;
                  ALTER TABLE pending DROP COLUMN source_uid;
                  DROP TABLE named_props;
+                 DROP TRIGGER messages_counted_in;
+                 DROP TRIGGER messages_counted_out;
+                 DROP TRIGGER messages_recounted;
+                 ALTER TABLE folders DROP COLUMN message_count;
+                 ALTER TABLE folders DROP COLUMN unread_count;
                  PRAGMA user_version = 3;",
             )
             .unwrap();
@@ -1505,6 +1548,102 @@ mod tests {
         let q = c.pending().unwrap();
         assert_eq!(q[2].source, Some((b"INBOX".to_vec(), 7, 12)));
         assert_eq!(q[0].source, None);
+        drop(c);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Each folder's (messages, unread) as counted from the messages themselves.
+    fn counted(c: &Cache) -> Vec<(i64, i64, i64)> {
+        let mut st = c
+            .conn
+            .prepare(
+                "SELECT f.id, (SELECT count(*) FROM messages m WHERE m.folder_id = f.id),
+                    (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND m.seen = 0)
+                 FROM folders f ORDER BY f.id",
+            )
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    /// Each folder's (messages, unread) as its row keeps them.
+    fn kept(c: &Cache) -> Vec<(i64, i64, i64)> {
+        let mut f: Vec<_> = c
+            .folders()
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.id, f.count, f.unread))
+            .collect();
+        f.sort();
+        f
+    }
+
+    #[test]
+    fn folder_counts_follow_every_change_and_a_schema_5_file_is_counted_once() {
+        let dir = tempfile_dir();
+        let path = dir.join("n.sqlite");
+        let mut c = Cache::open(&path).unwrap();
+        c.apply_list(&[entry("INBOX", &[]), entry("Work", &[])])
+            .unwrap();
+        let id = |c: &Cache, n: &str| {
+            c.folders()
+                .unwrap()
+                .into_iter()
+                .find(|f| f.display_name == n)
+                .unwrap()
+                .id
+        };
+        let (inbox, work) = (id(&c, "Inbox"), id(&c, "Work"));
+        let seen = vec!["\\Seen".to_string()];
+        let add = |c: &Cache, uid: u32, flags: &[String]| {
+            c.insert(&NewMessage {
+                folder_id: inbox,
+                uidvalidity: 1,
+                uid,
+                flags,
+                internaldate: None,
+                raw: b"Subject: n\r\n\r\nbody",
+            })
+            .unwrap()
+        };
+        let ids: Vec<i64> = (1..=4)
+            .map(|u| add(&c, u, if u == 1 { &seen } else { &[] }))
+            .collect();
+        add(&c, 2, &[]); // already cached: not counted twice
+        assert_eq!(c.folder_counts(inbox).unwrap(), (4, 3, false));
+        assert_eq!(c.folder_count(inbox).unwrap(), 4);
+        c.apply_changes(&[ids[3]], &[(ids[1], seen.clone()), (ids[0], seen.clone())])
+            .unwrap();
+        assert_eq!(c.folder_counts(inbox).unwrap(), (3, 1, false));
+        c.relocate(ids[2], work, 1, 9).unwrap();
+        assert_eq!(c.folder_counts(work).unwrap(), (1, 1, false));
+        assert_eq!(kept(&c), counted(&c));
+        c.delete(ids[0]).unwrap();
+        assert_eq!(kept(&c), counted(&c));
+        c.reset_folder(work, 2).unwrap();
+        assert_eq!(c.folder_counts(work).unwrap(), (0, 0, false));
+        assert_eq!(kept(&c), counted(&c));
+        drop(c);
+        // back to schema 5, where counts were computed at each read: the upgrade counts
+        // what is there, and the triggers take over
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(
+                "DROP TRIGGER messages_counted_in;
+                 DROP TRIGGER messages_counted_out;
+                 DROP TRIGGER messages_recounted;
+                 ALTER TABLE folders DROP COLUMN message_count;
+                 ALTER TABLE folders DROP COLUMN unread_count;
+                 PRAGMA user_version = 5;",
+            )
+            .unwrap();
+        let c = Cache::open(&path).unwrap();
+        assert_eq!(c.folder_counts(inbox).unwrap(), (1, 0, false));
+        add(&c, 7, &[]);
+        assert_eq!(c.folder_counts(inbox).unwrap(), (2, 1, false));
+        assert_eq!(kept(&c), counted(&c));
         drop(c);
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -75,8 +75,9 @@ pub struct Account {
     /// (`imap_idle_seconds`, default 25 minutes, at most 28: RFC 2177 asks for less
     /// than 29).
     pub idle_refresh: Duration,
-    /// How often the change watcher polls with NOOP on a server without IDLE
-    /// (`imap_poll_seconds`, default 60 s).
+    /// How often the change watcher polls (the folders' STATUS, or NOOP on a server
+    /// without IDLE) where the server has no NOTIFY (`imap_poll_seconds`, default 60 s);
+    /// with NOTIFY the poll runs once per IDLE refresh.
     pub poll_interval: Duration,
 }
 

@@ -30,7 +30,8 @@
 //!   `store::contents` (private): contents tables paged, sorted and restricted in
 //!   SQLite where they can be; `store::contents_sql` (private): restrictions as SQL.
 //! - `watch` (private): the change watcher behind `subscribe_changes` (IDLE on the
-//!   Inbox, STATUS polling of every folder, on a connection of its own; a wake-up
+//!   Inbox, NOTIFY for every folder where the server has it, STATUS polling where it
+//!   has not, on a connection of its own; a wake-up
 //!   synchronises only the folders that changed; resync on reconnect).
 //! - [`smtp`]: SMTP submission on `mail-send` and [`InternetTransport`], the
 //!   [`mapi_spi::Transport`]; [`smtp::replay`] reads recorded replies (fuzzing).

@@ -1,13 +1,18 @@
 //! The change watcher behind [`InternetStore`](crate::InternetStore)'s
 //! `subscribe_changes`: a connection of its own, watching each folder. The Inbox waits
-//! in IDLE (RFC 2177, re-issued every `imap_idle_seconds`); every `imap_poll_seconds`
-//! the watcher asks the server for the other folders' STATUS (MESSAGES, UIDNEXT,
-//! UIDVALIDITY, HIGHESTMODSEQ) and its folder list (LIST), so new mail in any folder is
-//! seen within one poll interval. (NOTIFY, RFC 5465, which Dovecot can offer, is not
-//! used: STATUS polling needs nothing of the server.) Where the server has no IDLE the
-//! Inbox is polled the same way. A wake-up synchronises only the folders that changed (the
-//! whole account when the folder list did); the cache before and after is compared and
-//! the difference goes to the listener (so the cache always has a change before it is
+//! in IDLE (RFC 2177, re-issued every `imap_idle_seconds`). Where the server has NOTIFY
+//! (RFC 5465) and CONDSTORE, NOTIFY SET makes it tell during that IDLE of every other
+//! folder too (`* STATUS` for new, expunged or re-flagged mail, `* LIST` for a folder
+//! created, deleted or renamed), so an idle session sends nothing between IDLE
+//! refreshes; a poll at each refresh is the safety net, and a NOTIFICATIONOVERFLOW
+//! resynchronises the account and sets NOTIFY again. Elsewhere, every
+//! `imap_poll_seconds` the watcher asks the server for the other folders' STATUS
+//! (MESSAGES, UIDNEXT, UIDVALIDITY, HIGHESTMODSEQ) and its folder list (LIST), so new
+//! mail in any folder is seen within one poll interval; with LIST-STATUS (RFC 5819)
+//! both come in one round trip. Where the server has no IDLE the Inbox is polled the
+//! same way. A wake-up synchronises only the folders that changed (the whole account
+//! when the folder list did); the cache before and after is compared and the
+//! difference goes to the listener (so the cache always has a change before it is
 //! reported). A dropped connection is retried with backoff (1 s doubling to 60 s) with
 //! the status row at STATUS_OFFLINE until it is back; the whole-account resync on
 //! reconnect reports what arrived meanwhile.
@@ -25,7 +30,7 @@ use mapi_types::{MapiStatus, StatusCode};
 
 use crate::cache::FolderRow;
 use crate::error::{InternetError, Result};
-use crate::imap::{Imap, MailboxState, wire};
+use crate::imap::{Heard, Imap, MailboxState, wire};
 use crate::props;
 use crate::store::{Shared, connect};
 use crate::sync::{self, lock};
@@ -107,25 +112,41 @@ async fn watch(
             identity: Some(shared.account.email.clone()),
         });
     }
-    let poll = shared.account.poll_interval;
-    let mut next_poll = Instant::now() + poll;
+    // what the server said while NOTIFY was being set (news of the Inbox since SELECT)
+    let mut pending = Heard::default();
+    let mut notify = idle && set_notify(&mut conn, &mut pending).await?;
+    // with NOTIFY the server tells of every folder: the poll is a safety net, once per
+    // IDLE refresh
+    let interval = |notify: bool| {
+        if notify {
+            shared.account.idle_refresh
+        } else {
+            shared.account.poll_interval
+        }
+    };
+    let mut next_poll = Instant::now() + interval(notify);
     while !shared.cancel.load(Ordering::Relaxed) {
         let mut changed = Vec::new();
+        let mut tree = false;
         let left = next_poll.saturating_duration_since(Instant::now());
         if idle {
-            if !left.is_zero() && conn.idle(shared.account.idle_refresh.min(left)).await? {
-                changed.extend(inbox_id(shared)?);
+            let mut heard = std::mem::take(&mut pending);
+            if !left.is_zero() && !heard.any() {
+                heard = conn.idle(shared.account.idle_refresh.min(left)).await?;
+            }
+            tree = heard_in(shared, &heard, &mut changed)?;
+            if heard.overflow {
+                notify = set_notify(&mut conn, &mut pending).await?;
             }
         } else {
             tokio::time::sleep(left).await;
         }
-        let mut tree = false;
         if Instant::now() >= next_poll {
             match polled(&mut conn, shared, idle).await? {
                 Polled::Tree => tree = true,
                 Polled::Folders(ids) => changed.extend(ids),
             }
-            next_poll = Instant::now() + poll;
+            next_poll = Instant::now() + interval(notify);
         }
         if tree {
             resync(shared, listener, known, None).await?;
@@ -139,13 +160,42 @@ async fn watch(
     Ok(())
 }
 
-/// The Inbox's cache row id.
-fn inbox_id(shared: &Shared) -> Result<Option<i64>> {
-    Ok(lock(&shared.db)
-        .folders()?
-        .into_iter()
-        .find(|f| f.kind == "inbox")
-        .map(|f| f.id))
+/// NOTIFY SET where the server has it; what it said meanwhile goes to `pending`.
+/// `false` where NOTIFY is not used.
+async fn set_notify(conn: &mut Imap, pending: &mut Heard) -> Result<bool> {
+    Ok(match conn.notify_set().await? {
+        Some(heard) => {
+            *pending = heard;
+            true
+        }
+        None => false,
+    })
+}
+
+/// Adds the cache ids of the folders `heard` names to `changed` (the Inbox for news of
+/// the selected mailbox); `true` when the whole account must be synchronised: the
+/// folder list changed, or a STATUS named a folder the cache does not have.
+fn heard_in(shared: &Shared, heard: &Heard, changed: &mut Vec<i64>) -> Result<bool> {
+    if !heard.any() {
+        return Ok(false);
+    }
+    let folders = lock(&shared.db).folders()?;
+    let inbox = || folders.iter().find(|f| f.kind == "inbox").map(|f| f.id);
+    if heard.selected {
+        changed.extend(inbox());
+    }
+    let mut tree = heard.tree;
+    for name in &heard.mailboxes {
+        let found = folders.iter().find(|f| match &f.imap_name {
+            Some(n) => n == name || (f.kind == "inbox" && n.eq_ignore_ascii_case(name)),
+            None => false,
+        });
+        match found {
+            Some(f) => changed.push(f.id),
+            None => tree = true,
+        }
+    }
+    Ok(tree)
 }
 
 /// What a poll found.
@@ -159,11 +209,15 @@ enum Polled {
 
 /// One poll on the watcher's connection: LIST, compared with the cached folder tree,
 /// then STATUS of every server folder (but the Inbox while it is watched with IDLE),
-/// compared with its cached state.
+/// compared with its cached state. Where the server has LIST-STATUS (RFC 5819) the
+/// list and the statuses come in one round trip, so an idle session's poll is one
+/// exchange; a folder the reply gave no status is asked on its own.
 async fn polled(conn: &mut Imap, shared: &Shared, idle: bool) -> Result<Polled> {
-    let listed: BTreeSet<Vec<u8>> = conn
-        .list()
-        .await?
+    let (entries, statuses) = match conn.list_status().await? {
+        Some(reply) => (reply.entries, reply.statuses),
+        None => (conn.list().await?, Vec::new()),
+    };
+    let listed: BTreeSet<Vec<u8>> = entries
         .into_iter()
         .filter(|e| wire::quote(&e.name).is_some())
         .map(|e| e.name)
@@ -176,10 +230,21 @@ async fn polled(conn: &mut Imap, shared: &Shared, idle: bool) -> Result<Polled> 
     let mut changed = Vec::new();
     for f in folders.iter().filter(|f| f.selectable) {
         let Some(name) = &f.imap_name else { continue };
-        if idle && f.kind == "inbox" {
+        let given = statuses
+            .iter()
+            .find(|(n, _)| n == name || (f.kind == "inbox" && n.eq_ignore_ascii_case(name)))
+            .map(|(_, st)| *st);
+        // the IDLE watches the Inbox: it is compared too when LIST-STATUS gave its
+        // state for free (news of it that came during this poll is not lost), but not
+        // asked with a STATUS of its own (RFC 3501 advises against STATUS on the
+        // selected mailbox)
+        if idle && f.kind == "inbox" && given.is_none() {
             continue;
         }
-        let st = conn.status(name).await?;
+        let st = match given {
+            Some(st) => st,
+            None => conn.status(name).await?,
+        };
         if differs(f, &st) {
             changed.push(f.id);
         }

@@ -1,12 +1,15 @@
 //! A small IMAP4rev1 client (RFC 3501 plus UIDPLUS, MOVE, CONDSTORE): connect with
 //! TLS/STARTTLS/plain, log in, list, status, select, pipelined UID FETCH, APPEND,
-//! UID MOVE / STORE / EXPUNGE. Responses are framed and decoded by `imap-codec`
+//! UID MOVE / STORE / EXPUNGE, IDLE and NOTIFY (`push`). Responses are framed and decoded by `imap-codec`
 //! ([`wire::Reader`]). Every read is bounded ([`Limits`]): line, literal and response
 //! sizes, nesting depth, how many untagged responses are held, a greeting deadline, and
 //! a progress deadline (bytes that bring no progress toward the tagged reply do not keep
 //! a command alive).
 
+mod push;
 pub mod wire;
+
+pub use push::Heard;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -72,6 +75,15 @@ pub struct ListEntry {
     pub delimiter: Option<u8>,
     /// Name attributes, e.g. `\Noselect`, `\Sent`.
     pub attributes: Vec<String>,
+}
+
+/// A LIST-STATUS reply: the mailboxes, and the STATUS of those the server gave one.
+#[derive(Clone, Debug, Default)]
+pub struct ListStatus {
+    /// Every mailbox listed.
+    pub entries: Vec<ListEntry>,
+    /// (raw mailbox name, its state) for each STATUS in the reply.
+    pub statuses: Vec<(Vec<u8>, MailboxState)>,
 }
 
 /// What SELECT/EXAMINE/STATUS tell about a mailbox.
@@ -295,6 +307,44 @@ impl Imap {
                 _ => None,
             })
             .collect())
+    }
+
+    /// LIST "" "*" with every selectable mailbox's STATUS in the same reply
+    /// (LIST-STATUS, RFC 5819): one round trip where a poll would otherwise ask each
+    /// mailbox in turn. `None` when the server does not announce LIST-STATUS. A
+    /// mailbox whose STATUS lacks UIDVALIDITY is left out of the statuses.
+    pub async fn list_status(&mut self) -> Result<Option<ListStatus>> {
+        if !self.has("LIST-STATUS") {
+            return Ok(None);
+        }
+        let mut items = String::from("MESSAGES UIDNEXT UIDVALIDITY");
+        if self.has("CONDSTORE") {
+            items.push_str(" HIGHESTMODSEQ");
+        }
+        let (untagged, _) = self
+            .run_keeping(&format!("LIST \"\" \"*\" RETURN (STATUS ({items}))"), |r| {
+                is_list(r) || is_status(r)
+            })
+            .await?;
+        let mut out = ListStatus::default();
+        for r in untagged {
+            match r {
+                Response::Data(Data::List(entry)) => out.entries.push(entry),
+                Response::Data(Data::Status(st)) => {
+                    if let Some(uidvalidity) = st.uidvalidity {
+                        let state = MailboxState {
+                            exists: st.messages.unwrap_or(0),
+                            uidvalidity,
+                            uidnext: st.uidnext.unwrap_or(0),
+                            highestmodseq: st.highestmodseq,
+                        };
+                        out.statuses.push((st.mailbox, state));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(Some(out))
     }
 
     /// STATUS of a mailbox that is not necessarily selected.
@@ -620,58 +670,6 @@ impl Imap {
     /// NOOP: checks the connection is alive.
     pub async fn noop(&mut self) -> Result<()> {
         self.run("NOOP").await.map(|_| ())
-    }
-
-    /// IDLE (RFC 2177) on the selected mailbox for at most `max`: returns `true` as
-    /// soon as the server reports something (EXISTS, EXPUNGE, FETCH, VANISHED, ...),
-    /// `false` when `max` passed quietly; either way ends the IDLE with DONE.
-    pub async fn idle(&mut self, max: Duration) -> Result<bool> {
-        let tag = self.send("IDLE", "IDLE").await?;
-        // news may come before the continuation and after DONE too: none is lost
-        let mut early = false;
-        loop {
-            match self.read().await? {
-                Response::Continue => break,
-                Response::Data(_) => early = true,
-                Response::Status {
-                    tag: Some(t), text, ..
-                } if t == tag => return Err(self.refused("IDLE", text)),
-                Response::Status {
-                    tag: None,
-                    cond: Cond::Bye,
-                    text,
-                    ..
-                } => return Err(self.bye(text)),
-                _ => {}
-            }
-        }
-        let until = Instant::now() + max;
-        let changed = early
-            || loop {
-                match self.reader.read(&mut self.io, until).await {
-                    Err(ReadError::Timeout) => break false,
-                    Err(ReadError::Io(e)) => return Err(self.broken(e)),
-                    Err(ReadError::Closed) => {
-                        return Err(InternetError::Unreachable {
-                            server: self.server.clone(),
-                            detail: "the server closed the connection".into(),
-                        });
-                    }
-                    Err(ReadError::Bad(what)) => return Err(self.protocol(what)),
-                    Ok(Response::Status {
-                        tag: None,
-                        cond: Cond::Bye,
-                        text,
-                        ..
-                    }) => return Err(self.bye(text)),
-                    Ok(Response::Data(Data::Undecodable(_))) => {}
-                    Ok(Response::Data(_)) => break true,
-                    Ok(_) => {}
-                }
-            };
-        self.write(b"DONE\r\n").await?;
-        let (late, _) = self.finish(&tag, "IDLE", is_news).await?;
-        Ok(changed || !late.is_empty())
     }
 
     /// LOGOUT (errors ignored: the connection ends either way).
