@@ -1,10 +1,12 @@
 //! The properties taken from header fields: subject, sender, recipients for display,
 //! times, ids, importance. The same code serves a full parse and a header-only one.
 
+use std::borrow::Cow;
+
 use mail_parser::parsers::MessageStream;
 use mail_parser::{Address, HeaderName, HeaderValue, Message};
 
-use crate::header::{is_folded, last_field, unfold};
+use crate::header::{is_folded, last_fields, unfold};
 
 /// `IMPORTANCE_LOW`.
 pub const IMPORTANCE_LOW: i32 = 0;
@@ -55,26 +57,32 @@ impl Fields {
     /// The fields of a parsed message; `raw` is what it was parsed from (folded fields
     /// are read again from it, unfolded as RFC 5322 says) and `block` its header block.
     pub fn of(msg: &Message<'_>, raw: &[u8], block: &[u8]) -> Fields {
+        let [importance, priority] = last_fields(block, IMPORTANCE_FIELDS);
+        Fields::of_parsed(msg, raw, importance_of(importance, priority))
+    }
+
+    /// [`Fields::of`] with PR_IMPORTANCE already read ([`importance_of`]).
+    pub fn of_parsed(msg: &Message<'_>, raw: &[u8], importance: i32) -> Fields {
         let subject = text(msg, raw, HeaderName::Subject).unwrap_or_default();
         let from = address(msg, raw, HeaderName::From);
         let sender = address(msg, raw, HeaderName::Sender);
-        let sent_representing = from.as_ref().and_then(first_mailbox);
+        let sent_representing = from.as_deref().and_then(first_mailbox);
         let date = msg.date().map(|d| d.to_timestamp());
         Fields {
             subject,
             sender: sender
-                .as_ref()
+                .as_deref()
                 .and_then(first_mailbox)
                 .or_else(|| sent_representing.clone()),
             sent_representing,
-            display_to: display_list(address(msg, raw, HeaderName::To).as_ref()),
-            display_cc: display_list(address(msg, raw, HeaderName::Cc).as_ref()),
-            display_bcc: display_list(address(msg, raw, HeaderName::Bcc).as_ref()),
+            display_to: display_list(address(msg, raw, HeaderName::To).as_deref()),
+            display_cc: display_list(address(msg, raw, HeaderName::Cc).as_deref()),
+            display_bcc: display_list(address(msg, raw, HeaderName::Bcc).as_deref()),
             submit_time: date.map(mapi_types::filetime_from_unix),
             date,
             message_id: msg.message_id().map(angle_id),
             in_reply_to: ids(msg.in_reply_to()),
-            importance: importance(block),
+            importance,
         }
     }
 
@@ -131,18 +139,22 @@ fn text(msg: &Message<'_>, raw: &[u8], name: HeaderName<'_>) -> Option<String> {
     }
 }
 
-/// An address field, read again from its unfolded line when it is folded.
-fn address(msg: &Message<'_>, raw: &[u8], name: HeaderName<'_>) -> Option<Address<'static>> {
+/// An address field, read again from its unfolded line when it is folded (borrowed
+/// from the parsed message otherwise).
+fn address<'m, 'x: 'm>(
+    msg: &'m Message<'x>,
+    raw: &[u8],
+    name: HeaderName<'x>,
+) -> Option<Cow<'m, Address<'m>>> {
     match folded_value(msg, raw, &name) {
         Some(line) => MessageStream::new(&line)
             .parse_address()
             .into_address()
-            .map(Address::into_owned),
+            .map(|a| Cow::Owned(a.into_owned())),
         None => msg
             .header(name)
             .and_then(HeaderValue::as_address)
-            .cloned()
-            .map(Address::into_owned),
+            .map(Cow::Borrowed),
     }
 }
 
@@ -196,22 +208,26 @@ fn ids(v: &HeaderValue<'_>) -> Option<String> {
     (!list.is_empty()).then(|| list.join(" "))
 }
 
-/// PR_IMPORTANCE from the header block.
-fn importance(block: &[u8]) -> i32 {
-    let value = |name| {
-        last_field(block, name).map(|v| {
+/// The fields PR_IMPORTANCE is read from, as [`importance_of`] takes them.
+pub const IMPORTANCE_FIELDS: [&str; 2] = ["Importance", "X-Priority"];
+
+/// PR_IMPORTANCE from the raw values of the last `Importance` and `X-Priority` fields of
+/// the header block ([`IMPORTANCE_FIELDS`]).
+pub fn importance_of(importance: Option<&[u8]>, priority: Option<&[u8]>) -> i32 {
+    let value = |v: Option<&[u8]>| {
+        v.map(|v| {
             String::from_utf8_lossy(&unfold(v))
                 .trim()
                 .to_ascii_lowercase()
         })
     };
-    match value("Importance").as_deref() {
+    match value(importance).as_deref() {
         Some("high") => return IMPORTANCE_HIGH,
         Some("normal") => return IMPORTANCE_NORMAL,
         Some("low") => return IMPORTANCE_LOW,
         _ => {}
     }
-    match value("X-Priority").and_then(|v| v.chars().next()) {
+    match value(priority).and_then(|v| v.chars().next()) {
         Some('1' | '2') => IMPORTANCE_HIGH,
         Some('4' | '5') => IMPORTANCE_LOW,
         _ => IMPORTANCE_NORMAL,

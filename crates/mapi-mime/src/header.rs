@@ -52,7 +52,13 @@ pub fn is_folded(value: &[u8]) -> bool {
 /// The raw value of the last field named `name` (case ignored) in a header block,
 /// after the colon and up to its end (folds included).
 pub fn last_field<'a>(block: &'a [u8], name: &str) -> Option<&'a [u8]> {
-    let mut found = None;
+    let [found] = last_fields(block, [name]);
+    found
+}
+
+/// [`last_field`] for each of `names`, in one pass over the block.
+pub fn last_fields<'a, const N: usize>(block: &'a [u8], names: [&str; N]) -> [Option<&'a [u8]>; N] {
+    let mut found = [None; N];
     let mut start = 0;
     while start < block.len() {
         // a field runs to the line break not followed by a space or TAB
@@ -72,10 +78,12 @@ pub fn last_field<'a>(block: &'a [u8], name: &str) -> Option<&'a [u8]> {
             }
         }
         let field = &block[start..end];
-        if let Some(colon) = field.iter().position(|&b| b == b':')
-            && field[..colon].eq_ignore_ascii_case(name.as_bytes())
-        {
-            found = Some(&field[colon + 1..]);
+        if let Some(colon) = field.iter().position(|&b| b == b':') {
+            for (name, slot) in names.iter().zip(found.iter_mut()) {
+                if field[..colon].eq_ignore_ascii_case(name.as_bytes()) {
+                    *slot = Some(&field[colon + 1..]);
+                }
+            }
         }
         start = end;
     }
@@ -124,5 +132,13 @@ mod tests {
         assert_eq!(last_field(block, "x-priority"), Some(&b" 1\r\n"[..]));
         assert_eq!(last_field(block, "Cc"), None);
         assert_eq!(last_field(b"no colon here", "no colon here"), None);
+        assert_eq!(
+            last_fields(block, ["cc", "X-Priority", "subject"]),
+            [
+                None,
+                last_field(block, "x-priority"),
+                last_field(block, "SUBJECT")
+            ]
+        );
     }
 }

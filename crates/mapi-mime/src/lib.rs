@@ -4,7 +4,10 @@
 //! # Layout
 //! - [`map`]: [`MessageProps`], a whole message mapped ([`MessageProps::map`], the import
 //!   check [`import`]) and its property row; [`mapping_parser`], the parser it is
-//!   fastest with; [`header_fields`] for the header block only.
+//!   fastest with; [`header_fields`] for the header block only; [`date_forecast`], a
+//!   message's date from its `Date` field alone.
+//! - `single_part`: the mapping of a message that is one text part kept as it is, from
+//!   its header fields alone (what the whole parse gives, without its pass over the body).
 //! - [`fields`]: [`Fields`], the properties header fields give (subject, senders,
 //!   recipients for display, times, ids, importance).
 //! - [`subject`]: the PR_SUBJECT_PREFIX / PR_NORMALIZED_SUBJECT rule.
@@ -41,6 +44,7 @@ pub mod error;
 pub mod fields;
 pub mod header;
 pub mod map;
+mod single_part;
 pub mod subject;
 
 pub use attach::{MimeAttachment, attachments, recipients};
@@ -49,4 +53,4 @@ pub use error::MimeError;
 pub use fields::{Fields, IMPORTANCE_HIGH, IMPORTANCE_LOW, IMPORTANCE_NORMAL, Mailbox, angle_id};
 pub use header::header_block;
 pub use mail_parser::MessageParser;
-pub use map::{MESSAGE_CLASS, MessageProps, header_fields, import, mapping_parser};
+pub use map::{MESSAGE_CLASS, MessageProps, date_forecast, header_fields, import, mapping_parser};

@@ -102,11 +102,12 @@ fn prop_text(conn: &Connection, id: i64, tag: PropTag) -> rusqlite::Result<Optio
 /// for another message.
 pub fn rebuild_unsent(conn: &Connection, id: i64) -> Result<(), BuildError> {
     let row = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT flags, subject, sender_name, sender_email, display_to, display_cc,
-                    submit_time, message_id, body, octet_length(raw)
+                    submit_time, message_id, {}, octet_length(raw)
              FROM messages WHERE id = ?1",
-        )?
+            crate::schema::BODY_SQL
+        ))?
         .query_row([id], |r| {
             Ok((
                 r.get::<_, i32>(0)?,

@@ -58,6 +58,9 @@ pub fn attachment<'a>(
 /// time (the form is never whole in memory).
 pub fn store_raw(conn: &Connection, id: i64, composed: Composed<'_>) -> Result<(), BuildError> {
     let total = composed.len();
+    // A body kept as a part of the old raw bytes gets its own copy first.
+    conn.prepare_cached(crate::schema::BODY_FROM_RAW_TO_COLUMN)?
+        .execute([id])?;
     conn.prepare_cached("UPDATE messages SET raw = zeroblob(?1), size = ?1 WHERE id = ?2")?
         .execute(params![total as i64, id])?;
     let blob = conn.blob_open(MAIN_DB, c"messages", c"raw", id, false)?;

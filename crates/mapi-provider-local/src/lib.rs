@@ -7,7 +7,8 @@
 //! - [`store`]: [`LocalStore`], the logged-on message store (folders, contents, messages);
 //!   its `folder_ops` submodule holds IMAPIFolder's folder and message operations
 //!   (CreateFolder, DeleteFolder, EmptyFolder, CopyFolder, CopyMessages, DeleteMessages,
-//!   SetReadFlags) and GetReceiveFolder.
+//!   SetReadFlags) and GetReceiveFolder; its `overlap` submodule, a large import parsed
+//!   and inserted at once on two threads (the plain import's ids and order).
 //! - [`changes`]: the store's change reports for advise: a change log the schema's
 //!   triggers write, read by a watcher thread woken by inotify.
 //! - `contents`: contents tables as a row source that pushes sort, restriction and

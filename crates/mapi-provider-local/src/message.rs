@@ -168,7 +168,8 @@ fn load(conn: &Connection, ctx: &Ctx, id: i64) -> Result<Option<(i64, PropSet)>,
                     delivery_time, submit_time, size, message_id, flags, has_attach,
                     CASE WHEN octet_length(body) <= ?2 THEN body END, octet_length(body),
                     octet_length(raw),
-                    coalesce((SELECT version FROM message_versions WHERE message = ?1), 0)
+                    coalesce((SELECT version FROM message_versions WHERE message = ?1), 0),
+                    body_offset, body_len
              FROM messages WHERE id = ?1",
         )
         .map_err(sql)?;
@@ -227,22 +228,40 @@ fn load(conn: &Connection, ctx: &Ctx, id: i64) -> Result<Option<(i64, PropSet)>,
             put(PR_MESSAGE_FLAGS, PropValue::Long(flags));
             put(PR_READ, PropValue::Boolean(flags & 1 != 0));
             put(PR_HASATTACH, PropValue::Boolean(r.get(11)?));
-            match r.get_ref(12)? {
-                ValueRef::Text(b) | ValueRef::Blob(b) => {
+            let in_raw = match (r.get::<_, Option<i64>>(16)?, r.get::<_, Option<i64>>(17)?) {
+                (Some(at), Some(len)) => Some((at.max(0) as u64, len.max(0) as u64)),
+                _ => None,
+            };
+            match (in_raw, r.get_ref(12)?) {
+                // A part of the raw bytes (schema 8): read below, or through a stream.
+                (Some((at, len)), _) if len > GETPROPS_LIMIT => {
+                    s.put(PR_BODY, Held::Large(len, Place::Raw(at)));
+                }
+                (Some(_), _) => {}
+                (None, ValueRef::Text(b) | ValueRef::Blob(b)) => {
                     put(PR_BODY, PropValue::Unicode(lossy(b)));
                 }
-                _ => {
+                (None, _) => {
                     let len: i64 = r.get(13)?;
                     s.put(PR_BODY, Held::Large(len.max(0) as u64, Place::Body));
                 }
             }
-            Ok((s, r.get::<_, i64>(14)?, r.get::<_, i64>(15)?))
+            Ok((s, r.get::<_, i64>(14)?, r.get::<_, i64>(15)?, in_raw))
         })
         .optional()
         .map_err(sql)?;
-    let Some((mut set, raw_len, version)) = found else {
+    let Some((mut set, raw_len, version, in_raw)) = found else {
         return Ok(None);
     };
+    if let Some((at, len)) = in_raw.filter(|(_, len)| *len <= GETPROPS_LIMIT) {
+        let mut body = vec![0; len as usize];
+        let blob = conn
+            .blob_open(MAIN_DB, c"messages", c"raw", id, true)
+            .map_err(sql)?;
+        let n = blob.read_at(&mut body, at as usize).map_err(sql)?;
+        body.truncate(n);
+        set.put(PR_BODY, Held::Value(PropValue::Unicode(lossy(&body))));
+    }
     let prefix_len = (raw_len.max(0) as usize).min(HEADER_SCAN);
     let mut prefix = vec![0; prefix_len];
     if prefix_len > 0 {
@@ -723,9 +742,15 @@ impl MessageInner {
                 None => insert(deleted, 0, 0, ToSqlOutput::from(Null)).map(|_| ()),
             };
         };
+        // A body set here is no longer the part of the raw bytes it may have been.
+        let also = if kind == Col::Body {
+            ", body_offset = NULL, body_len = NULL"
+        } else {
+            ""
+        };
         let set = |v: ToSqlOutput<'_>| {
             conn.execute(
-                &format!("UPDATE messages SET {column} = ?1 WHERE id = ?2"),
+                &format!("UPDATE messages SET {column} = ?1{also} WHERE id = ?2"),
                 params![v, self.id()],
             )
             .map_err(sql)
@@ -759,7 +784,7 @@ impl MessageInner {
                 };
                 if let Some(v) = cleared {
                     conn.execute(
-                        &format!("UPDATE messages SET {column} = {v} WHERE id = ?1"),
+                        &format!("UPDATE messages SET {column} = {v}{also} WHERE id = ?1"),
                         [self.id()],
                     )
                     .map_err(sql)?;

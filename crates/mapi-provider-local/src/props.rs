@@ -25,6 +25,9 @@ pub const MAX_PER_CALL: usize = 4096;
 pub enum Place {
     /// `messages.body` of the message.
     Body,
+    /// The message's `messages.raw` from this offset: a body kept as a part of the raw
+    /// bytes (schema 8); its length is the value's.
+    Raw(u64),
     /// `message_props.value` of this row (a large value set through SetProps).
     Inline(i64),
     /// The `prop_chunks` of this `message_props` row (a value written through a stream).

@@ -282,7 +282,36 @@ macro_rules! store_v7 {
     };
 }
 
-/// The store schema (version 7, with [`store_v7`]; version 6, with [`store_change_log`]; version 5, with [`store_v5_attachments`]; version 4, with [`store_v4_recipients`]; version 3; version 2 without [`store_v3_objects`]). `folders.msg_count` is each folder's message count,
+/// What schema version 8 adds: an imported message whose body text is a verbatim part
+/// of its raw bytes (a text part stored as is, no transfer decoding) keeps only where it
+/// is (`body_offset`, `body_len`: bytes into `raw`), not a second copy in `body`, which
+/// is then empty. Without them (NULL) the body is `body`. Anything that sets the body or
+/// rewrites `raw` clears them ([`BODY_FROM_RAW_TO_COLUMN`] first when `raw` changes).
+macro_rules! store_v8 {
+    () => {
+        "
+    ALTER TABLE messages ADD COLUMN body_offset INTEGER;
+    ALTER TABLE messages ADD COLUMN body_len INTEGER;
+        "
+    };
+}
+
+/// The body text of a `messages` row in SQL: the `body` column, or its part of `raw`
+/// (schema version 8, `store_v8`).
+pub const BODY_SQL: &str =
+    "CASE WHEN body_len IS NULL THEN body ELSE substr(raw, body_offset + 1, body_len) END";
+
+/// The length in bytes of a `messages` row's body text in SQL.
+pub const BODY_LEN_SQL: &str = "coalesce(body_len, octet_length(body))";
+
+/// Gives the message `?1` whose body is a part of its `raw` bytes a copy of it in
+/// `body`, so `raw` can be rewritten; does nothing for another message.
+pub const BODY_FROM_RAW_TO_COLUMN: &str =
+    "UPDATE messages SET body = CAST(substr(raw, body_offset + 1, body_len) AS TEXT),
+         body_offset = NULL, body_len = NULL
+     WHERE id = ?1 AND body_len IS NOT NULL";
+
+/// The store schema (version 8, with [`store_v8`]; version 7, with [`store_v7`]; version 6, with [`store_change_log`]; version 5, with [`store_v5_attachments`]; version 4, with [`store_v4_recipients`]; version 3; version 2 without [`store_v3_objects`]). `folders.msg_count` is each folder's message count,
 /// kept by triggers in the same transaction as every insert, delete and move of a
 /// message, whichever connection or process makes it: an unrestricted contents table
 /// counts its rows with one lookup. `messages_by_folder` gives a row's position in the
@@ -322,6 +351,7 @@ const STORE_SCHEMA: &str = concat!(
     store_v5_attachments!(),
     store_change_log!(),
     store_v7!(),
+    store_v8!(),
 );
 
 /// Version 1 to 2: the per-folder message count (column, its value now, the triggers
@@ -352,6 +382,9 @@ const STORE_ADD_CHANGE_LOG: &str = store_change_log!();
 /// Version 6 to 7: change-log rows for a range of messages, folder comments.
 const STORE_V6_TO_V7: &str = store_v7!();
 
+/// Version 7 to 8: the body as a part of the raw bytes.
+const STORE_V7_TO_V8: &str = store_v8!();
+
 /// What an import runs first in its write transaction: the per-message insert triggers
 /// go (the folder count and the change log), so its inserts fire none and need no
 /// statement journal. It counts and logs its batch itself, then puts them back
@@ -371,7 +404,7 @@ pub const STORE: FileKind = FileKind {
     label: "local store",
     // "MAPS"
     application_id: 0x4D41_5053,
-    schema_version: 7,
+    schema_version: 8,
     schema: STORE_SCHEMA,
     migrations: &[
         STORE_V1_TO_V2,
@@ -380,6 +413,7 @@ pub const STORE: FileKind = FileKind {
         STORE_V4_TO_V5,
         STORE_ADD_CHANGE_LOG,
         STORE_V6_TO_V7,
+        STORE_V7_TO_V8,
     ],
     tables: &["folders", "messages"],
     init: init_folders,

@@ -26,6 +26,7 @@ use crate::schema::{self, FOLDERS, STORE, folder_code};
 use mapi_mime::MessageProps;
 
 pub(crate) mod folder_ops;
+mod overlap;
 
 /// PR_MDB_PROVIDER of every local store: the store-type MAPIUID of this provider.
 pub const LOCAL_STORE_PROVIDER: MapiUid = MapiUid([
@@ -294,11 +295,12 @@ impl LocalStore {
         let id = entryid::decode(&self.uid, ObjectKind::Message, entry)?;
         self.with_conn(|conn| {
             let mut stmt = conn
-                .prepare_cached(
+                .prepare_cached(&format!(
                     "SELECT folder, delivery_time, flags, raw, subject, sender_name, sender_email,
-                            display_to, display_cc, submit_time, message_id, body
+                            display_to, display_cc, submit_time, message_id, {}
                      FROM messages WHERE id = ?1",
-                )
+                    schema::BODY_SQL
+                ))
                 .map_err(self.sql())?;
             let row = stmt
                 .query_row([id], |r| {
@@ -375,13 +377,32 @@ impl LocalStore {
     fn import_now(&self, folder: &[u8], messages: &[Vec<u8>]) -> Result<Vec<EntryId>, LocalError> {
         self.with_conn(|conn| {
             let folder = self.folder_id(conn, folder)?;
-            let parsed = parse_all(messages)?;
+            let now = mapi_types::filetime_from_unix(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or(0),
+            );
+            if messages.len() >= OVERLAP_MIN && two_threads() {
+                let forecast = overlap::forecasts(messages, now);
+                let order = insert_order(&forecast);
+                match overlap::import(conn, folder, messages, &order, &forecast, now) {
+                    Ok(rows) => {
+                        return Ok(rows.into_iter().map(|r| self.message_entry(r)).collect());
+                    }
+                    Err(overlap::Stop::Sql(e)) => return Err(self.sql()(e)),
+                    // Rolled back: the plain import below gives the answer.
+                    Err(overlap::Stop::Replan) => {}
+                }
+            }
+            let parsed = parse_all(messages, now)?;
+            let times: Vec<u64> = parsed.iter().map(|p| p.delivery_time).collect();
             let mut ids = vec![EntryId::new(); parsed.len()];
             bulk_write(conn, |tx| {
                 tx.execute_batch(schema::SUSPEND_INSERT_TRIGGERS)?;
                 let first = next_message_id(tx)?;
                 let mut insert = Inserter::new(tx)?;
-                for (next, i) in (first..).zip(insert_order(&parsed)) {
+                for (next, i) in (first..).zip(insert_order(&times)) {
                     insert.row(tx, folder, next, &parsed[i], &messages[i])?;
                     ids[i] = self.message_entry(next);
                 }
@@ -433,10 +454,19 @@ impl LocalStore {
 /// previous one instead of anywhere in the index. Messages with the same delivery time
 /// keep their order in the batch, so the view order (ties: the later row first) is the
 /// one inserting in batch order gives.
-fn insert_order(parsed: &[Parsed<'_>]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..parsed.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(parsed[i].delivery_time));
+fn insert_order(delivery_times: &[u64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..delivery_times.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(delivery_times[i]));
     order
+}
+
+/// A batch this large is parsed and inserted at once ([`overlap`]) when there are two
+/// threads to do it.
+const OVERLAP_MIN: usize = 256;
+
+/// Whether this machine runs two threads at once.
+fn two_threads() -> bool {
+    std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
 }
 
 /// The page cache of a bulk write, in KiB (as `PRAGMA cache_size` takes it: negative).
@@ -449,10 +479,10 @@ const BULK_CACHE_KIB: i64 = -16 * 1024;
 /// time before returning. That copy is left to the next checkpoint: the next commit
 /// that finds the WAL over SQLite's threshold, or logoff. The connection's settings
 /// are put back whatever the outcome.
-fn bulk_write<T>(
+fn bulk_write<T, E: From<rusqlite::Error>>(
     conn: &mut Connection,
-    write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
-) -> rusqlite::Result<T> {
+    write: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E>,
+) -> Result<T, E> {
     let synchronous: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0))?;
     let autocheckpoint: i64 = conn.pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))?;
     let temp_store: i64 = conn.pragma_query_value(None, "temp_store", |r| r.get(0))?;
@@ -469,6 +499,7 @@ fn bulk_write<T>(
     // next row id) is what it writes after.
     let done = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(E::from)
         .and_then(|tx| {
             let out = write(&tx)?;
             tx.commit()?;
@@ -493,7 +524,8 @@ const WRITE_IN_PLACE: usize = 64 * 1024;
 /// The columns of an imported message, in the order they are bound.
 const INSERT_IMPORTED: &str = "INSERT INTO messages (id, folder, subject, sender_name, \
      sender_email, display_to, display_cc, delivery_time, submit_time, size, message_id, flags, \
-     has_attach, body, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+     has_attach, body_offset, body_len, body, raw) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 
 /// The row id the next inserted message gets, as SQLite would give it (one more than
 /// the largest), so a batch inserted with explicit ids knows them. Call it inside the
@@ -527,10 +559,13 @@ fn log_import(conn: &Connection, folder: i64, first: i64, n: usize) -> rusqlite:
 /// Inserts imported messages one row at a time (with the insert triggers gone, a
 /// one-row insert needs no statement journal), without SQLite copying their large
 /// values: a large body text or raw message is inserted as a zero-filled blob of its
-/// size (the last two columns of the row, so SQLite keeps them as lengths, not bytes),
+/// size (the last columns of the row with bytes, so SQLite keeps them as lengths),
 /// then written into the row through incremental blob I/O, which goes straight to the
 /// database pages. Such a body is stored as a blob of UTF-8 bytes (a reader of the
-/// column takes either form; messages are read back from their raw bytes).
+/// column takes either form; messages are read back from their raw bytes). A body that
+/// is a verbatim part of the raw bytes of a message under [`WRITE_IN_PLACE`] is not
+/// stored again: the row says where it is (`body_offset`, `body_len`; `body` empty), so
+/// its text is written once.
 struct Inserter<'c> {
     stmt: rusqlite::CachedStatement<'c>,
 }
@@ -551,8 +586,14 @@ impl<'c> Inserter<'c> {
         raw: &[u8],
     ) -> rusqlite::Result<()> {
         let stmt = &mut self.stmt;
-        let body = p.body.as_bytes();
-        let (body_len, raw_len) = (in_place(body)?, in_place(raw)?);
+        // A body that is a part of the raw bytes is kept as where it is (schema 8), when
+        // the raw bytes are bound: a zero-filled blob is only kept as its length when no
+        // column after it holds bytes, and the two saying where the body is come last.
+        let raw_len = in_place(raw)?;
+        let in_raw = raw_len.is_none().then(|| body_in(raw, &p.body)).flatten();
+        let text: &str = if in_raw.is_some() { "" } else { &p.body };
+        let body = text.as_bytes();
+        let body_len = in_place(body)?;
         let flags = if p.has_attach { MSGFLAG_HASATTACH } else { 0 };
         stmt.raw_bind_parameter(1, id)?;
         stmt.raw_bind_parameter(2, folder)?;
@@ -567,12 +608,14 @@ impl<'c> Inserter<'c> {
         stmt.raw_bind_parameter(11, &p.message_id)?;
         stmt.raw_bind_parameter(12, flags)?;
         stmt.raw_bind_parameter(13, p.has_attach)?;
+        stmt.raw_bind_parameter(14, in_raw.as_ref().map(|r| r.start as i64))?;
+        stmt.raw_bind_parameter(15, in_raw.map(|r| r.len() as i64))?;
         stmt.raw_bind_parameter(
-            14,
-            body_len.map_or(ToSqlOutput::from(p.body.as_ref()), ToSqlOutput::ZeroBlob),
+            16,
+            body_len.map_or(ToSqlOutput::from(text), ToSqlOutput::ZeroBlob),
         )?;
         stmt.raw_bind_parameter(
-            15,
+            17,
             raw_len.map_or(ToSqlOutput::from(raw), ToSqlOutput::ZeroBlob),
         )?;
         stmt.raw_execute()?;
@@ -585,6 +628,14 @@ impl<'c> Inserter<'c> {
         }
         Ok(())
     }
+}
+
+/// Where `body` is in `raw` when it is a part of it (the parser borrowed it: a text part
+/// kept as is); `None` for an empty body or one made by decoding (its own allocation).
+fn body_in(raw: &[u8], body: &str) -> Option<std::ops::Range<usize>> {
+    let start = (body.as_ptr() as usize).checked_sub(raw.as_ptr() as usize)?;
+    let end = start.checked_add(body.len())?;
+    (!body.is_empty() && end <= raw.len()).then_some(start..end)
 }
 
 /// The length of the zero-filled blob a value over [`WRITE_IN_PLACE`] is inserted as;
@@ -600,13 +651,7 @@ fn in_place(value: &[u8]) -> rusqlite::Result<Option<i32>> {
 
 /// Parses every message (on up to two threads for big batches); the first one that is
 /// not a message fails the whole batch.
-fn parse_all(messages: &[Vec<u8>]) -> Result<Vec<Parsed<'_>>, LocalError> {
-    let now = mapi_types::filetime_from_unix(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0),
-    );
+fn parse_all(messages: &[Vec<u8>], now: u64) -> Result<Vec<Parsed<'_>>, LocalError> {
     fn parse_range(
         start: usize,
         chunk: &[Vec<u8>],

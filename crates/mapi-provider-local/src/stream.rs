@@ -115,6 +115,7 @@ fn read_stored(
             (c"attach_chunks", c"data", row, pos % CHUNK as u64)
         }
         Place::Body => (c"messages", c"body", message, pos),
+        Place::Raw(at) => (c"messages", c"raw", message, at + pos),
         Place::Inline(row) => (c"message_props", c"value", row, pos),
         Place::Chunks(prop) => {
             let seq = (pos / CHUNK as u64) as i64;

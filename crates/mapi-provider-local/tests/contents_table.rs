@@ -504,10 +504,10 @@ fn whole_folder_counts_stay_exact_when_another_connection_changes_the_folder() {
              UPDATE messages SET folder = folder, flags = flags WHERE id % 13 = 0;
              INSERT INTO messages (folder, subject, sender_name, sender_email, display_to,
                  display_cc, delivery_time, submit_time, size, message_id, flags,
-                 has_attach, body, raw)
+                 has_attach, body, raw, body_offset, body_len)
              SELECT folder, subject || ' copy', sender_name, sender_email, display_to,
                  display_cc, delivery_time + 1, submit_time, size, NULL, flags,
-                 has_attach, body, raw
+                 has_attach, body, raw, body_offset, body_len
              FROM messages WHERE id % 5 = 1;
              BEGIN; DELETE FROM messages; UPDATE messages SET folder = 1; ROLLBACK;",
         )

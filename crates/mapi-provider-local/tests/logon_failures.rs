@@ -58,14 +58,14 @@ fn newer_schema_is_version_and_the_file_is_untouched() {
     create_store(&path);
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.pragma_update(None, "user_version", 8).unwrap();
+        conn.pragma_update(None, "user_version", 9).unwrap();
     }
     let before = std::fs::read(&path).unwrap();
     let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(20));
     let e = err(store_logon(settings(&path)));
     assert_eq!(e.status, Status::MAPI_E_VERSION);
-    assert!(e.message.contains("version 8"), "{e}");
+    assert!(e.message.contains("version 9"), "{e}");
     // Configure must not "upgrade" it either.
     let e = mapi_spi::MessageService::service_entry(
         &mapi_provider_local::LocalStoreService,

@@ -107,7 +107,11 @@ fn version1_copy(current: &Path, old: &Path, indexes: &[&str]) {
     conn.execute_batch(
         "INSERT INTO meta SELECT key, value FROM src.meta;
          INSERT INTO folders SELECT id, parent, kind, name, class FROM src.folders;
-         INSERT INTO messages SELECT * FROM src.messages;
+         INSERT INTO messages SELECT id, folder, subject, sender_name, sender_email,
+             display_to, display_cc, delivery_time, submit_time, size, message_id, flags,
+             has_attach, CASE WHEN body_len IS NULL THEN body
+                 ELSE CAST(substr(raw, body_offset + 1, body_len) AS TEXT) END, raw
+             FROM src.messages;
          DETACH src;",
     )
     .unwrap();
@@ -192,7 +196,7 @@ fn version1_files_are_brought_to_the_current_schema_with_the_same_answers() {
     let current = dir.path("current.db");
     current_store(&current, 700);
     let expected_schema = schema_of(&current);
-    assert_eq!(expected_schema.0, 7);
+    assert_eq!(expected_schema.0, 8);
     let expected = {
         let store = store_logon(settings(&current)).unwrap();
         let a = answers(&store);
@@ -259,15 +263,15 @@ fn a_newer_schema_is_still_refused_and_left_alone() {
     current_store(&path, 3);
     Connection::open(&path)
         .unwrap()
-        .pragma_update(None, "user_version", 8)
+        .pragma_update(None, "user_version", 9)
         .unwrap();
     let before = schema_of(&path);
     let e = err(store_logon(settings(&path)));
     assert_eq!(e.status, Status::MAPI_E_VERSION);
-    assert!(e.message.contains("version 8"), "{e}");
+    assert!(e.message.contains("version 9"), "{e}");
     // Nothing was upgraded or rolled back.
     assert_eq!(schema_of(&path), before);
-    assert_eq!(before.0, 8);
+    assert_eq!(before.0, 9);
 }
 
 #[test]
@@ -286,7 +290,7 @@ fn version3_files_get_the_recipients_and_attachment_tables() {
     // What a version-3 file is: the same without the version-4 and -5 additions.
     Connection::open(&old)
         .unwrap()
-        .execute_batch(DROP_CHANGE_LOG)
+        .execute_batch(&format!("{DROP_BODY_IN_RAW}{DROP_CHANGE_LOG}"))
         .unwrap();
     Connection::open(&old)
         .unwrap()
@@ -328,8 +332,19 @@ fn version3_files_get_the_recipients_and_attachment_tables() {
     block_on(store.logoff());
 }
 
-/// What turns a version-7 file into a version-5 one: the folder comments and the
-/// change log (with its range column) and its triggers go.
+/// What turns a version-8 file into a version-7 one: bodies kept as a part of the raw
+/// bytes get their copy in `body`, and the columns saying where they are go.
+const DROP_BODY_IN_RAW: &str = "
+    UPDATE messages SET body = CAST(substr(raw, body_offset + 1, body_len) AS TEXT)
+        WHERE body_len IS NOT NULL;
+    ALTER TABLE messages DROP COLUMN body_offset;
+    ALTER TABLE messages DROP COLUMN body_len;
+    PRAGMA user_version = 7;
+";
+
+/// What turns a version-7 file (a version-8 one after [`DROP_BODY_IN_RAW`]) into a
+/// version-5 one: the folder comments and the change log (with its range column) and
+/// its triggers go.
 const DROP_CHANGE_LOG: &str = "
     DROP TRIGGER changes_folder_props;
     ALTER TABLE folders DROP COLUMN comment;
@@ -368,7 +383,7 @@ fn version4_files_get_the_attachment_tables() {
     // What a version-4 file is: the same without the version-5 and -6 additions.
     Connection::open(&old)
         .unwrap()
-        .execute_batch(DROP_CHANGE_LOG)
+        .execute_batch(&format!("{DROP_BODY_IN_RAW}{DROP_CHANGE_LOG}"))
         .unwrap();
     Connection::open(&old)
         .unwrap()
@@ -416,7 +431,7 @@ fn version5_files_get_the_change_log() {
     std::fs::copy(&current, &old).unwrap();
     Connection::open(&old)
         .unwrap()
-        .execute_batch(DROP_CHANGE_LOG)
+        .execute_batch(&format!("{DROP_BODY_IN_RAW}{DROP_CHANGE_LOG}"))
         .unwrap();
     let v5 = schema_of(&old);
     assert_eq!(v5.0, 5);
@@ -521,4 +536,99 @@ fn version6_files_get_change_ranges_and_keep_their_log() {
         )
         .unwrap();
     assert_eq!(triggers, 2);
+}
+
+/// The columns of a file's `messages` table.
+fn message_columns(path: &Path) -> Vec<String> {
+    Connection::open(path)
+        .unwrap()
+        .prepare("SELECT name FROM pragma_table_info('messages') ORDER BY cid")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// PR_BODY of every Inbox message by subject, through GetProps and the row API (which
+/// must agree), sorted by subject.
+fn inbox_bodies(store: &Arc<dyn MsgStore>) -> Vec<(String, String)> {
+    let inbox = block_on(store.folder(FolderKind::Inbox)).unwrap();
+    let mut out: Vec<(String, String)> = block_on(store.contents(&inbox))
+        .unwrap()
+        .full_rows()
+        .iter()
+        .map(|r| {
+            let entry = r.get(PR_ENTRYID).and_then(|v| v.as_bytes()).unwrap();
+            let msg = block_on(store.open_message(entry, 0)).unwrap();
+            let got = block_on(msg.get_props(Some(&[PR_SUBJECT, PR_BODY]), 0)).unwrap();
+            let text = |i: usize| got.value[i].1.as_str().unwrap_or("(none)").to_string();
+            let row = block_on(store.read_message(entry)).unwrap();
+            assert_eq!(row.str(PR_BODY), Some(text(1).as_str()));
+            (text(0), text(1))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn version7_files_keep_their_bodies_and_new_imports_keep_them_in_the_raw_bytes() {
+    let dir = TempDir::new();
+    let (current, expected_schema) = checkpointed_store(&dir);
+    let old = dir.path("v7.db");
+    {
+        let conn = Connection::open(&old).unwrap();
+        conn.pragma_update(None, "page_size", 16384).unwrap();
+        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+        conn.execute_batch(include_str!("data/store-v7.sql"))
+            .unwrap();
+        conn.pragma_update(None, "application_id", 0x4D41_5053)
+            .unwrap();
+        conn.pragma_update(None, "user_version", 7).unwrap();
+    }
+    assert_eq!(schema_of(&old).0, 7);
+    assert!(!message_columns(&old).contains(&"body_len".to_string()));
+
+    let store = store_logon(settings(&old)).unwrap();
+    assert_eq!(schema_of(&old), expected_schema);
+    assert_eq!(message_columns(&old), message_columns(&current));
+    // The version-7 bodies, one verbatim and one decoded, both in `body`, read as before.
+    let v7 = [
+        (
+            "First v7 message".to_string(),
+            "Plain v7 body, kept as is.\r\n".to_string(),
+        ),
+        (
+            "Second v7 message".to_string(),
+            "Gr\u{fc}\u{df}e from v7.\r\n".to_string(),
+        ),
+    ];
+    assert_eq!(inbox_bodies(&store), v7);
+    // A message imported now keeps its body in its raw bytes only.
+    let inbox = block_on(store.folder(FolderKind::Inbox)).unwrap();
+    block_on(store.import_raw(&inbox, vec![message(3)])).unwrap();
+    let mut bodies = inbox_bodies(&store);
+    assert_eq!(bodies.len(), 3);
+    let new = bodies.remove(1);
+    assert_eq!(
+        new,
+        ("Notes 3".to_string(), format!("{}\r\n", "y".repeat(60)))
+    );
+    assert_eq!(bodies, v7);
+    block_on(store.logoff());
+    let kept: Vec<(i64, Option<i64>)> = Connection::open(&old)
+        .unwrap()
+        .prepare("SELECT octet_length(body), body_len FROM messages ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    // Row 1 is the second message (the newer one, imported first), row 3 the new one.
+    let len = |s: &str| s.len() as i64;
+    assert_eq!(
+        kept,
+        [(len(&v7[1].1), None), (len(&v7[0].1), None), (0, Some(62))]
+    );
 }

@@ -183,9 +183,10 @@ impl LocalStore {
         tx.prepare_cached(
             "INSERT INTO messages (folder, subject, sender_name, sender_email, display_to,
                  display_cc, delivery_time, submit_time, size, message_id, flags, has_attach,
-                 body, raw)
+                 body, raw, body_offset, body_len)
              SELECT ?1, subject, sender_name, sender_email, display_to, display_cc,
-                 delivery_time, submit_time, size, message_id, flags, has_attach, body, raw
+                 delivery_time, submit_time, size, message_id, flags, has_attach, body, raw,
+                 body_offset, body_len
              FROM messages WHERE id = ?2",
         )
         .and_then(|mut s| s.execute([dest, id]))
