@@ -352,5 +352,12 @@ const OBJECT_CONSTANTS: &[(&str, u32)] = {
         ("MSGFLAG_HASATTACH", a::MSGFLAG_HASATTACH as u32),
         // IMessage::SubmitMessage's one flag (the engine's submit::FORCE_SUBMIT).
         ("FORCE_SUBMIT", 0x1),
+        // IMAPIFolder::GetMessageStatus / SetMessageStatus bits (PR_MSG_STATUS).
+        ("MSGSTATUS_HIGHLIGHTED", 0x1),
+        ("MSGSTATUS_TAGGED", 0x2),
+        ("MSGSTATUS_HIDDEN", 0x4),
+        ("MSGSTATUS_DELMARKED", 0x8),
+        ("MSGSTATUS_REMOTE_DOWNLOAD", 0x1000),
+        ("MSGSTATUS_REMOTE_DELETE", 0x2000),
     ]
 };

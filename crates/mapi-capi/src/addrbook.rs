@@ -1,9 +1,8 @@
 //! IAddrBook over the facade's [`AnyAddressBook`]: IMAPIProp GetProps / GetPropList (the
 //! root container's), OpenEntry (root, container, mail user, distribution list, one-off),
 //! CompareEntryIDs, CreateOneOff (`MAPI_UNICODE`: the id's strings UTF-16LE),
-//! ResolveName (ADRLIST in / out), GetPAB, GetDefaultDir, GetSearchPath. Other slots
-//! answer `MAPI_E_NO_SUPPORT` (Advise included: address-book notifications reach Rust
-//! sinks only so far).
+//! ResolveName (ADRLIST in / out), GetPAB, GetDefaultDir, GetSearchPath, Advise /
+//! Unadvise (in `advise`). Other slots answer `MAPI_E_NO_SUPPORT`.
 //!
 //! ADRLIST contract (c-abi §5): what the client hands in is read and copied before
 //! anything changes; each resolved entry gets its own new MAPIAllocateBuffer root (its
@@ -55,6 +54,13 @@ impl AddrBook {
     }
 }
 
+impl AddrBook {
+    /// The facade's address book behind this object.
+    pub fn book(&self) -> &AnyAddressBook {
+        &self.ab
+    }
+}
+
 impl Object for AddrBook {
     const CHAIN: &'static [&'static Guid] = chain::IAddrBook;
     fn vtbl() -> *const c_void {
@@ -90,6 +96,8 @@ static VTBL: IAddrBookVtbl = IAddrBookVtbl {
     GetPAB: get_pab,
     GetDefaultDir: get_pab,
     GetSearchPath: get_search_path,
+    Advise: crate::advise::addrbook_advise,
+    Unadvise: crate::advise::addrbook_unadvise,
     ..IAddrBookVtbl::NO_SUPPORT
 };
 

@@ -1,4 +1,4 @@
-//! Advise / Unadvise from C: IMAPISession, IMsgStore and IMAPITable slots over the
+//! Advise / Unadvise from C: IMAPISession, IMsgStore, IMAPITable and IAddrBook slots over the
 //! facade's advise calls. The client's sink is held (one reference) until Unadvise or
 //! the end of the session, and called on the library's notification thread with a
 //! NOTIFICATION array that is one MAPIAllocateBuffer root, freed when OnNotify returns.
@@ -9,6 +9,7 @@ use std::ffi::c_void;
 
 use mapi::{EngineError, Status};
 
+use crate::addrbook::AddrBook;
 use crate::com::{call, put};
 use crate::error::{CapiError, Result, null};
 use crate::notify::ClientSink;
@@ -131,6 +132,45 @@ pub unsafe extern "C" fn table_unadvise(this: *mut c_void, conn: usize) -> i32 {
     unsafe {
         call::<Table>(this, |t| {
             t.live()?.unadvise(connection(conn)?)?;
+            Ok(Status::S_OK)
+        })
+    }
+}
+
+/// `IAddrBook::Advise`: `fnevObjectCreated` / `fnevObjectModified` for entries added
+/// through this session's address book (with a container's entry id, that container's);
+/// a mask with neither is `MAPI_E_NO_SUPPORT`.
+pub unsafe extern "C" fn addrbook_advise(
+    this: *mut c_void,
+    cb: u32,
+    eid: *mut c_void,
+    mask: u32,
+    sink: *mut c_void,
+    conn: *mut usize,
+) -> i32 {
+    // SAFETY: `this` from C; the entry id is bounded; out-pointer checked.
+    unsafe {
+        call::<AddrBook>(this, |a| {
+            if conn.is_null() {
+                return Err(null("lpulConnection"));
+            }
+            let entry = read_entry_id(cb, eid)?;
+            let sink = ClientSink::new(sink, false)?;
+            let n = a
+                .book()
+                .advise((!entry.is_empty()).then_some(&entry[..]), mask, sink)?;
+            put(conn, "lpulConnection", n as usize)?;
+            Ok(Status::S_OK)
+        })
+    }
+}
+
+/// `IAddrBook::Unadvise`; `MAPI_E_NOT_FOUND` for a connection Advise did not give.
+pub unsafe extern "C" fn addrbook_unadvise(this: *mut c_void, conn: usize) -> i32 {
+    // SAFETY: `this` from C.
+    unsafe {
+        call::<AddrBook>(this, |a| {
+            a.book().unadvise(connection(conn)?)?;
             Ok(Status::S_OK)
         })
     }

@@ -60,12 +60,17 @@ fn data(h: *mut Header) -> *mut c_void {
 /// # Safety
 /// `p` must be NULL or point into readable memory at least 32 bytes past its start.
 unsafe fn header(p: *mut c_void) -> Option<*mut Header> {
-    if p.is_null() {
+    // Every buffer of ours sits HEADER bytes past a malloc'd (so aligned) block: a
+    // misaligned pointer, or one too low to have a header, is not ours and is refused
+    // before anything is read (reading a misaligned header would be undefined).
+    let addr = p as usize;
+    if addr < HEADER || !addr.is_multiple_of(std::mem::align_of::<Header>()) {
         return None;
     }
     let h = (p as *mut u8).wrapping_sub(HEADER) as *mut Header;
-    // SAFETY: per the caller's promise, a buffer of ours has its header there.
-    let magic = unsafe { (*h).magic };
+    // SAFETY: `h` is aligned; per the caller's promise the 32 bytes before `p` are
+    // readable, and a buffer of ours has its header there.
+    let magic = unsafe { ptr::addr_of!((*h).magic).read() };
     (magic == ROOT || magic == CHILD).then_some(h)
 }
 
@@ -185,6 +190,25 @@ mod tests {
         assert_eq!(e.status(), Status::MAPI_E_INVALID_PARAMETER);
         let e = unsafe { free(p) }.unwrap_err();
         assert_eq!(e.status(), Status::MAPI_E_INVALID_PARAMETER);
+    }
+
+    #[test]
+    fn a_misaligned_or_low_pointer_is_refused_without_reading_it() {
+        let root = allocate(64).unwrap();
+        // SAFETY: `root` has 64 bytes, so root + 1 (and + 36) points into it.
+        for off in [1usize, 4, 36] {
+            let p = unsafe { (root as *mut u8).add(off) } as *mut c_void;
+            let e = unsafe { free(p) }.unwrap_err();
+            assert_eq!(e.status(), Status::MAPI_E_INVALID_PARAMETER);
+            let e = unsafe { allocate_more(8, p) }.unwrap_err();
+            assert_eq!(e.status(), Status::MAPI_E_INVALID_PARAMETER);
+        }
+        for low in [8usize, 16] {
+            let e = unsafe { free(low as *mut c_void) }.unwrap_err();
+            assert_eq!(e.status(), Status::MAPI_E_INVALID_PARAMETER);
+        }
+        // The real root is still live and still frees.
+        unsafe { free(root) }.unwrap();
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! IMAPIFolder (with IMAPIContainer and IMAPIProp) over a folder of the facade's
 //! [`AnyStore`]: GetContentsTable, GetHierarchyTable, OpenEntry, CreateMessage,
 //! CopyMessages, DeleteMessages, CreateFolder, CopyFolder, DeleteFolder, SetReadFlags,
-//! EmptyFolder; and OpenEntry by entry id in a store, shared with IMsgStore and
-//! IMAPISession. Search folders, message status and SaveContentsSort answer
-//! `MAPI_E_NO_SUPPORT`.
+//! EmptyFolder, GetMessageStatus / SetMessageStatus (in `msgstatus`); and OpenEntry
+//! by entry id in a store, shared with IMsgStore and IMAPISession. Search folders and
+//! SaveContentsSort answer `MAPI_E_NO_SUPPORT`.
 
 use std::ffi::c_void;
 use std::sync::Arc;
@@ -67,6 +67,13 @@ impl Folder {
     }
 }
 
+impl Folder {
+    /// The folder's PR_ENTRYID.
+    pub fn entry(&self) -> &[u8] {
+        &self.entry
+    }
+}
+
 impl Object for Folder {
     const CHAIN: &'static [&'static Guid] = chain::IMAPIFolder;
     fn vtbl() -> *const c_void {
@@ -111,6 +118,8 @@ static VTBL: IMAPIFolderVtbl = IMAPIFolderVtbl {
     DeleteFolder: delete_folder,
     SetReadFlags: set_read_flags,
     EmptyFolder: empty_folder,
+    GetMessageStatus: crate::msgstatus::get_message_status,
+    SetMessageStatus: crate::msgstatus::set_message_status,
     ..IMAPIFolderVtbl::NO_SUPPORT
 };
 

@@ -336,7 +336,8 @@ pub unsafe extern "C" fn save_changes<T: HasProp>(this: *mut c_void, flags: u32)
 }
 
 /// `IMAPIProp::OpenProperty`: `IID_IStream` gives an IStream over the property
-/// (`MAPI_MODIFY`, `MAPI_CREATE`, `STREAM_APPEND`); `IID_IMessage` on PR_ATTACH_DATA_OBJ
+/// (`MAPI_MODIFY`, `MAPI_CREATE`, `STREAM_APPEND`), over a `PT_UNICODE` one as
+/// `wchar_t` text; `IID_IMessage` on PR_ATTACH_DATA_OBJ
 /// an attachment's embedded message. `lpiid` is required.
 ///
 /// # Safety
@@ -368,7 +369,12 @@ pub unsafe extern "C" fn open_property<T: HasProp>(
                     want
                 };
                 let s = o.prop().open_property(tag, &iface, flags)?;
-                crate::stream::Stream::new_object(crate::stream::Backing::Prop(s))
+                let backing = if tag.prop_type() == PropType::PT_UNICODE {
+                    crate::stream::Backing::Wide(crate::widestream::WideText::open(s, flags)?)
+                } else {
+                    crate::stream::Backing::Prop(s)
+                };
+                crate::stream::Stream::new_object(backing)
             };
             out.write(made);
             Ok(Status::S_OK)

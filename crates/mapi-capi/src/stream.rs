@@ -1,5 +1,5 @@
 //! IStream over a property stream of the facade ([`mapi::Stream`], from OpenProperty)
-//! or over a file (`OpenStreamOnFile`): Read, Write, Seek, SetSize, CopyTo, Commit,
+//! (a `PT_UNICODE` one as `wchar_t` text, [`WideText`]) or over a file (`OpenStreamOnFile`): Read, Write, Seek, SetSize, CopyTo, Commit,
 //! Revert and Stat. Revert has no effect on a file stream (direct mode, as OLE
 //! documents); on a property stream it answers `MAPI_E_NO_SUPPORT` because the facade
 //! cannot drop writes before Commit. LockRegion, UnlockRegion and Clone answer
@@ -18,6 +18,7 @@ use crate::com::{self, LastError, Object, call, guard};
 use crate::convert::read_string;
 use crate::error::{CapiError, Result, null};
 use crate::vtbl::{Guid, IStreamVtbl, chain};
+use crate::widestream::WideText;
 
 /// `STGM_WRITE`.
 const STGM_WRITE: u32 = 0x1;
@@ -38,6 +39,8 @@ const COPY_PIECE: usize = 64 * 1024;
 pub enum Backing {
     /// A property of a message or attachment.
     Prop(mapi::Stream),
+    /// A `PT_UNICODE` property, read and written as `wchar_t` text.
+    Wide(WideText),
     /// A file (`OpenStreamOnFile`).
     File {
         /// The open file.
@@ -67,13 +70,14 @@ impl Stream {
     fn file(&self) -> Option<std::sync::MutexGuard<'_, File>> {
         match &self.backing {
             Backing::File { file, .. } => Some(file.lock().unwrap_or_else(|p| p.into_inner())),
-            Backing::Prop(_) => None,
+            Backing::Prop(_) | Backing::Wide(_) => None,
         }
     }
 
     fn read_into(&self, buf: &mut [u8]) -> Result<usize> {
         match &self.backing {
             Backing::Prop(s) => Ok(s.read(buf)?),
+            Backing::Wide(w) => w.read(buf),
             Backing::File { .. } => {
                 let mut f = self.file().unwrap_or_else(|| unreachable!("a file"));
                 io(f.read(buf), "Read")
@@ -84,6 +88,7 @@ impl Stream {
     fn write_from(&self, data: &[u8]) -> Result<usize> {
         match &self.backing {
             Backing::Prop(s) => Ok(s.write(data)?),
+            Backing::Wide(w) => w.write(data),
             Backing::File { .. } => {
                 let mut f = self.file().unwrap_or_else(|| unreachable!("a file"));
                 io(f.write_all(data).map(|()| data.len()), "Write")
@@ -199,6 +204,7 @@ unsafe extern "C" fn seek(this: *mut c_void, offset: i64, origin: u32, out: *mut
         call::<Stream>(this, |s| {
             let pos = match &s.backing {
                 Backing::Prop(p) => p.seek(offset, origin)?,
+                Backing::Wide(w) => w.seek(offset, origin)?,
                 Backing::File { .. } => {
                     let from = match origin {
                         0 => SeekFrom::Start(u64::try_from(offset).map_err(|_| {
@@ -230,6 +236,7 @@ unsafe extern "C" fn set_size(this: *mut c_void, size: u64) -> i32 {
         call::<Stream>(this, |s| {
             match &s.backing {
                 Backing::Prop(p) => p.set_size(size)?,
+                Backing::Wide(w) => w.set_size(size)?,
                 Backing::File { .. } => {
                     let f = s.file().unwrap_or_else(|| unreachable!("a file"));
                     io(f.set_len(size), "SetSize")?
@@ -291,6 +298,7 @@ unsafe extern "C" fn commit(this: *mut c_void, flags: u32) -> i32 {
         call::<Stream>(this, |s| {
             match &s.backing {
                 Backing::Prop(p) => p.commit(flags)?,
+                Backing::Wide(w) => w.commit(flags)?,
                 Backing::File { .. } => {
                     let mut f = s.file().unwrap_or_else(|| unreachable!("a file"));
                     io(f.flush(), "Commit")?
@@ -306,7 +314,7 @@ unsafe extern "C" fn revert(this: *mut c_void) -> i32 {
     unsafe {
         call::<Stream>(this, |s| match &s.backing {
             Backing::File { .. } => Ok(Status::S_OK),
-            Backing::Prop(_) => Err(CapiError::NoSupport(
+            Backing::Prop(_) | Backing::Wide(_) => Err(CapiError::NoSupport(
                 "Revert of a property stream (writes reach the object at Commit and cannot \
                  be dropped before)"
                     .into(),
@@ -327,6 +335,7 @@ unsafe extern "C" fn stat(this: *mut c_void, out: *mut c_void, _flags: u32) -> i
                     let st = p.stat()?;
                     (st.size, st.mode)
                 }
+                Backing::Wide(w) => w.stat()?,
                 Backing::File { mode, .. } => {
                     let f = s.file().unwrap_or_else(|| unreachable!("a file"));
                     (io(f.metadata(), "Stat")?.len(), *mode)

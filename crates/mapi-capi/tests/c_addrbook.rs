@@ -1,4 +1,4 @@
-//! The address book from C (`tests/c/addrbook.c`), built against the installed library
+//! The address book from C (`tests/c/addrbook.c`; Advise in `tests/c/abadvise.c`), built against the installed library
 //! and headers (`scripts/install-c.sh` into a prefix under the target dir), run on the
 //! quickstart `Default` profile in a fresh MAPI home, plain and under valgrind
 //! (`--error-exitcode=1 --leak-check=full`: no leak, no invalid access).
@@ -50,4 +50,17 @@ fn c_program_resolves_names_and_makes_one_offs_under_valgrind() {
     assert!(out.ends_with("address book ok\n"), "{out}");
     let again = run(&exe, true);
     assert_eq!(again, out);
+}
+
+#[test]
+fn a_c_sink_hears_address_book_entries_created_under_valgrind() {
+    let exe = compile("abadvise.c", "abadvise");
+    let out = run(&exe, true);
+    assert!(
+        out.contains("misuse: MAPI_E_NO_SUPPORT, MAPI_E_NOT_FOUND\n"),
+        "{out}"
+    );
+    assert!(out.contains("created: 2 notifications\n"), "{out}");
+    assert!(out.contains("after Unadvise: 3 notifications\n"), "{out}");
+    assert!(out.ends_with("abadvise ok\n"), "{out}");
 }

@@ -1,8 +1,11 @@
 //! More clients of the installed library: C programs for the mapiutil functions, Advise
 //! (fnevNewMail from a message another process delivers; session Advise / Unadvise),
-//! misuse, table paging with bookmarks (a status table; a contents table with
-//! SeekRowApprox, SortTable, Restrict, and a one-off recipient), each under valgrind (`--error-exitcode=1 --leak-check=full`: no leak, no
-//! invalid access); and a Python ctypes client. All against the quickstart `Default`
+//! misuse, message status, table paging with bookmarks (a status table; a contents table
+//! with SeekRowApprox, SortTable, Restrict, and a one-off recipient), a contents-table
+//! Advise hearing a row another C process saves, and folder operations (move, delete,
+//! CopyFolder, DeleteAttach, SetSize), a PT_UNICODE stream as `wchar_t` text (in-process
+//! and on a shared session in the daemon), each under valgrind (`--error-exitcode=1
+//! --leak-check=full`: no leak, no invalid access); and a Python ctypes client. All against the quickstart `Default`
 //! profile in a temporary MAPI home; the library is installed once per run with
 //! `scripts/install-c.sh`.
 
@@ -107,6 +110,10 @@ fn misuse_from_c_gets_statuses_never_a_crash_under_valgrind() {
         "{out}"
     );
     assert!(
+        out.contains("bad buffers: MAPI_E_INVALID_PARAMETER"),
+        "{out}"
+    );
+    assert!(
         out.contains("two threads on one session: 15 + 15 rounds"),
         "{out}"
     );
@@ -170,4 +177,143 @@ fn c_pages_a_contents_table_and_adds_a_one_off_recipient_under_valgrind() {
         "{out}"
     );
     assert!(out.ends_with("contents ok\n"), "{out}");
+}
+
+#[test]
+fn c_keeps_message_status_as_pr_msg_status_under_valgrind() {
+    let out = run_under_valgrind("msgstatus");
+    assert!(out.contains("status: 0xe\n"), "{out}");
+    assert!(out.contains("second session: 0xe\n"), "{out}");
+    assert!(
+        out.contains("unknown entry id: MAPI_E_NOT_FOUND\n"),
+        "{out}"
+    );
+    assert!(out.ends_with("msgstatus ok\n"), "{out}");
+}
+
+#[test]
+fn a_c_table_sink_hears_a_row_another_c_process_saves_under_valgrind() {
+    let exe = build("table_advise");
+    let home = quickstart_home();
+    let subject = "saved by the other process";
+    let mut child = valgrind(&exe, home.path())
+        .arg(subject)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run valgrind");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    if first != "advised\n" {
+        let _ = child.kill();
+        let mut err = String::new();
+        let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+        panic!("the program did not advise: {first:?}\n{err}");
+    }
+    // The second process: the same program, saving into the same store's Inbox.
+    let saver = Command::new(&exe)
+        .args(["save", subject])
+        .env("MAPI_HOME", home.path())
+        .env("LD_LIBRARY_PATH", prefix().join("lib"))
+        .output()
+        .expect("run the saving process");
+    let saved = String::from_utf8_lossy(&saver.stdout).into_owned();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+    assert!(
+        saver.status.success(),
+        "the saving process failed: {saved}\n{}",
+        String::from_utf8_lossy(&saver.stderr)
+    );
+    assert_eq!(saved, format!("saved: {subject}\n"));
+    assert!(
+        status.success(),
+        "table_advise failed ({status}):\n{rest}\n{err}"
+    );
+    assert!(
+        rest.contains(&format!(
+            "row added: {subject}; 1 rows inside OnNotify (0 before)\n"
+        )),
+        "{rest}"
+    );
+    assert!(rest.ends_with("table_advise ok\n"), "{rest}");
+}
+
+#[test]
+fn c_moves_deletes_copies_and_deletes_attachments_under_valgrind() {
+    let out = run_under_valgrind("folder_ops");
+    assert!(out.contains("moved: A three,two; B one\n"), "{out}");
+    assert!(out.contains("deleted: A three\n"), "{out}");
+    assert!(out.contains("copied folder: B/Ops A copy three\n"), "{out}");
+    assert!(out.contains(" deleted: 2 left\n"), "{out}");
+    assert!(
+        out.contains("SetSize past 2 GiB: MAPI_E_TOO_BIG; 4096 ok\n"),
+        "{out}"
+    );
+    assert!(out.ends_with("folder_ops ok\n"), "{out}");
+}
+
+#[test]
+fn c_reads_and_writes_a_pt_unicode_stream_as_wchar_t_under_valgrind() {
+    let out = run_under_valgrind("textstream");
+    assert!(
+        out.contains("read: 28 wchar_t bytes, 12 UTF-8 bytes\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("surrogate, torn wchar_t: MAPI_E_INVALID_PARAMETER\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("written and reopened: 21 code points\n"),
+        "{out}"
+    );
+    assert!(out.ends_with("textstream ok\n"), "{out}");
+}
+
+#[test]
+fn a_shared_session_streams_pt_unicode_text_as_wchar_t_under_valgrind() {
+    let debug = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../debug");
+    let (mapid, cli) = (debug.join("mapid"), debug.join("mapi"));
+    assert!(
+        mapid.exists() && cli.exists(),
+        "{} and {} are needed: cargo build -p mapid -p mapi-cli first",
+        mapid.display(),
+        cli.display()
+    );
+    let exe = build("textstream");
+    let home = quickstart_home();
+    let run_dir = tempfile::tempdir().expect("temp dir");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(run_dir.path(), std::fs::Permissions::from_mode(0o700))
+        .expect("chmod");
+    let out = valgrind(&exe, home.path())
+        .arg("shared")
+        .env("XDG_RUNTIME_DIR", run_dir.path())
+        .env("MAPID_BIN", &mapid)
+        .env_remove("MAPI_SOCKET")
+        .output()
+        .expect("run valgrind");
+    // Whatever happened, no daemon is left behind.
+    let _ = Command::new(&cli)
+        .arg("--home")
+        .arg(home.path())
+        .args(["daemon", "stop"])
+        .env("XDG_RUNTIME_DIR", run_dir.path())
+        .output();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("read: 28 wchar_t bytes, 12 UTF-8 bytes\n"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("textstream ok\n"), "{stdout}");
 }

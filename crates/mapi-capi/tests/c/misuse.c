@@ -8,6 +8,7 @@
 #include <mapitags.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common.h"
@@ -87,6 +88,34 @@ static void null_pointers(LPMAPISESSION s, LPMDB mdb) {
     CHECK(s->lpVtbl->AddRef(NULL) == 0);
     CHECK(s->lpVtbl->Release(NULL) == 0);
     printf("NULL pointers: MAPI_E_INVALID_PARAMETER\n");
+}
+
+/* Pointers MAPIAllocateBuffer did not hand out: misaligned ones, one into the middle of
+ * a buffer, a child given to MAPIFreeBuffer, and one from malloc are refused with
+ * MAPI_E_INVALID_PARAMETER; the real buffer is untouched and still frees. */
+static void bad_buffers(void) {
+    LPBYTE buf = NULL, kid = NULL;
+    void *more = NULL;
+    EXPECT(MAPIAllocateBuffer(96, (LPVOID *)&buf), S_OK);
+    memset(buf, 0x5a, 96);
+    EXPECT(MAPIAllocateMore(16, buf, (LPVOID *)&kid), S_OK);
+    for (int off = 1; off < 8; off++) {
+        EXPECT(MAPIFreeBuffer(buf + off), INVALID);
+        EXPECT(MAPIAllocateMore(8, buf + off, &more), INVALID);
+    }
+    EXPECT(MAPIFreeBuffer(buf + 48), INVALID);
+    EXPECT(MAPIAllocateMore(8, buf + 48, &more), INVALID);
+    EXPECT(MAPIFreeBuffer(kid), INVALID);
+    LPBYTE heap = malloc(128);
+    CHECK(heap != NULL);
+    memset(heap, 0, 128);
+    EXPECT(MAPIFreeBuffer(heap + 64), INVALID);
+    EXPECT(MAPIFreeBuffer(heap + 65), INVALID);
+    free(heap);
+    EXPECT(MAPIFreeBuffer((LPVOID)(uintptr_t)8), INVALID);
+    for (int i = 0; i < 96; i++) CHECK(buf[i] == 0x5a);
+    EXPECT(MAPIFreeBuffer(buf), S_OK);
+    printf("bad buffers: MAPI_E_INVALID_PARAMETER\n");
 }
 
 /* Worker of the concurrent phase: every call either works or gives a status. */
@@ -171,6 +200,7 @@ int main(void) {
     LPMDB mdb = open_default(s);
     CHECK(mdb != NULL);
     null_pointers(s, mdb);
+    bad_buffers();
     two_threads(s, mdb);
 
     /* After Logoff: the session and the tables it gave answer MAPI_E_END_OF_SESSION. */
