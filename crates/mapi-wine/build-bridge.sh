@@ -17,7 +17,10 @@ winebuild=/usr/lib/wine/winebuild
 [ -x "$winebuild" ] || winebuild=winebuild
 (cd "$out" &&
     winegcc -shared -O2 -Wall -Wno-unused-function -o mapibridge.dll "$src/gen/mapibridge.spec" \
-        "$src/gen/thunks.c" "$src/wrap.c" "$src/conv.c" "$src/lib.c" -lpthread -ldl)
+        "$src/gen/thunks.c" "$src/wrap.c" "$src/conv.c" "$src/textstream.c" "$src/propcopy.c" "$src/util.c" "$src/lib.c" \
+        "$src/checks.c" "$src/compare.c" "$src/columns.c" "$src/convindex.c" "$src/notifcopy.c" "$src/unsupported.c" \
+        "$src/simple.c" "$src/simple_send.c" "$src/simple_read.c" \
+        -lole32 -lpthread -ldl)
 "$winebuild" --dll --fake-module -m64 -E "$src/gen/mapibridge.spec" -F mapibridge.dll -o "$out/mapibridge.dll"
 printf '#include <windows.h>\nBOOL WINAPI DllMainCRTStartup(HINSTANCE h, DWORD r, LPVOID p) { return TRUE; }\n' >"$out/fwd.c"
 x86_64-w64-mingw32-gcc -shared -nostdlib -e DllMainCRTStartup -o "$out/mapi32.dll" "$out/fwd.c" "$src/gen/mapi32.def" -lkernel32

@@ -36,7 +36,7 @@ pub const MANUAL_FUNCTIONS: &[&str] = &[
 ];
 
 /// mapi32 names a 64-bit client may look up that the table does not have, with their
-/// `.spec` argument lists; written by hand in the bridge (`extra.c`).
+/// `.spec` argument lists; written by hand in the bridge (`lib.c`, `util.c`).
 pub const EXTRA_EXPORTS: &[(&str, &str)] = &[
     ("ScInitMapiUtil", "long"),
     ("DeinitMapiUtil", ""),
@@ -47,6 +47,116 @@ pub const EXTRA_EXPORTS: &[(&str, &str)] = &[
     ("FGetComponentPath", "str str ptr long long"),
     ("DllCanUnloadNow", ""),
     ("DllGetClassObject", "ptr ptr ptr"),
+    ("ScDupPropset", "long ptr ptr ptr"),
+    ("LpValFindProp", "long long ptr"),
+    ("UlAddRef", "ptr"),
+    ("UlRelease", "ptr"),
+    ("FtAddFt", "int64 int64"),
+    ("FtSubFt", "int64 int64"),
+    ("FtNegFt", "int64"),
+    ("FtMulDw", "long int64"),
+    ("FtMulDwDw", "long long"),
+    ("SzFindCh", "str long"),
+    ("SzFindLastCh", "str long"),
+    ("SzFindSz", "str str"),
+    ("UFromSz", "str"),
+    ("UlFromSzHex", "str"),
+    // Validators and MNLS string helpers (`checks.c`).
+    ("FBadColumnSet", "ptr"),
+    ("FBadEntryList", "ptr"),
+    ("FBadProp", "ptr"),
+    ("FBadPropTag", "long"),
+    ("FBadRestriction", "ptr"),
+    ("FBadRglpNameID", "ptr long"),
+    ("FBadRglpszW", "ptr long"),
+    ("FBadRow", "ptr"),
+    ("FBadRowSet", "ptr"),
+    ("FBadSortOrderSet", "ptr"),
+    ("IsBadBoundedStringPtr", "ptr long"),
+    ("__ValidateParameters", "long ptr"),
+    ("__CPPValidateParameters", "long ptr"),
+    ("MNLS_CompareStringW", "long long wstr long wstr long"),
+    ("MNLS_IsBadStringPtrW", "ptr long"),
+    ("MNLS_MultiByteToWideChar", "long long str long ptr long"),
+    (
+        "MNLS_WideCharToMultiByte",
+        "long long wstr long ptr long ptr ptr",
+    ),
+    ("MNLS_lstrcmpW", "wstr wstr"),
+    ("MNLS_lstrcpyW", "ptr wstr"),
+    ("MNLS_lstrlenW", "wstr"),
+    // Comparisons on the client's values (`compare.c`).
+    ("FPropCompareProp", "ptr long ptr"),
+    ("FPropContainsProp", "ptr ptr long"),
+    ("FEqualNames", "ptr ptr"),
+    // Relocation and counting on Windows layouts (`propcopy.c`, `notifcopy.c`).
+    ("ScRelocProps", "long ptr ptr ptr ptr"),
+    ("ScCountNotifications", "long ptr ptr"),
+    ("ScCopyNotifications", "long ptr ptr ptr"),
+    ("ScRelocNotifications", "long ptr ptr ptr ptr"),
+    // Small helpers (`util.c`, `convindex.c`, `columns.c`).
+    ("FtAdcFt", "int64 int64 ptr"),
+    ("MapStorageSCode", "long"),
+    ("ScBinFromHexBounded", "str ptr long"),
+    ("ScLocalPathFromUNC", "str ptr long"),
+    ("ScUNCFromLocalPath", "str ptr long"),
+    ("ScCreateConversationIndex", "long ptr ptr ptr"),
+    ("HrAddColumns", "ptr ptr ptr ptr"),
+    ("HrAddColumnsEx", "ptr ptr ptr ptr ptr"),
+    // Not supported: the documented failure, out-pointers cleared (`unsupported.c`).
+    ("HrEntryIDFromSz", "str ptr ptr"),
+    ("HrSzFromEntryID", "long ptr ptr"),
+    ("HrComposeEID", "ptr long ptr long ptr ptr ptr"),
+    ("HrDecomposeEID", "ptr long ptr ptr ptr ptr ptr"),
+    ("HrComposeMsgID", "ptr long ptr long ptr ptr"),
+    ("HrDecomposeMsgID", "ptr str ptr ptr ptr ptr"),
+    (
+        "BuildDisplayTable",
+        "ptr ptr ptr ptr long long ptr long ptr ptr",
+    ),
+    ("CreateIProp", "ptr ptr ptr ptr ptr ptr"),
+    ("CreateTable", "ptr ptr ptr ptr ptr long long ptr ptr"),
+    ("OpenIMsgSession", "ptr long ptr"),
+    ("CloseIMsgSession", "ptr"),
+    (
+        "OpenIMsgOnIStg",
+        "ptr ptr ptr ptr ptr ptr ptr ptr long long ptr",
+    ),
+    ("GetAttribIMsgOnIStg", "ptr ptr ptr"),
+    ("SetAttribIMsgOnIStg", "ptr ptr ptr ptr"),
+    ("OpenTnefStream", "ptr ptr str long ptr long ptr"),
+    ("OpenTnefStreamEx", "ptr ptr str long ptr long ptr ptr"),
+    ("GetTnefStreamCodepage", "ptr ptr ptr"),
+    ("HrIStorageFromStream", "ptr ptr long ptr"),
+    ("HrValidateIPMSubtree", "ptr long ptr ptr ptr"),
+    ("RTFSync", "ptr long ptr"),
+    ("WrapStoreEntryID", "long str long ptr ptr ptr"),
+    ("MAPIOpenFormMgr", "ptr ptr"),
+    ("LaunchWizard", "ptr long ptr long ptr"),
+    ("ScMAPIXFromSMAPI", "ptr long ptr ptr"),
+    ("MAPIInitIdle", "ptr"),
+    ("MAPIDeinitIdle", ""),
+    ("FtgRegisterIdleRoutine", "ptr ptr long long long"),
+    ("DeregisterIdleRoutine", "ptr"),
+    ("EnableIdleRoutine", "ptr long"),
+    ("ChangeIdleRoutine", "ptr ptr ptr long long long long"),
+    // Simple MAPI over Extended MAPI (`simple*.c`; ULONG results; MAPISendDocuments,
+    // MAPISaveMail, MAPIAddress and MAPIDetails answer MAPI_E_NOT_SUPPORTED).
+    ("MAPILogon", "ptr str str long long ptr"),
+    ("MAPILogoff", "ptr ptr long long"),
+    ("MAPISendMail", "ptr ptr ptr long long"),
+    ("MAPISendMailW", "ptr ptr ptr long long"),
+    ("MAPISendDocuments", "ptr str str str long"),
+    ("MAPIFindNext", "ptr ptr str str long long ptr"),
+    ("MAPIReadMail", "ptr ptr str long long ptr"),
+    ("MAPISaveMail", "ptr ptr ptr long long ptr"),
+    ("MAPIDeleteMail", "ptr ptr str long long"),
+    (
+        "MAPIAddress",
+        "ptr ptr str long str long ptr long long ptr ptr",
+    ),
+    ("MAPIDetails", "ptr ptr ptr long long"),
+    ("MAPIResolveName", "ptr ptr str long long ptr"),
 ];
 
 /// How one parameter crosses the bridge.
@@ -274,7 +384,12 @@ fn body(table: &Table, m: &Method, call: &str, this: Option<&str>) -> String {
                 let iid =
                     count_param(m, &["lpInterface", "lpiid"]).unwrap_or_else(|| "NULL".into());
                 let ty = count_param(m, &["lpulObjType"]).unwrap_or_else(|| "NULL".into());
-                let _ = writeln!(post, "    br_wrap_unknown_out({n}, {iid}, {ty});");
+                // OpenProperty: string properties as IStream get a converting stream.
+                if let Some(tag) = count_param(m, &["ulPropTag"]) {
+                    let _ = writeln!(post, "    br_prop_unknown_out({n}, {iid}, {tag});");
+                } else {
+                    let _ = writeln!(post, "    br_wrap_unknown_out({n}, {iid}, {ty});");
+                }
             }
         }
         args.push(arg);
@@ -589,5 +704,27 @@ mod tests {
             assert!(spec.contains(&format!("@ stdcall {n}(")), "{n}");
             assert!(def.contains(&format!("{n} = {DLL}.{n}")), "{n}");
         }
+    }
+
+    #[test]
+    fn every_mapi32_name_pywin32_looks_up_is_exported_and_forwarded() {
+        let t = Table::load();
+        let spec = spec(&t);
+        let def = forward_def(&t);
+        let list = include_str!("../abi/pywin32-mapi32.txt");
+        let names: Vec<&str> = list
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect();
+        assert!(names.len() >= 112, "{}", names.len());
+        let missing: Vec<&&str> = names
+            .iter()
+            .filter(|n| {
+                !spec.contains(&format!("@ stdcall {n}("))
+                    || !def.contains(&format!("{n} = {DLL}.{n}\n"))
+            })
+            .collect();
+        assert!(missing.is_empty(), "not exported: {missing:?}");
     }
 }

@@ -5,6 +5,7 @@
 #define MAPI_WINE_BRIDGE_H
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
 #include <dlfcn.h>
@@ -73,6 +74,16 @@ void *br_client_in(void *p, const struct br_iface *iface);
 void br_client_release(void *c, void *orig);
 uint32_t br_sink_notify(struct br_cwrap *This, uint32_t n, void *notifs);
 const struct br_iface *br_iface_by_iid(const GUID *iid);
+
+/* textstream.c: OpenProperty's out-object (string properties as converting IStreams) */
+void br_prop_unknown_out(void *pp, const void *iid, uint32_t tag);
+
+/* propcopy.c: one SPropValue in the client's (Windows) layout */
+int64_t br_prop_extra(const void *prop);
+void br_prop_copy(void *dst, const void *src, uint8_t **heap);
+int32_t WINAPI ScCountProps(int n, void *props, uint32_t *cb);
+int32_t WINAPI ScCopyProps(int n, void *props, void *dst, uint32_t *cb);
+int32_t WINAPI ScRelocProps(int n, void *props, void *old, void *new, uint32_t *cb);
 
 /* conv.c: in-parameters (copies freed after the call) */
 void *br_str_in(void *s, uint32_t flags);

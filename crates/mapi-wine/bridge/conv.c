@@ -322,7 +322,9 @@ void br_names_out(uint32_t n, void *ppp)
 
 void br_str_out(void *pp, uint32_t flags)
 {
-    void *s = *(void **)pp, *d;
+    void *s, *d;
+    if (!pp) return; /* an optional out-string the caller did not ask for */
+    s = *(void **)pp;
     if (!s) return;
     d = str_conv(NULL, s, (flags & BR_MAPI_UNICODE) != 0, OUT16);
     if (d && d != s) {
@@ -333,8 +335,10 @@ void br_str_out(void *pp, uint32_t flags)
 
 void br_strv_out(uint32_t n, void *ppp, uint32_t flags)
 {
-    void **a = *(void ***)ppp;
+    void **a;
     uint32_t i;
+    if (!ppp) return;
+    a = *(void ***)ppp;
     if (!a) return;
     for (i = 0; i < n; i++) a[i] = str_conv(a, a[i], (flags & BR_MAPI_UNICODE) != 0, OUT16);
 }

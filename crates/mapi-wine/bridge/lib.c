@@ -106,24 +106,6 @@ uint32_t WINAPI UlPropSize(void *prop)
     }
 }
 
-int32_t WINAPI PropCopyMore(void *dst, void *src, void *allocmore, void *obj)
-{
-    (void)dst; (void)src; (void)allocmore; (void)obj;
-    return BR_E_NO_SUPPORT;    /* not bridged yet */
-}
-
-int32_t WINAPI ScCountProps(int n, void *props, uint32_t *cb)
-{
-    (void)n; (void)props; (void)cb;
-    return BR_E_NO_SUPPORT;    /* not bridged yet */
-}
-
-int32_t WINAPI ScCopyProps(int n, void *props, void *dst, uint32_t *cb)
-{
-    (void)n; (void)props; (void)dst; (void)cb;
-    return BR_E_NO_SUPPORT;    /* not bridged yet */
-}
-
 int32_t WINAPI LPropCompareProp(void *a, void *b)
 {
     void *ca, *cb;

@@ -279,7 +279,7 @@ static int32_t WINAPI ms_IMAPIProp_OpenProperty(struct br_wrap *This, uint32_t u
 {
     int32_t r = ((int32_t (*)(void *, uint32_t, void *, uint32_t, uint32_t, void *))BR_INNER_VTBL(This)[7])(This->inner, ulPropTag, lpiid, ulInterfaceOptions, ulFlags, lppUnk);
     if (r >= 0) {
-        br_wrap_unknown_out(lppUnk, lpiid, NULL);
+        br_prop_unknown_out(lppUnk, lpiid, ulPropTag);
     }
     return r;
 }
@@ -564,7 +564,7 @@ static int32_t WINAPI ms_IMAPIStatus_OpenProperty(struct br_wrap *This, uint32_t
 {
     int32_t r = ((int32_t (*)(void *, uint32_t, void *, uint32_t, uint32_t, void *))BR_INNER_VTBL(This)[7])(This->inner, ulPropTag, lpiid, ulInterfaceOptions, ulFlags, lppUnk);
     if (r >= 0) {
-        br_wrap_unknown_out(lppUnk, lpiid, NULL);
+        br_prop_unknown_out(lppUnk, lpiid, ulPropTag);
     }
     return r;
 }
@@ -699,7 +699,7 @@ static int32_t WINAPI ms_IProfSect_OpenProperty(struct br_wrap *This, uint32_t u
 {
     int32_t r = ((int32_t (*)(void *, uint32_t, void *, uint32_t, uint32_t, void *))BR_INNER_VTBL(This)[7])(This->inner, ulPropTag, lpiid, ulInterfaceOptions, ulFlags, lppUnk);
     if (r >= 0) {
-        br_wrap_unknown_out(lppUnk, lpiid, NULL);
+        br_prop_unknown_out(lppUnk, lpiid, ulPropTag);
     }
     return r;
 }
@@ -802,7 +802,7 @@ static int32_t WINAPI ms_IMsgStore_OpenProperty(struct br_wrap *This, uint32_t u
 {
     int32_t r = ((int32_t (*)(void *, uint32_t, void *, uint32_t, uint32_t, void *))BR_INNER_VTBL(This)[7])(This->inner, ulPropTag, lpiid, ulInterfaceOptions, ulFlags, lppUnk);
     if (r >= 0) {
-        br_wrap_unknown_out(lppUnk, lpiid, NULL);
+        br_prop_unknown_out(lppUnk, lpiid, ulPropTag);
     }
     return r;
 }
@@ -1016,7 +1016,7 @@ static int32_t WINAPI ms_IMAPIContainer_OpenProperty(struct br_wrap *This, uint3
 {
     int32_t r = ((int32_t (*)(void *, uint32_t, void *, uint32_t, uint32_t, void *))BR_INNER_VTBL(This)[7])(This->inner, ulPropTag, lpiid, ulInterfaceOptions, ulFlags, lppUnk);
     if (r >= 0) {
-        br_wrap_unknown_out(lppUnk, lpiid, NULL);
+        br_prop_unknown_out(lppUnk, lpiid, ulPropTag);
     }
     return r;
 }
@@ -1168,7 +1168,7 @@ static int32_t WINAPI ms_IMAPIFolder_OpenProperty(struct br_wrap *This, uint32_t
 {
     int32_t r = ((int32_t (*)(void *, uint32_t, void *, uint32_t, uint32_t, void *))BR_INNER_VTBL(This)[7])(This->inner, ulPropTag, lpiid, ulInterfaceOptions, ulFlags, lppUnk);
     if (r >= 0) {
-        br_wrap_unknown_out(lppUnk, lpiid, NULL);
+        br_prop_unknown_out(lppUnk, lpiid, ulPropTag);
     }
     return r;
 }
@@ -1421,7 +1421,7 @@ static int32_t WINAPI ms_IMessage_OpenProperty(struct br_wrap *This, uint32_t ul
 {
     int32_t r = ((int32_t (*)(void *, uint32_t, void *, uint32_t, uint32_t, void *))BR_INNER_VTBL(This)[7])(This->inner, ulPropTag, lpiid, ulInterfaceOptions, ulFlags, lppUnk);
     if (r >= 0) {
-        br_wrap_unknown_out(lppUnk, lpiid, NULL);
+        br_prop_unknown_out(lppUnk, lpiid, ulPropTag);
     }
     return r;
 }
@@ -1596,7 +1596,7 @@ static int32_t WINAPI ms_IAttach_OpenProperty(struct br_wrap *This, uint32_t ulP
 {
     int32_t r = ((int32_t (*)(void *, uint32_t, void *, uint32_t, uint32_t, void *))BR_INNER_VTBL(This)[7])(This->inner, ulPropTag, lpiid, ulInterfaceOptions, ulFlags, lppUnk);
     if (r >= 0) {
-        br_wrap_unknown_out(lppUnk, lpiid, NULL);
+        br_prop_unknown_out(lppUnk, lpiid, ulPropTag);
     }
     return r;
 }
@@ -1699,7 +1699,7 @@ static int32_t WINAPI ms_IMailUser_OpenProperty(struct br_wrap *This, uint32_t u
 {
     int32_t r = ((int32_t (*)(void *, uint32_t, void *, uint32_t, uint32_t, void *))BR_INNER_VTBL(This)[7])(This->inner, ulPropTag, lpiid, ulInterfaceOptions, ulFlags, lppUnk);
     if (r >= 0) {
-        br_wrap_unknown_out(lppUnk, lpiid, NULL);
+        br_prop_unknown_out(lppUnk, lpiid, ulPropTag);
     }
     return r;
 }
@@ -1802,7 +1802,7 @@ static int32_t WINAPI ms_IABContainer_OpenProperty(struct br_wrap *This, uint32_
 {
     int32_t r = ((int32_t (*)(void *, uint32_t, void *, uint32_t, uint32_t, void *))BR_INNER_VTBL(This)[7])(This->inner, ulPropTag, lpiid, ulInterfaceOptions, ulFlags, lppUnk);
     if (r >= 0) {
-        br_wrap_unknown_out(lppUnk, lpiid, NULL);
+        br_prop_unknown_out(lppUnk, lpiid, ulPropTag);
     }
     return r;
 }
@@ -1992,7 +1992,7 @@ static int32_t WINAPI ms_IDistList_OpenProperty(struct br_wrap *This, uint32_t u
 {
     int32_t r = ((int32_t (*)(void *, uint32_t, void *, uint32_t, uint32_t, void *))BR_INNER_VTBL(This)[7])(This->inner, ulPropTag, lpiid, ulInterfaceOptions, ulFlags, lppUnk);
     if (r >= 0) {
-        br_wrap_unknown_out(lppUnk, lpiid, NULL);
+        br_prop_unknown_out(lppUnk, lpiid, ulPropTag);
     }
     return r;
 }
@@ -2236,7 +2236,7 @@ static int32_t WINAPI ms_IAddrBook_OpenProperty(struct br_wrap *This, uint32_t u
 {
     int32_t r = ((int32_t (*)(void *, uint32_t, void *, uint32_t, uint32_t, void *))BR_INNER_VTBL(This)[7])(This->inner, ulPropTag, lpiid, ulInterfaceOptions, ulFlags, lppUnk);
     if (r >= 0) {
-        br_wrap_unknown_out(lppUnk, lpiid, NULL);
+        br_prop_unknown_out(lppUnk, lpiid, ulPropTag);
     }
     return r;
 }

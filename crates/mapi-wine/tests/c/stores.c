@@ -2,7 +2,7 @@
  * and linked against mapi32.dll (the bridge's forwarder under mapi32=n,b): logs on to
  * the profile named by its first argument (taken from the UTF-16 command line and passed
  * as UTF-16 with MAPI_UNICODE), lists the message
- * stores table with wide display names, logs off. Prints UTF-8. */
+ * stores table with wide display names, adds columns with HrAddColumns, logs off. Prints UTF-8. */
 #include <windows.h>
 #include <mapix.h>
 #include <mapiutil.h>
@@ -43,6 +43,16 @@ int main(void)
                PROP_TYPE(p[1].ulPropTag) == PT_BOOLEAN && p[1].Value.b ? " (default)" : "");
     }
     FreeProws(rows);
+    {   /* HrAddColumns: the new columns first, then the current ones not among them. */
+        SizedSPropTagArray(2, add) = {2, {PR_DEFAULT_STORE, PR_ENTRYID}};
+        LPSPropTagArray now = NULL;
+        check("HrAddColumns", HrAddColumns(table, (LPSPropTagArray)&add, MAPIAllocateBuffer, MAPIFreeBuffer));
+        check("QueryColumns", table->lpVtbl->QueryColumns(table, 0, &now));
+        printf("columns");
+        for (i = 0; i < now->cValues; i++) printf(" %08lX", (unsigned long)now->aulPropTag[i]);
+        printf("\n");
+        MAPIFreeBuffer(now);
+    }
     table->lpVtbl->Release(table);
     check("Logoff", session->lpVtbl->Logoff(session, 0, 0, 0));
     session->lpVtbl->Release(session);
