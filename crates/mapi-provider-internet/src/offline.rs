@@ -18,7 +18,7 @@ use std::sync::Mutex;
 
 use crate::cache::{Cache, Pending, PendingOp};
 use crate::error::{InternetError, Result};
-use crate::imap::Imap;
+use crate::imap::{Fetched, Imap};
 use crate::sync::lock;
 
 /// What a replay did.
@@ -105,7 +105,7 @@ async fn change(
         "(UID)",
         1,
         |u| u == p.uid,
-        |_| {
+        |_: Fetched| {
             found = true;
             Ok(())
         },
@@ -203,7 +203,7 @@ async fn stored_copy(imap: &mut Imap, from: u32, raw: &[u8]) -> Result<Option<u3
         "(UID RFC822.SIZE)",
         1,
         |u| u >= from,
-        |f| {
+        |f: Fetched| {
             if f.size.is_some_and(|n| sizes.contains(&n)) && candidates.len() < MAX_CANDIDATES {
                 candidates.push(f.uid);
             }
@@ -218,7 +218,7 @@ async fn stored_copy(imap: &mut Imap, from: u32, raw: &[u8]) -> Result<Option<u3
             "(UID BODY.PEEK[])",
             1,
             |u| u == uid,
-            |f| {
+            |f: Fetched| {
                 same |= f.body.is_some_and(|b| crlf(&b) == want);
                 Ok(())
             },
@@ -254,7 +254,7 @@ pub(crate) async fn uid_exists(imap: &mut Imap, uid: u32) -> Result<bool> {
         "(UID)",
         1,
         |u| u == uid,
-        |_| {
+        |_: Fetched| {
             found = true;
             Ok(())
         },

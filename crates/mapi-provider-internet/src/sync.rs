@@ -8,8 +8,8 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc::{Receiver, Sender, channel};
 
 use mapi_spi::{Progress, Support};
 use rusqlite::Connection;
@@ -17,7 +17,7 @@ use rusqlite::Connection;
 use crate::bodies::{Bodies, Span};
 use crate::cache::{self, Cache, NewMessage, Record};
 use crate::error::{InternetError, Result};
-use crate::imap::{Fetched, Imap, MailboxState, wire};
+use crate::imap::{EachFetched, Fetched, Imap, MailboxState, wire};
 
 /// Messages per commit.
 pub const BATCH: usize = 500;
@@ -247,7 +247,7 @@ pub async fn sync_folders(
                     "(UID FLAGS)",
                     1,
                     |_| true,
-                    |m| {
+                    |m: Fetched| {
                         if listed.insert(m.uid) {
                             server.push((m.uid, m.flags));
                         }
@@ -326,7 +326,9 @@ pub async fn sync_folders(
     }
     let path = lock(db).path().to_path_buf();
     let bodies = Bodies::open(&path).map_err(|e| InternetError::cache(&path, e))?;
-    let (tx, rx) = sync_channel::<Item>(QUEUE);
+    // An async channel: a full queue (a slow or held writer) suspends the fetch task;
+    // it never blocks the runtime's thread, so logoff, timers and other calls go on.
+    let (tx, rx) = channel::<Item>(QUEUE);
     let writer = {
         let support = support.clone();
         let cancel = cancel.clone();
@@ -369,7 +371,7 @@ async fn fetch_plans(
     imap: &tokio::sync::Mutex<Option<Imap>>,
     plans: &[Plan],
     bodies: &Bodies,
-    tx: &SyncSender<Item>,
+    tx: &Sender<Item>,
     cancel: &AtomicBool,
     counts: &Counts,
     support: &dyn Support,
@@ -421,40 +423,74 @@ async fn fetch_plans(
         let mut received = HashSet::new();
         let asked =
             |uid: u32| wanted.is_none_or(|w| w.binary_search(&uid).is_ok()) && received.insert(uid);
-        let stopped = || InternetError::Offline("download (cancelled)".into());
-        let mut ready = Vec::with_capacity(HANDOFF);
-        let hand_off = |ready: &mut Vec<Fetched>| -> Result<()> {
-            let records = to_records(bodies, plan.folder_id, state.uidvalidity, ready)?;
-            ready.clear();
-            tx.send(Item::Messages(records)).map_err(|_| stopped())
+        let mut handoff = Handoff {
+            ready: Vec::with_capacity(HANDOFF),
+            bodies,
+            folder_id: plan.folder_id,
+            uidvalidity: state.uidvalidity,
+            tx,
+            cancel,
         };
         conn.fetch_pipelined(
             &sets,
             "(UID FLAGS INTERNALDATE BODY.PEEK[])",
             WINDOW,
             asked,
-            |f| {
-                if cancel.load(Ordering::Relaxed) {
-                    return Err(stopped());
-                }
-                ready.push(f);
-                if ready.len() >= HANDOFF {
-                    hand_off(&mut ready)?;
-                }
-                Ok(())
-            },
+            &mut handoff,
         )
         .await?;
-        if !ready.is_empty() {
-            hand_off(&mut ready)?;
-        }
+        handoff.flush().await?;
         tx.send(Item::FolderDone {
             folder_id: plan.folder_id,
             state,
         })
-        .map_err(|_| stopped())?;
+        .await
+        .map_err(|_| cancelled())?;
     }
     Ok(())
+}
+
+fn cancelled() -> InternetError {
+    InternetError::Offline("download (cancelled)".into())
+}
+
+/// Collects one folder's fetched messages and hands them to the writer thread
+/// [`HANDOFF`] at a time. A full queue suspends the fetch (an async send): the
+/// runtime's thread stays free for logoff, timers and other calls.
+struct Handoff<'a> {
+    ready: Vec<Fetched>,
+    bodies: &'a Bodies,
+    folder_id: i64,
+    uidvalidity: u32,
+    tx: &'a Sender<Item>,
+    cancel: &'a AtomicBool,
+}
+
+impl Handoff<'_> {
+    async fn flush(&mut self) -> Result<()> {
+        if self.ready.is_empty() {
+            return Ok(());
+        }
+        let records = to_records(self.bodies, self.folder_id, self.uidvalidity, &self.ready)?;
+        self.ready.clear();
+        self.tx
+            .send(Item::Messages(records))
+            .await
+            .map_err(|_| cancelled())
+    }
+}
+
+impl EachFetched for &mut Handoff<'_> {
+    async fn take(&mut self, f: Fetched) -> Result<()> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(cancelled());
+        }
+        self.ready.push(f);
+        if self.ready.len() >= HANDOFF {
+            self.flush().await?;
+        }
+        Ok(())
+    }
 }
 
 /// Appends fetched messages' bytes to the bodies file (one write) and parses their
@@ -569,7 +605,7 @@ impl Writer<'_> {
 
 fn write_all(
     path: &std::path::Path,
-    rx: Receiver<Item>,
+    mut rx: Receiver<Item>,
     support: &dyn Support,
     cancel: &AtomicBool,
     counts: &Counts,
@@ -597,7 +633,7 @@ fn write_all(
         done: 0,
         batch: Vec::with_capacity(BATCH),
     };
-    for item in rx.iter() {
+    while let Some(item) = rx.blocking_recv() {
         match item {
             Item::Messages(records) => {
                 w.batch.extend(records);

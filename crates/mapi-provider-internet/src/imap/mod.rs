@@ -504,7 +504,7 @@ impl Imap {
         items: &str,
         window: usize,
         mut asked: impl FnMut(u32) -> bool,
-        mut each: impl FnMut(Fetched) -> Result<()>,
+        mut each: impl EachFetched,
     ) -> Result<()> {
         let mut pending: VecDeque<String> = VecDeque::new();
         let mut next = 0;
@@ -517,7 +517,7 @@ impl Imap {
             match self.read().await? {
                 Response::Data(Data::Fetch(f)) if f.uid != 0 && asked(f.uid) => {
                     self.progress();
-                    each(f)?;
+                    each.take(f).await?;
                 }
                 Response::Status {
                     tag: Some(t),
@@ -1067,4 +1067,19 @@ fn is_list(r: &Response) -> bool {
 /// Holds `* STATUS` data.
 fn is_status(r: &Response) -> bool {
     matches!(r, Response::Data(Data::Status(_)))
+}
+
+/// What [`Imap::fetch_pipelined`] hands each message to. A closure takes it at once; a
+/// taker that may wait (a download handing batches to a writer thread on a bounded
+/// channel) returns a future, so waiting suspends the fetch instead of blocking the
+/// runtime's thread.
+pub trait EachFetched: Send {
+    /// Takes one message; an error stops the fetch.
+    fn take(&mut self, f: Fetched) -> impl Future<Output = Result<()>> + Send;
+}
+
+impl<F: FnMut(Fetched) -> Result<()> + Send> EachFetched for F {
+    fn take(&mut self, f: Fetched) -> impl Future<Output = Result<()>> + Send {
+        std::future::ready(self(f))
+    }
 }
