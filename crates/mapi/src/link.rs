@@ -50,15 +50,21 @@ impl Mapi {
     /// otherwise `MAPI_ALLOW_OTHERS` makes the shared session in the daemon (started on
     /// demand), and any other logon runs in this process.
     pub fn logon_any(&self, req: LogonRequest) -> Result<AnySession> {
-        let link = self.daemon_link();
         let flags = req.flags;
+        let allow_others = flags.contains(LogonFlags::MAPI_ALLOW_OTHERS);
+        // A logon the engine would refuse for its flags starts nothing.
+        mapi_engine::check_flags(flags)?;
+        if flags.contains(LogonFlags::MAPI_NEW_SESSION) && !allow_others {
+            // An individual session in this process: no daemon is asked, so no link to
+            // one is built (resolving its socket path and program name is a measurable
+            // part of a logon).
+            return Ok(AnySession::local(self.logon(req)?));
+        }
+        let link = self.daemon_link();
         let remote = |conn: Connection, joined: bool| -> Result<AnySession> {
             let session = self.block_on(conn.logon(req.clone())).map_err(client_err)?;
             Ok(AnySession::remote(self.runtime(), session, joined))
         };
-        let allow_others = flags.contains(LogonFlags::MAPI_ALLOW_OTHERS);
-        // A logon the engine would refuse for its flags starts nothing.
-        mapi_engine::check_flags(flags)?;
         if !flags.contains(LogonFlags::MAPI_NEW_SESSION) {
             // Joining needs a daemon that answers; one that cannot be reached (a socket
             // of another user, a dead daemon) only fails a logon that needs the daemon.
