@@ -6,11 +6,13 @@
 //! sink, so a sink may call QueryRows, Unadvise or anything else from OnNotify.
 
 use std::ffi::c_void;
+use std::sync::Arc;
 
+use mapi::advise::AdviseSink;
 use mapi::{EngineError, Status};
 
 use crate::addrbook::AddrBook;
-use crate::com::{call, put};
+use crate::com::{Object, call, put};
 use crate::error::{CapiError, Result, null};
 use crate::notify::ClientSink;
 use crate::session::{Session, read_entry_id};
@@ -26,6 +28,43 @@ fn connection(raw: usize) -> Result<u32> {
     })
 }
 
+/// The IMAPIAdviseSink pointer a client passed to Advise (NULL or a sink), not yet
+/// taken.
+struct Sink(*mut c_void);
+
+impl Sink {
+    /// Takes a reference on the client's sink (a NULL one is MAPI_E_INVALID_PARAMETER).
+    fn wrap(self) -> Result<Arc<dyn AdviseSink>> {
+        // SAFETY: a `Sink` holds what the client passed as its IMAPIAdviseSink.
+        Ok(unsafe { ClientSink::new(self.0, false) }?)
+    }
+}
+
+/// The body the entry-id Advise methods share: the out-pointer checked, the entry id
+/// read (empty: the whole object); `register` wraps the client's sink (after its own
+/// checks, such as a logged-off session) and gives the registration's connection number.
+unsafe fn advise_entry<T: Object>(
+    this: *mut c_void,
+    cb: u32,
+    eid: *mut c_void,
+    sink: *mut c_void,
+    conn: *mut usize,
+    register: impl FnOnce(&T, Option<&[u8]>, Sink) -> Result<u32>,
+) -> i32 {
+    // SAFETY: `this` from C; the entry id is bounded; out-pointer checked.
+    unsafe {
+        call::<T>(this, |o| {
+            if conn.is_null() {
+                return Err(null("lpulConnection"));
+            }
+            let entry = read_entry_id(cb, eid)?;
+            let n = register(o, (!entry.is_empty()).then_some(&entry[..]), Sink(sink))?;
+            put(conn, "lpulConnection", n as usize)?;
+            Ok(Status::S_OK)
+        })
+    }
+}
+
 /// `IMAPISession::Advise`: session-wide events (`fnevCriticalError`, `fnevExtended`),
 /// or with an entry id the events of that object of an open store.
 pub unsafe extern "C" fn session_advise(
@@ -36,18 +75,10 @@ pub unsafe extern "C" fn session_advise(
     sink: *mut c_void,
     conn: *mut usize,
 ) -> i32 {
-    // SAFETY: `this` from C; the entry id is bounded; out-pointer checked.
+    // SAFETY: forwarded from C to `advise_entry`, which checks them.
     unsafe {
-        call::<Session>(this, |s| {
-            if conn.is_null() {
-                return Err(null("lpulConnection"));
-            }
-            let entry = read_entry_id(cb, eid)?;
-            let session = s.shared()?;
-            let sink = ClientSink::new(sink, false)?;
-            let n = session.advise((!entry.is_empty()).then_some(&entry[..]), mask, sink)?;
-            put(conn, "lpulConnection", n as usize)?;
-            Ok(Status::S_OK)
+        advise_entry::<Session>(this, cb, eid, sink, conn, |o, entry, sink| {
+            Ok(o.shared()?.advise(entry, mask, sink.wrap()?)?)
         })
     }
 }
@@ -74,19 +105,10 @@ pub unsafe extern "C" fn store_advise(
     sink: *mut c_void,
     conn: *mut usize,
 ) -> i32 {
-    // SAFETY: `this` from C; the entry id is bounded; out-pointer checked.
+    // SAFETY: forwarded from C to `advise_entry`, which checks them.
     unsafe {
-        call::<Store>(this, |s| {
-            if conn.is_null() {
-                return Err(null("lpulConnection"));
-            }
-            let entry = read_entry_id(cb, eid)?;
-            let sink = ClientSink::new(sink, false)?;
-            let n = s
-                .any()
-                .advise((!entry.is_empty()).then_some(&entry[..]), mask, sink)?;
-            put(conn, "lpulConnection", n as usize)?;
-            Ok(Status::S_OK)
+        advise_entry::<Store>(this, cb, eid, sink, conn, |o, entry, sink| {
+            Ok(o.any().advise(entry, mask, sink.wrap()?)?)
         })
     }
 }
@@ -148,19 +170,10 @@ pub unsafe extern "C" fn addrbook_advise(
     sink: *mut c_void,
     conn: *mut usize,
 ) -> i32 {
-    // SAFETY: `this` from C; the entry id is bounded; out-pointer checked.
+    // SAFETY: forwarded from C to `advise_entry`, which checks them.
     unsafe {
-        call::<AddrBook>(this, |a| {
-            if conn.is_null() {
-                return Err(null("lpulConnection"));
-            }
-            let entry = read_entry_id(cb, eid)?;
-            let sink = ClientSink::new(sink, false)?;
-            let n = a
-                .book()
-                .advise((!entry.is_empty()).then_some(&entry[..]), mask, sink)?;
-            put(conn, "lpulConnection", n as usize)?;
-            Ok(Status::S_OK)
+        advise_entry::<AddrBook>(this, cb, eid, sink, conn, |o, entry, sink| {
+            Ok(o.book().advise(entry, mask, sink.wrap()?)?)
         })
     }
 }
