@@ -271,6 +271,16 @@ fn imap_find(
     }
 }
 
+/// Runs `args` (a Windows program and its arguments) under Wine in the MAPI home `home`
+/// within `secs`; fails unless it succeeds and every line of `wants` is in its output.
+fn run_expecting(home: &Path, secs: u32, args: &[&str], wants: &[&str]) {
+    let (ok, out) = wine_run(home, secs, args);
+    assert!(ok, "{} failed:\n{out}", args[0]);
+    for want in wants {
+        expect_line(&out, want);
+    }
+}
+
 /// A MAPI home with one profile `profile` whose only service is a local store named
 /// `store`, in the file `file` of that home.
 fn local_store_home(profile: &str, store: &str, file: &str) -> tempfile::TempDir {
@@ -365,18 +375,19 @@ fn a_mingw_c_client_logs_on_through_the_forwarding_mapi32_and_lists_the_stores()
     // so both string directions are crossed: the profile name in as UTF-16, the store's
     // PR_DISPLAY_NAME_W out as UTF-16 with a surrogate pair.
     let home = local_store_home("Grüße", "Ablage für Grüße 😀", "g.store");
-    let (ok, out) = wine_run(home.path(), 120, &[r"C:\stores.exe", "Grüße"]);
-    assert!(ok, "stores.exe failed:\n{out}");
-    for want in [
-        "MAPILogonEx 0x00000000",
-        "store 0: Ablage für Grüße 😀 (default)",
-        "HrAddColumns 0x00000000",
-        "columns 3400000B 0FFF0102 3001001F",
-        "Logoff 0x00000000",
-        "done",
-    ] {
-        expect_line(&out, want);
-    }
+    run_expecting(
+        home.path(),
+        120,
+        &[r"C:\stores.exe", "Grüße"],
+        &[
+            "MAPILogonEx 0x00000000",
+            "store 0: Ablage für Grüße 😀 (default)",
+            "HrAddColumns 0x00000000",
+            "columns 3400000B 0FFF0102 3001001F",
+            "Logoff 0x00000000",
+            "done",
+        ],
+    );
 }
 
 /// APPENDs a text/plain message (SUBJECT, BODY) to USER's INBOX with imaplib.
@@ -578,27 +589,28 @@ fn mapiutil_property_copiers_work_on_windows_layouts() {
     let _wine = shared();
     mingw("propcopy");
     let home = tempfile::tempdir().expect("temp dir");
-    let (ok, out) = wine_run(home.path(), 60, &[r"C:\propcopy.exe"]);
-    assert!(ok, "propcopy.exe failed:\n{out}");
-    for want in [
-        "ScCountProps 0x00000000 cb 304",
-        "count ok",
-        "count refuses binary without data ok",
-        "ScCopyProps 0x00000000 used 304",
-        "copy unicode ok",
-        "copy mv binary ok",
-        "copy aligned ok",
-        "PropCopyMore 0x00000000",
-        "copy more ok",
-        "dup ok",
-        "find by id ok",
-        "FtAddFt ok",
-        "FtMulDw ok",
-        "SzFind ok",
-        "done",
-    ] {
-        expect_line(&out, want);
-    }
+    run_expecting(
+        home.path(),
+        60,
+        &[r"C:\propcopy.exe"],
+        &[
+            "ScCountProps 0x00000000 cb 304",
+            "count ok",
+            "count refuses binary without data ok",
+            "ScCopyProps 0x00000000 used 304",
+            "copy unicode ok",
+            "copy mv binary ok",
+            "copy aligned ok",
+            "PropCopyMore 0x00000000",
+            "copy more ok",
+            "dup ok",
+            "find by id ok",
+            "FtAddFt ok",
+            "FtMulDw ok",
+            "SzFind ok",
+            "done",
+        ],
+    );
 }
 
 /// The names pywin32 looks up, one a line (`#` comments), from mapi-abi's checked-in list.
@@ -667,18 +679,19 @@ fn a_mingw_c_client_writes_a_utf16_body_through_a_text_stream() {
     // A local store; the body goes into an empty PR_BODY_W stream (MAPI_CREATE), whose
     // libmapi side has no NUL byte to tell UTF-32 by.
     let home = local_store_home("Text", "Text store", "t.store");
-    let (ok, out) = wine_run(home.path(), 120, &[r"C:\widebody.exe", "Text"]);
-    assert!(ok, "widebody.exe failed:\n{out}");
-    for want in [
-        "Commit 0x00000000",
-        "PR_BODY_W ok",
-        "Stat size ok",
-        "stream text ok",
-        "body: Grüße 😀",
-        "done",
-    ] {
-        expect_line(&out, want);
-    }
+    run_expecting(
+        home.path(),
+        120,
+        &[r"C:\widebody.exe", "Text"],
+        &[
+            "Commit 0x00000000",
+            "PR_BODY_W ok",
+            "Stat size ok",
+            "stream text ok",
+            "body: Grüße 😀",
+            "done",
+        ],
+    );
 }
 
 /// `create NAME SUBJECT BODY`: CREATEs USER's mailbox NAME (sent in modified UTF-7) and
@@ -984,19 +997,20 @@ fn simple_mapi_reads_a_body_larger_than_getprops_gives() {
         }
         store.import_raw(&inbox, vec![raw]).expect("import");
     }
-    let (ok, out) = wine_run(home.path(), 120, &[r"C:\simplebig.exe", "Big"]);
-    assert!(ok, "simplebig.exe failed:\n{out}");
-    for want in [
-        "MAPILogon 0",
-        "MAPIFindNext 0",
-        "MAPIReadMail 0",
-        "subject: Big body | note x: 307200 | files 0",
-        "envelope 0 | note none",
-        "body as file 0",
-        "note file x: 307200 | note none | position -1",
-        "MAPILogoff 0",
-        "done",
-    ] {
-        expect_line(&out, want);
-    }
+    run_expecting(
+        home.path(),
+        120,
+        &[r"C:\simplebig.exe", "Big"],
+        &[
+            "MAPILogon 0",
+            "MAPIFindNext 0",
+            "MAPIReadMail 0",
+            "subject: Big body | note x: 307200 | files 0",
+            "envelope 0 | note none",
+            "body as file 0",
+            "note file x: 307200 | note none | position -1",
+            "MAPILogoff 0",
+            "done",
+        ],
+    );
 }
