@@ -8,10 +8,12 @@
 //! - [`tls`]: TCP/TLS connections (rustls, `ring`), system roots plus `ca_file`.
 //! - [`imap`]: a small IMAP client, bounded in what it reads ([`imap::Limits`]);
 //!   [`imap::wire`]: the response reader, framing and decoding on `imap-codec` within
-//!   the bounds; [`imap::replay`] reads a recorded byte stream the same way (fuzzing).
+//!   the bounds; [`imap::replay`] reads a recorded byte stream the same way (fuzzing);
+//!   `imap::push` (private): IDLE and NOTIFY (RFC 5465), waiting for the server to speak.
 //! - [`cache`]: the per-account SQLite offline cache; [`bodies`]: its message bytes, in an
 //!   append-only file beside it.
-//! - [`sync`]: the download (pipelined `UID FETCH`, batched inserts on a writer thread).
+//! - [`sync`]: the download (pipelined `UID FETCH`, batched inserts on a writer thread
+//!   fed over a bounded async channel, so a slow writer suspends the fetch task only).
 //! - [`object`]: [`object::CachedMessage`], a cached message as a read-only property
 //!   object with streams and its MIME attachments; [`cached_attach`]: one of those
 //!   attachments, a read-only `IAttach` (PR_ATTACH_DATA_BIN as a stream).
