@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 use mapi::{LogonFlags, LogonRequest};
 
 mod common;
-use common::{need, prefix, quickstart_home, valgrind};
+use common::{OnDemandDaemon, need, prefix, quickstart_home, valgrind};
 
 /// Builds `tests/c/NAME.c`.
 fn build(name: &str) -> PathBuf {
@@ -277,34 +277,14 @@ fn c_reads_and_writes_a_pt_unicode_stream_as_wchar_t_under_valgrind() {
 
 #[test]
 fn a_shared_session_streams_pt_unicode_text_as_wchar_t_under_valgrind() {
-    let debug = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../debug");
-    let (mapid, cli) = (debug.join("mapid"), debug.join("mapi"));
-    assert!(
-        mapid.exists() && cli.exists(),
-        "{} and {} are needed: cargo build -p mapid -p mapi-cli first",
-        mapid.display(),
-        cli.display()
-    );
     let exe = build("textstream");
     let home = quickstart_home();
-    let run_dir = tempfile::tempdir().expect("temp dir");
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(run_dir.path(), std::fs::Permissions::from_mode(0o700))
-        .expect("chmod");
-    let out = valgrind(&exe, home.path())
-        .arg("shared")
-        .env("XDG_RUNTIME_DIR", run_dir.path())
-        .env("MAPID_BIN", &mapid)
-        .env_remove("MAPI_SOCKET")
+    let daemon = OnDemandDaemon::new(home.path());
+    let out = daemon
+        .env(valgrind(&exe, home.path()).arg("shared"))
         .output()
         .expect("run valgrind");
-    // Whatever happened, no daemon is left behind.
-    let _ = Command::new(&cli)
-        .arg("--home")
-        .arg(home.path())
-        .args(["daemon", "stop"])
-        .env("XDG_RUNTIME_DIR", run_dir.path())
-        .output();
+    drop(daemon);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod common;
-use common::{compile_with as build, need, prefix, quickstart_home};
+use common::{OnDemandDaemon, compile_with as build, need, prefix, quickstart_home};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -176,18 +176,8 @@ fn the_readme_c_example_lists_the_stores_and_the_newest_subjects_under_valgrind(
 fn a_shared_session_made_from_c_is_joined_by_another_c_process_and_the_cli() {
     need("valgrind");
     let exe = build("cc", "shared.c", "shared");
-    let debug = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../debug");
-    let (mapid, cli) = (debug.join("mapid"), debug.join("mapi"));
-    assert!(
-        mapid.exists() && cli.exists(),
-        "{} and {} are needed: cargo build --workspace first",
-        mapid.display(),
-        cli.display()
-    );
     let home = quickstart_home();
-    let run_dir = tempfile::tempdir().unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(run_dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let daemon = OnDemandDaemon::new(home.path());
     let supp = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/valgrind.supp");
     let vg = format!(
         "valgrind -q --error-exitcode=1 --leak-check=full --suppressions='{}'",
@@ -196,27 +186,18 @@ fn a_shared_session_made_from_c_is_joined_by_another_c_process_and_the_cli() {
     let joiners = format!(
         "{vg} '{}' join && '{}' --home '{}' logon",
         exe.display(),
-        cli.display(),
+        daemon.cli().display(),
         home.path().display()
     );
-    let out = Command::new("sh")
-        .arg("-c")
+    let out = daemon
+        .env(Command::new("sh").arg("-c"))
         .arg(format!("{vg} '{}' make \"$JOINERS\"", exe.display()))
         .env("JOINERS", &joiners)
         .env("MAPI_HOME", home.path())
-        .env("XDG_RUNTIME_DIR", run_dir.path())
-        .env("MAPID_BIN", &mapid)
-        .env_remove("MAPI_SOCKET")
         .env("LD_LIBRARY_PATH", prefix().join("lib"))
         .output()
         .unwrap();
-    // Whatever happened, no daemon is left behind.
-    let _ = Command::new(&cli)
-        .args(["--home"])
-        .arg(home.path())
-        .args(["daemon", "stop"])
-        .env("XDG_RUNTIME_DIR", run_dir.path())
-        .output();
+    drop(daemon);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -311,36 +292,13 @@ fn c_program_administers_profiles_and_services_then_logs_on_under_valgrind() {
 fn a_shared_session_administers_its_profile_from_c_under_valgrind() {
     need("valgrind");
     let exe = build("cc", "admin_shared.c", "admin_shared");
-    let debug = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../debug");
-    let mapid = debug.join("mapid");
-    assert!(
-        mapid.exists() && debug.join("mapi").exists(),
-        "{} and the mapi CLI are needed: cargo build --workspace first",
-        mapid.display()
-    );
     let home = quickstart_home();
-    let run_dir = tempfile::tempdir().unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(run_dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
-    let supp = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/valgrind.supp");
-    let out = Command::new("valgrind")
-        .args(["-q", "--error-exitcode=1", "--leak-check=full"])
-        .arg(format!("--suppressions={}", supp.display()))
-        .arg(&exe)
-        .env("MAPI_HOME", home.path())
-        .env("XDG_RUNTIME_DIR", run_dir.path())
-        .env("MAPID_BIN", &mapid)
-        .env_remove("MAPI_SOCKET")
-        .env("LD_LIBRARY_PATH", prefix().join("lib"))
+    let daemon = OnDemandDaemon::new(home.path());
+    let out = daemon
+        .env(&mut common::valgrind(&exe, home.path()))
         .output()
         .unwrap();
-    // Whatever happened, no daemon is left behind.
-    let _ = Command::new(debug.join("mapi"))
-        .args(["--home"])
-        .arg(home.path())
-        .args(["daemon", "stop"])
-        .env("XDG_RUNTIME_DIR", run_dir.path())
-        .output();
+    drop(daemon);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

@@ -97,3 +97,61 @@ pub fn valgrind(exe: &Path, home: &Path) -> Command {
         .env("LD_LIBRARY_PATH", prefix().join("lib"));
     c
 }
+
+/// The daemon a program under test starts on demand (`MAPI_ALLOW_OTHERS`): the built
+/// `mapid` and `mapi` CLI, and a runtime directory of this test's own (0700, so the
+/// socket rules accept it). Dropping it stops the daemon, whatever the test did.
+pub struct OnDemandDaemon {
+    run_dir: tempfile::TempDir,
+    home: PathBuf,
+    mapid: PathBuf,
+    cli: PathBuf,
+}
+
+impl OnDemandDaemon {
+    /// For the MAPI home `home`; fails when `mapid` or the CLI is not built.
+    pub fn new(home: &Path) -> OnDemandDaemon {
+        let debug = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../debug");
+        let (mapid, cli) = (debug.join("mapid"), debug.join("mapi"));
+        assert!(
+            mapid.exists() && cli.exists(),
+            "{} and {} are needed: cargo build --workspace first",
+            mapid.display(),
+            cli.display()
+        );
+        let run_dir = tempfile::tempdir().expect("temp dir");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(run_dir.path(), std::fs::Permissions::from_mode(0o700))
+            .expect("chmod the runtime dir");
+        OnDemandDaemon {
+            run_dir,
+            home: home.to_path_buf(),
+            mapid,
+            cli,
+        }
+    }
+
+    /// The `mapi` CLI.
+    pub fn cli(&self) -> &Path {
+        &self.cli
+    }
+
+    /// `cmd` set to find and start this daemon (its runtime dir and `mapid`; no
+    /// `MAPI_SOCKET` from the caller's environment).
+    pub fn env<'c>(&self, cmd: &'c mut Command) -> &'c mut Command {
+        cmd.env("XDG_RUNTIME_DIR", self.run_dir.path())
+            .env("MAPID_BIN", &self.mapid)
+            .env_remove("MAPI_SOCKET")
+    }
+}
+
+impl Drop for OnDemandDaemon {
+    fn drop(&mut self) {
+        let _ = Command::new(&self.cli)
+            .arg("--home")
+            .arg(&self.home)
+            .args(["daemon", "stop"])
+            .env("XDG_RUNTIME_DIR", self.run_dir.path())
+            .output();
+    }
+}
