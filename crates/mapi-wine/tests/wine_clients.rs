@@ -235,6 +235,28 @@ if not found:
 imap.logout()
 "#;
 
+/// Runs the Python `script` (imaplib, within 60 s) with the harness's IMAPS port, its CA
+/// file, `user`, `pw` and `args` as its arguments; its output (failing the test when it
+/// fails).
+fn imaplib(
+    what: &str,
+    script: &str,
+    stack: &mapi_test_support::MailStack,
+    user: &str,
+    pw: &str,
+    args: &[&str],
+) -> String {
+    run(
+        what,
+        Command::new("timeout")
+            .args(["60", "python3", "-c", script])
+            .arg(stack.ports.imaps.to_string())
+            .arg(stack.ca_file())
+            .args([user, pw])
+            .args(args),
+    )
+}
+
 fn imap_find(
     stack: &mapi_test_support::MailStack,
     user: &str,
@@ -244,19 +266,7 @@ fn imap_find(
 ) -> String {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let text = run(
-            "python3 imaplib",
-            Command::new("timeout")
-                .arg("60")
-                .arg("python3")
-                .arg("-c")
-                .arg(IMAP_FIND)
-                .arg(stack.ports.imaps.to_string())
-                .arg(stack.ca_file())
-                .arg(user)
-                .arg(pw)
-                .arg(subject),
-        );
+        let text = imaplib("python3 imaplib", IMAP_FIND, stack, user, pw, &[subject]);
         if text
             .lines()
             .any(|l| l.starts_with(&format!("found {want}")))
@@ -413,19 +423,13 @@ fn imap_append(
     subject: &str,
     body: &str,
 ) {
-    run(
+    imaplib(
         "python3 imaplib APPEND",
-        Command::new("timeout")
-            .arg("60")
-            .arg("python3")
-            .arg("-c")
-            .arg(IMAP_APPEND)
-            .arg(stack.ports.imaps.to_string())
-            .arg(stack.ca_file())
-            .arg(user)
-            .arg(pw)
-            .arg(subject)
-            .arg(body),
+        IMAP_APPEND,
+        stack,
+        user,
+        pw,
+        &[subject, body],
     );
 }
 
@@ -751,18 +755,13 @@ fn imap_folders(
     pw: &str,
     args: &[&str],
 ) -> String {
-    run(
+    imaplib(
         "python3 imaplib (folders)",
-        Command::new("timeout")
-            .arg("60")
-            .arg("python3")
-            .arg("-c")
-            .arg(IMAP_FOLDERS)
-            .arg(stack.ports.imaps.to_string())
-            .arg(stack.ca_file())
-            .arg(user)
-            .arg(pw)
-            .args(args),
+        IMAP_FOLDERS,
+        stack,
+        user,
+        pw,
+        args,
     )
 }
 
