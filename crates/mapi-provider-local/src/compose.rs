@@ -36,11 +36,7 @@ impl From<rusqlite::Error> for BuildError {
 }
 
 fn now_filetime() -> i64 {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    mapi_types::filetime_from_unix(secs) as i64
+    mapi_types::filetime_now() as i64
 }
 
 /// Inserts the row of a created message in `folder` (delivery time now, every text

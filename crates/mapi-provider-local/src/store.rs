@@ -377,12 +377,7 @@ impl LocalStore {
     fn import_now(&self, folder: &[u8], messages: &[Vec<u8>]) -> Result<Vec<EntryId>, LocalError> {
         self.with_conn(|conn| {
             let folder = self.folder_id(conn, folder)?;
-            let now = mapi_types::filetime_from_unix(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs() as i64)
-                    .unwrap_or(0),
-            );
+            let now = mapi_types::filetime_now();
             if messages.len() >= OVERLAP_MIN && two_threads() {
                 let forecast = overlap::forecasts(messages, now);
                 let order = insert_order(&forecast);

@@ -50,7 +50,9 @@ pub use flags::{
 };
 pub use notify::Notification;
 pub use object::{NameId, NameKind, PropProblem, StreamStat};
-pub use prop::{PropTag, PropType, PropValue, filetime_from_unix, tags, unix_from_filetime};
+pub use prop::{
+    PropTag, PropType, PropValue, filetime_from_unix, filetime_now, tags, unix_from_filetime,
+};
 pub use session::{DisabledService, SubmitOutcome};
 pub use status::{MapiStatus, Status, StatusClass};
 pub use table::{

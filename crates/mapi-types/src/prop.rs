@@ -438,6 +438,16 @@ pub fn filetime_from_unix(secs: i64) -> u64 {
     ticks.clamp(0, u64::MAX as i128) as u64
 }
 
+/// The current time as a `PT_SYSTIME` value (FILETIME), to the second (the Unix
+/// epoch on a clock set before it).
+pub fn filetime_now() -> u64 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    filetime_from_unix(secs)
+}
+
 /// Seconds since the Unix epoch of a FILETIME.
 pub fn unix_from_filetime(ft: u64) -> i64 {
     ((ft as i128 - FILETIME_UNIX_EPOCH as i128) / 10_000_000) as i64

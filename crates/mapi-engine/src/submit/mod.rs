@@ -16,7 +16,7 @@ use mapi_spi::{FolderKind, MsgStore, OutgoingMessage, PropObject, Transport};
 use mapi_types::folder::MESSAGE_MOVE;
 use mapi_types::object::KEEP_OPEN_READWRITE;
 use mapi_types::{
-    LogonFlags, PropTag, PropValue, Status, filetime_from_unix, object_type, resource_type, tags,
+    LogonFlags, PropTag, PropValue, Status, filetime_now, object_type, resource_type, tags,
 };
 
 use crate::error::{EngineError, Result};
@@ -240,7 +240,7 @@ impl Session {
 
         // The flags to go back to if the send fails: unsent as before, not queued.
         let before = message_flags(object).await? & !MSGFLAG_SUBMIT;
-        let now = PropValue::SysTime(now_filetime());
+        let now = PropValue::SysTime(filetime_now());
         let mut marks = vec![
             (
                 tags::PR_MESSAGE_FLAGS,
@@ -355,14 +355,6 @@ impl Session {
 
 fn e_status(e: &EngineError) -> Status {
     mapi_types::MapiStatus::status(e)
-}
-
-fn now_filetime() -> u64 {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    filetime_from_unix(secs)
 }
 
 /// SetProps where every value must take: a problem is the call's error.
