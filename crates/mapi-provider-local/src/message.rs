@@ -253,23 +253,23 @@ fn load(conn: &Connection, ctx: &Ctx, id: i64) -> Result<Option<(i64, PropSet)>,
     let Some((mut set, raw_len, version, in_raw)) = found else {
         return Ok(None);
     };
-    if let Some((at, len)) = in_raw.filter(|(_, len)| *len <= GETPROPS_LIMIT) {
-        let mut body = vec![0; len as usize];
-        let blob = conn
-            .blob_open(MAIN_DB, c"messages", c"raw", id, true)
-            .map_err(sql)?;
-        let n = blob.read_at(&mut body, at as usize).map_err(sql)?;
-        body.truncate(n);
-        set.put(PR_BODY, Held::Value(PropValue::Unicode(lossy(&body))));
-    }
+    // One handle on `raw` serves both reads: the header prefix, and the body when it is
+    // a small part of the raw bytes.
+    let body_in_raw = in_raw.filter(|(_, len)| *len <= GETPROPS_LIMIT);
     let prefix_len = (raw_len.max(0) as usize).min(HEADER_SCAN);
     let mut prefix = vec![0; prefix_len];
-    if prefix_len > 0 {
+    if prefix_len > 0 || body_in_raw.is_some() {
         let blob = conn
             .blob_open(MAIN_DB, c"messages", c"raw", id, true)
             .map_err(sql)?;
         let n = blob.read_at(&mut prefix, 0).map_err(sql)?;
         prefix.truncate(n);
+        if let Some((at, len)) = body_in_raw {
+            let mut body = vec![0; len as usize];
+            let n = blob.read_at(&mut body, at as usize).map_err(sql)?;
+            body.truncate(n);
+            set.put(PR_BODY, Held::Value(PropValue::Unicode(lossy(&body))));
+        }
     }
     mime_props(&prefix, &mut set);
     overlay(conn, ctx, id, &mut set)?;
