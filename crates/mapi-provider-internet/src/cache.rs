@@ -69,7 +69,8 @@ CREATE TABLE IF NOT EXISTS named_props (
 
 /// From schema 5: each folder keeps its message and unread counts, maintained by
 /// triggers on `messages`, so a folder's row, its properties and its contents table's
-/// row count cost one lookup instead of counting a large folder's index.
+/// row count cost one lookup instead of counting a large folder's index. An update that
+/// moves no message and changes no `seen` leaves the counts alone.
 const MIGRATE_5_TO_6: &str = "
 ALTER TABLE folders ADD COLUMN message_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE folders ADD COLUMN unread_count INTEGER NOT NULL DEFAULT 0;
@@ -86,7 +87,8 @@ CREATE TRIGGER IF NOT EXISTS messages_counted_out AFTER DELETE ON messages BEGIN
         unread_count = unread_count - (OLD.seen = 0)
     WHERE id = OLD.folder_id;
 END;
-CREATE TRIGGER IF NOT EXISTS messages_recounted AFTER UPDATE OF folder_id, seen ON messages BEGIN
+CREATE TRIGGER IF NOT EXISTS messages_recounted AFTER UPDATE OF folder_id, seen ON messages
+WHEN OLD.folder_id IS NOT NEW.folder_id OR OLD.seen IS NOT NEW.seen BEGIN
     UPDATE folders SET message_count = message_count - 1,
         unread_count = unread_count - (OLD.seen = 0)
     WHERE id = OLD.folder_id;

@@ -186,16 +186,20 @@ fn heard_in(shared: &Shared, heard: &Heard, changed: &mut Vec<i64>) -> Result<bo
     }
     let mut tree = heard.tree;
     for name in &heard.mailboxes {
-        let found = folders.iter().find(|f| match &f.imap_name {
-            Some(n) => n == name || (f.kind == "inbox" && n.eq_ignore_ascii_case(name)),
-            None => false,
-        });
+        let found = folders.iter().find(|f| is_named(f, name));
         match found {
             Some(f) => changed.push(f.id),
             None => tree = true,
         }
     }
     Ok(tree)
+}
+
+/// Whether the server's mailbox `name` is the cached folder `f` (INBOX in any case).
+fn is_named(f: &FolderRow, name: &[u8]) -> bool {
+    f.imap_name
+        .as_deref()
+        .is_some_and(|n| n == name || (f.kind == "inbox" && n.eq_ignore_ascii_case(name)))
 }
 
 /// What a poll found.
@@ -232,7 +236,7 @@ async fn polled(conn: &mut Imap, shared: &Shared, idle: bool) -> Result<Polled> 
         let Some(name) = &f.imap_name else { continue };
         let given = statuses
             .iter()
-            .find(|(n, _)| n == name || (f.kind == "inbox" && n.eq_ignore_ascii_case(name)))
+            .find(|(n, _)| is_named(f, n))
             .map(|(_, st)| *st);
         // the IDLE watches the Inbox: it is compared too when LIST-STATUS gave its
         // state for free (news of it that came during this poll is not lost), but not

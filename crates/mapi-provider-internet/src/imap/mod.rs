@@ -1,7 +1,7 @@
 //! A small IMAP4rev1 client (RFC 3501 plus UIDPLUS, MOVE, CONDSTORE): connect with
 //! TLS/STARTTLS/plain, log in, list, status, select, pipelined UID FETCH, APPEND,
-//! UID MOVE / STORE / EXPUNGE, IDLE and NOTIFY (`push`). Responses are framed and decoded by `imap-codec`
-//! ([`wire::Reader`]). Every read is bounded ([`Limits`]): line, literal and response
+//! UID MOVE / STORE / EXPUNGE, IDLE and NOTIFY (`push`). Responses are framed and
+//! decoded by `imap-codec` ([`wire::Reader`]). Every read is bounded ([`Limits`]): line, literal and response
 //! sizes, nesting depth, how many untagged responses are held, a greeting deadline, and
 //! a progress deadline (bytes that bring no progress toward the tagged reply do not keep
 //! a command alive).
@@ -84,6 +84,16 @@ pub struct ListStatus {
     pub entries: Vec<ListEntry>,
     /// (raw mailbox name, its state) for each STATUS in the reply.
     pub statuses: Vec<(Vec<u8>, MailboxState)>,
+}
+
+/// A mailbox's state from a STATUS reply; `None` without its UIDVALIDITY.
+fn state_of(st: &wire::StatusData) -> Option<MailboxState> {
+    Some(MailboxState {
+        exists: st.messages.unwrap_or(0),
+        uidvalidity: st.uidvalidity?,
+        uidnext: st.uidnext.unwrap_or(0),
+        highestmodseq: st.highestmodseq,
+    })
 }
 
 /// What SELECT/EXAMINE/STATUS tell about a mailbox.
@@ -317,10 +327,7 @@ impl Imap {
         if !self.has("LIST-STATUS") {
             return Ok(None);
         }
-        let mut items = String::from("MESSAGES UIDNEXT UIDVALIDITY");
-        if self.has("CONDSTORE") {
-            items.push_str(" HIGHESTMODSEQ");
-        }
+        let items = self.status_items();
         let (untagged, _) = self
             .run_keeping(&format!("LIST \"\" \"*\" RETURN (STATUS ({items}))"), |r| {
                 is_list(r) || is_status(r)
@@ -331,13 +338,7 @@ impl Imap {
             match r {
                 Response::Data(Data::List(entry)) => out.entries.push(entry),
                 Response::Data(Data::Status(st)) => {
-                    if let Some(uidvalidity) = st.uidvalidity {
-                        let state = MailboxState {
-                            exists: st.messages.unwrap_or(0),
-                            uidvalidity,
-                            uidnext: st.uidnext.unwrap_or(0),
-                            highestmodseq: st.highestmodseq,
-                        };
+                    if let Some(state) = state_of(&st) {
                         out.statuses.push((st.mailbox, state));
                     }
                 }
@@ -349,10 +350,7 @@ impl Imap {
 
     /// STATUS of a mailbox that is not necessarily selected.
     pub async fn status(&mut self, mailbox: &[u8]) -> Result<MailboxState> {
-        let mut items = String::from("MESSAGES UIDNEXT UIDVALIDITY");
-        if self.has("CONDSTORE") {
-            items.push_str(" HIGHESTMODSEQ");
-        }
+        let items = self.status_items();
         let name = self.mailbox_arg(mailbox)?;
         let (untagged, _) = self
             .run_keeping(&format!("STATUS {name} ({items})"), is_status)
@@ -373,15 +371,18 @@ impl Imap {
         else {
             return Err(self.protocol("STATUS reply without the mailbox's UIDVALIDITY".into()));
         };
-        let Some(uidvalidity) = reply.uidvalidity else {
-            return Err(self.protocol("STATUS reply without the mailbox's UIDVALIDITY".into()));
-        };
-        Ok(MailboxState {
-            exists: reply.messages.unwrap_or(0),
-            uidvalidity,
-            uidnext: reply.uidnext.unwrap_or(0),
-            highestmodseq: reply.highestmodseq,
-        })
+        state_of(&reply)
+            .ok_or_else(|| self.protocol("STATUS reply without the mailbox's UIDVALIDITY".into()))
+    }
+
+    /// The STATUS items asked of a mailbox: HIGHESTMODSEQ too where the server has
+    /// CONDSTORE.
+    fn status_items(&self) -> &'static str {
+        if self.has("CONDSTORE") {
+            "MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ"
+        } else {
+            "MESSAGES UIDNEXT UIDVALIDITY"
+        }
     }
 
     /// Whether QRESYNC is enabled on this connection.
