@@ -65,9 +65,7 @@ impl Folder {
             last: LastError::default(),
         }))
     }
-}
 
-impl Folder {
     /// The folder's PR_ENTRYID.
     pub fn entry(&self) -> &[u8] {
         &self.entry

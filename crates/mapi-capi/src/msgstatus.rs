@@ -15,11 +15,17 @@ use crate::prop::HasProp;
 use crate::session::read_entry_id;
 
 /// The message `eid` of folder `f` (MAPI_E_NOT_FOUND when the store has no such
-/// message, or it lives in another folder).
+/// message, or it lives in another folder), and its PR_MSG_STATUS (0 when it has none),
+/// read with its parent in one GetProps.
 ///
 /// # Safety
 /// `eid` valid for `cb` bytes.
-unsafe fn open_in(f: &Folder, cb: u32, eid: *const c_void, flags: u32) -> Result<PropObject> {
+unsafe fn open_in(
+    f: &Folder,
+    cb: u32,
+    eid: *const c_void,
+    flags: u32,
+) -> Result<(PropObject, u32)> {
     if eid.is_null() {
         return Err(null("lpEntryID"));
     }
@@ -40,8 +46,8 @@ unsafe fn open_in(f: &Folder, cb: u32, eid: *const c_void, flags: u32) -> Result
         }
         Err(e) => return Err(e.into()),
     };
-    let parent = m.get_props(Some(&[tags::PR_PARENT_ENTRYID]), 0)?;
-    let ok = parent
+    let r = m.get_props(Some(&[tags::PR_PARENT_ENTRYID, tags::PR_MSG_STATUS]), 0)?;
+    let ok = r
         .value
         .first()
         .and_then(|(_, v)| v.as_bytes())
@@ -49,16 +55,11 @@ unsafe fn open_in(f: &Folder, cb: u32, eid: *const c_void, flags: u32) -> Result
     if !ok {
         return Err(not_found("the message is not in this folder".into()));
     }
-    Ok(m)
-}
-
-/// The message's PR_MSG_STATUS (0 when it has none).
-fn status_of(m: &PropObject) -> Result<u32> {
-    let r = m.get_props(Some(&[tags::PR_MSG_STATUS]), 0)?;
-    Ok(match r.value.first() {
+    let status = match r.value.get(1) {
         Some((_, PropValue::Long(v))) => *v as u32,
         _ => 0,
-    })
+    };
+    Ok((m, status))
 }
 
 /// `GetMessageStatus(cbEntryID, lpEntryID, ulFlags, lpulMessageStatus)`.
@@ -83,8 +84,8 @@ pub unsafe extern "C" fn get_message_status(
                     "GetMessageStatus flags 0x{flags:x}"
                 )));
             }
-            let m = open_in(f, cb, eid, 0)?;
-            out.write(status_of(&m)?);
+            let (_, status) = open_in(f, cb, eid, 0)?;
+            out.write(status);
             Ok(Status::S_OK)
         })
     }
@@ -107,8 +108,7 @@ pub unsafe extern "C" fn set_message_status(
     // SAFETY: as above.
     unsafe {
         call::<Folder>(this, |f| {
-            let m = open_in(f, cb, eid, MAPI_MODIFY)?;
-            let prior = status_of(&m)?;
+            let (m, prior) = open_in(f, cb, eid, MAPI_MODIFY)?;
             let next = (prior & !mask) | (new & mask);
             if next != prior {
                 let problems =

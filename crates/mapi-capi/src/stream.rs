@@ -1,6 +1,6 @@
-//! IStream over a property stream of the facade ([`mapi::Stream`], from OpenProperty)
-//! (a `PT_UNICODE` one as `wchar_t` text, [`WideText`]) or over a file (`OpenStreamOnFile`): Read, Write, Seek, SetSize, CopyTo, Commit,
-//! Revert and Stat. Revert has no effect on a file stream (direct mode, as OLE
+//! IStream over a property stream of the facade ([`mapi::Stream`], from OpenProperty;
+//! a `PT_UNICODE` one as `wchar_t` text, [`WideText`]) or over a file
+//! (`OpenStreamOnFile`): Read, Write, Seek, SetSize, CopyTo, Commit, Revert and Stat. Revert has no effect on a file stream (direct mode, as OLE
 //! documents); on a property stream it answers `MAPI_E_NO_SUPPORT` because the facade
 //! cannot drop writes before Commit. LockRegion, UnlockRegion and Clone answer
 //! `MAPI_E_NO_SUPPORT`. Stat leaves `pwcsName` NULL.
